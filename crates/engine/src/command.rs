@@ -1,0 +1,117 @@
+//! The command table's shape and the context a command runs in.
+//!
+//! Each command is a [`CommandSpec`] with Redis's arity convention, its
+//! flags and a handler. Handlers get the whole argument vector (`args[0]` is
+//! the command name as typed) and return one [`Reply`].
+
+use std::collections::BTreeMap;
+
+use crate::client::{ClientId, ClientState};
+use crate::keyspace::Keyspace;
+use crate::reply::Reply;
+use crate::server::ServerState;
+
+/// Command flags, as in Redis's command table (`write`, `readonly`, ...).
+pub mod flags {
+    /// Modifies the keyspace: refused in `_RO` scripts and on replicas.
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    /// May grow memory (refused under maxmemory with noeviction).
+    pub const DENYOOM: u32 = 1 << 2;
+    /// Not callable from a script (`This Redis command is not allowed from script`).
+    pub const NOSCRIPT: u32 = 1 << 3;
+    pub const ADMIN: u32 = 1 << 4;
+    /// Allowed in the RESP2 subscribed context.
+    pub const PUBSUB: u32 = 1 << 5;
+    /// Refused inside MULTI (`Command not allowed inside a transaction`).
+    pub const NO_MULTI: u32 = 1 << 6;
+    /// Allowed while a script is running past the busy threshold.
+    pub const ALLOW_BUSY: u32 = 1 << 7;
+    pub const FAST: u32 = 1 << 8;
+    /// Allowed on a stale replica / while loading; informative only.
+    pub const STALE: u32 = 1 << 9;
+    /// Random output (`TIME`, `RANDOMKEY`); informative for scripts.
+    pub const RANDOM: u32 = 1 << 10;
+}
+
+pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
+
+pub struct CommandSpec {
+    /// Lower-case name; subcommands use their own name (`get` for CONFIG GET).
+    pub name: &'static str,
+    /// Redis's convention: N means exactly N arguments (name included), -N
+    /// means at least N.
+    pub arity: i32,
+    pub flags: u32,
+    /// Key positions (first, last, step) as in Redis's legacy key spec; last
+    /// may be negative (-1 = last argument). (0, 0, 0) for keyless commands.
+    pub keys: (i32, i32, i32),
+    pub handler: Handler,
+    /// For container commands (CONFIG, CLIENT, ...): their subcommands.
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// The key arguments of a call, per `keys`.
+    pub fn key_indices(&self, argc: usize) -> Vec<usize> {
+        let (first, last, step) = self.keys;
+        if first <= 0 || step <= 0 {
+            return Vec::new();
+        }
+        let last = if last < 0 { argc as i32 + last } else { last };
+        (first..=last.min(argc as i32 - 1))
+            .step_by(step as usize)
+            .map(|i| i as usize)
+            .collect()
+    }
+}
+
+/// Who is calling: a connection directly, or a script on its behalf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    Client,
+    /// From `redis.call` inside EVAL/FCALL; `read_only` for `_RO` variants
+    /// and `no-writes` functions.
+    Script { read_only: bool },
+}
+
+/// Everything a command may touch while it runs.
+pub struct Ctx<'a> {
+    pub db: &'a mut Keyspace,
+    pub clients: &'a mut BTreeMap<ClientId, ClientState>,
+    pub server: &'a mut ServerState,
+    /// The calling connection.
+    pub client_id: ClientId,
+    pub now_ms: i64,
+    pub caller: Caller,
+    /// Simulated cost of this call in microseconds; commands add to it for
+    /// the work they do (SLOWLOG and the simulator read it).
+    pub cost_us: u64,
+}
+
+impl Ctx<'_> {
+    /// The calling connection's state.
+    pub fn me(&mut self) -> &mut ClientState {
+        self.clients
+            .get_mut(&self.client_id)
+            .expect("the calling client is registered for the duration of a call")
+    }
+
+    pub fn in_script(&self) -> bool {
+        matches!(self.caller, Caller::Script { .. })
+    }
+}

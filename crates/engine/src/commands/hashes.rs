@@ -1,0 +1,5 @@
+//! hashes commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! lists commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

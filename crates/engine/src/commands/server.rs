@@ -1,0 +1,5 @@
+//! server commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! sets commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

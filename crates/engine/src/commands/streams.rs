@@ -1,0 +1,5 @@
+//! streams commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

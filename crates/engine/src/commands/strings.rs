@@ -1,0 +1,5 @@
+//! strings commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! transactions commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

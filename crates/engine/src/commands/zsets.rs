@@ -1,0 +1,5 @@
+//! zsets commands.
+
+use crate::command::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,320 @@
+//! The keyspace: values, per-key expiry and the WATCH registry.
+//!
+//! Keys are kept in the order of a fixed 64-bit hash (FNV-1a), which gives
+//! the "unordered" look of Redis's KEYS and a SCAN cursor with Redis's
+//! guarantee (a key present for the whole scan is returned), while staying
+//! identical on every platform and every run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::client::ClientId;
+use crate::value::Value;
+
+/// A stored value and its absolute expiry time in milliseconds, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub value: Value,
+    pub expire_at_ms: Option<i64>,
+}
+
+/// Where a key sits in iteration order: its hash first, the key to break ties.
+type Slot = (u64, Vec<u8>);
+
+#[derive(Clone, Debug, Default)]
+pub struct Keyspace {
+    entries: BTreeMap<Slot, Entry>,
+    /// (expire time, key) for every key with a TTL, so the active expiry
+    /// cycle visits keys in the order they die.
+    expires: BTreeSet<(i64, Vec<u8>)>,
+    /// key -> clients watching it.
+    watchers: BTreeMap<Vec<u8>, BTreeSet<ClientId>>,
+    /// Clients whose watched keys were touched since they WATCHed.
+    dirty: BTreeSet<ClientId>,
+    /// Keys removed by expiry since the caller last drained them.
+    expired_log: Vec<Vec<u8>>,
+    /// Total keys removed by expiry (INFO's `expired_keys`).
+    pub expired_total: u64,
+}
+
+/// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
+pub fn key_hash(key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in key {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn slot(key: &[u8]) -> Slot {
+    (key_hash(key), key.to_vec())
+}
+
+impl Keyspace {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Removes `key` if its TTL has passed (Redis's lazy expiry). Returns
+    /// true if it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
+        let s = slot(key);
+        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t <= now_ms));
+        if expired {
+            self.remove_slot(&s);
+            self.expired_total += 1;
+            self.expired_log.push(key.to_vec());
+            self.signal_modified(key);
+        }
+        expired
+    }
+
+    /// The live entry at `key`, expiring it first if needed.
+    pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        self.expire_if_needed(key, now_ms);
+        self.entries.get(&slot(key))
+    }
+
+    /// The live entry at `key` for modification. The caller must call
+    /// [`Keyspace::signal_modified`] if it changes anything.
+    pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now_ms);
+        self.entries.get_mut(&slot(key))
+    }
+
+    /// Looks at an entry without expiring it (for INFO, rendering, tests).
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.entries.get(&slot(key))
+    }
+
+    pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Stores `value` at `key`. Like Redis's `setKey`, this clears any TTL
+    /// unless `keep_ttl`, and signals watchers.
+    pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
+        let s = slot(key);
+        let old_expire = self.entries.get(&s).and_then(|e| e.expire_at_ms);
+        let expire_at_ms = if keep_ttl { old_expire } else { None };
+        if let (Some(t), false) = (old_expire, keep_ttl) {
+            self.expires.remove(&(t, key.to_vec()));
+        }
+        self.entries.insert(s, Entry { value, expire_at_ms });
+        self.signal_modified(key);
+    }
+
+    /// Removes `key`, signalling watchers if it existed.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let removed = self.remove_slot(&slot(key));
+        if removed.is_some() {
+            self.signal_modified(key);
+        }
+        removed
+    }
+
+    fn remove_slot(&mut self, s: &Slot) -> Option<Entry> {
+        let entry = self.entries.remove(s)?;
+        if let Some(t) = entry.expire_at_ms {
+            self.expires.remove(&(t, s.1.clone()));
+        }
+        Some(entry)
+    }
+
+    /// Sets or clears the absolute expiry of an existing key. Does not
+    /// signal watchers: the command decides (Redis signals on EXPIRE).
+    pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
+        let Some(entry) = self.entries.get_mut(&slot(key)) else {
+            return false;
+        };
+        if let Some(old) = entry.expire_at_ms.take() {
+            self.expires.remove(&(old, key.to_vec()));
+        }
+        entry.expire_at_ms = at_ms;
+        if let Some(t) = at_ms {
+            self.expires.insert((t, key.to_vec()));
+        }
+        true
+    }
+
+    /// Redis's active expiry cycle, made exhaustive: removes every key whose
+    /// TTL has passed by `now_ms`, in the order they expired.
+    pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
+        let due: Vec<Vec<u8>> = self
+            .expires
+            .iter()
+            .take_while(|(t, _)| *t <= now_ms)
+            .map(|(_, k)| k.clone())
+            .collect();
+        for key in &due {
+            self.expire_if_needed(key, now_ms);
+        }
+        due
+    }
+
+    /// Keys removed by expiry (lazy or active) since the last call.
+    pub fn drain_expired_log(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.expired_log)
+    }
+
+    /// The earliest pending expiry time, so a simulator knows when to wake.
+    pub fn next_expiry_ms(&self) -> Option<i64> {
+        self.expires.iter().next().map(|(t, _)| *t)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys with a TTL (INFO keyspace's `expires=`).
+    pub fn expires_count(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Removes every key, signalling every watcher (FLUSHALL/FLUSHDB).
+    pub fn clear(&mut self) {
+        let keys: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
+        self.entries.clear();
+        self.expires.clear();
+        for k in keys {
+            self.signal_modified(&k);
+        }
+    }
+
+    /// All keys in iteration order, including ones whose TTL passed but
+    /// that no access has removed yet; callers filter with `now_ms`.
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
+        self.entries.iter().map(|((_, k), e)| (k, e))
+    }
+
+    /// One SCAN step: keys whose hash is at or past `cursor`, up to `count`
+    /// of them, and the cursor to continue from (0 when done).
+    pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<Vec<u8>>) {
+        let mut keys = Vec::new();
+        let start = (cursor, Vec::new());
+        let mut iter = self.entries.range(start..);
+        for ((_, k), _) in iter.by_ref().take(count.max(1)) {
+            keys.push(k.clone());
+        }
+        // Continue at the next distinct hash so no key is returned twice.
+        let last_hash = keys.last().map(|k| key_hash(k));
+        let next = iter
+            .map(|((h, _), _)| *h)
+            .find(|h| Some(*h) != last_hash)
+            .unwrap_or(0);
+        // Keys sharing the last hash are finished off in this step.
+        if let Some(h) = last_hash {
+            for ((hh, k), _) in self.entries.range((h, Vec::new())..) {
+                if *hh != h {
+                    break;
+                }
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+        (next, keys)
+    }
+
+    // ----- WATCH -----
+
+    pub fn watch(&mut self, client: ClientId, key: &[u8]) {
+        self.watchers.entry(key.to_vec()).or_default().insert(client);
+    }
+
+    /// Drops all of `client`'s watches (UNWATCH, EXEC, DISCARD, disconnect).
+    pub fn unwatch_all(&mut self, client: ClientId, keys: &BTreeSet<Vec<u8>>) {
+        for key in keys {
+            if let Some(set) = self.watchers.get_mut(key) {
+                set.remove(&client);
+                if set.is_empty() {
+                    self.watchers.remove(key);
+                }
+            }
+        }
+        self.dirty.remove(&client);
+    }
+
+    /// Redis's `signalModifiedKey`: every client watching `key` will fail EXEC.
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        if let Some(set) = self.watchers.get(key) {
+            self.dirty.extend(set.iter().copied());
+        }
+    }
+
+    /// Whether `client`'s watched keys were touched.
+    pub fn is_dirty(&self, client: ClientId) -> bool {
+        self.dirty.contains(&client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::String(v.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn lazy_expiry_removes_and_signals_watchers() {
+        let mut ks = Keyspace::new();
+        ks.set(b"k", s("v"), false);
+        ks.set_expire(b"k", Some(100));
+        ks.watch(7, b"k");
+        assert!(ks.get(b"k", 99).is_some());
+        assert!(!ks.is_dirty(7));
+        assert!(ks.get(b"k", 100).is_none());
+        assert!(ks.is_dirty(7));
+        assert_eq!(ks.drain_expired_log(), vec![b"k".to_vec()]);
+    }
+
+    #[test]
+    fn set_clears_ttl_unless_kept() {
+        let mut ks = Keyspace::new();
+        ks.set(b"k", s("v"), false);
+        ks.set_expire(b"k", Some(100));
+        ks.set(b"k", s("w"), true);
+        assert_eq!(ks.peek(b"k").and_then(|e| e.expire_at_ms), Some(100));
+        ks.set(b"k", s("x"), false);
+        assert_eq!(ks.peek(b"k").and_then(|e| e.expire_at_ms), None);
+        assert_eq!(ks.expires_count(), 0);
+    }
+
+    #[test]
+    fn active_expiry_goes_in_time_order() {
+        let mut ks = Keyspace::new();
+        for (k, t) in [("a", 30), ("b", 10), ("c", 20), ("d", 99)] {
+            ks.set(k.as_bytes(), s("v"), false);
+            ks.set_expire(k.as_bytes(), Some(t));
+        }
+        assert_eq!(ks.active_expire(30), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
+        assert_eq!(ks.len(), 1);
+        assert_eq!(ks.next_expiry_ms(), Some(99));
+    }
+
+    #[test]
+    fn scan_visits_every_key_once() {
+        let mut ks = Keyspace::new();
+        for i in 0..100 {
+            ks.set(format!("key:{i}").as_bytes(), s("v"), false);
+        }
+        let mut seen = BTreeSet::new();
+        let mut cursor = 0;
+        loop {
+            let (next, keys) = ks.scan(cursor, 7);
+            for k in keys {
+                assert!(seen.insert(k));
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        assert_eq!(seen.len(), 100);
+    }
+}

@@ -1,0 +1,25 @@
+//! A model of Redis 7 with no I/O and no wall clock.
+//!
+//! The caller owns time: every entry point takes `now_ms`, the node's clock in
+//! milliseconds since the Unix epoch. That is what lets the simulator pause,
+//! skew and jump clocks, and what keeps runs deterministic. Iteration orders
+//! never depend on a random hash seed.
+//!
+//! Replies are protocol-independent [`Reply`] values; [`encode`] turns them into
+//! RESP2 or RESP3 bytes exactly as Redis 7.0 writes them.
+
+pub mod client;
+pub mod command;
+pub mod commands;
+pub mod encode;
+pub mod engine;
+pub mod keyspace;
+pub mod numbers;
+pub mod reply;
+pub mod server;
+pub mod types;
+pub mod value;
+
+pub use client::{ClientId, Protocol};
+pub use engine::{Engine, Outcome};
+pub use reply::Reply;

@@ -1,0 +1,78 @@
+//! Replies as Redis builds them, before they are encoded for a protocol.
+
+/// One reply. Variants mirror Redis's `addReply*` family, so that the RESP2
+/// and RESP3 encodings can both be derived exactly (see [`crate::encode`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// `+OK`: a simple string (no CR or LF inside).
+    Status(String),
+    /// `-ERR ...`: the full error text including its code (`ERR`, `WRONGTYPE`, ...).
+    Error(String),
+    /// `:42`
+    Integer(i64),
+    /// `$3\r\nfoo`: a binary-safe string.
+    Bulk(Vec<u8>),
+    /// A missing value: `$-1` in RESP2, `_` in RESP3 (Redis's `addReplyNull`).
+    Null,
+    /// A missing array: `*-1` in RESP2, `_` in RESP3 (`addReplyNullArray`).
+    NullArray,
+    /// `*N` followed by N replies.
+    Array(Vec<Reply>),
+    /// A double: a bulk string in RESP2, `,` in RESP3 (`addReplyDouble`).
+    Double(f64),
+    /// A map: a flat array of 2N in RESP2, `%N` in RESP3.
+    Map(Vec<(Reply, Reply)>),
+    /// A set: an array in RESP2, `~N` in RESP3.
+    Set(Vec<Reply>),
+    /// A boolean: `:1`/`:0` in RESP2, `#t`/`#f` in RESP3.
+    Bool(bool),
+    /// Out-of-band data (pub/sub messages): an array in RESP2, `>N` in RESP3.
+    Push(Vec<Reply>),
+    /// Text meant for humans (INFO): a bulk string in RESP2, `=N\r\ntxt:` in RESP3.
+    Verbatim(String),
+    /// Several top-level replies in a row, as SUBSCRIBE to N channels sends N.
+    Many(Vec<Reply>),
+}
+
+impl Reply {
+    pub fn ok() -> Reply {
+        Reply::Status("OK".into())
+    }
+
+    /// An error reply; `text` includes the code, e.g. `"ERR syntax error"`.
+    pub fn error(text: impl Into<String>) -> Reply {
+        Reply::Error(text.into())
+    }
+
+    pub fn bulk(bytes: impl AsRef<[u8]>) -> Reply {
+        Reply::Bulk(bytes.as_ref().to_vec())
+    }
+
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    pub fn syntax_error() -> Reply {
+        Reply::error("ERR syntax error")
+    }
+
+    pub fn wrong_type() -> Reply {
+        Reply::error("WRONGTYPE Operation against a key holding the wrong kind of value")
+    }
+
+    pub fn not_integer() -> Reply {
+        Reply::error("ERR value is not an integer or out of range")
+    }
+
+    pub fn not_float() -> Reply {
+        Reply::error("ERR value is not a valid float")
+    }
+
+    /// `ERR wrong number of arguments for 'get' command` (name as typed, lowercased).
+    pub fn wrong_arity(name: &str) -> Reply {
+        Reply::error(format!(
+            "ERR wrong number of arguments for '{}' command",
+            name.to_ascii_lowercase()
+        ))
+    }
+}

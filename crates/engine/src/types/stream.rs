@@ -1,0 +1,4 @@
+//! Stream values.
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stream {}

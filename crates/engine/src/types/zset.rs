@@ -1,0 +1,4 @@
+//! Sorted set values.
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SortedSet {}
