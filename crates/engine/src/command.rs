@@ -111,6 +111,14 @@ impl Ctx<'_> {
             .expect("the calling client is registered for the duration of a call")
     }
 
+    /// Charges simulated time for touching `elements` items (members
+    /// scanned, bytes copied in kilobytes, ...). The cost model: every command
+    /// costs `BASE_COST_US` (1 µs) plus a quarter of a microsecond per
+    /// element, so O(N) commands visibly take longer on big values.
+    pub fn charge(&mut self, elements: usize) {
+        self.cost_us += elements as u64 / 4;
+    }
+
     pub fn in_script(&self) -> bool {
         matches!(self.caller, Caller::Script { .. })
     }
