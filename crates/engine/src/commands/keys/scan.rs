@@ -23,7 +23,7 @@ pub fn keys(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let matches: Vec<Reply> = ctx
         .db
         .iter()
-        .filter(|(_, e)| e.expire_at_ms.is_none_or(|t| t > now))
+        .filter(|(_, e)| e.expire_at_ms.is_none_or(|t| t >= now))
         .filter(|(k, _)| all || string_match(pattern, k, false))
         .map(|(k, _)| Reply::Bulk(k.clone()))
         .collect();
