@@ -1,5 +1,5 @@
 //! The differential suite: the same command files replayed against a real
-//! `redis-server` and against the Lockstep model, replies compared byte for
+//! `redis-server` and against `lockstep serve`, replies compared byte for
 //! byte. This is how fidelity is measured.
 //!
 //! Run the whole suite (every `cases/*.redis` file is claimed: any differing
@@ -25,7 +25,9 @@
 //! it, [`resp`] finds where raw replies end, [`server`] starts the servers,
 //! [`side`] talks to each side and [`runner`] compares them.
 //!
-//! Needs `redis-server` (Redis 7.0) on `PATH`.
+//! Needs `redis-server` (Redis 7.0) on `PATH`. The `lockstep` binary is
+//! built first with `cargo build -p lockstep-cli` (so it is never stale),
+//! unless `LOCKSTEP_BIN` names one to use.
 
 pub mod resp;
 pub mod runner;
@@ -77,9 +79,15 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
                     .any(|w| f.to_string_lossy().contains(w.as_str()))
         })
         .collect();
+    let lockstep = match lockstep_binary() {
+        Ok(path) => path,
+        Err(e) => {
+            eprintln!("differential: {e}");
+            return false;
+        }
+    };
     let started = std::time::Instant::now();
-    let model = runner::Model::InProcess;
-    let reports = runner::run_files(&files, &model, runner::default_jobs(), display_name);
+    let reports = runner::run_files(&files, &lockstep, runner::default_jobs(), display_name);
     for report in &reports {
         print!("{}", report.render(verbose));
     }
@@ -90,4 +98,55 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
         started.elapsed().as_secs_f64()
     );
     !reports.is_empty() && reports.iter().all(|r| r.passed())
+}
+
+/// The `lockstep` binary to test: `LOCKSTEP_BIN`, or the one `cargo build
+/// -p lockstep-cli` produces (built now, in the same target directory).
+pub fn lockstep_binary() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("LOCKSTEP_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "lockstep-cli",
+            "--bin",
+            "lockstep",
+            "--message-format=json-render-diagnostics",
+        ])
+        .current_dir(suite_dir())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo to build lockstep: {e}"))?;
+    if !output.status.success() {
+        return Err("`cargo build -p lockstep-cli` failed".into());
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .filter(|line| {
+            line.contains("\"reason\":\"compiler-artifact\"")
+                && line.contains("\"name\":\"lockstep\"")
+        })
+        .find_map(|line| json_string_field(line, "executable"))
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo built lockstep-cli but named no `lockstep` executable".into())
+}
+
+/// The value of a string field in one line of cargo's JSON output (enough
+/// JSON for paths: `\\` and `\"` escapes).
+fn json_string_field(line: &str, field: &str) -> Option<String> {
+    let start = line.find(&format!("\"{field}\":\""))? + field.len() + 4;
+    let mut value = String::new();
+    let mut chars = line[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(value),
+            '\\' => value.push(chars.next()?),
+            c => value.push(c),
+        }
+    }
+    None
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::resp;
 use crate::script::{self, Step};
 use crate::server::ServerProcess;
-use crate::side::{EngineSide, Exchange, Side, TcpSide};
+use crate::side::{Exchange, Side, TcpSide};
 
 /// One command's replies on both sides.
 #[derive(Clone, Debug)]
@@ -69,20 +69,14 @@ impl FileReport {
     }
 }
 
-/// What the model side is.
-#[derive(Clone, Debug)]
-pub enum Model {
-    /// `lockstep_engine::Engine` in this process.
-    InProcess,
-}
-
-/// Replays one file against a fresh redis-server and a fresh model.
+/// Replays one file against a fresh `redis-server` and a fresh
+/// `lockstep serve` (the binary at `lockstep`).
 ///
 /// Each file gets its own fresh server on both sides rather than a FLUSHALL
 /// on a shared one: then nothing leaks between files (configuration,
 /// scripts, client names and ids, statistics), and files can run in
 /// parallel.
-pub fn run_file(path: &Path, name: &str, model: &Model) -> FileReport {
+pub fn run_file(path: &Path, name: &str, lockstep: &Path) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
         total: 0,
@@ -116,10 +110,21 @@ pub fn run_file(path: &Path, name: &str, model: &Model) -> FileReport {
             return report;
         }
     };
-    let mut model_side: Box<dyn Side> = match model {
-        Model::InProcess => Box::new(EngineSide::new()),
+    let model = match ServerProcess::lockstep(lockstep) {
+        Ok(server) => server,
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
     };
-    replay(&steps, &mut redis_side, model_side.as_mut(), &mut report);
+    let mut model_side = match TcpSide::connect(model.port) {
+        Ok(side) => side,
+        Err(e) => {
+            report.error = Some(format!("cannot connect to lockstep serve: {e}"));
+            return report;
+        }
+    };
+    replay(&steps, &mut redis_side, &mut model_side, &mut report);
     report
 }
 
@@ -165,7 +170,7 @@ pub fn case_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 /// order given. `name` maps a path to how it is shown.
 pub fn run_files(
     files: &[PathBuf],
-    model: &Model,
+    lockstep: &Path,
     jobs: usize,
     name: impl Fn(&Path) -> String + Sync,
 ) -> Vec<FileReport> {
@@ -176,7 +181,7 @@ pub fn run_files(
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(path) = files.get(i) else { break };
-                let report = run_file(path, &name(path), model);
+                let report = run_file(path, &name(path), lockstep);
                 if let Ok(mut results) = results.lock() {
                     results[i] = Some(report);
                 }

@@ -102,7 +102,7 @@ pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
     let mut args = Vec::new();
     let mut i = 0;
     loop {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        while i < bytes.len() && c_isspace(bytes[i]) {
             i += 1;
         }
         if i >= bytes.len() {
@@ -135,7 +135,7 @@ pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
                         continue;
                     }
                     Some(b'"') => {
-                        if next.is_some_and(|n| !n.is_ascii_whitespace()) {
+                        if next.is_some_and(|n| !c_isspace(n)) {
                             return Err("closing quote must be followed by a space".into());
                         }
                         i += 1;
@@ -152,7 +152,7 @@ pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
                         continue;
                     }
                     Some(b'\'') => {
-                        if next.is_some_and(|n| !n.is_ascii_whitespace()) {
+                        if next.is_some_and(|n| !c_isspace(n)) {
                             return Err("closing quote must be followed by a space".into());
                         }
                         i += 1;
@@ -163,7 +163,7 @@ pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
             } else {
                 match c {
                     None => break,
-                    Some(w) if w.is_ascii_whitespace() => break,
+                    Some(b' ' | b'\t' | b'\r' | b'\n') => break,
                     Some(b'"') => in_double = true,
                     Some(b'\'') => in_single = true,
                     Some(other) => current.push(other),
@@ -173,6 +173,13 @@ pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
         }
         args.push(current);
     }
+}
+
+/// C's `isspace` in the C locale: what separates arguments. Inside an
+/// unquoted argument only space, tab, CR and LF end it, as in
+/// `sdssplitargs`.
+fn c_isspace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 fn hex_pair(bytes: &[u8], at: usize) -> Option<u8> {

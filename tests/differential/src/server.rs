@@ -1,6 +1,8 @@
 //! Server processes on free loopback ports, killed when dropped.
 
+use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,6 +16,13 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl ServerProcess {
+    /// The process id (to look at its memory in tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
@@ -38,13 +47,33 @@ impl ServerProcess {
         })
     }
 
-    /// A `lockstep serve` process from the binary at `program`.
-    pub fn lockstep(program: &str) -> Result<ServerProcess, String> {
-        Self::start(program, |port| {
-            ["serve", "--port", &port.to_string(), "--bind", "127.0.0.1"]
-                .map(String::from)
-                .to_vec()
-        })
+    /// A `lockstep serve` process from the binary at `program`, on the port
+    /// it picks itself and announces on its first line of output.
+    pub fn lockstep(program: &Path) -> Result<ServerProcess, String> {
+        let shown = program.display();
+        let mut child = Command::new(program)
+            .args(["serve", "--port", "0", "--bind", "127.0.0.1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+        let mut server = ServerProcess {
+            child,
+            port: port.unwrap_or(0),
+        };
+        if port.is_none() {
+            return Err(format!(
+                "`{shown} serve` did not announce its port (said {line:?})"
+            ));
+        }
+        server.wait_until_listening()?;
+        Ok(server)
     }
 
     /// Starts `program` with the arguments for a port, retrying on another

@@ -1,11 +1,8 @@
-//! The two sides of a comparison: a connection to a RESP server over TCP,
-//! or an in-process engine.
+//! One side of the comparison: a connection to a RESP server over TCP.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-use lockstep_engine::{encode, ClientId, Engine};
+use std::time::{Duration, Instant};
 
 use crate::resp::{self, Incomplete};
 
@@ -170,61 +167,4 @@ impl Side for TcpSide {
         }
         exchange
     }
-}
-
-/// The engine in this process, fed with the wall clock. Out-of-band pushes
-/// a command queued for its own connection are written before its reply,
-/// as Redis does for a PUBLISH to a channel the same RESP3 connection
-/// subscribes to.
-pub struct EngineSide {
-    engine: Engine,
-    client: Option<ClientId>,
-}
-
-impl EngineSide {
-    pub fn new() -> EngineSide {
-        EngineSide {
-            engine: Engine::new(now_ms()),
-            client: None,
-        }
-    }
-}
-
-impl Default for EngineSide {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Side for EngineSide {
-    fn exchange(&mut self, args: &[Vec<u8>]) -> Exchange {
-        let now = now_ms();
-        let id = *self
-            .client
-            .get_or_insert_with(|| self.engine.connect("127.0.0.1:50000", now));
-        let outcome = self.engine.execute(id, args, now);
-        let protocol = self.engine.protocol(id);
-        let mut bytes = Vec::new();
-        for push in self.engine.take_pushes(id) {
-            encode::encode(&push, protocol, &mut bytes);
-        }
-        encode::encode(&outcome.reply, protocol, &mut bytes);
-        if outcome.close {
-            self.engine.disconnect(id);
-            self.client = None;
-        }
-        Exchange {
-            bytes,
-            closed: outcome.close,
-            timed_out: false,
-        }
-    }
-}
-
-/// The wall clock in milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
