@@ -43,6 +43,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("rename", 3, W, (1, 2, 1), rename),
     spec("renamenx", 3, W | F, (1, 2, 1), renamenx),
     spec("copy", -3, W | flags::DENYOOM, (1, 2, 1), copy),
+    spec("move", 3, W | F, (1, 1, 1), move_),
     spec("expire", -3, W | F, (1, 1, 1), expire::expire),
     spec("pexpire", -3, W | F, (1, 1, 1), expire::pexpire),
     spec("expireat", -3, W | F, (1, 1, 1), expire::expireat),
@@ -177,6 +178,16 @@ fn copy(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         ctx.db.set_expire(dst, entry.expire_at_ms);
     }
     Reply::Integer(1)
+}
+
+/// MOVE key db. With a single database every valid target is the source,
+/// so this answers as Redis does for that case (after the same checks of
+/// the number): `ERR source and destination objects are the same`.
+fn move_(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match parse_db_index(&args[2]) {
+        Ok(()) => Reply::error("ERR source and destination objects are the same"),
+        Err(reply) => reply,
+    }
 }
 
 /// Parses a database number as Redis's `getIntFromObjectOrReply` and

@@ -1,10 +1,11 @@
 //! String commands (Redis's `t_string.c`): GET/SET and their variants,
-//! counters, APPEND/STRLEN and ranges.
+//! counters, APPEND/STRLEN, ranges and LCS.
 //!
 //! Strings are stored as raw bytes; Redis's int/embstr encodings are not
 //! modelled because no reply depends on them here.
 
 pub mod counters;
+pub mod lcs;
 pub mod set;
 
 use crate::command::{flags, CommandSpec, Ctx};
@@ -52,6 +53,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("getrange", 4, R, (1, 1, 1), getrange),
     spec("substr", 4, R, (1, 1, 1), getrange),
     spec("setrange", 4, W | M, (1, 1, 1), setrange),
+    spec("lcs", -3, R, (1, 2, 1), lcs::lcs),
     spec("incr", 2, W | M | F, (1, 1, 1), counters::incr),
     spec("decr", 2, W | M | F, (1, 1, 1), counters::decr),
     spec("incrby", 3, W | M | F, (1, 1, 1), counters::incrby),

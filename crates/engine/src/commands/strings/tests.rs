@@ -125,3 +125,20 @@ fn mget_hides_other_types_and_mset_checks_pairs() {
         ("MGET a b c", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$-1\r\n"),
     ]);
 }
+
+#[test]
+fn lcs_reports_ranges_from_the_end() {
+    let mut s = Session::new();
+    s.expect(&[
+        ("MSET a ohmytext b mynewtext", "+OK\r\n"),
+        ("LCS a b", "$6\r\nmytext\r\n"),
+        ("LCS a b LEN", ":6\r\n"),
+        (
+            "LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN",
+            "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n",
+        ),
+        ("LCS a b LEN IDX", "-ERR If you want both the length and indexes, please just use IDX.\r\n"),
+        ("RPUSH l x", ":1\r\n"),
+        ("LCS a l FOO", "-ERR The specified keys must contain string values\r\n"),
+    ]);
+}
