@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing (scripts/install.sh), then runs every check and
-# test, in this order, stopping at the first failure:
+# test, in this order:
 #
 #   fmt     cargo fmt --check
 #   clippy  clippy -D warnings, natively and for wasm32 (web and lua crates)
@@ -9,6 +9,10 @@
 #   wasm    the wasm tests of lockstep-lua, under Node
 #   build   trunk build --release (the playground, into dist/)
 #   e2e     tests/e2e/ in headless Chromium against dist/
+#
+# Every selected step runs even when an earlier one failed (except e2e after
+# a failed build); the last line sums up, and the exit status is non-zero if
+# any step failed.
 #
 # ./test.sh            runs everything
 # ./test.sh e2e        runs only the named steps (their set-up still runs)
@@ -57,55 +61,93 @@ package_args() {
 
 install_for_tests
 
+passed=()
+failed=()
 count=0
 total=${#selected[@]}
-header() {
+
+# run_step NAME TITLE: runs step_NAME in a subshell with errexit, so its first
+# failing command ends it, and records the result; later steps still run, so
+# one run shows every problem.
+run_step() {
+  local name="$1" title="$2" status
   count=$((count + 1))
-  step "[$count/$total] $1"
+  step "[$count/$total] $name: $title"
+  trap - ERR
+  set +e
+  (
+    set -e
+    trap report_failure ERR
+    "step_$name"
+  )
+  status=$?
+  set -e
+  trap report_failure ERR
+  if [ "$status" -eq 0 ]; then
+    passed+=("$name")
+  else
+    failed+=("$name")
+  fi
 }
 
-if wants fmt; then
-  header "fmt: cargo fmt --all -- --check"
+step_fmt() {
   cargo fmt --all -- --check
-fi
+}
 
-if wants clippy; then
-  header "clippy: native workspace, then wasm32"
+step_clippy() {
   cargo clippy --workspace --all-targets -- -D warnings
-  mapfile -t wasm_lint < <(package_args "${WASM_LINT_PACKAGES[@]}")
-  if [ ${#wasm_lint[@]} -gt 0 ]; then
-    cargo clippy --target wasm32-unknown-unknown "${wasm_lint[@]}" --all-targets -- -D warnings
+  local packages
+  mapfile -t packages < <(package_args "${WASM_LINT_PACKAGES[@]}")
+  if [ ${#packages[@]} -gt 0 ]; then
+    cargo clippy --target wasm32-unknown-unknown "${packages[@]}" --all-targets -- -D warnings
   fi
-fi
+}
 
-if wants test; then
-  header "test: cargo test --workspace (native, with the differential suite)"
+step_test() {
   have redis-server || die "redis-server is not on PATH; the differential suite needs it."
   cargo test --workspace
-fi
+}
 
-if wants wasm; then
-  header "wasm: wasm-bindgen tests under Node"
-  mapfile -t wasm_tests < <(package_args "${WASM_TEST_PACKAGES[@]}")
-  if [ ${#wasm_tests[@]} -gt 0 ]; then
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-      cargo test --target wasm32-unknown-unknown "${wasm_tests[@]}"
-  else
+step_wasm() {
+  local packages
+  mapfile -t packages < <(package_args "${WASM_TEST_PACKAGES[@]}")
+  if [ ${#packages[@]} -eq 0 ]; then
     note "no wasm test packages in the workspace"
+    return
   fi
-fi
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown "${packages[@]}"
+}
 
-if wants build; then
-  header "build: trunk build --release"
+step_build() {
   trunk build --release --offline
-fi
+}
 
-if wants e2e; then
-  header "e2e: headless Chromium against dist/"
+step_e2e() {
+  [[ " ${failed[*]} " != *" build "* ]] || die "skipped: the build step failed, so dist/ is stale."
   [ -f dist/index.html ] || die "dist/ has no build: run ./test.sh build first."
   node --test --test-reporter=spec tests/e2e/console.test.mjs
-fi
+}
+
+for name in "${ALL_STEPS[@]}"; do
+  if wants "$name"; then
+    case "$name" in
+      fmt) run_step fmt "cargo fmt --all -- --check" ;;
+      clippy) run_step clippy "clippy -D warnings, native workspace then wasm32" ;;
+      test) run_step test "cargo test --workspace (native, with the differential suite)" ;;
+      wasm) run_step wasm "wasm-bindgen tests under Node" ;;
+      build) run_step build "trunk build --release" ;;
+      e2e) run_step e2e "headless Chromium against dist/" ;;
+    esac
+  fi
+done
 
 elapsed=$((SECONDS - LOCKSTEP_STARTED))
-printf '\n\033[1;32mOK\033[0m: %s step(s) passed (%s) in %dm%02ds\n' \
-  "$total" "${selected[*]}" $((elapsed / 60)) $((elapsed % 60))
+took="$((elapsed / 60))m$(printf '%02d' $((elapsed % 60)))s"
+if [ ${#failed[@]} -eq 0 ]; then
+  printf '\n\033[1;32mtest.sh: all %s step(s) passed (%s) in %s\033[0m\n' "$total" "${passed[*]}" "$took"
+else
+  printf '\n\033[1;31mtest.sh: %s of %s step(s) failed (%s) in %s\033[0m\n' \
+    "${#failed[@]}" "$total" "${failed[*]}" "$took"
+  exit 1
+fi

@@ -45,7 +45,7 @@ die() {
 report_failure() {
   local status=$?
   local elapsed=$((SECONDS - LOCKSTEP_STARTED))
-  printf '\n\033[1;31mFAILED\033[0m in step "%s" (exit status %s) after %dm%02ds\n' \
+  printf '\n\033[1;31mFAILED\033[0m in step "%s" (exit status %s), %dm%02ds into the run\n' \
     "$LOCKSTEP_STEP" "$status" $((elapsed / 60)) $((elapsed % 60)) >&2
   exit "$status"
 }
