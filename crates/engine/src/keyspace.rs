@@ -56,10 +56,12 @@ impl Keyspace {
     }
 
     /// Removes `key` if its TTL has passed (Redis's lazy expiry). Returns
-    /// true if it did.
+    /// true if it did. As in Redis's `keyIsExpired`, a key lives through
+    /// the millisecond of its expire time and is gone once the clock is
+    /// past it.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let s = slot(key);
-        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t <= now_ms));
+        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
         if expired {
             self.remove_slot(&s);
             self.expired_total += 1;
@@ -143,7 +145,7 @@ impl Keyspace {
         let due: Vec<Vec<u8>> = self
             .expires
             .iter()
-            .take_while(|(t, _)| *t <= now_ms)
+            .take_while(|(t, _)| *t < now_ms)
             .map(|(_, k)| k.clone())
             .collect();
         for key in &due {
@@ -157,7 +159,8 @@ impl Keyspace {
         std::mem::take(&mut self.expired_log)
     }
 
-    /// The earliest pending expiry time, so a simulator knows when to wake.
+    /// The earliest pending expiry time, so a simulator knows when to wake
+    /// (the key is removed from the next millisecond on).
     pub fn next_expiry_ms(&self) -> Option<i64> {
         self.expires.iter().next().map(|(t, _)| *t)
     }
@@ -266,9 +269,9 @@ mod tests {
         ks.set(b"k", s("v"), false);
         ks.set_expire(b"k", Some(100));
         ks.watch(7, b"k");
-        assert!(ks.get(b"k", 99).is_some());
+        assert!(ks.get(b"k", 100).is_some());
         assert!(!ks.is_dirty(7));
-        assert!(ks.get(b"k", 100).is_none());
+        assert!(ks.get(b"k", 101).is_none());
         assert!(ks.is_dirty(7));
         assert_eq!(ks.drain_expired_log(), vec![b"k".to_vec()]);
     }
@@ -292,7 +295,7 @@ mod tests {
             ks.set(k.as_bytes(), s("v"), false);
             ks.set_expire(k.as_bytes(), Some(t));
         }
-        assert_eq!(ks.active_expire(30), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
+        assert_eq!(ks.active_expire(31), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
         assert_eq!(ks.len(), 1);
         assert_eq!(ks.next_expiry_ms(), Some(99));
     }
