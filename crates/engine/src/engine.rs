@@ -58,7 +58,12 @@ impl Engine {
         self.server.stats.total_connections_received += 1;
         let mut client = ClientState::new(id, now_ms);
         client.addr = addr.to_string();
-        client.authenticated = self.server.config.get("requirepass").unwrap_or("").is_empty();
+        client.authenticated = self
+            .server
+            .config
+            .get("requirepass")
+            .unwrap_or("")
+            .is_empty();
         self.clients.insert(id, client);
         id
     }
@@ -75,7 +80,10 @@ impl Engine {
     }
 
     pub fn protocol(&self, id: ClientId) -> Protocol {
-        self.clients.get(&id).map(|c| c.protocol).unwrap_or_default()
+        self.clients
+            .get(&id)
+            .map(|c| c.protocol)
+            .unwrap_or_default()
     }
 
     /// Out-of-band replies (pub/sub messages, MONITOR lines) for `id`.
@@ -124,8 +132,11 @@ impl Engine {
     }
 
     /// Runs the active expiry cycle on every database; returns the keys it
-    /// removed.
+    /// removed. Nothing happens after DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
+        if !self.server.active_expire_enabled {
+            return Vec::new();
+        }
         let mut removed = self.db.active_expire(now_ms);
         for db in &mut self.server.parked_dbs {
             removed.extend(db.active_expire(now_ms));
@@ -137,11 +148,19 @@ impl Engine {
     pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now_ms: i64) -> Outcome {
         let Some(client) = self.clients.get(&id) else {
             let reply = Reply::error("ERR unknown client");
-            return Outcome { reply, cost_us: 0, close: true };
+            return Outcome {
+                reply,
+                cost_us: 0,
+                close: true,
+            };
         };
         if args.is_empty() {
             // Redis ignores an empty multibulk.
-            return Outcome { reply: Reply::Many(Vec::new()), cost_us: 0, close: false };
+            return Outcome {
+                reply: Reply::Many(Vec::new()),
+                cost_us: 0,
+                close: false,
+            };
         }
         let selected = client.db;
         self.server.activate(&mut self.db, selected);
@@ -170,7 +189,11 @@ impl Engine {
             if !runs_inside_multi(spec) {
                 multi.queued.push(args.to_vec());
                 let reply = Reply::Status("QUEUED".into());
-                return Outcome { reply, cost_us: BASE_COST_US, close: false };
+                return Outcome {
+                    reply,
+                    cost_us: BASE_COST_US,
+                    close: false,
+                };
             }
         }
         let mut ctx = Ctx {
@@ -191,7 +214,11 @@ impl Engine {
         if let Some(client) = self.clients.get_mut(&id) {
             client.last_command_ms = now_ms;
         }
-        Outcome { reply, cost_us, close }
+        Outcome {
+            reply,
+            cost_us,
+            close,
+        }
     }
 
     fn client_mut(&mut self, id: ClientId) -> &mut ClientState {
@@ -209,7 +236,12 @@ impl Engine {
                 ));
             }
         }
-        let auth_required = !self.server.config.get("requirepass").unwrap_or("").is_empty();
+        let auth_required = !self
+            .server
+            .config
+            .get("requirepass")
+            .unwrap_or("")
+            .is_empty();
         let client = self.client_mut(id);
         if auth_required && !client.authenticated && !spec.has(flags::NO_AUTH) {
             return Some(Reply::error("NOAUTH Authentication required."));
@@ -241,7 +273,9 @@ impl Engine {
         let is_exec = args[0].eq_ignore_ascii_case(b"exec");
         let reply = if is_exec {
             let reason = text.strip_prefix("ERR ").unwrap_or(&text);
-            let abort = Reply::error(format!("EXECABORT Transaction discarded because of: {reason}"));
+            let abort = Reply::error(format!(
+                "EXECABORT Transaction discarded because of: {reason}"
+            ));
             let mut ctx = Ctx {
                 db: &mut self.db,
                 clients: &mut self.clients,
@@ -267,7 +301,11 @@ impl Engine {
         if let Some(t) = first_error(&reply) {
             self.server.stats.count_error(&t);
         }
-        Outcome { reply, cost_us: BASE_COST_US, close: false }
+        Outcome {
+            reply,
+            cost_us: BASE_COST_US,
+            close: false,
+        }
     }
 }
 
@@ -281,7 +319,10 @@ fn first_error(reply: &Reply) -> Option<String> {
 
 /// Commands that act at once even inside MULTI, as in Redis's `processCommand`.
 fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        spec.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// Finds the command (and subcommand) for `args`, checking arity, with
@@ -297,6 +338,10 @@ pub fn resolve(args: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
         return Ok(spec);
     }
     if args.len() < 2 {
+        // A container that also runs bare (COMMAND) has a handler of its own.
+        if spec.arity_ok(args.len()) {
+            return Ok(spec);
+        }
         return Err(Reply::wrong_arity(spec.name));
     }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
@@ -308,7 +353,10 @@ pub fn resolve(args: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
         )));
     };
     if !subspec.arity_ok(args.len()) {
-        return Err(Reply::wrong_arity(&format!("{}|{}", spec.name, subspec.name)));
+        return Err(Reply::wrong_arity(&format!(
+            "{}|{}",
+            spec.name, subspec.name
+        )));
     }
     Ok(subspec)
 }
@@ -412,20 +460,21 @@ fn redacted(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
                 hide(&mut shown, i);
             }
         }
-        "hello" if args.len() >= 2 => {
-            if crate::numbers::parse_i64(&args[1]).is_some_and(|v| v == 2 || v == 3) {
-                let mut j = 2;
-                while j < args.len() {
-                    let more = args.len() - 1 - j;
-                    if args[j].eq_ignore_ascii_case(b"auth") && more >= 2 {
-                        hide(&mut shown, j + 1);
-                        hide(&mut shown, j + 2);
-                        j += 3;
-                    } else if args[j].eq_ignore_ascii_case(b"setname") && more >= 1 {
-                        j += 2;
-                    } else {
-                        break;
-                    }
+        "hello"
+            if args.len() >= 2
+                && crate::numbers::parse_i64(&args[1]).is_some_and(|v| v == 2 || v == 3) =>
+        {
+            let mut j = 2;
+            while j < args.len() {
+                let more = args.len() - 1 - j;
+                if args[j].eq_ignore_ascii_case(b"auth") && more >= 2 {
+                    hide(&mut shown, j + 1);
+                    hide(&mut shown, j + 2);
+                    j += 3;
+                } else if args[j].eq_ignore_ascii_case(b"setname") && more >= 1 {
+                    j += 2;
+                } else {
+                    break;
                 }
             }
         }

@@ -71,7 +71,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
 ];
 
-const fn client_sub(name: &'static str, arity: i32, flags: u32, handler: crate::command::Handler) -> CommandSpec {
+const fn client_sub(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    handler: crate::command::Handler,
+) -> CommandSpec {
     CommandSpec {
         name,
         arity,
@@ -171,9 +176,7 @@ fn hello(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let mut version = None;
     if args.len() >= 2 {
         match parse_i64(&args[1]) {
-            None => {
-                return Reply::error("ERR Protocol version is not an integer or out of range")
-            }
+            None => return Reply::error("ERR Protocol version is not an integer or out of range"),
             Some(v @ (2 | 3)) => version = Some(v),
             Some(_) => return Reply::error("NOPROTO unsupported protocol version"),
         }
@@ -204,7 +207,11 @@ fn hello(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     }
     let me = ctx.me();
     if let Some(v) = version {
-        me.protocol = if v == 3 { Protocol::Resp3 } else { Protocol::Resp2 };
+        me.protocol = if v == 3 {
+            Protocol::Resp3
+        } else {
+            Protocol::Resp2
+        };
     }
     let (protocol, id) = (me.protocol.version(), me.id);
     Reply::Map(vec![
@@ -498,7 +505,10 @@ mod tests {
             "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
         );
         assert!(cli(&mut e, c, &["HELLO", "2"]).starts_with("*14\r\n"));
-        assert_eq!(cli(&mut e, c, &["HELLO", "4"]), "-NOPROTO unsupported protocol version\r\n");
+        assert_eq!(
+            cli(&mut e, c, &["HELLO", "4"]),
+            "-NOPROTO unsupported protocol version\r\n"
+        );
         assert_eq!(
             cli(&mut e, c, &["HELLO", "x"]),
             "-ERR Protocol version is not an integer or out of range\r\n"
@@ -525,7 +535,10 @@ mod tests {
             cli(&mut e, c, &["CLIENT", "SETNAME", "a b"]),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
         );
-        assert_eq!(cli(&mut e, c, &["CLIENT", "SETNAME", "worker-1"]), "+OK\r\n");
+        assert_eq!(
+            cli(&mut e, c, &["CLIENT", "SETNAME", "worker-1"]),
+            "+OK\r\n"
+        );
         assert_eq!(cli(&mut e, c, &["CLIENT", "GETNAME"]), "$8\r\nworker-1\r\n");
         assert_eq!(cli(&mut e, c, &["CLIENT", "SETNAME", ""]), "+OK\r\n");
         assert_eq!(cli(&mut e, c, &["CLIENT", "GETNAME"]), "$-1\r\n");
@@ -552,12 +565,25 @@ mod tests {
         assert_eq!(list, "+QUEUED\r\n");
         cli(&mut e, a, &["DISCARD"]);
         let list = cli(&mut e, a, &["CLIENT", "LIST"]);
-        assert!(list.contains("id=1 addr=127.0.0.1:1 laddr=127.0.0.1:6379 fd=8 name=alice age=0 idle=0 flags=N db=0"));
-        assert!(list.contains("cmd=client|list user=default redir=-1 resp=2\nid=2 addr=127.0.0.1:2"));
-        assert_eq!(cli(&mut e, a, &["CLIENT", "LIST", "TYPE", "foo"]), "-ERR Unknown client type 'foo'\r\n");
-        assert_eq!(cli(&mut e, a, &["CLIENT", "LIST", "ID", "x"]), "-ERR Invalid client ID\r\n");
+        assert!(list.contains(
+            "id=1 addr=127.0.0.1:1 laddr=127.0.0.1:6379 fd=8 name=alice age=0 idle=0 flags=N db=0"
+        ));
+        assert!(
+            list.contains("cmd=client|list user=default redir=-1 resp=2\nid=2 addr=127.0.0.1:2")
+        );
+        assert_eq!(
+            cli(&mut e, a, &["CLIENT", "LIST", "TYPE", "foo"]),
+            "-ERR Unknown client type 'foo'\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, a, &["CLIENT", "LIST", "ID", "x"]),
+            "-ERR Invalid client ID\r\n"
+        );
         assert_eq!(cli(&mut e, a, &["CLIENT", "LIST", "ID", "7"]), "$0\r\n\r\n");
-        assert_eq!(cli(&mut e, a, &["CLIENT", "LIST", "foo"]), "-ERR syntax error\r\n");
+        assert_eq!(
+            cli(&mut e, a, &["CLIENT", "LIST", "foo"]),
+            "-ERR syntax error\r\n"
+        );
     }
 
     #[test]
@@ -583,6 +609,9 @@ mod tests {
             "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"
         );
         assert_eq!(cli(&mut e, c, &["AUTH", "default", "pw"]), "+OK\r\n");
-        assert_eq!(cli(&mut e, c, &["AUTH", "a", "b", "c"]), "-ERR syntax error\r\n");
+        assert_eq!(
+            cli(&mut e, c, &["AUTH", "a", "b", "c"]),
+            "-ERR syntax error\r\n"
+        );
     }
 }

@@ -14,7 +14,8 @@ use crate::command::{flags, CommandSpec, Ctx};
 use crate::engine::{self, discard_transaction, unwatch_all, watched_by_db};
 use crate::reply::Reply;
 
-const TX_FLAGS: u32 = flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY;
+const TX_FLAGS: u32 =
+    flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -74,7 +75,12 @@ fn multi(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 /// A null array instead if a watched key changed (or expired); EXECABORT
 /// if a command was refused while queueing.
 fn exec(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
-    let Some(queued) = ctx.me().multi.as_ref().map(|m| (m.errored, m.queued.clone())) else {
+    let Some(queued) = ctx
+        .me()
+        .multi
+        .as_ref()
+        .map(|m| (m.errored, m.queued.clone()))
+    else {
         return Reply::error("ERR EXEC without MULTI");
     };
     let (errored, commands) = queued;
@@ -182,8 +188,11 @@ mod tests {
     /// Writes `key` as another command family would (`SET`), so these tests
     /// do not depend on the strings family.
     fn write(e: &mut Engine, key: &str, value: &str) {
-        e.keyspace_mut()
-            .set(key.as_bytes(), Value::String(value.as_bytes().to_vec()), false);
+        e.keyspace_mut().set(
+            key.as_bytes(),
+            Value::String(value.as_bytes().to_vec()),
+            false,
+        );
     }
 
     #[test]
@@ -195,7 +204,10 @@ mod tests {
         assert_eq!(cli(&mut e, c, 0, "ECHO hi"), "+QUEUED\r\n");
         assert_eq!(cli(&mut e, c, 0, "EXEC"), "*2\r\n+PONG\r\n$2\r\nhi\r\n");
         assert_eq!(cli(&mut e, c, 0, "EXEC"), "-ERR EXEC without MULTI\r\n");
-        assert_eq!(cli(&mut e, c, 0, "DISCARD"), "-ERR DISCARD without MULTI\r\n");
+        assert_eq!(
+            cli(&mut e, c, 0, "DISCARD"),
+            "-ERR DISCARD without MULTI\r\n"
+        );
     }
 
     #[test]
@@ -203,8 +215,14 @@ mod tests {
         let mut e = Engine::new(0);
         let c = e.connect("127.0.0.1:1", 0);
         cli(&mut e, c, 0, "MULTI");
-        assert_eq!(cli(&mut e, c, 0, "MULTI"), "-ERR MULTI calls can not be nested\r\n");
-        assert_eq!(cli(&mut e, c, 0, "WATCH k"), "-ERR WATCH inside MULTI is not allowed\r\n");
+        assert_eq!(
+            cli(&mut e, c, 0, "MULTI"),
+            "-ERR MULTI calls can not be nested\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, "WATCH k"),
+            "-ERR WATCH inside MULTI is not allowed\r\n"
+        );
         assert_eq!(
             cli(&mut e, c, 0, "NOSUCH x"),
             "-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n"

@@ -673,7 +673,10 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(c.hz(), 10);
         let r = c.set_many(&[(b"hz", b"20"), (b"nosuch", b"1")]);
-        assert_eq!(r.map_err(|e| e.message()), Err("ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'".into()));
+        assert_eq!(
+            r.map_err(|e| e.message()),
+            Err("ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'".into())
+        );
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct ServerState {
     /// The MONITOR line of the running top-level command, if its own
     /// connection is a monitor: Redis writes it after the command's reply.
     pub own_monitor_line: Option<crate::reply::Reply>,
+    /// DEBUG SET-ACTIVE-EXPIRE: when false, `Engine::active_expire` does
+    /// nothing and keys only expire when accessed.
+    pub active_expire_enabled: bool,
 }
 
 impl ServerState {
@@ -67,6 +70,7 @@ impl Default for ServerState {
             active_db: 0,
             call_depth: 0,
             own_monitor_line: None,
+            active_expire_enabled: true,
         }
     }
 }

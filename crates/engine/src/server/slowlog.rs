@@ -110,11 +110,19 @@ mod tests {
         let mut log = SlowLog::default();
         let args: Vec<Vec<u8>> = (0..40).map(|i| format!("a{i}").into_bytes()).collect();
         log.record(0, 128, &args, 5, 0, "?:0", b"");
-        let e = log.entries().next().cloned().unwrap_or_else(|| panic!("logged"));
+        let e = log
+            .entries()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| panic!("logged"));
         assert_eq!(e.args.len(), 32);
         assert_eq!(e.args[31], b"... (9 more arguments)".to_vec());
         log.record(0, 128, &[vec![b'x'; 130]], 5, 0, "?:0", b"");
-        let e = log.entries().next().cloned().unwrap_or_else(|| panic!("logged"));
+        let e = log
+            .entries()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| panic!("logged"));
         assert!(e.args[0].ends_with(b"... (2 more bytes)"));
     }
 

@@ -23,6 +23,9 @@ pub struct Stats {
     pub total_error_replies: u64,
     /// By full command name (`config|set`).
     pub commands: BTreeMap<String, CommandStats>,
+    /// Keys expired before the last CONFIG RESETSTAT (the keyspaces count
+    /// from the start; INFO reports the difference).
+    pub expired_keys_base: u64,
 }
 
 impl Stats {
