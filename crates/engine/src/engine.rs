@@ -182,7 +182,7 @@ impl Engine {
             Ok(spec) => spec,
             Err(reply) => return self.reject(id, args, reply, now_ms),
         };
-        if let Some(reply) = self.refusal(id, spec) {
+        if let Some(reply) = self.refusal(id, spec, args) {
             return self.reject(id, args, reply, now_ms);
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
@@ -227,7 +227,7 @@ impl Engine {
 
     /// Refusals that depend on the connection's state rather than on the
     /// command's arguments, in `processCommand`'s order.
-    fn refusal(&mut self, id: ClientId, spec: &CommandSpec) -> Option<Reply> {
+    fn refusal(&mut self, id: ClientId, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<Reply> {
         if spec.has(flags::PROTECTED) {
             let addr = self.client_mut(id).addr.clone();
             if !self.server.config.debug_command_allowed(&addr) {
@@ -252,7 +252,7 @@ impl Engine {
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
             return Some(Reply::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                spec.name
+                full_name(spec, args)
             )));
         }
         None

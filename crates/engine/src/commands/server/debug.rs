@@ -48,54 +48,8 @@ fn sleep_micros(arg: &[u8]) -> u64 {
     }
 }
 
-/// C's `strtod` on the longest prefix that parses (decimal forms, `inf`,
-/// `infinity`, `nan`); 0 if none does.
 fn strtod_prefix(arg: &[u8]) -> f64 {
-    let text = String::from_utf8_lossy(arg);
-    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let b = t.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let rest = t[i..].to_ascii_lowercase();
-    for word in ["infinity", "inf", "nan"] {
-        if rest.starts_with(word) {
-            return t[..i + word.len()].parse().unwrap_or(0.0);
-        }
-    }
-    let digits_start = i;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    let mut mantissa_digits = i - digits_start;
-    if b.get(i) == Some(&b'.') {
-        let dot = i;
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        mantissa_digits += i - dot - 1;
-        if mantissa_digits == 0 {
-            return 0.0;
-        }
-    }
-    if mantissa_digits == 0 {
-        return 0.0;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        let mut j = i + 1;
-        if matches!(b.get(j), Some(b'+' | b'-')) {
-            j += 1;
-        }
-        if b.get(j).is_some_and(u8::is_ascii_digit) {
-            while b.get(j).is_some_and(u8::is_ascii_digit) {
-                j += 1;
-            }
-            i = j;
-        }
-    }
-    t[..i].parse().unwrap_or(0.0)
+    crate::numbers::strtod(arg).value
 }
 
 /// C's `atoi`: optional spaces and sign, then digits; 0 if none.
