@@ -6,7 +6,8 @@ use indexmap::IndexSet;
 
 use crate::reply::Reply;
 
-/// A connection's id, as `CLIENT ID` reports it (starting at 1, never reused).
+/// A connection's id, as `CLIENT ID` reports it (never reused; see
+/// `engine::FIRST_CLIENT_ID`).
 pub type ClientId = u64;
 
 /// The protocol a connection speaks; `HELLO 3` switches to RESP3.

@@ -30,6 +30,11 @@ pub struct Outcome {
     pub close: bool,
 }
 
+/// The id of a node's first connection. Redis creates two clients of its
+/// own at start-up (the Lua clients of EVAL and of FUNCTION, ids 1 and 2),
+/// so the first connection is number 3; CLIENT ID and HELLO show it.
+pub const FIRST_CLIENT_ID: ClientId = 3;
+
 /// Base simulated cost of any command, before per-element work.
 pub const BASE_COST_US: u64 = 1;
 
@@ -47,7 +52,7 @@ impl Engine {
     pub fn new(now_ms: i64) -> Self {
         let mut engine = Engine::default();
         engine.server.started_ms = now_ms;
-        engine.server.next_client_id = 1;
+        engine.server.next_client_id = FIRST_CLIENT_ID;
         engine
     }
 

@@ -502,7 +502,7 @@ mod tests {
         let c = e.connect("127.0.0.1:1", 0);
         assert_eq!(
             cli(&mut e, c, &["HELLO", "3"]),
-            "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
+            "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:3\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"
         );
         assert!(cli(&mut e, c, &["HELLO", "2"]).starts_with("*14\r\n"));
         assert_eq!(
@@ -542,7 +542,7 @@ mod tests {
         assert_eq!(cli(&mut e, c, &["CLIENT", "GETNAME"]), "$8\r\nworker-1\r\n");
         assert_eq!(cli(&mut e, c, &["CLIENT", "SETNAME", ""]), "+OK\r\n");
         assert_eq!(cli(&mut e, c, &["CLIENT", "GETNAME"]), "$-1\r\n");
-        assert_eq!(cli(&mut e, c, &["CLIENT", "ID"]), ":1\r\n");
+        assert_eq!(cli(&mut e, c, &["CLIENT", "ID"]), ":3\r\n");
         assert_eq!(
             cli(&mut e, c, &["CLIENT", "ID", "x"]),
             "-ERR wrong number of arguments for 'client|id' command\r\n"
@@ -566,10 +566,10 @@ mod tests {
         cli(&mut e, a, &["DISCARD"]);
         let list = cli(&mut e, a, &["CLIENT", "LIST"]);
         assert!(list.contains(
-            "id=1 addr=127.0.0.1:1 laddr=127.0.0.1:6379 fd=8 name=alice age=0 idle=0 flags=N db=0"
+            "id=3 addr=127.0.0.1:1 laddr=127.0.0.1:6379 fd=10 name=alice age=0 idle=0 flags=N db=0"
         ));
         assert!(
-            list.contains("cmd=client|list user=default redir=-1 resp=2\nid=2 addr=127.0.0.1:2")
+            list.contains("cmd=client|list user=default redir=-1 resp=2\nid=4 addr=127.0.0.1:2")
         );
         assert_eq!(
             cli(&mut e, a, &["CLIENT", "LIST", "TYPE", "foo"]),

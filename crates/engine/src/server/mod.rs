@@ -21,7 +21,7 @@ pub struct ServerState {
     pub slowlog: SlowLog,
     /// When the node started (INFO's uptime), in the caller's clock.
     pub started_ms: i64,
-    /// Next id for CLIENT ID (Redis starts at 1 and never reuses).
+    /// Next id for CLIENT ID (never reused).
     pub next_client_id: u64,
     /// Every database but the active one, by index. The active database
     /// lives in `Ctx::db` while a command runs, and its slot here holds an
@@ -65,7 +65,7 @@ impl Default for ServerState {
             stats: Stats::default(),
             slowlog: SlowLog::default(),
             started_ms: 0,
-            next_client_id: 1,
+            next_client_id: crate::engine::FIRST_CLIENT_ID,
             parked_dbs: vec![Keyspace::default(); DATABASES],
             active_db: 0,
             call_depth: 0,
