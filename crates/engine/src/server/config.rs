@@ -205,9 +205,13 @@ impl Config {
     }
 
     /// CONFIG SET with one or more (name, value) pairs, all or nothing, with
-    /// the first error Redis would report.
+    /// the first error Redis would report. A parameter named twice is an
+    /// error, but its primary name and its alias count as two parameters
+    /// (Redis registers the alias as a separate table entry): the last one
+    /// given wins.
     pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), ConfigSetError> {
         let mut chosen: Vec<usize> = Vec::with_capacity(pairs.len());
+        let mut entries: Vec<(usize, bool)> = Vec::with_capacity(pairs.len());
         let mut first_error: Option<ConfigSetError> = None;
         for (name, _) in pairs {
             let typed = String::from_utf8_lossy(name).into_owned();
@@ -219,11 +223,14 @@ impl Config {
                 continue;
             }
             let def = &PARAMS[i];
+            let via_alias = def
+                .alias
+                .is_some_and(|a| a.eq_ignore_ascii_case(&typed));
             let refusal = if def.has(flag::IMMUTABLE) {
                 Some("can't set immutable config")
             } else if def.has(flag::PROTECTED) && !self.protected_configs_allowed() {
                 Some("can't set protected config")
-            } else if chosen.contains(&i) {
+            } else if entries.contains(&(i, via_alias)) {
                 Some("duplicate parameter")
             } else {
                 None
@@ -235,6 +242,7 @@ impl Config {
                 });
             }
             chosen.push(i);
+            entries.push((i, via_alias));
         }
         if let Some(e) = first_error {
             return Err(e);
