@@ -445,3 +445,6 @@ fn store(ctx: &mut Ctx, destination: &[u8], result: SetValue) -> Reply {
     }
     Reply::Integer(len as i64)
 }
+
+#[cfg(test)]
+mod tests;
