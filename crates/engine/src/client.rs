@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use indexmap::IndexSet;
+
 use crate::reply::Reply;
 
 /// A connection's id, as `CLIENT ID` reports it (starting at 1, never reused).
@@ -36,7 +38,9 @@ pub struct ClientState {
     /// Set when a watched key was modified; EXEC then returns a null array.
     pub dirty_cas: bool,
     pub channels: BTreeSet<Vec<u8>>,
-    pub patterns: BTreeSet<Vec<u8>>,
+    /// In subscription order: Redis keeps a client's patterns in a list, and
+    /// PUNSUBSCRIBE without arguments walks it in that order.
+    pub patterns: IndexSet<Vec<u8>>,
     pub monitor: bool,
     /// Out-of-band replies (pub/sub messages, MONITOR lines) waiting to be
     /// delivered on this connection.

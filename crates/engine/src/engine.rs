@@ -100,7 +100,7 @@ impl Engine {
                 return Outcome { reply, cost_us: BASE_COST_US, close: false };
             }
         };
-        if let Some(reply) = self.refusal(id, spec) {
+        if let Some(reply) = self.refusal(id, spec, args) {
             if let Some(multi) = self.client_mut(id).multi.as_mut() {
                 multi.errored = true;
             }
@@ -137,7 +137,7 @@ impl Engine {
 
     /// Refusals that depend on the connection's state rather than on the
     /// command's arguments.
-    fn refusal(&mut self, id: ClientId, spec: &CommandSpec) -> Option<Reply> {
+    fn refusal(&mut self, id: ClientId, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<Reply> {
         let client = self.client_mut(id);
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some(Reply::error("ERR Command not allowed inside a transaction"));
@@ -145,7 +145,7 @@ impl Engine {
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
             return Some(Reply::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                spec_full_name(spec)
+                spec_full_name(spec, args)
             )));
         }
         None
@@ -157,8 +157,12 @@ fn runs_inside_multi(spec: &CommandSpec) -> bool {
     matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
 }
 
-fn spec_full_name(spec: &CommandSpec) -> String {
-    spec.name.to_string()
+/// Redis's `fullname`: `config|get` for a subcommand, `get` otherwise.
+fn spec_full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> String {
+    match commands::lookup(&args[0]) {
+        Some(parent) if !parent.subcommands.is_empty() => format!("{}|{}", parent.name, spec.name),
+        _ => spec.name.to_string(),
+    }
 }
 
 /// Finds the command (and subcommand) for `args`, checking arity, with

@@ -13,6 +13,7 @@ pub mod command;
 pub mod commands;
 pub mod encode;
 pub mod engine;
+pub mod glob;
 pub mod keyspace;
 pub mod numbers;
 pub mod reply;

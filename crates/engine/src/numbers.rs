@@ -2,8 +2,10 @@
 //! `string2ld`, `%.17g`), so that replies and errors match byte for byte.
 
 mod long_double;
+mod strtod;
 
 pub use long_double::LongDouble;
+pub use strtod::{parse_f64, strtod, Strtod};
 
 /// Parses a signed 64-bit integer the way Redis's `string2ll` does: no
 /// leading `+`, no spaces, no leading zeros (except "0" itself), no overflow.
