@@ -1,6 +1,12 @@
 //! Number parsing and printing with Redis's exact rules (`string2ll`,
 //! `string2ld`, `%.17g`), so that replies and errors match byte for byte.
 
+mod long_double;
+mod strtod;
+
+pub use long_double::LongDouble;
+pub use strtod::{parse_f64, strtod, Strtod};
+
 /// Parses a signed 64-bit integer the way Redis's `string2ll` does: no
 /// leading `+`, no spaces, no leading zeros (except "0" itself), no overflow.
 pub fn parse_i64(bytes: &[u8]) -> Option<i64> {

@@ -1,4 +1,0 @@
-//! Sorted set values.
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SortedSet {}
