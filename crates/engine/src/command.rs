@@ -86,7 +86,9 @@ pub enum Caller {
     Client,
     /// From `redis.call` inside EVAL/FCALL; `read_only` for `_RO` variants
     /// and `no-writes` functions.
-    Script { read_only: bool },
+    Script {
+        read_only: bool,
+    },
 }
 
 /// Everything a command may touch while it runs.

@@ -57,7 +57,10 @@ impl Engine {
     }
 
     pub fn protocol(&self, id: ClientId) -> Protocol {
-        self.clients.get(&id).map(|c| c.protocol).unwrap_or_default()
+        self.clients
+            .get(&id)
+            .map(|c| c.protocol)
+            .unwrap_or_default()
     }
 
     /// Out-of-band replies (pub/sub messages, MONITOR lines) for `id`.
@@ -76,6 +79,26 @@ impl Engine {
         &mut self.db
     }
 
+    /// Caps the Lua instructions one script may run (for hosts where nobody
+    /// could send SCRIPT KILL, such as the page's console). `None`: no cap.
+    pub fn set_script_instruction_limit(&mut self, limit: Option<u64>) {
+        self.server.scripting.instruction_limit = limit;
+    }
+
+    /// Installs the host's view into running scripts (script time, BUSY
+    /// answers to other clients, SCRIPT KILL).
+    pub fn set_script_watcher(
+        &mut self,
+        watcher: Option<std::rc::Rc<std::cell::RefCell<dyn crate::scripting::ScriptWatcher>>>,
+    ) {
+        self.server.scripting.watcher = watcher;
+    }
+
+    /// Lines scripts wrote with `redis.log` since the last call.
+    pub fn drain_script_log(&mut self) -> Vec<crate::scripting::ScriptLogLine> {
+        self.server.scripting.drain_log()
+    }
+
     /// Runs the active expiry cycle; returns the keys it removed.
     pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
         self.db.active_expire(now_ms)
@@ -85,11 +108,19 @@ impl Engine {
     pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now_ms: i64) -> Outcome {
         if !self.clients.contains_key(&id) {
             let reply = Reply::error("ERR unknown client");
-            return Outcome { reply, cost_us: 0, close: true };
+            return Outcome {
+                reply,
+                cost_us: 0,
+                close: true,
+            };
         }
         if args.is_empty() {
             // Redis ignores an empty multibulk.
-            return Outcome { reply: Reply::Many(Vec::new()), cost_us: 0, close: false };
+            return Outcome {
+                reply: Reply::Many(Vec::new()),
+                cost_us: 0,
+                close: false,
+            };
         }
         let spec = match resolve(args) {
             Ok(spec) => spec,
@@ -97,20 +128,32 @@ impl Engine {
                 if let Some(multi) = self.client_mut(id).multi.as_mut() {
                     multi.errored = true;
                 }
-                return Outcome { reply, cost_us: BASE_COST_US, close: false };
+                return Outcome {
+                    reply,
+                    cost_us: BASE_COST_US,
+                    close: false,
+                };
             }
         };
         if let Some(reply) = self.refusal(id, spec, args) {
             if let Some(multi) = self.client_mut(id).multi.as_mut() {
                 multi.errored = true;
             }
-            return Outcome { reply, cost_us: BASE_COST_US, close: false };
+            return Outcome {
+                reply,
+                cost_us: BASE_COST_US,
+                close: false,
+            };
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
             if !runs_inside_multi(spec) {
                 multi.queued.push(args.to_vec());
                 let reply = Reply::Status("QUEUED".into());
-                return Outcome { reply, cost_us: BASE_COST_US, close: false };
+                return Outcome {
+                    reply,
+                    cost_us: BASE_COST_US,
+                    close: false,
+                };
             }
         }
         let mut ctx = Ctx {
@@ -128,7 +171,11 @@ impl Engine {
         if let Some(client) = self.clients.get_mut(&id) {
             client.last_command_ms = now_ms;
         }
-        Outcome { reply, cost_us, close }
+        Outcome {
+            reply,
+            cost_us,
+            close,
+        }
     }
 
     fn client_mut(&mut self, id: ClientId) -> &mut ClientState {
@@ -154,7 +201,10 @@ impl Engine {
 
 /// Commands that act at once even inside MULTI, as in Redis's `processCommand`.
 fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    matches!(
+        spec.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// Redis's `fullname`: `config|get` for a subcommand, `get` otherwise.
@@ -189,7 +239,10 @@ pub fn resolve(args: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
         )));
     };
     if !subspec.arity_ok(args.len()) {
-        return Err(Reply::wrong_arity(&format!("{}|{}", spec.name, subspec.name)));
+        return Err(Reply::wrong_arity(&format!(
+            "{}|{}",
+            spec.name, subspec.name
+        )));
     }
     Ok(subspec)
 }

@@ -59,7 +59,8 @@ impl Keyspace {
     /// true if it did.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let s = slot(key);
-        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t <= now_ms));
+        let expired =
+            matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t <= now_ms));
         if expired {
             self.remove_slot(&s);
             self.expired_total += 1;
@@ -100,7 +101,13 @@ impl Keyspace {
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
-        self.entries.insert(s, Entry { value, expire_at_ms });
+        self.entries.insert(
+            s,
+            Entry {
+                value,
+                expire_at_ms,
+            },
+        );
         self.signal_modified(key);
     }
 
@@ -223,7 +230,10 @@ impl Keyspace {
     // ----- WATCH -----
 
     pub fn watch(&mut self, client: ClientId, key: &[u8]) {
-        self.watchers.entry(key.to_vec()).or_default().insert(client);
+        self.watchers
+            .entry(key.to_vec())
+            .or_default()
+            .insert(client);
     }
 
     /// Drops all of `client`'s watches (UNWATCH, EXEC, DISCARD, disconnect).
@@ -292,7 +302,10 @@ mod tests {
             ks.set(k.as_bytes(), s("v"), false);
             ks.set_expire(k.as_bytes(), Some(t));
         }
-        assert_eq!(ks.active_expire(30), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
+        assert_eq!(
+            ks.active_expire(30),
+            vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]
+        );
         assert_eq!(ks.len(), 1);
         assert_eq!(ks.next_expiry_ms(), Some(99));
     }

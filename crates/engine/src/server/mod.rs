@@ -13,6 +13,7 @@ pub struct ServerState {
     pub config: Config,
     pub stats: Stats,
     pub slowlog: SlowLog,
+    pub scripting: crate::scripting::Scripting,
     /// When the node started (INFO's uptime), in the caller's clock.
     pub started_ms: i64,
     /// Next id for CLIENT ID (Redis starts at 1 and never reuses).
