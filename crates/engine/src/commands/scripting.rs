@@ -59,6 +59,7 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
     command!("exists", -3, flags::NOSCRIPT, script_exists),
     command!("flush", -2, flags::NOSCRIPT, script_flush),
     command!("kill", 2, flags::NOSCRIPT | flags::ALLOW_BUSY, script_kill),
+    command!("debug", 3, flags::NOSCRIPT, script_debug),
     command!("help", 2, flags::STALE, script_help),
 ];
 
@@ -242,6 +243,17 @@ fn script_flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// running one is interrupted from its watcher (see `scripting::busy_reply`).
 fn script_kill(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     Reply::error("NOTBUSY No scripts in execution right now.")
+}
+
+/// SCRIPT DEBUG: Lockstep has no step debugger; the timeline plays that role.
+fn script_debug(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match args[2].to_ascii_lowercase().as_slice() {
+        b"no" => Reply::ok(),
+        b"yes" | b"sync" => Reply::error(
+            "ERR SCRIPT DEBUG is not available in Lockstep: step through the script's effects on the timeline instead",
+        ),
+        _ => Reply::error("ERR Use SCRIPT DEBUG YES/SYNC/NO"),
+    }
 }
 
 fn script_help(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
-use lockstep_lua::mlua::chunk::ChunkMode;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Limits, LuaVm};
 
@@ -71,12 +70,16 @@ impl ScriptVm {
         if let Some(f) = self.compiled.get(sha) {
             return Ok(f.clone());
         }
+        // Redis always runs the text parser, so a binary chunk is a syntax
+        // error; a leading space does that without moving line numbers.
+        let mut text = Vec::with_capacity(body.len() + 1);
+        text.push(b' ');
+        text.extend_from_slice(body);
         let function = self
             .vm
             .lua()
-            .load(body)
+            .load(text)
             .set_name("@user_script")
-            .set_mode(ChunkMode::Text)
             .into_function()
             .map_err(|e| match e {
                 mlua::Error::SyntaxError { message, .. } => message,

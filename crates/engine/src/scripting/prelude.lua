@@ -72,6 +72,8 @@ end
 math.random, math.randomseed = host.random, host.randomseed
 
 rawset(_G, 'redis', redis)
+-- Redis's deny list: scripts cannot print or reach files.
+rawset(_G, 'print', nil)
 
 -- Lock everything: library tables become read-only views, the globals
 -- table refuses new names and reports unknown ones, as Redis 7 does.
