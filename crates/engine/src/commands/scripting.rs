@@ -5,7 +5,7 @@ use lockstep_lua::Budget;
 use crate::command::{flags, CommandSpec, Ctx};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
-use crate::scripting::{run_script, sha1_hex, ScriptRun, ScriptVm};
+use crate::scripting::{run_script, sha1_hex, RunMode, ScriptRun, ScriptVm};
 
 const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE;
 
@@ -76,6 +76,8 @@ struct Shebang {
     /// Bytes of the first line (kept out of the compiled body, but its line
     /// feed stays so line numbers match the user's text).
     len: usize,
+    /// A `#!lua` line was given: the script is not in compatibility mode.
+    declared: bool,
     no_writes: bool,
 }
 
@@ -97,6 +99,7 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
     }
     let mut shebang = Shebang {
         len: end,
+        declared: true,
         no_writes: false,
     };
     for part in parts {
@@ -138,6 +141,9 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         Ok(s) => s,
         Err(e) => return Reply::Error(e),
     };
+    if read_only && shebang.declared && !shebang.no_writes {
+        return Reply::error("ERR Can not execute a script with write flag using *_ro command.");
+    }
     let mut svm = match take_vm(ctx) {
         Ok(vm) => vm,
         Err(reply) => return reply,
@@ -160,6 +166,7 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
     let watcher = ctx.server.scripting.watcher.clone();
     let run = ScriptRun {
         function,
+        mode: RunMode::Eval,
         name: &sha,
         keys: &args[3..split],
         argv: &args[split..],
@@ -172,16 +179,18 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
 
 /// The node's Lua state, built on first use. While a script runs it is
 /// out of the engine, so the script can use the rest of the engine freely.
-fn take_vm(ctx: &mut Ctx) -> Result<ScriptVm, Reply> {
+pub(crate) fn take_vm(ctx: &mut Ctx) -> Result<ScriptVm, Reply> {
     if let Some(vm) = ctx.server.scripting.vm.take() {
         return Ok(vm);
     }
     let scripting = &ctx.server.scripting;
-    ScriptVm::new(scripting.random.clone(), scripting.log.clone())
-        .map_err(|e| Reply::error(format!("ERR Failed to start the Lua interpreter: {e}")))
+    let mut vm = ScriptVm::new(scripting.random.clone(), scripting.log.clone())
+        .map_err(|e| Reply::error(format!("ERR Failed to start the Lua interpreter: {e}")))?;
+    scripting.libraries.reload_into(&mut vm);
+    Ok(vm)
 }
 
-fn put_vm(ctx: &mut Ctx, svm: ScriptVm) {
+pub(crate) fn put_vm(ctx: &mut Ctx, svm: ScriptVm) {
     // A state that failed mid-run is dropped; the next script builds a new one.
     if !svm.vm.is_poisoned() {
         ctx.server.scripting.vm = Some(svm);
@@ -287,7 +296,7 @@ mod tests {
     fn shebang_flags() {
         assert_eq!(parse_shebang(b"return 1").unwrap(), Shebang::default());
         let s = parse_shebang(b"#!lua flags=no-writes\nreturn 1").unwrap();
-        assert_eq!((s.len, s.no_writes), (21, true));
+        assert_eq!((s.len, s.declared, s.no_writes), (21, true, true));
         assert_eq!(
             parse_shebang(b"#!python\n").unwrap_err(),
             "ERR Unexpected engine in script shebang: #!python"

@@ -22,10 +22,19 @@ use crate::reply::Reply;
 /// "lua client"). Connections are numbered from 1, so it never collides.
 pub const SCRIPT_CLIENT_ID: ClientId = 0;
 
+/// EVAL scripts get KEYS and ARGV as globals; FUNCTION callbacks get them
+/// as their two arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    Eval,
+    Function,
+}
+
 /// What to run and how.
 pub struct ScriptRun<'a> {
     pub function: Function,
-    /// How errors name the script: its sha for EVAL.
+    pub mode: RunMode,
+    /// How errors name the script: its sha for EVAL, its name for FCALL.
     pub name: &'a str,
     pub keys: &'a [Vec<u8>],
     pub argv: &'a [Vec<u8>],
@@ -54,9 +63,10 @@ pub fn run_script(
     watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
 ) -> Reply {
     let progress = Rc::new(Progress::default());
-    if let Err(e) = set_arguments(svm, &run) {
-        return Reply::error(format!("ERR Error running script {}, {e}", run.name));
-    }
+    let function = match prepare(svm, &run) {
+        Ok(f) => f,
+        Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
+    };
     install_checkpoint(svm, &progress, watcher);
 
     let mut lua_client = ClientState::new(SCRIPT_CLIENT_ID, ctx.now_ms);
@@ -66,7 +76,6 @@ pub fn run_script(
     svm.resp.set(ScriptResp::Two);
     let resp_cell = Rc::clone(&svm.resp);
     let runner = svm.runner.clone();
-    let function = run.function.clone();
     let dispatcher = RefCell::new(Dispatcher {
         ctx: &mut *ctx,
         read_only: run.read_only,
@@ -94,8 +103,12 @@ pub fn run_script(
         Ok(reply) => reply,
         Err(RunError::Stopped(StopReason::Host)) => {
             let line = progress.killed_at_line.get().unwrap_or(0);
+            let source = match run.mode {
+                RunMode::Eval => "@user_script",
+                RunMode::Function => "@user_function",
+            };
             Reply::error(format!(
-                "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:{line}.",
+                "ERR Script killed by user with SCRIPT KILL... script: {}, on {source}:{line}.",
                 run.name
             ))
         }
@@ -122,10 +135,19 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-fn set_arguments(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<()> {
+/// Hands the keys and arguments over; returns what the runner calls.
+fn prepare(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<Function> {
     let lua = svm.lua();
-    svm.globals.raw_set("KEYS", string_array(lua, run.keys)?)?;
-    svm.globals.raw_set("ARGV", string_array(lua, run.argv)?)
+    let keys = string_array(lua, run.keys)?;
+    let argv = string_array(lua, run.argv)?;
+    match run.mode {
+        RunMode::Eval => {
+            svm.globals.raw_set("KEYS", keys)?;
+            svm.globals.raw_set("ARGV", argv)?;
+            Ok(run.function.clone())
+        }
+        RunMode::Function => svm.binder.call((run.function.clone(), keys, argv)),
+    }
 }
 
 fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
