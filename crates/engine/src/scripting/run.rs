@@ -67,7 +67,8 @@ pub fn run_script(
         Ok(f) => f,
         Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
     };
-    install_checkpoint(svm, &progress, watcher);
+    let busy_threshold_us = ctx.server.config.busy_reply_threshold_ms().max(0) as u64 * 1000;
+    install_checkpoint(svm, &progress, watcher, busy_threshold_us);
 
     let mut lua_client = ClientState::new(SCRIPT_CLIENT_ID, ctx.now_ms);
     lua_client.addr = "lua".into();
@@ -164,6 +165,7 @@ fn install_checkpoint(
     svm: &ScriptVm,
     progress: &Rc<Progress>,
     watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+    busy_threshold_us: u64,
 ) {
     let Some(watcher) = watcher else {
         return;
@@ -174,6 +176,7 @@ fn install_checkpoint(
         let state = ScriptProgress {
             elapsed_us: elapsed_us(instructions, &progress),
             wrote: progress.wrote.get(),
+            busy_threshold_us,
         };
         if !watcher.borrow_mut().tick(state) {
             return Verdict::Continue;
