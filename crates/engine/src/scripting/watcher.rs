@@ -89,7 +89,9 @@ mod tests {
         let clean = ScriptProgress {
             elapsed_us: 6_000_000,
             wrote: false,
+            busy_threshold_us: 5_000_000,
         };
+        assert!(clean.is_busy());
         let dirty = ScriptProgress {
             wrote: true,
             ..clean
