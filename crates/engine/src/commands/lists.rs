@@ -559,3 +559,6 @@ fn move_element(ctx: &mut Ctx, source: &[u8], destination: &[u8], from: End, to:
     after_removal(ctx, source, still_empty);
     Reply::Bulk(element)
 }
+
+#[cfg(test)]
+mod tests;
