@@ -109,6 +109,26 @@ impl Engine {
         &mut self.db
     }
 
+    /// Caps the Lua instructions one script may run (for hosts where nobody
+    /// could send SCRIPT KILL, such as the page's console). `None`: no cap.
+    pub fn set_script_instruction_limit(&mut self, limit: Option<u64>) {
+        self.server.scripting.instruction_limit = limit;
+    }
+
+    /// Installs the host's view into running scripts (script time, BUSY
+    /// answers to other clients, SCRIPT KILL).
+    pub fn set_script_watcher(
+        &mut self,
+        watcher: Option<std::rc::Rc<std::cell::RefCell<dyn crate::scripting::ScriptWatcher>>>,
+    ) {
+        self.server.scripting.watcher = watcher;
+    }
+
+    /// Lines scripts wrote with `redis.log` since the last call.
+    pub fn drain_script_log(&mut self) -> Vec<crate::scripting::ScriptLogLine> {
+        self.server.scripting.drain_log()
+    }
+
     /// Database `index` (0..16).
     pub fn database(&self, index: usize) -> Option<&Keyspace> {
         if index == self.server.active_db {

@@ -10,6 +10,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod streams;
@@ -17,13 +18,14 @@ pub mod strings;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 11] {
+fn families() -> [&'static [CommandSpec]; 12] {
     [
         connection::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,
         lists::COMMANDS,
         pubsub::COMMANDS,
+        scripting::COMMANDS,
         server::COMMANDS,
         sets::COMMANDS,
         streams::COMMANDS,

@@ -19,6 +19,7 @@ pub struct ServerState {
     pub config: Config,
     pub stats: Stats,
     pub slowlog: SlowLog,
+    pub scripting: crate::scripting::Scripting,
     /// When the node started (INFO's uptime), in the caller's clock.
     pub started_ms: i64,
     /// Next id for CLIENT ID (never reused).
@@ -64,6 +65,7 @@ impl Default for ServerState {
             config: Config::default(),
             stats: Stats::default(),
             slowlog: SlowLog::default(),
+            scripting: crate::scripting::Scripting::default(),
             started_ms: 0,
             next_client_id: crate::engine::FIRST_CLIENT_ID,
             parked_dbs: vec![Keyspace::default(); DATABASES],
