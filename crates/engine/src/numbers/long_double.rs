@@ -121,18 +121,12 @@ impl LongDouble {
         }
         out
     }
-
-    /// The correctly rounded sum, as the x87 `fadd` in extended precision.
-    /// Also available as `+`; the method form needs no trait import.
-    #[allow(clippy::should_implement_trait)]
-    pub fn add(self, other: LongDouble) -> LongDouble {
-        self + other
-    }
 }
 
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
 
+    /// The correctly rounded sum, as the x87 `fadd` in extended precision.
     fn add(self, other: LongDouble) -> LongDouble {
         use Magnitude::*;
         match (self.magnitude, other.magnitude) {
