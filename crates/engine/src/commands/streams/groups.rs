@@ -28,7 +28,13 @@ pub const XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
         xgroup,
     ),
     sub("delconsumer", 5, flags::WRITE, (2, 2, 1), xgroup),
-    sub("help", 2, flags::STALE, (0, 0, 0), xgroup_help),
+    sub(
+        "help",
+        2,
+        flags::LOADING | flags::STALE,
+        (0, 0, 0),
+        xgroup_help,
+    ),
 ];
 
 const fn sub(

@@ -26,7 +26,7 @@ pub const XINFO_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "consumers",
         arity: 4,
-        flags: flags::READONLY,
+        flags: flags::READONLY | flags::RANDOM,
         keys: (2, 2, 1),
         handler: xinfo_consumers,
         subcommands: &[],
@@ -34,7 +34,7 @@ pub const XINFO_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "help",
         arity: 2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: xinfo_help,
         subcommands: &[],

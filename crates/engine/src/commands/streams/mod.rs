@@ -22,61 +22,42 @@ use crate::value::Value;
 
 pub use id::c_str;
 
+// Flag sets as `COMMAND INFO` lists them; RANDOM stands for the
+// `nondeterministic_output` tip (IDs from the clock, idle times).
+const READ: u32 = flags::READONLY;
+const READ_FAST: u32 = flags::READONLY | flags::FAST;
+const WRITE: u32 = flags::WRITE;
+const WRITE_FAST: u32 = flags::WRITE | flags::FAST;
+const GROW_FAST: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
+const CLOCK: u32 = flags::RANDOM;
+const KEY1: (i32, i32, i32) = (1, 1, 1);
+
 pub const COMMANDS: &[CommandSpec] = &[
+    spec("xadd", -5, GROW_FAST | CLOCK, KEY1, add::xadd),
+    spec("xtrim", -4, WRITE | CLOCK, KEY1, add::xtrim),
+    spec("xdel", -3, WRITE_FAST, KEY1, add::xdel),
+    spec("xlen", 2, READ_FAST, KEY1, add::xlen),
+    spec("xsetid", -3, GROW_FAST, KEY1, add::xsetid),
+    spec("xrange", -4, READ, KEY1, range::xrange),
+    spec("xrevrange", -4, READ, KEY1, range::xrevrange),
+    // Their keys follow STREAMS (see `read_key_positions`), so the legacy
+    // key spec is empty, as in Redis.
+    spec("xread", -4, READ | flags::BLOCKING, (0, 0, 0), read::xread),
     spec(
-        "xadd",
-        -5,
-        flags::WRITE | flags::DENYOOM | flags::FAST,
-        (1, 1, 1),
-        add::xadd,
+        "xreadgroup",
+        -7,
+        WRITE | flags::BLOCKING,
+        (0, 0, 0),
+        read::xreadgroup,
     ),
-    spec("xtrim", -4, flags::WRITE, (1, 1, 1), add::xtrim),
-    spec("xdel", -3, flags::WRITE | flags::FAST, (1, 1, 1), add::xdel),
-    spec(
-        "xlen",
-        2,
-        flags::READONLY | flags::FAST,
-        (1, 1, 1),
-        add::xlen,
-    ),
-    spec(
-        "xsetid",
-        -3,
-        flags::WRITE | flags::DENYOOM | flags::FAST,
-        (1, 1, 1),
-        add::xsetid,
-    ),
-    spec("xrange", -4, flags::READONLY, (1, 1, 1), range::xrange),
-    spec(
-        "xrevrange",
-        -4,
-        flags::READONLY,
-        (1, 1, 1),
-        range::xrevrange,
-    ),
-    // Their keys follow STREAMS, so the legacy key spec is empty.
-    spec("xread", -4, flags::READONLY, (0, 0, 0), read::xread),
-    spec("xreadgroup", -7, flags::WRITE, (0, 0, 0), read::xreadgroup),
-    spec(
-        "xack",
-        -4,
-        flags::WRITE | flags::FAST,
-        (1, 1, 1),
-        groups::xack,
-    ),
-    spec("xpending", -3, flags::READONLY, (1, 1, 1), claim::xpending),
-    spec(
-        "xclaim",
-        -6,
-        flags::WRITE | flags::FAST,
-        (1, 1, 1),
-        claim::xclaim,
-    ),
+    spec("xack", -4, WRITE_FAST, KEY1, groups::xack),
+    spec("xpending", -3, READ | CLOCK, KEY1, claim::xpending),
+    spec("xclaim", -6, WRITE_FAST | CLOCK, KEY1, claim::xclaim),
     spec(
         "xautoclaim",
         -6,
-        flags::WRITE | flags::FAST,
-        (1, 1, 1),
+        WRITE_FAST | CLOCK,
+        KEY1,
         claim::xautoclaim,
     ),
     CommandSpec {
@@ -112,6 +93,36 @@ const fn spec(
         handler,
         subcommands: &[],
     }
+}
+
+/// The key positions of an XREAD/XREADGROUP call (Redis's
+/// `xreadGetKeys`): the first half of the arguments after the first
+/// STREAMS met while skipping the options; none if the call is malformed.
+pub fn read_key_positions(args: &[Vec<u8>]) -> Vec<usize> {
+    let mut streams_at = None;
+    let mut i = 1;
+    while i < args.len() {
+        let arg = &args[i];
+        if keyword(arg, "block") || keyword(arg, "count") {
+            i += 1;
+        } else if keyword(arg, "group") {
+            i += 2;
+        } else if keyword(arg, "streams") {
+            streams_at = Some(i);
+            break;
+        } else if !keyword(arg, "noack") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(at) = streams_at else {
+        return Vec::new();
+    };
+    let rest = args.len() - at - 1;
+    if rest == 0 || !rest.is_multiple_of(2) {
+        return Vec::new();
+    }
+    (at + 1..at + 1 + rest / 2).collect()
 }
 
 /// Case-insensitive keyword match, on the argument as a C string (Redis

@@ -352,6 +352,22 @@ fn xclaim_and_xautoclaim_move_ownership() {
 }
 
 #[test]
+fn xread_keys_follow_streams() {
+    let args =
+        |line: &str| -> Vec<Vec<u8>> { line.split(' ').map(|w| w.as_bytes().to_vec()).collect() };
+    let keys = super::read_key_positions;
+    assert_eq!(keys(&args("XREAD COUNT 2 STREAMS a b 0 0")), vec![4, 5]);
+    assert_eq!(
+        keys(&args(
+            "XREADGROUP GROUP streams c NOACK BLOCK 5 STREAMS streams 0"
+        )),
+        vec![8]
+    );
+    assert_eq!(keys(&args("XREAD STREAMS a b 0")), Vec::<usize>::new());
+    assert_eq!(keys(&args("XREAD BOGUS STREAMS a 0")), Vec::<usize>::new());
+}
+
+#[test]
 fn wrong_type_everywhere() {
     let mut s = Session::new();
     s.engine
