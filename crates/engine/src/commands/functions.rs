@@ -5,6 +5,7 @@ use lockstep_lua::Budget;
 
 use super::scripting::{put_vm, take_vm};
 use crate::command::{flags, CommandSpec, Ctx};
+use crate::engine::feed_monitors;
 use crate::glob::string_match;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
@@ -22,6 +23,9 @@ macro_rules! command {
         }
     };
 }
+
+/// Functions are fed to MONITOR by hand, before the commands they run.
+const FCALL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 pub const COMMANDS: &[CommandSpec] = &[
     command!("fcall", -3, flags::NOSCRIPT | flags::STALE, |ctx, args| {
@@ -63,6 +67,7 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
+    feed_monitors(ctx, args);
     let Some((_, info)) = ctx
         .server
         .scripting

@@ -3,11 +3,13 @@
 use lockstep_lua::Budget;
 
 use crate::command::{flags, CommandSpec, Ctx};
+use crate::engine::feed_monitors;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::scripting::{run_script, sha1_hex, RunMode, ScriptRun, ScriptVm};
 
-const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE;
+/// Scripts are fed to MONITOR by hand, before the commands they run.
+const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 macro_rules! command {
     ($name:literal, $arity:literal, $flags:expr, $handler:expr) => {
@@ -118,6 +120,7 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
 }
 
 fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Reply {
+    feed_monitors(ctx, args);
     let Some(numkeys) = parse_i64(&args[2]) else {
         return Reply::not_integer();
     };

@@ -26,7 +26,7 @@ pub use convert::{lua_to_reply, reply_to_lua, ScriptResp};
 pub use environment::ScriptVm;
 pub use functions::{FunctionInfo, Libraries, Library};
 pub use lrand48::Lrand48;
-pub use run::{run_script, RunMode, ScriptRun};
+pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
 pub use watcher::{busy_reply, BusyAnswer, ScriptProgress, ScriptWatcher};
 
 /// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
