@@ -1,3 +1,4 @@
+//! Runs natively and, under Node, on wasm32.
 //! A long script blocks its node in simulated time: a second client gets
 //! BUSY past `busy-reply-threshold`, SCRIPT KILL stops a script that has not
 //! written, and a script that has written is UNKILLABLE until SHUTDOWN NOSAVE.
@@ -71,7 +72,8 @@ fn node_with(second: &Rc<RefCell<SecondClient>>) -> (Engine, u64) {
     (engine, first)
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn script_kill_stops_a_script_that_has_not_written() {
     let second = SecondClient::new(&["GET k", "SCRIPT KILL"]);
     let (mut engine, first) = node_with(&second);
@@ -100,7 +102,8 @@ fn script_kill_stops_a_script_that_has_not_written() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn a_script_that_wrote_is_unkillable_until_shutdown_nosave() {
     let second = SecondClient::new(&["SCRIPT KILL", "SHUTDOWN NOSAVE"]);
     let (mut engine, first) = node_with(&second);
@@ -115,7 +118,8 @@ fn a_script_that_wrote_is_unkillable_until_shutdown_nosave() {
     assert!(client.shutdown);
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn pcall_cannot_catch_a_kill() {
     let second = SecondClient::new(&["SCRIPT KILL"]);
     let (mut engine, first) = node_with(&second);
@@ -130,7 +134,8 @@ fn pcall_cannot_catch_a_kill() {
     }
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn a_short_script_never_makes_anyone_wait() {
     let second = SecondClient::new(&["GET k"]);
     let (mut engine, first) = node_with(&second);
