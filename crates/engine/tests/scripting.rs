@@ -181,3 +181,22 @@ fn console_limit_stops_endless_scripts() {
     let wire = to_bytes(&run(&mut e, c, &["EVAL", "return 7", "0"]), Protocol::Resp2);
     assert_eq!(wire, b":7\r\n");
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_script_that_eats_memory_gets_an_error_and_the_node_lives_on() {
+    let (mut e, c) = session();
+    let reply = run(
+        &mut e,
+        c,
+        &["EVAL", "local t = {} for i = 1, 1e9 do t[i] = i end", "0"],
+    );
+    assert!(
+        matches!(&reply, Reply::Error(t) if t.contains("not enough memory")),
+        "{reply:?}"
+    );
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 'alive'", "0"]),
+        Reply::bulk("alive")
+    );
+}

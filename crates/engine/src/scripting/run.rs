@@ -11,6 +11,9 @@ use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
 use super::environment::{ScriptVm, DISPATCH_KEY};
 use super::watcher::{ScriptProgress, ScriptWatcher};
 use super::NANOS_PER_INSTRUCTION;
+
+/// The Lua heap cap of `lockstep_lua::Limits::default()`, for messages.
+const LUA_MEMORY_MIB: usize = 64;
 use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
@@ -196,10 +199,26 @@ fn script_outcome_to_reply(outcome: &MultiValue, resp: ScriptResp, name: &str) -
     if ok {
         return lua_to_reply(&value, resp);
     }
-    let Value::Table(error) = value else {
-        return Reply::error(format!(
-            "ERR Error running script {name}, execution failure"
-        ));
+    let error = match value {
+        Value::Table(error) => error,
+        // Lua 5.1 raises memory errors without calling the message handler.
+        Value::String(message) if message.as_bytes().as_ref() == b"not enough memory" => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, not enough memory (a node's Lua heap is capped at {LUA_MEMORY_MIB} MiB here, so a runaway script cannot take the page down)"
+            ));
+        }
+        Value::String(message) => {
+            let text: String = message.to_string_lossy().chars().take(100).collect();
+            return Reply::error(format!(
+                "ERR Error running script {name}, {}",
+                text.trim_end()
+            ));
+        }
+        _ => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, execution failure"
+            ))
+        }
     };
     let text = |field: &str| -> Option<String> {
         match error.raw_get::<Value>(field).ok()? {
