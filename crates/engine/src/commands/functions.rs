@@ -28,15 +28,10 @@ macro_rules! command {
 const FCALL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    command!("fcall", -3, flags::NOSCRIPT | flags::STALE, |ctx, args| {
-        fcall(ctx, args, false)
+    command!("fcall", -3, FCALL_FLAGS, |ctx, args| fcall(ctx, args, false)),
+    command!("fcall_ro", -3, FCALL_FLAGS | flags::READONLY, |ctx, args| {
+        fcall(ctx, args, true)
     }),
-    command!(
-        "fcall_ro",
-        -3,
-        flags::NOSCRIPT | flags::STALE | flags::READONLY,
-        |ctx, args| { fcall(ctx, args, true) }
-    ),
     CommandSpec {
         name: "function",
         arity: -2,
