@@ -313,12 +313,13 @@ impl Keyspace {
         })
     }
 
-    /// Present in the table but past its TTL (Redis's `keyIsExpired`).
+    /// Present in the table but past its TTL (Redis's `keyIsExpired`: the
+    /// clock is past the expire time).
     fn is_logically_expired(&self, key: &[u8], now_ms: i64) -> bool {
         self.entries
             .get(&slot(key))
             .and_then(|e| e.expire_at_ms)
-            .is_some_and(|t| t <= now_ms)
+            .is_some_and(|t| t < now_ms)
     }
 }
 

@@ -1,3 +1,4 @@
+//! Runs natively and, under Node, on wasm32.
 //! EVAL sessions that read like redis-cli transcripts; expected replies were
 //! taken from a real Redis 7.0 server.
 
@@ -19,7 +20,8 @@ fn err(text: &str) -> Reply {
     Reply::Error(text.into())
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn returns_convert_like_redis() {
     let (mut e, c) = session();
     assert_eq!(
@@ -62,7 +64,8 @@ fn returns_convert_like_redis() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn errors_carry_the_script_position() {
     let (mut e, c) = session();
     assert_eq!(
@@ -114,7 +117,8 @@ fn errors_carry_the_script_position() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn writes_before_an_error_stay() {
     let (mut e, c) = session();
     let script = "redis.call('hset','h','f','1') redis.call('nosuch') return 1";
@@ -122,7 +126,8 @@ fn writes_before_an_error_stay() {
     assert_eq!(run(&mut e, c, &["HGET", "h", "f"]), Reply::bulk("1"));
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn read_only_scripts_refuse_writes() {
     let (mut e, c) = session();
     assert_eq!(
@@ -131,7 +136,8 @@ fn read_only_scripts_refuse_writes() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn evalsha_and_the_script_cache() {
     let (mut e, c) = session();
     let sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
@@ -158,7 +164,8 @@ fn evalsha_and_the_script_cache() {
     );
 }
 
-#[test]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 fn console_limit_stops_endless_scripts() {
     let (mut e, c) = session();
     e.set_script_instruction_limit(Some(1_000_000));
@@ -173,4 +180,23 @@ fn console_limit_stops_endless_scripts() {
     );
     let wire = to_bytes(&run(&mut e, c, &["EVAL", "return 7", "0"]), Protocol::Resp2);
     assert_eq!(wire, b":7\r\n");
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_script_that_eats_memory_gets_an_error_and_the_node_lives_on() {
+    let (mut e, c) = session();
+    let reply = run(
+        &mut e,
+        c,
+        &["EVAL", "local t = {} for i = 1, 1e9 do t[i] = i end", "0"],
+    );
+    assert!(
+        matches!(&reply, Reply::Error(t) if t.contains("not enough memory")),
+        "{reply:?}"
+    );
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 'alive'", "0"]),
+        Reply::bulk("alive")
+    );
 }

@@ -3,11 +3,13 @@
 use lockstep_lua::Budget;
 
 use crate::command::{flags, CommandSpec, Ctx};
+use crate::engine::feed_monitors;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
-use crate::scripting::{run_script, sha1_hex, ScriptRun, ScriptVm};
+use crate::scripting::{run_script, sha1_hex, RunMode, ScriptRun, ScriptVm};
 
-const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE;
+/// Scripts are fed to MONITOR by hand, before the commands they run.
+const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 macro_rules! command {
     ($name:literal, $arity:literal, $flags:expr, $handler:expr) => {
@@ -59,6 +61,7 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
     command!("exists", -3, flags::NOSCRIPT, script_exists),
     command!("flush", -2, flags::NOSCRIPT, script_flush),
     command!("kill", 2, flags::NOSCRIPT | flags::ALLOW_BUSY, script_kill),
+    command!("debug", 3, flags::NOSCRIPT, script_debug),
     command!("help", 2, flags::STALE, script_help),
 ];
 
@@ -75,6 +78,8 @@ struct Shebang {
     /// Bytes of the first line (kept out of the compiled body, but its line
     /// feed stays so line numbers match the user's text).
     len: usize,
+    /// A `#!lua` line was given: the script is not in compatibility mode.
+    declared: bool,
     no_writes: bool,
 }
 
@@ -96,6 +101,7 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
     }
     let mut shebang = Shebang {
         len: end,
+        declared: true,
         no_writes: false,
     };
     for part in parts {
@@ -114,6 +120,7 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
 }
 
 fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Reply {
+    feed_monitors(ctx, args);
     let Some(numkeys) = parse_i64(&args[2]) else {
         return Reply::not_integer();
     };
@@ -137,6 +144,9 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         Ok(s) => s,
         Err(e) => return Reply::Error(e),
     };
+    if read_only && shebang.declared && !shebang.no_writes {
+        return Reply::error("ERR Can not execute a script with write flag using *_ro command.");
+    }
     let mut svm = match take_vm(ctx) {
         Ok(vm) => vm,
         Err(reply) => return reply,
@@ -159,6 +169,7 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
     let watcher = ctx.server.scripting.watcher.clone();
     let run = ScriptRun {
         function,
+        mode: RunMode::Eval,
         name: &sha,
         keys: &args[3..split],
         argv: &args[split..],
@@ -171,16 +182,18 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
 
 /// The node's Lua state, built on first use. While a script runs it is
 /// out of the engine, so the script can use the rest of the engine freely.
-fn take_vm(ctx: &mut Ctx) -> Result<ScriptVm, Reply> {
+pub(crate) fn take_vm(ctx: &mut Ctx) -> Result<ScriptVm, Reply> {
     if let Some(vm) = ctx.server.scripting.vm.take() {
         return Ok(vm);
     }
     let scripting = &ctx.server.scripting;
-    ScriptVm::new(scripting.random.clone(), scripting.log.clone())
-        .map_err(|e| Reply::error(format!("ERR Failed to start the Lua interpreter: {e}")))
+    let mut vm = ScriptVm::new(scripting.random.clone(), scripting.log.clone())
+        .map_err(|e| Reply::error(format!("ERR Failed to start the Lua interpreter: {e}")))?;
+    scripting.libraries.reload_into(&mut vm);
+    Ok(vm)
 }
 
-fn put_vm(ctx: &mut Ctx, svm: ScriptVm) {
+pub(crate) fn put_vm(ctx: &mut Ctx, svm: ScriptVm) {
     // A state that failed mid-run is dropped; the next script builds a new one.
     if !svm.vm.is_poisoned() {
         ctx.server.scripting.vm = Some(svm);
@@ -244,6 +257,17 @@ fn script_kill(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     Reply::error("NOTBUSY No scripts in execution right now.")
 }
 
+/// SCRIPT DEBUG: Lockstep has no step debugger; the timeline plays that role.
+fn script_debug(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match args[2].to_ascii_lowercase().as_slice() {
+        b"no" => Reply::ok(),
+        b"yes" | b"sync" => Reply::error(
+            "ERR SCRIPT DEBUG is not available in Lockstep: step through the script's effects on the timeline instead",
+        ),
+        _ => Reply::error("ERR Use SCRIPT DEBUG YES/SYNC/NO"),
+    }
+}
+
 fn script_help(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     let lines = [
         "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -275,7 +299,7 @@ mod tests {
     fn shebang_flags() {
         assert_eq!(parse_shebang(b"return 1").unwrap(), Shebang::default());
         let s = parse_shebang(b"#!lua flags=no-writes\nreturn 1").unwrap();
-        assert_eq!((s.len, s.no_writes), (21, true));
+        assert_eq!((s.len, s.declared, s.no_writes), (21, true, true));
         assert_eq!(
             parse_shebang(b"#!python\n").unwrap_err(),
             "ERR Unexpected engine in script shebang: #!python"

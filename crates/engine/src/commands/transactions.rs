@@ -246,18 +246,61 @@ mod tests {
         let mut e = Engine::new(0);
         let alice = e.connect("127.0.0.1:1", 0);
         let bob = e.connect("127.0.0.1:2", 0);
-        write(&mut e, "balance", "10");
+        cli(&mut e, alice, 0, "SET balance 10");
         assert_eq!(cli(&mut e, alice, 0, "WATCH balance"), "+OK\r\n");
+        assert_eq!(cli(&mut e, alice, 0, "GET balance"), "$2\r\n10\r\n");
         cli(&mut e, alice, 0, "MULTI");
-        cli(&mut e, alice, 0, "PING");
-        // Bob's write lands between Alice's WATCH and her EXEC.
-        write(&mut e, "balance", "0");
-        let _ = bob;
+        assert_eq!(cli(&mut e, alice, 0, "DECRBY balance 10"), "+QUEUED\r\n");
+        // Bob spends the money between Alice's WATCH and her EXEC.
+        assert_eq!(cli(&mut e, bob, 0, "DECRBY balance 10"), ":0\r\n");
         assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*-1\r\n");
+        assert_eq!(cli(&mut e, alice, 0, "GET balance"), "$1\r\n0\r\n");
         // The watch is gone after EXEC: the next transaction goes through.
         cli(&mut e, alice, 0, "MULTI");
-        cli(&mut e, alice, 0, "PING");
-        assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*1\r\n+PONG\r\n");
+        cli(&mut e, alice, 0, "INCRBY balance 5");
+        assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*1\r\n:5\r\n");
+    }
+
+    #[test]
+    fn a_read_by_another_client_does_not_abort() {
+        let mut e = Engine::new(0);
+        let alice = e.connect("127.0.0.1:1", 0);
+        let bob = e.connect("127.0.0.1:2", 0);
+        cli(&mut e, alice, 0, "SET k v");
+        cli(&mut e, alice, 0, "WATCH k");
+        assert_eq!(cli(&mut e, bob, 0, "GET k"), "$1\r\nv\r\n");
+        cli(&mut e, alice, 0, "MULTI");
+        cli(&mut e, alice, 0, "SET k mine");
+        assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*1\r\n+OK\r\n");
+    }
+
+    #[test]
+    fn two_clients_watching_the_same_key() {
+        let mut e = Engine::new(0);
+        let alice = e.connect("127.0.0.1:1", 0);
+        let bob = e.connect("127.0.0.1:2", 0);
+        cli(&mut e, alice, 0, "SET seats 1");
+        cli(&mut e, alice, 0, "WATCH seats");
+        cli(&mut e, bob, 0, "WATCH seats");
+        cli(&mut e, alice, 0, "MULTI");
+        cli(&mut e, alice, 0, "DECR seats");
+        cli(&mut e, bob, 0, "MULTI");
+        cli(&mut e, bob, 0, "DECR seats");
+        // Whoever commits first wins; the other's EXEC sees the change.
+        assert_eq!(cli(&mut e, bob, 0, "EXEC"), "*1\r\n:0\r\n");
+        assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*-1\r\n");
+    }
+
+    #[test]
+    fn flushall_by_another_client_aborts() {
+        let mut e = Engine::new(0);
+        let alice = e.connect("127.0.0.1:1", 0);
+        let bob = e.connect("127.0.0.1:2", 0);
+        cli(&mut e, alice, 0, "SET k v");
+        cli(&mut e, alice, 0, "WATCH k");
+        cli(&mut e, bob, 0, "FLUSHALL");
+        cli(&mut e, alice, 0, "MULTI");
+        assert_eq!(cli(&mut e, alice, 0, "EXEC"), "*-1\r\n");
     }
 
     #[test]

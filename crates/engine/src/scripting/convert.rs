@@ -17,7 +17,7 @@ pub enum ScriptResp {
 /// C's `(long long)` cast of a double on x86-64: out of range and NaN give
 /// `i64::MIN`, which is what Redis replies for `return 1/0`.
 pub fn lua_number_to_integer(n: f64) -> i64 {
-    if n.is_finite() && n >= -9_223_372_036_854_775_808.0 && n < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n) {
         n.trunc() as i64
     } else {
         i64::MIN
@@ -42,6 +42,8 @@ pub fn lua_to_reply(value: &Value, resp: ScriptResp) -> Reply {
             (ScriptResp::Two, true) => Reply::Integer(1),
             (ScriptResp::Two, false) => Reply::Null,
         },
+        // mlua's Integer is i32 on wasm32 and i64 natively.
+        #[allow(clippy::useless_conversion)]
         Value::Integer(i) => Reply::Integer(i64::from(*i)),
         Value::Number(n) => Reply::Integer(lua_number_to_integer(*n)),
         Value::Table(t) => table_to_reply(t, resp),

@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
-use lockstep_lua::mlua::chunk::ChunkMode;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
-use lockstep_lua::{Limits, LuaVm};
+use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
 use super::convert::ScriptResp;
 use super::lrand48::{Lrand48, LRAND48_MAX};
@@ -21,7 +20,10 @@ const PRELUDE: &str = include_str!("prelude.lua");
 
 /// Calls a function under `xpcall` with the error handler below, so that a
 /// failure comes back as Redis's `{err=..., source=..., line=...}` table.
-const RUNNER: &str = "local handler = ...\nreturn function(f) return xpcall(f, handler) end";
+/// The second function binds a FUNCTION callback to its keys and arguments.
+const RUNNER: &str = "local handler = ...\n\
+    return function(f) return xpcall(f, handler) end,\n\
+    function(f, keys, args) return function() return f(keys, args) end end";
 
 /// A Lua state with Redis's script environment and the scripts compiled in it.
 pub struct ScriptVm {
@@ -32,7 +34,17 @@ pub struct ScriptVm {
     pub(crate) globals: Table,
     /// The read-only view user code gets as its environment.
     user_env: Table,
+    /// The environment shared by FUNCTION libraries, and the switch between
+    /// its load-time view and its run-time view.
+    pub(crate) function_env: Table,
+    pub(crate) set_loading: Function,
+    /// Functions registered by the library being loaded; `None` outside
+    /// FUNCTION LOAD.
+    pub(crate) registrations: Rc<RefCell<Option<Vec<Registration>>>>,
+    /// Callbacks of loaded functions, by lower-cased function name.
+    pub(crate) functions: BTreeMap<String, Function>,
     pub(crate) runner: Function,
+    pub(crate) binder: Function,
     /// sha -> compiled script body.
     compiled: BTreeMap<String, Function>,
 }
@@ -45,9 +57,15 @@ impl ScriptVm {
         let vm = LuaVm::new(Limits::default())?;
         let lua = vm.lua();
         let resp = Rc::new(Cell::new(ScriptResp::Two));
+        let registrations = Rc::new(RefCell::new(None));
         let host = host_functions(lua, random, log, Rc::clone(&resp))?;
-        let user_env: Table = lua.load(PRELUDE).set_name(HOST_CHUNK).call(host)?;
-        let runner: Function = lua
+        host.raw_set(
+            "register_function",
+            register_function(lua, Rc::clone(&registrations))?,
+        )?;
+        let (user_env, function_env, set_loading): (Table, Table, Function) =
+            lua.load(PRELUDE).set_name(HOST_CHUNK).call(host)?;
+        let (runner, binder): (Function, Function) = lua
             .load(RUNNER)
             .set_name(HOST_CHUNK)
             .call(lua.create_function(error_handler)?)?;
@@ -56,7 +74,12 @@ impl ScriptVm {
             vm,
             resp,
             user_env,
+            function_env,
+            set_loading,
+            registrations,
+            functions: BTreeMap::new(),
             runner,
+            binder,
             compiled: BTreeMap::new(),
         })
     }
@@ -71,12 +94,16 @@ impl ScriptVm {
         if let Some(f) = self.compiled.get(sha) {
             return Ok(f.clone());
         }
+        // Redis always runs the text parser, so a binary chunk is a syntax
+        // error; a leading space does that without moving line numbers.
+        let mut text = Vec::with_capacity(body.len() + 1);
+        text.push(b' ');
+        text.extend_from_slice(body);
         let function = self
             .vm
             .lua()
-            .load(body)
+            .load(text)
             .set_name("@user_script")
-            .set_mode(ChunkMode::Text)
             .into_function()
             .map_err(|e| match e {
                 mlua::Error::SyntaxError { message, .. } => message,
@@ -89,10 +116,201 @@ impl ScriptVm {
         Ok(function)
     }
 
+    /// Runs a FUNCTION library's code (after its `#!lua` line) with the
+    /// load-time environment and returns the functions it registered, or
+    /// Redis's error text without its `ERR ` code.
+    pub(crate) fn load_library(
+        &mut self,
+        code: &[u8],
+        budget: Budget,
+    ) -> Result<Vec<Registration>, String> {
+        let chunk = self
+            .vm
+            .lua()
+            .load(code)
+            .set_name("@user_function")
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => {
+                    format!("Error compiling function: {message}")
+                }
+                other => format!("Error compiling function: {other}"),
+            })?;
+        chunk
+            .set_environment(self.function_env.clone())
+            .map_err(|e| e.to_string())?;
+        *self.registrations.borrow_mut() = Some(Vec::new());
+        let _ = self.set_loading.call::<()>(true);
+        let runner = self.runner.clone();
+        let outcome = self.vm.run(budget, |_| runner.call::<MultiValue>(chunk));
+        let _ = self.set_loading.call::<()>(false);
+        let registered = self.registrations.borrow_mut().take().unwrap_or_default();
+        let outcome = match outcome {
+            Ok(values) => values,
+            Err(RunError::Stopped(_)) => {
+                return Err("Error registering functions: ERR FUNCTION LOAD timeout".into())
+            }
+            Err(e) => return Err(format!("Error registering functions: {e}")),
+        };
+        if matches!(outcome.front(), Some(Value::Boolean(true))) {
+            return Ok(registered);
+        }
+        let message = match outcome.get(1) {
+            Some(Value::Table(t)) => t
+                .raw_get::<Value>("err")
+                .ok()
+                .and_then(|v| string_of(&v))
+                .unwrap_or_else(|| "ERR unknown error".into()),
+            Some(other) => string_of(other).unwrap_or_default(),
+            None => String::new(),
+        };
+        Err(format!("Error registering functions: {message}"))
+    }
+
     /// Whether `sha` is compiled in this state.
     pub fn is_compiled(&self, sha: &str) -> bool {
         self.compiled.contains_key(sha)
     }
+}
+
+/// A function a library registered with `redis.register_function`.
+#[derive(Clone, Debug)]
+pub(crate) struct Registration {
+    pub name: String,
+    pub description: Option<String>,
+    pub flags: u8,
+    pub callback: Function,
+}
+
+/// Script flags in Redis's order (`scripts_flags_def`): the bit for
+/// `SCRIPT_FLAGS[i]` is `1 << i`.
+pub const SCRIPT_FLAGS: [&str; 5] = [
+    "no-writes",
+    "allow-oom",
+    "allow-stale",
+    "no-cluster",
+    "allow-cross-slot-keys",
+];
+
+/// `redis.register_function(name, callback)` or with a table of named
+/// arguments, with Redis's errors.
+fn register_function(
+    lua: &Lua,
+    registrations: Rc<RefCell<Option<Vec<Registration>>>>,
+) -> mlua::Result<Function> {
+    lua.create_function(move |_, args: MultiValue| {
+        if registrations.borrow().is_none() {
+            return Err(raise(
+                "ERR redis.register_function can only be called on FUNCTION LOAD command",
+            ));
+        }
+        let registration = match args.len() {
+            1 => named_registration(&args[0]),
+            2 => positional_registration(&args[0], &args[1]),
+            _ => Err("wrong number of arguments to redis.register_function".to_string()),
+        }
+        .map_err(|e| raise(format!("ERR {e}")))?;
+        let mut pending = registrations.borrow_mut();
+        let list = pending.get_or_insert_with(Vec::new);
+        if !valid_name(&registration.name) {
+            return Err(raise("ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"));
+        }
+        if list.iter().any(|r| r.name == registration.name) {
+            return Err(raise("ERR Function already exists in the library"));
+        }
+        list.push(registration);
+        Ok(())
+    })
+}
+
+/// Letters, digits and underscores, at least one (`functionsVerifyName`).
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn string_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.to_string_lossy()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Number(n) => Some(crate::numbers::format_g(*n, 14)),
+        _ => None,
+    }
+}
+
+fn positional_registration(name: &Value, callback: &Value) -> Result<Registration, String> {
+    let name =
+        string_of(name).ok_or("first argument to redis.register_function must be a string")?;
+    let Value::Function(callback) = callback else {
+        return Err("second argument to redis.register_function must be a function".into());
+    };
+    Ok(Registration {
+        name,
+        description: None,
+        flags: 0,
+        callback: callback.clone(),
+    })
+}
+
+fn named_registration(table: &Value) -> Result<Registration, String> {
+    let Value::Table(table) = table else {
+        return Err("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).".into());
+    };
+    let (mut name, mut description, mut flags, mut callback) = (None, None, 0u8, None);
+    for pair in table.pairs::<Value, Value>() {
+        let (key, value) = pair.map_err(|e| e.to_string())?;
+        let Some(key) = string_of(&key) else {
+            return Err(
+                "named argument key given to redis.register_function is not a string".into(),
+            );
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "function_name" => {
+                name = Some(string_of(&value).ok_or(
+                    "function_name argument given to redis.register_function must be a string",
+                )?)
+            }
+            "description" => {
+                description = Some(string_of(&value).ok_or(
+                    "description argument given to redis.register_function must be a string",
+                )?)
+            }
+            "callback" => match value {
+                Value::Function(f) => callback = Some(f),
+                _ => {
+                    return Err(
+                        "callback argument given to redis.register_function must be a function"
+                            .into(),
+                    )
+                }
+            },
+            "flags" => {
+                let Value::Table(list) = value else {
+                    return Err("flags argument to redis.register_function must be a table representing function flags".into());
+                };
+                for flag in list.sequence_values::<Value>() {
+                    let flag = flag
+                        .ok()
+                        .as_ref()
+                        .and_then(string_of)
+                        .ok_or("unknown flag given")?;
+                    let bit = SCRIPT_FLAGS
+                        .iter()
+                        .position(|f| f.eq_ignore_ascii_case(&flag))
+                        .ok_or("unknown flag given")?;
+                    flags |= 1 << bit;
+                }
+            }
+            _ => return Err("unknown argument given to redis.register_function".into()),
+        }
+    }
+    let name = name.ok_or("redis.register_function must get a function name argument")?;
+    let callback = callback.ok_or("redis.register_function must get a callback argument")?;
+    Ok(Registration {
+        name,
+        description,
+        flags,
+        callback,
+    })
 }
 
 /// The registry key of the current script's command dispatcher, a function
@@ -258,9 +476,9 @@ fn host_functions(
             }
             match args[0] {
                 Value::Integer(2) => resp.set(ScriptResp::Two),
-                Value::Number(n) if n == 2.0 => resp.set(ScriptResp::Two),
+                Value::Number(2.0) => resp.set(ScriptResp::Two),
                 Value::Integer(3) => resp.set(ScriptResp::Three),
-                Value::Number(n) if n == 3.0 => resp.set(ScriptResp::Three),
+                Value::Number(3.0) => resp.set(ScriptResp::Three),
                 _ => return Err(raise("ERR RESP version must be 2 or 3.")),
             }
             Ok(())
@@ -306,7 +524,8 @@ fn host_functions(
         "random",
         lua.create_function(move |lua, args: MultiValue| {
             // As in C, the draw happens before the arguments are checked.
-            let r = f64::from(draw.borrow_mut().next() % LRAND48_MAX) / f64::from(LRAND48_MAX);
+            let r =
+                f64::from(draw.borrow_mut().next_value() % LRAND48_MAX) / f64::from(LRAND48_MAX);
             let interval_empty = |n: usize| {
                 mlua::Error::runtime(format!(
                     "{}bad argument #{n} to 'random' (interval is empty)",

@@ -29,7 +29,7 @@ impl Lrand48 {
     }
 
     /// The next value in `0..2^31`.
-    pub fn next(&mut self) -> i32 {
+    pub fn next_value(&mut self) -> i32 {
         self.state = (MULTIPLIER.wrapping_mul(self.state).wrapping_add(INCREMENT)) & MASK;
         (self.state >> 17) as i32
     }
@@ -43,7 +43,7 @@ mod tests {
     fn starts_where_a_fresh_redis_starts() {
         // A fresh redis-server's first math.random() is 851401618 / LRAND48_MAX.
         let mut r = Lrand48::default();
-        let got: Vec<i32> = (0..3).map(|_| r.next()).collect();
+        let got: Vec<i32> = (0..3).map(|_| r.next_value()).collect();
         assert_eq!(got, vec![851_401_618, 1_804_928_587, 758_783_491]);
     }
 
@@ -52,7 +52,7 @@ mod tests {
         // Values of lrand48() after srand48(0) from glibc.
         let mut r = Lrand48::default();
         r.seed(0);
-        let got: Vec<i32> = (0..3).map(|_| r.next()).collect();
+        let got: Vec<i32> = (0..3).map(|_| r.next_value()).collect();
         assert_eq!(got, vec![366_850_414, 1_610_402_240, 206_956_554]);
     }
 }

@@ -12,6 +12,7 @@
 
 mod convert;
 mod environment;
+mod functions;
 mod lrand48;
 mod run;
 mod watcher;
@@ -23,8 +24,9 @@ use std::rc::Rc;
 
 pub use convert::{lua_to_reply, reply_to_lua, ScriptResp};
 pub use environment::ScriptVm;
+pub use functions::{FunctionInfo, Libraries, Library};
 pub use lrand48::Lrand48;
-pub use run::{run_script, ScriptRun};
+pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
 pub use watcher::{busy_reply, BusyAnswer, ScriptProgress, ScriptWatcher};
 
 /// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
@@ -44,6 +46,8 @@ pub struct ScriptLogLine {
 pub struct Scripting {
     /// sha1 (lower-case hex) -> body, as SCRIPT LOAD and EVAL cache them.
     pub scripts: BTreeMap<String, Vec<u8>>,
+    /// FUNCTION libraries.
+    pub libraries: Libraries,
     /// Built on first use; a clone of the engine rebuilds its own.
     pub(crate) vm: Option<ScriptVm>,
     pub(crate) random: Rc<RefCell<Lrand48>>,
@@ -58,6 +62,7 @@ impl Clone for Scripting {
     fn clone(&self) -> Self {
         Scripting {
             scripts: self.scripts.clone(),
+            libraries: self.libraries.clone(),
             vm: None,
             random: Rc::new(RefCell::new(self.random.borrow().clone())),
             log: Rc::new(RefCell::new(self.log.borrow().clone())),

@@ -72,6 +72,8 @@ end
 math.random, math.randomseed = host.random, host.randomseed
 
 rawset(_G, 'redis', redis)
+-- Redis's deny list: scripts cannot print or reach files.
+rawset(_G, 'print', nil)
 
 -- Lock everything: library tables become read-only views, the globals
 -- table refuses new names and reports unknown ones, as Redis 7 does.
@@ -94,12 +96,33 @@ end
 -- globals table, writes are refused.
 local user_env = setmetatable({}, {__index = globals, __newindex = readonly_error, __metatable = false})
 rawset(globals, '_G', user_env)
+
+local function nonexistent(_, name)
+  error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+end
+
+-- FUNCTION libraries share one environment. While a library loads it sees
+-- only `redis.register_function`, `redis.log` and the version; once loaded,
+-- its functions see everything EVAL scripts see.
+local load_redis = {
+  register_function = host.register_function,
+  log = redis.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+}
+setmetatable(load_redis, {__index = nonexistent, __newindex = readonly_error, __metatable = false})
+local load_api = setmetatable({redis = load_redis},
+  {__index = nonexistent, __newindex = readonly_error, __metatable = false})
+local function_meta = {__index = globals, __newindex = readonly_error, __metatable = false}
+local function_env = setmetatable({}, function_meta)
+local function set_loading(on)
+  function_meta.__index = on and load_api or globals
+end
+
 setmetatable(globals, {
-  __index = function(_, name)
-    error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
-  end,
+  __index = nonexistent,
   __newindex = readonly_error,
   __metatable = false,
 })
 
-return user_env
+return user_env, function_env, set_loading

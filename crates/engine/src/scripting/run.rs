@@ -11,6 +11,9 @@ use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
 use super::environment::{ScriptVm, DISPATCH_KEY};
 use super::watcher::{ScriptProgress, ScriptWatcher};
 use super::NANOS_PER_INSTRUCTION;
+
+/// The Lua heap cap of `lockstep_lua::Limits::default()`, for messages.
+const LUA_MEMORY_MIB: usize = 64;
 use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
@@ -22,10 +25,19 @@ use crate::reply::Reply;
 /// "lua client"). Connections are numbered from 1, so it never collides.
 pub const SCRIPT_CLIENT_ID: ClientId = 0;
 
+/// EVAL scripts get KEYS and ARGV as globals; FUNCTION callbacks get them
+/// as their two arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    Eval,
+    Function,
+}
+
 /// What to run and how.
 pub struct ScriptRun<'a> {
     pub function: Function,
-    /// How errors name the script: its sha for EVAL.
+    pub mode: RunMode,
+    /// How errors name the script: its sha for EVAL, its name for FCALL.
     pub name: &'a str,
     pub keys: &'a [Vec<u8>],
     pub argv: &'a [Vec<u8>],
@@ -54,10 +66,12 @@ pub fn run_script(
     watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
 ) -> Reply {
     let progress = Rc::new(Progress::default());
-    if let Err(e) = set_arguments(svm, &run) {
-        return Reply::error(format!("ERR Error running script {}, {e}", run.name));
-    }
-    install_checkpoint(svm, &progress, watcher);
+    let function = match prepare(svm, &run) {
+        Ok(f) => f,
+        Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
+    };
+    let busy_threshold_us = ctx.server.config.busy_reply_threshold_ms().max(0) as u64 * 1000;
+    install_checkpoint(svm, &progress, watcher, busy_threshold_us);
 
     let mut lua_client = ClientState::new(SCRIPT_CLIENT_ID, ctx.now_ms);
     lua_client.addr = "lua".into();
@@ -66,7 +80,6 @@ pub fn run_script(
     svm.resp.set(ScriptResp::Two);
     let resp_cell = Rc::clone(&svm.resp);
     let runner = svm.runner.clone();
-    let function = run.function.clone();
     let dispatcher = RefCell::new(Dispatcher {
         ctx: &mut *ctx,
         read_only: run.read_only,
@@ -94,8 +107,12 @@ pub fn run_script(
         Ok(reply) => reply,
         Err(RunError::Stopped(StopReason::Host)) => {
             let line = progress.killed_at_line.get().unwrap_or(0);
+            let source = match run.mode {
+                RunMode::Eval => "@user_script",
+                RunMode::Function => "@user_function",
+            };
             Reply::error(format!(
-                "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:{line}.",
+                "ERR Script killed by user with SCRIPT KILL... script: {}, on {source}:{line}.",
                 run.name
             ))
         }
@@ -122,10 +139,19 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-fn set_arguments(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<()> {
+/// Hands the keys and arguments over; returns what the runner calls.
+fn prepare(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<Function> {
     let lua = svm.lua();
-    svm.globals.raw_set("KEYS", string_array(lua, run.keys)?)?;
-    svm.globals.raw_set("ARGV", string_array(lua, run.argv)?)
+    let keys = string_array(lua, run.keys)?;
+    let argv = string_array(lua, run.argv)?;
+    match run.mode {
+        RunMode::Eval => {
+            svm.globals.raw_set("KEYS", keys)?;
+            svm.globals.raw_set("ARGV", argv)?;
+            Ok(run.function.clone())
+        }
+        RunMode::Function => svm.binder.call((run.function.clone(), keys, argv)),
+    }
 }
 
 fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
@@ -142,6 +168,7 @@ fn install_checkpoint(
     svm: &ScriptVm,
     progress: &Rc<Progress>,
     watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+    busy_threshold_us: u64,
 ) {
     let Some(watcher) = watcher else {
         return;
@@ -152,6 +179,7 @@ fn install_checkpoint(
         let state = ScriptProgress {
             elapsed_us: elapsed_us(instructions, &progress),
             wrote: progress.wrote.get(),
+            busy_threshold_us,
         };
         if !watcher.borrow_mut().tick(state) {
             return Verdict::Continue;
@@ -171,10 +199,26 @@ fn script_outcome_to_reply(outcome: &MultiValue, resp: ScriptResp, name: &str) -
     if ok {
         return lua_to_reply(&value, resp);
     }
-    let Value::Table(error) = value else {
-        return Reply::error(format!(
-            "ERR Error running script {name}, execution failure"
-        ));
+    let error = match value {
+        Value::Table(error) => error,
+        // Lua 5.1 raises memory errors without calling the message handler.
+        Value::String(message) if message.as_bytes().as_ref() == b"not enough memory" => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, not enough memory (a node's Lua heap is capped at {LUA_MEMORY_MIB} MiB here, so a runaway script cannot take the page down)"
+            ));
+        }
+        Value::String(message) => {
+            let text: String = message.to_string_lossy().chars().take(100).collect();
+            return Reply::error(format!(
+                "ERR Error running script {name}, {}",
+                text.trim_end()
+            ));
+        }
+        _ => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, execution failure"
+            ))
+        }
     };
     let text = |field: &str| -> Option<String> {
         match error.raw_get::<Value>(field).ok()? {

@@ -11,6 +11,16 @@ pub struct ScriptProgress {
     pub elapsed_us: u64,
     /// It has run a write command, so SCRIPT KILL can no longer stop it.
     pub wrote: bool,
+    /// The node's `busy-reply-threshold` in microseconds: past it, other
+    /// clients are answered (BUSY) instead of waiting.
+    pub busy_threshold_us: u64,
+}
+
+impl ScriptProgress {
+    /// Whether other clients get BUSY now.
+    pub fn is_busy(&self) -> bool {
+        self.elapsed_us > self.busy_threshold_us
+    }
 }
 
 /// A host's view into running scripts: a simulator advances its clock and
@@ -79,7 +89,9 @@ mod tests {
         let clean = ScriptProgress {
             elapsed_us: 6_000_000,
             wrote: false,
+            busy_threshold_us: 5_000_000,
         };
+        assert!(clean.is_busy());
         let dirty = ScriptProgress {
             wrote: true,
             ..clean

@@ -223,9 +223,7 @@ impl Config {
                 continue;
             }
             let def = &PARAMS[i];
-            let via_alias = def
-                .alias
-                .is_some_and(|a| a.eq_ignore_ascii_case(&typed));
+            let via_alias = def.alias.is_some_and(|a| a.eq_ignore_ascii_case(&typed));
             let refusal = if def.has(flag::IMMUTABLE) {
                 Some("can't set immutable config")
             } else if def.has(flag::PROTECTED) && !self.protected_configs_allowed() {

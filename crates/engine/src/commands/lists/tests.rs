@@ -135,3 +135,24 @@ fn ltrim_signals_even_when_nothing_goes() {
     assert_eq!(s.run("LTRIM l 5 1"), "+OK\r\n");
     assert!(s.engine.keyspace().peek(b"l").is_none());
 }
+
+/// Which commands make a watcher's EXEC fail, as checked against Redis:
+/// no-ops do not, LTRIM and LSET always do.
+#[test]
+fn watchers_see_what_redis_signals() {
+    let mut s = Session::new();
+    s.run("RPUSH l a b");
+    let c = s.client;
+    s.engine.db.watch(c, b"l");
+    for noop in [
+        "LPUSHX nokey x",
+        "LPOP l 0",
+        "LREM l 0 nosuch",
+        "LINSERT l BEFORE nosuch x",
+    ] {
+        s.run(noop);
+    }
+    assert!(!s.engine.db.is_dirty(c));
+    s.run("LSET l 0 a");
+    assert!(s.engine.db.is_dirty(c));
+}

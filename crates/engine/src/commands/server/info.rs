@@ -123,7 +123,13 @@ fn server(ctx: &mut Ctx, out: &mut String) {
 }
 
 fn clients(ctx: &mut Ctx, out: &mut String) {
-    let connected = ctx.clients.len();
+    // The script client exists only while a script runs; Redis does not
+    // count its Lua client either.
+    let connected = ctx
+        .clients
+        .keys()
+        .filter(|id| **id != crate::scripting::SCRIPT_CLIENT_ID)
+        .count();
     let maxclients = ctx.server.config.int("maxclients");
     out.push_str("# Clients\r\n");
     lines(

@@ -308,6 +308,32 @@ mod tests {
     }
 
     #[test]
+    fn debug_subcommands() {
+        let mut e = Engine::new(0);
+        e.config_mut()
+            .set_startup("enable-debug-command", "yes")
+            .unwrap_or_else(|err| panic!("{err}"));
+        let c = e.connect("127.0.0.1:1", 0);
+        assert!(cli(&mut e, c, 0, &["DEBUG", "HELP"]).starts_with(
+            "*106\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+AOF-FLUSH-SLEEP"
+        ));
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "ERROR", "hello world"]),
+            "-hello world\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "SLEEP"]),
+            "-ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP.\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
+            "+OK\r\n"
+        );
+        assert_eq!(cli(&mut e, c, 0, &["SET", "k", "v", "PX", "10"]), "+OK\r\n");
+        assert!(e.active_expire(1_000).is_empty());
+    }
+
+    #[test]
     fn debug_is_protected_by_default() {
         let mut e = Engine::new(0);
         let c = e.connect("127.0.0.1:1", 0);

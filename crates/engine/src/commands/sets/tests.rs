@@ -106,3 +106,26 @@ fn smove_between_and_within_sets() {
     assert!(s.engine.keyspace().peek(b"a").is_none());
     assert_eq!(s.run("SMEMBERS b"), "*1\r\n$1\r\n1\r\n");
 }
+
+/// Which commands make a watcher's EXEC fail, as checked against Redis.
+#[test]
+fn watchers_see_what_redis_signals() {
+    let mut s = Session::new();
+    s.run("SADD s 1 2");
+    let c = s.client;
+    s.engine.db.watch(c, b"s");
+    s.engine.db.watch(c, b"dest");
+    for noop in [
+        "SADD s 1",
+        "SREM s 3",
+        "SMOVE s s 1",
+        "SMOVE s other 3",
+        "SINTERSTORE dest nokey s",
+    ] {
+        s.run(noop);
+    }
+    assert!(!s.engine.db.is_dirty(c));
+    // Storing a set over its own key replaces it: a change, even if equal.
+    s.run("SINTERSTORE s s");
+    assert!(s.engine.db.is_dirty(c));
+}
