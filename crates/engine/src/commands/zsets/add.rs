@@ -46,13 +46,13 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
         first_pair += 1;
     }
     let pairs = &args[first_pair..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Reply::syntax_error();
     }
     if flags.nx && flags.xx {
         return Reply::error("ERR XX and NX options at the same time are not compatible");
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Reply::error("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if flags.incr && pairs.len() > 2 {
