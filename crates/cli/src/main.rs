@@ -1,1 +1,78 @@
-fn main() {}
+//! `lockstep`: the command-line front of Lockstep.
+//!
+//! `lockstep serve [--port P] [--bind ADDR]` serves the Redis model over
+//! RESP2/RESP3 on TCP (default 127.0.0.1:7379, next to a real Redis's 6379
+//! rather than on it). `--port 0` picks a free port; the line printed at
+//! start says which.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use lockstep_cli::serve::Server;
+
+const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
+
+commands:
+  serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)";
+
+/// The default port: not Redis's 6379, so both can run side by side.
+const DEFAULT_PORT: u16 = 7379;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => usage_error(&format!("unknown command '{other}'")),
+        None => usage_error("no command given"),
+    }
+}
+
+fn serve(args: &[String]) -> ExitCode {
+    let mut port = DEFAULT_PORT;
+    let mut bind = "127.0.0.1".to_string();
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next();
+        match (flag.as_str(), value) {
+            ("--port" | "-p", Some(v)) => match v.parse() {
+                Ok(p) => port = p,
+                Err(_) => return usage_error(&format!("--port wants a port number, got '{v}'")),
+            },
+            ("--bind" | "-b", Some(v)) => bind = v.clone(),
+            ("-h" | "--help", _) => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ => return usage_error(&format!("unexpected argument '{flag}'")),
+        }
+    }
+    let server = match Server::bind((bind.as_str(), port)) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("lockstep serve: cannot listen on {bind}:{port}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| format!("{bind}:{port}"));
+    println!("Lockstep serving RESP on {addr}");
+    let _ = std::io::stdout().flush();
+    match server.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lockstep serve: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("lockstep: {message}\n{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,8 +1,10 @@
 //! Number parsing and printing with Redis's exact rules (`string2ll`,
 //! `string2ld`, `%.17g`), so that replies and errors match byte for byte.
 
+mod long_double;
 mod strtod;
 
+pub use long_double::LongDouble;
 pub use strtod::{parse_f64, strtod, Strtod};
 
 /// Parses a signed 64-bit integer the way Redis's `string2ll` does: no

@@ -1,5 +1,528 @@
-//! pubsub commands.
+//! Pub/sub: SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and
+//! PUBSUB CHANNELS/NUMSUB/NUMPAT.
+//!
+//! Subscriptions live on each connection ([`ClientState::channels`] and
+//! [`ClientState::patterns`]); the node-wide views PUBLISH and PUBSUB need
+//! are derived from the connections, walked in client-id order, so there is
+//! no second registry to keep in step.
+//!
+//! Confirmations are one reply per channel, so SUBSCRIBE a b answers with
+//! [`Reply::Many`]; each is a [`Reply::Push`] (a `>` frame in RESP3, an
+//! array in RESP2). Messages go to the receivers' `pushes` queues. A RESP3
+//! connection may PUBLISH to a channel it is subscribed to, and then its
+//! own `message` is queued while PUBLISH runs: Redis writes that push to the
+//! connection before PUBLISH's integer reply.
+//!
+//! In RESP2 a subscribed connection may only run the commands flagged
+//! [`flags::PUBSUB`] here and PING/QUIT/RESET; the dispatcher enforces it.
 
-use crate::command::CommandSpec;
+use std::collections::BTreeSet;
 
-pub const COMMANDS: &[CommandSpec] = &[];
+use crate::client::ClientState;
+use crate::command::{flags, CommandSpec, Ctx};
+use crate::glob::string_match;
+use crate::reply::Reply;
+
+/// The flags Redis gives SUBSCRIBE and friends (`pubsub noscript loading
+/// stale`); our PUBSUB flag also marks them as allowed while subscribed.
+const SUBSCRIBE_FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "subscribe",
+        arity: -2,
+        flags: SUBSCRIBE_FLAGS,
+        keys: (0, 0, 0),
+        handler: subscribe,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "psubscribe",
+        arity: -2,
+        flags: SUBSCRIBE_FLAGS,
+        keys: (0, 0, 0),
+        handler: psubscribe,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "unsubscribe",
+        arity: -1,
+        flags: SUBSCRIBE_FLAGS,
+        keys: (0, 0, 0),
+        handler: unsubscribe,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "punsubscribe",
+        arity: -1,
+        flags: SUBSCRIBE_FLAGS,
+        keys: (0, 0, 0),
+        handler: punsubscribe,
+        subcommands: &[],
+    },
+    // Redis flags PUBLISH and PUBSUB's subcommands `pubsub` too, but they
+    // are refused in the subscribed context, so they do not carry our
+    // PUBSUB flag.
+    CommandSpec {
+        name: "publish",
+        arity: 3,
+        flags: flags::LOADING | flags::STALE | flags::FAST,
+        keys: (0, 0, 0),
+        handler: publish,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "pubsub",
+        arity: -2,
+        flags: 0,
+        keys: (0, 0, 0),
+        handler: pubsub_help,
+        subcommands: PUBSUB_SUBCOMMANDS,
+    },
+];
+
+const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "channels",
+        arity: -2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_channels,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "numsub",
+        arity: -2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_numsub,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "numpat",
+        arity: 2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_numpat,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "shardchannels",
+        arity: -2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_shardchannels,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "shardnumsub",
+        arity: -2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_numsub,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "help",
+        arity: 2,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: pubsub_help,
+        subcommands: &[],
+    },
+];
+
+/// `[kind, name, count]`, the confirmation Redis sends per channel or pattern.
+fn confirmation(kind: &str, name: Option<&[u8]>, count: usize) -> Reply {
+    Reply::Push(vec![
+        Reply::bulk(kind),
+        name.map_or(Reply::Null, Reply::bulk),
+        Reply::Integer(count as i64),
+    ])
+}
+
+/// SUBSCRIBE channel [channel ...]: one `subscribe` confirmation per
+/// channel with the connection's subscription count (channels + patterns).
+/// Subscribing twice to a channel is harmless and still confirmed.
+fn subscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let me = ctx.me();
+    let replies = args[1..]
+        .iter()
+        .map(|channel| {
+            me.channels.insert(channel.clone());
+            confirmation("subscribe", Some(channel), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+/// PSUBSCRIBE pattern [pattern ...]: like SUBSCRIBE, for glob patterns.
+fn psubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let me = ctx.me();
+    let replies = args[1..]
+        .iter()
+        .map(|pattern| {
+            me.patterns.insert(pattern.clone());
+            confirmation("psubscribe", Some(pattern), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+/// UNSUBSCRIBE [channel ...]: one confirmation per channel named (even if
+/// not subscribed), or per subscribed channel when none is named; with no
+/// subscriptions at all a single confirmation with a null channel.
+fn unsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let me = ctx.me();
+    let named: Vec<Vec<u8>> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        me.channels.iter().cloned().collect()
+    };
+    if named.is_empty() {
+        return Reply::Many(vec![confirmation(
+            "unsubscribe",
+            None,
+            me.subscription_count(),
+        )]);
+    }
+    let replies = named
+        .iter()
+        .map(|channel| {
+            me.channels.remove(channel);
+            confirmation("unsubscribe", Some(channel), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+/// PUNSUBSCRIBE [pattern ...]: like UNSUBSCRIBE, for patterns, which are
+/// dropped in the order they were subscribed.
+fn punsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let me = ctx.me();
+    let named: Vec<Vec<u8>> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        me.patterns.iter().cloned().collect()
+    };
+    if named.is_empty() {
+        return Reply::Many(vec![confirmation(
+            "punsubscribe",
+            None,
+            me.subscription_count(),
+        )]);
+    }
+    let replies = named
+        .iter()
+        .map(|pattern| {
+            me.patterns.shift_remove(pattern);
+            confirmation("punsubscribe", Some(pattern), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+/// PUBLISH channel message: queues a `message` push for every connection
+/// subscribed to the channel, then a `pmessage` for every (connection,
+/// matching pattern) pair, and returns how many pushes were queued.
+fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let (channel, message) = (&args[1], &args[2]);
+    let mut receivers = 0i64;
+    let clients = ctx.clients.len();
+    for client in ctx.clients.values_mut() {
+        if client.channels.contains(channel) {
+            client.pushes.push_back(Reply::Push(vec![
+                Reply::bulk("message"),
+                Reply::bulk(channel),
+                Reply::bulk(message),
+            ]));
+            receivers += 1;
+        }
+    }
+    for client in ctx.clients.values_mut() {
+        let matching: Vec<Vec<u8>> = client
+            .patterns
+            .iter()
+            .filter(|pattern| string_match(pattern, channel, false))
+            .cloned()
+            .collect();
+        for pattern in matching {
+            client.pushes.push_back(Reply::Push(vec![
+                Reply::bulk("pmessage"),
+                Reply::Bulk(pattern),
+                Reply::bulk(channel),
+                Reply::bulk(message),
+            ]));
+            receivers += 1;
+        }
+    }
+    ctx.charge(clients);
+    Reply::Integer(receivers)
+}
+
+/// Every channel some connection subscribes to, each once, in byte order.
+fn active_channels<'a>(clients: impl Iterator<Item = &'a ClientState>) -> Vec<Vec<u8>> {
+    let mut all = BTreeSet::new();
+    for client in clients {
+        all.extend(client.channels.iter().cloned());
+    }
+    all.into_iter().collect()
+}
+
+/// PUBSUB CHANNELS [pattern]: active channels (with at least one
+/// subscriber), optionally filtered by a glob pattern. Redis lists them in
+/// hash order; ours is byte order.
+fn pubsub_channels(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    if args.len() > 3 {
+        return subcommand_syntax_error(args);
+    }
+    let channels = active_channels(ctx.clients.values());
+    ctx.charge(channels.len());
+    let pattern = args.get(2);
+    Reply::Array(
+        channels
+            .into_iter()
+            .filter(|c| pattern.is_none_or(|p| string_match(p, c, false)))
+            .map(Reply::Bulk)
+            .collect(),
+    )
+}
+
+/// PUBSUB NUMSUB [channel ...]: a flat list of channel, subscriber count
+/// (patterns not included). PUBSUB SHARDNUMSUB answers the same way; with
+/// no shard channels modelled, every count is 0.
+fn pubsub_numsub(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let shard = args[1].eq_ignore_ascii_case(b"shardnumsub");
+    let mut out = Vec::with_capacity((args.len() - 2) * 2);
+    for channel in &args[2..] {
+        let count = if shard {
+            0
+        } else {
+            ctx.clients
+                .values()
+                .filter(|c| c.channels.contains(channel))
+                .count()
+        };
+        out.push(Reply::bulk(channel));
+        out.push(Reply::Integer(count as i64));
+    }
+    ctx.charge(ctx.clients.len() * (args.len() - 2));
+    Reply::Array(out)
+}
+
+/// PUBSUB NUMPAT: how many distinct patterns have subscribers.
+fn pubsub_numpat(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    let mut patterns = BTreeSet::new();
+    for client in ctx.clients.values() {
+        patterns.extend(client.patterns.iter());
+    }
+    Reply::Integer(patterns.len() as i64)
+}
+
+/// PUBSUB SHARDCHANNELS [pattern]: shard channels (SSUBSCRIBE) are not
+/// modelled, so there are never any.
+fn pubsub_shardchannels(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    if args.len() > 3 {
+        return subcommand_syntax_error(args);
+    }
+    Reply::Array(Vec::new())
+}
+
+const PUBSUB_HELP: &[&str] = &[
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "SHARDCHANNELS [<pattern>]",
+    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    "SHARDNUMSUB [<shardchannel> ...]",
+    "    Return the number of subscribers for the specified shard level channel(s)",
+];
+
+/// PUBSUB HELP.
+fn pubsub_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    help_reply(&args[0], PUBSUB_HELP)
+}
+
+/// Redis's `addReplyHelp`: a header naming the command, the lines, and
+/// the HELP footer, all as status replies.
+pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
+    let name = String::from_utf8_lossy(command).to_ascii_uppercase();
+    let mut out = vec![Reply::Status(format!(
+        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ))];
+    out.extend(lines.iter().map(|line| Reply::Status((*line).to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// Redis's `addReplySubcommandSyntaxError`.
+pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
+    let sub = &args[1][..args[1].len().min(128)];
+    Reply::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::{ClientId, Protocol};
+    use crate::encode::to_bytes;
+    use crate::{Engine, Reply};
+
+    fn run(engine: &mut Engine, id: ClientId, line: &str) -> Reply {
+        let args: Vec<Vec<u8>> = line.split(' ').map(|s| s.as_bytes().to_vec()).collect();
+        engine.execute(id, &args, 1_000).reply
+    }
+
+    fn wire(engine: &mut Engine, id: ClientId, line: &str) -> String {
+        let reply = run(engine, id, line);
+        String::from_utf8_lossy(&to_bytes(&reply, engine.protocol(id))).into_owned()
+    }
+
+    fn pushes(engine: &mut Engine, id: ClientId) -> String {
+        let protocol = engine.protocol(id);
+        engine
+            .take_pushes(id)
+            .iter()
+            .map(|p| String::from_utf8_lossy(&to_bytes(p, protocol)).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn subscribe_confirms_each_channel_with_a_running_count() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        assert_eq!(
+            wire(&mut e, c, "SUBSCRIBE a b a"),
+            "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n\
+             *3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n\
+             *3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:2\r\n"
+        );
+        assert_eq!(
+            wire(&mut e, c, "PSUBSCRIBE n*"),
+            "*3\r\n$10\r\npsubscribe\r\n$2\r\nn*\r\n:3\r\n"
+        );
+    }
+
+    #[test]
+    fn subscribed_resp2_connections_only_run_pubsub_commands() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        run(&mut e, c, "SUBSCRIBE a");
+        assert_eq!(
+            run(&mut e, c, "PUBLISH a hi"),
+            Reply::error("ERR Can't execute 'publish': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        );
+        assert_eq!(
+            run(&mut e, c, "PUBSUB NUMPAT"),
+            Reply::error("ERR Can't execute 'pubsub|numpat': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+        );
+        assert_eq!(wire(&mut e, c, "PING"), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+        assert_eq!(
+            wire(&mut e, c, "UNSUBSCRIBE"),
+            "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n"
+        );
+        assert_eq!(
+            wire(&mut e, c, "UNSUBSCRIBE"),
+            "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"
+        );
+        assert_eq!(wire(&mut e, c, "PING"), "+PONG\r\n");
+    }
+
+    #[test]
+    fn publish_reaches_channel_then_pattern_subscribers() {
+        let mut e = Engine::new(0);
+        let alice = e.connect("127.0.0.1:1", 0);
+        let bob = e.connect("127.0.0.1:2", 0);
+        let carol = e.connect("127.0.0.1:3", 0);
+        run(&mut e, alice, "SUBSCRIBE news.art");
+        run(&mut e, bob, "PSUBSCRIBE news.* n*");
+        run(&mut e, bob, "SUBSCRIBE news.art");
+        assert_eq!(
+            run(&mut e, carol, "PUBLISH news.art hello"),
+            Reply::Integer(4)
+        );
+        assert_eq!(
+            pushes(&mut e, alice),
+            "*3\r\n$7\r\nmessage\r\n$8\r\nnews.art\r\n$5\r\nhello\r\n"
+        );
+        assert_eq!(
+            pushes(&mut e, bob),
+            "*3\r\n$7\r\nmessage\r\n$8\r\nnews.art\r\n$5\r\nhello\r\n\
+             *4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$8\r\nnews.art\r\n$5\r\nhello\r\n\
+             *4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$8\r\nnews.art\r\n$5\r\nhello\r\n"
+        );
+        assert_eq!(pushes(&mut e, carol), "");
+        assert_eq!(run(&mut e, carol, "PUBLISH sports x"), Reply::Integer(0));
+    }
+
+    #[test]
+    fn resp3_subscribers_get_push_frames_and_their_own_messages() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        e.clients.get_mut(&c).unwrap().protocol = Protocol::Resp3;
+        assert_eq!(
+            wire(&mut e, c, "SUBSCRIBE ch"),
+            ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+        );
+        assert_eq!(run(&mut e, c, "PUBLISH ch hi"), Reply::Integer(1));
+        assert_eq!(
+            pushes(&mut e, c),
+            ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
+        );
+        assert_eq!(
+            wire(&mut e, c, "UNSUBSCRIBE nope"),
+            ">3\r\n$11\r\nunsubscribe\r\n$4\r\nnope\r\n:1\r\n"
+        );
+    }
+
+    #[test]
+    fn punsubscribe_without_arguments_goes_in_subscription_order() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        run(&mut e, c, "PSUBSCRIBE z* a*");
+        assert_eq!(
+            wire(&mut e, c, "PUNSUBSCRIBE"),
+            "*3\r\n$12\r\npunsubscribe\r\n$2\r\nz*\r\n:1\r\n\
+             *3\r\n$12\r\npunsubscribe\r\n$2\r\na*\r\n:0\r\n"
+        );
+    }
+
+    #[test]
+    fn pubsub_introspection() {
+        let mut e = Engine::new(0);
+        let a = e.connect("127.0.0.1:1", 0);
+        let b = e.connect("127.0.0.1:2", 0);
+        let admin = e.connect("127.0.0.1:3", 0);
+        run(&mut e, a, "SUBSCRIBE x y");
+        run(&mut e, b, "SUBSCRIBE y");
+        run(&mut e, b, "PSUBSCRIBE p* q*");
+        run(&mut e, a, "PSUBSCRIBE p*");
+        assert_eq!(
+            wire(&mut e, admin, "PUBSUB CHANNELS"),
+            "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+        );
+        assert_eq!(
+            wire(&mut e, admin, "PUBSUB CHANNELS x*"),
+            "*1\r\n$1\r\nx\r\n"
+        );
+        assert_eq!(
+            wire(&mut e, admin, "PUBSUB NUMSUB y x z"),
+            "*6\r\n$1\r\ny\r\n:2\r\n$1\r\nx\r\n:1\r\n$1\r\nz\r\n:0\r\n"
+        );
+        assert_eq!(run(&mut e, admin, "PUBSUB NUMPAT"), Reply::Integer(2));
+        e.disconnect(b);
+        assert_eq!(run(&mut e, admin, "PUBSUB NUMPAT"), Reply::Integer(1));
+        assert_eq!(
+            run(&mut e, admin, "PUBSUB CHANNELS a b"),
+            Reply::error("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.")
+        );
+    }
+}

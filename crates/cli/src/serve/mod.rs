@@ -1,0 +1,322 @@
+//! `lockstep serve`: the engine behind a RESP server on a TCP port, so that
+//! real clients (redis-cli, redis-benchmark, client libraries) and the
+//! differential suite can talk to it.
+//!
+//! One engine behind one mutex, two threads per connection. The reader
+//! thread parses requests ([`request`]) and runs every complete command of
+//! what it read under the lock, as Redis runs a batch of pipelined commands
+//! without interleaving other clients. The replies and any pushes the
+//! commands queued (pub/sub messages, MONITOR lines) go into each
+//! connection's [`outbox::Outbox`] while the lock is still held, which fixes
+//! their order; the connection's writer thread wakes at once and writes
+//! them, so an idle subscriber gets a message within microseconds of the
+//! PUBLISH, and a slow reader never holds the lock.
+//!
+//! Time is the wall clock in milliseconds; a timer thread runs the active
+//! expiry cycle every 100 ms (Redis's `hz 10`). A command whose simulated
+//! cost exceeds the real time it took (DEBUG SLEEP, a long script) holds the
+//! lock for the difference, so the node is busy for everyone, as in Redis.
+
+pub mod outbox;
+pub mod request;
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lockstep_engine::{encode, ClientId, Engine};
+
+use outbox::{Closing, Outbox};
+use request::{RequestParser, QUERY_BUFFER_LIMIT};
+
+/// Redis's default `maxclients`.
+pub const MAX_CLIENTS: usize = 10_000;
+
+/// Redis's hard output limit for pub/sub clients
+/// (`client-output-buffer-limit pubsub 32mb`): a subscriber that does not
+/// read its messages is disconnected rather than buffered without end.
+pub const PUSH_OUTPUT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// A connection whose unwritten replies exceed this is not read from until
+/// they drain (Redis would buffer without limit for normal clients).
+pub const REPLY_BACKPRESSURE: usize = 64 * 1024 * 1024;
+
+/// How often the active expiry cycle runs (`hz 10`).
+pub const EXPIRE_PERIOD: Duration = Duration::from_millis(100);
+
+/// Bytes read from a socket at a time (`PROTO_IOBUF_LEN`).
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The engine and the connections it can push to, under one lock.
+struct State {
+    engine: Engine,
+    outboxes: BTreeMap<ClientId, Arc<Outbox>>,
+}
+
+// SAFETY: the engine is not `Send` because its Lua state and script
+// bookkeeping use `Rc` and a non-thread-safe interpreter. Here it lives in a
+// `Mutex` and is only ever used by the thread holding the lock; nothing
+// inside it (no `Rc`, no Lua value) is ever taken out of the lock, so every
+// access is sequential and ordered by the mutex.
+unsafe impl Send for State {}
+
+struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    /// Locks the state. A panic while it was held (which `run_batch`
+    /// already catches around the engine) must not take every other
+    /// connection down with it, so a poisoned lock is simply taken over.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A bound, not yet running, server.
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    pub fn bind(addr: impl ToSocketAddrs) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        let state = State {
+            engine: Engine::new(now_ms()),
+            outboxes: BTreeMap::new(),
+        };
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+            }),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts connections until the process ends.
+    pub fn run(self) -> std::io::Result<()> {
+        let timer = Arc::clone(&self.shared);
+        std::thread::Builder::new()
+            .name("expire".into())
+            .spawn(move || loop {
+                std::thread::sleep(EXPIRE_PERIOD);
+                let mut state = timer.lock();
+                let now = now_ms();
+                let _ = catch_unwind(AssertUnwindSafe(|| state.engine.active_expire(now)));
+                state.deliver_pushes();
+            })?;
+        for stream in self.listener.incoming() {
+            let stream = match stream {
+                Ok(stream) => stream,
+                // Out of file descriptors and the like: keep serving the
+                // connections we have.
+                Err(_) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let shared = Arc::clone(&self.shared);
+            let spawned = std::thread::Builder::new()
+                .name("connection".into())
+                .spawn(move || serve_connection(&shared, stream));
+            if spawned.is_err() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn serve_connection(shared: &Shared, mut stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| "?:0".into());
+    let Ok(writer_stream) = stream.try_clone() else {
+        return;
+    };
+    let outbox = Arc::new(Outbox::default());
+    let id = {
+        let mut state = shared.lock();
+        if state.outboxes.len() >= MAX_CLIENTS {
+            drop(state);
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            return;
+        }
+        let id = state.engine.connect(&peer, now_ms());
+        state.outboxes.insert(id, Arc::clone(&outbox));
+        id
+    };
+    let writer = {
+        let outbox = Arc::clone(&outbox);
+        std::thread::Builder::new()
+            .name("connection-writer".into())
+            .spawn(move || outbox.run_writer(writer_stream))
+    };
+    let Ok(writer) = writer else {
+        let mut state = shared.lock();
+        state.forget(id);
+        return;
+    };
+
+    let mut parser = RequestParser::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut closing = Closing::AfterFlush;
+    loop {
+        outbox.wait_below(REPLY_BACKPRESSURE);
+        if !outbox.is_open() {
+            break;
+        }
+        let n = match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        parser.feed(&chunk[..n]);
+        let mut state = shared.lock();
+        let outcome = state.run_batch(id, &mut parser, &outbox);
+        state.deliver_pushes();
+        drop(state);
+        if outcome != Closing::Open {
+            closing = outcome;
+            break;
+        }
+        if parser.pending_bytes() > QUERY_BUFFER_LIMIT {
+            // Redis closes such a client without a reply.
+            closing = Closing::Now;
+            break;
+        }
+    }
+    shared.lock().forget(id);
+    outbox.close(closing);
+    let _ = writer.join();
+}
+
+impl State {
+    /// Runs every complete command in the parser's buffer for `id`, queueing
+    /// the replies. Returns how the connection should end, if it should.
+    fn run_batch(&mut self, id: ClientId, parser: &mut RequestParser, outbox: &Outbox) -> Closing {
+        let mut out = Vec::new();
+        let mut closing = Closing::Open;
+        loop {
+            let args = match parser.next_command() {
+                Ok(Some(args)) => args,
+                Ok(None) => break,
+                Err(error) => {
+                    out.extend_from_slice(&error.to_bytes());
+                    closing = Closing::AfterFlush;
+                    break;
+                }
+            };
+            if is_cross_protocol_attack(&args[0]) {
+                // Redis drops the connection at once, unanswered, when it
+                // sees what looks like HTTP sent to it ("POST", "Host:").
+                closing = Closing::Now;
+                break;
+            }
+            let now = now_ms();
+            let started = Instant::now();
+            let engine = &mut self.engine;
+            let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
+            if let Ok(outcome) = &outcome {
+                stay_busy(outcome.cost_us, started);
+            }
+            let protocol = self.engine.protocol(id);
+            // Pushes a command queued for its own connection go before its
+            // reply, as Redis writes a PUBLISH's message to a RESP3
+            // subscriber on the same connection before the count.
+            for push in self.engine.take_pushes(id) {
+                encode::encode(&push, protocol, &mut out);
+            }
+            match outcome {
+                Ok(outcome) => {
+                    encode::encode(&outcome.reply, protocol, &mut out);
+                    if outcome.close {
+                        closing = Closing::AfterFlush;
+                        break;
+                    }
+                }
+                Err(_) => {
+                    let name = String::from_utf8_lossy(&args[0]).replace(['\r', '\n'], " ");
+                    out.extend_from_slice(
+                        format!("-ERR internal error while running '{name}'\r\n").as_bytes(),
+                    );
+                }
+            }
+        }
+        if closing == Closing::Now {
+            outbox.close(Closing::Now);
+        } else {
+            outbox.push(&out);
+        }
+        closing
+    }
+
+    /// Moves every connection's queued pushes into its outbox. A connection
+    /// whose unwritten output passes [`PUSH_OUTPUT_LIMIT`] is dropped.
+    fn deliver_pushes(&mut self) {
+        let mut overflowing = Vec::new();
+        for (&id, outbox) in &self.outboxes {
+            let pushes = self.engine.take_pushes(id);
+            if pushes.is_empty() {
+                continue;
+            }
+            let protocol = self.engine.protocol(id);
+            let mut out = Vec::new();
+            for push in &pushes {
+                encode::encode(push, protocol, &mut out);
+            }
+            outbox.push(&out);
+            if outbox.pending_len() > PUSH_OUTPUT_LIMIT {
+                outbox.close(Closing::Now);
+                overflowing.push(id);
+            }
+        }
+        for id in overflowing {
+            self.forget(id);
+        }
+    }
+
+    /// The connection is gone: its transaction, watches and subscriptions go
+    /// with it.
+    fn forget(&mut self, id: ClientId) {
+        if self.outboxes.remove(&id).is_some() {
+            self.engine.disconnect(id);
+        }
+    }
+}
+
+/// Keeps the node busy (the lock held) for the simulated cost of a command
+/// that took longer in the model than in reality: a DEBUG SLEEP or a long
+/// script blocks every client, as in Redis. Differences under a
+/// millisecond are not worth a sleep.
+fn stay_busy(cost_us: u64, started: Instant) {
+    let cost = Duration::from_micros(cost_us);
+    if let Some(left) = cost.checked_sub(started.elapsed()) {
+        if left >= Duration::from_millis(1) {
+            std::thread::sleep(left);
+        }
+    }
+}
+
+fn is_cross_protocol_attack(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"post") || name.eq_ignore_ascii_case(b"host:")
+}
+
+/// The wall clock in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
