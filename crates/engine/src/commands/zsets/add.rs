@@ -52,7 +52,7 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
     if flags.nx && flags.xx {
         return Reply::error("ERR XX and NX options at the same time are not compatible");
     }
-    if (flags.gt || flags.lt) && flags.nx || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Reply::error("ERR GT, LT, and/or NX options at the same time are not compatible");
     }
     if flags.incr && pairs.len() > 2 {
