@@ -37,10 +37,12 @@ fn value(buf: &[u8], pos: &mut usize) -> Result<(), Incomplete> {
                     Err(malformed(kind, header))
                 };
             }
-            let end = *pos + n as usize;
-            if buf.len() < end + 2 {
+            let end = usize::try_from(n)
+                .ok()
+                .and_then(|n| n.checked_add(*pos + 2));
+            let Some(end) = end.filter(|&e| e <= buf.len()).map(|e| e - 2) else {
                 return Err(Incomplete::NeedMore);
-            }
+            };
             if &buf[end..end + 2] != b"\r\n" {
                 return Err(Incomplete::Malformed(
                     "bulk payload not followed by CRLF".into(),
@@ -59,7 +61,7 @@ fn value(buf: &[u8], pos: &mut usize) -> Result<(), Incomplete> {
                 };
             }
             let per_entry = if matches!(kind, b'%' | b'|') { 2 } else { 1 };
-            for _ in 0..n * per_entry {
+            for _ in 0..n.saturating_mul(per_entry) {
                 value(buf, pos)?;
             }
             if kind == b'|' {

@@ -1,10 +1,16 @@
 //! Server processes on free loopback ports, killed when dropped.
+//!
+//! Readiness is read from each server's own output ("Ready to accept
+//! connections", "Lockstep serving RESP on ...") rather than by probing the
+//! port: a probe would be a client of its own, and would shift the client
+//! ids (`CLIENT ID`, `HELLO`) the command files see.
 
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// A server process listening on `127.0.0.1:port`.
 pub struct ServerProcess {
@@ -19,104 +25,106 @@ impl Drop for ServerProcess {
     }
 }
 
-impl ServerProcess {
-    /// The process id (to look at its memory in tests).
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-/// How long a server may take to accept its first connection.
+/// How long a server may take to say it is ready.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(10);
 
 impl ServerProcess {
     /// A fresh `redis-server`: no persistence, loopback only.
     pub fn redis() -> Result<ServerProcess, String> {
-        Self::start("redis-server", |port| {
-            let port = port.to_string();
-            ["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-                .map(String::from)
-                .to_vec()
-        })
-        .map_err(|e| {
-            if e.contains("not found") {
-                format!("{e}: the differential suite needs a real Redis 7.0; install the apt package `redis-server` (apt-get install redis-server)")
-            } else {
-                e
+        let mut last_error = String::new();
+        // The port is picked before redis binds it; if something else takes
+        // it in between, redis exits and another port is tried.
+        for _ in 0..5 {
+            let port = free_port()?;
+            let mut command = Command::new("redis-server");
+            command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
+            command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
+            // Command files may turn persistence on (CONFIG SET appendonly
+            // yes); its files go to the system's temporary directory, not
+            // into the source tree.
+            command.current_dir(std::env::temp_dir());
+            let ready =
+                move |line: &str| line.contains("Ready to accept connections").then_some(port);
+            match Self::spawn(command, "redis-server", ready) {
+                Ok(server) => return Ok(server),
+                Err(e) if e.contains("not found") => {
+                    return Err(format!(
+                        "{e}: the differential suite needs a real Redis 7.0; \
+                         install the apt package `redis-server` (apt-get install redis-server)"
+                    ))
+                }
+                Err(e) => last_error = e,
             }
-        })
+        }
+        Err(last_error)
     }
 
     /// A `lockstep serve` process from the binary at `program`, on the port
-    /// it picks itself and announces on its first line of output.
+    /// it picks itself and announces.
     pub fn lockstep(program: &Path) -> Result<ServerProcess, String> {
-        let shown = program.display();
-        let mut child = Command::new(program)
-            .args(["serve", "--port", "0", "--bind", "127.0.0.1"])
+        let mut command = Command::new(program);
+        command.args(["serve", "--port", "0", "--bind", "127.0.0.1"]);
+        let announced = |line: &str| {
+            line.strip_prefix("Lockstep serving RESP on ")
+                .and_then(|addr| addr.trim().rsplit(':').next()?.parse().ok())
+        };
+        Self::spawn(command, &program.display().to_string(), announced)
+    }
+
+    /// The process id (to look at its memory in tests).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts `command` and waits until a line of its output gives the
+    /// port it is ready on. Its output is drained until it exits, so that a
+    /// chatty server never blocks on a full pipe.
+    fn spawn(
+        mut command: Command,
+        shown: &str,
+        ready: impl Fn(&str) -> Option<u16> + Send + 'static,
+    ) -> Result<ServerProcess, String> {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
-        let mut line = String::new();
-        if let Some(stdout) = child.stdout.take() {
-            let _ = BufReader::new(stdout).read_line(&mut line);
-        }
-        let port = line.trim().rsplit(':').next().and_then(|p| p.parse().ok());
-        let mut server = ServerProcess {
-            child,
-            port: port.unwrap_or(0),
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => format!("`{shown}` not found"),
+                _ => format!("cannot start `{shown}`: {e}"),
+            })?;
+        let Some(stdout) = child.stdout.take() else {
+            return Err(format!("no output from `{shown}`"));
         };
-        if port.is_none() {
-            return Err(format!(
-                "`{shown} serve` did not announce its port (said {line:?})"
-            ));
-        }
-        server.wait_until_listening()?;
-        Ok(server)
-    }
-
-    /// Starts `program` with the arguments for a port, retrying on another
-    /// port if the one picked was taken in the meantime.
-    fn start(program: &str, args: impl Fn(u16) -> Vec<String>) -> Result<ServerProcess, String> {
-        let mut last_error = String::new();
-        for _ in 0..5 {
-            let port = free_port()?;
-            let child = Command::new(program)
-                .args(args(port))
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| match e.kind() {
-                    std::io::ErrorKind::NotFound => format!("`{program}` not found"),
-                    _ => format!("cannot start `{program}`: {e}"),
-                })?;
-            let mut server = ServerProcess { child, port };
-            match server.wait_until_listening() {
-                Ok(()) => return Ok(server),
-                Err(e) => last_error = e,
+        let (tell, told) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut said = Vec::new();
+            let mut announced = false;
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if !announced {
+                    if let Some(port) = ready(&line) {
+                        announced = true;
+                        let _ = tell.send(Ok(port));
+                    } else {
+                        said.push(line);
+                    }
+                }
             }
-        }
-        Err(format!("`{program}` did not start: {last_error}"))
-    }
-
-    fn wait_until_listening(&mut self) -> Result<(), String> {
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("exited with {status} (port {} taken?)", self.port));
+            if !announced {
+                let _ = tell.send(Err(said.join("\n")));
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return Ok(());
+        });
+        let mut server = ServerProcess { child, port: 0 };
+        match told.recv_timeout(STARTUP_DEADLINE) {
+            Ok(Ok(port)) => {
+                server.port = port;
+                Ok(server)
             }
-            if started.elapsed() > STARTUP_DEADLINE {
-                return Err(format!(
-                    "not listening on port {} after {STARTUP_DEADLINE:?}",
-                    self.port
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
+            Ok(Err(said)) => Err(format!("`{shown}` exited before it was ready:\n{said}")),
+            Err(_) => Err(format!(
+                "`{shown}` was not ready after {STARTUP_DEADLINE:?}"
+            )),
         }
     }
 }

@@ -13,7 +13,9 @@
 //! PUBLISH, and a slow reader never holds the lock.
 //!
 //! Time is the wall clock in milliseconds; a timer thread runs the active
-//! expiry cycle every 100 ms (Redis's `hz 10`).
+//! expiry cycle every 100 ms (Redis's `hz 10`). A command whose simulated
+//! cost exceeds the real time it took (DEBUG SLEEP, a long script) holds the
+//! lock for the difference, so the node is busy for everyone, as in Redis.
 
 pub mod outbox;
 pub mod request;
@@ -23,7 +25,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lockstep_engine::{encode, ClientId, Engine};
 
@@ -53,6 +55,13 @@ struct State {
     engine: Engine,
     outboxes: BTreeMap<ClientId, Arc<Outbox>>,
 }
+
+// SAFETY: the engine is not `Send` because its Lua state and script
+// bookkeeping use `Rc` and a non-thread-safe interpreter. Here it lives in a
+// `Mutex` and is only ever used by the thread holding the lock; nothing
+// inside it (no `Rc`, no Lua value) is ever taken out of the lock, so every
+// access is sequential and ordered by the mutex.
+unsafe impl Send for State {}
 
 struct Shared {
     state: Mutex<State>,
@@ -216,8 +225,12 @@ impl State {
                 break;
             }
             let now = now_ms();
+            let started = Instant::now();
             let engine = &mut self.engine;
             let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
+            if let Ok(outcome) = &outcome {
+                stay_busy(outcome.cost_us, started);
+            }
             let protocol = self.engine.protocol(id);
             // Pushes a command queued for its own connection go before its
             // reply, as Redis writes a PUBLISH's message to a RESP3
@@ -279,6 +292,19 @@ impl State {
     fn forget(&mut self, id: ClientId) {
         if self.outboxes.remove(&id).is_some() {
             self.engine.disconnect(id);
+        }
+    }
+}
+
+/// Keeps the node busy (the lock held) for the simulated cost of a command
+/// that took longer in the model than in reality: a DEBUG SLEEP or a long
+/// script blocks every client, as in Redis. Differences under a
+/// millisecond are not worth a sleep.
+fn stay_busy(cost_us: u64, started: Instant) {
+    let cost = Duration::from_micros(cost_us);
+    if let Some(left) = cost.checked_sub(started.elapsed()) {
+        if left >= Duration::from_millis(1) {
+            std::thread::sleep(left);
         }
     }
 }

@@ -456,3 +456,131 @@ mod tests {
         assert_eq!(split_args(b"").unwrap(), Vec::<Vec<u8>>::new());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Properties of the parser over generated input. `PROPTEST_CASES`
+    //! raises the case count for a longer session (see FUZZING.md).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What parsing a byte stream yields, up to where it needs more bytes or
+    /// stops at a protocol error.
+    #[derive(Debug, PartialEq)]
+    enum Event {
+        Command(Vec<Vec<u8>>),
+        Error(Vec<u8>),
+    }
+
+    fn drain(parser: &mut RequestParser, events: &mut Vec<Event>) -> bool {
+        loop {
+            match parser.next_command() {
+                Ok(Some(args)) => events.push(Event::Command(args)),
+                Ok(None) => return true,
+                Err(e) => {
+                    events.push(Event::Error(e.to_bytes()));
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Bytes that look like requests often enough to reach deep states.
+    fn requestish() -> impl Strategy<Value = Vec<u8>> {
+        let token = prop_oneof![
+            any::<u8>().prop_map(|b| vec![b]),
+            prop::sample::select(vec![
+                &b"*"[..],
+                b"$",
+                b"\r\n",
+                b"\r",
+                b"\n",
+                b"0",
+                b"1",
+                b"2",
+                b"3",
+                b"-1",
+                b"\"",
+                b"'",
+                b" ",
+                b"\\x4",
+                b"\\",
+                b"PING",
+                b"*2\r\n",
+                b"$4\r\n",
+                b"\0",
+                b"99999999999999999999",
+            ])
+            .prop_map(|t| t.to_vec()),
+        ];
+        prop::collection::vec(token, 0..64).prop_map(|ts| ts.concat())
+    }
+
+    fn multibulk(commands: &[Vec<Vec<u8>>]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for args in commands {
+            out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+            for a in args {
+                out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+                out.extend_from_slice(a);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+        out
+    }
+
+    fn feed_in_pieces(input: &[u8], cuts: &[usize]) -> Vec<Event> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parser = RequestParser::new();
+        let mut events = Vec::new();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([input.len()]) {
+            parser.feed(&input[from..cut]);
+            from = cut;
+            if !drain(&mut parser, &mut events) {
+                break;
+            }
+        }
+        events
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_in_any_pieces_parse_the_same(input in requestish(), cuts in prop::collection::vec(any::<usize>(), 0..8)) {
+            let mut whole = RequestParser::new();
+            whole.feed(&input);
+            let mut expected = Vec::new();
+            drain(&mut whole, &mut expected);
+            prop_assert_eq!(feed_in_pieces(&input, &cuts), expected);
+        }
+
+        #[test]
+        fn multibulk_requests_round_trip(
+            commands in prop::collection::vec(prop::collection::vec(prop::collection::vec(any::<u8>(), 0..24), 1..6), 1..6),
+            cuts in prop::collection::vec(any::<usize>(), 0..8),
+        ) {
+            let input = multibulk(&commands);
+            let expected: Vec<Event> = commands.into_iter().map(Event::Command).collect();
+            prop_assert_eq!(feed_in_pieces(&input, &cuts), expected);
+        }
+
+        #[test]
+        fn quoted_inline_requests_round_trip(args in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..16), 1..6)) {
+            let mut line = Vec::new();
+            for a in &args {
+                line.extend_from_slice(b" \"");
+                for b in a {
+                    line.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+                }
+                line.push(b'"');
+            }
+            line.extend_from_slice(b"\r\n");
+            let mut parser = RequestParser::new();
+            parser.feed(&line);
+            prop_assert_eq!(parser.next_command(), Ok(Some(args)));
+            prop_assert_eq!(parser.pending_bytes(), 0);
+        }
+    }
+}

@@ -77,7 +77,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let Some(by) = LongDouble::parse(&args[2]) else {
         return Reply::not_float();
     };
-    let sum = current.add(by);
+    let sum = current + by;
     if !sum.is_finite() {
         return Reply::error("ERR increment would produce NaN or Infinity");
     }
