@@ -26,8 +26,9 @@ pub struct Keyspace {
     /// (expire time, key) for every key with a TTL, so the active expiry
     /// cycle visits keys in the order they die.
     expires: BTreeSet<(i64, Vec<u8>)>,
-    /// key -> clients watching it.
-    watchers: BTreeMap<Vec<u8>, BTreeSet<ClientId>>,
+    /// key -> clients watching it, each with whether the key was already
+    /// logically expired when it was WATCHed (Redis's `watchedKey.expired`).
+    watchers: BTreeMap<Vec<u8>, BTreeMap<ClientId, bool>>,
     /// Clients whose watched keys were touched since they WATCHed.
     dirty: BTreeSet<ClientId>,
     /// Keys removed by expiry since the caller last drained them.
@@ -102,7 +103,13 @@ impl Keyspace {
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
-        self.entries.insert(s, Entry { value, expire_at_ms });
+        self.entries.insert(
+            s,
+            Entry {
+                value,
+                expire_at_ms,
+            },
+        );
         self.signal_modified(key);
     }
 
@@ -225,8 +232,25 @@ impl Keyspace {
 
     // ----- WATCH -----
 
+    /// Watches `key` for `client` as if the key were live.
     pub fn watch(&mut self, client: ClientId, key: &[u8]) {
-        self.watchers.entry(key.to_vec()).or_default().insert(client);
+        self.watchers
+            .entry(key.to_vec())
+            .or_default()
+            .insert(client, false);
+    }
+
+    /// Redis's `watchForKey`: watches `key` for `client`, remembering whether
+    /// the key is already past its TTL (but not yet removed) at `now_ms`. Such
+    /// a key is logically absent, so its later removal by expiry is not a
+    /// change. Watching a key twice keeps the first record.
+    pub fn watch_at(&mut self, client: ClientId, key: &[u8], now_ms: i64) {
+        let expired = self.is_logically_expired(key, now_ms);
+        self.watchers
+            .entry(key.to_vec())
+            .or_default()
+            .entry(client)
+            .or_insert(expired);
     }
 
     /// Drops all of `client`'s watches (UNWATCH, EXEC, DISCARD, disconnect).
@@ -243,15 +267,58 @@ impl Keyspace {
     }
 
     /// Redis's `signalModifiedKey`: every client watching `key` will fail EXEC.
+    ///
+    /// A watcher that saw the key already expired is not dirtied by the
+    /// key's removal (nothing changed logically); it only stops being
+    /// special. If the key is present again, it was written (Redis deletes
+    /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
-        if let Some(set) = self.watchers.get(key) {
-            self.dirty.extend(set.iter().copied());
+        let present = self.entries.contains_key(&slot(key));
+        if let Some(set) = self.watchers.get_mut(key) {
+            for (client, expired) in set.iter_mut() {
+                if *expired {
+                    *expired = false;
+                    if !present {
+                        continue;
+                    }
+                }
+                self.dirty.insert(*client);
+            }
         }
     }
 
     /// Whether `client`'s watched keys were touched.
     pub fn is_dirty(&self, client: ClientId) -> bool {
         self.dirty.contains(&client)
+    }
+
+    /// Redis's `isWatchedKeyExpired`, checked by EXEC: whether one of `keys`
+    /// that was live when `client` WATCHed it has passed its TTL by
+    /// `now_ms` without being removed yet. (A removal would have dirtied
+    /// the client already.)
+    pub fn watched_key_expired(
+        &self,
+        client: ClientId,
+        keys: &BTreeSet<Vec<u8>>,
+        now_ms: i64,
+    ) -> bool {
+        keys.iter().any(|key| {
+            let expired_at_watch = self
+                .watchers
+                .get(key)
+                .and_then(|set| set.get(&client))
+                .copied()
+                .unwrap_or(true);
+            !expired_at_watch && self.is_logically_expired(key, now_ms)
+        })
+    }
+
+    /// Present in the table but past its TTL (Redis's `keyIsExpired`).
+    fn is_logically_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        self.entries
+            .get(&slot(key))
+            .and_then(|e| e.expire_at_ms)
+            .is_some_and(|t| t < now_ms)
     }
 }
 

@@ -30,7 +30,10 @@ pub struct LongDouble {
 enum Magnitude {
     Zero,
     /// `significand × 2^exponent`, with `significand` below 2^64.
-    Finite { significand: u64, exponent: i64 },
+    Finite {
+        significand: u64,
+        exponent: i64,
+    },
     Infinite,
 }
 
@@ -44,7 +47,10 @@ enum Rounded {
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble = LongDouble { negative: false, magnitude: Magnitude::Zero };
+    pub const ZERO: LongDouble = LongDouble {
+        negative: false,
+        magnitude: Magnitude::Zero,
+    };
 
     /// Parses like Redis's `string2ld`: the whole string must be what
     /// `strtold` reads (decimal, `0x` hexadecimal, `inf`/`infinity`), with no
@@ -58,20 +64,24 @@ impl LongDouble {
             b'+' => (false, &bytes[1..]),
             _ => (false, bytes),
         };
-        let magnitude = if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
-            Magnitude::Infinite
-        } else if body.len() > 2 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
-            match parse_hex(&body[2..])? {
-                Rounded::Value(m) => m,
-                Rounded::Overflow | Rounded::Underflow => return None,
-            }
-        } else {
-            match parse_decimal(body)? {
-                Rounded::Value(m) => m,
-                Rounded::Overflow | Rounded::Underflow => return None,
-            }
-        };
-        Some(LongDouble { negative, magnitude })
+        let magnitude =
+            if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+                Magnitude::Infinite
+            } else if body.len() > 2 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
+                match parse_hex(&body[2..])? {
+                    Rounded::Value(m) => m,
+                    Rounded::Overflow | Rounded::Underflow => return None,
+                }
+            } else {
+                match parse_decimal(body)? {
+                    Rounded::Value(m) => m,
+                    Rounded::Overflow | Rounded::Underflow => return None,
+                }
+            };
+        Some(LongDouble {
+            negative,
+            magnitude,
+        })
     }
 
     pub fn is_finite(&self) -> bool {
@@ -84,16 +94,28 @@ impl LongDouble {
         match (self.magnitude, other.magnitude) {
             (Infinite, Infinite) if self.negative != other.negative => {
                 // NaN; callers reject non-finite results, so any non-finite will do.
-                LongDouble { negative: false, magnitude: Infinite }
+                LongDouble {
+                    negative: false,
+                    magnitude: Infinite,
+                }
             }
             (Infinite, _) => self,
             (_, Infinite) => other,
-            (Zero, Zero) => LongDouble { negative: self.negative && other.negative, magnitude: Zero },
+            (Zero, Zero) => LongDouble {
+                negative: self.negative && other.negative,
+                magnitude: Zero,
+            },
             (Zero, _) => other,
             (_, Zero) => self,
             (
-                Finite { significand: a, exponent: ea },
-                Finite { significand: b, exponent: eb },
+                Finite {
+                    significand: a,
+                    exponent: ea,
+                },
+                Finite {
+                    significand: b,
+                    exponent: eb,
+                },
             ) => {
                 let base = ea.min(eb);
                 let mut x = BigUint::from_u128(u128::from(a));
@@ -121,7 +143,10 @@ impl LongDouble {
                     Rounded::Overflow => Infinite,
                     Rounded::Underflow => Zero,
                 };
-                LongDouble { negative, magnitude }
+                LongDouble {
+                    negative,
+                    magnitude,
+                }
             }
         }
     }
@@ -132,9 +157,10 @@ impl LongDouble {
         let digits = match self.magnitude {
             Magnitude::Infinite => return if self.negative { "-inf" } else { "inf" }.into(),
             Magnitude::Zero => "0".to_string(),
-            Magnitude::Finite { significand, exponent } => {
-                scaled_decimal_digits(significand, exponent)
-            }
+            Magnitude::Finite {
+                significand,
+                exponent,
+            } => scaled_decimal_digits(significand, exponent),
         };
         // `digits` is the value times 10^17, rounded: put the point back.
         let padded = format!("{digits:0>18}");
@@ -178,7 +204,11 @@ fn scaled_decimal_digits(significand: u64, exponent: i64) -> String {
     let (quotient, remainder, half) = if shift == 128 {
         (0, scaled, 1u128 << 127)
     } else {
-        (scaled >> shift, scaled & ((1u128 << shift) - 1), 1u128 << (shift - 1))
+        (
+            scaled >> shift,
+            scaled & ((1u128 << shift) - 1),
+            1u128 << (shift - 1),
+        )
     };
     let round_up = remainder > half || (remainder == half && quotient & 1 == 1);
     (quotient + u128::from(round_up)).to_string()
@@ -412,7 +442,9 @@ impl BigUint {
     }
 
     fn bit(&self, i: usize) -> bool {
-        self.limbs.get(i / 32).is_some_and(|l| l >> (i % 32) & 1 == 1)
+        self.limbs
+            .get(i / 32)
+            .is_some_and(|l| l >> (i % 32) & 1 == 1)
     }
 
     /// Whether any bit below bit `i` is set.
@@ -422,7 +454,11 @@ impl BigUint {
             return true;
         }
         let partial = i % 32;
-        partial != 0 && self.limbs.get(whole).is_some_and(|l| l & ((1 << partial) - 1) != 0)
+        partial != 0
+            && self
+                .limbs
+                .get(whole)
+                .is_some_and(|l| l & ((1 << partial) - 1) != 0)
     }
 
     fn low_u128(&self) -> u128 {
@@ -569,16 +605,36 @@ mod tests {
     #[test]
     fn printing_rounds_ties_to_even() {
         // 2^-18 has 18 decimals; the 18th is a 5 with nothing after it.
-        assert_eq!(incr("0", "0.000003814697265625").as_deref(), Some("0.00000381469726562"));
-        assert_eq!(incr("0", "0.000011444091796875").as_deref(), Some("0.00001144409179688"));
+        assert_eq!(
+            incr("0", "0.000003814697265625").as_deref(),
+            Some("0.00000381469726562")
+        );
+        assert_eq!(
+            incr("0", "0.000011444091796875").as_deref(),
+            Some("0.00001144409179688")
+        );
     }
 
     #[test]
     fn strtold_syntax() {
-        for ok in ["1", "-1", "+5e+1", ".5", "5.", "0x10", "0X1P3", "0x.8", "0x1.p1", "inf", "-Infinity"] {
+        for ok in [
+            "1",
+            "-1",
+            "+5e+1",
+            ".5",
+            "5.",
+            "0x10",
+            "0X1P3",
+            "0x.8",
+            "0x1.p1",
+            "inf",
+            "-Infinity",
+        ] {
             assert!(LongDouble::parse(ok.as_bytes()).is_some(), "{ok}");
         }
-        for bad in ["", " 1", "1 ", "1e", "1e+", "0x", "nan", "-nan", ".", "e5", "1.2.3", "--1", "1\0"] {
+        for bad in [
+            "", " 1", "1 ", "1e", "1e+", "0x", "nan", "-nan", ".", "e5", "1.2.3", "--1", "1\0",
+        ] {
             assert!(LongDouble::parse(bad.as_bytes()).is_none(), "{bad:?}");
         }
     }
