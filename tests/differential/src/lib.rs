@@ -79,6 +79,12 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
                     .any(|w| f.to_string_lossy().contains(w.as_str()))
         })
         .collect();
+    if files.is_empty() && !filters.is_empty() {
+        // `cargo test --workspace NAME` passes NAME here too: a filter
+        // that matches no case file selects nothing, like any test filter.
+        println!("differential: no case file matches {filters:?}\n0 passed, 0 failed");
+        return true;
+    }
     let lockstep = match lockstep_binary() {
         Ok(path) => path,
         Err(e) => {
