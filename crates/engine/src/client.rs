@@ -6,7 +6,8 @@ use indexmap::IndexSet;
 
 use crate::reply::Reply;
 
-/// A connection's id, as `CLIENT ID` reports it (starting at 1, never reused).
+/// A connection's id, as `CLIENT ID` reports it (never reused; see
+/// `engine::FIRST_CLIENT_ID`).
 pub type ClientId = u64;
 
 /// The protocol a connection speaks; `HELLO 3` switches to RESP3.
@@ -15,6 +16,16 @@ pub enum Protocol {
     #[default]
     Resp2,
     Resp3,
+}
+
+impl Protocol {
+    /// The protocol version as HELLO and CLIENT LIST print it.
+    pub fn version(self) -> i64 {
+        match self {
+            Protocol::Resp2 => 2,
+            Protocol::Resp3 => 3,
+        }
+    }
 }
 
 /// Commands queued between MULTI and EXEC.
@@ -32,11 +43,19 @@ pub struct ClientState {
     pub name: Option<Vec<u8>>,
     pub protocol: Protocol,
     pub multi: Option<MultiState>,
-    /// Keys this client WATCHes, with whether each existed/expired state is
-    /// tracked by the keyspace's watch registry.
-    pub watched: BTreeSet<Vec<u8>>,
-    /// Set when a watched key was modified; EXEC then returns a null array.
-    pub dirty_cas: bool,
+    /// Keys this client WATCHes, as (database, key). Whether one was
+    /// touched since (Redis's `CLIENT_DIRTY_CAS`) is kept by each database's
+    /// watch registry, which sees every write: `Keyspace::is_dirty`.
+    pub watched: BTreeSet<(usize, Vec<u8>)>,
+    /// True while EXEC runs this client's queued commands. Blocking
+    /// commands must not block then (Redis's `CLIENT_DENY_BLOCKING`), and
+    /// MONITOR is refused; see `Ctx::may_block`.
+    pub in_exec: bool,
+    /// The selected database (SELECT); 0 on a new connection and after RESET.
+    pub db: usize,
+    /// Logged in: always, unless `requirepass` is set (then AUTH or HELLO
+    /// AUTH is needed before anything but a few connection commands).
+    pub authenticated: bool,
     pub channels: BTreeSet<Vec<u8>>,
     /// In subscription order: Redis keeps a client's patterns in a list, and
     /// PUNSUBSCRIBE without arguments walks it in that order.
@@ -49,12 +68,16 @@ pub struct ClientState {
     pub addr: String,
     pub created_ms: i64,
     pub last_command_ms: i64,
+    /// Full name of the last command run (`client|list`), for CLIENT LIST's
+    /// `cmd=` field; empty before the first one (Redis prints `NULL`).
+    pub last_command: String,
 }
 
 impl ClientState {
     pub fn new(id: ClientId, now_ms: i64) -> Self {
         ClientState {
             id,
+            authenticated: true,
             created_ms: now_ms,
             last_command_ms: now_ms,
             ..Default::default()

@@ -32,6 +32,20 @@ pub mod flags {
     pub const STALE: u32 = 1 << 9;
     /// Random output (`TIME`, `RANDOMKEY`); informative for scripts.
     pub const RANDOM: u32 = 1 << 10;
+    /// Allowed while the dataset loads; informative only (COMMAND INFO).
+    pub const LOADING: u32 = 1 << 11;
+    /// Not shown to MONITOR clients by the dispatcher (EVAL feeds them itself).
+    pub const SKIP_MONITOR: u32 = 1 << 12;
+    /// Never logged in the SLOWLOG (EXEC: its commands are logged one by one).
+    pub const SKIP_SLOWLOG: u32 = 1 << 13;
+    /// Allowed before authentication (AUTH, HELLO, QUIT, RESET).
+    pub const NO_AUTH: u32 = 1 << 14;
+    /// May block the caller (BLPOP, XREAD BLOCK, ...).
+    pub const BLOCKING: u32 = 1 << 15;
+    /// May replicate even if it writes nothing (EVAL, PUBLISH); informative only.
+    pub const MAY_REPLICATE: u32 = 1 << 16;
+    /// Refused unless `enable-debug-command` allows it (DEBUG).
+    pub const PROTECTED: u32 = 1 << 17;
 }
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -86,7 +100,9 @@ pub enum Caller {
     Client,
     /// From `redis.call` inside EVAL/FCALL; `read_only` for `_RO` variants
     /// and `no-writes` functions.
-    Script { read_only: bool },
+    Script {
+        read_only: bool,
+    },
 }
 
 /// Everything a command may touch while it runs.
@@ -121,5 +137,39 @@ impl Ctx<'_> {
 
     pub fn in_script(&self) -> bool {
         matches!(self.caller, Caller::Script { .. })
+    }
+
+    /// Makes database `index` the current one for this connection: `db`
+    /// then points at it for the rest of this call and for its later
+    /// commands (SELECT; EXEC after a queued SELECT). Returns false if out
+    /// of range.
+    pub fn select_db(&mut self, index: usize) -> bool {
+        if !self.server.activate(self.db, index) {
+            return false;
+        }
+        self.me().db = index;
+        true
+    }
+
+    /// Number of databases (SELECT accepts 0..count).
+    pub fn db_count(&self) -> usize {
+        self.server.parked_dbs.len()
+    }
+
+    /// Database `index`, whether or not it is the current one (FLUSHALL,
+    /// SWAPDB, MOVE, INFO keyspace).
+    pub fn db_at(&mut self, index: usize) -> Option<&mut Keyspace> {
+        if index == self.server.active_db {
+            Some(&mut *self.db)
+        } else {
+            self.server.parked_dbs.get_mut(index)
+        }
+    }
+
+    /// Whether a blocking command may actually block. Inside EXEC and in
+    /// scripts it must not: Redis runs it as its non-blocking form (an
+    /// empty or null reply at once), as `CLIENT_DENY_BLOCKING` does.
+    pub fn may_block(&mut self) -> bool {
+        !self.in_script() && !self.me().in_exec
     }
 }

@@ -1,23 +1,39 @@
 //! The engine: one Redis node's state and the command dispatcher.
+//!
+//! [`Engine::execute`] is Redis's `processCommand`: it finds the command,
+//! refuses it if the connection's state forbids it (with the transaction
+//! flagged, as `rejectCommand` does), queues it inside MULTI, or runs it
+//! through [`call`]. `call` is the one path every command takes — direct,
+//! from EXEC, from a script — and does what Redis's `call()` does around a
+//! command: statistics, the slow log, MONITOR lines.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+use crate::server::config::Config;
 use crate::server::ServerState;
 
 /// The result of one command on one connection.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     pub reply: Reply,
-    /// Simulated time the command kept the node busy, in microseconds.
+    /// Simulated time the command kept the node busy, in microseconds. The
+    /// engine only reports it: the caller (the simulator, `lockstep serve`)
+    /// is what keeps the node busy that long — a DEBUG SLEEP 2 costs two
+    /// seconds here, and the node must not run anything else meanwhile.
     pub cost_us: u64,
     /// The connection should be closed after the reply (QUIT).
     pub close: bool,
 }
+
+/// The id of a node's first connection. Redis creates two clients of its
+/// own at start-up (the Lua clients of EVAL and of FUNCTION, ids 1 and 2),
+/// so the first connection is number 3; CLIENT ID and HELLO show it.
+pub const FIRST_CLIENT_ID: ClientId = 3;
 
 /// Base simulated cost of any command, before per-element work.
 pub const BASE_COST_US: u64 = 1;
@@ -25,6 +41,8 @@ pub const BASE_COST_US: u64 = 1;
 /// One Redis node.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
+    /// Database 0 between commands; the running command's database during
+    /// one (see `ServerState::parked_dbs`).
     pub(crate) db: Keyspace,
     pub(crate) clients: BTreeMap<ClientId, ClientState>,
     pub(crate) server: ServerState,
@@ -34,7 +52,7 @@ impl Engine {
     pub fn new(now_ms: i64) -> Self {
         let mut engine = Engine::default();
         engine.server.started_ms = now_ms;
-        engine.server.next_client_id = 1;
+        engine.server.next_client_id = FIRST_CLIENT_ID;
         engine
     }
 
@@ -45,6 +63,12 @@ impl Engine {
         self.server.stats.total_connections_received += 1;
         let mut client = ClientState::new(id, now_ms);
         client.addr = addr.to_string();
+        client.authenticated = self
+            .server
+            .config
+            .get("requirepass")
+            .unwrap_or("")
+            .is_empty();
         self.clients.insert(id, client);
         id
     }
@@ -52,12 +76,19 @@ impl Engine {
     /// Forgets a connection: its transaction, watches and subscriptions.
     pub fn disconnect(&mut self, id: ClientId) {
         if let Some(client) = self.clients.remove(&id) {
-            self.db.unwatch_all(id, &client.watched);
+            for (db, keys) in watched_by_db(&client.watched) {
+                if let Some(ks) = self.db_at(db) {
+                    ks.unwatch_all(id, &keys);
+                }
+            }
         }
     }
 
     pub fn protocol(&self, id: ClientId) -> Protocol {
-        self.clients.get(&id).map(|c| c.protocol).unwrap_or_default()
+        self.clients
+            .get(&id)
+            .map(|c| c.protocol)
+            .unwrap_or_default()
     }
 
     /// Out-of-band replies (pub/sub messages, MONITOR lines) for `id`.
@@ -68,49 +99,126 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// Database 0.
     pub fn keyspace(&self) -> &Keyspace {
         &self.db
     }
 
+    /// Database 0.
     pub fn keyspace_mut(&mut self) -> &mut Keyspace {
         &mut self.db
     }
 
-    /// Runs the active expiry cycle; returns the keys it removed.
+    /// Caps the Lua instructions one script may run (for hosts where nobody
+    /// could send SCRIPT KILL, such as the page's console). `None`: no cap.
+    pub fn set_script_instruction_limit(&mut self, limit: Option<u64>) {
+        self.server.scripting.instruction_limit = limit;
+    }
+
+    /// Installs the host's view into running scripts (script time, BUSY
+    /// answers to other clients, SCRIPT KILL).
+    pub fn set_script_watcher(
+        &mut self,
+        watcher: Option<std::rc::Rc<std::cell::RefCell<dyn crate::scripting::ScriptWatcher>>>,
+    ) {
+        self.server.scripting.watcher = watcher;
+    }
+
+    /// Lines scripts wrote with `redis.log` since the last call.
+    pub fn drain_script_log(&mut self) -> Vec<crate::scripting::ScriptLogLine> {
+        self.server.scripting.drain_log()
+    }
+
+    /// Database `index` (0..16).
+    pub fn database(&self, index: usize) -> Option<&Keyspace> {
+        if index == self.server.active_db {
+            Some(&self.db)
+        } else {
+            self.server.parked_dbs.get(index)
+        }
+    }
+
+    fn db_at(&mut self, index: usize) -> Option<&mut Keyspace> {
+        if index == self.server.active_db {
+            Some(&mut self.db)
+        } else {
+            self.server.parked_dbs.get_mut(index)
+        }
+    }
+
+    /// The node's configuration, for start-up settings the way a config
+    /// file gives them (`Config::set_startup`, e.g. `enable-debug-command`).
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.server.config
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.server.config
+    }
+
+    /// Runs the active expiry cycle on every database; returns the keys it
+    /// removed. Nothing happens after DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
-        self.db.active_expire(now_ms)
+        if !self.server.active_expire_enabled {
+            return Vec::new();
+        }
+        let mut removed = self.db.active_expire(now_ms);
+        for db in &mut self.server.parked_dbs {
+            removed.extend(db.active_expire(now_ms));
+        }
+        removed
     }
 
     /// Runs one command sent by connection `id` at `now_ms`.
     pub fn execute(&mut self, id: ClientId, args: &[Vec<u8>], now_ms: i64) -> Outcome {
-        if !self.clients.contains_key(&id) {
+        let Some(client) = self.clients.get(&id) else {
             let reply = Reply::error("ERR unknown client");
-            return Outcome { reply, cost_us: 0, close: true };
-        }
+            return Outcome {
+                reply,
+                cost_us: 0,
+                close: true,
+            };
+        };
         if args.is_empty() {
             // Redis ignores an empty multibulk.
-            return Outcome { reply: Reply::Many(Vec::new()), cost_us: 0, close: false };
+            return Outcome {
+                reply: Reply::Many(Vec::new()),
+                cost_us: 0,
+                close: false,
+            };
         }
-        let spec = match resolve(args) {
+        let selected = client.db;
+        self.server.activate(&mut self.db, selected);
+        let outcome = self.dispatch(id, args, now_ms);
+        self.server.activate(&mut self.db, 0);
+        outcome
+    }
+
+    fn dispatch(&mut self, id: ClientId, args: &[Vec<u8>], now_ms: i64) -> Outcome {
+        let resolved = resolve(args);
+        // CLIENT LIST's `cmd=`: the command as looked up, before it runs.
+        self.client_mut(id).last_command = match &resolved {
+            Ok(spec) => full_name(spec, args),
+            Err(_) => commands::lookup(&args[0])
+                .filter(|s| s.subcommands.is_empty())
+                .map_or_else(|| "NULL".to_string(), |s| s.name.to_string()),
+        };
+        let spec = match resolved {
             Ok(spec) => spec,
-            Err(reply) => {
-                if let Some(multi) = self.client_mut(id).multi.as_mut() {
-                    multi.errored = true;
-                }
-                return Outcome { reply, cost_us: BASE_COST_US, close: false };
-            }
+            Err(reply) => return self.reject(id, args, reply, now_ms),
         };
         if let Some(reply) = self.refusal(id, spec, args) {
-            if let Some(multi) = self.client_mut(id).multi.as_mut() {
-                multi.errored = true;
-            }
-            return Outcome { reply, cost_us: BASE_COST_US, close: false };
+            return self.reject(id, args, reply, now_ms);
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
             if !runs_inside_multi(spec) {
                 multi.queued.push(args.to_vec());
                 let reply = Reply::Status("QUEUED".into());
-                return Outcome { reply, cost_us: BASE_COST_US, close: false };
+                return Outcome {
+                    reply,
+                    cost_us: BASE_COST_US,
+                    close: false,
+                };
             }
         }
         let mut ctx = Ctx {
@@ -122,13 +230,20 @@ impl Engine {
             caller: Caller::Client,
             cost_us: 0,
         };
-        let reply = call(&mut ctx, spec, args);
+        let mut reply = call(&mut ctx, spec, args);
         let cost_us = ctx.cost_us;
+        if let Some(line) = self.server.own_monitor_line.take() {
+            reply = Reply::Many(vec![reply, line]);
+        }
         let close = spec.name == "quit";
         if let Some(client) = self.clients.get_mut(&id) {
             client.last_command_ms = now_ms;
         }
-        Outcome { reply, cost_us, close }
+        Outcome {
+            reply,
+            cost_us,
+            close,
+        }
     }
 
     fn client_mut(&mut self, id: ClientId) -> &mut ClientState {
@@ -136,33 +251,103 @@ impl Engine {
     }
 
     /// Refusals that depend on the connection's state rather than on the
-    /// command's arguments.
+    /// command's arguments, in `processCommand`'s order.
     fn refusal(&mut self, id: ClientId, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<Reply> {
+        if spec.has(flags::PROTECTED) {
+            let addr = self.client_mut(id).addr.clone();
+            if !self.server.config.debug_command_allowed(&addr) {
+                return Some(Reply::error(
+                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+                ));
+            }
+        }
+        let auth_required = !self
+            .server
+            .config
+            .get("requirepass")
+            .unwrap_or("")
+            .is_empty();
         let client = self.client_mut(id);
+        if auth_required && !client.authenticated && !spec.has(flags::NO_AUTH) {
+            return Some(Reply::error("NOAUTH Authentication required."));
+        }
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some(Reply::error("ERR Command not allowed inside a transaction"));
         }
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
             return Some(Reply::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                spec_full_name(spec, args)
+                full_name(spec, args)
             )));
         }
         None
+    }
+
+    /// Redis's `rejectCommand`: the error is the reply, and a transaction
+    /// in progress is flagged so that EXEC fails. A refused EXEC itself
+    /// (`EXEC x`) discards the transaction instead, with an EXECABORT
+    /// saying why — even outside MULTI, as in Redis.
+    fn reject(&mut self, id: ClientId, args: &[Vec<u8>], reply: Reply, now_ms: i64) -> Outcome {
+        let text = match &reply {
+            Reply::Error(t) => t.clone(),
+            _ => String::new(),
+        };
+        if let Some(spec) = commands::lookup(&args[0]) {
+            self.server.stats.command(spec.name).rejected_calls += 1;
+        }
+        let is_exec = args[0].eq_ignore_ascii_case(b"exec");
+        let reply = if is_exec {
+            let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+            let abort = Reply::error(format!(
+                "EXECABORT Transaction discarded because of: {reason}"
+            ));
+            let mut ctx = Ctx {
+                db: &mut self.db,
+                clients: &mut self.clients,
+                server: &mut self.server,
+                client_id: id,
+                now_ms,
+                caller: Caller::Client,
+                cost_us: 0,
+            };
+            discard_transaction(&mut ctx);
+            feed_monitors(&mut ctx, args);
+            if let Some(line) = self.server.own_monitor_line.take() {
+                Reply::Many(vec![abort, line])
+            } else {
+                abort
+            }
+        } else {
+            if let Some(multi) = self.client_mut(id).multi.as_mut() {
+                multi.errored = true;
+            }
+            reply
+        };
+        if let Some(t) = first_error(&reply) {
+            self.server.stats.count_error(&t);
+        }
+        Outcome {
+            reply,
+            cost_us: BASE_COST_US,
+            close: false,
+        }
+    }
+}
+
+fn first_error(reply: &Reply) -> Option<String> {
+    match reply {
+        Reply::Error(t) => Some(t.clone()),
+        Reply::Many(rs) => rs.iter().find_map(first_error),
+        _ => None,
     }
 }
 
 /// Commands that act at once even inside MULTI, as in Redis's `processCommand`.
 fn runs_inside_multi(spec: &CommandSpec) -> bool {
-    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
-}
-
-/// Redis's `fullname`: `config|get` for a subcommand, `get` otherwise.
-fn spec_full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> String {
-    match commands::lookup(&args[0]) {
-        Some(parent) if !parent.subcommands.is_empty() => format!("{}|{}", parent.name, spec.name),
-        _ => spec.name.to_string(),
-    }
+    matches!(
+        spec.name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 /// Finds the command (and subcommand) for `args`, checking arity, with
@@ -178,6 +363,10 @@ pub fn resolve(args: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
         return Ok(spec);
     }
     if args.len() < 2 {
+        // A container that also runs bare (COMMAND) has a handler of its own.
+        if spec.arity_ok(args.len()) {
+            return Ok(spec);
+        }
         return Err(Reply::wrong_arity(spec.name));
     }
     let sub = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
@@ -189,7 +378,10 @@ pub fn resolve(args: &[Vec<u8>]) -> Result<&'static CommandSpec, Reply> {
         )));
     };
     if !subspec.arity_ok(args.len()) {
-        return Err(Reply::wrong_arity(&format!("{}|{}", spec.name, subspec.name)));
+        return Err(Reply::wrong_arity(&format!(
+            "{}|{}",
+            spec.name, subspec.name
+        )));
     }
     Ok(subspec)
 }
@@ -216,12 +408,201 @@ fn unknown_command(args: &[Vec<u8>]) -> Reply {
     ))
 }
 
+/// The name Redis reports for a resolved command: `get`, or `config|get`
+/// for a subcommand (COMMAND INFO, CLIENT LIST's `cmd=`, INFO commandstats).
+pub fn full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> String {
+    let typed = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    if typed == spec.name {
+        typed
+    } else {
+        format!("{typed}|{}", spec.name)
+    }
+}
+
 /// Runs a resolved command: the path shared by direct calls, EXEC and
-/// scripts. Counts it and charges its base cost.
+/// scripts (Redis's `call()`). Charges the base cost, counts the call, logs
+/// it in the slow log if its simulated duration reaches
+/// `slowlog-log-slower-than`, and shows it to MONITOR clients (except
+/// admin commands and those flagged `SKIP_MONITOR`).
 pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
+    let start = ctx.cost_us;
     ctx.cost_us += BASE_COST_US;
-    ctx.server.stats.total_commands_processed += 1;
-    (spec.handler)(ctx, args)
+    ctx.server.call_depth += 1;
+    let reply = (spec.handler)(ctx, args);
+    ctx.server.call_depth -= 1;
+    let duration = ctx.cost_us - start;
+    let name = full_name(spec, args);
+
+    let stats = &mut ctx.server.stats;
+    stats.total_commands_processed += 1;
+    let entry = stats.command(&name);
+    entry.calls += 1;
+    entry.usec += duration;
+    if let Reply::Error(text) = &reply {
+        entry.failed_calls += 1;
+        stats.count_error(text);
+    }
+
+    let shown = redacted(spec, args);
+    if !spec.has(flags::SKIP_SLOWLOG) {
+        let (addr, client_name) = if ctx.in_script() {
+            ("?:0".to_string(), Vec::new())
+        } else {
+            let me = ctx.me();
+            (me.addr.clone(), me.name.clone().unwrap_or_default())
+        };
+        let config = &ctx.server.config;
+        let (threshold, max_len) = (config.slowlog_log_slower_than(), config.slowlog_max_len());
+        ctx.server.slowlog.record(
+            threshold,
+            max_len,
+            &shown,
+            duration,
+            ctx.now_ms.div_euclid(1000),
+            &addr,
+            &client_name,
+        );
+    }
+    if !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
+        feed_monitors(ctx, &shown);
+    }
+    reply
+}
+
+/// Arguments as SLOWLOG and MONITOR show them: passwords given to AUTH,
+/// HELLO ... AUTH and CONFIG SET of sensitive parameters become
+/// `(redacted)`, as Redis's `redactClientCommandArgument` does.
+fn redacted(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut shown = args.to_vec();
+    let hide = |shown: &mut Vec<Vec<u8>>, i: usize| {
+        if let Some(a) = shown.get_mut(i) {
+            *a = b"(redacted)".to_vec();
+        }
+    };
+    match spec.name {
+        "auth" if args.len() <= 3 => {
+            for i in 1..args.len() {
+                hide(&mut shown, i);
+            }
+        }
+        "hello"
+            if args.len() >= 2
+                && crate::numbers::parse_i64(&args[1]).is_some_and(|v| v == 2 || v == 3) =>
+        {
+            let mut j = 2;
+            while j < args.len() {
+                let more = args.len() - 1 - j;
+                if args[j].eq_ignore_ascii_case(b"auth") && more >= 2 {
+                    hide(&mut shown, j + 1);
+                    hide(&mut shown, j + 2);
+                    j += 3;
+                } else if args[j].eq_ignore_ascii_case(b"setname") && more >= 1 {
+                    j += 2;
+                } else {
+                    break;
+                }
+            }
+        }
+        "set" if args.len() >= 4 && args[0].eq_ignore_ascii_case(b"config") => {
+            for j in (2..args.len() - 1).step_by(2) {
+                let name = String::from_utf8_lossy(&args[j]).to_ascii_lowercase();
+                if matches!(name.as_str(), "requirepass" | "masterauth" | "masteruser") {
+                    hide(&mut shown, j + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+    shown
+}
+
+/// Redis's `replicationFeedMonitors`: sends every MONITOR client a status
+/// line `+<secs>.<micros> [<db> <addr>] "arg" ...` (`[0 lua]` for a
+/// script's calls), arguments quoted as `sdscatrepr` quotes them. The line
+/// for a connection's own top-level command goes after that command's reply.
+pub fn feed_monitors(ctx: &mut Ctx, args: &[Vec<u8>]) {
+    let monitors: Vec<ClientId> = ctx
+        .clients
+        .values()
+        .filter(|c| c.monitor)
+        .map(|c| c.id)
+        .collect();
+    if monitors.is_empty() {
+        return;
+    }
+    let (db, origin) = if ctx.in_script() {
+        (ctx.server.active_db, "lua".to_string())
+    } else {
+        let me = ctx.me();
+        (me.db, me.addr.clone())
+    };
+    let secs = ctx.now_ms.div_euclid(1000);
+    let micros = ctx.now_ms.rem_euclid(1000) * 1000;
+    let mut line = format!("{secs}.{micros:06} [{db} {origin}]");
+    for arg in args {
+        line.push(' ');
+        line.push_str(&repr(arg));
+    }
+    let own_top_level = !ctx.in_script() && ctx.server.call_depth == 0;
+    for id in monitors {
+        let reply = Reply::Status(line.clone());
+        if id == ctx.client_id && own_top_level {
+            ctx.server.own_monitor_line = Some(reply);
+        } else if let Some(c) = ctx.clients.get_mut(&id) {
+            c.pushes.push_back(reply);
+        }
+    }
+}
+
+/// Redis's `sdscatrepr`: a double-quoted string with `\n \r \t \a \b \\ \"`
+/// escaped and other non-printable bytes as `\xHH`.
+pub fn repr(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() + 2);
+    s.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            0x07 => s.push_str("\\a"),
+            0x08 => s.push_str("\\b"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// A connection's watched keys grouped by database.
+pub(crate) fn watched_by_db(
+    watched: &BTreeSet<(usize, Vec<u8>)>,
+) -> BTreeMap<usize, BTreeSet<Vec<u8>>> {
+    let mut by_db: BTreeMap<usize, BTreeSet<Vec<u8>>> = BTreeMap::new();
+    for (db, key) in watched {
+        by_db.entry(*db).or_default().insert(key.clone());
+    }
+    by_db
+}
+
+/// Redis's `unwatchAllKeys`: drops every watch of the calling connection
+/// and its dirty mark.
+pub(crate) fn unwatch_all(ctx: &mut Ctx) {
+    let watched = std::mem::take(&mut ctx.me().watched);
+    let id = ctx.client_id;
+    for (db, keys) in watched_by_db(&watched) {
+        if let Some(ks) = ctx.db_at(db) {
+            ks.unwatch_all(id, &keys);
+        }
+    }
+}
+
+/// Redis's `discardTransaction`: leaves MULTI and unwatches everything.
+pub(crate) fn discard_transaction(ctx: &mut Ctx) {
+    ctx.me().multi = None;
+    unwatch_all(ctx);
 }
 
 #[cfg(test)]
@@ -254,5 +635,11 @@ mod tests {
             run(&mut e, c, "FOO a b"),
             Reply::error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")
         );
+    }
+
+    #[test]
+    fn repr_quotes_like_sdscatrepr() {
+        assert_eq!(repr(b"a b"), "\"a b\"");
+        assert_eq!(repr(b"q\"\\\n\x01\xff"), "\"q\\\"\\\\\\n\\x01\\xff\"");
     }
 }

@@ -26,8 +26,9 @@ pub struct Keyspace {
     /// (expire time, key) for every key with a TTL, so the active expiry
     /// cycle visits keys in the order they die.
     expires: BTreeSet<(i64, Vec<u8>)>,
-    /// key -> clients watching it.
-    watchers: BTreeMap<Vec<u8>, BTreeSet<ClientId>>,
+    /// key -> clients watching it, each with whether the key was already
+    /// logically expired when it was WATCHed (Redis's `watchedKey.expired`).
+    watchers: BTreeMap<Vec<u8>, BTreeMap<ClientId, bool>>,
     /// Clients whose watched keys were touched since they WATCHed.
     dirty: BTreeSet<ClientId>,
     /// Keys removed by expiry since the caller last drained them.
@@ -56,10 +57,12 @@ impl Keyspace {
     }
 
     /// Removes `key` if its TTL has passed (Redis's lazy expiry). Returns
-    /// true if it did.
+    /// true if it did. As in Redis's `keyIsExpired`, a key lives through
+    /// the millisecond of its expire time and is gone once the clock is
+    /// past it.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let s = slot(key);
-        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t <= now_ms));
+        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
         if expired {
             self.remove_slot(&s);
             self.expired_total += 1;
@@ -100,7 +103,13 @@ impl Keyspace {
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
-        self.entries.insert(s, Entry { value, expire_at_ms });
+        self.entries.insert(
+            s,
+            Entry {
+                value,
+                expire_at_ms,
+            },
+        );
         self.signal_modified(key);
     }
 
@@ -143,7 +152,7 @@ impl Keyspace {
         let due: Vec<Vec<u8>> = self
             .expires
             .iter()
-            .take_while(|(t, _)| *t <= now_ms)
+            .take_while(|(t, _)| *t < now_ms)
             .map(|(_, k)| k.clone())
             .collect();
         for key in &due {
@@ -157,7 +166,8 @@ impl Keyspace {
         std::mem::take(&mut self.expired_log)
     }
 
-    /// The earliest pending expiry time, so a simulator knows when to wake.
+    /// The earliest pending expiry time, so a simulator knows when to wake
+    /// (the key is removed from the next millisecond on).
     pub fn next_expiry_ms(&self) -> Option<i64> {
         self.expires.iter().next().map(|(t, _)| *t)
     }
@@ -222,8 +232,25 @@ impl Keyspace {
 
     // ----- WATCH -----
 
+    /// Watches `key` for `client` as if the key were live.
     pub fn watch(&mut self, client: ClientId, key: &[u8]) {
-        self.watchers.entry(key.to_vec()).or_default().insert(client);
+        self.watchers
+            .entry(key.to_vec())
+            .or_default()
+            .insert(client, false);
+    }
+
+    /// Redis's `watchForKey`: watches `key` for `client`, remembering whether
+    /// the key is already past its TTL (but not yet removed) at `now_ms`. Such
+    /// a key is logically absent, so its later removal by expiry is not a
+    /// change. Watching a key twice keeps the first record.
+    pub fn watch_at(&mut self, client: ClientId, key: &[u8], now_ms: i64) {
+        let expired = self.is_logically_expired(key, now_ms);
+        self.watchers
+            .entry(key.to_vec())
+            .or_default()
+            .entry(client)
+            .or_insert(expired);
     }
 
     /// Drops all of `client`'s watches (UNWATCH, EXEC, DISCARD, disconnect).
@@ -240,15 +267,59 @@ impl Keyspace {
     }
 
     /// Redis's `signalModifiedKey`: every client watching `key` will fail EXEC.
+    ///
+    /// A watcher that saw the key already expired is not dirtied by the
+    /// key's removal (nothing changed logically); it only stops being
+    /// special. If the key is present again, it was written (Redis deletes
+    /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
-        if let Some(set) = self.watchers.get(key) {
-            self.dirty.extend(set.iter().copied());
+        let present = self.entries.contains_key(&slot(key));
+        if let Some(set) = self.watchers.get_mut(key) {
+            for (client, expired) in set.iter_mut() {
+                if *expired {
+                    *expired = false;
+                    if !present {
+                        continue;
+                    }
+                }
+                self.dirty.insert(*client);
+            }
         }
     }
 
     /// Whether `client`'s watched keys were touched.
     pub fn is_dirty(&self, client: ClientId) -> bool {
         self.dirty.contains(&client)
+    }
+
+    /// Redis's `isWatchedKeyExpired`, checked by EXEC: whether one of `keys`
+    /// that was live when `client` WATCHed it has passed its TTL by
+    /// `now_ms` without being removed yet. (A removal would have dirtied
+    /// the client already.)
+    pub fn watched_key_expired(
+        &self,
+        client: ClientId,
+        keys: &BTreeSet<Vec<u8>>,
+        now_ms: i64,
+    ) -> bool {
+        keys.iter().any(|key| {
+            let expired_at_watch = self
+                .watchers
+                .get(key)
+                .and_then(|set| set.get(&client))
+                .copied()
+                .unwrap_or(true);
+            !expired_at_watch && self.is_logically_expired(key, now_ms)
+        })
+    }
+
+    /// Present in the table but past its TTL (Redis's `keyIsExpired`: the
+    /// clock is past the expire time).
+    fn is_logically_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        self.entries
+            .get(&slot(key))
+            .and_then(|e| e.expire_at_ms)
+            .is_some_and(|t| t < now_ms)
     }
 }
 
@@ -266,9 +337,9 @@ mod tests {
         ks.set(b"k", s("v"), false);
         ks.set_expire(b"k", Some(100));
         ks.watch(7, b"k");
-        assert!(ks.get(b"k", 99).is_some());
+        assert!(ks.get(b"k", 100).is_some());
         assert!(!ks.is_dirty(7));
-        assert!(ks.get(b"k", 100).is_none());
+        assert!(ks.get(b"k", 101).is_none());
         assert!(ks.is_dirty(7));
         assert_eq!(ks.drain_expired_log(), vec![b"k".to_vec()]);
     }
@@ -292,7 +363,7 @@ mod tests {
             ks.set(k.as_bytes(), s("v"), false);
             ks.set_expire(k.as_bytes(), Some(t));
         }
-        assert_eq!(ks.active_expire(30), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
+        assert_eq!(ks.active_expire(31), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
         assert_eq!(ks.len(), 1);
         assert_eq!(ks.next_expiry_ms(), Some(99));
     }

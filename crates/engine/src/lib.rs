@@ -17,6 +17,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod numbers;
 pub mod reply;
+pub mod scripting;
 pub mod server;
 pub mod types;
 pub mod value;

@@ -39,6 +39,10 @@ impl ServerProcess {
             let mut command = Command::new("redis-server");
             command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
             command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
+            // Command files may turn persistence on (CONFIG SET appendonly
+            // yes); its files go to the system's temporary directory, not
+            // into the source tree.
+            command.current_dir(std::env::temp_dir());
             let ready =
                 move |line: &str| line.contains("Ready to accept connections").then_some(port);
             match Self::spawn(command, "redis-server", ready) {

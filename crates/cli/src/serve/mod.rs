@@ -56,6 +56,13 @@ struct State {
     outboxes: BTreeMap<ClientId, Arc<Outbox>>,
 }
 
+// SAFETY: the engine is not `Send` because its Lua state and script
+// bookkeeping use `Rc` and a non-thread-safe interpreter. Here it lives in a
+// `Mutex` and is only ever used by the thread holding the lock; nothing
+// inside it (no `Rc`, no Lua value) is ever taken out of the lock, so every
+// access is sequential and ordered by the mutex.
+unsafe impl Send for State {}
+
 struct Shared {
     state: Mutex<State>,
 }

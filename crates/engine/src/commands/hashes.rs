@@ -291,7 +291,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             None => return Reply::error("ERR hash value is not a float"),
         },
     };
-    let value = current.add(incr);
+    let value = current + incr;
     if !value.is_finite() {
         return Reply::error("ERR increment would produce NaN or Infinity");
     }
@@ -300,3 +300,6 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     ctx.db.signal_modified(&args[1]);
     Reply::Bulk(text)
 }
+
+#[cfg(test)]
+mod tests;

@@ -205,7 +205,7 @@ fn rpop(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 fn pop(ctx: &mut Ctx, args: &[Vec<u8>], end: End) -> Reply {
     if args.len() > 3 {
-        return Reply::wrong_arity(&String::from_utf8_lossy(&args[0]));
+        return Reply::wrong_arity(if end == End::Head { "lpop" } else { "rpop" });
     }
     let count = match args.get(2) {
         None => None,
@@ -559,3 +559,6 @@ fn move_element(ctx: &mut Ctx, source: &[u8], destination: &[u8], from: End, to:
     after_removal(ctx, source, still_empty);
     Reply::Bulk(element)
 }
+
+#[cfg(test)]
+mod tests;

@@ -25,7 +25,7 @@ use crate::reply::Reply;
 
 /// The flags Redis gives SUBSCRIBE and friends (`pubsub noscript loading
 /// stale`); our PUBSUB flag also marks them as allowed while subscribed.
-const SUBSCRIBE_FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::STALE;
+const SUBSCRIBE_FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -66,7 +66,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "publish",
         arity: 3,
-        flags: flags::STALE | flags::FAST,
+        flags: flags::LOADING | flags::STALE | flags::FAST,
         keys: (0, 0, 0),
         handler: publish,
         subcommands: &[],
@@ -85,7 +85,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "channels",
         arity: -2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_channels,
         subcommands: &[],
@@ -93,7 +93,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "numsub",
         arity: -2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_numsub,
         subcommands: &[],
@@ -101,7 +101,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "numpat",
         arity: 2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_numpat,
         subcommands: &[],
@@ -109,7 +109,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "shardchannels",
         arity: -2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_shardchannels,
         subcommands: &[],
@@ -117,7 +117,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "shardnumsub",
         arity: -2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_numsub,
         subcommands: &[],
@@ -125,7 +125,7 @@ const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "help",
         arity: 2,
-        flags: flags::STALE,
+        flags: flags::LOADING | flags::STALE,
         keys: (0, 0, 0),
         handler: pubsub_help,
         subcommands: &[],

@@ -200,6 +200,8 @@ fn scard(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// was in `source`. A missing source is 0 whatever the destination holds.
 fn smove(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let (source, destination, member) = (&args[1], &args[2], &args[3]);
+    // Redis looks both keys up (expiring them if due) before anything else.
+    ctx.db.expire_if_needed(destination, ctx.now_ms);
     match read_set(ctx, source) {
         Err(e) => return e,
         Ok(None) => return Reply::Integer(0),
@@ -445,3 +447,6 @@ fn store(ctx: &mut Ctx, destination: &[u8], result: SetValue) -> Reply {
     }
     Reply::Integer(len as i64)
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,10 @@
 
 use std::cmp::Ordering;
 
+mod big;
+
+use big::BigUint;
+
 /// Exponent of the leading bit of the largest finite value (2^16383 ≤ max < 2^16384).
 const MAX_EXPONENT: i64 = 16383;
 /// Weight of the significand's lowest bit for subnormals (2^-16445).
@@ -30,7 +34,10 @@ pub struct LongDouble {
 enum Magnitude {
     Zero,
     /// `significand × 2^exponent`, with `significand` below 2^64.
-    Finite { significand: u64, exponent: i64 },
+    Finite {
+        significand: u64,
+        exponent: i64,
+    },
     Infinite,
 }
 
@@ -44,7 +51,10 @@ enum Rounded {
 }
 
 impl LongDouble {
-    pub const ZERO: LongDouble = LongDouble { negative: false, magnitude: Magnitude::Zero };
+    pub const ZERO: LongDouble = LongDouble {
+        negative: false,
+        magnitude: Magnitude::Zero,
+    };
 
     /// Parses like Redis's `string2ld`: the whole string must be what
     /// `strtold` reads (decimal, `0x` hexadecimal, `inf`/`infinity`), with no
@@ -58,42 +68,92 @@ impl LongDouble {
             b'+' => (false, &bytes[1..]),
             _ => (false, bytes),
         };
-        let magnitude = if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
-            Magnitude::Infinite
-        } else if body.len() > 2 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
-            match parse_hex(&body[2..])? {
-                Rounded::Value(m) => m,
-                Rounded::Overflow | Rounded::Underflow => return None,
-            }
-        } else {
-            match parse_decimal(body)? {
-                Rounded::Value(m) => m,
-                Rounded::Overflow | Rounded::Underflow => return None,
-            }
-        };
-        Some(LongDouble { negative, magnitude })
+        let magnitude =
+            if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+                Magnitude::Infinite
+            } else if body.len() > 2 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
+                match parse_hex(&body[2..])? {
+                    Rounded::Value(m) => m,
+                    Rounded::Overflow | Rounded::Underflow => return None,
+                }
+            } else {
+                match parse_decimal(body)? {
+                    Rounded::Value(m) => m,
+                    Rounded::Overflow | Rounded::Underflow => return None,
+                }
+            };
+        Some(LongDouble {
+            negative,
+            magnitude,
+        })
     }
 
     pub fn is_finite(&self) -> bool {
         !matches!(self.magnitude, Magnitude::Infinite)
     }
 
+    /// Redis's `ld2string(..., LD_STR_HUMAN)`: `%.17Lf` with trailing zeros
+    /// (and a bare trailing point) removed, and `-0` printed as `0`.
+    pub fn to_human_string(&self) -> String {
+        let digits = match self.magnitude {
+            Magnitude::Infinite => return if self.negative { "-inf" } else { "inf" }.into(),
+            Magnitude::Zero => "0".to_string(),
+            Magnitude::Finite {
+                significand,
+                exponent,
+            } => scaled_decimal_digits(significand, exponent),
+        };
+        // `digits` is the value times 10^17, rounded: put the point back.
+        let padded = format!("{digits:0>18}");
+        let (int_part, frac_part) = padded.split_at(padded.len() - 17);
+        let frac_part = frac_part.trim_end_matches('0');
+        let mut out = String::with_capacity(padded.len() + 2);
+        if self.negative {
+            out.push('-');
+        }
+        out.push_str(int_part);
+        if !frac_part.is_empty() {
+            out.push('.');
+            out.push_str(frac_part);
+        }
+        if out == "-0" {
+            out = "0".into();
+        }
+        out
+    }
+}
+
+impl std::ops::Add for LongDouble {
+    type Output = LongDouble;
+
     /// The correctly rounded sum, as the x87 `fadd` in extended precision.
-    pub fn add(self, other: LongDouble) -> LongDouble {
+    fn add(self, other: LongDouble) -> LongDouble {
         use Magnitude::*;
         match (self.magnitude, other.magnitude) {
             (Infinite, Infinite) if self.negative != other.negative => {
                 // NaN; callers reject non-finite results, so any non-finite will do.
-                LongDouble { negative: false, magnitude: Infinite }
+                LongDouble {
+                    negative: false,
+                    magnitude: Infinite,
+                }
             }
             (Infinite, _) => self,
             (_, Infinite) => other,
-            (Zero, Zero) => LongDouble { negative: self.negative && other.negative, magnitude: Zero },
+            (Zero, Zero) => LongDouble {
+                negative: self.negative && other.negative,
+                magnitude: Zero,
+            },
             (Zero, _) => other,
             (_, Zero) => self,
             (
-                Finite { significand: a, exponent: ea },
-                Finite { significand: b, exponent: eb },
+                Finite {
+                    significand: a,
+                    exponent: ea,
+                },
+                Finite {
+                    significand: b,
+                    exponent: eb,
+                },
             ) => {
                 let base = ea.min(eb);
                 let mut x = BigUint::from_u128(u128::from(a));
@@ -121,38 +181,12 @@ impl LongDouble {
                     Rounded::Overflow => Infinite,
                     Rounded::Underflow => Zero,
                 };
-                LongDouble { negative, magnitude }
+                LongDouble {
+                    negative,
+                    magnitude,
+                }
             }
         }
-    }
-
-    /// Redis's `ld2string(..., LD_STR_HUMAN)`: `%.17Lf` with trailing zeros
-    /// (and a bare trailing point) removed, and `-0` printed as `0`.
-    pub fn to_human_string(&self) -> String {
-        let digits = match self.magnitude {
-            Magnitude::Infinite => return if self.negative { "-inf" } else { "inf" }.into(),
-            Magnitude::Zero => "0".to_string(),
-            Magnitude::Finite { significand, exponent } => {
-                scaled_decimal_digits(significand, exponent)
-            }
-        };
-        // `digits` is the value times 10^17, rounded: put the point back.
-        let padded = format!("{digits:0>18}");
-        let (int_part, frac_part) = padded.split_at(padded.len() - 17);
-        let frac_part = frac_part.trim_end_matches('0');
-        let mut out = String::with_capacity(padded.len() + 2);
-        if self.negative {
-            out.push('-');
-        }
-        out.push_str(int_part);
-        if !frac_part.is_empty() {
-            out.push('.');
-            out.push_str(frac_part);
-        }
-        if out == "-0" {
-            out = "0".into();
-        }
-        out
     }
 }
 
@@ -178,7 +212,11 @@ fn scaled_decimal_digits(significand: u64, exponent: i64) -> String {
     let (quotient, remainder, half) = if shift == 128 {
         (0, scaled, 1u128 << 127)
     } else {
-        (scaled >> shift, scaled & ((1u128 << shift) - 1), 1u128 << (shift - 1))
+        (
+            scaled >> shift,
+            scaled & ((1u128 << shift) - 1),
+            1u128 << (shift - 1),
+        )
     };
     let round_up = remainder > half || (remainder == half && quotient & 1 == 1);
     (quotient + u128::from(round_up)).to_string()
@@ -371,188 +409,12 @@ fn round_quotient(n: &BigUint, d: &BigUint) -> Rounded {
     round(&BigUint::from_u128(with_sticky), shift - QUOTIENT_BITS)
 }
 
-/// Just enough of an arbitrary-precision unsigned integer for the above:
-/// little-endian 32-bit limbs, no leading zero limbs.
-#[derive(Clone, Debug)]
-struct BigUint {
-    limbs: Vec<u32>,
-}
-
-impl BigUint {
-    fn from_u128(mut v: u128) -> Self {
-        let mut limbs = Vec::new();
-        while v != 0 {
-            limbs.push(v as u32);
-            v >>= 32;
-        }
-        BigUint { limbs }
-    }
-
-    fn from_decimal(digits: &[u8]) -> Self {
-        let mut n = BigUint { limbs: Vec::new() };
-        for chunk in digits.chunks(9) {
-            let mut value = 0u32;
-            for &d in chunk {
-                value = value * 10 + u32::from(d - b'0');
-            }
-            n.mul_add_small(10u32.pow(chunk.len() as u32), value);
-        }
-        n
-    }
-
-    fn is_zero(&self) -> bool {
-        self.limbs.is_empty()
-    }
-
-    fn bits(&self) -> u64 {
-        match self.limbs.last() {
-            None => 0,
-            Some(top) => self.limbs.len() as u64 * 32 - u64::from(top.leading_zeros()),
-        }
-    }
-
-    fn bit(&self, i: usize) -> bool {
-        self.limbs.get(i / 32).is_some_and(|l| l >> (i % 32) & 1 == 1)
-    }
-
-    /// Whether any bit below bit `i` is set.
-    fn any_below(&self, i: usize) -> bool {
-        let whole = (i / 32).min(self.limbs.len());
-        if self.limbs[..whole].iter().any(|&l| l != 0) {
-            return true;
-        }
-        let partial = i % 32;
-        partial != 0 && self.limbs.get(whole).is_some_and(|l| l & ((1 << partial) - 1) != 0)
-    }
-
-    fn low_u128(&self) -> u128 {
-        self.limbs
-            .iter()
-            .take(4)
-            .enumerate()
-            .fold(0, |acc, (i, &l)| acc | u128::from(l) << (32 * i))
-    }
-
-    /// The low 128 bits of `self >> shift`.
-    fn shr_low_u128(&self, shift: usize) -> u128 {
-        (0..128)
-            .filter(|&i| self.bit(shift + i))
-            .fold(0, |acc, i| acc | 1 << i)
-    }
-
-    fn trim(&mut self) {
-        while self.limbs.last() == Some(&0) {
-            self.limbs.pop();
-        }
-    }
-
-    fn mul_add_small(&mut self, mul: u32, add: u32) {
-        let mut carry = u64::from(add);
-        for limb in &mut self.limbs {
-            let v = u64::from(*limb) * u64::from(mul) + carry;
-            *limb = v as u32;
-            carry = v >> 32;
-        }
-        if carry != 0 {
-            self.limbs.push(carry as u32);
-        }
-        self.trim();
-    }
-
-    fn mul_pow10(&mut self, mut power: usize) {
-        while power >= 9 {
-            self.mul_add_small(1_000_000_000, 0);
-            power -= 9;
-        }
-        self.mul_add_small(10u32.pow(power as u32), 0);
-    }
-
-    fn shl(&mut self, bits: usize) {
-        if self.is_zero() || bits == 0 {
-            return;
-        }
-        let (words, rest) = (bits / 32, bits % 32);
-        if rest != 0 {
-            let mut carry = 0u32;
-            for limb in &mut self.limbs {
-                let v = (*limb << rest) | carry;
-                carry = *limb >> (32 - rest);
-                *limb = v;
-            }
-            if carry != 0 {
-                self.limbs.push(carry);
-            }
-        }
-        self.limbs.splice(0..0, std::iter::repeat_n(0, words));
-    }
-
-    fn add(&mut self, other: &BigUint) {
-        if self.limbs.len() < other.limbs.len() {
-            self.limbs.resize(other.limbs.len(), 0);
-        }
-        let mut carry = 0u64;
-        for (i, limb) in self.limbs.iter_mut().enumerate() {
-            let v = u64::from(*limb) + u64::from(other.limbs.get(i).copied().unwrap_or(0)) + carry;
-            *limb = v as u32;
-            carry = v >> 32;
-        }
-        if carry != 0 {
-            self.limbs.push(carry as u32);
-        }
-    }
-
-    /// `self -= other`; requires `self >= other`.
-    fn sub(&mut self, other: &BigUint) {
-        let mut borrow = 0i64;
-        for (i, limb) in self.limbs.iter_mut().enumerate() {
-            let v = i64::from(*limb) - i64::from(other.limbs.get(i).copied().unwrap_or(0)) - borrow;
-            borrow = i64::from(v < 0);
-            *limb = v.rem_euclid(1 << 32) as u32;
-        }
-        self.trim();
-    }
-
-    fn cmp(&self, other: &BigUint) -> Ordering {
-        self.limbs
-            .len()
-            .cmp(&other.limbs.len())
-            .then_with(|| self.limbs.iter().rev().cmp(other.limbs.iter().rev()))
-    }
-
-    fn to_decimal(&self) -> String {
-        if self.is_zero() {
-            return "0".into();
-        }
-        let mut n = self.clone();
-        let mut chunks = Vec::new();
-        while !n.is_zero() {
-            let mut rem = 0u64;
-            for limb in n.limbs.iter_mut().rev() {
-                let v = (rem << 32) | u64::from(*limb);
-                *limb = (v / 1_000_000_000) as u32;
-                rem = v % 1_000_000_000;
-            }
-            n.trim();
-            chunks.push(rem as u32);
-        }
-        let mut out = String::new();
-        for (i, chunk) in chunks.iter().rev().enumerate() {
-            if i == 0 {
-                out.push_str(&chunk.to_string());
-            } else {
-                out.push_str(&format!("{chunk:09}"));
-            }
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn incr(a: &str, b: &str) -> Option<String> {
-        let sum = LongDouble::parse(a.as_bytes())?.add(LongDouble::parse(b.as_bytes())?);
+        let sum = LongDouble::parse(a.as_bytes())? + LongDouble::parse(b.as_bytes())?;
         Some(sum.to_human_string())
     }
 
@@ -569,16 +431,36 @@ mod tests {
     #[test]
     fn printing_rounds_ties_to_even() {
         // 2^-18 has 18 decimals; the 18th is a 5 with nothing after it.
-        assert_eq!(incr("0", "0.000003814697265625").as_deref(), Some("0.00000381469726562"));
-        assert_eq!(incr("0", "0.000011444091796875").as_deref(), Some("0.00001144409179688"));
+        assert_eq!(
+            incr("0", "0.000003814697265625").as_deref(),
+            Some("0.00000381469726562")
+        );
+        assert_eq!(
+            incr("0", "0.000011444091796875").as_deref(),
+            Some("0.00001144409179688")
+        );
     }
 
     #[test]
     fn strtold_syntax() {
-        for ok in ["1", "-1", "+5e+1", ".5", "5.", "0x10", "0X1P3", "0x.8", "0x1.p1", "inf", "-Infinity"] {
+        for ok in [
+            "1",
+            "-1",
+            "+5e+1",
+            ".5",
+            "5.",
+            "0x10",
+            "0X1P3",
+            "0x.8",
+            "0x1.p1",
+            "inf",
+            "-Infinity",
+        ] {
             assert!(LongDouble::parse(ok.as_bytes()).is_some(), "{ok}");
         }
-        for bad in ["", " 1", "1 ", "1e", "1e+", "0x", "nan", "-nan", ".", "e5", "1.2.3", "--1", "1\0"] {
+        for bad in [
+            "", " 1", "1 ", "1e", "1e+", "0x", "nan", "-nan", ".", "e5", "1.2.3", "--1", "1\0",
+        ] {
             assert!(LongDouble::parse(bad.as_bytes()).is_none(), "{bad:?}");
         }
     }

@@ -1,4 +1,5 @@
-//! Node-wide state: configuration, statistics, the slow log.
+//! Node-wide state: configuration, statistics, the slow log, and the
+//! databases not selected by the running command.
 
 pub mod config;
 pub mod slowlog;
@@ -8,13 +9,70 @@ use config::Config;
 use slowlog::SlowLog;
 use stats::Stats;
 
-#[derive(Clone, Debug, Default)]
+use crate::keyspace::Keyspace;
+
+/// Number of databases (`databases 16`), SELECT 0..=15.
+pub const DATABASES: usize = 16;
+
+#[derive(Clone, Debug)]
 pub struct ServerState {
     pub config: Config,
     pub stats: Stats,
     pub slowlog: SlowLog,
+    pub scripting: crate::scripting::Scripting,
     /// When the node started (INFO's uptime), in the caller's clock.
     pub started_ms: i64,
-    /// Next id for CLIENT ID (Redis starts at 1 and never reuses).
+    /// Next id for CLIENT ID (never reused).
     pub next_client_id: u64,
+    /// Every database but the active one, by index. The active database
+    /// lives in `Ctx::db` while a command runs, and its slot here holds an
+    /// empty placeholder; `Ctx::select_db` swaps them. Between commands
+    /// database 0 is the active one.
+    pub parked_dbs: Vec<Keyspace>,
+    /// Index of the database currently in `Ctx::db`.
+    pub active_db: usize,
+    /// How deep `engine::call` is nested (EXEC and scripts call commands
+    /// from inside a command); 0 while no command runs.
+    pub call_depth: u32,
+    /// The MONITOR line of the running top-level command, if its own
+    /// connection is a monitor: Redis writes it after the command's reply.
+    pub own_monitor_line: Option<crate::reply::Reply>,
+    /// DEBUG SET-ACTIVE-EXPIRE: when false, `Engine::active_expire` does
+    /// nothing and keys only expire when accessed.
+    pub active_expire_enabled: bool,
+}
+
+impl ServerState {
+    /// Makes database `index` the one in `active` (the engine's `db`, or
+    /// `Ctx::db`), parking the one there now. Returns false if `index` is
+    /// out of range.
+    pub fn activate(&mut self, active: &mut Keyspace, index: usize) -> bool {
+        if index >= self.parked_dbs.len() {
+            return false;
+        }
+        if index != self.active_db {
+            std::mem::swap(active, &mut self.parked_dbs[self.active_db]);
+            std::mem::swap(active, &mut self.parked_dbs[index]);
+            self.active_db = index;
+        }
+        true
+    }
+}
+
+impl Default for ServerState {
+    fn default() -> Self {
+        ServerState {
+            config: Config::default(),
+            stats: Stats::default(),
+            slowlog: SlowLog::default(),
+            scripting: crate::scripting::Scripting::default(),
+            started_ms: 0,
+            next_client_id: crate::engine::FIRST_CLIENT_ID,
+            parked_dbs: vec![Keyspace::default(); DATABASES],
+            active_db: 0,
+            call_depth: 0,
+            own_monitor_line: None,
+            active_expire_enabled: true,
+        }
+    }
 }

@@ -144,7 +144,9 @@ impl SortedSet {
                 }
                 let stored = self.stored(score);
                 self.list.update_score(current, member, stored);
-                self.scores.insert(member.into(), stored);
+                if let Some(slot) = self.scores.get_mut(member) {
+                    *slot = stored;
+                }
                 Ok(AddOutcome::Updated(score))
             }
             None if flags.xx => Ok(AddOutcome::Skipped),

@@ -24,12 +24,25 @@ struct Link {
     span: u32,
 }
 
+/// Links of a node's lowest levels are kept inline, so that a node fits
+/// one 64-byte cache line and a search touches one line per node it
+/// passes. Only one node in 256 has more levels; their upper links live in
+/// a side table.
+const INLINE_LEVELS: usize = 4;
+const NO_LINK: Link = Link {
+    forward: NIL,
+    span: 0,
+};
+
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 struct Node {
-    member: Box<[u8]>,
     score: f64,
     backward: u32,
-    levels: Vec<Link>,
+    /// Index in `SkipList::upper` of the links above `INLINE_LEVELS`, or NIL.
+    upper: u32,
+    low: [Link; INLINE_LEVELS],
+    member: Box<[u8]>,
 }
 
 /// A position in the list, valid until the list is next modified.
@@ -41,6 +54,9 @@ pub struct SkipList {
     nodes: Vec<Node>,
     /// Arena slots of deleted nodes, reused by later inserts.
     free: Vec<u32>,
+    /// Upper links of the nodes that have more than `INLINE_LEVELS` levels.
+    upper: Vec<Box<[Link]>>,
+    upper_free: Vec<u32>,
     tail: u32,
     /// Number of levels in use (at least 1).
     level: usize,
@@ -74,26 +90,66 @@ impl Default for SkipList {
 
 impl SkipList {
     pub fn new() -> Self {
-        let header = Node {
-            member: Box::default(),
-            score: 0.0,
-            backward: NIL,
-            levels: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                MAX_LEVEL
-            ],
-        };
-        SkipList {
-            nodes: vec![header],
+        let mut list = SkipList {
+            nodes: Vec::new(),
             free: Vec::new(),
+            upper: Vec::new(),
+            upper_free: Vec::new(),
             tail: NIL,
             level: 1,
             len: 0,
             rng: LEVEL_SEED,
+        };
+        list.alloc(0.0, Box::default(), MAX_LEVEL);
+        list
+    }
+
+    /// A fresh node with `level` unlinked levels, in a free slot if any.
+    fn alloc(&mut self, score: f64, member: Box<[u8]>, level: usize) -> u32 {
+        let upper = if level > INLINE_LEVELS {
+            let links = vec![NO_LINK; level - INLINE_LEVELS].into_boxed_slice();
+            match self.upper_free.pop() {
+                Some(slot) => {
+                    self.upper[slot as usize] = links;
+                    slot
+                }
+                None => {
+                    self.upper.push(links);
+                    (self.upper.len() - 1) as u32
+                }
+            }
+        } else {
+            NIL
+        };
+        let node = Node {
+            score,
+            backward: NIL,
+            upper,
+            low: [NO_LINK; INLINE_LEVELS],
+            member,
+        };
+        match self.free.pop() {
+            Some(slot) => {
+                self.nodes[slot as usize] = node;
+                slot
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
         }
+    }
+
+    /// Frees a node's slot and returns its member.
+    fn release(&mut self, x: u32) -> Box<[u8]> {
+        let node = &mut self.nodes[x as usize];
+        if node.upper != NIL {
+            self.upper[node.upper as usize] = Box::default();
+            self.upper_free.push(node.upper);
+            node.upper = NIL;
+        }
+        self.free.push(x);
+        std::mem::take(&mut node.member)
     }
 
     pub fn len(&self) -> usize {
@@ -105,11 +161,20 @@ impl SkipList {
     }
 
     fn link(&self, id: u32, level: usize) -> Link {
-        self.nodes[id as usize].levels[level]
+        let node = &self.nodes[id as usize];
+        match node.low.get(level) {
+            Some(link) => *link,
+            None => self.upper[node.upper as usize][level - INLINE_LEVELS],
+        }
     }
 
     fn link_mut(&mut self, id: u32, level: usize) -> &mut Link {
-        &mut self.nodes[id as usize].levels[level]
+        let node = &mut self.nodes[id as usize];
+        if level < INLINE_LEVELS {
+            &mut node.low[level]
+        } else {
+            &mut self.upper[node.upper as usize][level - INLINE_LEVELS]
+        }
     }
 
     /// Redis's `zslRandomLevel`: each extra level with probability 1/4.
@@ -174,28 +239,7 @@ impl SkipList {
             }
             self.level = level;
         }
-        let node = Node {
-            member,
-            score,
-            backward: NIL,
-            levels: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                level
-            ],
-        };
-        let x = match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot as usize] = node;
-                slot
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
+        let x = self.alloc(score, member, level);
         for i in 0..level {
             let u = path.update[i];
             let passed = (path.rank[0] - path.rank[i]) as u32;
@@ -253,10 +297,7 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
-        let node = &mut self.nodes[x as usize];
-        node.levels = Vec::new();
-        self.free.push(x);
-        std::mem::take(&mut node.member)
+        self.release(x)
     }
 
     /// Removes the member with this score (`zslDelete`); returns it if found.
@@ -431,6 +472,12 @@ impl SkipList {
             }
         }
     }
+}
+
+#[cfg(test)]
+#[test]
+fn a_node_is_one_cache_line() {
+    assert_eq!(std::mem::size_of::<Node>(), 64);
 }
 
 /// Nodes in order from a starting point.

@@ -54,7 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn member(m: u8) -> Vec<u8> {
     // Some long members, so the set switches encodings on the way.
-    if m % 50 == 0 {
+    if m.is_multiple_of(50) {
         vec![m; 70]
     } else {
         format!("m{m}").into_bytes()

@@ -1,5 +1,0 @@
-//! keys commands.
-
-use crate::command::CommandSpec;
-
-pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,279 @@
+//! Keyspace commands: existence, deletion, renaming, types, expiry,
+//! iteration (KEYS, SCAN) and the database-wide DBSIZE, FLUSHALL/FLUSHDB,
+//! SELECT and RANDOMKEY (Redis's `db.c` and `expire.c`).
+//!
+//! The model has a single database, number 0: see [`select`].
+
+pub mod expire;
+pub mod pattern;
+pub mod scan;
+
+use crate::command::{flags, CommandSpec, Ctx};
+use crate::numbers::parse_i64;
+use crate::reply::Reply;
+
+const W: u32 = flags::WRITE;
+const R: u32 = flags::READONLY;
+const F: u32 = flags::FAST;
+
+const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    handler: crate::command::Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        handler,
+        subcommands: &[],
+    }
+}
+
+/// Flags and key positions as `COMMAND INFO` reports them in Redis 7.0.
+pub const COMMANDS: &[CommandSpec] = &[
+    spec("del", -2, W, (1, -1, 1), del),
+    spec("unlink", -2, W | F, (1, -1, 1), del),
+    spec("exists", -2, R | F, (1, -1, 1), exists),
+    spec("touch", -2, R | F, (1, -1, 1), exists),
+    spec("type", 2, R | F, (1, 1, 1), type_),
+    spec("rename", 3, W, (1, 2, 1), rename),
+    spec("renamenx", 3, W | F, (1, 2, 1), renamenx),
+    spec("copy", -3, W | flags::DENYOOM, (1, 2, 1), copy),
+    spec("move", 3, W | F, (1, 1, 1), move_),
+    spec("expire", -3, W | F, (1, 1, 1), expire::expire),
+    spec("pexpire", -3, W | F, (1, 1, 1), expire::pexpire),
+    spec("expireat", -3, W | F, (1, 1, 1), expire::expireat),
+    spec("pexpireat", -3, W | F, (1, 1, 1), expire::pexpireat),
+    spec("ttl", 2, R | F, (1, 1, 1), expire::ttl),
+    spec("pttl", 2, R | F, (1, 1, 1), expire::pttl),
+    spec("expiretime", 2, R | F, (1, 1, 1), expire::expiretime),
+    spec("pexpiretime", 2, R | F, (1, 1, 1), expire::pexpiretime),
+    spec("persist", 2, W | F, (1, 1, 1), expire::persist),
+    spec("keys", 2, R, (0, 0, 0), scan::keys),
+    spec("scan", -2, R, (0, 0, 0), scan::scan),
+    spec("randomkey", 1, R, (0, 0, 0), randomkey),
+    spec("dbsize", 1, R | F, (0, 0, 0), dbsize),
+    spec("flushall", -1, W, (0, 0, 0), flush),
+    spec("flushdb", -1, W, (0, 0, 0), flush),
+    spec("select", 2, flags::STALE | F, (0, 0, 0), select),
+];
+
+/// Whether an option argument equals `name`, compared as C's `strcasecmp`
+/// does (ASCII case folded, the argument read up to a NUL byte).
+pub fn option_is(arg: &[u8], name: &str) -> bool {
+    let c_str = arg.split(|&b| b == 0).next().unwrap_or_default();
+    c_str.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// An argument quoted inside an error reply: Redis's `addReplyErrorFormat`
+/// turns CR and LF into spaces so the reply stays one line.
+pub fn error_text(arg: &[u8]) -> String {
+    String::from_utf8_lossy(arg).replace(['\r', '\n'], " ")
+}
+
+/// DEL key [key ...] (and UNLINK): how many of the keys existed. The model
+/// frees memory at once either way, so UNLINK is DEL.
+fn del(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let now = ctx.now_ms;
+    let mut deleted = 0;
+    for key in &args[1..] {
+        ctx.db.expire_if_needed(key, now);
+        if ctx.db.remove(key).is_some() {
+            deleted += 1;
+        }
+    }
+    Reply::Integer(deleted)
+}
+
+/// EXISTS key [key ...] (and TOUCH): how many of the arguments exist; a key
+/// named twice counts twice. The model keeps no access times, so TOUCH
+/// only counts.
+fn exists(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let now = ctx.now_ms;
+    let count = args[1..].iter().filter(|k| ctx.db.exists(k, now)).count();
+    Reply::Integer(count as i64)
+}
+
+/// TYPE key: `string`, `list`, ..., or `none`, as a status reply.
+fn type_(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let name = ctx
+        .db
+        .get(&args[1], ctx.now_ms)
+        .map_or("none", |e| e.value.type_name());
+    Reply::Status(name.into())
+}
+
+/// RENAME key newkey: moves the value and its TTL, replacing `newkey`.
+fn rename(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    rename_generic(ctx, args, false)
+}
+
+/// RENAMENX key newkey: 1 if renamed, 0 if `newkey` exists.
+fn renamenx(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    rename_generic(ctx, args, true)
+}
+
+/// Redis's `renameGenericCommand`. Renaming a key to itself succeeds (or
+/// returns 0 for RENAMENX) without touching it, but a missing source is
+/// still `ERR no such key`.
+fn rename_generic(ctx: &mut Ctx, args: &[Vec<u8>], nx: bool) -> Reply {
+    let (src, dst) = (&args[1], &args[2]);
+    let now = ctx.now_ms;
+    if !ctx.db.exists(src, now) {
+        return Reply::error("ERR no such key");
+    }
+    let done = if nx { Reply::Integer(1) } else { Reply::ok() };
+    if src == dst {
+        return if nx { Reply::Integer(0) } else { done };
+    }
+    if nx && ctx.db.exists(dst, now) {
+        return Reply::Integer(0);
+    }
+    let Some(entry) = ctx.db.remove(src) else {
+        return Reply::error("ERR no such key");
+    };
+    ctx.db.set(dst, entry.value, false);
+    if entry.expire_at_ms.is_some() {
+        ctx.db.set_expire(dst, entry.expire_at_ms);
+    }
+    done
+}
+
+/// COPY source destination [DB index] [REPLACE]: 1 if copied (with the
+/// TTL), 0 if the source is missing or the destination exists without
+/// REPLACE. Only DB 0 exists in the model.
+fn copy(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let mut replace = false;
+    let mut i = 3;
+    while i < args.len() {
+        if option_is(&args[i], "replace") {
+            replace = true;
+        } else if option_is(&args[i], "db") && i + 1 < args.len() {
+            if let Err(reply) = parse_db_index(&args[i + 1]) {
+                return reply;
+            }
+            i += 1;
+        } else {
+            return Reply::syntax_error();
+        }
+        i += 1;
+    }
+    let (src, dst) = (&args[1], &args[2]);
+    if src == dst {
+        return Reply::error("ERR source and destination objects are the same");
+    }
+    let now = ctx.now_ms;
+    let Some(entry) = ctx.db.get(src, now).cloned() else {
+        return Reply::Integer(0);
+    };
+    if ctx.db.exists(dst, now) && !replace {
+        return Reply::Integer(0);
+    }
+    ctx.db.set(dst, entry.value, false);
+    if entry.expire_at_ms.is_some() {
+        ctx.db.set_expire(dst, entry.expire_at_ms);
+    }
+    Reply::Integer(1)
+}
+
+/// MOVE key db. With a single database every valid target is the source,
+/// so this answers as Redis does for that case (after the same checks of
+/// the number): `ERR source and destination objects are the same`.
+fn move_(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match parse_db_index(&args[2]) {
+        Ok(()) => Reply::error("ERR source and destination objects are the same"),
+        Err(reply) => reply,
+    }
+}
+
+/// Parses a database number as Redis's `getIntFromObjectOrReply` and
+/// `selectDb` do, for a server configured with a single database.
+fn parse_db_index(arg: &[u8]) -> Result<(), Reply> {
+    let Some(id) = parse_i64(arg) else {
+        return Err(Reply::not_integer());
+    };
+    if i32::try_from(id).is_err() {
+        return Err(Reply::error(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    if id != 0 {
+        return Err(Reply::error("ERR DB index is out of range"));
+    }
+    Ok(())
+}
+
+/// SELECT index. The model has one database, so it answers like a Redis
+/// started with `databases 1`: `OK` for 0, `ERR DB index is out of range`
+/// for any other number (a default Redis, with 16 databases, would accept
+/// 1 to 15), and Redis's integer errors for anything else.
+fn select(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match parse_db_index(&args[1]) {
+        Ok(()) => Reply::ok(),
+        Err(reply) => reply,
+    }
+}
+
+/// DBSIZE: the number of keys, counting keys whose TTL has passed but that
+/// nothing has removed yet, as Redis's `dictSize` does.
+fn dbsize(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    Reply::Integer(ctx.db.len() as i64)
+}
+
+/// FLUSHALL/FLUSHDB [ASYNC|SYNC]: removes every key (not functions). With
+/// one database the two are the same; ASYNC frees at once in the model.
+fn flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let valid = match args.len() {
+        1 => true,
+        2 => option_is(&args[1], "sync") || option_is(&args[1], "async"),
+        _ => false,
+    };
+    if !valid {
+        return Reply::syntax_error();
+    }
+    ctx.charge(ctx.db.len());
+    ctx.db.clear();
+    Reply::ok()
+}
+
+/// RANDOMKEY: a key, or nil when the keyspace is empty.
+///
+/// Redis picks uniformly at random; the model must stay deterministic, so
+/// it picks the key at a position derived from the number of commands the
+/// node has processed (different from call to call, identical across
+/// runs). As in Redis, a picked key whose TTL has passed is removed and
+/// another is picked.
+fn randomkey(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    let now = ctx.now_ms;
+    let mut seed = ctx.server.stats.total_commands_processed;
+    loop {
+        let len = ctx.db.len();
+        if len == 0 {
+            return Reply::Null;
+        }
+        seed = splitmix64(seed);
+        let index = (seed % len as u64) as usize;
+        let Some(key) = ctx.db.iter().nth(index).map(|(k, _)| k.clone()) else {
+            return Reply::Null;
+        };
+        ctx.charge(index);
+        if !ctx.db.expire_if_needed(&key, now) {
+            return Reply::Bulk(key);
+        }
+    }
+}
+
+/// A fixed, well-mixing step so successive RANDOMKEY calls spread out.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,5 +1,0 @@
-//! server commands.
-
-use crate::command::CommandSpec;
-
-pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,374 @@
+//! Server commands: TIME, INFO, CONFIG, SLOWLOG, MONITOR, DEBUG, COMMAND, ROLE.
+
+mod config;
+mod debug;
+mod info;
+mod introspection;
+
+use crate::command::{flags, CommandSpec, Ctx, Handler};
+use crate::commands::connection::{container, help_reply};
+use crate::numbers::parse_i64;
+use crate::reply::Reply;
+
+const ADMIN: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
+
+const fn sub(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys: (0, 0, 0),
+        handler,
+        subcommands: &[],
+    }
+}
+
+pub const COMMANDS: &[CommandSpec] = &[
+    sub(
+        "time",
+        1,
+        flags::LOADING | flags::STALE | flags::FAST | flags::RANDOM,
+        time,
+    ),
+    sub(
+        "info",
+        -1,
+        flags::LOADING | flags::STALE | flags::RANDOM,
+        info::info,
+    ),
+    sub("monitor", 1, ADMIN, monitor),
+    sub(
+        "role",
+        1,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        role,
+    ),
+    sub("debug", -2, ADMIN | flags::PROTECTED, debug::debug),
+    CommandSpec {
+        name: "config",
+        arity: -2,
+        flags: 0,
+        keys: (0, 0, 0),
+        handler: container,
+        subcommands: &[
+            sub("get", -3, ADMIN, config::get),
+            sub("set", -4, ADMIN, config::set),
+            sub("resetstat", 2, ADMIN, config::resetstat),
+            sub("rewrite", 2, ADMIN, config::rewrite),
+            sub("help", 2, flags::LOADING | flags::STALE, config::help),
+        ],
+    },
+    CommandSpec {
+        name: "slowlog",
+        arity: -2,
+        flags: 0,
+        keys: (0, 0, 0),
+        handler: container,
+        subcommands: &[
+            sub(
+                "get",
+                -2,
+                flags::ADMIN | flags::LOADING | flags::STALE,
+                slowlog_get,
+            ),
+            sub(
+                "len",
+                2,
+                flags::ADMIN | flags::LOADING | flags::STALE,
+                slowlog_len,
+            ),
+            sub(
+                "reset",
+                2,
+                flags::ADMIN | flags::LOADING | flags::STALE,
+                slowlog_reset,
+            ),
+            sub("help", 2, flags::LOADING | flags::STALE, slowlog_help),
+        ],
+    },
+    CommandSpec {
+        name: "command",
+        arity: -1,
+        flags: flags::LOADING | flags::STALE,
+        keys: (0, 0, 0),
+        handler: introspection::command_all,
+        subcommands: &[
+            sub(
+                "count",
+                2,
+                flags::LOADING | flags::STALE,
+                introspection::count,
+            ),
+            sub(
+                "info",
+                -2,
+                flags::LOADING | flags::STALE,
+                introspection::info,
+            ),
+            sub(
+                "list",
+                -2,
+                flags::LOADING | flags::STALE,
+                introspection::list,
+            ),
+            sub(
+                "getkeys",
+                -4,
+                flags::LOADING | flags::STALE,
+                introspection::getkeys,
+            ),
+            sub(
+                "help",
+                2,
+                flags::LOADING | flags::STALE,
+                introspection::help,
+            ),
+        ],
+    },
+];
+
+/// TIME: the node's clock as [seconds, microseconds]. The model's clock
+/// has millisecond resolution, so microseconds are whole milliseconds.
+fn time(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    let secs = ctx.now_ms.div_euclid(1000);
+    let micros = ctx.now_ms.rem_euclid(1000) * 1000;
+    Reply::Array(vec![
+        Reply::bulk(secs.to_string()),
+        Reply::bulk(micros.to_string()),
+    ])
+}
+
+/// ROLE: always a master with no replicas.
+fn role(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    Reply::Array(vec![
+        Reply::bulk("master"),
+        Reply::Integer(0),
+        Reply::Array(Vec::new()),
+    ])
+}
+
+/// MONITOR: from now on this connection receives a line for every command
+/// any client runs (see `engine::feed_monitors`). A second MONITOR gets no
+/// reply at all, as in Redis; inside EXEC it is refused.
+fn monitor(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    let me = ctx.me();
+    if me.in_exec {
+        return Reply::error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
+    if me.monitor {
+        return Reply::Many(Vec::new());
+    }
+    me.monitor = true;
+    Reply::ok()
+}
+
+/// SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 for
+/// all), each [id, unix time, microseconds, args, client addr, client name].
+fn slowlog_get(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    if args.len() > 3 {
+        return subcommand_syntax_error(args);
+    }
+    let mut count = 10usize;
+    if let Some(arg) = args.get(2) {
+        match parse_i64(arg) {
+            Some(-1) => count = usize::MAX,
+            Some(n) if n >= 0 => count = usize::try_from(n).unwrap_or(usize::MAX),
+            _ => return Reply::error("ERR count should be greater than or equal to -1"),
+        }
+    }
+    let entries = ctx
+        .server
+        .slowlog
+        .entries()
+        .take(count)
+        .map(|e| {
+            Reply::Array(vec![
+                Reply::Integer(e.id as i64),
+                Reply::Integer(e.time_s),
+                Reply::Integer(i64::try_from(e.duration_us).unwrap_or(i64::MAX)),
+                Reply::Array(e.args.iter().map(Reply::bulk).collect()),
+                Reply::bulk(&e.addr),
+                Reply::Bulk(e.name.clone()),
+            ])
+        })
+        .collect();
+    Reply::Array(entries)
+}
+
+fn slowlog_len(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    Reply::Integer(ctx.server.slowlog.len() as i64)
+}
+
+fn slowlog_reset(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    ctx.server.slowlog.reset();
+    Reply::ok()
+}
+
+fn slowlog_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    help_reply(
+        &args[0],
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    )
+}
+
+/// Redis's `addReplySubcommandSyntaxError`.
+pub(crate) fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
+    let sub = args.get(1).map(|a| &a[..a.len().min(128)]).unwrap_or(b"");
+    Reply::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::ClientId;
+    use crate::encode::to_bytes;
+    use crate::engine::Engine;
+    use crate::reply::Reply;
+
+    fn cli(e: &mut Engine, id: ClientId, now: i64, args: &[&str]) -> String {
+        let args: Vec<Vec<u8>> = args.iter().map(|s| s.as_bytes().to_vec()).collect();
+        let reply = e.execute(id, &args, now).reply;
+        String::from_utf8_lossy(&to_bytes(&reply, e.protocol(id))).into_owned()
+    }
+
+    #[test]
+    fn time_comes_from_the_node_clock() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        assert_eq!(
+            cli(&mut e, c, 1_700_000_000_123, &["TIME"]),
+            "*2\r\n$10\r\n1700000000\r\n$6\r\n123000\r\n"
+        );
+    }
+
+    #[test]
+    fn slowlog_records_slow_commands_by_simulated_cost() {
+        let mut e = Engine::new(0);
+        e.config_mut()
+            .set_startup("enable-debug-command", "yes")
+            .unwrap_or_else(|err| panic!("{err}"));
+        let c = e.connect("127.0.0.1:5000", 0);
+        assert_eq!(
+            cli(
+                &mut e,
+                c,
+                0,
+                &["CONFIG", "SET", "slowlog-log-slower-than", "1000"]
+            ),
+            "+OK\r\n"
+        );
+        assert_eq!(cli(&mut e, c, 0, &["SLOWLOG", "RESET"]), "+OK\r\n");
+        cli(&mut e, c, 0, &["CLIENT", "SETNAME", "worker"]);
+        // A 5 ms pause in simulated time: slow. PING is not.
+        let out = e.execute(
+            c,
+            &[b"DEBUG".to_vec(), b"SLEEP".to_vec(), b"0.005".to_vec()],
+            7_000,
+        );
+        assert_eq!(out.reply, Reply::ok());
+        assert_eq!(out.cost_us, 5_001);
+        cli(&mut e, c, 0, &["PING"]);
+        assert_eq!(cli(&mut e, c, 0, &["SLOWLOG", "LEN"]), ":1\r\n");
+        assert_eq!(
+            cli(&mut e, c, 0, &["SLOWLOG", "GET"]),
+            "*1\r\n*6\r\n:0\r\n:7\r\n:5001\r\n*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$5\r\n0.005\r\n$14\r\n127.0.0.1:5000\r\n$6\r\nworker\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, &["SLOWLOG", "GET", "-2"]),
+            "-ERR count should be greater than or equal to -1\r\n"
+        );
+    }
+
+    #[test]
+    fn slowlog_reset_logs_itself_at_threshold_zero() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:5000", 0);
+        cli(
+            &mut e,
+            c,
+            0,
+            &["CONFIG", "SET", "slowlog-log-slower-than", "0"],
+        );
+        cli(&mut e, c, 0, &["SLOWLOG", "RESET"]);
+        assert_eq!(cli(&mut e, c, 0, &["SLOWLOG", "LEN"]), ":1\r\n");
+        assert_eq!(cli(&mut e, c, 0, &["SLOWLOG", "LEN"]), ":2\r\n");
+    }
+
+    #[test]
+    fn debug_subcommands() {
+        let mut e = Engine::new(0);
+        e.config_mut()
+            .set_startup("enable-debug-command", "yes")
+            .unwrap_or_else(|err| panic!("{err}"));
+        let c = e.connect("127.0.0.1:1", 0);
+        assert!(cli(&mut e, c, 0, &["DEBUG", "HELP"]).starts_with(
+            "*106\r\n+DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+AOF-FLUSH-SLEEP"
+        ));
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "ERROR", "hello world"]),
+            "-hello world\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "SLEEP"]),
+            "-ERR unknown subcommand or wrong number of arguments for 'SLEEP'. Try DEBUG HELP.\r\n"
+        );
+        assert_eq!(
+            cli(&mut e, c, 0, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]),
+            "+OK\r\n"
+        );
+        assert_eq!(cli(&mut e, c, 0, &["SET", "k", "v", "PX", "10"]), "+OK\r\n");
+        assert!(e.active_expire(1_000).is_empty());
+    }
+
+    #[test]
+    fn debug_is_protected_by_default() {
+        let mut e = Engine::new(0);
+        let c = e.connect("127.0.0.1:1", 0);
+        assert!(cli(&mut e, c, 0, &["DEBUG", "SLEEP", "0"])
+            .starts_with("-ERR DEBUG command not allowed."));
+    }
+
+    #[test]
+    fn monitor_sees_other_clients_commands() {
+        let mut e = Engine::new(0);
+        let watcher = e.connect("127.0.0.1:1", 0);
+        let worker = e.connect("127.0.0.1:2", 0);
+        assert_eq!(cli(&mut e, watcher, 0, &["MONITOR"]), "+OK\r\n");
+        cli(&mut e, worker, 1_700_000_000_250, &["ECHO", "a \"b\"\n"]);
+        cli(&mut e, worker, 1_700_000_000_251, &["CONFIG", "GET", "hz"]);
+        cli(&mut e, worker, 1_700_000_000_252, &["MULTI"]);
+        cli(&mut e, worker, 1_700_000_000_252, &["PING"]);
+        cli(&mut e, worker, 1_700_000_000_253, &["EXEC"]);
+        let lines: Vec<Reply> = e.take_pushes(watcher);
+        assert_eq!(
+            lines,
+            vec![
+                Reply::Status(r#"1700000000.250000 [0 127.0.0.1:2] "ECHO" "a \"b\"\n""#.into()),
+                // CONFIG is an admin command: not shown.
+                Reply::Status(r#"1700000000.252000 [0 127.0.0.1:2] "MULTI""#.into()),
+                Reply::Status(r#"1700000000.253000 [0 127.0.0.1:2] "PING""#.into()),
+                Reply::Status(r#"1700000000.253000 [0 127.0.0.1:2] "EXEC""#.into()),
+            ]
+        );
+        // Its own commands come back after their replies; a second MONITOR
+        // gets no reply.
+        assert_eq!(
+            cli(&mut e, watcher, 1_700_000_001_000, &["PING"]),
+            "+PONG\r\n+1700000001.000000 [0 127.0.0.1:1] \"PING\"\r\n"
+        );
+        assert_eq!(cli(&mut e, watcher, 0, &["MONITOR"]), "");
+    }
+}

@@ -1,5 +1,0 @@
-//! streams commands.
-
-use crate::command::CommandSpec;
-
-pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,5 +1,0 @@
-//! strings commands.
-
-use crate::command::CommandSpec;
-
-pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,5 +1,0 @@
-//! zsets commands.
-
-use crate::command::CommandSpec;
-
-pub const COMMANDS: &[CommandSpec] = &[];

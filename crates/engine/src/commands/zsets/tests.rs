@@ -1,0 +1,154 @@
+//! Sessions against the engine, with the exact bytes Redis 7.0 sends.
+
+use crate::encode::to_bytes;
+use crate::{ClientId, Engine};
+
+struct Session {
+    engine: Engine,
+    client: ClientId,
+}
+
+impl Session {
+    fn new() -> Self {
+        let mut engine = Engine::new(0);
+        let client = engine.connect("127.0.0.1:50000", 0);
+        Session { engine, client }
+    }
+
+    /// Switches the connection to RESP3, as HELLO 3 does.
+    fn resp3(&mut self) {
+        if let Some(client) = self.engine.clients.get_mut(&self.client) {
+            client.protocol = crate::Protocol::Resp3;
+        }
+    }
+
+    /// Runs one command (words split on spaces) and returns the reply bytes
+    /// as the connection's protocol encodes them.
+    fn run(&mut self, line: &str) -> String {
+        let args: Vec<Vec<u8>> = line
+            .split_whitespace()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        let reply = self.engine.execute(self.client, &args, 0).reply;
+        let bytes = to_bytes(&reply, self.engine.protocol(self.client));
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// Runs each `command => reply` pair in order.
+macro_rules! session {
+    ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
+        $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
+    };
+}
+
+#[test]
+fn leaderboard() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD lb 100 alice 250 bob 175 carol" => ":3\r\n",
+        "ZADD lb XX CH 300 alice 1 dave" => ":1\r\n",
+        "ZADD lb INCR NX 5 alice" => "$-1\r\n",
+        "ZINCRBY lb 0.1 carol" => "$18\r\n175.09999999999999\r\n",
+        "ZSCORE lb carol" => "$18\r\n175.09999999999999\r\n",
+        "ZRANGE lb 0 -1 WITHSCORES" =>
+            "*6\r\n$5\r\ncarol\r\n$18\r\n175.09999999999999\r\n$3\r\nbob\r\n$3\r\n250\r\n$5\r\nalice\r\n$3\r\n300\r\n",
+        "ZREVRANK lb bob" => ":1\r\n",
+        "ZRANK lb nobody" => "$-1\r\n",
+        "ZRANGEBYSCORE lb (175 +inf WITHSCORES LIMIT 0 1" => "*2\r\n$5\r\ncarol\r\n$18\r\n175.09999999999999\r\n",
+        "ZPOPMIN lb 2" => "*4\r\n$5\r\ncarol\r\n$18\r\n175.09999999999999\r\n$3\r\nbob\r\n$3\r\n250\r\n",
+        "ZPOPMAX lb -1" => "-ERR value is out of range, must be positive\r\n",
+    );
+}
+
+#[test]
+fn option_conflicts() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD z NX XX 1 a" => "-ERR XX and NX options at the same time are not compatible\r\n",
+        "ZADD z GT LT 1 a" => "-ERR GT, LT, and/or NX options at the same time are not compatible\r\n",
+        "ZADD z INCR 1 a 2 b" => "-ERR INCR option supports a single increment-element pair\r\n",
+        "ZADD z 1" => "-ERR wrong number of arguments for 'zadd' command\r\n",
+        "ZADD z 1 a 2" => "-ERR syntax error\r\n",
+        "ZADD z abc a" => "-ERR value is not a valid float\r\n",
+        "ZADD z nan a" => "-ERR value is not a valid float\r\n",
+        "ZINCRBY z nx a" => "-ERR syntax error\r\n",
+        "ZADD z 1 a" => ":1\r\n",
+        "ZADD z 1e400 a" => "-ERR value is not a valid float\r\n",
+        "ZADD z inf i" => ":1\r\n",
+        "ZINCRBY z -inf i" => "-ERR resulting score is not a number (NaN)\r\n",
+        "ZSCORE z i" => "$3\r\ninf\r\n",
+        "ZRANK z a WITHSCORE" => "-ERR wrong number of arguments for 'zrank' command\r\n",
+    );
+}
+
+#[test]
+fn range_errors() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD z 1 a 2 b 3 c" => ":3\r\n",
+        "ZRANGE z 0 -1 LIMIT 0 1" =>
+            "-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX\r\n",
+        "ZRANGE z 0 -1 LIMIT 0 -1" => "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n",
+        "ZRANGE z [a [c BYLEX WITHSCORES" =>
+            "-ERR syntax error, WITHSCORES not supported in combination with BYLEX\r\n",
+        "ZRANGE z x 1 BYSCORE" => "-ERR min or max is not a float\r\n",
+        "ZRANGE z a c BYLEX" => "-ERR min or max not valid string range item\r\n",
+        "ZRANGEBYSCORE z 0 10 REV" => "-ERR syntax error\r\n",
+        "ZRANGEBYSCORE z -inf +inf LIMIT 1" => "-ERR syntax error\r\n",
+        "ZRANGEBYSCORE z -inf +inf LIMIT 1 -1" => "*2\r\n$1\r\nb\r\n$1\r\nc\r\n",
+        "ZRANGEBYSCORE z -inf +inf LIMIT -1 1" => "*0\r\n",
+        "ZRANGE z (3 1 BYSCORE REV" => "*2\r\n$1\r\nb\r\n$1\r\na\r\n",
+        "ZRANGE z 1 x" => "-ERR value is not an integer or out of range\r\n",
+        "ZRANGE nokey 0 -1" => "*0\r\n",
+    );
+}
+
+#[test]
+fn resp3_shapes() {
+    let mut s = Session::new();
+    session!(s, "ZADD z 1 a 2.5 b" => ":2\r\n");
+    s.resp3();
+    session!(s,
+        "ZRANGE z 0 -1 WITHSCORES" => "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+        "ZRANGE z 0 -1" => "*2\r\n$1\r\na\r\n$1\r\nb\r\n",
+        "ZSCORE z nobody" => "_\r\n",
+        "ZRANK z nobody" => "_\r\n",
+        "ZMSCORE z a nobody" => "*2\r\n,1\r\n_\r\n",
+        "ZPOPMAX z 1" => "*1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+        "ZPOPMAX z" => "*2\r\n$1\r\na\r\n,1\r\n",
+        "ZPOPMAX z" => "*0\r\n",
+        "ZADD z INCR 1 x" => ",1\r\n",
+        "ZADD z XX INCR 1 y" => "_\r\n",
+    );
+}
+
+#[test]
+fn negative_zero_depends_on_encoding() {
+    let mut s = Session::new();
+    let long = "m".repeat(65);
+    session!(s,
+        "ZADD small -0 a" => ":1\r\n",
+        "ZSCORE small a" => "$1\r\n0\r\n",
+        "ZINCRBY small -0 b" => "$2\r\n-0\r\n",
+        &format!("ZADD big 1 {long}") => ":1\r\n",
+        "ZADD big -0 a" => ":1\r\n",
+        "ZSCORE big a" => "$2\r\n-0\r\n",
+    );
+}
+
+#[test]
+fn removal_deletes_empty_sets() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD z 1 a 2 b 3 c 4 d" => ":4\r\n",
+        "ZREMRANGEBYRANK z -2 -1" => ":2\r\n",
+        "ZREMRANGEBYSCORE z (1 +inf" => ":1\r\n",
+        "ZREMRANGEBYLEX z - +" => ":1\r\n",
+        "ZCARD z" => ":0\r\n",
+        "ZADD z 1 a" => ":1\r\n",
+        "ZREM z a a b" => ":1\r\n",
+        "ZREM z a" => ":0\r\n",
+    );
+    assert!(s.engine.keyspace().is_empty());
+}

@@ -1,0 +1,101 @@
+//! Scripting as Redis 7 does it: EVAL and SCRIPT on the real Lua 5.1, with
+//! Redis's environment (`redis.*`, read-only globals, its `pcall` and
+//! `math.random`), reply conversion both ways, and script time.
+//!
+//! # Script time
+//! A script costs simulated time: [`NANOS_PER_INSTRUCTION`] for every Lua VM
+//! instruction it runs, plus the cost of every command it calls. A watcher
+//! ([`ScriptWatcher`]) is consulted as the script runs, with the time it has
+//! taken so far; that is where a server or a simulator lets other clients in
+//! (they get BUSY past `busy-reply-threshold`) and where SCRIPT KILL takes
+//! effect, just as Redis handles events from inside its Lua hook.
+
+mod convert;
+mod environment;
+mod functions;
+mod lrand48;
+mod run;
+mod watcher;
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::rc::Rc;
+
+pub use convert::{lua_to_reply, reply_to_lua, ScriptResp};
+pub use environment::ScriptVm;
+pub use functions::{FunctionInfo, Libraries, Library};
+pub use lrand48::Lrand48;
+pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
+pub use watcher::{busy_reply, BusyAnswer, ScriptProgress, ScriptWatcher};
+
+/// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
+/// million instructions per simulated second.
+pub const NANOS_PER_INSTRUCTION: u64 = 100;
+
+/// A line a script wrote with `redis.log`, for the node's log in the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptLogLine {
+    pub level: u8,
+    pub text: String,
+}
+
+/// The node's scripting state: cached scripts, the Lua state, the random
+/// generator scripts draw from and the log they write.
+#[derive(Default)]
+pub struct Scripting {
+    /// sha1 (lower-case hex) -> body, as SCRIPT LOAD and EVAL cache them.
+    pub scripts: BTreeMap<String, Vec<u8>>,
+    /// FUNCTION libraries.
+    pub libraries: Libraries,
+    /// Built on first use; a clone of the engine rebuilds its own.
+    pub(crate) vm: Option<ScriptVm>,
+    pub(crate) random: Rc<RefCell<Lrand48>>,
+    pub(crate) log: Rc<RefCell<Vec<ScriptLogLine>>>,
+    /// Most instructions a single script may run, for hosts with nobody to
+    /// send SCRIPT KILL (the page's console). `None`: no limit, as in Redis.
+    pub instruction_limit: Option<u64>,
+    pub(crate) watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+}
+
+impl Clone for Scripting {
+    fn clone(&self) -> Self {
+        Scripting {
+            scripts: self.scripts.clone(),
+            libraries: self.libraries.clone(),
+            vm: None,
+            random: Rc::new(RefCell::new(self.random.borrow().clone())),
+            log: Rc::new(RefCell::new(self.log.borrow().clone())),
+            instruction_limit: self.instruction_limit,
+            watcher: None,
+        }
+    }
+}
+
+impl fmt::Debug for Scripting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scripting")
+            .field("scripts", &self.scripts.len())
+            .field("vm_built", &self.vm.is_some())
+            .field("instruction_limit", &self.instruction_limit)
+            .finish()
+    }
+}
+
+impl Scripting {
+    /// Lines scripts logged since the last call.
+    pub fn drain_log(&self) -> Vec<ScriptLogLine> {
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// Forgets every cached script (SCRIPT FLUSH) and starts a fresh Lua state.
+    pub fn flush(&mut self) {
+        self.scripts.clear();
+        self.vm = None;
+    }
+}
+
+/// `sha1hex` of a script body, as Redis names scripts.
+pub fn sha1_hex(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
+}

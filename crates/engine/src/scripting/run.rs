@@ -1,0 +1,347 @@
+//! Running one script: KEYS/ARGV, `redis.call` dispatch into the engine,
+//! script time, kills, and the reply or error the caller gets.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
+use lockstep_lua::{Budget, RunError, StopReason, Verdict};
+
+use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
+use super::environment::{ScriptVm, DISPATCH_KEY};
+use super::watcher::{ScriptProgress, ScriptWatcher};
+use super::NANOS_PER_INSTRUCTION;
+
+/// The Lua heap cap of `lockstep_lua::Limits::default()`, for messages.
+const LUA_MEMORY_MIB: usize = 64;
+use crate::client::{ClientId, ClientState, Protocol};
+use crate::command::{flags, Caller, CommandSpec, Ctx};
+use crate::commands;
+use crate::engine::call;
+use crate::numbers::format_g;
+use crate::reply::Reply;
+
+/// The connection id of the client scripts run their commands as (Redis's
+/// "lua client"). Connections are numbered from 1, so it never collides.
+pub const SCRIPT_CLIENT_ID: ClientId = 0;
+
+/// EVAL scripts get KEYS and ARGV as globals; FUNCTION callbacks get them
+/// as their two arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    Eval,
+    Function,
+}
+
+/// What to run and how.
+pub struct ScriptRun<'a> {
+    pub function: Function,
+    pub mode: RunMode,
+    /// How errors name the script: its sha for EVAL, its name for FCALL.
+    pub name: &'a str,
+    pub keys: &'a [Vec<u8>],
+    pub argv: &'a [Vec<u8>],
+    /// `EVAL_RO`, `EVALSHA_RO` or a `no-writes` script: write commands fail.
+    pub read_only: bool,
+}
+
+/// State shared between the command dispatcher and the instruction hook.
+#[derive(Default)]
+struct Progress {
+    wrote: Cell<bool>,
+    commands_us: Cell<u64>,
+    killed_at_line: Cell<Option<usize>>,
+}
+
+fn elapsed_us(instructions: u64, progress: &Progress) -> u64 {
+    instructions * NANOS_PER_INSTRUCTION / 1000 + progress.commands_us.get()
+}
+
+/// Runs a compiled script for the client in `ctx` and returns its reply.
+pub fn run_script(
+    ctx: &mut Ctx,
+    svm: &mut ScriptVm,
+    run: ScriptRun,
+    budget: Budget,
+    watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+) -> Reply {
+    let progress = Rc::new(Progress::default());
+    let function = match prepare(svm, &run) {
+        Ok(f) => f,
+        Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
+    };
+    let busy_threshold_us = ctx.server.config.busy_reply_threshold_ms().max(0) as u64 * 1000;
+    install_checkpoint(svm, &progress, watcher, busy_threshold_us);
+
+    let mut lua_client = ClientState::new(SCRIPT_CLIENT_ID, ctx.now_ms);
+    lua_client.addr = "lua".into();
+    ctx.clients.insert(SCRIPT_CLIENT_ID, lua_client);
+
+    svm.resp.set(ScriptResp::Two);
+    let resp_cell = Rc::clone(&svm.resp);
+    let runner = svm.runner.clone();
+    let dispatcher = RefCell::new(Dispatcher {
+        ctx: &mut *ctx,
+        read_only: run.read_only,
+        progress: Rc::clone(&progress),
+    });
+    let result = svm.vm.run(budget, |lua| {
+        lua.scope(|scope| {
+            let dispatch = scope.create_function(|lua, args: MultiValue| {
+                let resp = resp_cell.get();
+                dispatcher.borrow_mut().dispatch(lua, resp, args)
+            })?;
+            lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
+            let outcome: MultiValue = runner.call(function)?;
+            lua.set_named_registry_value(DISPATCH_KEY, Value::Nil)?;
+            Ok(script_outcome_to_reply(&outcome, resp_cell.get(), run.name))
+        })
+    });
+    drop(dispatcher);
+    let _ = svm.lua().set_named_registry_value(DISPATCH_KEY, Value::Nil);
+    svm.vm.clear_checkpoint();
+    ctx.clients.remove(&SCRIPT_CLIENT_ID);
+    ctx.cost_us += svm.vm.instructions() * NANOS_PER_INSTRUCTION / 1000;
+
+    match result {
+        Ok(reply) => reply,
+        Err(RunError::Stopped(StopReason::Host)) => {
+            let line = progress.killed_at_line.get().unwrap_or(0);
+            let source = match run.mode {
+                RunMode::Eval => "@user_script",
+                RunMode::Function => "@user_function",
+            };
+            Reply::error(format!(
+                "ERR Script killed by user with SCRIPT KILL... script: {}, on {source}:{line}.",
+                run.name
+            ))
+        }
+        Err(RunError::Stopped(StopReason::BudgetExhausted)) => Reply::error(format!(
+            "ERR Script stopped after {} Lua instructions: this playground limits scripts typed \
+             into its console so the page stays responsive (a real Redis would keep running it, \
+             answering other clients with BUSY until SCRIPT KILL). script: {}",
+            budget.max_instructions.unwrap_or_default(),
+            run.name
+        )),
+        Err(RunError::Lua(e)) => Reply::error(format!(
+            "ERR Error running script {}, {}",
+            run.name,
+            first_line(&e.to_string())
+        )),
+        Err(RunError::Poisoned) => Reply::error(format!(
+            "ERR Error running script {}, the Lua state failed and was rebuilt",
+            run.name
+        )),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// Hands the keys and arguments over; returns what the runner calls.
+fn prepare(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<Function> {
+    let lua = svm.lua();
+    let keys = string_array(lua, run.keys)?;
+    let argv = string_array(lua, run.argv)?;
+    match run.mode {
+        RunMode::Eval => {
+            svm.globals.raw_set("KEYS", keys)?;
+            svm.globals.raw_set("ARGV", argv)?;
+            Ok(run.function.clone())
+        }
+        RunMode::Function => svm.binder.call((run.function.clone(), keys, argv)),
+    }
+}
+
+fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
+    let t = lua.create_table()?;
+    for (i, item) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(item)?)?;
+    }
+    Ok(t)
+}
+
+/// Every watchdog check: tell the host how far the script got; a kill
+/// notes the line the script was on.
+fn install_checkpoint(
+    svm: &ScriptVm,
+    progress: &Rc<Progress>,
+    watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+    busy_threshold_us: u64,
+) {
+    let Some(watcher) = watcher else {
+        return;
+    };
+    let progress = Rc::clone(progress);
+    let lua = svm.lua().weak();
+    svm.vm.set_checkpoint(move |instructions| {
+        let state = ScriptProgress {
+            elapsed_us: elapsed_us(instructions, &progress),
+            wrote: progress.wrote.get(),
+            busy_threshold_us,
+        };
+        if !watcher.borrow_mut().tick(state) {
+            return Verdict::Continue;
+        }
+        let line = lua
+            .try_upgrade()
+            .and_then(|lua| lua.inspect_stack(0, |d| d.current_line()).flatten());
+        progress.killed_at_line.set(line);
+        Verdict::Stop
+    });
+}
+
+/// `(ok, value)` from the runner as the reply the caller gets.
+fn script_outcome_to_reply(outcome: &MultiValue, resp: ScriptResp, name: &str) -> Reply {
+    let ok = matches!(outcome.front(), Some(Value::Boolean(true)));
+    let value = outcome.get(1).cloned().unwrap_or(Value::Nil);
+    if ok {
+        return lua_to_reply(&value, resp);
+    }
+    let error = match value {
+        Value::Table(error) => error,
+        // Lua 5.1 raises memory errors without calling the message handler.
+        Value::String(message) if message.as_bytes().as_ref() == b"not enough memory" => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, not enough memory (a node's Lua heap is capped at {LUA_MEMORY_MIB} MiB here, so a runaway script cannot take the page down)"
+            ));
+        }
+        Value::String(message) => {
+            let text: String = message.to_string_lossy().chars().take(100).collect();
+            return Reply::error(format!(
+                "ERR Error running script {name}, {}",
+                text.trim_end()
+            ));
+        }
+        _ => {
+            return Reply::error(format!(
+                "ERR Error running script {name}, execution failure"
+            ))
+        }
+    };
+    let text = |field: &str| -> Option<String> {
+        match error.raw_get::<Value>(field).ok()? {
+            Value::String(s) => Some(s.to_string_lossy()),
+            Value::Number(n) => Some(format_g(n, 14)),
+            Value::Integer(i) => Some(i.to_string()),
+            _ => None,
+        }
+    };
+    // Redis 7.0 crashes on an error table without `err`; say what happened.
+    let message = text("err")
+        .unwrap_or_else(|| "ERR the script raised an error object without an 'err' field".into());
+    let message = message.replace(['\r', '\n'], " ");
+    match (text("source"), text("line")) {
+        (Some(source), Some(line)) => {
+            Reply::Error(format!("{message} script: {name}, on {source}:{line}."))
+        }
+        _ => Reply::Error(message),
+    }
+}
+
+/// Runs `redis.call`/`redis.pcall` commands against the engine.
+struct Dispatcher<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    read_only: bool,
+    progress: Rc<Progress>,
+}
+
+impl Dispatcher<'_, '_> {
+    /// Runs one `redis.call`. Returns the reply
+    /// as Lua sees it and whether it is an error (which `redis.call` raises).
+    fn dispatch(
+        &mut self,
+        lua: &Lua,
+        resp: ScriptResp,
+        args: MultiValue,
+    ) -> mlua::Result<(Value, bool)> {
+        let reply = match command_arguments(args) {
+            Ok(argv) => self.run_command(&argv, resp),
+            Err(message) => Reply::error(message),
+        };
+        let failed = reply.is_error();
+        let value = match &reply {
+            Reply::Error(e) => error_table(lua, e)?,
+            other => reply_to_lua(lua, other, resp)?,
+        };
+        Ok((value, failed))
+    }
+
+    fn run_command(&mut self, argv: &[Vec<u8>], resp: ScriptResp) -> Reply {
+        let spec = match script_command(argv) {
+            Ok(spec) => spec,
+            Err(message) => return Reply::error(message),
+        };
+        if spec.has(flags::NOSCRIPT) {
+            return Reply::error("ERR This Redis command is not allowed from script");
+        }
+        if self.read_only && spec.has(flags::WRITE) {
+            return Reply::error("ERR Write commands are not allowed from read-only scripts.");
+        }
+        if spec.has(flags::WRITE) {
+            self.progress.wrote.set(true);
+        }
+        let ctx = &mut *self.ctx;
+        if let Some(client) = ctx.clients.get_mut(&SCRIPT_CLIENT_ID) {
+            client.protocol = match resp {
+                ScriptResp::Two => Protocol::Resp2,
+                ScriptResp::Three => Protocol::Resp3,
+            };
+        }
+        let saved = (ctx.client_id, ctx.caller);
+        ctx.client_id = SCRIPT_CLIENT_ID;
+        ctx.caller = Caller::Script {
+            read_only: self.read_only,
+        };
+        let before = ctx.cost_us;
+        let reply = call(ctx, spec, argv);
+        let spent = ctx.cost_us - before;
+        (ctx.client_id, ctx.caller) = saved;
+        self.progress
+            .commands_us
+            .set(self.progress.commands_us.get() + spent);
+        reply
+    }
+}
+
+/// Arguments of `redis.call` as a command: strings as they are, numbers as
+/// `%.17g`, anything else refused.
+fn command_arguments(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
+    if args.is_empty() {
+        return Err("ERR Please specify at least one argument for this redis lib call");
+    }
+    args.into_iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.as_bytes().to_vec()),
+            Value::Number(n) => Ok(format_g(n, 17).into_bytes()),
+            Value::Integer(i) => Ok(i.to_string().into_bytes()),
+            _ => Err("ERR Lua redis lib command arguments must be strings or integers"),
+        })
+        .collect()
+}
+
+/// Looks a command up with the errors scripts get (`scriptVerifyCommandArity`).
+fn script_command(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, &'static str> {
+    const UNKNOWN: &str = "ERR Unknown Redis command called from script";
+    const ARITY: &str = "ERR Wrong number of args calling Redis command from script";
+    let spec = commands::lookup(&argv[0]).ok_or(UNKNOWN)?;
+    if spec.subcommands.is_empty() || argv.len() < 2 {
+        return if spec.arity_ok(argv.len()) {
+            Ok(spec)
+        } else {
+            Err(ARITY)
+        };
+    }
+    let sub = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+    let sub = spec
+        .subcommands
+        .iter()
+        .find(|s| s.name == sub)
+        .ok_or(UNKNOWN)?;
+    if sub.arity_ok(argv.len()) {
+        Ok(sub)
+    } else {
+        Err(ARITY)
+    }
+}

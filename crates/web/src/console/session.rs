@@ -1,0 +1,335 @@
+//! One console session: a connection to an engine, the transcript shown on
+//! screen and the line history.
+//!
+//! It lives here, apart from the component, so that everything a learner can
+//! do in the console is plain Rust and tested natively; the component only
+//! passes in lines, key presses and the page's clock.
+
+use lockstep_engine::{ClientId, Engine, Reply};
+
+use super::format::format_reply;
+use super::history::History;
+use super::split::{split_args, InvalidArguments};
+
+/// The console's address as the engine sees it (CLIENT LIST, MONITOR): a
+/// loopback client, as redis-cli on the same machine would be.
+pub const CONSOLE_ADDR: &str = "127.0.0.1:50000";
+
+/// The prompt shown before each command.
+pub const PROMPT: &str = "lockstep>";
+
+/// Older transcript entries are dropped past this many, so that a long
+/// session does not slow the page down.
+pub const MAX_TRANSCRIPT: usize = 1000;
+
+/// Shown by `help`, which the console answers itself, as redis-cli does.
+pub const HELP: &str = "\
+This console talks to a model of Redis 7 that runs inside this page; \
+nothing leaves your browser.
+Type commands as you would in redis-cli, e.g. SET lock:1 me NX PX 3000
+Quote arguments that contain spaces: EVAL \"return 1+1\" 0
+Up/Down browse your history; `clear` or Ctrl+L clears the screen.
+Commands the model does not have yet answer with Redis's own
+unknown-command error.";
+
+/// How a line of output should look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// A reply from the engine.
+    Reply,
+    /// An error reply, or a line the console could not send.
+    Error,
+    /// The console speaking for itself (greeting, help, reconnects).
+    Note,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A line the learner typed, shown after the prompt.
+    Command(String),
+    Output {
+        text: String,
+        tone: Tone,
+    },
+}
+
+/// One block of the transcript. `id` is unique within a session, so the UI
+/// can key its list items by it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: u64,
+    pub kind: EntryKind,
+}
+
+pub struct Console {
+    engine: Engine,
+    /// `None` after the server closed the connection (QUIT); the next
+    /// command opens a new one.
+    client: Option<ClientId>,
+    transcript: Vec<Entry>,
+    next_id: u64,
+    history: History,
+}
+
+impl Console {
+    pub fn new(now_ms: i64) -> Self {
+        let mut engine = Engine::new(now_ms);
+        let client = engine.connect(CONSOLE_ADDR, now_ms);
+        let mut console = Console {
+            engine,
+            client: Some(client),
+            transcript: Vec::new(),
+            next_id: 0,
+            history: History::new(),
+        };
+        console.note("Connected to a Redis 7 model running in this page. Type help for tips.");
+        console
+    }
+
+    pub fn transcript(&self) -> &[Entry] {
+        &self.transcript
+    }
+
+    /// Runs one typed line at `now_ms` (the engine's clock for this command).
+    pub fn submit(&mut self, line: &str, now_ms: i64) {
+        let args = split_args(line);
+        if matches!(&args, Ok(a) if a.is_empty()) {
+            return;
+        }
+        self.history.push(line);
+        self.push(EntryKind::Command(line.to_string()));
+        match args {
+            Err(InvalidArguments) => self.output(InvalidArguments::MESSAGE, Tone::Error),
+            Ok(args) => match local_command(&args) {
+                Some(LocalCommand::Clear) => self.clear(),
+                Some(LocalCommand::Help) => self.note(HELP),
+                None => self.send(&args, now_ms),
+            },
+        }
+    }
+
+    /// Empties the screen; the connection, data and history stay.
+    pub fn clear(&mut self) {
+        self.transcript.clear();
+    }
+
+    /// Arrow up: the previous history line, given what the input holds now.
+    pub fn recall_previous(&mut self, current: &str) -> Option<String> {
+        self.history.older(current).map(str::to_string)
+    }
+
+    /// Arrow down: the next history line, or the line being typed before.
+    pub fn recall_next(&mut self) -> Option<String> {
+        self.history.newer().map(str::to_string)
+    }
+
+    fn send(&mut self, args: &[Vec<u8>], now_ms: i64) {
+        let id = match self.client {
+            Some(id) => id,
+            None => {
+                let id = self.engine.connect(CONSOLE_ADDR, now_ms);
+                self.client = Some(id);
+                self.note(&format!("Reconnected (client id {id})."));
+                id
+            }
+        };
+        // Redis's active expiry runs ten times a second and removes expired
+        // keys within moments; a person types far slower than that, so the
+        // cycle is run to completion before each command.
+        self.engine.active_expire(now_ms);
+        let outcome = self.engine.execute(id, args, now_ms);
+        // HELLO 3 answers in the protocol it switches to, so read it after.
+        let protocol = self.engine.protocol(id);
+        self.reply(&outcome.reply, protocol);
+        for push in self.engine.take_pushes(id) {
+            self.reply(&push, protocol);
+        }
+        if outcome.close {
+            self.engine.disconnect(id);
+            self.client = None;
+            self.note("Connection closed by the server. The next command opens a new one.");
+        }
+    }
+
+    fn reply(&mut self, reply: &Reply, protocol: lockstep_engine::Protocol) {
+        let text = format_reply(reply, protocol);
+        if text.is_empty() {
+            return;
+        }
+        let tone = if reply.is_error() {
+            Tone::Error
+        } else {
+            Tone::Reply
+        };
+        self.output(&text, tone);
+    }
+
+    fn note(&mut self, text: &str) {
+        self.output(text, Tone::Note);
+    }
+
+    fn output(&mut self, text: &str, tone: Tone) {
+        self.push(EntryKind::Output {
+            text: text.to_string(),
+            tone,
+        });
+    }
+
+    fn push(&mut self, kind: EntryKind) {
+        if self.transcript.len() == MAX_TRANSCRIPT {
+            self.transcript.remove(0);
+        }
+        self.transcript.push(Entry {
+            id: self.next_id,
+            kind,
+        });
+        self.next_id += 1;
+    }
+}
+
+/// Lines redis-cli answers itself instead of sending them.
+enum LocalCommand {
+    Clear,
+    Help,
+}
+
+fn local_command(args: &[Vec<u8>]) -> Option<LocalCommand> {
+    match args {
+        [only] if only.eq_ignore_ascii_case(b"clear") => Some(LocalCommand::Clear),
+        [only] if only.eq_ignore_ascii_case(b"help") => Some(LocalCommand::Help),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    /// The outputs (not the echoed commands) after the greeting.
+    fn outputs(console: &Console) -> Vec<(String, Tone)> {
+        console
+            .transcript()
+            .iter()
+            .skip(1)
+            .filter_map(|e| match &e.kind {
+                EntryKind::Output { text, tone } => Some((text.clone(), *tone)),
+                EntryKind::Command(_) => None,
+            })
+            .collect()
+    }
+
+    fn run(line: &str) -> Vec<(String, Tone)> {
+        let mut console = Console::new(T0);
+        console.submit(line, T0);
+        outputs(&console)
+    }
+
+    #[test]
+    fn greets_and_echoes_commands() {
+        let mut console = Console::new(T0);
+        assert!(matches!(
+            &console.transcript()[0].kind,
+            EntryKind::Output {
+                tone: Tone::Note,
+                ..
+            }
+        ));
+        console.submit("PING", T0);
+        assert_eq!(
+            console.transcript()[1].kind,
+            EntryKind::Command("PING".into())
+        );
+        assert_eq!(outputs(&console), [("PONG".to_string(), Tone::Reply)]);
+    }
+
+    #[test]
+    fn quoted_arguments_reach_the_engine_whole() {
+        assert_eq!(
+            run(r#"ECHO "hello world""#),
+            [("\"hello world\"".to_string(), Tone::Reply)]
+        );
+    }
+
+    #[test]
+    fn errors_are_marked_as_errors() {
+        assert_eq!(
+            run("ECHO"),
+            [(
+                "(error) ERR wrong number of arguments for 'echo' command".to_string(),
+                Tone::Error
+            )]
+        );
+    }
+
+    #[test]
+    fn unbalanced_quotes_are_refused_without_sending() {
+        assert_eq!(
+            run(r#"ECHO "abc"#),
+            [("Invalid argument(s)".to_string(), Tone::Error)]
+        );
+    }
+
+    #[test]
+    fn blank_lines_do_nothing() {
+        let mut console = Console::new(T0);
+        console.submit("   ", T0);
+        assert_eq!(console.transcript().len(), 1);
+        assert_eq!(console.recall_previous(""), None);
+    }
+
+    #[test]
+    fn clear_and_help_are_answered_locally() {
+        let mut console = Console::new(T0);
+        console.submit("PING", T0);
+        console.submit("clear", T0);
+        assert!(console.transcript().is_empty());
+        console.submit("HELP", T0);
+        assert!(matches!(
+            &console.transcript()[1].kind,
+            EntryKind::Output { text, tone: Tone::Note } if text.contains("redis-cli")
+        ));
+        // `help` with arguments is not the console's: it goes to the engine.
+        console.submit("help me", T0);
+        let last = console.transcript().last().expect("an entry");
+        assert!(matches!(
+            &last.kind,
+            EntryKind::Output {
+                tone: Tone::Error,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn history_remembers_invalid_lines_too() {
+        let mut console = Console::new(T0);
+        console.submit("PING", T0);
+        console.submit("ECHO 'x", T0);
+        assert_eq!(console.recall_previous("draft").as_deref(), Some("ECHO 'x"));
+        assert_eq!(console.recall_previous("").as_deref(), Some("PING"));
+        assert_eq!(console.recall_next().as_deref(), Some("ECHO 'x"));
+        assert_eq!(console.recall_next().as_deref(), Some("draft"));
+    }
+
+    #[test]
+    fn entry_ids_stay_unique_after_clear() {
+        let mut console = Console::new(T0);
+        console.submit("PING", T0);
+        let before = console.transcript().last().map(|e| e.id);
+        console.clear();
+        console.submit("PING", T0);
+        let after = console.transcript().first().map(|e| e.id);
+        assert!(after > before);
+    }
+
+    #[test]
+    fn the_transcript_is_bounded() {
+        let mut console = Console::new(T0);
+        for _ in 0..MAX_TRANSCRIPT {
+            console.submit("PING", T0);
+        }
+        assert_eq!(console.transcript().len(), MAX_TRANSCRIPT);
+    }
+}

@@ -1,0 +1,13 @@
+//! Entry point that Trunk builds into the page's wasm module.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    lockstep_web::ui::start();
+}
+
+/// Natively there is no page to render into; say how to get one.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("lockstep-web runs in a browser: start it with ./serve.sh");
+    std::process::exit(2);
+}

@@ -1,0 +1,158 @@
+//! The Redis console panel: a terminal-like transcript with an input line.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
+use yew::prelude::*;
+
+use super::now_ms;
+use crate::console::{Console, Entry, EntryKind, Tone, PROMPT};
+
+/// Shown in the empty input: a first command worth trying.
+const PLACEHOLDER: &str = "try: SET lock:1 me NX PX 3000";
+
+#[component]
+pub fn ConsolePanel() -> Html {
+    let console: Rc<RefCell<Console>> = use_mut_ref(|| Console::new(now_ms()));
+    let redraw = use_force_update();
+    let screen = use_node_ref();
+    let input = use_node_ref();
+
+    // Focus the input once, so a visitor can type straight away.
+    {
+        let input = input.clone();
+        use_effect_with((), move |_| focus(&input));
+    }
+    // Keep the newest output in view after every change.
+    {
+        let screen = screen.clone();
+        use_effect(move || {
+            if let Some(el) = screen.cast::<HtmlElement>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+
+    // The input is left uncontrolled and read when needed, so a line typed
+    // or pasted just before Enter is never lost to a pending re-render.
+    let onsubmit = {
+        let (console, redraw, input) = (console.clone(), redraw.clone(), input.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some(el) = input.cast::<HtmlInputElement>() else {
+                return;
+            };
+            console.borrow_mut().submit(&el.value(), now_ms());
+            el.set_value("");
+            redraw.force_update();
+        })
+    };
+
+    let onkeydown = {
+        let (console, redraw) = (console.clone(), redraw.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            let recalled = match e.key().as_str() {
+                "ArrowUp" => console.borrow_mut().recall_previous(&el.value()),
+                "ArrowDown" => console.borrow_mut().recall_next(),
+                "l" if e.ctrl_key() => {
+                    e.prevent_default();
+                    console.borrow_mut().clear();
+                    redraw.force_update();
+                    return;
+                }
+                _ => return,
+            };
+            // Keep the caret where it is instead of jumping to the start.
+            e.prevent_default();
+            if let Some(text) = recalled {
+                el.set_value(&text);
+            }
+        })
+    };
+
+    let onclear = {
+        let (console, redraw, input) = (console.clone(), redraw.clone(), input.clone());
+        Callback::from(move |_: MouseEvent| {
+            console.borrow_mut().clear();
+            redraw.force_update();
+            focus(&input);
+        })
+    };
+
+    // A click on the transcript focuses the input, unless it ended a text
+    // selection: learners copy replies out of the console.
+    let onscreenclick = {
+        let input = input.clone();
+        Callback::from(move |_: MouseEvent| {
+            let selecting = web_sys::window()
+                .and_then(|w| w.get_selection().ok().flatten())
+                .is_some_and(|s| !s.is_collapsed());
+            if !selecting {
+                focus(&input);
+            }
+        })
+    };
+
+    let entries = console
+        .borrow()
+        .transcript()
+        .iter()
+        .map(view_entry)
+        .collect::<Html>();
+
+    html! {
+        <section class="panel console" aria-labelledby="console-title">
+            <div class="panel-head">
+                <h2 id="console-title" class="panel-title">{ "Redis console" }</h2>
+                <span class="badge">{ "Redis 7 model" }</span>
+                <button type="button" class="button-quiet" onclick={onclear}
+                        title="Clear the screen (Ctrl+L)">
+                    { "Clear" }
+                </button>
+            </div>
+            <div class="screen" ref={screen} onclick={onscreenclick}>
+                <div class="transcript" role="log" aria-live="polite" aria-label="Console output">
+                    { entries }
+                </div>
+                <form class="entry input-line" onsubmit={onsubmit}>
+                    <label class="prompt" for="console-input">{ PROMPT }</label>
+                    <input id="console-input" ref={input} type="text" {onkeydown}
+                           placeholder={PLACEHOLDER} aria-label="Redis command"
+                           autocomplete="off" autocapitalize="off" spellcheck="false" />
+                </form>
+            </div>
+            <p class="console-keys">
+                <kbd>{ "Enter" }</kbd>{ " runs \u{b7} " }
+                <kbd>{ "\u{2191}" }</kbd><kbd>{ "\u{2193}" }</kbd>{ " history \u{b7} " }
+                <kbd>{ "Ctrl+L" }</kbd>{ " clears \u{b7} type " }<code>{ "help" }</code>{ " for tips" }
+            </p>
+        </section>
+    }
+}
+
+fn view_entry(entry: &Entry) -> Html {
+    match &entry.kind {
+        EntryKind::Command(line) => html! {
+            <div key={entry.id} class="entry command">
+                <span class="prompt" aria-hidden="true">{ PROMPT }</span>
+                <span class="typed">{ line }</span>
+            </div>
+        },
+        EntryKind::Output { text, tone } => {
+            let tone = match tone {
+                Tone::Reply => "reply",
+                Tone::Error => "error",
+                Tone::Note => "note",
+            };
+            html! { <pre key={entry.id} class={classes!("entry", "output", tone)}>{ text }</pre> }
+        }
+    }
+}
+
+fn focus(input: &NodeRef) {
+    if let Some(el) = input.cast::<HtmlInputElement>() {
+        let _ = el.focus();
+    }
+}

@@ -1,0 +1,166 @@
+// End-to-end test of the built playground (dist/) in headless Chromium.
+//
+// It serves dist/ on a free loopback port, opens the page, types into the
+// Redis console as a learner would and reads what appears. Any console error,
+// uncaught exception or failed request fails the run: a page that works
+// "mostly" is not what a learner or an instructor's slide deck should get.
+// Screenshots land in tests/e2e/output/ for a human to look at.
+//
+// Run after `trunk build --release`:  node --test tests/e2e/console.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serveDirectory } from './static-server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dist = path.join(root, 'dist');
+const output = path.join(root, 'tests', 'e2e', 'output');
+
+// Debian's Chromium. The flags keep it from reaching for the network (this
+// machine's network is closed) and from needing a GPU or a sandbox.
+const CHROMIUM = process.env.LOCKSTEP_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let server;
+let context;
+let page;
+let profile;
+/** Console errors, page errors and failed requests seen so far. */
+const problems = [];
+
+before(async () => {
+  await fs.access(path.join(dist, 'index.html')).catch(() => {
+    throw new Error('dist/index.html is missing: run `trunk build --release` first');
+  });
+  await fs.mkdir(output, { recursive: true });
+  server = await serveDirectory(dist);
+  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'lockstep-e2e-profile-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 860 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.on('requestfailed', (req) =>
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) await fs.rm(profile, { recursive: true, force: true });
+});
+
+/** Types `line` into the console, presses Enter and returns the new output. */
+async function run(line) {
+  const outputs = page.locator('.transcript .output');
+  const before = await outputs.count();
+  await page.fill('#console-input', line);
+  await page.press('#console-input', 'Enter');
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.transcript .output').length > n,
+    before,
+    { timeout: 5000 },
+  );
+  return (await outputs.last().innerText()).trim();
+}
+
+async function screenshot(name) {
+  await page.screenshot({ path: path.join(output, name), fullPage: true });
+}
+
+test('the page loads and shows the shell', async () => {
+  await page.goto(server.url, { waitUntil: 'load' });
+  await page.waitForSelector('#console-input', { timeout: 15000 });
+  assert.equal(await page.locator('.brand-name').innerText(), 'Lockstep');
+  assert.match(await page.locator('.lessons').innerText(), /Lessons are coming/);
+  assert.equal(
+    await page.getAttribute('#console-input', 'placeholder'),
+    'try: SET lock:1 me NX PX 3000',
+  );
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.id),
+    'console-input',
+    'the console input has the focus, so a visitor can type at once',
+  );
+  await screenshot('home.png');
+});
+
+test('PING answers PONG', async () => {
+  assert.equal(await run('PING'), 'PONG');
+});
+
+test('an error reply reads as in redis-cli', async () => {
+  assert.equal(await run('ECHO'), "(error) ERR wrong number of arguments for 'echo' command");
+  const last = page.locator('.transcript .output').last();
+  assert.match(await last.getAttribute('class'), /\berror\b/, 'errors are styled as errors');
+});
+
+test('quoted arguments and unbalanced quotes split as in redis-cli', async () => {
+  assert.equal(await run('ECHO "hello world"'), '"hello world"');
+  assert.equal(await run('ECHO "unbalanced'), 'Invalid argument(s)');
+});
+
+test('arrow up recalls the previous command', async () => {
+  await page.press('#console-input', 'ArrowUp');
+  assert.equal(await page.inputValue('#console-input'), 'ECHO "unbalanced');
+  await page.press('#console-input', 'ArrowDown');
+  assert.equal(await page.inputValue('#console-input'), '');
+});
+
+test('EVAL runs Lua 5.1 in the page', async () => {
+  const reply = await run('EVAL "return 1+1" 0');
+  await screenshot('console.png');
+  assert.equal(reply, '(integer) 2');
+});
+
+test('clear empties the screen', async () => {
+  await page.click('button:has-text("Clear")');
+  assert.equal(await page.locator('.transcript .entry').count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'console-input');
+});
+
+test('the layout holds on a narrow screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.equal(await run('PING'), 'PONG');
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.equal(overflow, 0, 'no horizontal scrolling');
+  await screenshot('narrow.png');
+});
+
+test('the dark colour scheme is readable', async () => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 1280, height: 860 });
+  assert.equal(await run('ECHO "dark mode"'), '"dark mode"');
+  await screenshot('dark.png');
+  await page.emulateMedia({ colorScheme: 'light' });
+});
+
+test('no console errors or failed requests', () => {
+  assert.deepEqual(problems, []);
+});
