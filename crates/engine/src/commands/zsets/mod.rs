@@ -10,8 +10,10 @@ mod add;
 mod algebra;
 mod pop;
 mod query;
+mod random;
 mod range;
 mod remove;
+mod scan;
 
 use crate::client::Protocol;
 use crate::command::{flags, CommandSpec, Ctx, Handler};
@@ -97,6 +99,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     keyless("zinter", -3, READ, algebra::zinter),
     keyless("zdiff", -3, READ, algebra::zdiff),
     keyless("zintercard", -3, READ, algebra::zintercard),
+    spec("zscan", -3, READ | flags::RANDOM, scan::zscan),
+    spec("zrandmember", -2, READ | flags::RANDOM, random::zrandmember),
     spec("zrem", -3, WRITE_FAST, remove::zrem),
     spec("zremrangebyrank", 4, WRITE, remove::zremrangebyrank),
     spec("zremrangebyscore", 4, WRITE, remove::zremrangebyscore),

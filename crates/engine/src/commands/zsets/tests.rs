@@ -194,3 +194,34 @@ fn multi_key_pops() {
         "ZMPOP 0 p MIN" => "-ERR numkeys should be greater than 0\r\n",
     );
 }
+
+#[test]
+fn scan_and_random_members() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD z 1e17 big 0.5 half" => ":2\r\n",
+        // A small set is scanned whole; its scores are spelled as the listpack stores them.
+        "ZSCAN z 0" => "*2\r\n$1\r\n0\r\n*4\r\n$4\r\nhalf\r\n$3\r\n0.5\r\n$3\r\nbig\r\n$18\r\n100000000000000000\r\n",
+        "ZSCAN z 0 COUNT 0" => "-ERR syntax error\r\n",
+        "ZRANDMEMBER z 5 WITHSCORES" => "*4\r\n$3\r\nbig\r\n$5\r\n1e+17\r\n$4\r\nhalf\r\n$3\r\n0.5\r\n",
+        "ZRANDMEMBER z 1 WITHSCORES x" => "-ERR syntax error\r\n",
+    );
+    // Random picks are members, and repeatable from the same starting state.
+    let picks = s.run("ZRANDMEMBER z -20");
+    assert!(picks.starts_with("*20\r\n"));
+    assert_eq!(
+        picks.matches("$3\r\nbig\r\n").count() + picks.matches("$4\r\nhalf\r\n").count(),
+        20
+    );
+    let mut again = Session::new();
+    again.run("ZADD z 1e17 big 0.5 half");
+    for line in [
+        "ZSCAN z 0",
+        "ZSCAN z 0 COUNT 0",
+        "ZRANDMEMBER z 5 WITHSCORES",
+        "ZRANDMEMBER z 1 WITHSCORES x",
+    ] {
+        again.run(line);
+    }
+    assert_eq!(again.run("ZRANDMEMBER z -20"), picks);
+}
