@@ -7,9 +7,13 @@
 //! array of [member, score] pairs in RESP3.
 
 mod add;
+mod algebra;
+mod pop;
 mod query;
+mod random;
 mod range;
 mod remove;
+mod scan;
 
 use crate::client::Protocol;
 use crate::command::{flags, CommandSpec, Ctx, Handler};
@@ -24,6 +28,19 @@ const fn spec(name: &'static str, arity: i32, flags: u32, handler: Handler) -> C
         arity,
         flags,
         keys: (1, 1, 1),
+        handler,
+        subcommands: &[],
+    }
+}
+
+/// Commands whose keys follow a numkeys argument (`movablekeys`), which
+/// the legacy key spec cannot describe.
+const fn keyless(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys: (0, 0, 0),
         handler,
         subcommands: &[],
     }
@@ -60,12 +77,54 @@ pub const COMMANDS: &[CommandSpec] = &[
         handler: range::zrangestore,
         subcommands: &[],
     },
+    spec(
+        "zunionstore",
+        -4,
+        flags::WRITE | flags::DENYOOM,
+        algebra::zunionstore,
+    ),
+    spec(
+        "zinterstore",
+        -4,
+        flags::WRITE | flags::DENYOOM,
+        algebra::zinterstore,
+    ),
+    spec(
+        "zdiffstore",
+        -4,
+        flags::WRITE | flags::DENYOOM,
+        algebra::zdiffstore,
+    ),
+    keyless("zunion", -3, READ, algebra::zunion),
+    keyless("zinter", -3, READ, algebra::zinter),
+    keyless("zdiff", -3, READ, algebra::zdiff),
+    keyless("zintercard", -3, READ, algebra::zintercard),
+    spec("zscan", -3, READ | flags::RANDOM, scan::zscan),
+    spec("zrandmember", -2, READ | flags::RANDOM, random::zrandmember),
     spec("zrem", -3, WRITE_FAST, remove::zrem),
     spec("zremrangebyrank", 4, WRITE, remove::zremrangebyrank),
     spec("zremrangebyscore", 4, WRITE, remove::zremrangebyscore),
     spec("zremrangebylex", 4, WRITE, remove::zremrangebylex),
-    spec("zpopmin", -2, WRITE_FAST, remove::zpopmin),
-    spec("zpopmax", -2, WRITE_FAST, remove::zpopmax),
+    spec("zpopmin", -2, WRITE_FAST, pop::zpopmin),
+    spec("zpopmax", -2, WRITE_FAST, pop::zpopmax),
+    keyless("zmpop", -4, WRITE, pop::zmpop),
+    CommandSpec {
+        name: "bzpopmin",
+        arity: -3,
+        flags: WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
+        keys: (1, -2, 1),
+        handler: pop::bzpopmin,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "bzpopmax",
+        arity: -3,
+        flags: WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
+        keys: (1, -2, 1),
+        handler: pop::bzpopmax,
+        subcommands: &[],
+    },
+    keyless("bzmpop", -5, WRITE | flags::BLOCKING, pop::bzmpop),
 ];
 
 /// The sorted set at `key`: None if there is no such key, WRONGTYPE if the

@@ -1,12 +1,11 @@
-//! Removal: ZREM, ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX,
-//! ZPOPMIN, ZPOPMAX. A set left empty is deleted with its key.
+//! Removal: ZREM, ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX. A set
+//! left empty is deleted with its key.
 
 use crate::command::Ctx;
-use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::{LexRange, ScoreRange};
 
-use super::{after_write, lookup_mut, parse_long, resp3, with_scores_reply};
+use super::{after_write, lookup_mut, parse_long};
 
 /// ZREM key member [member ...]: how many of the members were removed.
 pub fn zrem(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
@@ -92,51 +91,4 @@ pub fn zremrangebylex(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     ctx.charge(removed);
     after_write(ctx, key, removed > 0);
     Reply::Integer(removed as i64)
-}
-
-/// ZPOPMIN key [count]: removes and returns the lowest-scored members.
-pub fn zpopmin(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    pop(ctx, args, false)
-}
-
-/// ZPOPMAX key [count]: removes and returns the highest-scored members.
-pub fn zpopmax(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    pop(ctx, args, true)
-}
-
-/// Without a count the reply is [member, score]; with one it is a flat
-/// array in RESP2 and an array of [member, score] pairs in RESP3.
-fn pop(ctx: &mut Ctx, args: &[Vec<u8>], max: bool) -> Reply {
-    if args.len() > 3 {
-        return Reply::syntax_error();
-    }
-    let count = match args.get(2) {
-        None => None,
-        // `getPositiveLongFromObjectOrReply`: one message for both failures.
-        Some(arg) => match parse_i64(arg) {
-            Some(n) if n >= 0 => Some(n),
-            _ => return Reply::error("ERR value is out of range, must be positive"),
-        },
-    };
-    let pairs = count.is_some() && resp3(ctx);
-    let key = &args[1];
-    let popped = match lookup_mut(ctx, key) {
-        Err(wrong_type) => return wrong_type,
-        Ok(None) => Vec::new(),
-        Ok(Some(_)) if count == Some(0) => Vec::new(),
-        Ok(Some(zset)) => {
-            let wanted = count.map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX));
-            let mut popped = Vec::new();
-            while popped.len() < wanted {
-                match zset.pop(max) {
-                    Some(entry) => popped.push(entry),
-                    None => break,
-                }
-            }
-            popped
-        }
-    };
-    ctx.charge(popped.len());
-    after_write(ctx, key, !popped.is_empty());
-    with_scores_reply(popped, pairs)
 }

@@ -152,3 +152,76 @@ fn removal_deletes_empty_sets() {
     );
     assert!(s.engine.keyspace().is_empty());
 }
+
+#[test]
+fn set_algebra() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD a 1 x 2 y 3 z" => ":3\r\n",
+        "ZADD b 10 y 20 z 30 w" => ":3\r\n",
+        "ZUNION 2 a b WITHSCORES" =>
+            "*8\r\n$1\r\nx\r\n$1\r\n1\r\n$1\r\ny\r\n$2\r\n12\r\n$1\r\nz\r\n$2\r\n23\r\n$1\r\nw\r\n$2\r\n30\r\n",
+        "ZINTERSTORE out 2 a b WEIGHTS 2 3 AGGREGATE MAX" => ":2\r\n",
+        "ZRANGE out 0 -1 WITHSCORES" => "*4\r\n$1\r\ny\r\n$2\r\n30\r\n$1\r\nz\r\n$2\r\n60\r\n",
+        "ZDIFF 2 a b" => "*1\r\n$1\r\nx\r\n",
+        "ZINTERCARD 2 a b LIMIT 1" => ":1\r\n",
+        "ZUNION 0 a" => "-ERR at least 1 input key is needed for 'zunion' command\r\n",
+        "ZUNIONSTORE out 2 a b WEIGHTS 1 x" => "-ERR weight value is not a float\r\n",
+        "ZINTERCARD 1 a LIMIT -1" => "-ERR LIMIT can't be negative\r\n",
+        "ZDIFFSTORE out 2 a a" => ":0\r\n",
+    );
+    // A weight of -1 turns 0 into -0: kept in a reply, lost in a small store.
+    session!(s,
+        "ZADD zero 0 m" => ":1\r\n",
+        "ZUNION 1 zero WEIGHTS -1 WITHSCORES" => "*2\r\n$1\r\nm\r\n$2\r\n-0\r\n",
+        "ZUNIONSTORE neg 1 zero WEIGHTS -1" => ":1\r\n",
+        "ZSCORE neg m" => "$1\r\n0\r\n",
+    );
+}
+
+#[test]
+fn multi_key_pops() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD p 1 a 2 b 3 c" => ":3\r\n",
+        "ZMPOP 2 nokey p MAX COUNT 2" => "*2\r\n$1\r\np\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        "BZPOPMIN nokey p 0" => "*3\r\n$1\r\np\r\n$1\r\na\r\n$1\r\n1\r\n",
+        "ZMPOP 1 p MIN" => "*-1\r\n",
+        "BZPOPMAX p 0.5" => "*-1\r\n",
+        "BZMPOP 1 1 p MIN COUNT 0" => "-ERR count should be greater than 0\r\n",
+        "BZPOPMIN p -1" => "-ERR timeout is negative\r\n",
+        "BZPOPMIN p x" => "-ERR timeout is not a float or out of range\r\n",
+        "ZMPOP 0 p MIN" => "-ERR numkeys should be greater than 0\r\n",
+    );
+}
+
+#[test]
+fn scan_and_random_members() {
+    let mut s = Session::new();
+    session!(s,
+        "ZADD z 1e17 big 0.5 half" => ":2\r\n",
+        // A small set is scanned whole; its scores are spelled as the listpack stores them.
+        "ZSCAN z 0" => "*2\r\n$1\r\n0\r\n*4\r\n$4\r\nhalf\r\n$3\r\n0.5\r\n$3\r\nbig\r\n$18\r\n100000000000000000\r\n",
+        "ZSCAN z 0 COUNT 0" => "-ERR syntax error\r\n",
+        "ZRANDMEMBER z 5 WITHSCORES" => "*4\r\n$3\r\nbig\r\n$5\r\n1e+17\r\n$4\r\nhalf\r\n$3\r\n0.5\r\n",
+        "ZRANDMEMBER z 1 WITHSCORES x" => "-ERR syntax error\r\n",
+    );
+    // Random picks are members, and repeatable from the same starting state.
+    let picks = s.run("ZRANDMEMBER z -20");
+    assert!(picks.starts_with("*20\r\n"));
+    assert_eq!(
+        picks.matches("$3\r\nbig\r\n").count() + picks.matches("$4\r\nhalf\r\n").count(),
+        20
+    );
+    let mut again = Session::new();
+    again.run("ZADD z 1e17 big 0.5 half");
+    for line in [
+        "ZSCAN z 0",
+        "ZSCAN z 0 COUNT 0",
+        "ZRANDMEMBER z 5 WITHSCORES",
+        "ZRANDMEMBER z 1 WITHSCORES x",
+    ] {
+        again.run(line);
+    }
+    assert_eq!(again.run("ZRANDMEMBER z -20"), picks);
+}

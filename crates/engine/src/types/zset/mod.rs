@@ -85,6 +85,33 @@ impl SortedSet {
         }
     }
 
+    /// A set held as a skiplist from the start, whatever its size: the
+    /// result set ZUNIONSTORE and friends build before
+    /// [`Self::convert_to_listpack_if_small`].
+    pub fn new_skiplist() -> Self {
+        SortedSet {
+            skiplist_encoded: true,
+            ..Self::default()
+        }
+    }
+
+    /// Redis's `zsetConvertToListpackIfNeeded`: a skiplist small enough for
+    /// a listpack becomes one, so its -0 scores become 0.
+    pub fn convert_to_listpack_if_small(&mut self) {
+        let small = self.len() <= LISTPACK_MAX_ENTRIES
+            && self
+                .iter()
+                .all(|(member, _)| member.len() <= LISTPACK_MAX_VALUE);
+        if !self.skiplist_encoded || !small {
+            return;
+        }
+        let mut listpack = SortedSet::new();
+        for (member, score) in self.iter() {
+            listpack.insert(member, score);
+        }
+        *self = listpack;
+    }
+
     pub fn len(&self) -> usize {
         self.list.len()
     }

@@ -1,0 +1,198 @@
+//! Pops: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX and
+//! BZMPOP (`genericZpopCommand`, `blockingGenericZpopCommand`).
+//!
+//! The engine has no blocking yet. A blocking pop that finds a member
+//! answers with it exactly as Redis does; one that finds nothing answers at
+//! once with the null array Redis sends when the timeout expires (and sends
+//! straight away to a client that may not block, inside MULTI or a
+//! script). The timeout is still parsed and checked, so its errors match.
+
+use crate::command::Ctx;
+use crate::numbers::{parse_i64, strtod, LongDouble};
+use crate::reply::Reply;
+
+use super::{after_write, lookup, lookup_mut, resp3, with_scores_reply};
+
+/// ZPOPMIN key [count]: removes and returns the lowest-scored members.
+pub fn zpopmin(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    zpop(ctx, args, false)
+}
+
+/// ZPOPMAX key [count]: removes and returns the highest-scored members.
+pub fn zpopmax(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    zpop(ctx, args, true)
+}
+
+/// Without a count the reply is [member, score]; with one it is a flat
+/// array in RESP2 and an array of [member, score] pairs in RESP3. A missing
+/// key (or a count of 0) is an empty array.
+fn zpop(ctx: &mut Ctx, args: &[Vec<u8>], max: bool) -> Reply {
+    if args.len() > 3 {
+        return Reply::syntax_error();
+    }
+    let count = match args.get(2) {
+        None => None,
+        // `getPositiveLongFromObjectOrReply`: one message for both failures.
+        Some(arg) => match parse_i64(arg) {
+            Some(n) if n >= 0 => Some(n),
+            _ => return Reply::error("ERR value is out of range, must be positive"),
+        },
+    };
+    let pairs = count.is_some() && resp3(ctx);
+    let key = &args[1];
+    match lookup(ctx, key) {
+        Err(wrong_type) => return wrong_type,
+        Ok(None) => return Reply::Array(Vec::new()),
+        Ok(Some(_)) if count == Some(0) => return Reply::Array(Vec::new()),
+        Ok(Some(_)) => {}
+    }
+    let popped = pop_from(ctx, key, max, count.unwrap_or(1));
+    with_scores_reply(popped, pairs)
+}
+
+/// Pops up to `count` members from the set at `key` (which exists and is a
+/// sorted set), deleting the key if it empties.
+fn pop_from(ctx: &mut Ctx, key: &[u8], max: bool, count: i64) -> Vec<(Vec<u8>, f64)> {
+    let mut popped = Vec::new();
+    if let Ok(Some(zset)) = lookup_mut(ctx, key) {
+        let wanted = usize::try_from(count).unwrap_or(usize::MAX).min(zset.len());
+        popped.reserve(wanted);
+        while popped.len() < wanted {
+            match zset.pop(max) {
+                Some(entry) => popped.push(entry),
+                None => break,
+            }
+        }
+    }
+    ctx.charge(popped.len());
+    after_write(ctx, key, !popped.is_empty());
+    popped
+}
+
+/// The first of `keys` that holds a non-empty sorted set, or WRONGTYPE if
+/// the first existing key holds something else. `check_all` makes every
+/// existing key count (the blocking pops), not only the first.
+fn first_nonempty(
+    ctx: &mut Ctx,
+    keys: &[Vec<u8>],
+    check_all: bool,
+) -> Result<Option<usize>, Reply> {
+    for (i, key) in keys.iter().enumerate() {
+        match lookup(ctx, key)? {
+            None => continue,
+            Some(zset) if zset.is_empty() && check_all => continue,
+            Some(_) => return Ok(Some(i)),
+        }
+    }
+    Ok(None)
+}
+
+/// BZPOPMIN key [key ...] timeout: [key, member, score] from the first
+/// non-empty set.
+pub fn bzpopmin(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    bzpop(ctx, args, false)
+}
+
+/// BZPOPMAX key [key ...] timeout.
+pub fn bzpopmax(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    bzpop(ctx, args, true)
+}
+
+fn bzpop(ctx: &mut Ctx, args: &[Vec<u8>], max: bool) -> Reply {
+    if let Err(error) = parse_timeout(&args[args.len() - 1]) {
+        return error;
+    }
+    let keys = &args[1..args.len() - 1];
+    let found = match first_nonempty(ctx, keys, true) {
+        Err(wrong_type) => return wrong_type,
+        Ok(found) => found,
+    };
+    let Some(i) = found else {
+        return Reply::NullArray;
+    };
+    let mut reply = vec![Reply::Bulk(keys[i].clone())];
+    for (member, score) in pop_from(ctx, &keys[i], max, 1) {
+        reply.push(Reply::Bulk(member));
+        reply.push(Reply::Double(score));
+    }
+    Reply::Array(reply)
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: [key, [[member,
+/// score], ...]] from the first existing key, or a null array.
+pub fn zmpop(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    mpop(ctx, args, 1, false)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+pub fn bzmpop(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    mpop(ctx, args, 2, true)
+}
+
+fn mpop(ctx: &mut Ctx, args: &[Vec<u8>], numkeys_at: usize, blocking: bool) -> Reply {
+    let numkeys = match parse_i64(&args[numkeys_at]) {
+        Some(n) if n >= 1 => n as usize,
+        _ => return Reply::error("ERR numkeys should be greater than 0"),
+    };
+    let where_at = match numkeys_at
+        .checked_add(numkeys)
+        .and_then(|i| i.checked_add(1))
+    {
+        Some(i) if i < args.len() => i,
+        _ => return Reply::syntax_error(),
+    };
+    let max = if args[where_at].eq_ignore_ascii_case(b"min") {
+        false
+    } else if args[where_at].eq_ignore_ascii_case(b"max") {
+        true
+    } else {
+        return Reply::syntax_error();
+    };
+    let mut count = None;
+    let mut j = where_at + 1;
+    while j < args.len() {
+        if count.is_none() && args[j].eq_ignore_ascii_case(b"count") && j + 1 < args.len() {
+            match parse_i64(&args[j + 1]) {
+                Some(n) if n >= 1 => count = Some(n),
+                _ => return Reply::error("ERR count should be greater than 0"),
+            }
+            j += 2;
+        } else {
+            return Reply::syntax_error();
+        }
+    }
+    if blocking {
+        if let Err(error) = parse_timeout(&args[1]) {
+            return error;
+        }
+    }
+    let keys = &args[numkeys_at + 1..where_at];
+    let found = match first_nonempty(ctx, keys, blocking) {
+        Err(wrong_type) => return wrong_type,
+        Ok(found) => found,
+    };
+    let Some(i) = found else {
+        return Reply::NullArray;
+    };
+    let popped = pop_from(ctx, &keys[i], max, count.unwrap_or(1));
+    Reply::Array(vec![
+        Reply::Bulk(keys[i].clone()),
+        with_scores_reply(popped, true),
+    ])
+}
+
+/// `getTimeoutFromObjectOrReply` in seconds: a long double, turned into
+/// milliseconds with `(long long) ceill(t * 1000)`. Values whose
+/// conversion overflows come out negative on x86-64, as in Redis.
+fn parse_timeout(arg: &[u8]) -> Result<(), Reply> {
+    if LongDouble::parse(arg).is_none() {
+        return Err(Reply::error("ERR timeout is not a float or out of range"));
+    }
+    let ms = (strtod(arg).value * 1000.0).ceil();
+    // 2^63: from there on the conversion to `long long` overflows.
+    const LONG_LONG_END: f64 = 9_223_372_036_854_775_808.0;
+    if !(0.0..LONG_LONG_END).contains(&ms) {
+        return Err(Reply::error("ERR timeout is negative"));
+    }
+    Ok(())
+}
