@@ -457,3 +457,32 @@ mod redis {
         }
     }
 }
+
+/// Library errors are raised from Rust frames, which a JS exception unwinds
+/// without their epilogues: the shadow stack pointer must still end up
+/// where it was.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_test::wasm_bindgen_test]
+fn library_errors_leave_the_shadow_stack_pointer_in_place() {
+    extern "C" {
+        fn lockstep_stack_pointer() -> usize;
+    }
+
+    let mut vm = LuaVm::new(Limits::default()).expect("a fresh state");
+    libs::install(vm.lua()).expect("libraries install");
+    let fail = |vm: &mut LuaVm| {
+        vm.run(Budget::UNLIMITED, |lua| {
+            lua.load("local ok = pcall(cjson.decode, '[') return bit.tobit()")
+                .exec()
+        })
+        .expect_err("raises");
+    };
+    fail(&mut vm);
+    // SAFETY: reads a wasm global.
+    let before = unsafe { lockstep_stack_pointer() };
+    for _ in 0..5_000 {
+        fail(&mut vm);
+    }
+    let after = unsafe { lockstep_stack_pointer() };
+    assert_eq!(before, after);
+}
