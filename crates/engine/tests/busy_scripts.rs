@@ -151,3 +151,54 @@ fn a_short_script_never_makes_anyone_wait() {
     assert_eq!(outcome.reply, Reply::Integer(500_500));
     assert!(second.borrow().answers.is_empty());
 }
+
+/// Hears scripts start and end, and never stops them.
+#[derive(Default)]
+struct Bookends {
+    started: usize,
+    finished: Vec<ScriptProgress>,
+}
+
+impl ScriptWatcher for Bookends {
+    fn tick(&mut self, _progress: ScriptProgress) -> bool {
+        false
+    }
+
+    fn started(&mut self) {
+        self.started += 1;
+    }
+
+    fn finished(&mut self, progress: ScriptProgress) {
+        self.finished.push(progress);
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn the_watcher_hears_each_script_start_and_end_with_its_cost() {
+    let bookends = Rc::new(RefCell::new(Bookends::default()));
+    let mut engine = Engine::new(0);
+    let client = engine.connect("10.0.0.1:1000", 0);
+    let watcher: Rc<RefCell<dyn ScriptWatcher>> = bookends.clone();
+    engine.set_script_watcher(Some(watcher));
+    let sum = "local s = 0 for i = 1, 100000 do s = s + i end redis.call('set', 'k', s) return s";
+    let outcome = engine.execute(client, &args(&["EVAL", sum, "0"]), 0);
+    assert_eq!(outcome.reply, Reply::Integer(5_000_050_000));
+    {
+        let seen = bookends.borrow();
+        assert_eq!((seen.started, seen.finished.len()), (1, 1));
+        let script = seen.finished[0];
+        assert!(script.wrote);
+        // Everything the command cost, but its own dispatch, is the script's.
+        assert!(script.elapsed_us > 10_000, "{script:?}");
+        assert!(
+            outcome.cost_us - script.elapsed_us < 10,
+            "{outcome:?} {script:?}"
+        );
+    }
+    let failing = engine.execute(client, &args(&["EVAL", "error('no')", "0"]), 0);
+    assert!(failing.reply.is_error());
+    let seen = bookends.borrow();
+    assert_eq!((seen.started, seen.finished.len()), (2, 2));
+    assert!(!seen.finished[1].wrote);
+}

@@ -71,7 +71,7 @@ pub fn run_script(
         Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
     };
     let busy_threshold_us = ctx.server.config.busy_reply_threshold_ms().max(0) as u64 * 1000;
-    install_checkpoint(svm, &progress, watcher, busy_threshold_us);
+    install_checkpoint(svm, &progress, watcher.clone(), busy_threshold_us, run.mode);
 
     let mut lua_client = ClientState::new(SCRIPT_CLIENT_ID, ctx.now_ms);
     lua_client.addr = "lua".into();
@@ -85,6 +85,9 @@ pub fn run_script(
         read_only: run.read_only,
         progress: Rc::clone(&progress),
     });
+    if let Some(watcher) = &watcher {
+        watcher.borrow_mut().started();
+    }
     let result = svm.vm.run(budget, |lua| {
         lua.scope(|scope| {
             let dispatch = scope.create_function(|lua, args: MultiValue| {
@@ -102,6 +105,14 @@ pub fn run_script(
     svm.vm.clear_checkpoint();
     ctx.clients.remove(&SCRIPT_CLIENT_ID);
     ctx.cost_us += svm.vm.instructions() * NANOS_PER_INSTRUCTION / 1000;
+    if let Some(watcher) = &watcher {
+        watcher.borrow_mut().finished(ScriptProgress {
+            elapsed_us: elapsed_us(svm.vm.instructions(), &progress),
+            wrote: progress.wrote.get(),
+            busy_threshold_us,
+            mode: run.mode,
+        });
+    }
 
     match result {
         Ok(reply) => reply,
@@ -169,6 +180,7 @@ fn install_checkpoint(
     progress: &Rc<Progress>,
     watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
     busy_threshold_us: u64,
+    mode: RunMode,
 ) {
     let Some(watcher) = watcher else {
         return;
@@ -180,6 +192,7 @@ fn install_checkpoint(
             elapsed_us: elapsed_us(instructions, &progress),
             wrote: progress.wrote.get(),
             busy_threshold_us,
+            mode,
         };
         if !watcher.borrow_mut().tick(state) {
             return Verdict::Continue;
