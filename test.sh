@@ -63,6 +63,8 @@ install_for_tests
 
 passed=()
 failed=()
+# "name time" for each step, for the summary; the set-up comes first.
+timings=("set-up $(duration $((SECONDS - LOCKSTEP_STARTED)))")
 count=0
 total=${#selected[@]}
 
@@ -70,7 +72,7 @@ total=${#selected[@]}
 # failing command ends it, and records the result; later steps still run, so
 # one run shows every problem.
 run_step() {
-  local name="$1" title="$2" status
+  local name="$1" title="$2" status started=$SECONDS
   count=$((count + 1))
   step "[$count/$total] $name: $title"
   trap - ERR
@@ -83,6 +85,7 @@ run_step() {
   status=$?
   set -e
   trap report_failure ERR
+  timings+=("$name $(duration $((SECONDS - started)))")
   if [ "$status" -eq 0 ]; then
     passed+=("$name")
   else
@@ -142,12 +145,13 @@ for name in "${ALL_STEPS[@]}"; do
   fi
 done
 
-elapsed=$((SECONDS - LOCKSTEP_STARTED))
-took="$((elapsed / 60))m$(printf '%02d' $((elapsed % 60)))s"
+took="$(duration $((SECONDS - LOCKSTEP_STARTED)))"
+breakdown="$(printf '%s, ' "${timings[@]}")"
+breakdown="${breakdown%, }"
 if [ ${#failed[@]} -eq 0 ]; then
-  printf '\n\033[1;32mtest.sh: all %s step(s) passed (%s) in %s\033[0m\n' "$total" "${passed[*]}" "$took"
+  printf '\n\033[1;32mtest.sh: all %s step(s) passed in %s\033[0m (%s)\n' "$total" "$took" "$breakdown"
 else
-  printf '\n\033[1;31mtest.sh: %s of %s step(s) failed (%s) in %s\033[0m\n' \
-    "${#failed[@]}" "$total" "${failed[*]}" "$took"
+  printf '\n\033[1;31mtest.sh: %s of %s step(s) failed (%s) in %s\033[0m (%s)\n' \
+    "${#failed[@]}" "$total" "${failed[*]}" "$took" "$breakdown"
   exit 1
 fi

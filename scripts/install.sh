@@ -41,12 +41,20 @@ die() {
   exit 1
 }
 
+# duration SECONDS: "7s", "3m05s".
+duration() {
+  if [ "$1" -lt 60 ]; then
+    printf '%ds' "$1"
+  else
+    printf '%dm%02ds' $(($1 / 60)) $(($1 % 60))
+  fi
+}
+
 # Installed as an ERR trap by the sourcing script: says which step failed.
 report_failure() {
   local status=$?
-  local elapsed=$((SECONDS - LOCKSTEP_STARTED))
-  printf '\n\033[1;31mFAILED\033[0m in step "%s" (exit status %s), %dm%02ds into the run\n' \
-    "$LOCKSTEP_STEP" "$status" $((elapsed / 60)) $((elapsed % 60)) >&2
+  printf '\n\033[1;31mFAILED\033[0m in step "%s" (exit status %s), %s into the run\n' \
+    "$LOCKSTEP_STEP" "$status" "$(duration $((SECONDS - LOCKSTEP_STARTED)))" >&2
   exit "$status"
 }
 
@@ -129,10 +137,12 @@ ensure_rust_wasm() {
 # cargo install with a lighter release profile: these tools run for seconds,
 # and this halves their build time on two cores.
 cargo_install_fast() {
+  local started=$SECONDS
   CARGO_PROFILE_RELEASE_LTO=off \
     CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
     cargo install "$@"
+  note "installed $1 in $(duration $((SECONDS - started)))"
 }
 
 ensure_trunk() {

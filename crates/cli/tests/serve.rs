@@ -352,3 +352,46 @@ fn an_idle_subscriber_gets_messages_at_once() {
         );
     }
 }
+
+/// A script that never ends: past `busy-reply-threshold` other connections
+/// get BUSY, SCRIPT KILL stops it, and the node serves again, with the same
+/// bytes as a real Redis on every connection.
+fn endless_script_session(port: u16) -> Vec<Vec<u8>> {
+    let mut runner = connect(port);
+    let mut other = connect(port);
+    let mut seen = vec![call(
+        &mut other,
+        &["CONFIG", "SET", "busy-reply-threshold", "200"],
+    )];
+    runner
+        .write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    seen.push(call(&mut other, &["PING"]));
+    seen.push(call(&mut other, &["GET", "k"]));
+    // A connection accepted while the script runs is answered too.
+    seen.push(call(&mut connect(port), &["PING"]));
+    seen.push(call(&mut other, &["SCRIPT", "KILL"]));
+    seen.push(read_reply(&mut runner, Duration::from_secs(5)).unwrap_or_default());
+    seen.push(call(&mut other, &["PING"]));
+    seen.push(call(&mut runner, &["SCRIPT", "KILL"]));
+    seen
+}
+
+#[test]
+fn an_endless_script_gets_busy_replies_and_script_kill() {
+    let (real, model) = (redis(), lockstep());
+    let (expected, actual) = std::thread::scope(|scope| {
+        let real = scope.spawn(|| endless_script_session(real.port));
+        let actual = endless_script_session(model.port);
+        (real.join().expect("redis session"), actual)
+    });
+    let show = |replies: &[Vec<u8>]| {
+        replies
+            .iter()
+            .map(|r| escape(r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(show(&actual), show(&expected));
+}

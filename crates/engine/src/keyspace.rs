@@ -62,7 +62,8 @@ impl Keyspace {
     /// past it.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
         let s = slot(key);
-        let expired = matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
+        let expired =
+            matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
         if expired {
             self.remove_slot(&s);
             self.expired_total += 1;
@@ -363,7 +364,10 @@ mod tests {
             ks.set(k.as_bytes(), s("v"), false);
             ks.set_expire(k.as_bytes(), Some(t));
         }
-        assert_eq!(ks.active_expire(31), vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]);
+        assert_eq!(
+            ks.active_expire(31),
+            vec![b"b".to_vec(), b"c".to_vec(), b"a".to_vec()]
+        );
         assert_eq!(ks.len(), 1);
         assert_eq!(ks.next_expiry_ms(), Some(99));
     }

@@ -11,7 +11,9 @@
 //! can no longer be trusted and rebuild it. Host functions (the engine's
 //! `redis.*` bindings) are registered with plain [`mlua`] calls on
 //! [`LuaVm::lua`]. [`protected_call`] runs a script body and returns the
-//! error value it raised unchanged, as Redis reports it.
+//! error value it raised unchanged, as Redis reports it. [`libs::install`]
+//! adds the libraries Redis bundles for scripts (`cjson`, `bit`, `struct`,
+//! `cmsgpack`), byte for byte as Redis's C versions behave.
 //!
 //! Things to know when writing host functions:
 //! - A Lua error unwinds like longjmp, natively and on wasm: Rust frames it
@@ -26,6 +28,7 @@
 //!   wants script output replaces the global.
 //! - Do not use mlua's `set_hook`: it would replace the watchdog's hook.
 
+pub mod libs;
 mod protected;
 mod sandbox;
 mod vm;

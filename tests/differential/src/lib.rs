@@ -37,9 +37,35 @@ pub mod side;
 
 use std::path::{Path, PathBuf};
 
-/// The crate's directory, where `cases/` lives.
+/// The crate's directory, where `cases/` lives: the one of the checkout
+/// cargo was run in (cargo sets `CARGO_MANIFEST_DIR` when it runs a test or
+/// binary), else the one this was compiled from.
+///
+/// The two differ when several checkouts share one target directory and
+/// another checkout rebuilt this very binary after cargo built it here and
+/// before it ran; the case files and the server under test must still come
+/// from the checkout being tested.
 pub fn suite_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// Warns when this binary was compiled from another checkout than the one
+/// it is testing (see [`suite_dir`]).
+fn warn_if_built_elsewhere() {
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let running = suite_dir();
+    if running != compiled {
+        eprintln!(
+            "differential: warning: this harness was compiled from {} but is testing {}; \
+             another checkout sharing the target directory rebuilt it. Cases and server \
+             come from {}.",
+            compiled.display(),
+            running.display(),
+            running.display()
+        );
+    }
 }
 
 /// How a path is shown in reports: relative to the suite's directory when
@@ -59,6 +85,7 @@ pub fn display_name(path: &Path) -> String {
 /// report as it is described at the top of this crate. Returns whether every
 /// file passed.
 pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bool {
+    warn_if_built_elsewhere();
     let files = if files.is_empty() {
         match runner::case_files(&suite_dir().join("cases")) {
             Ok(files) => files,
@@ -79,6 +106,12 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
                     .any(|w| f.to_string_lossy().contains(w.as_str()))
         })
         .collect();
+    if files.is_empty() && !filters.is_empty() {
+        // `cargo test --workspace NAME` passes NAME here too: a filter
+        // that matches no case file selects nothing, like any test filter.
+        println!("differential: no case file matches {filters:?}\n0 passed, 0 failed");
+        return true;
+    }
     let lockstep = match lockstep_binary() {
         Ok(path) => path,
         Err(e) => {
@@ -97,11 +130,17 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
         reports.len(),
         started.elapsed().as_secs_f64()
     );
+    if std::env::var_os("LOCKSTEP_BIN").is_none() {
+        if let Some(dir) = lockstep.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
     !reports.is_empty() && reports.iter().all(|r| r.passed())
 }
 
-/// The `lockstep` binary to test: `LOCKSTEP_BIN`, or the one `cargo build
-/// -p lockstep-cli` produces (built now, in the same target directory).
+/// The `lockstep` binary to test: `LOCKSTEP_BIN`, or (a private copy of)
+/// the one `cargo build -p lockstep-cli` produces, built now in the same
+/// target directory.
 pub fn lockstep_binary() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("LOCKSTEP_BIN") {
         return Ok(PathBuf::from(path));
@@ -124,7 +163,7 @@ pub fn lockstep_binary() -> Result<PathBuf, String> {
         return Err("`cargo build -p lockstep-cli` failed".into());
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    stdout
+    let built = stdout
         .lines()
         .filter(|line| {
             line.contains("\"reason\":\"compiler-artifact\"")
@@ -132,7 +171,21 @@ pub fn lockstep_binary() -> Result<PathBuf, String> {
         })
         .find_map(|line| json_string_field(line, "executable"))
         .map(PathBuf::from)
-        .ok_or_else(|| "cargo built lockstep-cli but named no `lockstep` executable".into())
+        .ok_or("cargo built lockstep-cli but named no `lockstep` executable")?;
+    private_copy(&built)
+}
+
+/// Copies the binary just built to a file of this run's own. A target
+/// directory shared by several checkouts of the repository is rebuilt by
+/// whichever checkout builds next, replacing the binary while the suite is
+/// still starting servers from it; the copy is the one this checkout built.
+fn private_copy(built: &Path) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("lockstep-differential-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let copy = dir.join("lockstep");
+    std::fs::copy(built, &copy)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), copy.display()))?;
+    Ok(copy)
 }
 
 /// The value of a string field in one line of cargo's JSON output (enough

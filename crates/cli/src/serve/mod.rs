@@ -16,19 +16,28 @@
 //! expiry cycle every 100 ms (Redis's `hz 10`). A command whose simulated
 //! cost exceeds the real time it took (DEBUG SLEEP, a long script) holds the
 //! lock for the difference, so the node is busy for everyone, as in Redis.
+//! Meanwhile a script past `busy-reply-threshold` lets the other
+//! connections in for BUSY replies and SCRIPT KILL ([`busy`]).
 
+pub mod busy;
 pub mod outbox;
 pub mod request;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lockstep_engine::{encode, ClientId, Engine};
+use lockstep_engine::scripting::{busy_reply, BusyAnswer, ScriptProgress};
+use lockstep_engine::{encode, ClientId, Engine, Protocol};
+use parking_lot::{Mutex, MutexGuard};
 
+use busy::{ScriptGate, ServeWatcher};
 use outbox::{Closing, Outbox};
 use request::{RequestParser, QUERY_BUFFER_LIMIT};
 
@@ -50,6 +59,10 @@ pub const EXPIRE_PERIOD: Duration = Duration::from_millis(100);
 /// Bytes read from a socket at a time (`PROTO_IOBUF_LEN`).
 const READ_CHUNK: usize = 16 * 1024;
 
+/// How long a connection waits for the engine before looking whether a
+/// script is keeping it busy past the threshold.
+const BUSY_POLL: Duration = Duration::from_millis(20);
+
 /// The engine and the connections it can push to, under one lock.
 struct State {
     engine: Engine,
@@ -63,16 +76,17 @@ struct State {
 // access is sequential and ordered by the mutex.
 unsafe impl Send for State {}
 
+/// The engine's lock never poisons (parking_lot), and panics in the engine
+/// are caught around each command, so one failing command cannot take the
+/// other connections down.
 struct Shared {
     state: Mutex<State>,
+    gate: Arc<ScriptGate>,
 }
 
 impl Shared {
-    /// Locks the state. A panic while it was held (which `run_batch`
-    /// already catches around the engine) must not take every other
-    /// connection down with it, so a poisoned lock is simply taken over.
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock()
     }
 }
 
@@ -85,14 +99,19 @@ pub struct Server {
 impl Server {
     pub fn bind(addr: impl ToSocketAddrs) -> std::io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
+        let gate = Arc::new(ScriptGate::default());
+        let mut engine = Engine::new(now_ms());
+        let watcher = ServeWatcher::new(Arc::clone(&gate));
+        engine.set_script_watcher(Some(Rc::new(RefCell::new(watcher))));
         let state = State {
-            engine: Engine::new(now_ms()),
+            engine,
             outboxes: BTreeMap::new(),
         };
         Ok(Server {
             listener,
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
+                gate,
             }),
         })
     }
@@ -135,6 +154,38 @@ impl Server {
     }
 }
 
+/// A connection as its reader thread knows it.
+struct Connection {
+    /// Its engine client, once registered. A connection accepted while a
+    /// script keeps the engine busy is registered when the engine is free;
+    /// until then it can still be answered BUSY.
+    id: Option<ClientId>,
+    peer: String,
+    outbox: Arc<Outbox>,
+    /// The protocol after its last command, for BUSY replies.
+    protocol: Protocol,
+}
+
+/// Redis refuses a connection past `maxclients` with this, at once.
+const MAX_CLIENTS_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
+
+impl State {
+    /// Registers the connection with the engine, unless there are already
+    /// [`MAX_CLIENTS`].
+    fn register(&mut self, conn: &mut Connection) -> Result<ClientId, ()> {
+        if let Some(id) = conn.id {
+            return Ok(id);
+        }
+        if self.outboxes.len() >= MAX_CLIENTS {
+            return Err(());
+        }
+        let id = self.engine.connect(&conn.peer, now_ms());
+        self.outboxes.insert(id, Arc::clone(&conn.outbox));
+        conn.id = Some(id);
+        Ok(id)
+    }
+}
+
 fn serve_connection(shared: &Shared, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let peer = stream
@@ -144,27 +195,29 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
     let Ok(writer_stream) = stream.try_clone() else {
         return;
     };
-    let outbox = Arc::new(Outbox::default());
-    let id = {
-        let mut state = shared.lock();
-        if state.outboxes.len() >= MAX_CLIENTS {
+    let mut conn = Connection {
+        id: None,
+        peer,
+        outbox: Arc::new(Outbox::default()),
+        protocol: Protocol::Resp2,
+    };
+    if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
+        if state.register(&mut conn).is_err() {
             drop(state);
-            let _ = stream.write_all(b"-ERR max number of clients reached\r\n");
+            let _ = stream.write_all(MAX_CLIENTS_REPLY);
             return;
         }
-        let id = state.engine.connect(&peer, now_ms());
-        state.outboxes.insert(id, Arc::clone(&outbox));
-        id
-    };
+    }
     let writer = {
-        let outbox = Arc::clone(&outbox);
+        let outbox = Arc::clone(&conn.outbox);
         std::thread::Builder::new()
             .name("connection-writer".into())
             .spawn(move || outbox.run_writer(writer_stream))
     };
     let Ok(writer) = writer else {
-        let mut state = shared.lock();
-        state.forget(id);
+        if let Some(id) = conn.id {
+            shared.lock().forget(id);
+        }
         return;
     };
 
@@ -172,8 +225,8 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut closing = Closing::AfterFlush;
     loop {
-        outbox.wait_below(REPLY_BACKPRESSURE);
-        if !outbox.is_open() {
+        conn.outbox.wait_below(REPLY_BACKPRESSURE);
+        if !conn.outbox.is_open() {
             break;
         }
         let n = match stream.read(&mut chunk) {
@@ -183,10 +236,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             Err(_) => break,
         };
         parser.feed(&chunk[..n]);
-        let mut state = shared.lock();
-        let outcome = state.run_batch(id, &mut parser, &outbox);
-        state.deliver_pushes();
-        drop(state);
+        let outcome = run_when_ready(shared, &mut conn, &mut parser);
         if outcome != Closing::Open {
             closing = outcome;
             break;
@@ -197,19 +247,114 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             break;
         }
     }
-    shared.lock().forget(id);
-    outbox.close(closing);
+    if let Some(id) = conn.id {
+        shared.lock().forget(id);
+    }
+    conn.outbox.close(closing);
     let _ = writer.join();
 }
 
+/// Runs what the connection sent once the engine is free. While a script
+/// keeps the engine busy past `busy-reply-threshold`, commands are answered
+/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); the few
+/// Redis lets through (HELLO, AUTH, MULTI, DISCARD) wait for the script, and
+/// so does everything this connection sent after them.
+fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestParser) -> Closing {
+    let mut deferred = VecDeque::new();
+    loop {
+        if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
+            let Ok(id) = state.register(conn) else {
+                conn.outbox.push(MAX_CLIENTS_REPLY);
+                return Closing::AfterFlush;
+            };
+            let closing = state.run_batch(id, &mut deferred, parser, &conn.outbox, &shared.gate);
+            state.deliver_pushes();
+            conn.protocol = state.engine.protocol(id);
+            return closing;
+        }
+        if deferred.is_empty() {
+            if let Some(progress) = shared.gate.busy() {
+                let closing = answer_while_busy(
+                    parser,
+                    progress,
+                    shared,
+                    &conn.outbox,
+                    conn.protocol,
+                    &mut deferred,
+                );
+                // Everything complete has been answered: read on, unless a
+                // command now waits for the script.
+                if closing != Closing::Open || deferred.is_empty() {
+                    return closing;
+                }
+            }
+        }
+    }
+}
+
+/// Answers the complete commands in `parser` while a script is busy; stops at
+/// the first one that must wait for the script (moved to `deferred`).
+fn answer_while_busy(
+    parser: &mut RequestParser,
+    progress: ScriptProgress,
+    shared: &Shared,
+    outbox: &Outbox,
+    protocol: Protocol,
+    deferred: &mut VecDeque<Vec<Vec<u8>>>,
+) -> Closing {
+    let mut out = Vec::new();
+    let mut closing = Closing::Open;
+    loop {
+        let args = match parser.next_command() {
+            Ok(Some(args)) => args,
+            Ok(None) => break,
+            Err(error) => {
+                out.extend_from_slice(&error.to_bytes());
+                closing = Closing::AfterFlush;
+                break;
+            }
+        };
+        match busy_reply(&args, progress) {
+            BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
+            BusyAnswer::Kill => {
+                shared.gate.kill();
+                out.extend_from_slice(b"+OK\r\n");
+            }
+            // Redis exits at once, the script's writes unsaved.
+            BusyAnswer::Shutdown => std::process::exit(0),
+            BusyAnswer::Defer => {
+                deferred.push_back(args);
+                break;
+            }
+        }
+    }
+    outbox.push(&out);
+    if closing != Closing::Open {
+        outbox.close(closing);
+    }
+    closing
+}
+
 impl State {
-    /// Runs every complete command in the parser's buffer for `id`, queueing
-    /// the replies. Returns how the connection should end, if it should.
-    fn run_batch(&mut self, id: ClientId, parser: &mut RequestParser, outbox: &Outbox) -> Closing {
+    /// Runs the `deferred` commands, then every complete command in the
+    /// parser's buffer for `id`, queueing the replies. Returns how the
+    /// connection should end, if it should.
+    fn run_batch(
+        &mut self,
+        id: ClientId,
+        deferred: &mut VecDeque<Vec<Vec<u8>>>,
+        parser: &mut RequestParser,
+        outbox: &Outbox,
+        gate: &ScriptGate,
+    ) -> Closing {
         let mut out = Vec::new();
         let mut closing = Closing::Open;
         loop {
-            let args = match parser.next_command() {
+            let next = match deferred.pop_front() {
+                Some(args) => Ok(Some(args)),
+                None => parser.next_command(),
+            };
+            let args = match next {
                 Ok(Some(args)) => args,
                 Ok(None) => break,
                 Err(error) => {
@@ -226,11 +371,13 @@ impl State {
             }
             let now = now_ms();
             let started = Instant::now();
+            gate.command_started(started);
             let engine = &mut self.engine;
             let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
             if let Ok(outcome) = &outcome {
                 stay_busy(outcome.cost_us, started);
             }
+            gate.command_finished();
             let protocol = self.engine.protocol(id);
             // Pushes a command queued for its own connection go before its
             // reply, as Redis writes a PUBLISH's message to a RESP3

@@ -28,10 +28,15 @@ macro_rules! command {
 const FCALL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    command!("fcall", -3, FCALL_FLAGS, |ctx, args| fcall(ctx, args, false)),
-    command!("fcall_ro", -3, FCALL_FLAGS | flags::READONLY, |ctx, args| {
-        fcall(ctx, args, true)
-    }),
+    command!("fcall", -3, FCALL_FLAGS, |ctx, args| fcall(
+        ctx, args, false
+    )),
+    command!(
+        "fcall_ro",
+        -3,
+        FCALL_FLAGS | flags::READONLY,
+        |ctx, args| { fcall(ctx, args, true) }
+    ),
     CommandSpec {
         name: "function",
         arity: -2,

@@ -56,6 +56,8 @@ impl ScriptVm {
     ) -> mlua::Result<ScriptVm> {
         let vm = LuaVm::new(Limits::default())?;
         let lua = vm.lua();
+        // cjson, struct, cmsgpack and bit, as Redis loads them.
+        lockstep_lua::libs::install(lua)?;
         let resp = Rc::new(Cell::new(ScriptResp::Two));
         let registrations = Rc::new(RefCell::new(None));
         let host = host_functions(lua, random, log, Rc::clone(&resp))?;
@@ -371,6 +373,15 @@ fn caller_position(lua: &Lua) -> String {
     .unwrap_or_default()
 }
 
+/// The name Lua's `type()` gives a value (mlua tells integers apart).
+fn lua_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Integer(_) | Value::Number(_) => "number",
+        Value::Error(_) => "userdata",
+        other => other.type_name(),
+    }
+}
+
 /// `luaL_checkint` for the random functions, with its error text.
 fn check_int(lua: &Lua, args: &MultiValue, n: usize, fname: &str) -> mlua::Result<i64> {
     let value = args.get(n - 1).cloned().unwrap_or(Value::Nil);
@@ -516,6 +527,36 @@ fn host_functions(
             } else {
                 Err(raise("ERR Invalid command passed to redis.acl_check_cmd()"))
             }
+        })?,
+    )?;
+
+    // `pairs` is a host function so that `return pairs(x)` keeps the
+    // caller's frame for error positions, as the C original does; it hands
+    // out the prelude's `next`, which sees through read-only library views.
+    let pairs_next: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
+    let setter = Rc::clone(&pairs_next);
+    host.raw_set(
+        "set_pairs_next",
+        lua.create_function(move |_, next: Function| {
+            *setter.borrow_mut() = Some(next);
+            Ok(())
+        })?,
+    )?;
+    host.raw_set(
+        "pairs",
+        lua.create_function(move |lua, args: MultiValue| {
+            let table = match args.front() {
+                Some(Value::Table(t)) => t.clone(),
+                other => {
+                    let got = other.map_or("no value", lua_type_name);
+                    return Err(mlua::Error::runtime(format!(
+                        "{}bad argument #1 to 'pairs' (table expected, got {got})",
+                        caller_position(lua)
+                    )));
+                }
+            };
+            let next = pairs_next.borrow().clone();
+            Ok((next, table, Value::Nil))
         })?,
     )?;
 

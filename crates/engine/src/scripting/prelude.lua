@@ -81,9 +81,23 @@ local function readonly_error()
   error('Attempt to modify a readonly table', 2)
 end
 
+-- Redis marks library tables read-only in place; stock Lua 5.1 cannot, so
+-- each becomes an empty view that reads through to it. `next` and `pairs`
+-- look through a view, so iterating `cjson` still lists its functions.
+local view_target = setmetatable({}, {__mode = 'k'})
 local function readonly_view(t)
-  return setmetatable({}, {__index = t, __newindex = readonly_error, __metatable = false})
+  local view = setmetatable({}, {__index = t, __newindex = readonly_error, __metatable = false})
+  view_target[view] = t
+  return view
 end
+
+local builtin_next = next
+local function next_through_views(t, k)
+  return builtin_next(view_target[t] or t, k)
+end
+rawset(_G, 'next', next_through_views)
+host.set_pairs_next(next_through_views)
+rawset(_G, 'pairs', host.pairs)
 
 local globals = _G
 for _, name in pairs({'string', 'math', 'table', 'coroutine', 'redis',

@@ -2,7 +2,8 @@
 //! iteration (KEYS, SCAN) and the database-wide DBSIZE, FLUSHALL/FLUSHDB,
 //! SELECT and RANDOMKEY (Redis's `db.c` and `expire.c`).
 //!
-//! The model has a single database, number 0: see [`select`].
+//! There are 16 databases, as in a default Redis; commands act on the
+//! connection's current one, `ctx.db` (see `Ctx::select_db`).
 
 pub mod expire;
 pub mod pattern;
@@ -57,8 +58,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("scan", -2, R, (0, 0, 0), scan::scan),
     spec("randomkey", 1, R, (0, 0, 0), randomkey),
     spec("dbsize", 1, R | F, (0, 0, 0), dbsize),
-    spec("flushall", -1, W, (0, 0, 0), flush),
-    spec("flushdb", -1, W, (0, 0, 0), flush),
+    spec("flushall", -1, W, (0, 0, 0), flushall),
+    spec("flushdb", -1, W, (0, 0, 0), flushdb),
     spec("select", 2, flags::STALE | F, (0, 0, 0), select),
 ];
 
@@ -145,16 +146,19 @@ fn rename_generic(ctx: &mut Ctx, args: &[Vec<u8>], nx: bool) -> Reply {
 
 /// COPY source destination [DB index] [REPLACE]: 1 if copied (with the
 /// TTL), 0 if the source is missing or the destination exists without
-/// REPLACE. Only DB 0 exists in the model.
+/// REPLACE.
 fn copy(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let current = ctx.server.active_db;
+    let mut target = current;
     let mut replace = false;
     let mut i = 3;
     while i < args.len() {
         if option_is(&args[i], "replace") {
             replace = true;
         } else if option_is(&args[i], "db") && i + 1 < args.len() {
-            if let Err(reply) = parse_db_index(&args[i + 1]) {
-                return reply;
+            match parse_db_index(ctx, &args[i + 1]) {
+                Ok(index) => target = index,
+                Err(reply) => return reply,
             }
             i += 1;
         } else {
@@ -163,36 +167,56 @@ fn copy(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         i += 1;
     }
     let (src, dst) = (&args[1], &args[2]);
-    if src == dst {
+    if target == current && src == dst {
         return Reply::error("ERR source and destination objects are the same");
     }
     let now = ctx.now_ms;
     let Some(entry) = ctx.db.get(src, now).cloned() else {
         return Reply::Integer(0);
     };
-    if ctx.db.exists(dst, now) && !replace {
+    let Some(db) = ctx.db_at(target) else {
+        return Reply::error("ERR DB index is out of range");
+    };
+    if db.exists(dst, now) && !replace {
         return Reply::Integer(0);
     }
-    ctx.db.set(dst, entry.value, false);
+    db.set(dst, entry.value, false);
     if entry.expire_at_ms.is_some() {
-        ctx.db.set_expire(dst, entry.expire_at_ms);
+        db.set_expire(dst, entry.expire_at_ms);
     }
     Reply::Integer(1)
 }
 
-/// MOVE key db. With a single database every valid target is the source,
-/// so this answers as Redis does for that case (after the same checks of
-/// the number): `ERR source and destination objects are the same`.
-fn move_(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    match parse_db_index(&args[2]) {
-        Ok(()) => Reply::error("ERR source and destination objects are the same"),
-        Err(reply) => reply,
+/// MOVE key db: moves a key (with its TTL) to another database; 1 if
+/// moved, 0 if the key is missing here or already exists there.
+fn move_(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let target = match parse_db_index(ctx, &args[2]) {
+        Ok(index) => index,
+        Err(reply) => return reply,
+    };
+    if target == ctx.server.active_db {
+        return Reply::error("ERR source and destination objects are the same");
     }
+    let key = &args[1];
+    let now = ctx.now_ms;
+    if !ctx.db.exists(key, now) || ctx.db_at(target).is_none_or(|db| db.exists(key, now)) {
+        return Reply::Integer(0);
+    }
+    let Some(entry) = ctx.db.remove(key) else {
+        return Reply::Integer(0);
+    };
+    if let Some(db) = ctx.db_at(target) {
+        db.set(key, entry.value, false);
+        if entry.expire_at_ms.is_some() {
+            db.set_expire(key, entry.expire_at_ms);
+        }
+    }
+    Reply::Integer(1)
 }
 
 /// Parses a database number as Redis's `getIntFromObjectOrReply` and
-/// `selectDb` do, for a server configured with a single database.
-fn parse_db_index(arg: &[u8]) -> Result<(), Reply> {
+/// `selectDb` do: an integer, within C's int, naming an existing database.
+fn parse_db_index(ctx: &Ctx, arg: &[u8]) -> Result<usize, Reply> {
     let Some(id) = parse_i64(arg) else {
         return Err(Reply::not_integer());
     };
@@ -201,43 +225,60 @@ fn parse_db_index(arg: &[u8]) -> Result<(), Reply> {
             "ERR value is out of range, value must between -2147483648 and 2147483647",
         ));
     }
-    if id != 0 {
-        return Err(Reply::error("ERR DB index is out of range"));
+    match usize::try_from(id) {
+        Ok(index) if index < ctx.db_count() => Ok(index),
+        _ => Err(Reply::error("ERR DB index is out of range")),
     }
-    Ok(())
 }
 
-/// SELECT index. The model has one database, so it answers like a Redis
-/// started with `databases 1`: `OK` for 0, `ERR DB index is out of range`
-/// for any other number (a default Redis, with 16 databases, would accept
-/// 1 to 15), and Redis's integer errors for anything else.
-fn select(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    match parse_db_index(&args[1]) {
-        Ok(()) => Reply::ok(),
+/// SELECT index: makes another database current for this connection.
+fn select(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    match parse_db_index(ctx, &args[1]) {
+        Ok(index) if ctx.select_db(index) => Reply::ok(),
+        Ok(_) => Reply::error("ERR DB index is out of range"),
         Err(reply) => reply,
     }
 }
 
-/// DBSIZE: the number of keys, counting keys whose TTL has passed but that
-/// nothing has removed yet, as Redis's `dictSize` does.
+/// DBSIZE: the number of keys in the current database, counting keys whose
+/// TTL has passed but that nothing has removed yet, as Redis's `dictSize`.
 fn dbsize(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     Reply::Integer(ctx.db.len() as i64)
 }
 
-/// FLUSHALL/FLUSHDB [ASYNC|SYNC]: removes every key (not functions). With
-/// one database the two are the same; ASYNC frees at once in the model.
-fn flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let valid = match args.len() {
-        1 => true,
-        2 => option_is(&args[1], "sync") || option_is(&args[1], "async"),
-        _ => false,
-    };
-    if !valid {
+/// FLUSHALL [ASYNC|SYNC]: removes every key of every database (not
+/// functions). ASYNC frees at once in the model.
+fn flushall(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    if !flush_args_ok(args) {
+        return Reply::syntax_error();
+    }
+    for index in 0..ctx.db_count() {
+        if let Some(db) = ctx.db_at(index) {
+            let len = db.len();
+            db.clear();
+            ctx.charge(len);
+        }
+    }
+    Reply::ok()
+}
+
+/// FLUSHDB [ASYNC|SYNC]: removes every key of the current database.
+fn flushdb(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    if !flush_args_ok(args) {
         return Reply::syntax_error();
     }
     ctx.charge(ctx.db.len());
     ctx.db.clear();
     Reply::ok()
+}
+
+/// Redis's `getFlushCommandFlags`: nothing, or exactly one of SYNC/ASYNC.
+fn flush_args_ok(args: &[Vec<u8>]) -> bool {
+    match args.len() {
+        1 => true,
+        2 => option_is(&args[1], "sync") || option_is(&args[1], "async"),
+        _ => false,
+    }
 }
 
 /// RANDOMKEY: a key, or nil when the keyspace is empty.

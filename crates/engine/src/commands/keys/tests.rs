@@ -160,11 +160,22 @@ fn scan_arguments_are_checked_like_redis() {
 }
 
 #[test]
-fn one_database_only() {
+fn databases_are_separate_and_flushall_empties_them_all() {
     let mut s = Session::new();
     s.expect(&[
+        ("SET k zero", "+OK\r\n"),
+        ("SELECT 1", "+OK\r\n"),
+        ("GET k", "$-1\r\n"),
+        ("SET k one EX 100", "+OK\r\n"),
+        ("MOVE k 0", ":0\r\n"),
+        ("MOVE k 2", ":1\r\n"),
+        ("SELECT 2", "+OK\r\n"),
+        ("TTL k", ":100\r\n"),
+        ("COPY k k DB 0 REPLACE", ":1\r\n"),
+        ("FLUSHDB", "+OK\r\n"),
         ("SELECT 0", "+OK\r\n"),
-        ("SELECT 1", "-ERR DB index is out of range\r\n"),
+        ("GET k", "$3\r\none\r\n"),
+        ("SELECT 16", "-ERR DB index is out of range\r\n"),
         (
             "SELECT x",
             "-ERR value is not an integer or out of range\r\n",
@@ -173,6 +184,16 @@ fn one_database_only() {
             "SELECT 2147483648",
             "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n",
         ),
+        (
+            "MOVE k 0",
+            "-ERR source and destination objects are the same\r\n",
+        ),
+        ("SELECT 3", "+OK\r\n"),
+        ("SET other v", "+OK\r\n"),
+        ("FLUSHALL", "+OK\r\n"),
+        ("DBSIZE", ":0\r\n"),
+        ("SELECT 0", "+OK\r\n"),
+        ("DBSIZE", ":0\r\n"),
     ]);
 }
 

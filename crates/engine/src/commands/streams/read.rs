@@ -5,6 +5,12 @@
 //! at once with the null array Redis sends when the timeout expires (and
 //! sends straight away to a client that may not block, inside MULTI). The
 //! BLOCK argument is still parsed and checked, so its errors match.
+//!
+//! For whoever adds blocking: Redis resolves `$` to the stream's last ID
+//! when the call blocks (a retry must not re-resolve it, or it would skip
+//! the entry that woke it), while `>` is re-read from the group when the
+//! client is served; a blocked read gets at most COUNT entries, or 1000
+//! without COUNT; and XGROUP DESTROY wakes XREADGROUP readers with NOGROUP.
 
 use super::id::parse_strict_id;
 use super::range::entries_after;

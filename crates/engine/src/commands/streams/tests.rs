@@ -389,4 +389,3 @@ fn wrong_type_everywhere() {
         assert_eq!(s.run(line), wrongtype, "{line}");
     }
 }
-
