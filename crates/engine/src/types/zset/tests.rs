@@ -177,6 +177,7 @@ fn lex_ranges_on_equal_scores() {
     assert_eq!(names(&mut z.range_by_lex(&lex("(b", "[e"), true, 1)), "dc");
     assert_eq!(z.count_by_lex(&lex("[aa", "[f")), 5);
     assert_eq!(z.remove_range_by_lex(&lex("(a", "[c")), 2);
+    z.check();
     assert_eq!(names(&mut z.iter()), "adefg");
 }
 
