@@ -114,9 +114,15 @@ test('PING answers PONG', async () => {
 });
 
 test('an error reply reads as in redis-cli', async () => {
-  assert.equal(await run('ECHO'), "(error) ERR wrong number of arguments for 'echo' command");
+  assert.equal(await run('GET'), "(error) ERR wrong number of arguments for 'get' command");
   const last = page.locator('.transcript .output').last();
   assert.match(await last.getAttribute('class'), /\berror\b/, 'errors are styled as errors');
+});
+
+test('the suggested first command takes a lock once', async () => {
+  assert.equal(await run('SET lock:1 me NX PX 3000'), 'OK');
+  assert.equal(await run('SET lock:1 you NX PX 3000'), '(nil)', 'the second taker is refused');
+  assert.equal(await run('GET lock:1'), '"me"');
 });
 
 test('quoted arguments and unbalanced quotes split as in redis-cli', async () => {

@@ -325,6 +325,47 @@ mod tests {
     }
 
     #[test]
+    fn quit_closes_the_connection_and_the_next_command_reconnects() {
+        let mut console = Console::new(T0);
+        console.submit("QUIT", T0);
+        console.submit("PING", T0);
+        let texts: Vec<String> = outputs(&console)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(texts[0], "OK");
+        assert!(texts[1].starts_with("Connection closed"), "{texts:?}");
+        assert!(texts[2].starts_with("Reconnected"), "{texts:?}");
+        assert_eq!(texts[3], "PONG");
+    }
+
+    #[test]
+    fn hello_3_switches_the_display_to_resp3() {
+        let mut console = Console::new(T0);
+        console.submit("HELLO 3", T0);
+        let (hello, _) = outputs(&console).pop().expect("a reply");
+        assert!(hello.starts_with("1# \"server\" => \"redis\""), "{hello}");
+        console.submit("GET nosuchkey", T0);
+        assert_eq!(
+            outputs(&console).pop().map(|(text, _)| text).as_deref(),
+            Some("(nil)")
+        );
+    }
+
+    #[test]
+    fn expired_keys_are_gone_when_time_has_passed() {
+        let mut console = Console::new(T0);
+        console.submit("SET lock:1 me NX PX 3000", T0);
+        console.submit("SET lock:1 you NX PX 3000", T0 + 1000);
+        console.submit("SET lock:1 you NX PX 3000", T0 + 3001);
+        let texts: Vec<String> = outputs(&console)
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(texts, ["OK", "(nil)", "OK"]);
+    }
+
+    #[test]
     fn the_transcript_is_bounded() {
         let mut console = Console::new(T0);
         for _ in 0..MAX_TRANSCRIPT {
