@@ -18,6 +18,12 @@ pub const CONSOLE_ADDR: &str = "127.0.0.1:50000";
 /// The prompt shown before each command.
 pub const PROMPT: &str = "lockstep>";
 
+/// Most Lua instructions one script typed into the console may run (about
+/// two simulated seconds). Redis would run `while true do end` until SCRIPT
+/// KILL; the console has nobody to send it, so it stops the script and says
+/// so rather than freezing the page.
+pub const SCRIPT_INSTRUCTION_LIMIT: u64 = 20_000_000;
+
 /// Older transcript entries are dropped past this many, so that a long
 /// session does not slow the page down.
 pub const MAX_TRANSCRIPT: usize = 1000;
@@ -74,6 +80,7 @@ pub struct Console {
 impl Console {
     pub fn new(now_ms: i64) -> Self {
         let mut engine = Engine::new(now_ms);
+        engine.set_script_instruction_limit(Some(SCRIPT_INSTRUCTION_LIMIT));
         let client = engine.connect(CONSOLE_ADDR, now_ms);
         let mut console = Console {
             engine,
@@ -138,6 +145,15 @@ impl Console {
         // cycle is run to completion before each command.
         self.engine.active_expire(now_ms);
         let outcome = self.engine.execute(id, args, now_ms);
+        // What scripts wrote with redis.log goes to the node's log; show it
+        // where the learner is looking, before the script's reply.
+        for line in self.engine.drain_script_log() {
+            let level = ["debug", "verbose", "notice", "warning"]
+                .get(usize::from(line.level))
+                .copied()
+                .unwrap_or("notice");
+            self.note(&format!("[node log, {level}] {}", line.text));
+        }
         // HELLO 3 answers in the protocol it switches to, so read it after.
         let protocol = self.engine.protocol(id);
         self.reply(&outcome.reply, protocol);
@@ -224,6 +240,35 @@ mod tests {
         let mut console = Console::new(T0);
         console.submit(line, T0);
         outputs(&console)
+    }
+
+    #[test]
+    fn an_endless_script_is_stopped_and_the_console_goes_on() {
+        let mut console = Console::new(T0);
+        console.submit("EVAL \"while true do end\" 0", T0);
+        console.submit("EVAL \"return 1+1\" 0", T0);
+        let out = outputs(&console);
+        assert_eq!(out[0].1, Tone::Error);
+        assert!(
+            out[0]
+                .0
+                .contains("Script stopped after 20000000 Lua instructions"),
+            "{}",
+            out[0].0
+        );
+        assert_eq!(out[1], ("(integer) 2".to_string(), Tone::Reply));
+    }
+
+    #[test]
+    fn redis_log_lines_show_before_the_reply() {
+        let out = run("EVAL \"redis.log(redis.LOG_WARNING, 'lock', 'lost') return 1\" 0");
+        assert_eq!(
+            out,
+            vec![
+                ("[node log, warning] lock lost".to_string(), Tone::Note),
+                ("(integer) 1".to_string(), Tone::Reply),
+            ]
+        );
     }
 
     #[test]
