@@ -6,7 +6,8 @@
 #   clippy  clippy -D warnings, natively and for wasm32 (web and lua crates)
 #   test    cargo test --workspace: unit tests and the differential suite,
 #           which runs command files against redis-server and Lockstep
-#   wasm    the wasm tests of lockstep-lua, under Node
+#   wasm    the wasm tests of lockstep-lua and the engine's scripting tests,
+#           under Node
 #   build   trunk build --release (the playground, into dist/)
 #   e2e     tests/e2e/ in headless Chromium against dist/
 #
@@ -120,6 +121,11 @@ step_wasm() {
   fi
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --target wasm32-unknown-unknown "${packages[@]}"
+  # The engine's scripting tests (EVAL, FUNCTION, BUSY and SCRIPT KILL) are
+  # the same files natively and here; its other tests are native only.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown -p lockstep-engine \
+    --test scripting --test busy_scripts
 }
 
 step_build() {
