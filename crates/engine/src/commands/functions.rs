@@ -1,8 +1,6 @@
 //! FUNCTION LOAD/DELETE/LIST/FLUSH/KILL and FCALL, FCALL_RO: Redis 7's
 //! named, versioned scripts.
 
-use lockstep_lua::Budget;
-
 use super::scripting::{put_vm, take_vm};
 use crate::command::{flags, CommandSpec, Ctx};
 use crate::engine::feed_monitors;
@@ -99,11 +97,6 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         return Reply::error("ERR Function not found");
     };
     let split = 3 + numkeys as usize;
-    let budget = match ctx.server.scripting.instruction_limit {
-        Some(max) => Budget::instructions(max),
-        None => Budget::UNLIMITED,
-    };
-    let watcher = ctx.server.scripting.watcher.clone();
     let run = ScriptRun {
         function,
         mode: RunMode::Function,
@@ -112,7 +105,7 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         argv: &args[split..],
         read_only: info.no_writes(),
     };
-    let reply = run_script(ctx, &mut svm, run, budget, watcher);
+    let reply = run_script(ctx, &mut svm, run);
     put_vm(ctx, svm);
     reply
 }

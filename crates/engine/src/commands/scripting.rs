@@ -1,7 +1,5 @@
 //! EVAL, EVALSHA, their `_RO` variants, and SCRIPT LOAD/EXISTS/FLUSH/KILL.
 
-use lockstep_lua::Budget;
-
 use crate::command::{flags, CommandSpec, Ctx};
 use crate::engine::feed_monitors;
 use crate::numbers::parse_i64;
@@ -162,11 +160,6 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
     };
     ctx.server.scripting.scripts.insert(sha.clone(), body);
     let split = 3 + numkeys as usize;
-    let budget = match ctx.server.scripting.instruction_limit {
-        Some(max) => Budget::instructions(max),
-        None => Budget::UNLIMITED,
-    };
-    let watcher = ctx.server.scripting.watcher.clone();
     let run = ScriptRun {
         function,
         mode: RunMode::Eval,
@@ -175,7 +168,7 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         argv: &args[split..],
         read_only: read_only || shebang.no_writes,
     };
-    let reply = run_script(ctx, &mut svm, run, budget, watcher);
+    let reply = run_script(ctx, &mut svm, run);
     put_vm(ctx, svm);
     reply
 }

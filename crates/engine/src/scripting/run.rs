@@ -58,13 +58,13 @@ fn elapsed_us(instructions: u64, progress: &Progress) -> u64 {
 }
 
 /// Runs a compiled script for the client in `ctx` and returns its reply.
-pub fn run_script(
-    ctx: &mut Ctx,
-    svm: &mut ScriptVm,
-    run: ScriptRun,
-    budget: Budget,
-    watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
-) -> Reply {
+/// The node's instruction cap (if any) and its host's watcher apply.
+pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
+    let budget = match ctx.server.scripting.instruction_limit {
+        Some(max) => Budget::instructions(max),
+        None => Budget::UNLIMITED,
+    };
+    let watcher = ctx.server.scripting.watcher.clone();
     let progress = Rc::new(Progress::default());
     let function = match prepare(svm, &run) {
         Ok(f) => f,
