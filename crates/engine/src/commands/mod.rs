@@ -16,6 +16,8 @@ pub mod server;
 pub mod sets;
 pub mod streams;
 pub mod strings;
+#[cfg(test)]
+mod test_session;
 pub mod transactions;
 pub mod zsets;
 

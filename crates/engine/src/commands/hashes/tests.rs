@@ -1,35 +1,6 @@
 //! Hash commands as a redis-cli session would show them, in raw RESP.
 
-use crate::client::{ClientId, Protocol};
-use crate::encode::to_bytes;
-use crate::Engine;
-
-struct Session {
-    engine: Engine,
-    client: ClientId,
-}
-
-impl Session {
-    fn new() -> Self {
-        let mut engine = Engine::new(0);
-        let client = engine.connect("127.0.0.1:50000", 0);
-        Session { engine, client }
-    }
-
-    /// Runs a command given as space-separated words; the reply as RESP text.
-    fn run(&mut self, line: &str) -> String {
-        let args: Vec<Vec<u8>> = line.split(' ').map(|w| w.as_bytes().to_vec()).collect();
-        let reply = self.engine.execute(self.client, &args, 0).reply;
-        let protocol = self.engine.protocol(self.client);
-        String::from_utf8_lossy(&to_bytes(&reply, protocol)).into_owned()
-    }
-
-    fn resp3(&mut self) {
-        if let Some(c) = self.engine.clients.get_mut(&self.client) {
-            c.protocol = Protocol::Resp3;
-        }
-    }
-}
+use crate::commands::test_session::Session;
 
 #[test]
 fn hset_counts_new_fields_and_keeps_positions() {
