@@ -4,6 +4,9 @@
 //! RESP2/RESP3 on TCP (default 127.0.0.1:7379, next to a real Redis's 6379
 //! rather than on it). `--port 0` picks a free port; the line printed at
 //! start says which.
+//!
+//! `lockstep run FILE [--seed N] [--trace OUT.json]` plays a scenario and
+//! prints its timeline and invariant verdicts.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,9 +14,11 @@ use std::process::ExitCode;
 use lockstep_cli::serve::Server;
 
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
+       lockstep run FILE.toml [--seed N] [--trace OUT.json]
 
 commands:
-  serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)";
+  serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
+  run      play a scenario: print its timeline and invariant verdicts";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -22,6 +27,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
+        Some("run") => lockstep_cli::run::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -30,6 +30,14 @@ pub struct Outcome {
     pub close: bool,
 }
 
+/// The data a node keeps across a restart or copies to a replica.
+#[derive(Clone, Debug, Default)]
+pub struct Dataset {
+    /// Databases 0..16 in order.
+    pub dbs: Vec<Keyspace>,
+    pub libraries: crate::scripting::Libraries,
+}
+
 /// The id of a node's first connection. Redis creates two clients of its
 /// own at start-up (the Lua clients of EVAL and of FUNCTION, ids 1 and 2),
 /// so the first connection is number 3; CLIENT ID and HELLO show it.
@@ -154,6 +162,56 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.server.config
+    }
+
+    /// Modifications to the data so far, over all databases: unchanged
+    /// across a command means it wrote nothing.
+    pub fn changes(&self) -> u64 {
+        self.all_dbs().map(Keyspace::changes).sum()
+    }
+
+    /// A copy of what the node would persist or send to a replica: every
+    /// database and the function libraries (not the script cache, which
+    /// Redis keeps in memory only).
+    pub fn dataset(&self) -> Dataset {
+        let mut dbs: Vec<Keyspace> = self
+            .server
+            .parked_dbs
+            .iter()
+            .map(Keyspace::data_only)
+            .collect();
+        dbs[self.server.active_db] = self.db.data_only();
+        Dataset {
+            dbs,
+            libraries: self.server.scripting.libraries.clone(),
+        }
+    }
+
+    /// Replaces the data with `dataset` (a restart, a full resync), keeping
+    /// connections; watchers of changed keys will fail EXEC.
+    pub fn load_dataset(&mut self, dataset: &Dataset) {
+        for (index, data) in dataset.dbs.iter().enumerate() {
+            if let Some(db) = self.db_at(index) {
+                db.replace_data(data);
+            }
+        }
+        if self.server.scripting.libraries != dataset.libraries {
+            // The Lua state holds the old libraries' functions: start afresh.
+            self.server.scripting.libraries = dataset.libraries.clone();
+            self.server.scripting.vm = None;
+        }
+    }
+
+    fn all_dbs(&self) -> impl Iterator<Item = &Keyspace> {
+        let active = self.server.active_db;
+        std::iter::once(&self.db).chain(
+            self.server
+                .parked_dbs
+                .iter()
+                .enumerate()
+                .filter(move |(i, _)| *i != active)
+                .map(|(_, db)| db),
+        )
     }
 
     /// Runs the active expiry cycle on every database; returns the keys it

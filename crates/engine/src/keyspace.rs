@@ -35,6 +35,10 @@ pub struct Keyspace {
     expired_log: Vec<Vec<u8>>,
     /// Total keys removed by expiry (INFO's `expired_keys`).
     pub expired_total: u64,
+    /// Modifications so far (every `signal_modified`): a host compares it
+    /// before and after a command to know whether the data changed, as
+    /// Redis's `server.dirty` tells replication and persistence.
+    changes: u64,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -274,6 +278,7 @@ impl Keyspace {
     /// special. If the key is present again, it was written (Redis deletes
     /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
+        self.changes += 1;
         let present = self.entries.contains_key(&slot(key));
         if let Some(set) = self.watchers.get_mut(key) {
             for (client, expired) in set.iter_mut() {
@@ -285,6 +290,37 @@ impl Keyspace {
                 }
                 self.dirty.insert(*client);
             }
+        }
+    }
+
+    /// How many modifications this database has seen; see the field.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The data alone, without the connections watching it: what a
+    /// snapshot (RDB, AOF, a replica's copy) holds.
+    pub fn data_only(&self) -> Keyspace {
+        Keyspace {
+            entries: self.entries.clone(),
+            expires: self.expires.clone(),
+            watchers: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            expired_log: Vec::new(),
+            expired_total: 0,
+            changes: 0,
+        }
+    }
+
+    /// Replaces the data with `other`'s, signalling every key that existed
+    /// before or exists now, so WATCHers see the change (a replica's full
+    /// resynchronisation, a restart).
+    pub fn replace_data(&mut self, other: &Keyspace) {
+        let before: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
+        self.entries = other.entries.clone();
+        self.expires = other.expires.clone();
+        for key in before.iter().chain(other.entries.keys().map(|(_, k)| k)) {
+            self.signal_modified(key);
         }
     }
 

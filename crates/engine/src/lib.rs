@@ -23,5 +23,5 @@ pub mod types;
 pub mod value;
 
 pub use client::{ClientId, Protocol};
-pub use engine::{Engine, Outcome};
+pub use engine::{Dataset, Engine, Outcome};
 pub use reply::Reply;

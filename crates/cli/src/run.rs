@@ -1,0 +1,77 @@
+//! `lockstep run FILE [--seed N] [--trace OUT.json]`: plays a scenario and
+//! prints its timeline and verdicts.
+
+use std::process::ExitCode;
+
+/// What `run` was asked to do.
+pub struct RunArgs {
+    pub file: String,
+    pub seed: Option<u64>,
+    pub trace: Option<String>,
+}
+
+impl RunArgs {
+    pub fn parse(args: &[String]) -> Result<RunArgs, String> {
+        let mut file = None;
+        let mut seed = None;
+        let mut trace = None;
+        let mut rest = args.iter();
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--seed" => {
+                    let value = rest.next().ok_or("--seed wants a number")?;
+                    seed =
+                        Some(value.parse().map_err(|_| {
+                            format!("--seed wants a whole number ≥ 0, got '{value}'")
+                        })?);
+                }
+                "--trace" => trace = Some(rest.next().ok_or("--trace wants a file name")?.clone()),
+                flag if flag.starts_with('-') => return Err(format!("unexpected option '{flag}'")),
+                path if file.is_none() => file = Some(path.to_string()),
+                extra => return Err(format!("unexpected argument '{extra}'")),
+            }
+        }
+        Ok(RunArgs {
+            file: file.ok_or("no scenario file given")?,
+            seed,
+            trace,
+        })
+    }
+}
+
+/// Reads and checks a scenario file, with the shared libraries.
+pub fn load(file: &str) -> Result<lockstep_sim::Scenario, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    lockstep_lessons::scenario(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+pub fn main(args: &[String]) -> ExitCode {
+    let args = match RunArgs::parse(args) {
+        Ok(args) => args,
+        Err(message) => return crate::usage_error("run", &message),
+    };
+    let scenario = match load(&args.file) {
+        Ok(scenario) => scenario,
+        Err(message) => {
+            eprintln!("lockstep run: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let trace = match lockstep_sim::run(&scenario, seed) {
+        Ok(trace) => trace,
+        Err(message) => {
+            eprintln!("lockstep run: {message}");
+            return ExitCode::from(1);
+        }
+    };
+    print!("{}", lockstep_sim::timeline::render(&trace));
+    if let Some(path) = &args.trace {
+        if let Err(e) = std::fs::write(path, trace.to_json()) {
+            eprintln!("lockstep run: cannot write the trace to {path}: {e}");
+            return ExitCode::from(1);
+        }
+        println!("Trace written to {path} ({} events).", trace.events.len());
+    }
+    ExitCode::SUCCESS
+}

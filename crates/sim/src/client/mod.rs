@@ -1,0 +1,362 @@
+//! Client processes: Lua programs run as coroutines in one Lua state per
+//! world, each process with its own globals.
+//!
+//! A task (the program, or a function it spawned) runs until it asks the
+//! world for something — a command, a sleep, the time — by yielding a
+//! [`Request`]. The world answers by resuming it, now or later. Lua code
+//! between two requests takes no simulated time; `work(ms)` is how a
+//! program spends CPU.
+
+use std::collections::BTreeMap;
+
+use lockstep_engine::Reply;
+use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Thread, Value};
+use lockstep_lua::{Budget, Limits, LuaVm, RunError};
+
+use crate::clock::Clock;
+use crate::network::ActorId;
+use crate::scenario::ClientSpec;
+use crate::trace::Time;
+
+/// Instructions a task may run between two requests before it is judged
+/// stuck in a loop that never asks the world for anything.
+pub const INSTRUCTIONS_PER_STEP: u64 = 20_000_000;
+
+/// The clients' Lua state with the client API installed.
+pub struct ClientVm {
+    vm: LuaVm,
+    libraries: Table,
+}
+
+/// What a task asked for when it yielded.
+#[derive(Debug)]
+pub enum Request {
+    Call {
+        node: Option<String>,
+        args: Vec<Vec<u8>>,
+    },
+    Sleep(f64),
+    Work(f64),
+    Now,
+    Uuid,
+    Random(Option<f64>, Option<f64>),
+    Enter(String),
+    Leave(String),
+    Spawn(Function, MultiValue),
+    Log(String),
+    Write {
+        resource: String,
+        id: Option<String>,
+        token: Option<i64>,
+        value: String,
+    },
+}
+
+/// How a resume ended.
+pub enum Step {
+    Yielded(Request),
+    Finished,
+    Failed(String),
+}
+
+/// What a task is waiting for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Waiting {
+    /// A reply to message `msg`.
+    Reply {
+        msg: u64,
+    },
+    /// A wake-up with this token (sleep or work).
+    Wake {
+        token: u64,
+    },
+    Nothing,
+}
+
+pub struct Task {
+    pub thread: Thread,
+    pub waiting: Waiting,
+    /// For `work`: when the CPU time runs out, so a pause can push it back.
+    pub work_ends: Option<Time>,
+}
+
+pub struct Process {
+    pub spec: ClientSpec,
+    pub actor: ActorId,
+    pub node: ActorId,
+    /// Follows the sentinel's primary when a failover happens.
+    pub follows_primary: bool,
+    pub clock: Clock,
+    pub tasks: BTreeMap<u32, Task>,
+    pub next_task: u32,
+    pub alive: bool,
+    pub paused_until: Option<Time>,
+    pub environment: Option<Table>,
+    /// How many times the process entered each critical section.
+    pub entered_count: BTreeMap<String, u32>,
+    /// Global time of the last `enter`: the turn a write belongs to, for
+    /// the stale-write check.
+    pub last_enter: Option<Time>,
+    /// A spawned task's arguments, until its first resume.
+    pub spawn_args: BTreeMap<u32, MultiValue>,
+    pub failed: Option<String>,
+    pub finished: bool,
+}
+
+impl ClientVm {
+    pub fn new(libraries: &BTreeMap<String, String>) -> mlua::Result<ClientVm> {
+        let vm = LuaVm::new(Limits::default())?;
+        let lua = vm.lua();
+        lua.load(include_str!("prelude.lua"))
+            .set_name("=lockstep")
+            .exec()?;
+        let table = lua.create_table()?;
+        for (name, source) in libraries {
+            table.set(name.as_str(), lua.create_string(source)?)?;
+        }
+        Ok(ClientVm {
+            vm,
+            libraries: table,
+        })
+    }
+
+    pub fn lua(&self) -> &Lua {
+        self.vm.lua()
+    }
+
+    /// Compiles a process's program into a task-ready function with the
+    /// process's own environment.
+    pub fn program(&self, spec: &ClientSpec) -> mlua::Result<(Function, Table)> {
+        let lua = self.vm.lua();
+        let params = toml_to_lua(lua, &toml::Value::Table(spec.params.clone()))?;
+        let make: Function = lua.globals().get("__lockstep_environment")?;
+        let env: Table = make.call((spec.name.as_str(), params, self.libraries.clone()))?;
+        let source = match (&spec.program, &spec.library) {
+            (Some(program), _) => program.clone(),
+            (None, Some(library)) => format!("return require({library:?}).main(params)"),
+            (None, None) => String::new(),
+        };
+        let function = lua
+            .load(source)
+            .set_name(format!("={}", spec.name))
+            .set_environment(env.clone())
+            .into_function()?;
+        Ok((function, env))
+    }
+
+    pub fn thread(&self, function: Function) -> mlua::Result<Thread> {
+        self.vm.lua().create_thread(function)
+    }
+
+    /// Runs `thread` until its next request.
+    pub fn resume(&mut self, thread: &Thread, args: MultiValue) -> Step {
+        let result = self
+            .vm
+            .run(Budget::instructions(INSTRUCTIONS_PER_STEP), |_| {
+                thread.resume::<MultiValue>(args)
+            });
+        match result {
+            Ok(values) if thread.is_resumable() => match parse_request(values) {
+                Ok(request) => Step::Yielded(request),
+                Err(message) => Step::Failed(message),
+            },
+            Ok(_) => Step::Finished,
+            Err(RunError::Stopped(_)) => Step::Failed(format!(
+                "the program ran {INSTRUCTIONS_PER_STEP} Lua instructions without calling \
+                 Redis, sleeping or working (an endless loop?); the simulator stopped it"
+            )),
+            Err(RunError::Lua(error)) => Step::Failed(lua_error_text(&error)),
+            Err(RunError::Poisoned) => {
+                Step::Failed("the clients' Lua state failed and was reset".into())
+            }
+        }
+    }
+
+    pub fn is_poisoned(&self) -> bool {
+        self.vm.is_poisoned()
+    }
+}
+
+/// A Lua error as a learner should read it: the message, without mlua's
+/// traceback decoration.
+pub fn lua_error_text(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::RuntimeError(message) | mlua::Error::SyntaxError { message, .. } => {
+            message.clone()
+        }
+        mlua::Error::CallbackError { cause, .. } => lua_error_text(cause),
+        mlua::Error::MemoryError(_) => "the program ran out of memory (64 MiB of Lua heap)".into(),
+        other => other.to_string(),
+    }
+}
+
+fn parse_request(values: MultiValue) -> Result<Request, String> {
+    let mut values = values.into_iter();
+    let op = match values.next() {
+        Some(Value::String(s)) => s.to_string_lossy().to_string(),
+        _ => {
+            return Err("coroutine.yield was called outside the client API; \
+                        client programs cannot use coroutines that yield"
+                .into())
+        }
+    };
+    let mut next = || values.next().unwrap_or(Value::Nil);
+    let text = |v: Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.to_string_lossy().to_string()),
+            Value::Integer(i) => Some(i.to_string()),
+            Value::Number(n) => Some(lua_number_text(n)),
+            _ => None,
+        }
+    };
+    let number = |v: Value| -> Option<f64> {
+        match v {
+            Value::Integer(i) => Some(i as f64),
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    };
+    Ok(match op.as_str() {
+        "call" => {
+            let node = text(next());
+            let args = values
+                .map(|v| match v {
+                    Value::String(s) => s.as_bytes().to_vec(),
+                    other => text(other).unwrap_or_default().into_bytes(),
+                })
+                .collect();
+            Request::Call { node, args }
+        }
+        "sleep" => Request::Sleep(number(next()).unwrap_or(0.0)),
+        "work" => Request::Work(number(next()).unwrap_or(0.0)),
+        "now" => Request::Now,
+        "uuid" => Request::Uuid,
+        "random" => {
+            let m = number(next());
+            let n = number(next());
+            Request::Random(m, n)
+        }
+        "enter" => Request::Enter(text(next()).unwrap_or_default()),
+        "leave" => Request::Leave(text(next()).unwrap_or_default()),
+        "log" => Request::Log(text(next()).unwrap_or_default()),
+        "spawn" => match next() {
+            Value::Function(f) => Request::Spawn(f, values.collect()),
+            _ => return Err("spawn expects a function".into()),
+        },
+        "write" => {
+            let resource = text(next()).unwrap_or_default();
+            let id = text(next());
+            let token = number(next()).map(|t| t as i64);
+            let value = text(next()).unwrap_or_default();
+            Request::Write {
+                resource,
+                id,
+                token,
+                value,
+            }
+        }
+        other => return Err(format!("unknown request \"{other}\" from the client API")),
+    })
+}
+
+/// A number as Lua 5.1's `tostring` writes it (`%.14g`).
+pub fn lua_number_text(n: f64) -> String {
+    if n.is_nan() {
+        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
+    }
+    if n.is_infinite() {
+        return if n < 0.0 { "-inf" } else { "inf" }.into();
+    }
+    if n == 0.0 {
+        return if n.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let scientific = format!("{n:.13e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let trim = |s: &str| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..14).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exponent.abs())
+    } else {
+        let decimals = (13 - exponent).max(0) as usize;
+        trim(&format!("{n:.decimals$}"))
+    }
+}
+
+/// A reply as the program sees it: Redis's script conversion, except that
+/// status replies are plain strings (`"OK"`), as client libraries give them.
+/// Errors are returned separately, as `Err(message)`.
+pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, String>> {
+    Ok(Ok(match reply {
+        Reply::Error(message) => return Ok(Err(message.clone())),
+        Reply::Status(s) | Reply::Verbatim(s) => Value::String(lua.create_string(s)?),
+        Reply::Integer(i) => Value::Number(*i as f64),
+        Reply::Bulk(b) => Value::String(lua.create_string(b)?),
+        Reply::Null | Reply::NullArray => Value::Boolean(false),
+        Reply::Double(_) => {
+            // RESP2 sends a double as a bulk string in Redis's own format.
+            let bytes = lockstep_engine::encode::to_bytes(reply, lockstep_engine::Protocol::Resp2);
+            let text = bytes.splitn(2, |&c| c == b'\n').nth(1).unwrap_or_default();
+            Value::String(lua.create_string(text.strip_suffix(b"\r\n").unwrap_or(text))?)
+        }
+        Reply::Bool(b) => Value::Number(if *b { 1.0 } else { 0.0 }),
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+            let table = lua.create_table()?;
+            for (i, item) in items.iter().enumerate() {
+                let value = match reply_to_lua(lua, item)? {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let t = lua.create_table()?;
+                        t.set("err", e)?;
+                        Value::Table(t)
+                    }
+                };
+                table.raw_set(i + 1, value)?;
+            }
+            Value::Table(table)
+        }
+        Reply::Map(pairs) => {
+            let table = lua.create_table()?;
+            let mut i = 1;
+            for (k, v) in pairs {
+                for item in [k, v] {
+                    if let Ok(value) = reply_to_lua(lua, item)? {
+                        table.raw_set(i, value)?;
+                    }
+                    i += 1;
+                }
+            }
+            Value::Table(table)
+        }
+    }))
+}
+
+fn toml_to_lua(lua: &Lua, value: &toml::Value) -> mlua::Result<Value> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(lua.create_string(s)?),
+        toml::Value::Integer(i) => Value::Number(*i as f64),
+        toml::Value::Float(f) => Value::Number(*f),
+        toml::Value::Boolean(b) => Value::Boolean(*b),
+        toml::Value::Datetime(d) => Value::String(lua.create_string(d.to_string())?),
+        toml::Value::Array(items) => {
+            let table = lua.create_table()?;
+            for (i, item) in items.iter().enumerate() {
+                table.raw_set(i + 1, toml_to_lua(lua, item)?)?;
+            }
+            Value::Table(table)
+        }
+        toml::Value::Table(map) => {
+            let table = lua.create_table()?;
+            for (k, v) in map {
+                table.raw_set(k.as_str(), toml_to_lua(lua, v)?)?;
+            }
+            Value::Table(table)
+        }
+    })
+}

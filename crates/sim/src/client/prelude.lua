@@ -1,0 +1,144 @@
+-- The client API, installed once per world into the clients' Lua state.
+--
+-- Every function that needs the world yields a request to the simulator
+-- (`coroutine.yield(op, ...)`) and returns what the simulator resumes it
+-- with. Client programs are coroutines, so a program reads as straight-line
+-- code while the simulator interleaves processes, delivers replies after
+-- network delay, and freezes a process during a GC pause.
+
+local yield = coroutine.yield
+local create, resume, status = coroutine.create, coroutine.resume, coroutine.status
+
+-- Arguments of redis.call travel as strings, converted as Redis converts a
+-- script's arguments.
+local function command_args(...)
+  local n = select("#", ...)
+  if n == 0 then
+    error("Please specify at least one argument for this redis lib call", 3)
+  end
+  local args = {...}
+  for i = 1, n do
+    local kind = type(args[i])
+    if kind == "number" then
+      args[i] = tostring(args[i])
+    elseif kind ~= "string" then
+      error("Lua redis lib command arguments must be strings or integers", 3)
+    end
+  end
+  return args, n
+end
+
+local function call(node, protected, ...)
+  local args, n = command_args(...)
+  local ok, value = yield("call", node, unpack(args, 1, n))
+  if ok then
+    return value
+  elseif protected then
+    return { err = value }
+  else
+    error(value, 2)
+  end
+end
+
+redis = {}
+function redis.call(...) return call(nil, false, ...) end
+function redis.pcall(...) return call(nil, true, ...) end
+function redis.error_reply(text) return { err = text } end
+function redis.status_reply(text) return { ok = text } end
+function call_on(node, ...) return call(node, false, ...) end
+function pcall_on(node, ...) return call(node, true, ...) end
+
+local function duration(ms, what)
+  if type(ms) ~= "number" or ms ~= ms or ms < 0 then
+    error(what .. " expects a number of milliseconds >= 0", 3)
+  end
+  return ms
+end
+
+function sleep(ms) yield("sleep", duration(ms, "sleep")) end
+function work(ms) yield("work", duration(ms, "work")) end
+function now() return (yield("now")) end
+function uuid() return (yield("uuid")) end
+function random(m, n) return (yield("random", m, n)) end
+function enter(name) yield("enter", tostring(name)) end
+function leave(name) yield("leave", tostring(name)) end
+
+function spawn(fn, ...)
+  if type(fn) ~= "function" then
+    error("spawn expects a function", 2)
+  end
+  yield("spawn", fn, ...)
+end
+
+function log(...)
+  local parts = {}
+  for i = 1, select("#", ...) do
+    parts[i] = tostring((select(i, ...)))
+  end
+  yield("log", table.concat(parts, " "))
+end
+
+function write(resource, request)
+  if type(request) ~= "table" then
+    request = { value = request }
+  end
+  local ok, reason = yield("write", tostring(resource), request.id, request.token, request.value)
+  if ok then return true end
+  return false, reason
+end
+
+-- pcall and xpcall as coroutines, so that code inside them can still call
+-- the simulator (Lua 5.1 cannot yield across a C pcall).
+local function finish(co, ok, ...)
+  if not ok then
+    return false, ...
+  end
+  if status(co) == "dead" then
+    return true, ...
+  end
+  return finish(co, resume(co, yield(...)))
+end
+
+function pcall(fn, ...)
+  if type(fn) ~= "function" then
+    return false, "attempt to call a " .. type(fn) .. " value"
+  end
+  local co = create(fn)
+  return finish(co, resume(co, ...))
+end
+
+function xpcall(fn, handler)
+  local results = { pcall(fn) }
+  if results[1] then
+    return unpack(results, 1, table.maxn(results))
+  end
+  return false, handler(results[2])
+end
+
+-- A fresh environment per process: its globals are its own, and its
+-- libraries are loaded into it once.
+function __lockstep_environment(me, params, libraries)
+  local env = setmetatable({ me = me, params = params }, { __index = _G })
+  local loaded = {}
+  env.require = function(name)
+    if loaded[name] ~= nil then
+      return loaded[name]
+    end
+    local source = libraries[name]
+    if source == nil then
+      error("no library named '" .. tostring(name) .. "'", 2)
+    end
+    local chunk, err = loadstring(source, "=" .. name .. ".lua")
+    if not chunk then
+      error(err, 0)
+    end
+    setfenv(chunk, env)
+    local module = chunk()
+    if module == nil then
+      module = true
+    end
+    loaded[name] = module
+    return module
+  end
+  return env
+end

@@ -1,0 +1,378 @@
+//! Invariants, checked after every event; the first violation of each is
+//! kept with the events that led to it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use lockstep_lua::mlua::{Function, Value};
+use lockstep_lua::{Budget, Limits, LuaVm};
+
+use crate::scenario::InvariantSpec;
+use crate::trace::{Time, Verdict, WorldState};
+
+/// Instructions a Lua invariant may run per check.
+const LUA_CHECK_BUDGET: u64 = 1_000_000;
+
+/// A failed invariant, before it is written to the trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub index: usize,
+    pub message: String,
+    pub caused_by: Vec<u64>,
+}
+
+/// Who is inside each critical section, and since which event.
+#[derive(Clone, Debug, Default)]
+pub struct Sections {
+    /// name -> (process name -> seq of its `enter`)
+    pub inside: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// An accepted write, remembered for the stale-write check.
+#[derive(Clone, Debug)]
+struct AcceptedWrite {
+    writer: String,
+    /// Global time of the writer's latest `enter` before the write.
+    turn: Option<Time>,
+    seq: u64,
+}
+
+pub struct Invariants {
+    pub specs: Vec<InvariantSpec>,
+    pub verdicts: Vec<Option<(Violation, Time, u64)>>,
+    pub sections: Sections,
+    entries: BTreeMap<String, VecDeque<(Time, u64)>>,
+    writes: BTreeMap<String, Vec<AcceptedWrite>>,
+    lua: Option<(LuaVm, Vec<Option<Function>>)>,
+}
+
+impl Invariants {
+    pub fn new(specs: Vec<InvariantSpec>) -> Invariants {
+        let lua = if specs.iter().any(|s| matches!(s, InvariantSpec::Lua { .. })) {
+            LuaVm::new(Limits::default()).ok().map(|vm| {
+                let checks = specs
+                    .iter()
+                    .map(|spec| match spec {
+                        InvariantSpec::Lua { name, check } => vm
+                            .lua()
+                            .load(format!("return function(world) return ({check}) end"))
+                            .set_name(format!("={name}"))
+                            .eval::<Function>()
+                            .ok(),
+                        _ => None,
+                    })
+                    .collect();
+                (vm, checks)
+            })
+        } else {
+            None
+        };
+        Invariants {
+            verdicts: vec![None; specs.len()],
+            specs,
+            sections: Sections::default(),
+            entries: BTreeMap::new(),
+            writes: BTreeMap::new(),
+            lua,
+        }
+    }
+
+    pub fn any_violated(&self) -> bool {
+        self.verdicts.iter().any(Option::is_some)
+    }
+
+    /// A process entered `name` (event `seq`): mutual exclusion and rate.
+    pub fn enter(&mut self, name: &str, who: &str, t: Time, seq: u64) -> Vec<Violation> {
+        let mut found = Vec::new();
+        let inside = self.sections.inside.entry(name.to_string()).or_default();
+        let others: Vec<(String, u64)> = inside
+            .iter()
+            .filter(|(p, _)| p.as_str() != who)
+            .map(|(p, s)| (p.clone(), *s))
+            .collect();
+        inside.insert(who.to_string(), seq);
+        let window = self.entries.entry(name.to_string()).or_default();
+        window.push_back((t, seq));
+        for (index, spec) in self.specs.iter().enumerate() {
+            match spec {
+                InvariantSpec::MutualExclusion { name: n } if n == name && !others.is_empty() => {
+                    let holders: Vec<&str> = others.iter().map(|(p, _)| p.as_str()).collect();
+                    let mut caused_by: Vec<u64> = others.iter().map(|(_, s)| *s).collect();
+                    caused_by.push(seq);
+                    found.push(Violation {
+                        index,
+                        message: format!(
+                            "{who} entered \"{name}\" while {} {} still inside",
+                            holders.join(" and "),
+                            if holders.len() == 1 { "was" } else { "were" }
+                        ),
+                        caused_by,
+                    });
+                }
+                InvariantSpec::Rate {
+                    name: n,
+                    limit,
+                    window_ms,
+                } if n == name => {
+                    let span = (window_ms * 1000.0).round() as Time;
+                    let recent: Vec<u64> = window
+                        .iter()
+                        .filter(|(at, _)| t.saturating_sub(*at) < span)
+                        .map(|(_, s)| *s)
+                        .collect();
+                    if recent.len() > *limit as usize {
+                        found.push(Violation {
+                            index,
+                            message: format!(
+                                "{} entries into \"{name}\" within {window_ms} ms (limit {limit})",
+                                recent.len()
+                            ),
+                            caused_by: recent,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.record(found, t)
+    }
+
+    pub fn leave(&mut self, name: &str, who: &str) {
+        if let Some(inside) = self.sections.inside.get_mut(name) {
+            inside.remove(who);
+        }
+    }
+
+    /// A crashed process leaves every section it was in.
+    pub fn forget(&mut self, who: &str) {
+        for inside in self.sections.inside.values_mut() {
+            inside.remove(who);
+        }
+    }
+
+    /// A resource accepted a write from `writer`, whose latest `enter` was
+    /// at `turn`; `duplicate` if its id had been accepted before.
+    pub fn accepted_write(
+        &mut self,
+        resource: &str,
+        writer: &str,
+        turn: Option<Time>,
+        duplicate: Option<&str>,
+        t: Time,
+        seq: u64,
+    ) -> Vec<Violation> {
+        let mut found = Vec::new();
+        let history = self.writes.entry(resource.to_string()).or_default();
+        for (index, spec) in self.specs.iter().enumerate() {
+            match spec {
+                InvariantSpec::NoStaleWrites { resource: r } if r == resource => {
+                    let newer = history.iter().find(|w| {
+                        w.writer != writer
+                            && matches!((w.turn, turn), (Some(theirs), Some(mine)) if theirs > mine)
+                    });
+                    if let Some(newer) = newer {
+                        found.push(Violation {
+                            index,
+                            message: format!(
+                                "\"{resource}\" accepted a write from {writer} after one from {}, \
+                                 whose turn began later: {writer}'s write is stale",
+                                newer.writer
+                            ),
+                            caused_by: vec![newer.seq, seq],
+                        });
+                    }
+                }
+                InvariantSpec::NoDuplicates { resource: r } if r == resource => {
+                    if let Some(id) = duplicate {
+                        found.push(Violation {
+                            index,
+                            message: format!("\"{resource}\" accepted id \"{id}\" twice"),
+                            caused_by: vec![seq],
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        history.push(AcceptedWrite {
+            writer: writer.to_string(),
+            turn,
+            seq,
+        });
+        self.record(found, t)
+    }
+
+    /// Checks the invariants over data: sums over keys and Lua predicates.
+    /// `value_of(node, key)` reads a key as a live client would.
+    pub fn check_state(
+        &mut self,
+        value_of: &dyn Fn(&str, &str) -> Option<Vec<u8>>,
+        state: &dyn Fn() -> WorldState,
+        t: Time,
+        seq: u64,
+    ) -> Vec<Violation> {
+        let mut found = Vec::new();
+        let mut world: Option<WorldState> = None;
+        for (index, spec) in self.specs.iter().enumerate() {
+            if self.verdicts[index].is_some() {
+                continue;
+            }
+            match spec {
+                InvariantSpec::SumConserved { node, keys, total } => {
+                    let mut sum: i64 = 0;
+                    let mut unreadable = None;
+                    for key in keys {
+                        let value = value_of(node, key);
+                        match value.as_deref().map(parse_integer) {
+                            None => {}
+                            Some(Some(n)) => sum = sum.saturating_add(n),
+                            Some(None) => unreadable = Some(key.clone()),
+                        }
+                    }
+                    if let Some(key) = unreadable {
+                        found.push(Violation {
+                            index,
+                            message: format!("{key} on {node} no longer holds an integer"),
+                            caused_by: vec![seq],
+                        });
+                    } else if sum != *total {
+                        found.push(Violation {
+                            index,
+                            message: format!(
+                                "{} on {node} add up to {sum}, not {total}",
+                                keys.join(" + ")
+                            ),
+                            caused_by: vec![seq],
+                        });
+                    }
+                }
+                InvariantSpec::Lua { name, .. } => {
+                    let Some((vm, checks)) = self.lua.as_mut() else {
+                        continue;
+                    };
+                    let world = world.get_or_insert_with(state);
+                    let verdict = match checks.get(index).cloned().flatten() {
+                        None => Err(format!("the check of \"{name}\" does not compile")),
+                        Some(check) => run_lua_check(vm, &check, world),
+                    };
+                    if let Err(message) = verdict {
+                        found.push(Violation {
+                            index,
+                            message,
+                            caused_by: vec![seq],
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.record(found, t)
+    }
+
+    /// Keeps the first violation of each invariant; returns the new ones.
+    fn record(&mut self, found: Vec<Violation>, t: Time) -> Vec<Violation> {
+        found
+            .into_iter()
+            .filter(|v| {
+                let slot = &mut self.verdicts[v.index];
+                if slot.is_some() {
+                    return false;
+                }
+                *slot = Some((v.clone(), t, 0));
+                true
+            })
+            .collect()
+    }
+
+    /// Notes the trace position of a violation once its event is written.
+    pub fn set_violation_seq(&mut self, index: usize, seq: u64) {
+        if let Some((_, _, at)) = self.verdicts[index].as_mut() {
+            *at = seq;
+        }
+    }
+
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        self.specs
+            .iter()
+            .zip(&self.verdicts)
+            .map(|(spec, verdict)| Verdict {
+                invariant: describe(spec),
+                held: verdict.is_none(),
+                message: verdict.as_ref().map(|(v, _, _)| v.message.clone()),
+                at_seq: verdict.as_ref().map(|(_, _, s)| *s),
+                at_us: verdict.as_ref().map(|(_, t, _)| *t),
+            })
+            .collect()
+    }
+}
+
+/// An invariant in one line, e.g. `mutual_exclusion(report)`.
+pub fn describe(spec: &InvariantSpec) -> String {
+    match spec {
+        InvariantSpec::MutualExclusion { name } => format!("mutual_exclusion({name})"),
+        InvariantSpec::NoStaleWrites { resource } => format!("no_stale_writes({resource})"),
+        InvariantSpec::NoDuplicates { resource } => format!("no_duplicates({resource})"),
+        InvariantSpec::Rate {
+            name,
+            limit,
+            window_ms,
+        } => format!("rate({name} ≤ {limit} per {window_ms} ms)"),
+        InvariantSpec::SumConserved { node, keys, total } => {
+            format!("sum_conserved({} on {node} = {total})", keys.join(" + "))
+        }
+        InvariantSpec::Lua { name, .. } => format!("lua({name})"),
+    }
+}
+
+fn parse_integer(bytes: &[u8]) -> Option<i64> {
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+/// Runs a Lua predicate over the world. The predicate sees a table:
+/// `world.nodes[name].keys[key] = {value=..., ttl_ms=...}`, `world.holders[name]`
+/// (a list of process names) and `world.resources[name]`.
+fn run_lua_check(vm: &mut LuaVm, check: &Function, world: &WorldState) -> Result<(), String> {
+    let result = vm.run(Budget::instructions(LUA_CHECK_BUDGET), |lua| {
+        let table = lua.create_table()?;
+        let nodes = lua.create_table()?;
+        for (name, node) in &world.nodes {
+            let entry = lua.create_table()?;
+            let keys = lua.create_table()?;
+            for key in &node.keys {
+                let k = lua.create_table()?;
+                k.set("value", key.value.trim_matches('"'))?;
+                k.set("type", key.kind.as_str())?;
+                if let Some(ttl) = key.ttl_ms {
+                    k.set("ttl_ms", ttl as f64)?;
+                }
+                keys.set(key.key.as_str(), k)?;
+            }
+            entry.set("keys", keys)?;
+            entry.set("up", node.up)?;
+            entry.set("role", node.role.as_str())?;
+            nodes.set(name.as_str(), entry)?;
+        }
+        table.set("nodes", nodes)?;
+        let holders = lua.create_table()?;
+        for (name, list) in &world.holders {
+            holders.set(name.as_str(), list.clone())?;
+        }
+        table.set("holders", holders)?;
+        let resources = lua.create_table()?;
+        for (name, r) in &world.resources {
+            let entry = lua.create_table()?;
+            entry.set("accepted", r.accepted)?;
+            entry.set("rejected", r.rejected)?;
+            if let Some(token) = r.highest_token {
+                entry.set("highest_token", token as f64)?;
+            }
+            resources.set(name.as_str(), entry)?;
+        }
+        table.set("resources", resources)?;
+        check.call::<Value>(table)
+    });
+    match result {
+        Ok(Value::Boolean(false)) | Ok(Value::Nil) => Err("the Lua check returned false".into()),
+        Ok(_) => Ok(()),
+        Err(error) => Err(format!("the Lua check failed: {error}")),
+    }
+}

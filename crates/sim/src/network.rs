@@ -1,0 +1,122 @@
+//! The network between actors: per-link latency and loss, and partitions.
+//!
+//! Actors are numbered (`ActorId`) in the scenario's order. A partition is
+//! a group number per actor; two actors can talk when their groups match.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::clock::ms;
+use crate::scenario::{InFlight, Latency, NetworkSpec};
+use crate::trace::Time;
+
+pub type ActorId = usize;
+
+#[derive(Clone, Debug)]
+struct Link {
+    latency: Latency,
+    loss: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    default: Link,
+    links: BTreeMap<(ActorId, ActorId), Link>,
+    /// Group of each actor while partitioned; `None` when whole.
+    groups: Option<Vec<u32>>,
+    pub in_flight: InFlight,
+}
+
+impl Network {
+    /// `index` maps names to ids; the scenario was validated, so every name
+    /// is known.
+    pub fn new(spec: &NetworkSpec, index: &dyn Fn(&str) -> Option<ActorId>) -> Network {
+        let default = Link {
+            latency: spec.latency_ms,
+            loss: spec.loss,
+        };
+        let mut links = BTreeMap::new();
+        for link in &spec.links {
+            if let (Some(a), Some(b)) = (index(&link.between[0]), index(&link.between[1])) {
+                let value = Link {
+                    latency: link.latency_ms.unwrap_or(default.latency),
+                    loss: link.loss.unwrap_or(default.loss),
+                };
+                links.insert(ordered(a, b), value);
+            }
+        }
+        Network {
+            default,
+            links,
+            groups: None,
+            in_flight: spec.in_flight_on_partition,
+        }
+    }
+
+    fn link(&self, a: ActorId, b: ActorId) -> &Link {
+        self.links.get(&ordered(a, b)).unwrap_or(&self.default)
+    }
+
+    /// Whether a message can go from `a` to `b` now.
+    pub fn connected(&self, a: ActorId, b: ActorId) -> bool {
+        match &self.groups {
+            None => true,
+            Some(groups) => groups.get(a) == groups.get(b),
+        }
+    }
+
+    pub fn is_partitioned(&self) -> bool {
+        self.groups.is_some()
+    }
+
+    /// One-way delay for the next message on the link, drawn if a range.
+    pub fn latency(&self, a: ActorId, b: ActorId, rng: &mut ChaCha8Rng) -> Time {
+        match self.link(a, b).latency {
+            Latency::Fixed(value) => ms(value),
+            Latency::Range([low, high]) => {
+                let (low, high) = (ms(low), ms(high));
+                if high > low {
+                    rng.random_range(low..=high)
+                } else {
+                    low
+                }
+            }
+        }
+    }
+
+    /// Whether the next message on the link is lost (drawn only when the
+    /// link can lose, so lossless scenarios use no randomness here).
+    pub fn loses(&self, a: ActorId, b: ActorId, rng: &mut ChaCha8Rng) -> bool {
+        let loss = self.link(a, b).loss;
+        loss > 0.0 && rng.random::<f64>() < loss
+    }
+
+    /// Splits the actors: each listed group is one side; everyone not
+    /// listed is on one more side together.
+    pub fn partition(&mut self, actors: usize, groups: &[Vec<ActorId>]) {
+        let rest = groups.len() as u32;
+        let mut assignment = vec![rest; actors];
+        for (number, group) in groups.iter().enumerate() {
+            for &actor in group {
+                if let Some(slot) = assignment.get_mut(actor) {
+                    *slot = number as u32;
+                }
+            }
+        }
+        self.groups = Some(assignment);
+    }
+
+    pub fn heal(&mut self) {
+        self.groups = None;
+    }
+}
+
+fn ordered(a: ActorId, b: ActorId) -> (ActorId, ActorId) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}

@@ -1,0 +1,282 @@
+//! A Redis node in the world: an engine plus what the simulator adds
+//! around it — role, persistence, the clock, and the script it is busy with.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+use lockstep_engine::scripting::RunMode;
+use lockstep_engine::{ClientId, Dataset, Engine};
+
+use crate::clock::Clock;
+use crate::network::ActorId;
+use crate::scenario::{Fsync, NodeSpec, Persistence};
+use crate::trace::{quote, KeyState, NodeState, Time};
+use lockstep_engine::value::Value;
+
+/// Most Lua instructions one script may run on a simulated node: 10 s of
+/// simulated time at the scripting cost model, twice Redis's default
+/// `busy-reply-threshold`, so a runaway script shows BUSY and can be
+/// killed, yet cannot hold the simulator forever.
+pub const SCRIPT_INSTRUCTION_CAP: u64 = 100_000_000;
+
+/// How often the OS flushes an `appendfsync no` file.
+pub const OS_FLUSH_US: Time = 30_000_000;
+
+/// A command that arrived while the node was busy, waiting its turn.
+#[derive(Clone, Debug)]
+pub struct Queued {
+    pub msg: u64,
+    pub from: ActorId,
+    pub task: u32,
+    pub args: Vec<Vec<u8>>,
+}
+
+/// The long command a node is running (a script, DEBUG SLEEP).
+#[derive(Clone, Debug)]
+pub struct Running {
+    /// Distinguishes this run from a later one, for its completion event.
+    pub id: u64,
+    pub started: Time,
+    pub ends: Time,
+    pub msg: u64,
+    pub from: ActorId,
+    pub task: u32,
+    pub args: Vec<Vec<u8>>,
+    pub reply: lockstep_engine::Reply,
+    /// Set for scripts: which kind, when (µs after start) it first wrote,
+    /// and the data as it was before, so a kill can take it back.
+    pub script: Option<RunningScript>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunningScript {
+    pub mode: RunMode,
+    pub first_write_us: Option<u64>,
+    pub before: Rc<Dataset>,
+}
+
+/// A client blocked in WAIT.
+#[derive(Clone, Debug)]
+pub struct Waiter {
+    pub id: u64,
+    pub msg: u64,
+    pub from: ActorId,
+    pub task: u32,
+    pub offset: u64,
+    pub replicas: usize,
+}
+
+pub struct Node {
+    pub spec: NodeSpec,
+    pub engine: Engine,
+    pub up: bool,
+    /// Bumped on every crash and restart: connections and pending
+    /// completions from an earlier life are void.
+    pub epoch: u64,
+    pub clock: Clock,
+    pub replica_of: Option<ActorId>,
+    /// Writes applied: a primary counts its own, a replica the primary's.
+    pub offset: u64,
+    /// A primary's view of each replica's acknowledged offset.
+    pub acked: BTreeMap<ActorId, u64>,
+    /// A replica that missed part of the stream needs a full resync.
+    pub needs_sync: bool,
+    /// What a restart would find on disk.
+    pub durable: Rc<Dataset>,
+    pub changes_seen: u64,
+    pub dirty_since_persist: bool,
+    pub connections: BTreeMap<(ActorId, u32), ClientId>,
+    pub running: Option<Running>,
+    pub queue: VecDeque<Queued>,
+    pub waiters: Vec<Waiter>,
+    /// Generation of the scheduled expiry check, so stale ones are skipped.
+    pub expiry_gen: u64,
+}
+
+impl Node {
+    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Node {
+        let clock = Clock::new(spec.clock.offset_ms, spec.clock.drift);
+        let engine = fresh_engine(&spec, clock.local_ms(0));
+        Node {
+            spec,
+            engine,
+            up: true,
+            epoch: 0,
+            clock,
+            replica_of,
+            offset: 0,
+            acked: BTreeMap::new(),
+            needs_sync: false,
+            durable: Rc::new(Dataset::default()),
+            changes_seen: 0,
+            dirty_since_persist: false,
+            connections: BTreeMap::new(),
+            running: None,
+            queue: VecDeque::new(),
+            waiters: Vec::new(),
+            expiry_gen: 0,
+        }
+    }
+
+    /// The node's clock in whole ms, as the engine takes it.
+    pub fn now_ms(&self, t: Time) -> i64 {
+        self.clock.local_ms(t).floor() as i64
+    }
+
+    /// The engine connection for a client task, opened on first use.
+    pub fn connection(&mut self, key: (ActorId, u32), addr: &str, t: Time) -> ClientId {
+        if let Some(id) = self.connections.get(&key) {
+            return *id;
+        }
+        let now = self.now_ms(t);
+        let id = self.engine.connect(addr, now);
+        self.connections.insert(key, id);
+        id
+    }
+
+    /// Whether the data reaches disk with each write.
+    pub fn fsync_always(&self) -> bool {
+        self.spec.persistence == Persistence::Aof && self.spec.appendfsync == Fsync::Always
+    }
+
+    /// How often the background persistence runs, if it does.
+    pub fn persist_every(&self) -> Option<Time> {
+        match (self.spec.persistence, self.spec.appendfsync) {
+            (Persistence::None, _) | (Persistence::Aof, Fsync::Always) => None,
+            (Persistence::Aof, Fsync::Everysec) => Some(1_000_000),
+            (Persistence::Aof, Fsync::No) => Some(OS_FLUSH_US),
+            (Persistence::Rdb, _) => Some(self.spec.rdb_every_ms.max(1) * 1000),
+        }
+    }
+
+    /// The node dies: memory, connections and the running command are gone.
+    pub fn crash(&mut self) {
+        self.up = false;
+        self.epoch += 1;
+        self.connections.clear();
+        self.running = None;
+        self.queue.clear();
+        self.waiters.clear();
+        self.acked.clear();
+    }
+
+    /// The node starts again at `t` with what its disk kept; returns a
+    /// description for the trace.
+    pub fn restart(&mut self, t: Time) -> String {
+        self.up = true;
+        self.epoch += 1;
+        self.engine = fresh_engine(&self.spec, self.clock.local_ms(t));
+        let kept = match self.spec.persistence {
+            Persistence::None => "nothing: no persistence".to_string(),
+            Persistence::Rdb => "the last RDB snapshot".to_string(),
+            Persistence::Aof => match self.spec.appendfsync {
+                Fsync::Always => "every acknowledged write (appendfsync always)".to_string(),
+                Fsync::Everysec => "the AOF up to its last fsync (everysec)".to_string(),
+                Fsync::No => "the AOF up to the OS's last flush (appendfsync no)".to_string(),
+            },
+        };
+        if self.spec.persistence != Persistence::None {
+            let durable = Rc::clone(&self.durable);
+            self.engine.load_dataset(&durable);
+        }
+        self.changes_seen = self.engine.changes();
+        self.dirty_since_persist = false;
+        self.offset = 0;
+        kept
+    }
+
+    pub fn role_text(&self, names: &[String]) -> String {
+        match self.replica_of {
+            None => "primary".into(),
+            Some(p) => format!(
+                "replica of {}",
+                names.get(p).map(String::as_str).unwrap_or("?")
+            ),
+        }
+    }
+
+    /// Database 0 for the trace.
+    pub fn state(&self, t: Time, names: &[String]) -> NodeState {
+        let now = self.now_ms(t);
+        let keys = if self.up {
+            self.engine
+                .keyspace()
+                .iter()
+                .map(|(key, entry)| KeyState {
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    kind: entry.value.type_name().to_string(),
+                    value: value_text(&entry.value),
+                    ttl_ms: entry.expire_at_ms.map(|at| at - now),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        NodeState {
+            up: self.up,
+            role: self.role_text(names),
+            keys,
+        }
+    }
+}
+
+fn fresh_engine(spec: &NodeSpec, local_ms: f64) -> Engine {
+    let mut engine = Engine::new(local_ms.floor() as i64);
+    // The simulator drives time itself; DEBUG SLEEP and friends are part
+    // of lessons about a blocked node.
+    let _ = engine
+        .config_mut()
+        .set_startup("enable-debug-command", "yes");
+    for (name, value) in &spec.config {
+        let _ = engine.config_mut().set_startup(name, value);
+    }
+    engine.set_script_instruction_limit(Some(SCRIPT_INSTRUCTION_CAP));
+    engine
+}
+
+/// A value in one line, abbreviated for the timeline.
+fn value_text(value: &Value) -> String {
+    const SHOWN: usize = 8;
+    let list = |items: Vec<String>, total: usize, open: &str, close: &str| {
+        let more = if total > SHOWN {
+            format!(", …{} more", total - SHOWN)
+        } else {
+            String::new()
+        };
+        format!("{open}{}{more}{close}", items.join(", "))
+    };
+    match value {
+        Value::String(bytes) => quote(bytes),
+        Value::List(items) => list(
+            items.iter().take(SHOWN).map(|i| quote(i)).collect(),
+            items.len(),
+            "[",
+            "]",
+        ),
+        Value::Hash(map) => list(
+            map.iter()
+                .take(SHOWN)
+                .map(|(k, v)| format!("{}: {}", quote(k), quote(v)))
+                .collect(),
+            map.len(),
+            "{",
+            "}",
+        ),
+        Value::Set(set) => list(
+            set.iter().take(SHOWN).map(|m| quote(&m)).collect(),
+            set.len(),
+            "{",
+            "}",
+        ),
+        Value::ZSet(zset) => list(
+            zset.iter()
+                .take(SHOWN)
+                .map(|(m, s)| format!("{}: {s}", quote(m)))
+                .collect(),
+            zset.len(),
+            "[",
+            "]",
+        ),
+        Value::Stream(stream) => format!("stream of {} entries", stream.len()),
+    }
+}

@@ -1,0 +1,669 @@
+//! The scenario file: who is in the world, how the network behaves, which
+//! faults happen and which invariants must hold. Lessons embed it as TOML.
+//!
+//! Every field a learner might leave out has a default that describes the
+//! calm case (one primary, 1 ms links, no loss, no faults), so the smallest
+//! scenario is a node and a client. The format is documented field by field
+//! in `crates/sim/SCENARIO.md`; [`Scenario::parse`] turns a file into a
+//! checked scenario or an error that names the field at fault.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Shown above the timeline.
+    #[serde(default)]
+    pub title: String,
+    /// The seed used when none is given on the command line.
+    #[serde(default)]
+    pub seed: u64,
+    /// The simulation stops at this global time even if clients still run.
+    #[serde(default = "default_duration_ms")]
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    #[serde(default, rename = "node")]
+    pub nodes: Vec<NodeSpec>,
+    #[serde(default)]
+    pub sentinel: Option<SentinelSpec>,
+    #[serde(default, rename = "client")]
+    pub clients: Vec<ClientSpec>,
+    #[serde(default, rename = "resource")]
+    pub resources: Vec<ResourceSpec>,
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<FaultSpec>,
+    #[serde(default, rename = "invariant")]
+    pub invariants: Vec<InvariantSpec>,
+    /// What "the work gets done" means, for grading fixes.
+    #[serde(default)]
+    pub liveness: Option<LivenessSpec>,
+    /// Shared Lua libraries by name (`lock`, `redlock`, ...): source code a
+    /// client program can `require`. Lessons fill this from `lessons/lib`.
+    #[serde(default)]
+    pub libraries: std::collections::BTreeMap<String, String>,
+}
+
+fn default_duration_ms() -> u64 {
+    60_000
+}
+
+/// A latency: one fixed value (`latency_ms = 2`) or a range drawn from the
+/// seeded RNG for each message (`latency_ms = [1, 5]`).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Latency {
+    Fixed(f64),
+    Range([f64; 2]),
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency::Fixed(1.0)
+    }
+}
+
+/// What happens to messages already on the wire when a partition cuts
+/// their link.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InFlight {
+    /// Lost, as packets on a cut link are.
+    #[default]
+    Drop,
+    /// Delivered once the partition heals (a TCP retransmission).
+    Delay,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency of every link without an override.
+    #[serde(default)]
+    pub latency_ms: Latency,
+    /// Probability that a message is lost, 0.0 to 1.0.
+    #[serde(default)]
+    pub loss: f64,
+    #[serde(default)]
+    pub in_flight_on_partition: InFlight,
+    /// Overrides for particular links.
+    #[serde(default, rename = "link")]
+    pub links: Vec<LinkSpec>,
+}
+
+/// Latency and loss between two actors, both directions.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub between: [String; 2],
+    #[serde(default)]
+    pub latency_ms: Option<Latency>,
+    #[serde(default)]
+    pub loss: Option<f64>,
+}
+
+/// How a node keeps its data across a crash.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Persistence {
+    /// Nothing survives a restart.
+    #[default]
+    None,
+    /// A snapshot every `rdb_every_ms` if anything changed; a restart loads
+    /// the last one.
+    Rdb,
+    /// Every write is appended; what survives depends on `appendfsync`.
+    Aof,
+}
+
+/// Redis's `appendfsync`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Fsync {
+    /// Every write is on disk before the reply: nothing acknowledged is lost.
+    Always,
+    /// Once a second: up to a second of writes can be lost.
+    #[default]
+    Everysec,
+    /// The OS flushes when it likes (every 30 s here).
+    No,
+}
+
+/// A node's clock relative to true time.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSpec {
+    /// Where the clock starts, in ms (local time at global time 0).
+    #[serde(default)]
+    pub offset_ms: f64,
+    /// How fast it runs, relative: 0.01 gains 10 ms per second.
+    #[serde(default)]
+    pub drift: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: String,
+    /// The primary this node replicates; absent for a primary.
+    #[serde(default)]
+    pub replica_of: Option<String>,
+    /// How long writes take to reach this replica, on top of the network.
+    #[serde(default)]
+    pub replication_lag_ms: f64,
+    #[serde(default)]
+    pub persistence: Persistence,
+    #[serde(default)]
+    pub appendfsync: Fsync,
+    #[serde(default = "default_rdb_every_ms")]
+    pub rdb_every_ms: u64,
+    #[serde(default)]
+    pub clock: ClockSpec,
+    /// Start-up configuration, as in redis.conf (`busy-reply-threshold`).
+    #[serde(default)]
+    pub config: std::collections::BTreeMap<String, String>,
+}
+
+fn default_rdb_every_ms() -> u64 {
+    60_000
+}
+
+/// Sentinel-style automatic failover of one primary.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SentinelSpec {
+    /// The primary being watched; clients whose default node is this
+    /// primary follow the promotion.
+    pub primary: String,
+    /// How long the primary must be unreachable before a failover.
+    #[serde(default = "default_down_after_ms")]
+    pub down_after_ms: u64,
+}
+
+fn default_down_after_ms() -> u64 {
+    5_000
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub name: String,
+    /// The node `redis.call` talks to; defaults to the first node.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// When the program starts, global time.
+    #[serde(default)]
+    pub start_ms: f64,
+    /// How long a call waits for its reply before failing with a timeout.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: f64,
+    /// Lua source of the program.
+    #[serde(default)]
+    pub program: Option<String>,
+    /// Or the name of a library whose `main(params)` is the program.
+    #[serde(default)]
+    pub library: Option<String>,
+    /// Passed to the program as the global `params` (and to `main`).
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub clock: ClockSpec,
+}
+
+fn default_timeout_ms() -> f64 {
+    1_000.0
+}
+
+/// An external service that clients write to: a payment service, a seat
+/// database. It is where correctness shows: the lock is an efficiency
+/// layer, the resource's checks are the correctness layer.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    pub name: String,
+    /// Reject a write whose fencing token is lower than the highest seen.
+    #[serde(default)]
+    pub fencing: bool,
+    /// Reject a second write with the same id (a unique constraint).
+    #[serde(default)]
+    pub unique: bool,
+}
+
+/// A fault: what happens, to whom, and when. (Unknown fields are caught
+/// by the kind's own list: serde's `flatten` passes them on to it.)
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct FaultSpec {
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    /// Global time at which it happens (with `after`: delay after the trigger).
+    #[serde(default)]
+    pub at_ms: f64,
+    /// Or: when this happens first.
+    #[serde(default)]
+    pub after: Option<Trigger>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultKind {
+    /// A stop-the-world pause of a client process (GC, VM migration).
+    Pause { target: String, duration_ms: f64 },
+    /// A node dies; with `restart_after_ms` it comes back with what its
+    /// persistence kept.
+    Crash {
+        target: String,
+        #[serde(default)]
+        restart_after_ms: Option<f64>,
+    },
+    /// A stopped node starts again.
+    Restart { target: String },
+    /// A client process dies (its spawned tasks too).
+    Kill { target: String },
+    /// A replica becomes a primary (manual failover); the old primary, if
+    /// it comes back, replicates from it.
+    Promote { target: String },
+    /// Cut the network into groups; actors not named form one more group.
+    Partition { groups: Vec<Vec<String>> },
+    /// Remove every partition.
+    Heal {},
+    /// An actor's clock jumps (NTP step, VM resume).
+    ClockJump { target: String, by_ms: f64 },
+    /// An actor's clock starts running fast or slow.
+    ClockDrift { target: String, drift: f64 },
+}
+
+/// "After client-1 acquires": the first time `actor` does `event`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub actor: String,
+    pub event: TriggerEvent,
+    /// For `enter`/`leave`: only this resource. For `log`: text the line
+    /// contains. For `reply`: text the reply contains.
+    #[serde(default)]
+    pub matching: Option<String>,
+    /// Trigger on the n-th occurrence instead of the first.
+    #[serde(default = "one")]
+    pub nth: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerEvent {
+    /// The actor entered a critical section (`enter`).
+    Enter,
+    /// The actor left one (`leave`).
+    Leave,
+    /// The actor received a reply.
+    Reply,
+    /// The actor sent a command.
+    Send,
+    /// The actor logged a line.
+    Log,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InvariantSpec {
+    /// At most one process inside the critical section `name` at a time.
+    MutualExclusion { name: String },
+    /// The resource never accepts a write from a holder older than one
+    /// whose write it already accepted (a paused client's late write).
+    NoStaleWrites { resource: String },
+    /// The resource never accepts two writes with the same id.
+    NoDuplicates { resource: String },
+    /// At most `limit` entries into `name` in any window of `window_ms`.
+    Rate {
+        name: String,
+        limit: u32,
+        window_ms: f64,
+    },
+    /// The integer values of `keys` on `node` always add up to `total`.
+    SumConserved {
+        node: String,
+        keys: Vec<String>,
+        total: i64,
+    },
+    /// A Lua expression over the world that must stay true.
+    Lua { name: String, check: String },
+}
+
+/// "The work gets done": used when grading a fix, so that a program that
+/// never does anything cannot pass.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LivenessSpec {
+    /// These clients must finish their program without an error.
+    #[serde(default)]
+    pub finished: Vec<String>,
+    /// This many writes must be accepted by the named resource.
+    #[serde(default)]
+    pub accepted_writes: Option<(String, u32)>,
+    /// Entries into a critical section, at least this many in total.
+    #[serde(default)]
+    pub entries: Option<(String, u32)>,
+}
+
+/// What went wrong reading a scenario; the message names the place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError(pub String);
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Reads TOML and checks that every name refers to something.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_with_libraries(text, &std::collections::BTreeMap::new())
+    }
+
+    /// Like [`Scenario::parse`], with shared libraries (`lessons/lib`) that
+    /// programs can `require`; the scenario's own libraries of the same
+    /// name win.
+    pub fn parse_with_libraries(
+        text: &str,
+        shared: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut scenario: Scenario =
+            toml::from_str(text).map_err(|e| ScenarioError(format!("{e}").trim().to_string()))?;
+        for (name, source) in shared {
+            scenario
+                .libraries
+                .entry(name.clone())
+                .or_insert_with(|| source.clone());
+        }
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Every actor's name: nodes, clients, resources, in that order.
+    pub fn actor_names(&self) -> Vec<&str> {
+        self.nodes
+            .iter()
+            .map(|n| n.name.as_str())
+            .chain(self.clients.iter().map(|c| c.name.as_str()))
+            .chain(self.resources.iter().map(|r| r.name.as_str()))
+            .collect()
+    }
+
+    /// The checks that TOML's types cannot express.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let fail = |m: String| Err(ScenarioError(m));
+        if self.nodes.is_empty() {
+            return fail("the scenario has no [[node]]: add at least one Redis node".into());
+        }
+        let names = self.actor_names();
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                return fail("an actor has an empty name".into());
+            }
+            if names[..i].contains(name) {
+                return fail(format!(
+                    "two actors are named \"{name}\": names must be unique"
+                ));
+            }
+        }
+        let is_node = |n: &str| self.nodes.iter().any(|x| x.name == n);
+        let is_client = |n: &str| self.clients.iter().any(|x| x.name == n);
+        let is_resource = |n: &str| self.resources.iter().any(|x| x.name == n);
+        let known = |n: &str| names.contains(&n);
+        let node_list = || {
+            self.nodes
+                .iter()
+                .map(|n| n.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for node in &self.nodes {
+            if let Some(primary) = &node.replica_of {
+                if !is_node(primary) || primary == &node.name {
+                    return fail(format!(
+                        "node \"{}\": replica_of = \"{primary}\" is not another node (nodes: {})",
+                        node.name,
+                        node_list()
+                    ));
+                }
+            }
+            check_non_negative(
+                &format!("node \"{}\" replication_lag_ms", node.name),
+                node.replication_lag_ms,
+            )?;
+        }
+        if let Some(sentinel) = &self.sentinel {
+            if !is_node(&sentinel.primary) {
+                return fail(format!(
+                    "[sentinel] primary = \"{}\" is not a node (nodes: {})",
+                    sentinel.primary,
+                    node_list()
+                ));
+            }
+        }
+        for client in &self.clients {
+            let what = format!("client \"{}\"", client.name);
+            if let Some(node) = &client.node {
+                if !is_node(node) {
+                    return fail(format!(
+                        "{what}: node = \"{node}\" is not a node (nodes: {})",
+                        node_list()
+                    ));
+                }
+            }
+            match (&client.program, &client.library) {
+                (None, None) => return fail(format!("{what} has neither a program nor a library")),
+                (Some(_), Some(_)) => {
+                    return fail(format!("{what} has both a program and a library: give one"))
+                }
+                (None, Some(lib)) if !self.libraries.contains_key(lib) => {
+                    let have: Vec<&str> = self.libraries.keys().map(String::as_str).collect();
+                    return fail(format!(
+                        "{what}: library \"{lib}\" is not known (libraries: {})",
+                        if have.is_empty() {
+                            "none".to_string()
+                        } else {
+                            have.join(", ")
+                        }
+                    ));
+                }
+                _ => {}
+            }
+            check_non_negative(&format!("{what} start_ms"), client.start_ms)?;
+            if !(client.timeout_ms > 0.0) {
+                return fail(format!("{what}: timeout_ms must be above 0"));
+            }
+        }
+        check_probability("[network] loss", self.network.loss)?;
+        check_latency("[network] latency_ms", self.network.latency_ms)?;
+        for link in &self.network.links {
+            for end in &link.between {
+                if !known(end) {
+                    return fail(format!(
+                        "[[network.link]] names \"{end}\", which is not an actor"
+                    ));
+                }
+            }
+            if let Some(loss) = link.loss {
+                check_probability("[[network.link]] loss", loss)?;
+            }
+            if let Some(latency) = link.latency_ms {
+                check_latency("[[network.link]] latency_ms", latency)?;
+            }
+        }
+        for (i, fault) in self.faults.iter().enumerate() {
+            let what = format!("fault {} ({})", i + 1, fault.kind.name());
+            check_non_negative(&format!("{what} at_ms"), fault.at_ms)?;
+            if let Some(trigger) = &fault.after {
+                if !known(&trigger.actor) {
+                    return fail(format!(
+                        "{what}: after.actor = \"{}\" is not an actor",
+                        trigger.actor
+                    ));
+                }
+                if trigger.nth == 0 {
+                    return fail(format!("{what}: after.nth counts from 1"));
+                }
+            }
+            let target_ok = |target: &str, want: &str, ok: bool| {
+                if ok {
+                    Ok(())
+                } else {
+                    fail(format!("{what}: target \"{target}\" is not a {want}"))
+                }
+            };
+            match &fault.kind {
+                FaultKind::Pause {
+                    target,
+                    duration_ms,
+                } => {
+                    target_ok(target, "client", is_client(target))?;
+                    check_non_negative(&format!("{what} duration_ms"), *duration_ms)?;
+                }
+                FaultKind::Kill { target } => target_ok(target, "client", is_client(target))?,
+                FaultKind::Crash {
+                    target,
+                    restart_after_ms,
+                } => {
+                    target_ok(target, "node", is_node(target))?;
+                    if let Some(after) = restart_after_ms {
+                        check_non_negative(&format!("{what} restart_after_ms"), *after)?;
+                    }
+                }
+                FaultKind::Restart { target } | FaultKind::Promote { target } => {
+                    target_ok(target, "node", is_node(target))?
+                }
+                FaultKind::ClockJump { target, by_ms } => {
+                    target_ok(
+                        target,
+                        "node or client",
+                        is_node(target) || is_client(target),
+                    )?;
+                    if !by_ms.is_finite() {
+                        return fail(format!("{what}: by_ms must be a number"));
+                    }
+                }
+                FaultKind::ClockDrift { target, drift } => {
+                    target_ok(
+                        target,
+                        "node or client",
+                        is_node(target) || is_client(target),
+                    )?;
+                    if !(drift.is_finite() && *drift > -1.0) {
+                        return fail(format!("{what}: drift must be above -1"));
+                    }
+                }
+                FaultKind::Partition { groups } => {
+                    for name in groups.iter().flatten() {
+                        if !known(name) {
+                            return fail(format!("{what}: \"{name}\" is not an actor"));
+                        }
+                    }
+                }
+                FaultKind::Heal {} => {}
+            }
+        }
+        for invariant in &self.invariants {
+            match invariant {
+                InvariantSpec::NoStaleWrites { resource }
+                | InvariantSpec::NoDuplicates { resource } => {
+                    if !is_resource(resource) {
+                        return fail(format!(
+                            "invariant names resource \"{resource}\", which is not a [[resource]]"
+                        ));
+                    }
+                }
+                InvariantSpec::SumConserved { node, .. } if !is_node(node) => {
+                    return fail(format!(
+                        "invariant sum_conserved: node \"{node}\" is not a node"
+                    ));
+                }
+                InvariantSpec::Rate {
+                    limit, window_ms, ..
+                } => {
+                    if *limit == 0 || !(*window_ms > 0.0) {
+                        return fail("invariant rate: limit and window_ms must be above 0".into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(liveness) = &self.liveness {
+            for name in &liveness.finished {
+                if !is_client(name) {
+                    return fail(format!(
+                        "[liveness] finished names \"{name}\", which is not a client"
+                    ));
+                }
+            }
+            if let Some((resource, _)) = &liveness.accepted_writes {
+                if !is_resource(resource) {
+                    return fail(format!(
+                        "[liveness] accepted_writes names \"{resource}\", which is not a resource"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FaultKind {
+    /// The `kind` as written in the file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FaultKind::Pause { .. } => "pause",
+            FaultKind::Crash { .. } => "crash",
+            FaultKind::Restart { .. } => "restart",
+            FaultKind::Kill { .. } => "kill",
+            FaultKind::Promote { .. } => "promote",
+            FaultKind::Partition { .. } => "partition",
+            FaultKind::Heal {} => "heal",
+            FaultKind::ClockJump { .. } => "clock_jump",
+            FaultKind::ClockDrift { .. } => "clock_drift",
+        }
+    }
+}
+
+fn check_non_negative(what: &str, value: f64) -> Result<(), ScenarioError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ScenarioError(format!(
+            "{what} must be a number ≥ 0, not {value}"
+        )))
+    }
+}
+
+fn check_probability(what: &str, value: f64) -> Result<(), ScenarioError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(ScenarioError(format!(
+            "{what} must be between 0 and 1, not {value}"
+        )))
+    }
+}
+
+fn check_latency(what: &str, latency: Latency) -> Result<(), ScenarioError> {
+    match latency {
+        Latency::Fixed(ms) => check_non_negative(what, ms),
+        Latency::Range([low, high]) => {
+            check_non_negative(what, low)?;
+            check_non_negative(what, high)?;
+            if low > high {
+                return Err(ScenarioError(format!(
+                    "{what}: the range [{low}, {high}] is backwards"
+                )));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! The trace: everything that happened in a run, in order, with enough
+//! state attached to draw any step without running the scenario again.
+//!
+//! The schema is documented for front ends in `crates/sim/TRACE.md`; keep
+//! the two in step. Times are integers (microseconds of global time) so the
+//! JSON is byte-identical on every platform; local clocks are milliseconds.
+
+use std::collections::BTreeMap;
+
+use lockstep_engine::Reply;
+use serde::{Deserialize, Serialize};
+
+/// Global simulated time in microseconds.
+pub type Time = u64;
+
+/// A whole run.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Trace {
+    pub title: String,
+    pub seed: u64,
+    /// Every actor, in the scenario's order: nodes, clients, resources, and
+    /// the sentinel if there is one.
+    pub actors: Vec<Actor>,
+    pub events: Vec<Event>,
+    /// One per invariant, in the scenario's order, plus liveness if declared.
+    pub verdicts: Vec<Verdict>,
+    /// Global time when the run stopped.
+    pub end_us: Time,
+    /// Why it stopped: every client finished, the duration ran out, or the
+    /// event limit was reached.
+    pub stopped: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub kind: ActorKind,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Node,
+    Client,
+    Resource,
+    Sentinel,
+    /// The fault injector: partitions and heals belong to nobody.
+    World,
+}
+
+/// One thing that happened.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Event {
+    /// Position in the trace, from 0.
+    pub seq: u64,
+    pub t_us: Time,
+    /// The actor it happened to (or `world`).
+    pub actor: String,
+    /// The actor's own clock, in ms, which may disagree with global time.
+    pub local_ms: f64,
+    #[serde(flatten)]
+    pub what: What,
+    /// The world after this event, when this event changed it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub state: Option<WorldState>,
+}
+
+/// What an [`Event`] was.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum What {
+    /// A client program started (or a spawned task, with its number).
+    Start {
+        task: u32,
+    },
+    /// A task ended; `error` if its program raised one.
+    Finish {
+        task: u32,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        error: Option<String>,
+    },
+    /// A client sent a command to a node, or a write to a resource.
+    Send {
+        to: String,
+        msg: u64,
+        text: String,
+    },
+    /// A node ran a command (the message it came in).
+    Exec {
+        from: String,
+        msg: u64,
+        command: String,
+        reply: String,
+        /// How long the node was busy with it.
+        cost_us: u64,
+    },
+    /// A client got its answer.
+    Receive {
+        from: String,
+        msg: u64,
+        text: String,
+    },
+    /// A message was lost: `reason` says why (partition, loss, node down).
+    Drop {
+        from: String,
+        to: String,
+        msg: u64,
+        reason: String,
+    },
+    /// A call gave up waiting.
+    Timeout {
+        to: String,
+        msg: u64,
+    },
+    /// A node removed a key whose TTL ran out.
+    Expire {
+        key: String,
+    },
+    /// A node started a script that will keep it busy.
+    ScriptStart {
+        from: String,
+        msg: u64,
+        busy_until_us: Time,
+    },
+    /// A node answered a client with BUSY, or queued it, while a script ran.
+    Busy {
+        from: String,
+        msg: u64,
+        reply: String,
+    },
+    Sleep {
+        task: u32,
+        ms: f64,
+    },
+    Work {
+        task: u32,
+        ms: f64,
+    },
+    Log {
+        text: String,
+    },
+    Enter {
+        name: String,
+    },
+    Leave {
+        name: String,
+    },
+    /// A resource accepted or rejected a write.
+    Write {
+        from: String,
+        msg: u64,
+        accepted: bool,
+        detail: String,
+    },
+    Pause {
+        duration_ms: f64,
+    },
+    Resume,
+    /// A node crashed, or a client process was killed.
+    Crash,
+    /// A node came back; `kept` says what its persistence kept.
+    Restart {
+        kept: String,
+    },
+    /// A replica became a primary (`promote`, `REPLICAOF NO ONE` or the
+    /// sentinel's failover).
+    Promote {
+        reason: String,
+    },
+    /// A node began replicating another.
+    Replicate {
+        primary: String,
+        full_sync: bool,
+    },
+    /// A replica applied the primary's writes up to `offset`.
+    Sync {
+        offset: u64,
+    },
+    /// A node's data reached its disk.
+    Persist {
+        what: String,
+    },
+    Partition {
+        groups: Vec<Vec<String>>,
+    },
+    Heal,
+    ClockJump {
+        by_ms: f64,
+    },
+    ClockDrift {
+        drift: f64,
+    },
+    /// An invariant failed for the first time.
+    Violation {
+        invariant: String,
+        message: String,
+        /// `seq` of the events that led to it.
+        caused_by: Vec<u64>,
+    },
+}
+
+/// A snapshot of what a learner sees at one step.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct WorldState {
+    pub nodes: BTreeMap<String, NodeState>,
+    /// Critical section name -> processes inside it.
+    pub holders: BTreeMap<String, Vec<String>>,
+    pub resources: BTreeMap<String, ResourceState>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct NodeState {
+    pub up: bool,
+    /// `primary` or `replica of <name>`.
+    pub role: String,
+    /// Database 0, in the node's key order.
+    pub keys: Vec<KeyState>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct KeyState {
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The value, abbreviated for big collections.
+    pub value: String,
+    /// Milliseconds left on the node's own clock; absent without a TTL.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ttl_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ResourceState {
+    /// The highest fencing token accepted so far.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub highest_token: Option<i64>,
+    pub accepted: u32,
+    pub rejected: u32,
+    /// The last accepted write's value.
+    pub last_value: String,
+}
+
+/// How an invariant (or the liveness check) ended.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+pub struct Verdict {
+    /// The invariant as the scenario states it, e.g. `mutual_exclusion(report)`.
+    pub invariant: String,
+    pub held: bool,
+    /// For a violation: what happened; for liveness: what was missing.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
+    /// `seq` of the violation event.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_us: Option<Time>,
+}
+
+impl Trace {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The world as it was after event `seq`: the latest snapshot at or
+    /// before it.
+    pub fn state_at(&self, seq: u64) -> Option<&WorldState> {
+        self.events
+            .iter()
+            .take_while(|e| e.seq <= seq)
+            .filter_map(|e| e.state.as_ref())
+            .last()
+    }
+
+    /// The first violated invariant, if any.
+    pub fn first_violation(&self) -> Option<&Verdict> {
+        self.verdicts
+            .iter()
+            .filter(|v| !v.held && v.at_us.is_some())
+            .min_by_key(|v| (v.at_us, v.at_seq))
+    }
+}
+
+/// A reply in one line, as redis-cli would show it.
+pub fn reply_text(reply: &Reply) -> String {
+    let mut out = String::new();
+    write_reply(reply, &mut out);
+    out
+}
+
+fn write_reply(reply: &Reply, out: &mut String) {
+    match reply {
+        Reply::Status(s) => out.push_str(s),
+        Reply::Error(e) => {
+            out.push_str("(error) ");
+            out.push_str(e);
+        }
+        Reply::Integer(i) => out.push_str(&format!("(integer) {i}")),
+        Reply::Bulk(b) => out.push_str(&quote(b)),
+        Reply::Null | Reply::NullArray => out.push_str("(nil)"),
+        Reply::Double(d) => out.push_str(&format!("(double) {d}")),
+        Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
+        Reply::Verbatim(s) => out.push_str(&quote(s.as_bytes())),
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_reply(item, out);
+            }
+            out.push(']');
+        }
+        Reply::Map(pairs) => {
+            out.push('{');
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_reply(k, out);
+                out.push_str(": ");
+                write_reply(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A command line as redis-cli echoes it: words quoted only when needed.
+pub fn command_text(args: &[Vec<u8>]) -> String {
+    args.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.iter()
+                    .all(|&c| c.is_ascii_graphic() && c != b'"' && c != b'\'' && c != b'\\');
+            if plain {
+                String::from_utf8_lossy(a).into_owned()
+            } else {
+                quote(a)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Bytes in double quotes with redis-cli's escapes; long ones shortened.
+pub fn quote(bytes: &[u8]) -> String {
+    const MAX: usize = 200;
+    let mut out = String::from("\"");
+    for &c in bytes.iter().take(MAX) {
+        match c {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(c as char),
+            _ => out.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    if bytes.len() > MAX {
+        out.push_str(&format!("…(+{} bytes)", bytes.len() - MAX));
+    }
+    out.push('"');
+    out
+}

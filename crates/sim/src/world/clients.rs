@@ -1,0 +1,677 @@
+//! Client processes in the world: starting programs, answering their
+//! requests, pauses and kills; and the resources they write to.
+
+use lockstep_engine::Reply;
+use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
+use rand::RngExt;
+
+use super::{Body, Pending, World};
+use crate::client::{lua_error_text, reply_to_lua, Request, Step, Task, Waiting};
+use crate::clock::ms;
+use crate::network::ActorId;
+use crate::resource::WriteRequest;
+use crate::trace::{command_text, reply_text, What};
+
+/// The main program is task 0; spawned tasks count up from 1.
+const MAIN_TASK: u32 = 0;
+
+impl World {
+    fn actor_of(&self, process: usize) -> ActorId {
+        self.processes[process].actor
+    }
+
+    fn process_of(&self, actor: ActorId) -> Option<usize> {
+        actor
+            .checked_sub(self.nodes.len())
+            .filter(|&p| p < self.processes.len())
+    }
+
+    pub(super) fn start_process(&mut self, process: usize) {
+        let actor = self.actor_of(process);
+        let compiled = self.clients.program(&self.processes[process].spec);
+        let thread = compiled.and_then(|(function, env)| {
+            self.processes[process].environment = Some(env);
+            self.clients.thread(function)
+        });
+        self.emit(actor, What::Start { task: MAIN_TASK });
+        match thread {
+            Ok(thread) => {
+                let p = &mut self.processes[process];
+                p.next_task = MAIN_TASK + 1;
+                p.tasks.insert(
+                    MAIN_TASK,
+                    Task {
+                        thread,
+                        waiting: Waiting::Nothing,
+                        work_ends: None,
+                    },
+                );
+                self.run_task(process, MAIN_TASK, MultiValue::new());
+            }
+            Err(error) => self.task_ended(process, MAIN_TASK, Some(lua_error_text(&error))),
+        }
+    }
+
+    /// Whether events for this process must wait (it is paused) or be
+    /// ignored (it is gone).
+    fn deferred(&mut self, process: usize, pending: Pending) -> bool {
+        let p = &self.processes[process];
+        if !p.alive || p.finished {
+            return true;
+        }
+        if let Some(until) = p.paused_until {
+            self.schedule(until, pending);
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn wake(&mut self, process: usize, task: u32, token: u64) {
+        if self.deferred(
+            process,
+            Pending::Wake {
+                process,
+                task,
+                token,
+            },
+        ) {
+            return;
+        }
+        let Some(t) = self.processes[process].tasks.get_mut(&task) else {
+            return;
+        };
+        if t.waiting != (Waiting::Wake { token }) {
+            return;
+        }
+        t.waiting = Waiting::Nothing;
+        t.work_ends = None;
+        let args = self.processes[process]
+            .spawn_args
+            .remove(&task)
+            .unwrap_or_default();
+        self.run_task(process, task, args);
+    }
+
+    pub(super) fn call_timeout(&mut self, process: usize, task: u32, msg: u64) {
+        if self.deferred(process, Pending::CallTimeout { process, task, msg }) {
+            return;
+        }
+        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+        if waiting != Some(Waiting::Reply { msg }) {
+            return;
+        }
+        let actor = self.actor_of(process);
+        let to = self.messages.get(&msg).map(|m| m.to);
+        let timeout = self.processes[process].spec.timeout_ms;
+        let target = to
+            .map(|t| self.name(t).to_string())
+            .unwrap_or_else(|| "the server".into());
+        self.emit(
+            actor,
+            What::Timeout {
+                to: target.clone(),
+                msg,
+            },
+        );
+        let message = format!("TIMEOUT no reply from {target} within {timeout} ms");
+        self.resume_with(process, task, false, Value::Nil, Some(message));
+    }
+
+    /// A reply reaches a client (perhaps too late to matter).
+    pub(super) fn client_receive_reply(
+        &mut self,
+        actor: ActorId,
+        from: ActorId,
+        task: u32,
+        call: u64,
+        reply: Reply,
+    ) {
+        let Some(process) = self.process_of(actor) else {
+            return;
+        };
+        let p = &self.processes[process];
+        if !p.alive || p.finished {
+            return;
+        }
+        if let Some(until) = p.paused_until {
+            // The reply sits in the socket until the process runs again.
+            let id = self.next_msg;
+            self.next_msg += 1;
+            self.messages.insert(
+                id,
+                super::Message {
+                    from,
+                    to: actor,
+                    body: Body::Reply { task, call, reply },
+                },
+            );
+            self.schedule(until, Pending::Deliver(id));
+            return;
+        }
+        self.emit(
+            actor,
+            What::Receive {
+                from: self.name(from).to_string(),
+                msg: call,
+                text: reply_text(&reply),
+            },
+        );
+        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+        if waiting != Some(Waiting::Reply { msg: call }) {
+            return;
+        }
+        let converted = reply_to_lua(self.clients.lua(), &reply);
+        match converted {
+            Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
+            Ok(Err(message)) => self.resume_with(process, task, false, Value::Nil, Some(message)),
+            Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+        }
+    }
+
+    pub(super) fn client_receive_write(
+        &mut self,
+        actor: ActorId,
+        from: ActorId,
+        task: u32,
+        call: u64,
+        result: Result<(), String>,
+    ) {
+        let Some(process) = self.process_of(actor) else {
+            return;
+        };
+        let p = &self.processes[process];
+        if !p.alive || p.finished {
+            return;
+        }
+        if let Some(until) = p.paused_until {
+            let id = self.next_msg;
+            self.next_msg += 1;
+            let body = Body::WriteResult { task, call, result };
+            self.messages.insert(
+                id,
+                super::Message {
+                    from,
+                    to: actor,
+                    body,
+                },
+            );
+            self.schedule(until, Pending::Deliver(id));
+            return;
+        }
+        let text = match &result {
+            Ok(()) => "accepted".to_string(),
+            Err(reason) => reason.clone(),
+        };
+        self.emit(
+            actor,
+            What::Receive {
+                from: self.name(from).to_string(),
+                msg: call,
+                text,
+            },
+        );
+        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+        if waiting != Some(Waiting::Reply { msg: call }) {
+            return;
+        }
+        match result {
+            Ok(()) => self.resume_with(process, task, true, Value::Nil, None),
+            Err(reason) => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+        }
+    }
+
+    /// Resumes a task with `(ok, value)` or `(false, message)`.
+    fn resume_with(
+        &mut self,
+        process: usize,
+        task: u32,
+        ok: bool,
+        value: Value,
+        error: Option<String>,
+    ) {
+        let lua = self.clients.lua();
+        let args = match error {
+            None => (ok, value).into_lua_multi(lua),
+            Some(message) => (false, message).into_lua_multi(lua),
+        };
+        match args {
+            Ok(args) => {
+                if let Some(t) = self.processes[process].tasks.get_mut(&task) {
+                    t.waiting = Waiting::Nothing;
+                }
+                self.run_task(process, task, args);
+            }
+            Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+        }
+    }
+
+    /// Runs a task until it waits for the world, answering the requests
+    /// that need no time (the clock, random numbers, log lines) at once.
+    fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
+        let actor = self.actor_of(process);
+        loop {
+            if !self.processes[process].alive || self.processes[process].paused_until.is_some() {
+                return;
+            }
+            let Some(thread) = self.processes[process]
+                .tasks
+                .get(&task)
+                .map(|t| t.thread.clone())
+            else {
+                return;
+            };
+            let step = self.clients.resume(&thread, args);
+            let request = match step {
+                Step::Finished => return self.task_ended(process, task, None),
+                Step::Failed(message) => return self.task_ended(process, task, Some(message)),
+                Step::Yielded(request) => request,
+            };
+            let answer: Option<MultiValue> = match request {
+                Request::Now => {
+                    let local = self.processes[process].clock.local_ms(self.now).floor();
+                    local.into_lua_multi(self.clients.lua()).ok()
+                }
+                Request::Uuid => {
+                    let bytes: [u8; 16] = self.rng.random();
+                    uuid_text(bytes).into_lua_multi(self.clients.lua()).ok()
+                }
+                Request::Random(m, n) => {
+                    let value = match (m, n) {
+                        (None, _) => self.rng.random::<f64>(),
+                        (Some(high), None) => self.random_int(1.0, high),
+                        (Some(low), Some(high)) => self.random_int(low, high),
+                    };
+                    value.into_lua_multi(self.clients.lua()).ok()
+                }
+                Request::Log(text) => {
+                    self.emit(actor, What::Log { text });
+                    Some(MultiValue::new())
+                }
+                Request::Enter(name) => {
+                    self.enter(process, &name);
+                    Some(MultiValue::new())
+                }
+                Request::Leave(name) => {
+                    self.emit(actor, What::Leave { name: name.clone() });
+                    let who = self.names[actor].clone();
+                    self.invariants.leave(&name, &who);
+                    self.changed = true;
+                    Some(MultiValue::new())
+                }
+                Request::Spawn(function, spawn_args) => {
+                    self.spawn(process, function, spawn_args);
+                    Some(MultiValue::new())
+                }
+                Request::Sleep(duration) => {
+                    self.emit(actor, What::Sleep { task, ms: duration });
+                    self.wait_for(process, task, ms(duration), false);
+                    None
+                }
+                Request::Work(duration) => {
+                    self.emit(actor, What::Work { task, ms: duration });
+                    self.wait_for(process, task, ms(duration), true);
+                    None
+                }
+                Request::Call {
+                    node,
+                    args: command,
+                } => self.call(process, task, node, command),
+                Request::Write {
+                    resource,
+                    id,
+                    token,
+                    value,
+                } => self.write(process, task, resource, WriteRequest { id, token, value }),
+            };
+            match answer {
+                Some(next) => args = next,
+                None => return,
+            }
+        }
+    }
+
+    fn random_int(&mut self, low: f64, high: f64) -> f64 {
+        let (low, high) = (low.floor() as i64, high.floor() as i64);
+        if high < low {
+            return low as f64;
+        }
+        self.rng.random_range(low..=high) as f64
+    }
+
+    fn enter(&mut self, process: usize, name: &str) {
+        let actor = self.actor_of(process);
+        let seq = self.emit(
+            actor,
+            What::Enter {
+                name: name.to_string(),
+            },
+        );
+        let p = &mut self.processes[process];
+        p.last_enter = Some(self.now);
+        *p.entered_count.entry(name.to_string()).or_insert(0) += 1;
+        let who = self.names[actor].clone();
+        let found = self.invariants.enter(name, &who, self.now, seq);
+        self.changed = true;
+        self.report(found);
+    }
+
+    fn spawn(&mut self, process: usize, function: lockstep_lua::mlua::Function, args: MultiValue) {
+        let actor = self.actor_of(process);
+        let thread = match self.clients.thread(function) {
+            Ok(thread) => thread,
+            Err(error) => {
+                self.emit(
+                    actor,
+                    What::Log {
+                        text: format!("spawn failed: {}", lua_error_text(&error)),
+                    },
+                );
+                return;
+            }
+        };
+        let p = &mut self.processes[process];
+        let task = p.next_task;
+        p.next_task += 1;
+        let token = self.next_token;
+        self.next_token += 1;
+        p.tasks.insert(
+            task,
+            Task {
+                thread,
+                waiting: Waiting::Wake { token },
+                work_ends: None,
+            },
+        );
+        p.spawn_args.insert(task, args);
+        self.emit(actor, What::Start { task });
+        self.schedule(
+            self.now,
+            Pending::Wake {
+                process,
+                task,
+                token,
+            },
+        );
+    }
+
+    /// A task sleeps or works for `duration` µs.
+    fn wait_for(&mut self, process: usize, task: u32, duration: u64, busy: bool) {
+        let token = self.next_token;
+        self.next_token += 1;
+        let at = self.now + duration;
+        if let Some(t) = self.processes[process].tasks.get_mut(&task) {
+            t.waiting = Waiting::Wake { token };
+            t.work_ends = busy.then_some(at);
+        }
+        self.schedule(
+            at,
+            Pending::Wake {
+                process,
+                task,
+                token,
+            },
+        );
+    }
+
+    /// Sends a command to a node; `None` because the task now waits.
+    fn call(
+        &mut self,
+        process: usize,
+        task: u32,
+        node: Option<String>,
+        args: Vec<Vec<u8>>,
+    ) -> Option<MultiValue> {
+        let actor = self.actor_of(process);
+        let target = match node {
+            None => Some(self.processes[process].node),
+            Some(name) => self.nodes.iter().position(|n| n.spec.name == name),
+        };
+        let Some(target) = target else {
+            let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
+            let message = format!(
+                "ERR no node named in this call; nodes: {}",
+                names.join(", ")
+            );
+            return (false, message).into_lua_multi(self.clients.lua()).ok();
+        };
+        let text = command_text(&args);
+        let msg = self.send(actor, target, Body::Command { task, args }, 0);
+        self.emit(
+            actor,
+            What::Send {
+                to: self.names[target].clone(),
+                msg,
+                text,
+            },
+        );
+        self.await_reply(process, task, msg);
+        None
+    }
+
+    fn write(
+        &mut self,
+        process: usize,
+        task: u32,
+        resource: String,
+        request: WriteRequest,
+    ) -> Option<MultiValue> {
+        let actor = self.actor_of(process);
+        let first = self.nodes.len() + self.processes.len();
+        let Some(target) = self.resources.iter().position(|r| r.spec.name == resource) else {
+            let message = format!("no resource named \"{resource}\" in this scenario");
+            return (false, message).into_lua_multi(self.clients.lua()).ok();
+        };
+        let text = format!(
+            "write {}{}{}",
+            crate::trace::quote(request.value.as_bytes()),
+            request
+                .token
+                .map(|t| format!(" token={t}"))
+                .unwrap_or_default(),
+            request
+                .id
+                .as_ref()
+                .map(|i| format!(" id={i}"))
+                .unwrap_or_default(),
+        );
+        let msg = self.send(actor, first + target, Body::Write { task, request }, 0);
+        self.emit(
+            actor,
+            What::Send {
+                to: resource,
+                msg,
+                text,
+            },
+        );
+        self.await_reply(process, task, msg);
+        None
+    }
+
+    fn await_reply(&mut self, process: usize, task: u32, msg: u64) {
+        if let Some(t) = self.processes[process].tasks.get_mut(&task) {
+            t.waiting = Waiting::Reply { msg };
+        }
+        let timeout = ms(self.processes[process].spec.timeout_ms);
+        self.schedule(
+            self.now + timeout,
+            Pending::CallTimeout { process, task, msg },
+        );
+    }
+
+    /// A resource gets a write.
+    pub(super) fn resource_receive(
+        &mut self,
+        actor: ActorId,
+        from: ActorId,
+        task: u32,
+        msg: u64,
+        request: WriteRequest,
+    ) {
+        let index = actor - self.nodes.len() - self.processes.len();
+        let duplicate = request
+            .id
+            .clone()
+            .filter(|id| self.resources[index].has_id(id));
+        let result = self.resources[index].write(&request);
+        let writer = self.names[from].clone();
+        let seq = self.emit(
+            actor,
+            What::Write {
+                from: writer.clone(),
+                msg,
+                accepted: result.is_ok(),
+                detail: match &result {
+                    Ok(()) => format!("accepted {}", crate::trace::quote(request.value.as_bytes())),
+                    Err(reason) => reason.clone(),
+                },
+            },
+        );
+        self.changed = true;
+        if result.is_ok() {
+            let turn = self
+                .process_of(from)
+                .and_then(|p| self.processes[p].last_enter);
+            let resource = self.resources[index].spec.name.clone();
+            let found = self.invariants.accepted_write(
+                &resource,
+                &writer,
+                turn,
+                duplicate.as_deref(),
+                self.now,
+                seq,
+            );
+            self.report(found);
+        }
+        self.send(
+            actor,
+            from,
+            Body::WriteResult {
+                task,
+                call: msg,
+                result,
+            },
+            0,
+        );
+    }
+
+    /// A task is over; the main task's end ends the process.
+    fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
+        let actor = self.actor_of(process);
+        self.emit(
+            actor,
+            What::Finish {
+                task,
+                error: error.clone(),
+            },
+        );
+        let p = &mut self.processes[process];
+        p.tasks.remove(&task);
+        if task == MAIN_TASK {
+            p.tasks.clear();
+            p.finished = error.is_none();
+            if error.is_some() {
+                p.failed = error;
+                p.alive = false;
+            }
+            let who = self.names[actor].clone();
+            self.invariants.forget(&who);
+            self.changed = true;
+        }
+        if self.clients.is_poisoned() {
+            // Nothing more can run safely in this world's client state.
+            for p in &mut self.processes {
+                p.alive = false;
+            }
+        }
+    }
+
+    /// A stop-the-world pause: nothing in the process runs, and its CPU
+    /// work stretches by the pause.
+    pub(super) fn pause_process(&mut self, process: usize, duration: u64) {
+        let p = &mut self.processes[process];
+        if !p.alive || p.finished {
+            return;
+        }
+        let until = self.now + duration;
+        p.paused_until = Some(p.paused_until.map_or(until, |u| u.max(until)));
+        let until = p.paused_until.unwrap_or(until);
+        let mut rescheduled = Vec::new();
+        for (&task, t) in p.tasks.iter_mut() {
+            if let (Some(ends), Waiting::Wake { .. }) = (t.work_ends, t.waiting) {
+                if ends > self.now {
+                    let token = self.next_token;
+                    self.next_token += 1;
+                    let new_end = ends + duration;
+                    t.work_ends = Some(new_end);
+                    t.waiting = Waiting::Wake { token };
+                    rescheduled.push((task, token, new_end));
+                }
+            }
+        }
+        for (task, token, at) in rescheduled {
+            self.schedule(
+                at,
+                Pending::Wake {
+                    process,
+                    task,
+                    token,
+                },
+            );
+        }
+        let actor = self.actor_of(process);
+        self.emit(
+            actor,
+            What::Pause {
+                duration_ms: duration as f64 / 1000.0,
+            },
+        );
+        self.schedule(until, Pending::Resume { process });
+    }
+
+    pub(super) fn resume_process(&mut self, process: usize) {
+        let p = &mut self.processes[process];
+        match p.paused_until {
+            Some(until) if until <= self.now => p.paused_until = None,
+            _ => return,
+        }
+        if p.alive && !p.finished {
+            let actor = self.actor_of(process);
+            self.emit(actor, What::Resume);
+        }
+    }
+
+    pub(super) fn kill_process(&mut self, process: usize) {
+        let p = &mut self.processes[process];
+        if !p.alive || p.finished {
+            return;
+        }
+        p.alive = false;
+        p.tasks.clear();
+        p.paused_until = None;
+        let actor = self.actor_of(process);
+        let who = self.names[actor].clone();
+        self.invariants.forget(&who);
+        self.changed = true;
+        self.emit(actor, What::Crash);
+    }
+
+    /// Index of the process for a client name.
+    pub(super) fn process_named(&self, name: &str) -> Option<usize> {
+        self.processes.iter().position(|p| p.spec.name == name)
+    }
+}
+
+/// A version-4 UUID from 16 random bytes.
+fn uuid_text(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

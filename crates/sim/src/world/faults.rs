@@ -1,0 +1,108 @@
+//! Faults: what the scenario (or the explorer) does to the world.
+
+use super::{Pending, World};
+use crate::clock::ms;
+use crate::scenario::FaultKind;
+use crate::trace::What;
+
+impl World {
+    pub(super) fn fault(&mut self, index: usize) {
+        let kind = self.faults[index].kind.clone();
+        let node_named =
+            |world: &World, name: &str| world.nodes.iter().position(|n| n.spec.name == name);
+        match kind {
+            FaultKind::Pause {
+                target,
+                duration_ms,
+            } => {
+                if let Some(p) = self.process_named(&target) {
+                    self.pause_process(p, ms(duration_ms));
+                }
+            }
+            FaultKind::Kill { target } => {
+                if let Some(p) = self.process_named(&target) {
+                    self.kill_process(p);
+                }
+            }
+            FaultKind::Crash {
+                target,
+                restart_after_ms,
+            } => {
+                if let Some(node) = node_named(self, &target) {
+                    self.crash_node(node);
+                    if let Some(after) = restart_after_ms {
+                        let restart = self.faults.len();
+                        self.faults.push(crate::scenario::FaultSpec {
+                            kind: FaultKind::Restart { target },
+                            at_ms: 0.0,
+                            after: None,
+                        });
+                        self.schedule(self.now + ms(after), Pending::Fault(restart));
+                    }
+                }
+            }
+            FaultKind::Restart { target } => {
+                if let Some(node) = node_named(self, &target) {
+                    self.restart_node(node);
+                }
+            }
+            FaultKind::Promote { target } => {
+                if let Some(node) = node_named(self, &target) {
+                    self.promote(node, "manual failover");
+                }
+            }
+            FaultKind::Partition { groups } => {
+                let ids: Vec<Vec<usize>> = groups
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .filter_map(|n| self.names.iter().position(|x| x == n))
+                            .collect()
+                    })
+                    .collect();
+                self.network.partition(self.names.len(), &ids);
+                self.changed = true;
+                self.emit_world(What::Partition { groups });
+            }
+            FaultKind::Heal {} => {
+                if !self.network.is_partitioned() {
+                    return;
+                }
+                self.network.heal();
+                self.changed = true;
+                self.emit_world(What::Heal);
+                self.release_held();
+                // Replicas cut off from their primary missed part of the
+                // stream: they resynchronise.
+                for replica in 0..self.nodes.len() {
+                    if let Some(primary) = self.nodes[replica].replica_of {
+                        self.full_sync(primary, replica);
+                    }
+                }
+                self.try_demote();
+            }
+            FaultKind::ClockJump { target, by_ms } => {
+                if let Some(node) = node_named(self, &target) {
+                    self.nodes[node].clock.jump(self.now, by_ms);
+                    self.emit(node, What::ClockJump { by_ms });
+                    self.node_clock_changed(node);
+                } else if let Some(p) = self.process_named(&target) {
+                    self.processes[p].clock.jump(self.now, by_ms);
+                    let actor = self.processes[p].actor;
+                    self.emit(actor, What::ClockJump { by_ms });
+                }
+            }
+            FaultKind::ClockDrift { target, drift } => {
+                if let Some(node) = node_named(self, &target) {
+                    self.nodes[node].clock.set_drift(self.now, drift);
+                    self.emit(node, What::ClockDrift { drift });
+                    self.node_clock_changed(node);
+                } else if let Some(p) = self.process_named(&target) {
+                    self.processes[p].clock.set_drift(self.now, drift);
+                    let actor = self.processes[p].actor;
+                    self.emit(actor, What::ClockDrift { drift });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Sending and delivering messages: latency, loss and partitions.
+
+use super::{Body, Message, Pending, World};
+use crate::network::ActorId;
+use crate::scenario::InFlight;
+use crate::trace::{Time, What};
+
+impl World {
+    /// Puts a message on the wire from `from` to `to`, `extra` µs later
+    /// than the link's own latency (a replica's configured lag). Returns
+    /// its id.
+    pub(super) fn send(&mut self, from: ActorId, to: ActorId, body: Body, extra: Time) -> u64 {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let reliable = matches!(body, Body::Replicate { .. } | Body::Ack { .. });
+        self.messages.insert(id, Message { from, to, body });
+        if !reliable && self.network.loses(from, to, &mut self.rng) {
+            self.messages.remove(&id);
+            self.emit(
+                from,
+                What::Drop {
+                    from: self.name(from).to_string(),
+                    to: self.name(to).to_string(),
+                    msg: id,
+                    reason: "lost on the network".into(),
+                },
+            );
+            return id;
+        }
+        let latency = self.network.latency(from, to, &mut self.rng);
+        self.schedule(self.now + latency + extra, Pending::Deliver(id));
+        id
+    }
+
+    pub(super) fn deliver(&mut self, id: u64) {
+        let Some(message) = self.messages.remove(&id) else {
+            return;
+        };
+        if !self.network.connected(message.from, message.to) {
+            match self.network.in_flight {
+                InFlight::Drop => {
+                    self.emit(
+                        message.from,
+                        What::Drop {
+                            from: self.name(message.from).to_string(),
+                            to: self.name(message.to).to_string(),
+                            msg: id,
+                            reason: "partitioned".into(),
+                        },
+                    );
+                }
+                InFlight::Delay => {
+                    self.messages.insert(id, message);
+                    self.held.push(id);
+                }
+            }
+            return;
+        }
+        let Message { from, to, body } = message;
+        match body {
+            Body::Command { task, args } => self.node_receive(to, from, task, id, args),
+            Body::Reply { task, call, reply } => {
+                self.client_receive_reply(to, from, task, call, reply)
+            }
+            Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
+            Body::WriteResult { task, call, result } => {
+                self.client_receive_write(to, from, task, call, result)
+            }
+            Body::Replicate { offset, data, full } => {
+                self.replica_receive(to, from, offset, data, full)
+            }
+            Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
+        }
+    }
+
+    /// After a heal, messages held by the partition go on their way.
+    pub(super) fn release_held(&mut self) {
+        for id in std::mem::take(&mut self.held) {
+            let Some(message) = self.messages.get(&id) else {
+                continue;
+            };
+            let latency = self
+                .network
+                .latency(message.from, message.to, &mut self.rng);
+            self.schedule(self.now + latency, Pending::Deliver(id));
+        }
+    }
+}

@@ -1,0 +1,651 @@
+//! The world: every actor, the network, the event queue and the trace.
+//!
+//! One loop takes the earliest pending event (ties broken by the order they
+//! were scheduled, so nothing depends on hash order or the platform), lets
+//! the actor it concerns react — which may schedule more events — and then
+//! checks the invariants. The handlers live in submodules by actor kind.
+
+mod clients;
+mod faults;
+mod messages;
+mod nodes;
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use lockstep_engine::{Dataset, Reply};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::client::{ClientVm, Process};
+use crate::clock::{ms, Clock};
+use crate::invariants::{Invariants, Violation};
+use crate::network::{ActorId, Network};
+use crate::node::Node;
+use crate::resource::{Resource, WriteRequest};
+use crate::scenario::{FaultSpec, Scenario, TriggerEvent};
+use crate::trace::{
+    Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, What, WorldState,
+};
+
+/// How a run is set up beyond the scenario itself.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub seed: u64,
+    /// Keep the trace (the explorer turns this off while searching).
+    pub record: bool,
+    /// Stop as soon as an invariant fails.
+    pub stop_at_violation: bool,
+    /// A guard against scenarios that never settle (clients spinning with
+    /// zero latency): the run stops after this many events.
+    pub max_events: u64,
+}
+
+impl RunOptions {
+    pub fn new(seed: u64) -> RunOptions {
+        RunOptions {
+            seed,
+            record: true,
+            stop_at_violation: false,
+            max_events: 1_000_000,
+        }
+    }
+}
+
+/// What a pending event will do when its time comes.
+#[derive(Clone, Debug)]
+enum Pending {
+    StartProcess(usize),
+    Deliver(u64),
+    Wake {
+        process: usize,
+        task: u32,
+        token: u64,
+    },
+    CallTimeout {
+        process: usize,
+        task: u32,
+        msg: u64,
+    },
+    NodeDone {
+        node: usize,
+        run: u64,
+    },
+    Expiry {
+        node: usize,
+        generation: u64,
+    },
+    Persist {
+        node: usize,
+        epoch: u64,
+    },
+    Fault(usize),
+    Resume {
+        process: usize,
+    },
+    SentinelTick,
+    WaitTimeout {
+        node: usize,
+        epoch: u64,
+        waiter: u64,
+    },
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug)]
+struct Message {
+    from: ActorId,
+    to: ActorId,
+    body: Body,
+}
+
+#[derive(Clone, Debug)]
+enum Body {
+    Command {
+        task: u32,
+        args: Vec<Vec<u8>>,
+    },
+    Reply {
+        task: u32,
+        call: u64,
+        reply: Reply,
+    },
+    Write {
+        task: u32,
+        request: WriteRequest,
+    },
+    WriteResult {
+        task: u32,
+        call: u64,
+        result: Result<(), String>,
+    },
+    Replicate {
+        offset: u64,
+        data: Rc<Dataset>,
+        full: bool,
+    },
+    Ack {
+        offset: u64,
+    },
+}
+
+/// A fault waiting for its trigger.
+#[derive(Clone, Debug)]
+struct Armed {
+    fault: usize,
+    seen: u32,
+    fired: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Sentinel {
+    actor: ActorId,
+    primary: ActorId,
+    down_after: Time,
+    down_since: Option<Time>,
+}
+
+pub struct World {
+    scenario: Rc<Scenario>,
+    faults: Vec<FaultSpec>,
+    options: RunOptions,
+    names: Vec<String>,
+    kinds: Vec<ActorKind>,
+    now: Time,
+    rng: ChaCha8Rng,
+    queue: BTreeMap<(Time, u64), Pending>,
+    scheduled: u64,
+    network: Network,
+    nodes: Vec<Node>,
+    processes: Vec<Process>,
+    resources: Vec<Resource>,
+    sentinel: Option<Sentinel>,
+    /// Old primaries to turn into replicas of the new one once reachable.
+    demote: Vec<(usize, usize)>,
+    clients: ClientVm,
+    messages: BTreeMap<u64, Message>,
+    /// Messages held back by a partition (`in_flight_on_partition = "delay"`).
+    held: Vec<u64>,
+    next_msg: u64,
+    next_token: u64,
+    next_run: u64,
+    invariants: Invariants,
+    armed: Vec<Armed>,
+    events: Vec<Event>,
+    event_count: u64,
+    changed: bool,
+    last_state: Option<WorldState>,
+    stopped: String,
+}
+
+/// Why a world could not be built from a scenario.
+pub type BuildError = String;
+
+impl World {
+    /// Builds the world for `scenario` with `faults` instead of the
+    /// scenario's own (the explorer's schedules).
+    pub fn new(
+        scenario: Rc<Scenario>,
+        faults: Vec<FaultSpec>,
+        options: RunOptions,
+    ) -> Result<World, BuildError> {
+        let mut names: Vec<String> = Vec::new();
+        let mut kinds = Vec::new();
+        for node in &scenario.nodes {
+            names.push(node.name.clone());
+            kinds.push(ActorKind::Node);
+        }
+        for client in &scenario.clients {
+            names.push(client.name.clone());
+            kinds.push(ActorKind::Client);
+        }
+        for resource in &scenario.resources {
+            names.push(resource.name.clone());
+            kinds.push(ActorKind::Resource);
+        }
+        let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
+            names.push("sentinel".into());
+            kinds.push(ActorKind::Sentinel);
+            names.len() - 1
+        });
+        let index = |name: &str| names.iter().position(|n| n == name);
+        let network = Network::new(&scenario.network, &index);
+        let node_index = |name: &str| scenario.nodes.iter().position(|n| n.name == name);
+        let nodes: Vec<Node> = scenario
+            .nodes
+            .iter()
+            .map(|spec| {
+                Node::new(
+                    spec.clone(),
+                    spec.replica_of.as_deref().and_then(node_index),
+                )
+            })
+            .collect();
+        let clients = ClientVm::new(&scenario.libraries)
+            .map_err(|e| format!("the clients' Lua state: {e}"))?;
+        let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
+            Some(Sentinel {
+                actor: sentinel_actor?,
+                primary: node_index(&spec.primary)?,
+                down_after: spec.down_after_ms * 1000,
+                down_since: None,
+            })
+        });
+        let mut processes = Vec::new();
+        for (i, spec) in scenario.clients.iter().enumerate() {
+            let node = spec.node.as_deref().and_then(node_index).unwrap_or(0);
+            processes.push(Process {
+                spec: spec.clone(),
+                actor: nodes.len() + i,
+                node,
+                follows_primary: sentinel.as_ref().is_some_and(|s| s.primary == node),
+                clock: Clock::new(spec.clock.offset_ms, spec.clock.drift),
+                tasks: BTreeMap::new(),
+                next_task: 0,
+                alive: true,
+                paused_until: None,
+                environment: None,
+                entered_count: BTreeMap::new(),
+                spawn_args: BTreeMap::new(),
+                last_enter: None,
+                failed: None,
+                finished: false,
+            });
+        }
+        let resources = scenario
+            .resources
+            .iter()
+            .cloned()
+            .map(Resource::new)
+            .collect();
+        let armed = faults
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.after.is_some())
+            .map(|(fault, _)| Armed {
+                fault,
+                seen: 0,
+                fired: false,
+            })
+            .collect();
+        let mut world = World {
+            invariants: Invariants::new(scenario.invariants.clone()),
+            scenario: Rc::clone(&scenario),
+            faults,
+            rng: ChaCha8Rng::seed_from_u64(options.seed),
+            options,
+            names,
+            kinds,
+            now: 0,
+            queue: BTreeMap::new(),
+            scheduled: 0,
+            network,
+            nodes,
+            processes,
+            resources,
+            sentinel,
+            demote: Vec::new(),
+            clients,
+            messages: BTreeMap::new(),
+            held: Vec::new(),
+            next_msg: 1,
+            next_token: 1,
+            next_run: 1,
+            armed,
+            events: Vec::new(),
+            event_count: 0,
+            changed: true,
+            last_state: None,
+            stopped: String::new(),
+        };
+        world.start();
+        Ok(world)
+    }
+
+    fn start(&mut self) {
+        for i in 0..self.processes.len() {
+            let at = ms(self.processes[i].spec.start_ms);
+            self.schedule(at, Pending::StartProcess(i));
+        }
+        for i in 0..self.faults.len() {
+            if self.faults[i].after.is_none() {
+                let at = ms(self.faults[i].at_ms);
+                self.schedule(at, Pending::Fault(i));
+            }
+        }
+        for node in 0..self.nodes.len() {
+            self.schedule_persist(node);
+            if let Some(primary) = self.nodes[node].replica_of {
+                self.full_sync(primary, node);
+            }
+        }
+        if self.sentinel.is_some() {
+            self.schedule(0, Pending::SentinelTick);
+        }
+    }
+
+    /// Runs to the end and returns the trace.
+    pub fn run(mut self) -> Trace {
+        let limit = ms(self.scenario.duration_ms as f64);
+        let mut handled: u64 = 0;
+        loop {
+            if self.processes.iter().all(|p| !p.alive || p.finished) && !self.has_pending_faults() {
+                self.stopped = "every client finished".into();
+                break;
+            }
+            let Some(((t, _), pending)) = self.queue.pop_first() else {
+                self.stopped = "nothing left to happen".into();
+                break;
+            };
+            if t > limit {
+                self.now = limit;
+                self.stopped = format!(
+                    "the scenario's duration ({} ms) ran out",
+                    self.scenario.duration_ms
+                );
+                break;
+            }
+            self.now = t;
+            self.handle(pending);
+            self.after_event();
+            handled += 1;
+            if self.options.stop_at_violation && self.invariants.any_violated() {
+                self.stopped = "an invariant failed".into();
+                break;
+            }
+            if handled >= self.options.max_events {
+                self.stopped = format!(
+                    "stopped after {handled} events: the scenario never settles (clients looping with no delay?)"
+                );
+                break;
+            }
+        }
+        self.finish()
+    }
+
+    fn has_pending_faults(&self) -> bool {
+        self.queue
+            .values()
+            .any(|p| matches!(p, Pending::Fault(_) | Pending::Deliver(_)))
+            && self.processes.iter().any(|p| p.alive && !p.finished)
+    }
+
+    fn handle(&mut self, pending: Pending) {
+        match pending {
+            Pending::StartProcess(p) => self.start_process(p),
+            Pending::Deliver(id) => self.deliver(id),
+            Pending::Wake {
+                process,
+                task,
+                token,
+            } => self.wake(process, task, token),
+            Pending::CallTimeout { process, task, msg } => self.call_timeout(process, task, msg),
+            Pending::NodeDone { node, run } => self.node_done(node, run),
+            Pending::Expiry { node, generation } => self.expiry(node, generation),
+            Pending::Persist { node, epoch } => self.persist(node, epoch),
+            Pending::Fault(i) => self.fault(i),
+            Pending::Resume { process } => self.resume_process(process),
+            Pending::SentinelTick => self.sentinel_tick(),
+            Pending::WaitTimeout {
+                node,
+                epoch,
+                waiter,
+            } => self.wait_timeout(node, epoch, waiter),
+        }
+    }
+
+    fn schedule(&mut self, at: Time, pending: Pending) {
+        self.scheduled += 1;
+        self.queue
+            .insert((at.max(self.now), self.scheduled), pending);
+    }
+
+    /// Writes an event; returns its sequence number.
+    fn emit(&mut self, actor: ActorId, what: What) -> u64 {
+        let seq = self.event_count;
+        self.event_count += 1;
+        self.observe_trigger(actor, &what);
+        if self.options.record {
+            let local_ms = self.local_ms(actor);
+            self.events.push(Event {
+                seq,
+                t_us: self.now,
+                actor: self.name(actor).to_string(),
+                local_ms,
+                what,
+                state: None,
+            });
+        }
+        seq
+    }
+
+    /// The fault injector's events (partitions, heals) belong to no actor.
+    fn emit_world(&mut self, what: What) -> u64 {
+        self.emit(usize::MAX, what)
+    }
+
+    fn name(&self, actor: ActorId) -> &str {
+        self.names.get(actor).map(String::as_str).unwrap_or("world")
+    }
+
+    fn local_ms(&self, actor: ActorId) -> f64 {
+        let local = match self.kinds.get(actor) {
+            Some(ActorKind::Node) => self.nodes[actor].clock.local_ms(self.now),
+            Some(ActorKind::Client) => self.processes[actor - self.nodes.len()]
+                .clock
+                .local_ms(self.now),
+            _ => self.now as f64 / 1000.0,
+        };
+        (local * 1000.0).round() / 1000.0
+    }
+
+    /// After every event: a snapshot if the world changed, and the checks
+    /// over data.
+    fn after_event(&mut self) {
+        if !self.changed {
+            return;
+        }
+        self.changed = false;
+        let last = self.event_count.saturating_sub(1);
+        let nodes = &self.nodes;
+        let names = &self.names;
+        let value_of = |node: &str, key: &str| -> Option<Vec<u8>> {
+            let n = nodes.iter().find(|n| n.spec.name == node)?;
+            if !n.up {
+                return None;
+            }
+            match &n.engine.keyspace().peek(key.as_bytes())?.value {
+                lockstep_engine::value::Value::String(bytes) => Some(bytes.clone()),
+                _ => Some(b"(not a string)".to_vec()),
+            }
+        };
+        let now = self.now;
+        let sections = self.invariants.sections.clone();
+        let resources = &self.resources;
+        let state = || world_state(nodes, names, &sections, resources, now);
+        let found = self.invariants.check_state(&value_of, &state, now, last);
+        self.report(found);
+        if self.options.record {
+            let snapshot = world_state(
+                &self.nodes,
+                &self.names,
+                &self.invariants.sections,
+                &self.resources,
+                self.now,
+            );
+            if self.last_state.as_ref() != Some(&snapshot) {
+                if let Some(event) = self.events.last_mut() {
+                    event.state = Some(snapshot.clone());
+                }
+                self.last_state = Some(snapshot);
+            }
+        }
+    }
+
+    /// Writes new violations into the trace.
+    fn report(&mut self, found: Vec<Violation>) {
+        for violation in found {
+            let invariant = crate::invariants::describe(&self.invariants.specs[violation.index]);
+            let seq = self.emit_world(What::Violation {
+                invariant,
+                message: violation.message.clone(),
+                caused_by: violation.caused_by.clone(),
+            });
+            self.invariants.set_violation_seq(violation.index, seq);
+        }
+    }
+
+    fn finish(mut self) -> Trace {
+        if self.options.record {
+            if let Some(event) = self.events.last_mut() {
+                if event.state.is_none() && self.last_state.is_none() {
+                    event.state = Some(world_state(
+                        &self.nodes,
+                        &self.names,
+                        &self.invariants.sections,
+                        &self.resources,
+                        self.now,
+                    ));
+                }
+            }
+        }
+        let mut verdicts = self.invariants.verdicts();
+        if let Some(liveness) = self.liveness() {
+            verdicts.push(liveness);
+        }
+        let actors = self
+            .names
+            .iter()
+            .zip(&self.kinds)
+            .map(|(name, kind)| Actor {
+                name: name.clone(),
+                kind: *kind,
+            })
+            .collect();
+        Trace {
+            title: self.scenario.title.clone(),
+            seed: self.options.seed,
+            actors,
+            events: std::mem::take(&mut self.events),
+            verdicts,
+            end_us: self.now,
+            stopped: std::mem::take(&mut self.stopped),
+        }
+    }
+
+    /// The scenario's liveness check, if it declares one.
+    fn liveness(&self) -> Option<Verdict> {
+        let spec = self.scenario.liveness.as_ref()?;
+        let mut missing = Vec::new();
+        for name in &spec.finished {
+            if let Some(p) = self.processes.iter().find(|p| &p.spec.name == name) {
+                if !p.finished {
+                    missing.push(match &p.failed {
+                        Some(error) => format!("{name} failed: {error}"),
+                        None if !p.alive => format!("{name} was killed"),
+                        None => format!("{name} did not finish"),
+                    });
+                }
+            }
+        }
+        if let Some((resource, want)) = &spec.accepted_writes {
+            if let Some(r) = self.resources.iter().find(|r| &r.spec.name == resource) {
+                if r.accepted() < *want {
+                    missing.push(format!(
+                        "{resource} accepted {} writes, fewer than {want}",
+                        r.accepted()
+                    ));
+                }
+            }
+        }
+        if let Some((name, want)) = &spec.entries {
+            let count = self.entries_into(name);
+            if count < *want {
+                missing.push(format!(
+                    "{count} entries into \"{name}\", fewer than {want}"
+                ));
+            }
+        }
+        Some(Verdict {
+            invariant: "liveness (the work gets done)".into(),
+            held: missing.is_empty(),
+            message: (!missing.is_empty()).then(|| missing.join("; ")),
+            at_seq: None,
+            at_us: None,
+        })
+    }
+
+    fn entries_into(&self, name: &str) -> u32 {
+        self.processes
+            .iter()
+            .map(|p| p.entered_count.get(name).copied().unwrap_or(0))
+            .sum()
+    }
+
+    /// Counts trigger events and schedules the faults they release.
+    fn observe_trigger(&mut self, actor: ActorId, what: &What) {
+        if self.armed.is_empty() {
+            return;
+        }
+        let (kind, text) = match what {
+            What::Enter { name } => (TriggerEvent::Enter, name.as_str()),
+            What::Leave { name } => (TriggerEvent::Leave, name.as_str()),
+            What::Receive { text, .. } => (TriggerEvent::Reply, text.as_str()),
+            What::Send { text, .. } => (TriggerEvent::Send, text.as_str()),
+            What::Log { text } => (TriggerEvent::Log, text.as_str()),
+            _ => return,
+        };
+        let name = self.name(actor).to_string();
+        let mut release = Vec::new();
+        for armed in &mut self.armed {
+            let Some(trigger) = self.faults[armed.fault].after.as_ref() else {
+                continue;
+            };
+            if armed.fired || trigger.actor != name || trigger.event != kind {
+                continue;
+            }
+            let matches = match (&trigger.matching, kind) {
+                (None, _) => true,
+                (Some(want), TriggerEvent::Enter | TriggerEvent::Leave) => text == want,
+                (Some(want), _) => text.contains(want.as_str()),
+            };
+            if matches {
+                armed.seen += 1;
+                if armed.seen == trigger.nth {
+                    armed.fired = true;
+                    release.push(armed.fault);
+                }
+            }
+        }
+        for fault in release {
+            let at = self.now + ms(self.faults[fault].at_ms);
+            self.schedule(at, Pending::Fault(fault));
+        }
+    }
+}
+
+/// What a learner sees at one step.
+fn world_state(
+    nodes: &[Node],
+    names: &[String],
+    sections: &crate::invariants::Sections,
+    resources: &[Resource],
+    now: Time,
+) -> WorldState {
+    WorldState {
+        nodes: nodes
+            .iter()
+            .map(|n| (n.spec.name.clone(), n.state(now, names)))
+            .collect(),
+        holders: sections
+            .inside
+            .iter()
+            .filter(|(_, inside)| !inside.is_empty())
+            .map(|(name, inside)| (name.clone(), inside.keys().cloned().collect()))
+            .collect(),
+        resources: resources
+            .iter()
+            .map(|r| (r.spec.name.clone(), r.state()))
+            .collect::<BTreeMap<String, ResourceState>>(),
+    }
+}

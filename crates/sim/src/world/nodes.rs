@@ -1,0 +1,863 @@
+//! Redis nodes in the world: running commands in simulated time, the busy
+//! script, replication, persistence, expiry, WAIT and failover.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use lockstep_engine::command::flags;
+use lockstep_engine::engine::resolve;
+use lockstep_engine::scripting::{busy_reply, BusyAnswer, RunMode, ScriptProgress, ScriptWatcher};
+use lockstep_engine::{Dataset, Reply};
+
+use super::{Body, Pending, World};
+use crate::network::ActorId;
+use crate::node::{Queued, Running, RunningScript, Waiter};
+use crate::trace::{command_text, reply_text, What};
+
+/// Commands cheaper than this finish inline: the node is not marked busy
+/// for them (they cost a few simulated µs).
+const INLINE_COST_US: u64 = 100;
+
+/// Watches a script as it runs: when it first wrote, and whether to stop
+/// it at a given point (to replay a SCRIPT KILL).
+#[derive(Default)]
+struct SimWatcher {
+    first_write_us: Option<u64>,
+    kill_at_us: Option<u64>,
+}
+
+impl ScriptWatcher for SimWatcher {
+    fn tick(&mut self, progress: ScriptProgress) -> bool {
+        if progress.wrote && self.first_write_us.is_none() {
+            self.first_write_us = Some(progress.elapsed_us);
+        }
+        self.kill_at_us.is_some_and(|at| progress.elapsed_us >= at)
+    }
+}
+
+fn word(args: &[Vec<u8>], i: usize) -> String {
+    args.get(i)
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn script_mode(args: &[Vec<u8>]) -> Option<RunMode> {
+    match word(args, 0).as_str() {
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => Some(RunMode::Eval),
+        "fcall" | "fcall_ro" => Some(RunMode::Function),
+        _ => None,
+    }
+}
+
+const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
+const READONLY: &str = "READONLY You can't write against a read only replica.";
+
+impl World {
+    fn busy_threshold_us(&self, node: usize) -> u64 {
+        self.nodes[node]
+            .engine
+            .config()
+            .get("busy-reply-threshold")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(5000)
+            * 1000
+    }
+
+    /// A command arrives at a node.
+    pub(super) fn node_receive(
+        &mut self,
+        node: usize,
+        from: ActorId,
+        task: u32,
+        msg: u64,
+        args: Vec<Vec<u8>>,
+    ) {
+        if !self.nodes[node].up {
+            let reply = Reply::error(format!("connection refused: {} is down", self.names[node]));
+            self.emit(
+                node,
+                What::Drop {
+                    from: self.names[from].clone(),
+                    to: self.names[node].clone(),
+                    msg,
+                    reason: "node is down: connection refused".into(),
+                },
+            );
+            self.send(
+                node,
+                from,
+                Body::Reply {
+                    task,
+                    call: msg,
+                    reply,
+                },
+                0,
+            );
+            return;
+        }
+        if let Some(running) = &self.nodes[node].running {
+            let elapsed = self.now - running.started;
+            let threshold = self.busy_threshold_us(node);
+            if let Some(script) = running.script.as_ref().filter(|_| elapsed > threshold) {
+                let progress = ScriptProgress {
+                    elapsed_us: elapsed,
+                    wrote: script.first_write_us.is_some_and(|w| w <= elapsed),
+                    busy_threshold_us: threshold,
+                    mode: script.mode,
+                };
+                match busy_reply(&args, progress) {
+                    BusyAnswer::Reply(reply) => {
+                        self.emit(
+                            node,
+                            What::Busy {
+                                from: self.names[from].clone(),
+                                msg,
+                                reply: reply_text(&reply),
+                            },
+                        );
+                        self.send(
+                            node,
+                            from,
+                            Body::Reply {
+                                task,
+                                call: msg,
+                                reply,
+                            },
+                            0,
+                        );
+                    }
+                    BusyAnswer::Kill => {
+                        self.kill_script(node);
+                        self.emit(
+                            node,
+                            What::Exec {
+                                from: self.names[from].clone(),
+                                msg,
+                                command: command_text(&args),
+                                reply: "OK".into(),
+                                cost_us: 0,
+                            },
+                        );
+                        self.send(
+                            node,
+                            from,
+                            Body::Reply {
+                                task,
+                                call: msg,
+                                reply: Reply::ok(),
+                            },
+                            0,
+                        );
+                        self.drain_queue(node);
+                    }
+                    BusyAnswer::Shutdown => {
+                        self.emit(
+                            node,
+                            What::Exec {
+                                from: self.names[from].clone(),
+                                msg,
+                                command: command_text(&args),
+                                reply: "(the node shuts down without saving)".into(),
+                                cost_us: 0,
+                            },
+                        );
+                        self.crash_node(node);
+                    }
+                    BusyAnswer::Defer => self.nodes[node].queue.push_back(Queued {
+                        msg,
+                        from,
+                        task,
+                        args,
+                    }),
+                }
+                return;
+            }
+            self.nodes[node].queue.push_back(Queued {
+                msg,
+                from,
+                task,
+                args,
+            });
+            return;
+        }
+        self.execute(
+            node,
+            Queued {
+                msg,
+                from,
+                task,
+                args,
+            },
+        );
+    }
+
+    /// Runs a command now on an idle node.
+    fn execute(&mut self, node: usize, command: Queued) {
+        let Queued {
+            msg,
+            from,
+            task,
+            args,
+        } = command;
+        if let Some(reply) = self.intercept(node, from, task, msg, &args) {
+            self.emit(
+                node,
+                What::Exec {
+                    from: self.names[from].clone(),
+                    msg,
+                    command: command_text(&args),
+                    reply: reply_text(&reply),
+                    cost_us: 0,
+                },
+            );
+            self.send(
+                node,
+                from,
+                Body::Reply {
+                    task,
+                    call: msg,
+                    reply,
+                },
+                0,
+            );
+            return;
+        }
+        if word(&args, 0) == "wait" {
+            // WAIT answers later, or now: `intercept` handled the errors.
+            self.start_wait(node, from, task, msg, &args);
+            return;
+        }
+        let mode = script_mode(&args);
+        let before = mode.map(|_| Rc::new(self.nodes[node].engine.dataset()));
+        let watcher = Rc::new(RefCell::new(SimWatcher::default()));
+        let now_ms = self.nodes[node].now_ms(self.now);
+        let addr = self.names[from].clone();
+        let n = &mut self.nodes[node];
+        let conn = n.connection((from, task), &addr, self.now);
+        if mode.is_some() {
+            n.engine.set_script_watcher(Some(watcher.clone()));
+        }
+        let outcome = n.engine.execute(conn, &args, now_ms);
+        if mode.is_some() {
+            n.engine.set_script_watcher(None);
+        }
+        self.node_logs(node);
+        if outcome.cost_us < INLINE_COST_US {
+            self.emit(
+                node,
+                What::Exec {
+                    from: self.names[from].clone(),
+                    msg,
+                    command: command_text(&args),
+                    reply: reply_text(&outcome.reply),
+                    cost_us: outcome.cost_us,
+                },
+            );
+            self.after_write(node);
+            self.send(
+                node,
+                from,
+                Body::Reply {
+                    task,
+                    call: msg,
+                    reply: outcome.reply,
+                },
+                outcome.cost_us,
+            );
+            return;
+        }
+        let run = self.next_run;
+        self.next_run += 1;
+        let ends = self.now + outcome.cost_us;
+        let first_write_us = watcher.borrow().first_write_us;
+        self.nodes[node].running = Some(Running {
+            id: run,
+            started: self.now,
+            ends,
+            msg,
+            from,
+            task,
+            args,
+            reply: outcome.reply,
+            script: mode.zip(before).map(|(mode, before)| RunningScript {
+                mode,
+                first_write_us,
+                before,
+            }),
+        });
+        self.emit(
+            node,
+            What::ScriptStart {
+                from: self.names[from].clone(),
+                msg,
+                busy_until_us: ends,
+            },
+        );
+        self.schedule(ends, Pending::NodeDone { node, run });
+    }
+
+    /// Commands the simulator answers for the engine, because they are
+    /// about the world (roles, replicas) rather than the data.
+    fn intercept(
+        &mut self,
+        node: usize,
+        from: ActorId,
+        _task: u32,
+        _msg: u64,
+        args: &[Vec<u8>],
+    ) -> Option<Reply> {
+        let is_replica = self.nodes[node].replica_of.is_some();
+        match word(args, 0).as_str() {
+            "wait" => {
+                if args.len() != 3 {
+                    return Some(Reply::wrong_arity("wait"));
+                }
+                if is_replica {
+                    return Some(Reply::error(WAIT_ON_REPLICA));
+                }
+                let parse = |i: usize| {
+                    std::str::from_utf8(&args[i])
+                        .ok()
+                        .and_then(|s| s.parse::<i64>().ok())
+                };
+                match (parse(1), parse(2)) {
+                    (Some(_), Some(timeout)) if timeout >= 0 => None,
+                    (Some(_), Some(_)) => Some(Reply::error("ERR timeout is negative")),
+                    _ => Some(Reply::error("ERR value is not an integer or out of range")),
+                }
+            }
+            "replicaof" | "slaveof" => {
+                if args.len() != 3 {
+                    return Some(Reply::wrong_arity(&word(args, 0)));
+                }
+                if word(args, 1) == "no" && word(args, 2) == "one" {
+                    if is_replica {
+                        self.promote(node, "REPLICAOF NO ONE");
+                    }
+                    return Some(Reply::ok());
+                }
+                let host = String::from_utf8_lossy(&args[1]).into_owned();
+                match self.nodes.iter().position(|n| n.spec.name == host) {
+                    Some(primary) if primary != node => {
+                        self.make_replica(node, primary);
+                        Some(Reply::ok())
+                    }
+                    _ => Some(Reply::error(format!(
+                        "ERR no node named '{host}' in this scenario (give a node's name as the host)"
+                    ))),
+                }
+            }
+            _ if is_replica && from != usize::MAX => {
+                let writes = resolve(args).is_ok_and(|spec| spec.has(flags::WRITE));
+                writes.then(|| Reply::error(READONLY))
+            }
+            _ => None,
+        }
+    }
+
+    /// The long command is over: reply and take the next in line.
+    pub(super) fn node_done(&mut self, node: usize, run: u64) {
+        let Some(running) = self.nodes[node].running.take_if(|r| r.id == run) else {
+            return;
+        };
+        self.emit(
+            node,
+            What::Exec {
+                from: self.names[running.from].clone(),
+                msg: running.msg,
+                command: command_text(&running.args),
+                reply: reply_text(&running.reply),
+                cost_us: running.ends - running.started,
+            },
+        );
+        self.after_write(node);
+        let reply = running.reply;
+        self.send(
+            node,
+            running.from,
+            Body::Reply {
+                task: running.task,
+                call: running.msg,
+                reply,
+            },
+            0,
+        );
+        self.drain_queue(node);
+    }
+
+    /// Runs queued commands until one keeps the node busy again.
+    fn drain_queue(&mut self, node: usize) {
+        while self.nodes[node].up && self.nodes[node].running.is_none() {
+            let Some(next) = self.nodes[node].queue.pop_front() else {
+                break;
+            };
+            self.execute(node, next);
+        }
+        self.schedule_expiry(node);
+    }
+
+    /// SCRIPT KILL accepted: the script stops now, as if it had been
+    /// stopped by Redis at this point. It had not written (or the kill
+    /// would have been refused), so its data is what it was before; it is
+    /// replayed up to this point to give the exact error its caller gets.
+    fn kill_script(&mut self, node: usize) {
+        let Some(running) = self.nodes[node].running.take() else {
+            return;
+        };
+        let Some(script) = running.script else { return };
+        let elapsed = self.now - running.started;
+        let n = &mut self.nodes[node];
+        n.engine.load_dataset(&script.before);
+        let watcher = Rc::new(RefCell::new(SimWatcher {
+            first_write_us: None,
+            kill_at_us: Some(elapsed),
+        }));
+        n.engine.set_script_watcher(Some(watcher));
+        let conn = n.connection((running.from, running.task), "", running.started);
+        let now_ms = n.now_ms(running.started);
+        let outcome = n.engine.execute(conn, &running.args, now_ms);
+        n.engine.set_script_watcher(None);
+        n.engine.load_dataset(&script.before);
+        n.changes_seen = n.engine.changes();
+        self.emit(
+            node,
+            What::Exec {
+                from: self.names[running.from].clone(),
+                msg: running.msg,
+                command: command_text(&running.args),
+                reply: reply_text(&outcome.reply),
+                cost_us: elapsed,
+            },
+        );
+        self.send(
+            node,
+            running.from,
+            Body::Reply {
+                task: running.task,
+                call: running.msg,
+                reply: outcome.reply,
+            },
+            0,
+        );
+    }
+
+    /// Redis log lines and expiries the last command produced.
+    fn node_logs(&mut self, node: usize) {
+        for line in self.nodes[node].engine.drain_script_log() {
+            self.emit(node, What::Log { text: line.text });
+        }
+        for key in self.nodes[node].engine.keyspace_mut().drain_expired_log() {
+            self.emit(
+                node,
+                What::Expire {
+                    key: String::from_utf8_lossy(&key).into_owned(),
+                },
+            );
+        }
+    }
+
+    /// After a command completes: if the data changed, replicate it and,
+    /// with `appendfsync always`, put it on disk before the reply.
+    fn after_write(&mut self, node: usize) {
+        let n = &mut self.nodes[node];
+        let changes = n.engine.changes();
+        if changes == n.changes_seen {
+            return;
+        }
+        n.changes_seen = changes;
+        n.dirty_since_persist = true;
+        self.changed = true;
+        let is_primary = n.replica_of.is_none();
+        if is_primary {
+            n.offset += 1;
+        }
+        let replicas: Vec<usize> = if is_primary {
+            (0..self.nodes.len())
+                .filter(|&r| self.nodes[r].replica_of == Some(node) && self.nodes[r].up)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let always = self.nodes[node].fsync_always();
+        if always || !replicas.is_empty() {
+            let data = Rc::new(self.nodes[node].engine.dataset());
+            if always {
+                self.nodes[node].durable = Rc::clone(&data);
+                self.nodes[node].dirty_since_persist = false;
+            }
+            let offset = self.nodes[node].offset;
+            for replica in replicas {
+                let lag = crate::clock::ms(self.nodes[replica].spec.replication_lag_ms);
+                self.send(
+                    node,
+                    replica,
+                    Body::Replicate {
+                        offset,
+                        data: Rc::clone(&data),
+                        full: false,
+                    },
+                    lag,
+                );
+            }
+        }
+        self.schedule_expiry(node);
+    }
+
+    /// A replica receives the primary's data.
+    pub(super) fn replica_receive(
+        &mut self,
+        replica: usize,
+        primary: ActorId,
+        offset: u64,
+        data: Rc<Dataset>,
+        full: bool,
+    ) {
+        let r = &mut self.nodes[replica];
+        if !r.up || r.replica_of != Some(primary) || (!full && offset <= r.offset) {
+            return;
+        }
+        r.engine.load_dataset(&data);
+        r.offset = offset;
+        r.changes_seen = r.engine.changes();
+        r.dirty_since_persist = true;
+        if r.fsync_always() {
+            r.durable = Rc::clone(&data);
+        }
+        self.changed = true;
+        self.emit(replica, What::Sync { offset });
+        self.send(replica, primary, Body::Ack { offset }, 0);
+    }
+
+    pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: ActorId, offset: u64) {
+        let p = &mut self.nodes[primary];
+        if !p.up {
+            return;
+        }
+        let acked = p.acked.entry(replica).or_insert(0);
+        *acked = (*acked).max(offset);
+        let ready: Vec<Waiter> = {
+            let acked = &p.acked;
+            let (ready, waiting): (Vec<Waiter>, Vec<Waiter>) = p
+                .waiters
+                .drain(..)
+                .partition(|w| acked.values().filter(|&&o| o >= w.offset).count() >= w.replicas);
+            p.waiters = waiting;
+            ready
+        };
+        for waiter in ready {
+            self.answer_wait(primary, waiter);
+        }
+    }
+
+    fn replicas_at(&self, node: usize, offset: u64) -> usize {
+        self.nodes[node]
+            .acked
+            .values()
+            .filter(|&&o| o >= offset)
+            .count()
+    }
+
+    fn start_wait(&mut self, node: usize, from: ActorId, task: u32, msg: u64, args: &[Vec<u8>]) {
+        let number = |i: usize| {
+            std::str::from_utf8(&args[i])
+                .ok()
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        let (wanted, timeout_ms) = (number(1).max(0) as usize, number(2));
+        let offset = self.nodes[node].offset;
+        let id = self.next_token;
+        self.next_token += 1;
+        let waiter = Waiter {
+            id,
+            msg,
+            from,
+            task,
+            offset,
+            replicas: wanted,
+        };
+        self.emit(
+            node,
+            What::Exec {
+                from: self.names[from].clone(),
+                msg,
+                command: command_text(args),
+                reply: "(waiting for replicas)".into(),
+                cost_us: 0,
+            },
+        );
+        if self.replicas_at(node, offset) >= wanted {
+            self.answer_wait(node, waiter);
+            return;
+        }
+        if timeout_ms > 0 {
+            let epoch = self.nodes[node].epoch;
+            self.schedule(
+                self.now + timeout_ms as u64 * 1000,
+                Pending::WaitTimeout {
+                    node,
+                    epoch,
+                    waiter: id,
+                },
+            );
+        }
+        self.nodes[node].waiters.push(waiter);
+    }
+
+    pub(super) fn wait_timeout(&mut self, node: usize, epoch: u64, waiter: u64) {
+        if self.nodes[node].epoch != epoch {
+            return;
+        }
+        let Some(i) = self.nodes[node].waiters.iter().position(|w| w.id == waiter) else {
+            return;
+        };
+        let waiter = self.nodes[node].waiters.remove(i);
+        self.answer_wait(node, waiter);
+    }
+
+    fn answer_wait(&mut self, node: usize, waiter: Waiter) {
+        let count = self.replicas_at(node, waiter.offset) as i64;
+        let reply = Reply::Integer(count);
+        self.emit(
+            node,
+            What::Exec {
+                from: self.names[waiter.from].clone(),
+                msg: waiter.msg,
+                command: "WAIT (answered)".into(),
+                reply: reply_text(&reply),
+                cost_us: 0,
+            },
+        );
+        self.send(
+            node,
+            waiter.from,
+            Body::Reply {
+                task: waiter.task,
+                call: waiter.msg,
+                reply,
+            },
+            0,
+        );
+    }
+
+    /// Sends a primary's whole data set to a replica (a full resync).
+    pub(super) fn full_sync(&mut self, primary: usize, replica: usize) {
+        if !self.nodes[primary].up || !self.nodes[replica].up {
+            return;
+        }
+        let data = Rc::new(self.nodes[primary].engine.dataset());
+        let offset = self.nodes[primary].offset;
+        let lag = crate::clock::ms(self.nodes[replica].spec.replication_lag_ms);
+        self.send(
+            primary,
+            replica,
+            Body::Replicate {
+                offset,
+                data,
+                full: true,
+            },
+            lag,
+        );
+    }
+
+    /// `node` starts replicating `primary`, dropping its own data at the
+    /// first sync.
+    pub(super) fn make_replica(&mut self, node: usize, primary: usize) {
+        self.nodes[node].replica_of = Some(primary);
+        self.nodes[node].offset = 0;
+        self.changed = true;
+        self.emit(
+            node,
+            What::Replicate {
+                primary: self.names[primary].clone(),
+                full_sync: true,
+            },
+        );
+        self.full_sync(primary, node);
+    }
+
+    /// A replica becomes the primary; its siblings follow it, clients that
+    /// follow the primary switch to it, and the old primary is demoted as
+    /// soon as it can be reached.
+    pub(super) fn promote(&mut self, node: usize, reason: &str) {
+        let Some(old) = self.nodes[node].replica_of else {
+            return;
+        };
+        self.nodes[node].replica_of = None;
+        self.nodes[node].acked.clear();
+        self.changed = true;
+        self.emit(
+            node,
+            What::Promote {
+                reason: reason.to_string(),
+            },
+        );
+        for sibling in 0..self.nodes.len() {
+            if sibling != node && self.nodes[sibling].replica_of == Some(old) {
+                self.make_replica(sibling, node);
+            }
+        }
+        for process in &mut self.processes {
+            if process.follows_primary || process.node == old {
+                process.node = node;
+            }
+        }
+        if let Some(sentinel) = self.sentinel.as_mut() {
+            sentinel.primary = node;
+            sentinel.down_since = None;
+        }
+        self.demote.retain(|(o, _)| *o != node);
+        self.demote.push((old, node));
+        self.try_demote();
+    }
+
+    /// Old primaries that can be reached become replicas of the new one,
+    /// losing writes that never reached it — as in Redis.
+    pub(super) fn try_demote(&mut self) {
+        let pending = std::mem::take(&mut self.demote);
+        for (old, new) in pending {
+            let reachable = self.nodes[old].up
+                && self
+                    .sentinel
+                    .as_ref()
+                    .is_none_or(|s| self.network.connected(s.actor, old));
+            if reachable {
+                self.make_replica(old, new);
+            } else {
+                self.demote.push((old, new));
+            }
+        }
+    }
+
+    pub(super) fn sentinel_tick(&mut self) {
+        let Some(sentinel) = self.sentinel.clone() else {
+            return;
+        };
+        self.schedule(self.now + 100_000, Pending::SentinelTick);
+        self.try_demote();
+        let primary = sentinel.primary;
+        let reachable = self.nodes[primary].up && self.network.connected(sentinel.actor, primary);
+        if reachable {
+            if let Some(s) = self.sentinel.as_mut() {
+                s.down_since = None;
+            }
+            return;
+        }
+        let since = *self
+            .sentinel
+            .as_mut()
+            .map(|s| s.down_since.get_or_insert(self.now))
+            .unwrap_or(&mut 0);
+        if self.now - since < sentinel.down_after {
+            return;
+        }
+        let candidate = (0..self.nodes.len())
+            .filter(|&r| {
+                self.nodes[r].replica_of == Some(primary)
+                    && self.nodes[r].up
+                    && self.network.connected(sentinel.actor, r)
+            })
+            .max_by_key(|&r| (self.nodes[r].offset, std::cmp::Reverse(r)));
+        if let Some(replica) = candidate {
+            let reason = format!(
+                "sentinel failover: {} unreachable for {} ms",
+                self.names[primary],
+                (self.now - since) / 1000
+            );
+            self.promote(replica, &reason);
+        }
+    }
+
+    /// Removes keys whose TTL has passed (primaries only: a replica waits
+    /// for its primary's deletions, as in Redis).
+    pub(super) fn expiry(&mut self, node: usize, generation: u64) {
+        let n = &self.nodes[node];
+        if n.expiry_gen != generation || !n.up || n.replica_of.is_some() || n.running.is_some() {
+            return;
+        }
+        let now_ms = n.now_ms(self.now);
+        self.nodes[node].engine.active_expire(now_ms);
+        self.node_logs(node);
+        self.after_write(node);
+        self.schedule_expiry(node);
+    }
+
+    /// Schedules the next expiry check at the node-local time the next key
+    /// dies (one ms after its expire time, as Redis compares).
+    pub(super) fn schedule_expiry(&mut self, node: usize) {
+        let n = &mut self.nodes[node];
+        if !n.up || n.replica_of.is_some() {
+            return;
+        }
+        let Some(at_ms) = n.engine.keyspace().next_expiry_ms() else {
+            return;
+        };
+        n.expiry_gen += 1;
+        let generation = n.expiry_gen;
+        let at = n.clock.global_at(at_ms as f64 + 1.0, self.now);
+        self.schedule(at, Pending::Expiry { node, generation });
+    }
+
+    pub(super) fn schedule_persist(&mut self, node: usize) {
+        if let Some(every) = self.nodes[node].persist_every() {
+            let epoch = self.nodes[node].epoch;
+            self.schedule(self.now + every, Pending::Persist { node, epoch });
+        }
+    }
+
+    /// The background save (RDB) or fsync (AOF everysec/no) runs.
+    pub(super) fn persist(&mut self, node: usize, epoch: u64) {
+        let n = &mut self.nodes[node];
+        if n.epoch != epoch || !n.up {
+            return;
+        }
+        if n.dirty_since_persist {
+            n.durable = Rc::new(n.engine.dataset());
+            n.dirty_since_persist = false;
+            let what = match n.spec.persistence {
+                crate::scenario::Persistence::Rdb => "RDB snapshot",
+                _ => "AOF fsync",
+            };
+            self.emit(node, What::Persist { what: what.into() });
+        }
+        self.schedule_persist(node);
+    }
+
+    /// The node's machine stops.
+    pub(super) fn crash_node(&mut self, node: usize) {
+        if !self.nodes[node].up {
+            return;
+        }
+        self.nodes[node].crash();
+        self.changed = true;
+        self.emit(node, What::Crash);
+    }
+
+    /// The node starts again with what its disk kept.
+    pub(super) fn restart_node(&mut self, node: usize) {
+        if self.nodes[node].up {
+            return;
+        }
+        let kept = self.nodes[node].restart(self.now);
+        self.changed = true;
+        self.emit(node, What::Restart { kept });
+        self.schedule_persist(node);
+        self.schedule_expiry(node);
+        if let Some(primary) = self.nodes[node].replica_of {
+            self.full_sync(primary, node);
+        }
+        let replicas: Vec<usize> = (0..self.nodes.len())
+            .filter(|&r| self.nodes[r].replica_of == Some(node))
+            .collect();
+        for replica in replicas {
+            self.full_sync(node, replica);
+        }
+        self.try_demote();
+    }
+
+    /// Expiry times are on node clocks: after a clock change, look again.
+    pub(super) fn node_clock_changed(&mut self, node: usize) {
+        self.changed = true;
+        self.schedule_expiry(node);
+    }
+}
