@@ -14,6 +14,7 @@ pub mod commands;
 pub mod encode;
 pub mod engine;
 pub mod glob;
+pub mod inline;
 pub mod keyspace;
 pub mod numbers;
 pub mod reply;

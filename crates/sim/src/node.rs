@@ -94,10 +94,30 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Node {
+    /// A node at time 0 with its seed data loaded; an error names the
+    /// seed command Redis refused.
+    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Result<Node, String> {
         let clock = Clock::new(spec.clock.offset_ms, spec.clock.drift);
-        let engine = fresh_engine(&spec, clock.local_ms(0));
-        Node {
+        let mut engine = fresh_engine(&spec, clock.local_ms(0));
+        if !spec.data.is_empty() {
+            let now = clock.local_ms(0).floor() as i64;
+            let conn = engine.connect("seed data", now);
+            for (i, line) in spec.data.iter().enumerate() {
+                let args = lockstep_engine::inline::split_args(line.as_bytes()).unwrap_or_default();
+                let outcome = engine.execute(conn, &args, now);
+                if let lockstep_engine::Reply::Error(error) = outcome.reply {
+                    return Err(format!(
+                        "node \"{}\" data line {} (`{line}`): {error}",
+                        spec.name,
+                        i + 1
+                    ));
+                }
+            }
+            engine.disconnect(conn);
+        }
+        let durable = Rc::new(engine.dataset());
+        let changes_seen = engine.changes();
+        Ok(Node {
             spec,
             engine,
             up: true,
@@ -107,15 +127,15 @@ impl Node {
             offset: 0,
             acked: BTreeMap::new(),
             needs_sync: false,
-            durable: Rc::new(Dataset::default()),
-            changes_seen: 0,
+            durable,
+            changes_seen,
             dirty_since_persist: false,
             connections: BTreeMap::new(),
             running: None,
             queue: VecDeque::new(),
             waiters: Vec::new(),
             expiry_gen: 0,
-        }
+        })
     }
 
     /// The node's clock in whole ms, as the engine takes it.

@@ -163,6 +163,11 @@ pub struct NodeSpec {
     /// Start-up configuration, as in redis.conf (`busy-reply-threshold`).
     #[serde(default)]
     pub config: std::collections::BTreeMap<String, String>,
+    /// Data the node holds at the start, as commands in redis-cli syntax
+    /// (`"SET acct:a 100"`), run before anything else happens. It counts
+    /// as already on disk and already replicated.
+    #[serde(default)]
+    pub data: Vec<String>,
 }
 
 fn default_rdb_every_ms() -> u64 {
@@ -438,6 +443,18 @@ impl Scenario {
                 &format!("node \"{}\" replication_lag_ms", node.name),
                 node.replication_lag_ms,
             )?;
+            for (i, line) in node.data.iter().enumerate() {
+                match lockstep_engine::inline::split_args(line.as_bytes()) {
+                    Some(words) if !words.is_empty() => {}
+                    _ => {
+                        return fail(format!(
+                            "node \"{}\" data line {}: `{line}` is not a command (unbalanced quotes, or empty)",
+                            node.name,
+                            i + 1
+                        ))
+                    }
+                }
+            }
         }
         if let Some(sentinel) = &self.sentinel {
             if !is_node(&sentinel.primary) {

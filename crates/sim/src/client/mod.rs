@@ -97,6 +97,9 @@ pub struct Process {
     /// Global time of the last `enter`: the turn a write belongs to, for
     /// the stale-write check.
     pub last_enter: Option<Time>,
+    /// A task that was about to continue when a pause struck, with what it
+    /// was to be resumed with.
+    pub pending_resume: Option<(u32, MultiValue)>,
     /// A spawned task's arguments, until its first resume.
     pub spawn_args: BTreeMap<u32, MultiValue>,
     pub failed: Option<String>,
@@ -180,11 +183,19 @@ impl ClientVm {
 /// A Lua error as a learner should read it: the message, without mlua's
 /// traceback decoration.
 pub fn lua_error_text(error: &mlua::Error) -> String {
+    let text = lua_error_message(error);
+    match text.find("\nstack traceback:") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+fn lua_error_message(error: &mlua::Error) -> String {
     match error {
         mlua::Error::RuntimeError(message) | mlua::Error::SyntaxError { message, .. } => {
             message.clone()
         }
-        mlua::Error::CallbackError { cause, .. } => lua_error_text(cause),
+        mlua::Error::CallbackError { cause, .. } => lua_error_message(cause),
         mlua::Error::MemoryError(_) => "the program ran out of memory (64 MiB of Lua heap)".into(),
         other => other.to_string(),
     }

@@ -250,7 +250,14 @@ impl World {
     fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
         let actor = self.actor_of(process);
         loop {
-            if !self.processes[process].alive || self.processes[process].paused_until.is_some() {
+            // A fault triggered by what the task just did strikes before
+            // its next step.
+            self.apply_immediate_faults();
+            if !self.processes[process].alive {
+                return;
+            }
+            if self.processes[process].paused_until.is_some() {
+                self.processes[process].pending_resume = Some((task, args));
                 return;
             }
             let Some(thread) = self.processes[process]
@@ -637,6 +644,9 @@ impl World {
         if p.alive && !p.finished {
             let actor = self.actor_of(process);
             self.emit(actor, What::Resume);
+            if let Some((task, args)) = self.processes[process].pending_resume.take() {
+                self.run_task(process, task, args);
+            }
         }
     }
 

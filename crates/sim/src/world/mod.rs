@@ -83,6 +83,15 @@ enum Pending {
     Resume {
         process: usize,
     },
+    /// A primary's write leaves for a replica once the replication lag has
+    /// passed — unless the primary died in the meantime.
+    ReplicateOut {
+        node: usize,
+        epoch: u64,
+        replica: usize,
+        offset: u64,
+        data: Rc<Dataset>,
+    },
     SentinelTick,
     WaitTimeout {
         node: usize,
@@ -171,6 +180,9 @@ pub struct World {
     next_run: u64,
     invariants: Invariants,
     armed: Vec<Armed>,
+    /// Triggered faults with no delay: applied before the triggering
+    /// actor takes its next step ("right after client-1 acquires").
+    immediate: Vec<usize>,
     events: Vec<Event>,
     event_count: u64,
     changed: bool,
@@ -220,7 +232,7 @@ impl World {
                     spec.replica_of.as_deref().and_then(node_index),
                 )
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let clients = ClientVm::new(&scenario.libraries)
             .map_err(|e| format!("the clients' Lua state: {e}"))?;
         let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
@@ -247,6 +259,7 @@ impl World {
                 environment: None,
                 entered_count: BTreeMap::new(),
                 spawn_args: BTreeMap::new(),
+                pending_resume: None,
                 last_enter: None,
                 failed: None,
                 finished: false,
@@ -292,6 +305,7 @@ impl World {
             next_token: 1,
             next_run: 1,
             armed,
+            immediate: Vec::new(),
             events: Vec::new(),
             event_count: 0,
             changed: true,
@@ -347,6 +361,7 @@ impl World {
             }
             self.now = t;
             self.handle(pending);
+            self.apply_immediate_faults();
             self.after_event();
             handled += 1;
             if self.options.stop_at_violation && self.invariants.any_violated() {
@@ -385,6 +400,13 @@ impl World {
             Pending::Persist { node, epoch } => self.persist(node, epoch),
             Pending::Fault(i) => self.fault(i),
             Pending::Resume { process } => self.resume_process(process),
+            Pending::ReplicateOut {
+                node,
+                epoch,
+                replica,
+                offset,
+                data,
+            } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
             Pending::WaitTimeout {
                 node,
@@ -618,8 +640,21 @@ impl World {
             }
         }
         for fault in release {
-            let at = self.now + ms(self.faults[fault].at_ms);
-            self.schedule(at, Pending::Fault(fault));
+            let delay = ms(self.faults[fault].at_ms);
+            if delay == 0 {
+                self.immediate.push(fault);
+            } else {
+                self.schedule(self.now + delay, Pending::Fault(fault));
+            }
+        }
+    }
+
+    /// Applies faults released with no delay.
+    pub(super) fn apply_immediate_faults(&mut self) {
+        while !self.immediate.is_empty() {
+            for fault in std::mem::take(&mut self.immediate) {
+                self.fault(fault);
+            }
         }
     }
 }

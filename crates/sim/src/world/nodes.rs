@@ -486,21 +486,45 @@ impl World {
                 self.nodes[node].dirty_since_persist = false;
             }
             let offset = self.nodes[node].offset;
+            let epoch = self.nodes[node].epoch;
             for replica in replicas {
                 let lag = crate::clock::ms(self.nodes[replica].spec.replication_lag_ms);
-                self.send(
+                let data = Rc::clone(&data);
+                let out = Pending::ReplicateOut {
                     node,
+                    epoch,
                     replica,
-                    Body::Replicate {
-                        offset,
-                        data: Rc::clone(&data),
-                        full: false,
-                    },
-                    lag,
-                );
+                    offset,
+                    data,
+                };
+                self.schedule(self.now + lag, out);
             }
         }
         self.schedule_expiry(node);
+    }
+
+    /// The replication stream leaves the primary, if it is still alive.
+    pub(super) fn replicate_out(
+        &mut self,
+        node: usize,
+        epoch: u64,
+        replica: usize,
+        offset: u64,
+        data: Rc<Dataset>,
+    ) {
+        if self.nodes[node].epoch != epoch || !self.nodes[node].up {
+            return;
+        }
+        self.send(
+            node,
+            replica,
+            Body::Replicate {
+                offset,
+                data,
+                full: false,
+            },
+            0,
+        );
     }
 
     /// A replica receives the primary's data.
