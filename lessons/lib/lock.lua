@@ -1,10 +1,9 @@
---[[ lock.lua: a lock on one Redis node.
-The lock is a key holding a random owner id. It is taken with SET key id NX PX ttl,
-so only one client can create it and it disappears by itself if the holder dies.
-Known failure mode: the TTL is a guess. A holder that stops for longer than the TTL
-(a GC pause, a lost VM, a jumping clock) still believes it holds the lock after the
-key expired and someone else took it; only a fencing token checked by the resource
-catches that. ]]
+--[[ lock.lua: a lock on one Redis node. The lock is a key holding a random
+owner id, taken with SET key id NX PX ttl: only one client can create it, and it
+disappears by itself if the holder dies. Known failure mode: the TTL is a guess.
+A holder that stops for longer than the TTL (a GC pause, a lost VM) still thinks
+it holds the lock after the key expired and someone else took it; only a fencing
+token checked by the resource catches that. ]]
 
 local M = {}
 

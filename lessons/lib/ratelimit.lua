@@ -1,10 +1,9 @@
 --[[ ratelimit.lua: three ways to allow at most `limit` requests per window.
-Fixed window: one counter per window (INCR, expiring with PEXPIRE); cheap, but a
-burst at the end of one window and the start of the next lets 2 x limit through
-in less than one window. Sliding log: one sorted-set entry per request, trimmed
-to the window, all in one script; exact, but it stores every request. Token
-bucket: tokens refill at a steady rate and each request spends one; allows
-bursts up to the bucket's size. All three read time from the caller's clock. ]]
+Fixed window: one counter per window (INCR + PEXPIRE); cheap, but a burst at the
+end of one window and the start of the next lets 2 x limit through within one
+window's length. Sliding log: one sorted-set entry per request, trimmed to the
+window in one script; exact, but stores every request. Token bucket: a steady
+refill, bursts up to its size. All three trust the caller's clock (now()). ]]
 
 local M = {}
 

@@ -1,10 +1,9 @@
---[[ redlock.lua: one lock over N independent Redis nodes (the Redlock algorithm
-described on redis.io). Take the same key with SET NX PX on every node, giving
-each a short timeout; the lock is ours if a majority said OK and there is time
-left on it (validity = ttl - time spent acquiring - clock drift allowance).
-Known failure mode: validity is measured on the client's own clock and assumes
-the nodes' clocks run at the same speed and nothing pauses; a GC pause, a clock
-jump on a node or a node restarting without its data breaks mutual exclusion. ]]
+--[[ redlock.lua: one lock over N independent Redis nodes (Redlock, as on redis.io).
+Take the same key with SET NX PX on every node in turn, waiting only briefly for
+each; the lock is ours if a majority said OK and time is left on it (validity =
+ttl - time spent - clock drift allowance). Known failure mode: it trusts clocks
+and timing. A GC pause, a clock jump on a node or a node restarting without its
+data lets two clients hold the lock at once; it gives no fencing token. ]]
 
 local M = {}
 
@@ -17,46 +16,30 @@ else
 end
 ]]
 
--- How long to wait for one node before moving on to the next. It must be
--- small compared to the TTL, so that a dead node does not eat the lock's time.
-M.NODE_TIMEOUT_MS = 50
-
--- Send one command to one node but wait at most `timeout_ms` for its answer.
--- The command runs in a background task; if it is late we stop waiting and
--- return nil (the reply, if it ever comes, is ignored).
-local function ask(node, timeout_ms, ...)
-  local args = { ... }
-  local reply = nil
-  spawn(function()
-    reply = pcall_on(node, unpack(args))
-  end)
-  local waited = 0
-  while reply == nil and waited < timeout_ms do
-    sleep(1)
-    waited = waited + 1
-  end
-  return reply
-end
+-- How long we wait for one node is the client's `timeout_ms` (set it in the
+-- scenario): after it, pcall_on gives up and returns {err = "TIMEOUT ..."},
+-- which counts as a "no". Keep it small compared to the TTL (tens of ms for a
+-- TTL of seconds) so that a node that does not answer cannot eat the lock's
+-- time.
 
 --- Release the lock on every node (also those that said no: our SET may have
 -- reached them even though their answer was lost).
 function M.release(lock)
   for _, node in ipairs(lock.nodes) do
-    ask(node, lock.node_timeout_ms, "EVAL", M.RELEASE_SCRIPT, 1, lock.key, lock.owner)
+    pcall_on(node, "EVAL", M.RELEASE_SCRIPT, 1, lock.key, lock.owner)
   end
 end
 
 --- Try to take `key` on all `nodes` for `ttl_ms`.
 -- Returns a lock table {key, owner, nodes, validity_ms, acquired} on success,
 -- or nil and a sentence saying why not.
--- opts (optional): owner (default: a fresh uuid), node_timeout_ms.
+-- opts (optional): owner (default: a fresh uuid).
 function M.acquire(nodes, key, ttl_ms, opts)
   opts = opts or {}
   local lock = {
     key = key,
     owner = opts.owner or uuid(),
     nodes = nodes,
-    node_timeout_ms = opts.node_timeout_ms or M.NODE_TIMEOUT_MS,
   }
   local quorum = math.floor(#nodes / 2) + 1
 
@@ -64,8 +47,7 @@ function M.acquire(nodes, key, ttl_ms, opts)
   local start = now()
   local acquired = 0
   for _, node in ipairs(nodes) do
-    local reply = ask(node, lock.node_timeout_ms, "SET", key, lock.owner,
-                      "NX", "PX", math.floor(ttl_ms))
+    local reply = pcall_on(node, "SET", key, lock.owner, "NX", "PX", math.floor(ttl_ms))
     if reply == "OK" then acquired = acquired + 1 end
   end
 
