@@ -7,6 +7,9 @@
 //!
 //! `lockstep run FILE [--seed N] [--trace OUT.json]` plays a scenario and
 //! prints its timeline and invariant verdicts.
+//!
+//! `lockstep explore FILE [--budget K=V,...] [--seed N]` searches fault
+//! schedules for the shortest run that breaks an invariant.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,10 +18,14 @@ use lockstep_cli::serve::Server;
 
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
        lockstep run FILE.toml [--seed N] [--trace OUT.json]
+       lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
-  run      play a scenario: print its timeline and invariant verdicts";
+  run      play a scenario: print its timeline and invariant verdicts
+  explore  search fault schedules for the shortest run that breaks an invariant
+           (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
+           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -28,6 +35,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("run") => lockstep_cli::run::main(&args[1..]),
+        Some("explore") => lockstep_cli::explore::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod explore;
 pub mod invariants;
 pub mod network;
 pub mod node;

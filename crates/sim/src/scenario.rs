@@ -39,6 +39,9 @@ pub struct Scenario {
     /// What "the work gets done" means, for grading fixes.
     #[serde(default)]
     pub liveness: Option<LivenessSpec>,
+    /// The explorer's default budget for this scenario.
+    #[serde(default)]
+    pub explore: Option<crate::explore::Budget>,
     /// Shared Lua libraries by name (`lock`, `redlock`, ...): source code a
     /// client program can `require`. Lessons fill this from `lessons/lib`.
     #[serde(default)]

@@ -561,10 +561,12 @@ impl World {
         let mut missing = Vec::new();
         for name in &spec.finished {
             if let Some(p) = self.processes.iter().find(|p| &p.spec.name == name) {
-                if !p.finished {
+                // A client killed by a fault is excused: the question is
+                // whether the others still get the work done.
+                let killed = !p.alive && p.failed.is_none();
+                if !p.finished && !killed {
                     missing.push(match &p.failed {
                         Some(error) => format!("{name} failed: {error}"),
-                        None if !p.alive => format!("{name} was killed"),
                         None => format!("{name} did not finish"),
                     });
                 }

@@ -1,0 +1,470 @@
+//! The explorer: searches fault schedules for a run that breaks an
+//! invariant (or the liveness check), then shrinks what it found to the
+//! fewest, earliest faults, and hands back that run's full trace.
+//!
+//! The search has two parts. First, systematically, every single fault the
+//! budget allows at every moment that matters in the fault-free run (right
+//! after an acquisition, a reply, a send; around expiries; a time grid),
+//! earliest moment first — so a one-fault counterexample found here is
+//! already the earliest. Then, for the rest of the budget, random schedules
+//! of up to `max_faults` faults with random network seeds (latency draws,
+//! loss), each found violation being shrunk.
+//!
+//! It works in steps ([`Explorer::step`]) so a caller — the command line,
+//! a web worker — can show progress and cancel between steps. The result
+//! says what was covered; "no violation found within these bounds" is a
+//! statement about the bounds, never a proof.
+
+pub mod budget;
+pub mod grade;
+pub mod schedule;
+
+use std::rc::Rc;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::scenario::{FaultSpec, Scenario};
+use crate::trace::{Time, Trace};
+use crate::world::{RunOptions, World};
+pub use budget::{Budget, ExploreKind};
+use schedule::{Moment, Placement, Planned, Template};
+
+/// Events one explored run may take before it is cut short.
+const MAX_EVENTS_PER_RUN: u64 = 200_000;
+
+/// Most runs spent shrinking one counterexample.
+const MAX_SHRINK_RUNS: u64 = 400;
+
+/// Where the explorer is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// Schedules run so far (shrinking included).
+    pub tried: u64,
+    /// The budget's total.
+    pub planned: u64,
+    pub phase: Phase,
+    /// The smallest counterexample so far: (faults, time of the violation).
+    pub best: Option<(usize, Time)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Systematic,
+    Random,
+    Shrinking,
+    Done,
+}
+
+/// What the search found.
+#[derive(Clone, Debug)]
+pub enum Finding {
+    Violation(Box<Counterexample>),
+    /// Nothing broke within the bounds (or the search was cancelled).
+    NoViolation(Coverage),
+}
+
+#[derive(Clone, Debug)]
+pub struct Counterexample {
+    /// The faults, in words, in the order they were planned.
+    pub faults: Vec<String>,
+    /// The same as scenario faults (to replay with `run_with`).
+    pub specs: Vec<FaultSpec>,
+    pub seed: u64,
+    /// The full trace of the failing run.
+    pub trace: Trace,
+    /// Schedules tried before the first violation, and spent shrinking.
+    pub found_after: u64,
+    pub shrink_runs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coverage {
+    pub tried: u64,
+    pub systematic_tried: u64,
+    pub systematic_total: u64,
+    pub random_tried: u64,
+    pub cancelled: bool,
+    /// The budget in words.
+    pub bounds: String,
+}
+
+impl Coverage {
+    /// The honest sentence.
+    pub fn statement(&self) -> String {
+        let how = if self.cancelled {
+            "The search was cancelled"
+        } else {
+            "No violation found within these bounds"
+        };
+        format!(
+            "{how}: {} schedules tried ({} of {} single-fault placements, {} random schedules); {}. \
+             This is not a proof of correctness: faults outside these bounds were not tried.",
+            self.tried, self.systematic_tried, self.systematic_total, self.random_tried, self.bounds
+        )
+    }
+}
+
+pub struct Explorer {
+    scenario: Rc<Scenario>,
+    budget: Budget,
+    seed: u64,
+    rng: ChaCha8Rng,
+    templates: Vec<Template>,
+    moments: Vec<Moment>,
+    /// Next (moment, template) pair of the systematic phase.
+    next_systematic: usize,
+    tried: u64,
+    systematic_tried: u64,
+    random_tried: u64,
+    cancelled: bool,
+    baseline: Trace,
+    finding: Option<Finding>,
+}
+
+impl Explorer {
+    /// Prepares a search; runs the fault-free scenario once to find the
+    /// moments that matter. A fault-free run that already fails is the
+    /// answer (with no faults at all).
+    pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, String> {
+        let scenario = Rc::new(scenario.clone());
+        let baseline = World::new(
+            Rc::clone(&scenario),
+            scenario.faults.clone(),
+            RunOptions::new(seed),
+        )?
+        .run();
+        let templates = schedule::templates(&scenario, &budget);
+        let moments = schedule::moments(&baseline, &budget, scenario.duration_ms);
+        let mut explorer = Explorer {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_e8b1_04e5),
+            scenario,
+            budget,
+            seed,
+            templates,
+            moments,
+            next_systematic: 0,
+            tried: 1,
+            systematic_tried: 0,
+            random_tried: 0,
+            cancelled: false,
+            baseline,
+            finding: None,
+        };
+        if fails(&explorer.baseline) {
+            let trace = explorer.baseline.clone();
+            explorer.finding = Some(Finding::Violation(Box::new(Counterexample {
+                faults: Vec::new(),
+                specs: Vec::new(),
+                seed,
+                trace,
+                found_after: 1,
+                shrink_runs: 0,
+            })));
+        }
+        Ok(explorer)
+    }
+
+    /// The fault-free run.
+    pub fn baseline(&self) -> &Trace {
+        &self.baseline
+    }
+
+    fn systematic_total(&self) -> u64 {
+        (self.moments.len() * self.templates.len()) as u64
+    }
+
+    pub fn progress(&self) -> Progress {
+        let phase = match &self.finding {
+            Some(_) => Phase::Done,
+            None if (self.next_systematic as u64) < self.systematic_total() => Phase::Systematic,
+            None => Phase::Random,
+        };
+        let best = match &self.finding {
+            Some(Finding::Violation(c)) => Some((
+                c.faults.len(),
+                c.trace
+                    .first_violation()
+                    .and_then(|v| v.at_us)
+                    .unwrap_or(c.trace.end_us),
+            )),
+            _ => None,
+        };
+        Progress {
+            tried: self.tried,
+            planned: self.budget.schedules.max(self.tried),
+            phase,
+            best,
+        }
+    }
+
+    /// Stops the search at the next step; the result is a coverage
+    /// statement marked as cancelled.
+    pub fn cancel(&mut self) {
+        self.cancelled = true;
+    }
+
+    pub fn finding(&self) -> Option<&Finding> {
+        self.finding.as_ref()
+    }
+
+    pub fn into_finding(mut self) -> Finding {
+        if self.finding.is_none() {
+            self.finding = Some(Finding::NoViolation(self.coverage()));
+        }
+        self.finding
+            .take()
+            .unwrap_or_else(|| Finding::NoViolation(Coverage::default()))
+    }
+
+    fn coverage(&self) -> Coverage {
+        Coverage {
+            tried: self.tried,
+            systematic_tried: self.systematic_tried,
+            systematic_total: self.systematic_total(),
+            random_tried: self.random_tried,
+            cancelled: self.cancelled,
+            bounds: self.budget.describe(self.scenario.duration_ms),
+        }
+    }
+
+    /// Runs up to `runs` more schedules; returns where the search stands.
+    pub fn step(&mut self, runs: u64) -> Progress {
+        for _ in 0..runs {
+            if self.finding.is_some() {
+                break;
+            }
+            if self.cancelled || self.tried >= self.budget.schedules.max(1) {
+                self.finding = Some(Finding::NoViolation(self.coverage()));
+                break;
+            }
+            let (schedule, seed) = self.next_schedule();
+            if schedule.is_empty() {
+                self.finding = Some(Finding::NoViolation(self.coverage()));
+                break;
+            }
+            if self.breaks(&schedule, seed) {
+                let found_after = self.tried;
+                let counterexample = self.shrink(schedule, seed, found_after);
+                self.finding = Some(Finding::Violation(Box::new(counterexample)));
+            }
+        }
+        self.progress()
+    }
+
+    /// Runs to the end, calling `on_progress` every `every` schedules; it
+    /// returns false to cancel.
+    pub fn run(mut self, every: u64, mut on_progress: impl FnMut(&Progress) -> bool) -> Finding {
+        loop {
+            let progress = self.step(every.max(1));
+            if progress.phase == Phase::Done || !on_progress(&progress) {
+                if progress.phase != Phase::Done {
+                    self.cancel();
+                    self.step(1);
+                }
+                return self.into_finding();
+            }
+        }
+    }
+
+    /// The next schedule: systematic single faults first, then random ones.
+    fn next_schedule(&mut self) -> (Vec<Planned>, u64) {
+        let total = self.systematic_total() as usize;
+        if self.next_systematic < total {
+            let moment = &self.moments[self.next_systematic / self.templates.len()];
+            let template = &self.templates[self.next_systematic % self.templates.len()];
+            self.next_systematic += 1;
+            self.systematic_tried += 1;
+            let planned = Planned {
+                template: template.clone(),
+                placement: moment.placement.clone(),
+                baseline_us: moment.baseline_us,
+            };
+            return (vec![planned], self.seed);
+        }
+        if self.templates.is_empty() || self.budget.max_faults == 0 {
+            return (Vec::new(), self.seed);
+        }
+        self.random_tried += 1;
+        let count = self.rng.random_range(1..=self.budget.max_faults as u64) as usize;
+        let mut schedule: Vec<Planned> = (0..count).map(|_| self.random_fault()).collect();
+        schedule.sort_by_key(|p| p.baseline_us);
+        let seed = self.rng.random::<u64>();
+        (schedule, seed)
+    }
+
+    fn random_fault(&mut self) -> Planned {
+        let template =
+            self.templates[self.rng.random_range(0..self.templates.len() as u64) as usize].clone();
+        let use_moment = !self.moments.is_empty() && self.rng.random::<f64>() < 0.7;
+        if use_moment {
+            let moment =
+                &self.moments[self.rng.random_range(0..self.moments.len() as u64) as usize];
+            return Planned {
+                template,
+                placement: moment.placement.clone(),
+                baseline_us: moment.baseline_us,
+            };
+        }
+        let [low, high] = self
+            .budget
+            .within_ms
+            .unwrap_or([0.0, self.scenario.duration_ms as f64]);
+        let ms = (low + (high - low) * self.rng.random::<f64>()).floor();
+        Planned {
+            template,
+            placement: Placement::At { ms },
+            baseline_us: (ms * 1000.0) as Time,
+        }
+    }
+
+    /// Whether the scenario fails with this schedule and seed.
+    fn breaks(&mut self, schedule: &[Planned], seed: u64) -> bool {
+        self.tried += 1;
+        let options = RunOptions {
+            seed,
+            record: false,
+            stop_at_violation: true,
+            max_events: MAX_EVENTS_PER_RUN,
+        };
+        match World::new(
+            Rc::clone(&self.scenario),
+            self.faults_with(schedule),
+            options,
+        ) {
+            Ok(world) => fails(&world.run()),
+            Err(_) => false,
+        }
+    }
+
+    fn faults_with(&self, schedule: &[Planned]) -> Vec<FaultSpec> {
+        let mut faults = self.scenario.faults.clone();
+        faults.extend(schedule::specs(schedule));
+        faults
+    }
+
+    /// Makes a failing schedule smaller: drop faults that are not needed,
+    /// move each to the earliest moment that still fails, shorten pauses.
+    fn shrink(
+        &mut self,
+        mut schedule: Vec<Planned>,
+        seed: u64,
+        found_after: u64,
+    ) -> Counterexample {
+        let start = self.tried;
+        let spent = |s: &Explorer| s.tried - start;
+        // Fewer faults.
+        let mut i = 0;
+        while i < schedule.len() && schedule.len() > 1 && spent(self) < MAX_SHRINK_RUNS {
+            let mut fewer = schedule.clone();
+            fewer.remove(i);
+            if self.breaks(&fewer, seed) {
+                schedule = fewer;
+            } else {
+                i += 1;
+            }
+        }
+        // Earlier moments, then gentler faults.
+        for i in 0..schedule.len() {
+            let earlier: Vec<Moment> = self
+                .moments
+                .iter()
+                .filter(|m| m.baseline_us < schedule[i].baseline_us)
+                .cloned()
+                .collect();
+            for moment in earlier {
+                if spent(self) >= MAX_SHRINK_RUNS {
+                    break;
+                }
+                let mut moved = schedule.clone();
+                moved[i].placement = moment.placement.clone();
+                moved[i].baseline_us = moment.baseline_us;
+                if self.breaks(&moved, seed) {
+                    schedule = moved;
+                    break;
+                }
+            }
+            for gentler in self.gentler(&schedule[i].template) {
+                if spent(self) >= MAX_SHRINK_RUNS {
+                    break;
+                }
+                let mut softened = schedule.clone();
+                softened[i].template = gentler;
+                if self.breaks(&softened, seed) {
+                    schedule = softened;
+                    break;
+                }
+            }
+        }
+        let shrink_runs = spent(self);
+        let trace = World::new(
+            Rc::clone(&self.scenario),
+            self.faults_with(&schedule),
+            RunOptions::new(seed),
+        )
+        .map(World::run)
+        .unwrap_or_default();
+        Counterexample {
+            faults: schedule.iter().map(Planned::describe).collect(),
+            specs: schedule::specs(&schedule),
+            seed,
+            trace,
+            found_after,
+            shrink_runs,
+        }
+    }
+
+    /// Milder versions of a fault, mildest first (shorter pauses and
+    /// outages).
+    fn gentler(&self, template: &Template) -> Vec<Template> {
+        let shorter = |list: &[f64], than: f64| {
+            let mut values: Vec<f64> = list.iter().copied().filter(|&v| v < than).collect();
+            values.sort_by(f64::total_cmp);
+            values
+        };
+        match template {
+            Template::Pause { target, ms } => shorter(&self.budget.pause_ms, *ms)
+                .into_iter()
+                .map(|ms| Template::Pause {
+                    target: target.clone(),
+                    ms,
+                })
+                .collect(),
+            Template::Restart { target, after_ms } => {
+                shorter(&self.budget.restart_after_ms, *after_ms)
+                    .into_iter()
+                    .map(|after_ms| Template::Restart {
+                        target: target.clone(),
+                        after_ms,
+                    })
+                    .collect()
+            }
+            Template::Isolate { target, ms } => shorter(&self.budget.partition_ms, *ms)
+                .into_iter()
+                .map(|ms| Template::Isolate {
+                    target: target.clone(),
+                    ms,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Default for Coverage {
+    fn default() -> Coverage {
+        Coverage {
+            tried: 0,
+            systematic_tried: 0,
+            systematic_total: 0,
+            random_tried: 0,
+            cancelled: false,
+            bounds: String::new(),
+        }
+    }
+}
+
+/// Whether a run broke an invariant or failed its liveness check.
+pub fn fails(trace: &Trace) -> bool {
+    trace.verdicts.iter().any(|v| !v.held)
+}
