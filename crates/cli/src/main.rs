@@ -17,12 +17,13 @@ use std::process::ExitCode;
 use lockstep_cli::serve::Server;
 
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
-       lockstep run FILE.toml [--seed N] [--trace OUT.json]
+       lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
   run      play a scenario: print its timeline and invariant verdicts
+           (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
            restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)";

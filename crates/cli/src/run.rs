@@ -1,5 +1,5 @@
-//! `lockstep run FILE [--seed N] [--trace OUT.json]`: plays a scenario and
-//! prints its timeline and verdicts.
+//! `lockstep run FILE [--seed N] [--trace OUT.json] [--step N]`: plays a
+//! scenario and prints its timeline and verdicts, or the world at one step.
 
 use std::process::ExitCode;
 
@@ -8,6 +8,8 @@ pub struct RunArgs {
     pub file: String,
     pub seed: Option<u64>,
     pub trace: Option<String>,
+    /// Print the world at this event instead of the whole timeline.
+    pub step: Option<u64>,
 }
 
 impl RunArgs {
@@ -15,6 +17,7 @@ impl RunArgs {
         let mut file = None;
         let mut seed = None;
         let mut trace = None;
+        let mut step = None;
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
             match arg.as_str() {
@@ -24,6 +27,14 @@ impl RunArgs {
                         Some(value.parse().map_err(|_| {
                             format!("--seed wants a whole number ≥ 0, got '{value}'")
                         })?);
+                }
+                "--step" => {
+                    let value = rest.next().ok_or("--step wants an event number")?;
+                    step = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("--step wants an event number, got '{value}'"))?,
+                    );
                 }
                 "--trace" => trace = Some(rest.next().ok_or("--trace wants a file name")?.clone()),
                 flag if flag.starts_with('-') => return Err(format!("unexpected option '{flag}'")),
@@ -35,6 +46,7 @@ impl RunArgs {
             file: file.ok_or("no scenario file given")?,
             seed,
             trace,
+            step,
         })
     }
 }
@@ -65,7 +77,16 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    print!("{}", lockstep_sim::timeline::render(&trace));
+    match args.step {
+        None => print!("{}", lockstep_sim::timeline::render(&trace)),
+        Some(seq) => match lockstep_sim::timeline::render_step(&trace, seq) {
+            Ok(text) => print!("{text}"),
+            Err(message) => {
+                eprintln!("lockstep run: {message}");
+                return ExitCode::from(1);
+            }
+        },
+    }
     if let Some(path) = &args.trace {
         if let Err(e) = std::fs::write(path, trace.to_json()) {
             eprintln!("lockstep run: cannot write the trace to {path}: {e}");

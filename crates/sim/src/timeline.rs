@@ -7,6 +7,8 @@ use crate::trace::{ActorKind, Event, Trace, What};
 /// Total width the columns aim for.
 const WIDTH: usize = 150;
 const TIME_WIDTH: usize = 11;
+/// Lines one event may take in its column.
+const MAX_LINES: usize = 3;
 
 /// The whole trace as a table plus verdicts.
 pub fn render(trace: &Trace) -> String {
@@ -34,16 +36,22 @@ pub fn render(trace: &Trace) -> String {
         let text = describe(event);
         match columns.iter().position(|c| *c == event.actor) {
             Some(column) => {
-                let mut row = time;
-                for i in 0..columns.len() {
-                    let cell = if i == column {
-                        fit(&text, width - 2)
+                let lines = wrap(&text, width - 2, MAX_LINES);
+                for (n, line) in lines.iter().enumerate() {
+                    let mut row = if n == 0 {
+                        time.clone()
                     } else {
-                        String::new()
+                        " ".repeat(TIME_WIDTH)
                     };
-                    row.push_str(&format!("│ {:<w$}", cell, w = width - 2));
+                    for i in 0..columns.len() {
+                        let cell = if i == column { line.as_str() } else { "" };
+                        row.push_str(&format!("│ {:<w$}", cell, w = width - 2));
+                    }
+                    out.push_str(row.trim_end());
+                    if n + 1 < lines.len() {
+                        out.push('\n');
+                    }
                 }
-                out.push_str(row.trim_end());
             }
             None => out.push_str(&format!("{time}╞═ {text}")),
         }
@@ -165,6 +173,42 @@ pub fn describe(event: &Event) -> String {
     }
 }
 
+/// Splits `text` into lines of at most `width` characters, breaking at
+/// spaces where it can; past `max_lines` the last line is cut with `…`.
+fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+    let chars: Vec<char> = text.replace('\n', " ").chars().collect();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        if lines.len() + 1 == max_lines || chars.len() - start <= width {
+            let rest: String = chars[start..].iter().collect();
+            lines.push(fit(&rest, width));
+            break;
+        }
+        let window = &chars[start..start + width];
+        let cut = window
+            .iter()
+            .rposition(|&c| c == ' ')
+            .filter(|&at| at > width / 3)
+            .unwrap_or(width);
+        lines.push(
+            chars[start..start + cut]
+                .iter()
+                .collect::<String>()
+                .trim_end()
+                .to_string(),
+        );
+        start += cut;
+        while chars.get(start) == Some(&' ') {
+            start += 1;
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
 /// Cuts `text` to `width` characters, marking the cut.
 fn fit(text: &str, width: usize) -> String {
     let text = text.replace('\n', " ");
@@ -174,4 +218,66 @@ fn fit(text: &str, width: usize) -> String {
     let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
     cut.push('…');
     cut
+}
+
+/// The world as it stood right after event `seq`: each node's keys with
+/// their TTLs, who is inside each critical section, each resource's
+/// counters. This is one step of the timeline, drawn from the trace alone.
+pub fn render_step(trace: &Trace, seq: u64) -> Result<String, String> {
+    let last = trace.events.len().saturating_sub(1);
+    let event = trace
+        .events
+        .get(seq as usize)
+        .ok_or_else(|| format!("there is no event #{seq}: this trace has events #0 to #{last}"))?;
+    let mut out = format!(
+        "Step #{seq} of {last}, at {:.3} ms ({} local {:.3} ms): {}\n",
+        event.t_us as f64 / 1000.0,
+        event.actor,
+        event.local_ms,
+        describe(event)
+    );
+    let Some(state) = trace.state_at(seq) else {
+        out.push_str("(no state recorded yet)\n");
+        return Ok(out);
+    };
+    for (name, node) in &state.nodes {
+        let status = if node.up { "up" } else { "DOWN" };
+        out.push_str(&format!("\n{name} ({}, {status})\n", node.role));
+        if node.keys.is_empty() && node.up {
+            out.push_str("  (no keys)\n");
+        }
+        for key in &node.keys {
+            let ttl = key
+                .ttl_ms
+                .map(|t| format!("  TTL {t} ms"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  {} ({}) = {}{ttl}\n",
+                key.key, key.kind, key.value
+            ));
+        }
+    }
+    if !state.holders.is_empty() {
+        out.push_str("\nInside critical sections:\n");
+        for (name, holders) in &state.holders {
+            out.push_str(&format!("  {name}: {}\n", holders.join(", ")));
+        }
+    }
+    for (name, resource) in &state.resources {
+        out.push_str(&format!(
+            "\n{name}: {} accepted, {} rejected{}{}\n",
+            resource.accepted,
+            resource.rejected,
+            resource
+                .highest_token
+                .map(|t| format!(", highest token {t}"))
+                .unwrap_or_default(),
+            if resource.last_value.is_empty() {
+                String::new()
+            } else {
+                format!(", last value {:?}", resource.last_value)
+            }
+        ));
+    }
+    Ok(out)
 }

@@ -62,9 +62,10 @@ pub enum Step {
 /// What a task is waiting for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Waiting {
-    /// A reply to message `msg`.
+    /// A reply to message `msg`, sent to actor `to`.
     Reply {
         msg: u64,
+        to: ActorId,
     },
     /// A wake-up with this token (sleep or work).
     Wake {

@@ -97,15 +97,15 @@ impl World {
             return;
         }
         let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        if waiting != Some(Waiting::Reply { msg }) {
+        let Some(Waiting::Reply { msg: waited, to }) = waiting else {
+            return;
+        };
+        if waited != msg {
             return;
         }
         let actor = self.actor_of(process);
-        let to = self.messages.get(&msg).map(|m| m.to);
         let timeout = self.processes[process].spec.timeout_ms;
-        let target = to
-            .map(|t| self.name(t).to_string())
-            .unwrap_or_else(|| "the server".into());
+        let target = self.name(to).to_string();
         self.emit(
             actor,
             What::Timeout {
@@ -157,7 +157,12 @@ impl World {
             },
         );
         let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        if waiting != Some(Waiting::Reply { msg: call }) {
+        if waiting
+            != Some(Waiting::Reply {
+                msg: call,
+                to: from,
+            })
+        {
             return;
         }
         let converted = reply_to_lua(self.clients.lua(), &reply);
@@ -211,7 +216,12 @@ impl World {
             },
         );
         let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        if waiting != Some(Waiting::Reply { msg: call }) {
+        if waiting
+            != Some(Waiting::Reply {
+                msg: call,
+                to: from,
+            })
+        {
             return;
         }
         match result {
@@ -451,7 +461,7 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg);
+        self.await_reply(process, task, msg, target);
         None
     }
 
@@ -490,13 +500,13 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg);
+        self.await_reply(process, task, msg, first + target);
         None
     }
 
-    fn await_reply(&mut self, process: usize, task: u32, msg: u64) {
+    fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
-            t.waiting = Waiting::Reply { msg };
+            t.waiting = Waiting::Reply { msg, to };
         }
         let timeout = ms(self.processes[process].spec.timeout_ms);
         self.schedule(

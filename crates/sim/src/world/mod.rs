@@ -71,6 +71,11 @@ enum Pending {
         node: usize,
         run: u64,
     },
+    /// A running script passes `busy-reply-threshold`.
+    BusyThreshold {
+        node: usize,
+        run: u64,
+    },
     Expiry {
         node: usize,
         generation: u64,
@@ -396,6 +401,7 @@ impl World {
             } => self.wake(process, task, token),
             Pending::CallTimeout { process, task, msg } => self.call_timeout(process, task, msg),
             Pending::NodeDone { node, run } => self.node_done(node, run),
+            Pending::BusyThreshold { node, run } => self.busy_threshold(node, run),
             Pending::Expiry { node, generation } => self.expiry(node, generation),
             Pending::Persist { node, epoch } => self.persist(node, epoch),
             Pending::Fault(i) => self.fault(i),

@@ -95,89 +95,21 @@ impl World {
             );
             return;
         }
-        if let Some(running) = &self.nodes[node].running {
-            let elapsed = self.now - running.started;
-            let threshold = self.busy_threshold_us(node);
-            if let Some(script) = running.script.as_ref().filter(|_| elapsed > threshold) {
-                let progress = ScriptProgress {
-                    elapsed_us: elapsed,
-                    wrote: script.first_write_us.is_some_and(|w| w <= elapsed),
-                    busy_threshold_us: threshold,
-                    mode: script.mode,
-                };
-                match busy_reply(&args, progress) {
-                    BusyAnswer::Reply(reply) => {
-                        self.emit(
-                            node,
-                            What::Busy {
-                                from: self.names[from].clone(),
-                                msg,
-                                reply: reply_text(&reply),
-                            },
-                        );
-                        self.send(
-                            node,
-                            from,
-                            Body::Reply {
-                                task,
-                                call: msg,
-                                reply,
-                            },
-                            0,
-                        );
-                    }
-                    BusyAnswer::Kill => {
-                        self.kill_script(node);
-                        self.emit(
-                            node,
-                            What::Exec {
-                                from: self.names[from].clone(),
-                                msg,
-                                command: command_text(&args),
-                                reply: "OK".into(),
-                                cost_us: 0,
-                            },
-                        );
-                        self.send(
-                            node,
-                            from,
-                            Body::Reply {
-                                task,
-                                call: msg,
-                                reply: Reply::ok(),
-                            },
-                            0,
-                        );
-                        self.drain_queue(node);
-                    }
-                    BusyAnswer::Shutdown => {
-                        self.emit(
-                            node,
-                            What::Exec {
-                                from: self.names[from].clone(),
-                                msg,
-                                command: command_text(&args),
-                                reply: "(the node shuts down without saving)".into(),
-                                cost_us: 0,
-                            },
-                        );
-                        self.crash_node(node);
-                    }
-                    BusyAnswer::Defer => self.nodes[node].queue.push_back(Queued {
-                        msg,
-                        from,
-                        task,
-                        args,
-                    }),
-                }
-                return;
-            }
-            self.nodes[node].queue.push_back(Queued {
+        if self.nodes[node].running.is_some() {
+            let command = Queued {
                 msg,
                 from,
                 task,
                 args,
-            });
+            };
+            match self.answer_while_busy(node, command) {
+                None => {
+                    if self.nodes[node].running.is_none() {
+                        self.drain_queue(node);
+                    }
+                }
+                Some(waiting) => self.nodes[node].queue.push_back(waiting),
+            }
             return;
         }
         self.execute(
@@ -189,6 +121,118 @@ impl World {
                 args,
             },
         );
+    }
+
+    /// How a node running a script past `busy-reply-threshold` answers
+    /// `command` (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); gives the command
+    /// back if it has to wait its turn instead.
+    fn answer_while_busy(&mut self, node: usize, command: Queued) -> Option<Queued> {
+        let Some(running) = &self.nodes[node].running else {
+            return Some(command);
+        };
+        let elapsed = self.now - running.started;
+        let threshold = self.busy_threshold_us(node);
+        let Some(script) = running.script.as_ref().filter(|_| elapsed > threshold) else {
+            return Some(command);
+        };
+        let progress = ScriptProgress {
+            elapsed_us: elapsed,
+            wrote: script.first_write_us.is_some_and(|w| w <= elapsed),
+            busy_threshold_us: threshold,
+            mode: script.mode,
+        };
+        let Queued {
+            msg,
+            from,
+            task,
+            args,
+        } = command;
+        let (reply, text) = match busy_reply(&args, progress) {
+            BusyAnswer::Defer => {
+                return Some(Queued {
+                    msg,
+                    from,
+                    task,
+                    args,
+                })
+            }
+            BusyAnswer::Reply(reply) => {
+                let text = reply_text(&reply);
+                self.emit(
+                    node,
+                    What::Busy {
+                        from: self.names[from].clone(),
+                        msg,
+                        reply: text,
+                    },
+                );
+                self.send(
+                    node,
+                    from,
+                    Body::Reply {
+                        task,
+                        call: msg,
+                        reply,
+                    },
+                    0,
+                );
+                return None;
+            }
+            BusyAnswer::Kill => {
+                self.kill_script(node);
+                (Some(Reply::ok()), "OK".to_string())
+            }
+            BusyAnswer::Shutdown => (None, "(the node shuts down without saving)".to_string()),
+        };
+        self.emit(
+            node,
+            What::Exec {
+                from: self.names[from].clone(),
+                msg,
+                command: command_text(&args),
+                reply: text,
+                cost_us: 0,
+            },
+        );
+        match reply {
+            Some(reply) => {
+                self.send(
+                    node,
+                    from,
+                    Body::Reply {
+                        task,
+                        call: msg,
+                        reply,
+                    },
+                    0,
+                );
+            }
+            None => self.crash_node(node),
+        }
+        None
+    }
+
+    /// The running script has just passed `busy-reply-threshold`: commands
+    /// already waiting get their BUSY answers now, as Redis starts reading
+    /// its clients again at that point.
+    pub(super) fn busy_threshold(&mut self, node: usize, run: u64) {
+        if self.nodes[node].running.as_ref().map(|r| r.id) != Some(run) {
+            return;
+        }
+        let waiting: Vec<Queued> = self.nodes[node].queue.drain(..).collect();
+        let mut rest = waiting.into_iter();
+        for command in rest.by_ref() {
+            if let Some(command) = self.answer_while_busy(node, command) {
+                self.nodes[node].queue.push_back(command);
+            }
+            if self.nodes[node].running.is_none() {
+                break;
+            }
+        }
+        self.nodes[node].queue.extend(rest);
+        if self.nodes[node].running.is_none() {
+            self.drain_queue(node);
+        }
     }
 
     /// Runs a command now on an idle node.
@@ -294,6 +338,10 @@ impl World {
             },
         );
         self.schedule(ends, Pending::NodeDone { node, run });
+        let threshold = self.now + self.busy_threshold_us(node) + 1;
+        if mode.is_some() && threshold < ends {
+            self.schedule(threshold, Pending::BusyThreshold { node, run });
+        }
     }
 
     /// Commands the simulator answers for the engine, because they are
