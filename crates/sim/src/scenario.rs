@@ -497,7 +497,7 @@ impl Scenario {
                 _ => {}
             }
             check_non_negative(&format!("{what} start_ms"), client.start_ms)?;
-            if !(client.timeout_ms > 0.0) {
+            if client.timeout_ms.is_nan() || client.timeout_ms <= 0.0 {
                 return fail(format!("{what}: timeout_ms must be above 0"));
             }
         }
@@ -593,12 +593,12 @@ impl Scenario {
         for invariant in &self.invariants {
             match invariant {
                 InvariantSpec::NoStaleWrites { resource }
-                | InvariantSpec::NoDuplicates { resource } => {
-                    if !is_resource(resource) {
-                        return fail(format!(
-                            "invariant names resource \"{resource}\", which is not a [[resource]]"
-                        ));
-                    }
+                | InvariantSpec::NoDuplicates { resource }
+                    if !is_resource(resource) =>
+                {
+                    return fail(format!(
+                        "invariant names resource \"{resource}\", which is not a [[resource]]"
+                    ));
                 }
                 InvariantSpec::SumConserved { node, .. } if !is_node(node) => {
                     return fail(format!(
@@ -607,10 +607,8 @@ impl Scenario {
                 }
                 InvariantSpec::Rate {
                     limit, window_ms, ..
-                } => {
-                    if *limit == 0 || !(*window_ms > 0.0) {
-                        return fail("invariant rate: limit and window_ms must be above 0".into());
-                    }
+                } if *limit == 0 || window_ms.is_nan() || *window_ms <= 0.0 => {
+                    return fail("invariant rate: limit and window_ms must be above 0".into());
                 }
                 _ => {}
             }

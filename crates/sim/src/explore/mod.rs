@@ -78,7 +78,7 @@ pub struct Counterexample {
     pub shrink_runs: u64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coverage {
     pub tried: u64,
     pub systematic_tried: u64,
@@ -447,19 +447,6 @@ impl Explorer {
                 })
                 .collect(),
             _ => Vec::new(),
-        }
-    }
-}
-
-impl Default for Coverage {
-    fn default() -> Coverage {
-        Coverage {
-            tried: 0,
-            systematic_tried: 0,
-            systematic_total: 0,
-            random_tried: 0,
-            cancelled: false,
-            bounds: String::new(),
         }
     }
 }
