@@ -14,7 +14,7 @@ local create, resume, status = coroutine.create, coroutine.resume, coroutine.sta
 local function command_args(...)
   local n = select("#", ...)
   if n == 0 then
-    error("Please specify at least one argument for this redis lib call", 3)
+    error("Please specify at least one argument for this redis lib call", 4)
   end
   local args = {...}
   for i = 1, n do
@@ -22,7 +22,7 @@ local function command_args(...)
     if kind == "number" then
       args[i] = tostring(args[i])
     elseif kind ~= "string" then
-      error("Lua redis lib command arguments must be strings or integers", 3)
+      error("Lua redis lib command arguments must be strings or integers", 4)
     end
   end
   return args, n
@@ -36,17 +36,19 @@ local function call(node, protected, ...)
   elseif protected then
     return { err = value }
   else
-    error(value, 2)
+    -- Level 3: the line of the program that called redis.call.
+    error(value, 3)
   end
 end
 
+-- Not tail calls, so that an error can name the caller's line.
 redis = {}
-function redis.call(...) return call(nil, false, ...) end
-function redis.pcall(...) return call(nil, true, ...) end
+function redis.call(...) local reply = call(nil, false, ...) return reply end
+function redis.pcall(...) local reply = call(nil, true, ...) return reply end
 function redis.error_reply(text) return { err = text } end
 function redis.status_reply(text) return { ok = text } end
-function call_on(node, ...) return call(node, false, ...) end
-function pcall_on(node, ...) return call(node, true, ...) end
+function call_on(node, ...) local reply = call(node, false, ...) return reply end
+function pcall_on(node, ...) local reply = call(node, true, ...) return reply end
 
 local function duration(ms, what)
   if type(ms) ~= "number" or ms ~= ms or ms < 0 then

@@ -1,0 +1,404 @@
+//! The world's mechanisms one at a time, each with a small scenario:
+//! replication and WAIT, persistence modes, the network's partitions and
+//! loss, clocks, the client API, invariants, and clear errors for bad input.
+
+use lockstep_sim::trace::{Trace, What};
+use lockstep_sim::Scenario;
+
+fn run(toml: &str) -> Trace {
+    let scenario = Scenario::parse(toml).unwrap_or_else(|e| panic!("{e}\n{toml}"));
+    lockstep_sim::run(&scenario, 1).unwrap()
+}
+
+/// The log lines of `actor`, in order.
+fn logs(trace: &Trace, actor: &str) -> Vec<String> {
+    trace
+        .events
+        .iter()
+        .filter(|e| e.actor == actor)
+        .filter_map(|e| match &e.what {
+            What::Log { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn held(trace: &Trace, prefix: &str) -> bool {
+    trace
+        .verdicts
+        .iter()
+        .find(|v| v.invariant.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no verdict {prefix}"))
+        .held
+}
+
+fn error_of(toml: &str) -> String {
+    Scenario::parse(toml)
+        .expect_err("the scenario should be refused")
+        .0
+}
+
+const PRIMARY_AND_REPLICA: &str = r#"
+[[node]]
+name = "p"
+[[node]]
+name = "r"
+replica_of = "p"
+replication_lag_ms = 100
+"#;
+
+#[test]
+fn wait_counts_replicas_that_acknowledged_and_replicas_refuse_writes() {
+    let trace = run(&format!(
+        r#"{PRIMARY_AND_REPLICA}
+[[client]]
+name = "c"
+program = '''
+redis.call("SET", "k", "1")
+log("wait long", redis.call("WAIT", 1, 1000))
+redis.call("SET", "k", "2")
+log("wait short", redis.call("WAIT", 1, 20))
+sleep(300)
+log("replica has", call_on("r", "GET", "k"))
+log("replica write", pcall_on("r", "SET", "k", "3").err)
+log("wait on replica", pcall_on("r", "WAIT", 0, 0).err)
+'''
+"#
+    ));
+    let lines = logs(&trace, "c");
+    assert_eq!(lines[0], "wait long 1");
+    assert_eq!(
+        lines[1], "wait short 0",
+        "the lag is 100 ms, the wait 20 ms"
+    );
+    assert_eq!(lines[2], "replica has 2");
+    assert_eq!(
+        lines[3],
+        "replica write READONLY You can't write against a read only replica."
+    );
+    assert!(lines[4].starts_with("wait on replica ERR WAIT cannot be used with replica instances"));
+}
+
+#[test]
+fn replicaof_makes_a_node_copy_another() {
+    let trace = run(r#"
+[[node]]
+name = "a"
+data = ["SET greeting hello"]
+[[node]]
+name = "b"
+data = ["SET own data"]
+[[client]]
+name = "c"
+node = "b"
+program = '''
+log(redis.call("REPLICAOF", "a", "6379"))
+sleep(50)
+log(redis.call("GET", "greeting"), redis.call("EXISTS", "own"))
+log(redis.pcall("REPLICAOF", "nowhere", "6379").err)
+log(redis.call("REPLICAOF", "NO", "ONE"))
+log(redis.call("SET", "x", "1"))
+'''
+"#);
+    let lines = logs(&trace, "c");
+    assert_eq!(lines[0], "OK");
+    assert_eq!(
+        lines[1], "hello 0",
+        "a full sync replaces the replica's own data"
+    );
+    assert!(lines[2].contains("no node named 'nowhere'"), "{}", lines[2]);
+    assert_eq!(lines[3..], ["OK", "OK"]);
+}
+
+/// A node that takes `k1` at once and `k2` at 1500 ms, crashes at 1800 ms
+/// and restarts at 1900 ms; the client then reports what survived.
+fn survivors(persistence: &str) -> String {
+    let trace = run(&format!(
+        r#"
+[[node]]
+name = "n"
+{persistence}
+rdb_every_ms = 1000
+[[client]]
+name = "c"
+timeout_ms = 50
+program = '''
+redis.call("SET", "k1", "1")
+sleep(1500)
+redis.call("SET", "k2", "2")
+sleep(500)
+log(redis.call("EXISTS", "k1"), redis.call("EXISTS", "k2"))
+'''
+[[fault]]
+kind = "crash"
+target = "n"
+at_ms = 1800
+restart_after_ms = 100
+"#
+    ));
+    logs(&trace, "c").join("|")
+}
+
+#[test]
+fn a_restart_keeps_what_the_persistence_setting_put_on_disk() {
+    assert_eq!(survivors(r#"persistence = "none""#), "0 0");
+    assert_eq!(
+        survivors(r#"persistence = "rdb""#),
+        "1 0",
+        "the snapshot at 1000 ms"
+    );
+    assert_eq!(
+        survivors("persistence = \"aof\"\nappendfsync = \"everysec\""),
+        "1 0"
+    );
+    assert_eq!(
+        survivors("persistence = \"aof\"\nappendfsync = \"always\""),
+        "1 1"
+    );
+    assert_eq!(
+        survivors("persistence = \"aof\"\nappendfsync = \"no\""),
+        "0 0",
+        "the OS flushes every 30 s"
+    );
+}
+
+#[test]
+fn messages_cut_by_a_partition_are_dropped_or_held_until_the_heal() {
+    let scenario = |policy: &str| {
+        format!(
+            r#"
+[network]
+latency_ms = 10
+in_flight_on_partition = "{policy}"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+timeout_ms = 5000
+program = '''
+local reply = redis.pcall("PING")
+log(type(reply) == "table" and reply.err or reply, now())
+'''
+[[fault]]
+kind = "partition"
+groups = [["c"]]
+at_ms = 5
+[[fault]]
+kind = "heal"
+at_ms = 1000
+"#
+        )
+    };
+    let dropped = run(&scenario("drop"));
+    assert_eq!(
+        logs(&dropped, "c"),
+        ["TIMEOUT no reply from n within 5000 ms 5000"]
+    );
+    assert!(dropped
+        .events
+        .iter()
+        .any(|e| matches!(&e.what, What::Drop { reason, .. } if reason == "partitioned")));
+    let held_back = run(&scenario("delay"));
+    assert_eq!(
+        logs(&held_back, "c"),
+        ["PONG 1020"],
+        "delivered 10 ms after the heal, answered 10 ms later"
+    );
+}
+
+#[test]
+fn a_lossy_link_loses_messages() {
+    let trace = run(r#"
+[network]
+loss = 1.0
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+timeout_ms = 30
+program = 'log(redis.pcall("PING").err)'
+"#);
+    assert_eq!(logs(&trace, "c"), ["TIMEOUT no reply from n within 30 ms"]);
+}
+
+#[test]
+fn client_clocks_drift_and_jump() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+clock = { offset_ms = 1000, drift = 0.5 }
+program = '''
+log(now())
+sleep(100)
+log(now())
+sleep(100)
+log(now())
+'''
+[[fault]]
+kind = "clock_jump"
+target = "c"
+by_ms = -500
+at_ms = 150
+"#);
+    assert_eq!(logs(&trace, "c"), ["1000", "1150", "800"]);
+}
+
+#[test]
+fn a_pause_freezes_spawned_tasks_with_their_process() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+program = '''
+spawn(function()
+  for i = 1, 3 do
+    sleep(100)
+    log("tick", i)
+  end
+end)
+sleep(1000)
+'''
+[[fault]]
+kind = "pause"
+target = "c"
+duration_ms = 500
+at_ms = 150
+"#);
+    let ticks: Vec<u64> = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Log { text } if text.starts_with("tick")))
+        .map(|e| e.t_us / 1000)
+        .collect();
+    assert_eq!(
+        ticks,
+        [100, 650, 750],
+        "the second tick waits for the pause to end"
+    );
+}
+
+#[test]
+fn lua_invariants_and_unique_ids() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[resource]]
+name = "payments"
+[[resource]]
+name = "strict"
+unique = true
+[[client]]
+name = "c"
+program = '''
+write("payments", { id = "order-1", value = "10 EUR" })
+write("payments", { id = "order-1", value = "10 EUR" })
+write("strict", { id = "order-1", value = "10 EUR" })
+log(write("strict", { id = "order-1", value = "10 EUR" }))
+redis.call("SET", "forbidden", "1")
+'''
+[[invariant]]
+kind = "no_duplicates"
+resource = "payments"
+[[invariant]]
+kind = "no_duplicates"
+resource = "strict"
+[[invariant]]
+kind = "lua"
+name = "nothing forbidden"
+check = "world.nodes.n.keys.forbidden == nil"
+"#);
+    assert!(!held(&trace, "no_duplicates(payments)"));
+    assert!(held(&trace, "no_duplicates(strict)"));
+    assert_eq!(
+        logs(&trace, "c"),
+        ["false rejected: id \"order-1\" was already written (unique constraint)"]
+    );
+    assert!(!held(&trace, "lua(nothing forbidden)"));
+}
+
+#[test]
+fn program_errors_end_the_program_with_a_clear_message() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+data = ["LPUSH list a"]
+[[client]]
+name = "syntax"
+program = "local x = = 1"
+[[client]]
+name = "wrongtype"
+program = '''
+redis.call("GET", "list")
+'''
+[[client]]
+name = "endless"
+program = "while true do end"
+[[client]]
+name = "missing"
+program = 'require("nope")'
+"#);
+    let error = |actor: &str| {
+        trace
+            .events
+            .iter()
+            .filter(|e| e.actor == actor)
+            .find_map(|e| match &e.what {
+                What::Finish {
+                    error: Some(error), ..
+                } => Some(error.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{actor} did not fail"))
+    };
+    assert!(
+        error("syntax").contains("unexpected symbol near '='"),
+        "{}",
+        error("syntax")
+    );
+    assert!(
+        error("wrongtype").starts_with("wrongtype:1: WRONGTYPE"),
+        "{}",
+        error("wrongtype")
+    );
+    assert!(error("endless").contains("without calling Redis, sleeping or working"));
+    assert!(error("missing").contains("no library named 'nope'"));
+}
+
+#[test]
+fn bad_scenarios_are_refused_naming_what_is_wrong() {
+    assert!(error_of("").contains("no [[node]]"));
+    assert!(error_of("[[node]]\nname = \"n\"\ncolour = \"red\"").contains("unknown field `colour`"));
+    assert!(error_of("[[node]]\nname = \"n\"\n[[node]]\nname = \"n\"")
+        .contains("two actors are named \"n\""));
+    assert!(error_of("[[node]]\nname = \"n\"\nreplica_of = \"n\"").contains("is not another node"));
+    assert!(error_of(
+        "[[node]]\nname = \"n\"\n[[client]]\nname = \"c\"\nnode = \"m\"\nprogram = \"\""
+    )
+    .contains("node = \"m\" is not a node (nodes: n)"));
+    assert!(error_of("[[node]]\nname = \"n\"\n[[client]]\nname = \"c\"")
+        .contains("neither a program nor a library"));
+    assert!(error_of(
+        "[[node]]\nname = \"n\"\n[[fault]]\nkind = \"pause\"\ntarget = \"n\"\nduration_ms = 5"
+    )
+    .contains("target \"n\" is not a client"));
+    assert!(
+        error_of("[[node]]\nname = \"n\"\n[[fault]]\nkind = \"nap\"")
+            .contains("unknown variant `nap`")
+    );
+    assert!(
+        error_of("[network]\nlatency_ms = [5, 1]\n[[node]]\nname = \"n\"").contains("backwards")
+    );
+    assert!(error_of("[[node]]\nname = \"n\"\ndata = [\"SET 'a\"]").contains("data line 1"));
+    let seed_refused = lockstep_sim::run(
+        &Scenario::parse("[[node]]\nname = \"n\"\ndata = [\"SET a\"]").unwrap(),
+        1,
+    )
+    .unwrap_err();
+    assert!(
+        seed_refused.contains("wrong number of arguments for 'set' command"),
+        "{seed_refused}"
+    );
+}
