@@ -1,0 +1,128 @@
+//! `lockstep run` and `lockstep explore` as a user meets them: the
+//! timeline and verdicts, the trace file, one step, and clear failures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(args)
+        .output()
+        .expect("run the lockstep binary")
+}
+
+fn story(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sim/tests/scenarios")
+        .join(format!("{name}.toml"))
+        .display()
+        .to_string()
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lockstep-cli-run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_prints_the_timeline_and_verdicts_and_writes_the_trace() {
+    let trace_path = temp_file("trace.json", "");
+    let out = lockstep(&[
+        "run",
+        &story("gc_pause_past_ttl"),
+        "--seed",
+        "3",
+        "--trace",
+        trace_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(seed 3)"));
+    assert!(
+        stdout.contains("│ client-1"),
+        "one column per actor:\n{stdout}"
+    );
+    assert!(stdout.contains("PAUSED for 15000 ms"));
+    assert!(stdout.contains("VIOLATED  mutual_exclusion(report)"));
+    let json = std::fs::read_to_string(&trace_path).unwrap();
+    let trace: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(trace["seed"], 3);
+    assert!(trace["events"].as_array().unwrap().len() > 50);
+}
+
+#[test]
+fn run_step_draws_the_world_at_one_event() {
+    let out = lockstep(&["run", &story("restart_with_aof"), "--step", "3"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("Step #3 of "), "{stdout}");
+    assert!(stdout.contains("redis (primary, up)"), "{stdout}");
+    let past_the_end = lockstep(&["run", &story("restart_with_aof"), "--step", "999999"]);
+    assert_eq!(past_the_end.status.code(), Some(1));
+    assert!(text(&past_the_end.stderr).contains("there is no event #999999"));
+}
+
+#[test]
+fn a_bad_scenario_file_exits_non_zero_with_a_clear_message() {
+    let missing = lockstep(&["run", "/nonexistent/scenario.toml"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("cannot read /nonexistent/scenario.toml"));
+
+    let broken = temp_file(
+        "broken.toml",
+        "[[node]]\nname = \"n\"\n[[client]]\nname = \"c\"\nnode = \"m\"\nprogram = \"\"\n",
+    );
+    let out = lockstep(&["run", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("node = \"m\" is not a node (nodes: n)"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+
+    let garbage = temp_file("garbage.toml", "\u{0}\u{1}not toml at all [[[");
+    let out = lockstep(&["run", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("TOML parse error"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let usage = lockstep(&["run", &story("clock_jump"), "--seed", "minus one"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(text(&usage.stderr).contains("--seed wants a whole number"));
+}
+
+#[test]
+fn explore_finds_and_prints_the_shortest_failing_schedule() {
+    let scenario = std::fs::read_to_string(story("gc_pause_past_ttl")).unwrap();
+    // The same story without its scripted pause: the explorer must find it.
+    let without_fault = scenario.split("[[fault]]").next().unwrap().to_string()
+        + "[[invariant]]\nkind = \"mutual_exclusion\"\nname = \"report\"\n";
+    let path = temp_file("unfaulted.toml", &without_fault);
+    let out = lockstep(&[
+        "explore",
+        path.to_str().unwrap(),
+        "--budget",
+        "kinds=pause+kill,schedules=500",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Shortest failing schedule found (1 fault(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pause client-1 for"), "{stdout}");
+    let bad_budget = lockstep(&["explore", path.to_str().unwrap(), "--budget", "kinds=nap"]);
+    assert_eq!(bad_budget.status.code(), Some(2));
+    assert!(text(&bad_budget.stderr).contains("'nap' is not one of"));
+}
