@@ -326,6 +326,7 @@ impl Explorer {
             record: false,
             stop_at_violation: true,
             max_events: MAX_EVENTS_PER_RUN,
+            extend_ms: schedule::lost_time_ms(schedule),
         };
         match World::new(
             Rc::clone(&self.scenario),
@@ -397,10 +398,14 @@ impl Explorer {
             }
         }
         let shrink_runs = spent(self);
+        let options = RunOptions {
+            extend_ms: schedule::lost_time_ms(&schedule),
+            ..RunOptions::new(seed)
+        };
         let trace = World::new(
             Rc::clone(&self.scenario),
             self.faults_with(&schedule),
-            RunOptions::new(seed),
+            options,
         )
         .map(World::run)
         .unwrap_or_default();

@@ -339,3 +339,17 @@ fn ordinal(n: u32) -> String {
 pub fn specs(schedule: &[Planned]) -> Vec<FaultSpec> {
     schedule.iter().flat_map(Planned::specs).collect()
 }
+
+/// How much time a schedule's faults take away (pauses, outages,
+/// isolations): the explorer lets the run go on that much longer.
+pub fn lost_time_ms(schedule: &[Planned]) -> u64 {
+    schedule
+        .iter()
+        .map(|p| match &p.template {
+            Template::Pause { ms, .. } | Template::Isolate { ms, .. } => *ms,
+            Template::Restart { after_ms, .. } => *after_ms,
+            _ => 0.0,
+        })
+        .sum::<f64>()
+        .ceil() as u64
+}

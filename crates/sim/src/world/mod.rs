@@ -39,6 +39,10 @@ pub struct RunOptions {
     /// A guard against scenarios that never settle (clients spinning with
     /// zero latency): the run stops after this many events.
     pub max_events: u64,
+    /// Extra time past the scenario's duration. The explorer gives a run
+    /// as much extra as its faults took away (pauses, outages), so that
+    /// "the work did not get done" means stuck, not merely delayed.
+    pub extend_ms: u64,
 }
 
 impl RunOptions {
@@ -48,6 +52,7 @@ impl RunOptions {
             record: true,
             stop_at_violation: false,
             max_events: 1_000_000,
+            extend_ms: 0,
         }
     }
 }
@@ -345,7 +350,8 @@ impl World {
 
     /// Runs to the end and returns the trace.
     pub fn run(mut self) -> Trace {
-        let limit = ms(self.scenario.duration_ms as f64);
+        let duration_ms = self.scenario.duration_ms + self.options.extend_ms;
+        let limit = ms(duration_ms as f64);
         let mut handled: u64 = 0;
         loop {
             if self.processes.iter().all(|p| !p.alive || p.finished) && !self.has_pending_faults() {
@@ -358,10 +364,7 @@ impl World {
             };
             if t > limit {
                 self.now = limit;
-                self.stopped = format!(
-                    "the scenario's duration ({} ms) ran out",
-                    self.scenario.duration_ms
-                );
+                self.stopped = format!("the scenario's duration ({duration_ms} ms) ran out");
                 break;
             }
             self.now = t;
