@@ -27,12 +27,33 @@ pub struct Sections {
     pub inside: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
+/// Whose turn a write belongs to, for the stale-write check.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Turn {
+    /// The fencing token the write carried, if any: the lock service's own
+    /// order of turns, which is the one that counts when both writes have it.
+    pub token: Option<i64>,
+    /// Otherwise, global time of the writer's latest `enter` before it.
+    pub entered: Option<Time>,
+}
+
+impl Turn {
+    /// Whether `self` is a later turn than `other`.
+    fn later_than(&self, other: &Turn) -> bool {
+        match (self.token, other.token) {
+            (Some(mine), Some(theirs)) => mine > theirs,
+            _ => {
+                matches!((self.entered, other.entered), (Some(mine), Some(theirs)) if mine > theirs)
+            }
+        }
+    }
+}
+
 /// An accepted write, remembered for the stale-write check.
 #[derive(Clone, Debug)]
 struct AcceptedWrite {
     writer: String,
-    /// Global time of the writer's latest `enter` before the write.
-    turn: Option<Time>,
+    turn: Turn,
     seq: u64,
 }
 
@@ -149,13 +170,13 @@ impl Invariants {
         }
     }
 
-    /// A resource accepted a write from `writer`, whose latest `enter` was
-    /// at `turn`; `duplicate` if its id had been accepted before.
+    /// A resource accepted a write from `writer` in its `turn`;
+    /// `duplicate` if its id had been accepted before.
     pub fn accepted_write(
         &mut self,
         resource: &str,
         writer: &str,
-        turn: Option<Time>,
+        turn: Turn,
         duplicate: Option<&str>,
         t: Time,
         seq: u64,
@@ -165,10 +186,9 @@ impl Invariants {
         for (index, spec) in self.specs.iter().enumerate() {
             match spec {
                 InvariantSpec::NoStaleWrites { resource: r } if r == resource => {
-                    let newer = history.iter().find(|w| {
-                        w.writer != writer
-                            && matches!((w.turn, turn), (Some(theirs), Some(mine)) if theirs > mine)
-                    });
+                    let newer = history
+                        .iter()
+                        .find(|w| w.writer != writer && w.turn.later_than(&turn));
                     if let Some(newer) = newer {
                         found.push(Violation {
                             index,

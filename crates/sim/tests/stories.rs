@@ -22,7 +22,11 @@ fn held(trace: &Trace, prefix: &str) -> bool {
 }
 
 fn events<'a>(trace: &'a Trace, actor: &'a str) -> impl Iterator<Item = &'a What> + 'a {
-    trace.events.iter().filter(move |e| e.actor == actor).map(|e| &e.what)
+    trace
+        .events
+        .iter()
+        .filter(move |e| e.actor == actor)
+        .map(|e| &e.what)
 }
 
 fn logged(trace: &Trace, actor: &str, text: &str) -> bool {
@@ -35,20 +39,39 @@ fn a_gc_pause_longer_than_the_ttl_lets_a_second_client_in() {
     assert!(!held(&trace, "mutual_exclusion"));
     assert!(!held(&trace, "no_stale_writes"));
     // The pause, then the expiry while client-1 is frozen, then client-2.
-    let pause = trace.events.iter().position(|e| matches!(e.what, What::Pause { .. })).unwrap();
-    let expire = trace.events.iter().position(|e| matches!(e.what, What::Expire { .. })).unwrap();
+    let pause = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.what, What::Pause { .. }))
+        .unwrap();
+    let expire = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.what, What::Expire { .. }))
+        .unwrap();
     let violation = trace.first_violation().unwrap().at_seq.unwrap() as usize;
-    assert!(pause < expire && expire < violation, "{pause} {expire} {violation}");
+    assert!(
+        pause < expire && expire < violation,
+        "{pause} {expire} {violation}"
+    );
 }
 
 #[test]
 fn with_a_fencing_token_the_resource_rejects_the_stale_write() {
     let trace = run("gc_pause_fenced");
-    assert!(!held(&trace, "mutual_exclusion"), "both still believe they hold the lock");
+    assert!(
+        !held(&trace, "mutual_exclusion"),
+        "both still believe they hold the lock"
+    );
     assert!(held(&trace, "no_stale_writes"));
     let rejected = events(&trace, "storage")
         .filter_map(|w| match w {
-            What::Write { from, accepted: false, detail, .. } => Some((from.clone(), detail.clone())),
+            What::Write {
+                from,
+                accepted: false,
+                detail,
+                ..
+            } => Some((from.clone(), detail.clone())),
             _ => None,
         })
         .collect::<Vec<_>>();
@@ -62,7 +85,10 @@ fn a_partition_leaves_the_minority_client_without_a_redlock_majority() {
     let trace = run("redlock_partition");
     assert!(held(&trace, "mutual_exclusion"));
     assert!(logged(&trace, "client-1", "no majority"));
-    assert!(trace.events.iter().any(|e| matches!(&e.what, What::Partition { .. })));
+    assert!(trace
+        .events
+        .iter()
+        .any(|e| matches!(&e.what, What::Partition { .. })));
     assert!(events(&trace, "client-2").any(|w| matches!(w, What::Enter { .. })));
     assert!(!events(&trace, "client-1").any(|w| matches!(w, What::Enter { .. })));
 }
@@ -88,7 +114,10 @@ fn a_restart_with_appendfsync_always_keeps_the_lock() {
         .find(|e| matches!(e.what, What::Restart { .. }))
         .unwrap();
     let state = trace.state_at(restart.seq).unwrap();
-    assert!(state.nodes["redis"].keys.iter().any(|k| k.ttl_ms.is_some()), "{state:?}");
+    assert!(
+        state.nodes["redis"].keys.iter().any(|k| k.ttl_ms.is_some()),
+        "{state:?}"
+    );
 }
 
 #[test]
@@ -102,17 +131,31 @@ fn a_failover_loses_an_unreplicated_lock() {
         .expect("the sentinel promotes the replica");
     let state = trace.state_at(promote.seq).unwrap();
     assert_eq!(state.nodes["r"].role, "primary");
-    assert!(state.nodes["r"].keys.is_empty(), "the lock never reached the replica: {state:?}");
+    assert!(
+        state.nodes["r"].keys.is_empty(),
+        "the lock never reached the replica: {state:?}"
+    );
 }
 
 #[test]
 fn a_clock_jump_on_the_node_expires_the_lock_early() {
     let trace = run("clock_jump");
     assert!(!held(&trace, "mutual_exclusion"));
-    let jump = trace.events.iter().position(|e| matches!(e.what, What::ClockJump { .. })).unwrap();
-    let expire = trace.events.iter().position(|e| matches!(e.what, What::Expire { .. })).unwrap();
+    let jump = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.what, What::ClockJump { .. }))
+        .unwrap();
+    let expire = trace
+        .events
+        .iter()
+        .position(|e| matches!(e.what, What::Expire { .. }))
+        .unwrap();
     assert!(jump < expire);
-    assert_eq!(trace.events[jump].t_us, trace.events[expire].t_us, "it expires at the jump");
+    assert_eq!(
+        trace.events[jump].t_us, trace.events[expire].t_us,
+        "it expires at the jump"
+    );
 }
 
 #[test]
@@ -125,9 +168,17 @@ fn a_long_script_blocks_the_node_others_get_busy_and_script_kill_stops_it() {
         })
         .collect();
     assert!(!busy.is_empty());
-    assert!(busy.iter().all(|r| r.contains("BUSY Redis is busy running a script")), "{busy:?}");
+    assert!(
+        busy.iter()
+            .all(|r| r.contains("BUSY Redis is busy running a script")),
+        "{busy:?}"
+    );
     // Nobody gets BUSY before the 5 s threshold.
-    let first_busy = trace.events.iter().find(|e| matches!(e.what, What::Busy { .. })).unwrap();
+    let first_busy = trace
+        .events
+        .iter()
+        .find(|e| matches!(e.what, What::Busy { .. }))
+        .unwrap();
     let start = trace
         .events
         .iter()
@@ -166,7 +217,10 @@ fn a_kill_between_setnx_and_expire_leaves_the_lock_forever() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert!(sent[0].starts_with("SETNX"));
     let last = trace.state_at(trace.events.len() as u64 - 1).unwrap();
-    assert!(last.nodes["redis"].keys.iter().any(|k| k.ttl_ms.is_none()), "{last:?}");
+    assert!(
+        last.nodes["redis"].keys.iter().any(|k| k.ttl_ms.is_none()),
+        "{last:?}"
+    );
 }
 
 #[test]
@@ -175,7 +229,10 @@ fn every_story_renders_every_step_from_its_trace() {
         let trace = run(name);
         assert!(!trace.events.is_empty(), "{name}");
         let text = lockstep_sim::timeline::render(&trace);
-        assert!(text.contains("Invariants:") || text.contains("No invariants"), "{name}");
+        assert!(
+            text.contains("Invariants:") || text.contains("No invariants"),
+            "{name}"
+        );
         for seq in 0..trace.events.len() as u64 {
             let step = lockstep_sim::timeline::render_step(&trace, seq).unwrap();
             assert!(step.starts_with(&format!("Step #{seq} ")), "{name} {seq}");

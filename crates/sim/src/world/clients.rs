@@ -545,9 +545,12 @@ impl World {
         );
         self.changed = true;
         if result.is_ok() {
-            let turn = self
-                .process_of(from)
-                .and_then(|p| self.processes[p].last_enter);
+            let turn = crate::invariants::Turn {
+                token: request.token,
+                entered: self
+                    .process_of(from)
+                    .and_then(|p| self.processes[p].last_enter),
+            };
             let resource = self.resources[index].spec.name.clone();
             let found = self.invariants.accepted_write(
                 &resource,
