@@ -13,7 +13,7 @@ fn lockstep(args: &[&str]) -> Output {
 
 fn story(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../sim/tests/scenarios")
+        .join("../../lessons/stories")
         .join(format!("{name}.toml"))
         .display()
         .to_string()

@@ -1,4 +1,4 @@
-//! The story scenarios (`tests/scenarios/*.toml`), one fault kind each,
+//! The story scenarios (`lessons/stories/*.toml`), one fault kind each,
 //! with the outcome each story is there to show.
 
 #[path = "support/stories.rs"]

@@ -30,49 +30,49 @@ pub fn libraries() -> BTreeMap<String, String> {
     .collect()
 }
 
-/// The story files under `tests/scenarios/`, by file stem.
+/// The story files under `lessons/stories/`, by file stem.
 pub const STORIES: &[(&str, &str)] = &[
     (
         "bank_transfer",
-        include_str!("../scenarios/bank_transfer.toml"),
+        include_str!("../../../../lessons/stories/bank_transfer.toml"),
     ),
     (
         "bank_transfer_atomic",
-        include_str!("../scenarios/bank_transfer_atomic.toml"),
+        include_str!("../../../../lessons/stories/bank_transfer_atomic.toml"),
     ),
-    ("busy_script", include_str!("../scenarios/busy_script.toml")),
-    ("clock_jump", include_str!("../scenarios/clock_jump.toml")),
+    ("busy_script", include_str!("../../../../lessons/stories/busy_script.toml")),
+    ("clock_jump", include_str!("../../../../lessons/stories/clock_jump.toml")),
     (
         "failover_loses_lock",
-        include_str!("../scenarios/failover_loses_lock.toml"),
+        include_str!("../../../../lessons/stories/failover_loses_lock.toml"),
     ),
     (
         "fixed_window_boundary",
-        include_str!("../scenarios/fixed_window_boundary.toml"),
+        include_str!("../../../../lessons/stories/fixed_window_boundary.toml"),
     ),
     (
         "gc_pause_fenced",
-        include_str!("../scenarios/gc_pause_fenced.toml"),
+        include_str!("../../../../lessons/stories/gc_pause_fenced.toml"),
     ),
     (
         "gc_pause_past_ttl",
-        include_str!("../scenarios/gc_pause_past_ttl.toml"),
+        include_str!("../../../../lessons/stories/gc_pause_past_ttl.toml"),
     ),
     (
         "redlock_partition",
-        include_str!("../scenarios/redlock_partition.toml"),
+        include_str!("../../../../lessons/stories/redlock_partition.toml"),
     ),
     (
         "restart_with_aof",
-        include_str!("../scenarios/restart_with_aof.toml"),
+        include_str!("../../../../lessons/stories/restart_with_aof.toml"),
     ),
     (
         "restart_without_aof",
-        include_str!("../scenarios/restart_without_aof.toml"),
+        include_str!("../../../../lessons/stories/restart_without_aof.toml"),
     ),
     (
         "setnx_expire_crash",
-        include_str!("../scenarios/setnx_expire_crash.toml"),
+        include_str!("../../../../lessons/stories/setnx_expire_crash.toml"),
     ),
 ];
 
@@ -85,5 +85,5 @@ pub fn story(name: &str) -> Scenario {
         .map(|(_, text)| *text)
         .unwrap_or_else(|| panic!("no story scenario named {name}"));
     Scenario::parse_with_libraries(text, &libraries())
-        .unwrap_or_else(|e| panic!("tests/scenarios/{name}.toml: {e}"))
+        .unwrap_or_else(|e| panic!("lessons/stories/{name}.toml: {e}"))
 }
