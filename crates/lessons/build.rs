@@ -1,24 +1,33 @@
-//! Embeds the shared client libraries (`lessons/lib/*.lua`) so the binary
-//! and the web app carry them.
+//! Embeds the shared client libraries (`lessons/lib/*.lua`) and the story
+//! scenarios (`lessons/stories/*.toml`) so the binary and the web app carry
+//! them.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons/lib");
+/// Files in `lessons/<dir>` ending in `.<ext>`, sorted by name.
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../lessons")
+        .join(dir);
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "lua"))
+                .filter(|p| p.extension().is_some_and(|e| e == ext))
                 .collect()
         })
         .unwrap_or_default();
-    files.sort();
-    let mut code = String::from("/// (name, source) of every shared library, by file stem.\npub const LIBRARIES: &[(&str, &str)] = &[\n");
-    for path in files {
+    found.sort();
+    found
+}
+
+/// A `const NAME: &[(&str, &str)]` of (file stem, contents).
+fn table(code: &mut String, doc: &str, name: &str, paths: &[PathBuf]) {
+    let _ = writeln!(code, "/// {doc}\npub const {name}: &[(&str, &str)] = &[");
+    for path in paths {
         println!("cargo:rerun-if-changed={}", path.display());
         let stem = path
             .file_stem()
@@ -31,6 +40,22 @@ fn main() {
         );
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("libraries.rs");
-    std::fs::write(out, code).expect("write libraries.rs");
+}
+
+fn main() {
+    let mut code = String::new();
+    table(
+        &mut code,
+        "(name, source) of every shared library, by file stem.",
+        "LIBRARIES",
+        &files("lib", "lua"),
+    );
+    table(
+        &mut code,
+        "(name, TOML) of every story scenario, by file stem.",
+        "STORIES",
+        &files("stories", "toml"),
+    );
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
+    std::fs::write(out, code).expect("write embedded.rs");
 }

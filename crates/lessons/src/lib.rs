@@ -1,13 +1,14 @@
 //! The lesson format, the scenario runner and question grading.
 //!
 //! For now: the shared client libraries (`lessons/lib/*.lua`) that
-//! scenarios `require`, and reading scenario files with them.
+//! scenarios `require`, the story scenarios (`lessons/stories/*.toml`), and
+//! reading scenario files with the libraries.
 
 use std::collections::BTreeMap;
 
 use lockstep_sim::{Scenario, ScenarioError};
 
-include!(concat!(env!("OUT_DIR"), "/libraries.rs"));
+include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
 /// The shared libraries by name (`lock`, `redlock`, `ratelimit`, ...).
 pub fn libraries() -> BTreeMap<String, String> {
@@ -22,8 +23,26 @@ pub fn scenario(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse_with_libraries(text, &libraries())
 }
 
+/// The story scenarios, parsed, by file stem.
+pub fn stories() -> Vec<(&'static str, Result<Scenario, ScenarioError>)> {
+    STORIES
+        .iter()
+        .map(|(name, text)| (*name, scenario(text)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_story_parses_with_the_shared_libraries() {
+        let stories = super::stories();
+        assert!(stories.len() >= 10, "{}", stories.len());
+        for (name, parsed) in stories {
+            let scenario = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(!scenario.title.is_empty(), "{name} has a title");
+        }
+    }
+
     #[test]
     fn the_shared_libraries_are_embedded() {
         let libraries = super::libraries();
