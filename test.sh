@@ -6,8 +6,8 @@
 #   clippy  clippy -D warnings, natively and for wasm32 (web and lua crates)
 #   test    cargo test --workspace: unit tests and the differential suite,
 #           which runs command files against redis-server and Lockstep
-#   wasm    the wasm tests of lockstep-lua and the engine's scripting tests,
-#           under Node
+#   wasm    the wasm tests of lockstep-lua, the engine's scripting tests and
+#           the simulator's determinism test, under Node
 #   build   trunk build --release (the playground, into dist/)
 #   e2e     tests/e2e/ in headless Chromium against dist/
 #
@@ -126,6 +126,10 @@ step_wasm() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --target wasm32-unknown-unknown -p lockstep-engine \
     --test scripting --test busy_scripts
+  # The simulator's traces must be the native ones byte for byte: both
+  # targets compare them with crates/sim/tests/golden/traces.txt.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --target wasm32-unknown-unknown -p lockstep-sim --test determinism
 }
 
 step_build() {
