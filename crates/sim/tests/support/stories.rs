@@ -40,8 +40,14 @@ pub const STORIES: &[(&str, &str)] = &[
         "bank_transfer_atomic",
         include_str!("../../../../lessons/stories/bank_transfer_atomic.toml"),
     ),
-    ("busy_script", include_str!("../../../../lessons/stories/busy_script.toml")),
-    ("clock_jump", include_str!("../../../../lessons/stories/clock_jump.toml")),
+    (
+        "busy_script",
+        include_str!("../../../../lessons/stories/busy_script.toml"),
+    ),
+    (
+        "clock_jump",
+        include_str!("../../../../lessons/stories/clock_jump.toml"),
+    ),
     (
         "failover_loses_lock",
         include_str!("../../../../lessons/stories/failover_loses_lock.toml"),
