@@ -5,6 +5,7 @@
 //! ```text
 //! cargo bench -p lockstep-sim --bench world
 //! LOCKSTEP_BENCH_MS=5000 cargo bench -p lockstep-sim --bench world   # longer runs
+//! cargo bench -p lockstep-sim --bench world -- gc_pause              # names containing it
 //! ```
 //!
 //! The same figures on wasm32 under Node come from `tests/wasm_bench.rs`
@@ -36,7 +37,12 @@ fn main() {
     let now_ms = || started.elapsed().as_secs_f64() * 1000.0;
     println!("lockstep-sim, native, {budget_ms} ms per figure");
     println!("{}", Figures::header());
-    for name in MEASURED {
+    // Like libtest: the first argument that is not a flag filters by name.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let selected = MEASURED
+        .iter()
+        .filter(|name| filter.as_deref().is_none_or(|f| name.contains(f)));
+    for name in selected {
         let figures = measure(name, &stories::story(name), budget_ms, &now_ms);
         println!("{}", figures.row());
     }

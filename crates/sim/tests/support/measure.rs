@@ -18,6 +18,9 @@ pub struct Figures {
     pub runs_per_s_recorded: f64,
     /// Whole runs per second without a trace (what the explorer does).
     pub runs_per_s_unrecorded: f64,
+    /// Worlds built per second without running them: the Lua state, the
+    /// libraries, the engines. What every run pays before its first event.
+    pub builds_per_s: f64,
 }
 
 impl Figures {
@@ -31,28 +34,42 @@ impl Figures {
         self.events_per_run as f64 * self.runs_per_s_unrecorded
     }
 
+    /// How much of an unrecorded run is building the world, in percent.
+    pub fn build_share(&self) -> f64 {
+        100.0 * self.runs_per_s_unrecorded / self.builds_per_s
+    }
+
     pub fn header() -> String {
         format!(
-            "{:<22} {:>7} {:>10} {:>12} {:>10} {:>12}",
-            "scenario", "events", "runs/s rec", "events/s rec", "runs/s off", "events/s off"
+            "{:<22} {:>7} {:>10} {:>12} {:>10} {:>12} {:>9} {:>7}",
+            "scenario",
+            "events",
+            "runs/s rec",
+            "events/s rec",
+            "runs/s off",
+            "events/s off",
+            "builds/s",
+            "build %"
         )
     }
 
     pub fn row(&self) -> String {
         format!(
-            "{:<22} {:>7} {:>10.1} {:>12.0} {:>10.1} {:>12.0}",
+            "{:<22} {:>7} {:>10.1} {:>12.0} {:>10.1} {:>12.0} {:>9.0} {:>7.1}",
             self.name,
             self.events_per_run,
             self.runs_per_s_recorded,
             self.events_per_s_recorded(),
             self.runs_per_s_unrecorded,
             self.events_per_s_unrecorded(),
+            self.builds_per_s,
+            self.build_share(),
         )
     }
 }
 
 /// Runs `scenario` with seed 1 over and over for about `budget_ms` each
-/// way (recorded, unrecorded), after one warm-up run; `now_ms` is a
+/// way (recorded, unrecorded, only built), after one warm-up run; `now_ms` is a
 /// monotonic clock in milliseconds.
 pub fn measure(
     name: &str,
@@ -70,11 +87,19 @@ pub fn measure(
             .unwrap_or_else(|e| panic!("{name}: {e}"))
     };
     let events_per_run = run(true).events.len();
-    let rate = |record: bool| {
+    let build = || {
+        lockstep_sim::World::new(
+            Rc::clone(&scenario),
+            scenario.faults.clone(),
+            RunOptions::new(1),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let rate = |what: &dyn Fn()| {
         let started = now_ms();
         let mut runs = 0u32;
         loop {
-            std::hint::black_box(run(record));
+            what();
             runs += 1;
             let elapsed = now_ms() - started;
             if (elapsed >= budget_ms && runs >= 3) || runs >= 100_000 {
@@ -82,13 +107,15 @@ pub fn measure(
             }
         }
     };
-    let runs_per_s_recorded = rate(true);
-    let runs_per_s_unrecorded = rate(false);
+    let runs_per_s_recorded = rate(&|| drop(std::hint::black_box(run(true))));
+    let runs_per_s_unrecorded = rate(&|| drop(std::hint::black_box(run(false))));
+    let builds_per_s = rate(&|| drop(std::hint::black_box(build())));
     Figures {
         name: name.to_string(),
         events_per_run,
         runs_per_s_recorded,
         runs_per_s_unrecorded,
+        builds_per_s,
     }
 }
 
