@@ -1,8 +1,9 @@
 //! Random fault schedules against the story scenarios: whatever faults
 //! strike, whenever and to whomever, the simulator does not panic and its
 //! trace is well formed (events numbered 0..n in order, time never going
-//! backwards, nothing after the end), and a run without a trace (the
-//! explorer's) ends the same way as one with.
+//! backwards, nothing after the end); the same run twice gives the same
+//! trace; and a run without a trace, or one that stops at the first
+//! violation (the explorer's), ends the same way as the recorded one.
 //!
 //! Faults are drawn from every kind the scenario format has, at times
 //! within the scenario's duration or right after something a client does,
