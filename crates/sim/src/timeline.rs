@@ -124,7 +124,13 @@ pub fn describe(event: &Event) -> String {
             };
             format!("{from}: {command} ⇒ {reply}{busy}")
         }
-        What::Receive { text, from, .. } => format!("← {text} ({from})"),
+        What::Receive {
+            text,
+            from,
+            late: false,
+            ..
+        } => format!("← {text} ({from})"),
+        What::Receive { text, from, .. } => format!("← too late, ignored: {text} ({from})"),
         What::Drop {
             to, reason, msg, ..
         } => format!("message {msg} to {to} lost: {reason}"),

@@ -99,6 +99,10 @@ pub enum What {
         from: String,
         msg: u64,
         text: String,
+        /// The caller had stopped waiting (it timed out): the program never
+        /// sees this reply.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        late: bool,
     },
     /// A message was lost: `reason` says why (partition, loss, node down).
     Drop {

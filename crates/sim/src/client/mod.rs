@@ -26,6 +26,8 @@ pub const INSTRUCTIONS_PER_STEP: u64 = 20_000_000;
 pub struct ClientVm {
     vm: LuaVm,
     libraries: Table,
+    /// (client, source) -> a function that makes a fresh closure of it.
+    programs: std::cell::RefCell<BTreeMap<(String, String), Function>>,
 }
 
 /// What a task asked for when it yielded.
@@ -121,6 +123,7 @@ impl ClientVm {
         Ok(ClientVm {
             vm,
             libraries: table,
+            programs: Default::default(),
         })
     }
 
@@ -140,12 +143,33 @@ impl ClientVm {
             (None, Some(library)) => format!("return require({library:?}).main(params)"),
             (None, None) => String::new(),
         };
-        let function = lua
-            .load(source)
-            .set_name(format!("={}", spec.name))
-            .set_environment(env.clone())
-            .into_function()?;
+        let function = self.fresh_closure(&spec.name, source)?;
+        function.set_environment(env.clone())?;
         Ok((function, env))
+    }
+
+    /// A new closure of `source`, compiled once per state: the explorer runs
+    /// the same programs thousands of times, and compiling them was most of
+    /// the cost of building a world.
+    fn fresh_closure(&self, name: &str, source: String) -> mlua::Result<Function> {
+        let key = (name.to_string(), source);
+        let cached = self.programs.borrow().get(&key).cloned();
+        let factory = match cached {
+            Some(factory) => factory,
+            None => {
+                // On the program's first line, so error lines stay its own.
+                let wrapped = format!("return function(...) {}\nend", key.1);
+                let factory = self
+                    .vm
+                    .lua()
+                    .load(wrapped)
+                    .set_name(format!("={name}"))
+                    .into_function()?;
+                self.programs.borrow_mut().insert(key, factory.clone());
+                factory
+            }
+        };
+        factory.call(())
     }
 
     pub fn thread(&self, function: Function) -> mlua::Result<Thread> {

@@ -117,6 +117,25 @@ function xpcall(fn, handler)
   return false, handler(results[2])
 end
 
+-- Each library compiled once per Lua state, as a function that returns a
+-- fresh instance of the chunk: every process still gets its own copy of a
+-- library's state, without compiling it again.
+local factories = {}
+
+local function library_factory(name, source)
+  local factory = factories[name]
+  if factory == nil then
+    local err
+    -- On the first line, so line numbers in errors stay the library's own.
+    factory, err = loadstring("return function(...) " .. source .. "\nend", "=" .. name .. ".lua")
+    if not factory then
+      error(err, 0)
+    end
+    factories[name] = factory
+  end
+  return factory
+end
+
 -- A fresh environment per process: its globals are its own, and its
 -- libraries are loaded into it once.
 function __lockstep_environment(me, params, libraries)
@@ -130,10 +149,7 @@ function __lockstep_environment(me, params, libraries)
     if source == nil then
       error("no library named '" .. tostring(name) .. "'", 2)
     end
-    local chunk, err = loadstring(source, "=" .. name .. ".lua")
-    if not chunk then
-      error(err, 0)
-    end
+    local chunk = library_factory(name, source)()
     setfenv(chunk, env)
     local module = chunk()
     if module == nil then

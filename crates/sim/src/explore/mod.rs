@@ -24,6 +24,7 @@ use std::rc::Rc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::client::ClientVm;
 use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{Time, Trace};
 use crate::world::{RunOptions, World};
@@ -119,6 +120,8 @@ pub struct Explorer {
     random_tried: u64,
     cancelled: bool,
     baseline: Trace,
+    /// The clients' Lua state, handed from run to run.
+    clients: Option<ClientVm>,
     finding: Option<Finding>,
 }
 
@@ -128,12 +131,12 @@ impl Explorer {
     /// answer (with no faults at all).
     pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, String> {
         let scenario = Rc::new(scenario.clone());
-        let baseline = World::new(
+        let (baseline, clients) = World::new(
             Rc::clone(&scenario),
             scenario.faults.clone(),
             RunOptions::new(seed),
         )?
-        .run();
+        .run_keeping_clients();
         let templates = schedule::templates(&scenario, &budget);
         let moments = schedule::moments(&baseline, &budget, scenario.duration_ms);
         let mut explorer = Explorer {
@@ -149,6 +152,7 @@ impl Explorer {
             random_tried: 0,
             cancelled: false,
             baseline,
+            clients: Some(clients),
             finding: None,
         };
         if fails(&explorer.baseline) {
@@ -328,12 +332,14 @@ impl Explorer {
             max_events: MAX_EVENTS_PER_RUN,
             extend_ms: schedule::lost_time_ms(schedule),
         };
-        match World::new(
-            Rc::clone(&self.scenario),
-            self.faults_with(schedule),
-            options,
-        ) {
-            Ok(world) => fails(&world.run()),
+        let faults = self.faults_with(schedule);
+        let clients = self.clients.take();
+        match World::with_clients(Rc::clone(&self.scenario), faults, options, clients) {
+            Ok(world) => {
+                let (trace, clients) = world.run_keeping_clients();
+                self.clients = Some(clients);
+                fails(&trace)
+            }
             Err(_) => false,
         }
     }

@@ -148,21 +148,22 @@ impl World {
             self.schedule(until, Pending::Deliver(id));
             return;
         }
+        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+        let late = waiting
+            != Some(Waiting::Reply {
+                msg: call,
+                to: from,
+            });
         self.emit(
             actor,
             What::Receive {
                 from: self.name(from).to_string(),
                 msg: call,
                 text: reply_text(&reply),
+                late,
             },
         );
-        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        if waiting
-            != Some(Waiting::Reply {
-                msg: call,
-                to: from,
-            })
-        {
+        if late {
             return;
         }
         let converted = reply_to_lua(self.clients.lua(), &reply);
@@ -207,21 +208,22 @@ impl World {
             Ok(()) => "accepted".to_string(),
             Err(reason) => reason.clone(),
         };
+        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+        let late = waiting
+            != Some(Waiting::Reply {
+                msg: call,
+                to: from,
+            });
         self.emit(
             actor,
             What::Receive {
                 from: self.name(from).to_string(),
                 msg: call,
                 text,
+                late,
             },
         );
-        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        if waiting
-            != Some(Waiting::Reply {
-                msg: call,
-                to: from,
-            })
-        {
+        if late {
             return;
         }
         match result {

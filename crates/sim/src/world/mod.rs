@@ -211,6 +211,19 @@ impl World {
         faults: Vec<FaultSpec>,
         options: RunOptions,
     ) -> Result<World, BuildError> {
+        World::with_clients(scenario, faults, options, None)
+    }
+
+    /// Like [`World::new`], reusing the clients' Lua state of an earlier
+    /// run of the same scenario ([`World::run_keeping_clients`]): the
+    /// explorer's runs then skip building a Lua state and compiling the
+    /// programs. Each process still gets fresh globals.
+    pub fn with_clients(
+        scenario: Rc<Scenario>,
+        faults: Vec<FaultSpec>,
+        options: RunOptions,
+        clients: Option<ClientVm>,
+    ) -> Result<World, BuildError> {
         let mut names: Vec<String> = Vec::new();
         let mut kinds = Vec::new();
         for node in &scenario.nodes {
@@ -243,8 +256,11 @@ impl World {
                 )
             })
             .collect::<Result<_, _>>()?;
-        let clients = ClientVm::new(&scenario.libraries)
-            .map_err(|e| format!("the clients' Lua state: {e}"))?;
+        let clients = match clients.filter(|c| !c.is_poisoned()) {
+            Some(clients) => clients,
+            None => ClientVm::new(&scenario.libraries)
+                .map_err(|e| format!("the clients' Lua state: {e}"))?,
+        };
         let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
             Some(Sentinel {
                 actor: sentinel_actor?,
@@ -350,6 +366,19 @@ impl World {
 
     /// Runs to the end and returns the trace.
     pub fn run(mut self) -> Trace {
+        self.play();
+        self.finish()
+    }
+
+    /// Runs to the end; returns the trace and the clients' Lua state for
+    /// the next run of the same scenario.
+    pub fn run_keeping_clients(mut self) -> (Trace, ClientVm) {
+        self.play();
+        let trace = self.finish();
+        (trace, self.clients)
+    }
+
+    fn play(&mut self) {
         let duration_ms = self.scenario.duration_ms + self.options.extend_ms;
         let limit = ms(duration_ms as f64);
         let mut handled: u64 = 0;
@@ -383,7 +412,6 @@ impl World {
                 break;
             }
         }
-        self.finish()
     }
 
     fn has_pending_faults(&self) -> bool {
@@ -526,7 +554,7 @@ impl World {
         }
     }
 
-    fn finish(mut self) -> Trace {
+    fn finish(&mut self) -> Trace {
         if self.options.record {
             if let Some(event) = self.events.last_mut() {
                 if event.state.is_none() && self.last_state.is_none() {
@@ -623,6 +651,7 @@ impl World {
         let (kind, text) = match what {
             What::Enter { name } => (TriggerEvent::Enter, name.as_str()),
             What::Leave { name } => (TriggerEvent::Leave, name.as_str()),
+            What::Receive { late: true, .. } => return,
             What::Receive { text, .. } => (TriggerEvent::Reply, text.as_str()),
             What::Send { text, .. } => (TriggerEvent::Send, text.as_str()),
             What::Log { text } => (TriggerEvent::Log, text.as_str()),
