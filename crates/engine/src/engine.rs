@@ -132,6 +132,18 @@ impl Engine {
         self.server.scripting.watcher = watcher;
     }
 
+    /// This node's Lua state for scripts, for another node to adopt (see
+    /// [`crate::scripting::SpareScripting`]).
+    pub fn take_spare_scripting(&mut self) -> Option<crate::scripting::SpareScripting> {
+        self.server.scripting.take_spare()
+    }
+
+    /// Starts scripting with a spare Lua state instead of building one;
+    /// false (and the spare dropped) if this node already has a state.
+    pub fn adopt_spare_scripting(&mut self, spare: crate::scripting::SpareScripting) -> bool {
+        self.server.scripting.adopt_spare(spare)
+    }
+
     /// Lines scripts wrote with `redis.log` since the last call.
     pub fn drain_script_log(&mut self) -> Vec<crate::scripting::ScriptLogLine> {
         self.server.scripting.drain_log()

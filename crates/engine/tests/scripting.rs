@@ -200,3 +200,53 @@ fn a_script_that_eats_memory_gets_an_error_and_the_node_lives_on() {
         Reply::bulk("alive")
     );
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn a_spare_lua_state_behaves_like_a_fresh_one() {
+    let script = "redis.log(redis.LOG_WARNING, 'hi') return {math.random(1000), math.random(1000)}";
+    let (mut first, c1) = session();
+    let from_first = run(&mut first, c1, &["EVAL", script, "0"]);
+    run(&mut first, c1, &["SCRIPT", "LOAD", "return 'old'"]);
+    let (mut first_copy, c6) = (first.clone(), c1);
+    let spare = first.take_spare_scripting().expect("a state to spare");
+
+    let (mut fresh, c2) = session();
+    let (mut adopted, c3) = session();
+    assert!(adopted.adopt_spare_scripting(spare));
+    // The same numbers as a node that never had a state, script after script.
+    for _ in 0..2 {
+        let replies = (
+            run(&mut adopted, c3, &["EVAL", script, "0"]),
+            run(&mut fresh, c2, &["EVAL", script, "0"]),
+        );
+        assert_eq!(replies.0, replies.1);
+    }
+    let (mut again, c5) = session();
+    assert!(again.adopt_spare_scripting(first_spare_again(&mut adopted)));
+    assert_eq!(run(&mut again, c5, &["EVAL", script, "0"]), from_first);
+    adopted = again;
+    let lines = adopted.drain_script_log();
+    assert_eq!(lines.len(), 1, "only its own log lines: {lines:?}");
+    // The first node's script cache did not come along.
+    let sha = lockstep_engine::scripting::sha1_hex(b"return 'old'");
+    assert_eq!(
+        run(&mut first_copy, c6, &["EVALSHA", &sha, "0"]),
+        Reply::bulk("old")
+    );
+    let noscript = run(&mut adopted, c5, &["EVALSHA", &sha, "0"]);
+    assert!(
+        matches!(noscript, Reply::Error(ref e) if e.starts_with("NOSCRIPT")),
+        "{noscript:?}"
+    );
+    // A node with a state of its own keeps it.
+    let mut other = Engine::new(0);
+    let spare = adopted.take_spare_scripting().unwrap();
+    let c4 = other.connect("x", 0);
+    run(&mut other, c4, &["EVAL", "return 1", "0"]);
+    assert!(!other.adopt_spare_scripting(spare));
+}
+
+fn first_spare_again(engine: &mut Engine) -> lockstep_engine::scripting::SpareScripting {
+    engine.take_spare_scripting().expect("a state to spare")
+}

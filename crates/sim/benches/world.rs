@@ -6,6 +6,7 @@
 //! cargo bench -p lockstep-sim --bench world
 //! LOCKSTEP_BENCH_MS=5000 cargo bench -p lockstep-sim --bench world   # longer runs
 //! cargo bench -p lockstep-sim --bench world -- gc_pause              # names containing it
+//! cargo bench -p lockstep-sim --bench world -- explore               # the explorer's schedules/s
 //! ```
 //!
 //! The same figures on wasm32 under Node come from `tests/wasm_bench.rs`
@@ -21,7 +22,7 @@ mod measure;
 
 use std::time::Instant;
 
-use measure::{measure, Figures, MEASURED};
+use measure::{explorer_rate, measure, Figures, MEASURED};
 
 fn main() {
     // `cargo test --benches` runs bench targets with `--test`: nothing to
@@ -45,5 +46,9 @@ fn main() {
     for name in selected {
         let figures = measure(name, &stories::story(name), budget_ms, &now_ms);
         println!("{}", figures.row());
+    }
+    if filter.as_deref().is_none_or(|f| "explore".contains(f)) {
+        let (rate, tried) = explorer_rate(budget_ms, &now_ms);
+        println!("explorer on gc_pause_fenced: {rate:.0} schedules/s ({tried} schedules)");
     }
 }

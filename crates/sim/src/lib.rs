@@ -23,7 +23,7 @@ use std::rc::Rc;
 
 pub use scenario::{Scenario, ScenarioError};
 pub use trace::Trace;
-pub use world::{RunOptions, World};
+pub use world::{RunOptions, Spares, World};
 
 /// Runs `scenario` with its own faults and `seed`, recording everything.
 pub fn run(scenario: &Scenario, seed: u64) -> Result<Trace, String> {

@@ -18,7 +18,7 @@ mod stories;
 #[path = "support/measure.rs"]
 mod measure;
 
-use measure::{measure, Figures, MEASURED};
+use measure::{explorer_rate, measure, Figures, MEASURED};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 #[wasm_bindgen_test]
@@ -31,4 +31,6 @@ fn world_throughput() {
         let figures = measure(name, &stories::story(name), 2000.0, &now_ms);
         console_log!("{}", figures.row());
     }
+    let (rate, tried) = explorer_rate(2000.0, &now_ms);
+    console_log!("explorer on gc_pause_fenced: {rate:.0} schedules/s ({tried} schedules)");
 }

@@ -82,7 +82,50 @@ impl fmt::Debug for Scripting {
     }
 }
 
+/// A node's Lua state for scripts, kept so that a fresh node of a later run
+/// need not build one: building it is most of what a short simulated run
+/// costs, and the explorer makes thousands. It carries no data — scripts,
+/// libraries, the random generator's position and the log all start as a
+/// fresh node's would.
+pub struct SpareScripting {
+    vm: ScriptVm,
+    random: Rc<RefCell<Lrand48>>,
+    log: Rc<RefCell<Vec<ScriptLogLine>>>,
+}
+
 impl Scripting {
+    /// Gives up the Lua state for another node, if it has one that holds
+    /// nothing of this node's (no FUNCTION libraries) and is sound.
+    pub fn take_spare(&mut self) -> Option<SpareScripting> {
+        if !self.libraries.libraries.is_empty() {
+            return None;
+        }
+        let vm = self.vm.take()?;
+        if vm.vm.is_poisoned() || !vm.functions.is_empty() {
+            return None;
+        }
+        Some(SpareScripting {
+            vm,
+            random: Rc::clone(&self.random),
+            log: Rc::clone(&self.log),
+        })
+    }
+
+    /// Takes over a spare Lua state, if this node has none yet and no
+    /// libraries. The generator and log it is bound to are reset to this
+    /// node's own, so scripts behave exactly as in a state built afresh.
+    pub fn adopt_spare(&mut self, spare: SpareScripting) -> bool {
+        if self.vm.is_some() || !self.libraries.libraries.is_empty() {
+            return false;
+        }
+        *spare.random.borrow_mut() = self.random.borrow().clone();
+        *spare.log.borrow_mut() = self.log.borrow().clone();
+        self.random = spare.random;
+        self.log = spare.log;
+        self.vm = Some(spare.vm);
+        true
+    }
+
     /// Lines scripts logged since the last call.
     pub fn drain_log(&self) -> Vec<ScriptLogLine> {
         std::mem::take(&mut *self.log.borrow_mut())

@@ -24,10 +24,9 @@ use std::rc::Rc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::client::ClientVm;
 use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{Time, Trace};
-use crate::world::{RunOptions, World};
+use crate::world::{RunOptions, Spares, World};
 pub use budget::{Budget, ExploreKind};
 use schedule::{Moment, Placement, Planned, Template};
 
@@ -120,8 +119,8 @@ pub struct Explorer {
     random_tried: u64,
     cancelled: bool,
     baseline: Trace,
-    /// The clients' Lua state, handed from run to run.
-    clients: Option<ClientVm>,
+    /// Lua states, handed from run to run.
+    spares: Option<Spares>,
     finding: Option<Finding>,
 }
 
@@ -131,12 +130,12 @@ impl Explorer {
     /// answer (with no faults at all).
     pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, String> {
         let scenario = Rc::new(scenario.clone());
-        let (baseline, clients) = World::new(
+        let (baseline, spares) = World::new(
             Rc::clone(&scenario),
             scenario.faults.clone(),
             RunOptions::new(seed),
         )?
-        .run_keeping_clients();
+        .run_keeping_spares();
         let templates = schedule::templates(&scenario, &budget);
         let moments = schedule::moments(&baseline, &budget, scenario.duration_ms);
         let mut explorer = Explorer {
@@ -152,7 +151,7 @@ impl Explorer {
             random_tried: 0,
             cancelled: false,
             baseline,
-            clients: Some(clients),
+            spares: Some(spares),
             finding: None,
         };
         if fails(&explorer.baseline) {
@@ -333,11 +332,11 @@ impl Explorer {
             extend_ms: schedule::lost_time_ms(schedule),
         };
         let faults = self.faults_with(schedule);
-        let clients = self.clients.take();
-        match World::with_clients(Rc::clone(&self.scenario), faults, options, clients) {
+        let spares = self.spares.take().unwrap_or_default();
+        match World::with_spares(Rc::clone(&self.scenario), faults, options, spares) {
             Ok(world) => {
-                let (trace, clients) = world.run_keeping_clients();
-                self.clients = Some(clients);
+                let (trace, spares) = world.run_keeping_spares();
+                self.spares = Some(spares);
                 fails(&trace)
             }
             Err(_) => false,

@@ -200,6 +200,13 @@ pub struct World {
     stopped: String,
 }
 
+/// Lua states handed from one run to the next (see [`World::with_spares`]).
+#[derive(Default)]
+pub struct Spares {
+    clients: Option<ClientVm>,
+    scripting: Vec<lockstep_engine::scripting::SpareScripting>,
+}
+
 /// Why a world could not be built from a scenario.
 pub type BuildError = String;
 
@@ -211,19 +218,24 @@ impl World {
         faults: Vec<FaultSpec>,
         options: RunOptions,
     ) -> Result<World, BuildError> {
-        World::with_clients(scenario, faults, options, None)
+        World::with_spares(scenario, faults, options, Spares::default())
     }
 
-    /// Like [`World::new`], reusing the clients' Lua state of an earlier
-    /// run of the same scenario ([`World::run_keeping_clients`]): the
-    /// explorer's runs then skip building a Lua state and compiling the
-    /// programs. Each process still gets fresh globals.
-    pub fn with_clients(
+    /// Like [`World::new`], reusing the Lua states of an earlier run of the
+    /// same scenario ([`World::run_keeping_spares`]): the explorer's runs
+    /// then skip building Lua states and compiling programs, which is most
+    /// of what a short run costs. Nothing else carries over: each process
+    /// gets fresh globals, each node a fresh script cache and generator.
+    pub fn with_spares(
         scenario: Rc<Scenario>,
         faults: Vec<FaultSpec>,
         options: RunOptions,
-        clients: Option<ClientVm>,
+        spares: Spares,
     ) -> Result<World, BuildError> {
+        let Spares {
+            clients,
+            mut scripting,
+        } = spares;
         let mut names: Vec<String> = Vec::new();
         let mut kinds = Vec::new();
         for node in &scenario.nodes {
@@ -246,7 +258,7 @@ impl World {
         let index = |name: &str| names.iter().position(|n| n == name);
         let network = Network::new(&scenario.network, &index);
         let node_index = |name: &str| scenario.nodes.iter().position(|n| n.name == name);
-        let nodes: Vec<Node> = scenario
+        let mut nodes: Vec<Node> = scenario
             .nodes
             .iter()
             .map(|spec| {
@@ -256,6 +268,11 @@ impl World {
                 )
             })
             .collect::<Result<_, _>>()?;
+        for node in &mut nodes {
+            if let Some(spare) = scripting.pop() {
+                node.engine.adopt_spare_scripting(spare);
+            }
+        }
         let clients = match clients.filter(|c| !c.is_poisoned()) {
             Some(clients) => clients,
             None => ClientVm::new(&scenario.libraries)
@@ -370,12 +387,21 @@ impl World {
         self.finish()
     }
 
-    /// Runs to the end; returns the trace and the clients' Lua state for
-    /// the next run of the same scenario.
-    pub fn run_keeping_clients(mut self) -> (Trace, ClientVm) {
+    /// Runs to the end; returns the trace and the Lua states for the next
+    /// run of the same scenario.
+    pub fn run_keeping_spares(mut self) -> (Trace, Spares) {
         self.play();
         let trace = self.finish();
-        (trace, self.clients)
+        let scripting = self
+            .nodes
+            .iter_mut()
+            .filter_map(|n| n.engine.take_spare_scripting())
+            .collect();
+        let spares = Spares {
+            clients: Some(self.clients),
+            scripting,
+        };
+        (trace, spares)
     }
 
     fn play(&mut self) {

@@ -128,3 +128,29 @@ pub const MEASURED: &[&str] = &[
     "clock_jump",
     "busy_script",
 ];
+
+/// The scenario the explorer's speed is measured on: the GC-pause lock
+/// with fencing, where no violation exists, so the search never stops early.
+pub const EXPLORED: &str = include_str!("../explore/gc_pause_fenced.toml");
+
+/// Schedules the explorer runs per second on [`EXPLORED`] within about
+/// `budget_ms`, and how many it ran.
+pub fn explorer_rate(budget_ms: f64, now_ms: &dyn Fn() -> f64) -> (f64, u64) {
+    let scenario = Scenario::parse_with_libraries(EXPLORED, &crate::stories::libraries())
+        .unwrap_or_else(|e| panic!("gc_pause_fenced: {e}"));
+    let mut budget = scenario.explore.clone().unwrap_or_default();
+    budget.schedules = u64::MAX;
+    let started = now_ms();
+    let mut explorer = lockstep_sim::explore::Explorer::new(&scenario, budget, 1)
+        .unwrap_or_else(|e| panic!("gc_pause_fenced: {e}"));
+    loop {
+        let progress = explorer.step(10);
+        let elapsed = now_ms() - started;
+        if elapsed >= budget_ms || explorer.finding().is_some() {
+            return (
+                progress.tried as f64 / (elapsed.max(0.001) / 1000.0),
+                progress.tried,
+            );
+        }
+    }
+}
