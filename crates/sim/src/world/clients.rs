@@ -1,7 +1,6 @@
 //! Client processes in the world: starting programs, answering their
 //! requests, pauses and kills; and the resources they write to.
 
-use lockstep_engine::Reply;
 use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
 use rand::RngExt;
 
@@ -117,15 +116,13 @@ impl World {
         self.resume_with(process, task, false, Value::Nil, Some(message));
     }
 
-    /// A reply reaches a client (perhaps too late to matter).
-    pub(super) fn client_receive_reply(
-        &mut self,
-        actor: ActorId,
-        from: ActorId,
-        task: u32,
-        call: u64,
-        reply: Reply,
-    ) {
+    /// An answer reaches a client — a node's reply or a resource's verdict
+    /// on a write — perhaps too late to matter.
+    pub(super) fn client_receive(&mut self, actor: ActorId, from: ActorId, body: Body) {
+        let (task, call) = match &body {
+            Body::Reply { task, call, .. } | Body::WriteResult { task, call, .. } => (*task, *call),
+            _ => return,
+        };
         let Some(process) = self.process_of(actor) else {
             return;
         };
@@ -134,17 +131,15 @@ impl World {
             return;
         }
         if let Some(until) = p.paused_until {
-            // The reply sits in the socket until the process runs again.
+            // The answer sits in the socket until the process runs again.
             let id = self.next_msg;
             self.next_msg += 1;
-            self.messages.insert(
-                id,
-                super::Message {
-                    from,
-                    to: actor,
-                    body: Body::Reply { task, call, reply },
-                },
-            );
+            let message = super::Message {
+                from,
+                to: actor,
+                body,
+            };
+            self.messages.insert(id, message);
             self.schedule(until, Pending::Deliver(id));
             return;
         }
@@ -154,66 +149,15 @@ impl World {
                 msg: call,
                 to: from,
             });
-        self.emit(
-            actor,
-            What::Receive {
-                from: self.name(from).to_string(),
-                msg: call,
-                text: reply_text(&reply),
-                late,
-            },
-        );
-        if late {
-            return;
-        }
-        let converted = reply_to_lua(self.clients.lua(), &reply);
-        match converted {
-            Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
-            Ok(Err(message)) => self.resume_with(process, task, false, Value::Nil, Some(message)),
-            Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
-        }
-    }
-
-    pub(super) fn client_receive_write(
-        &mut self,
-        actor: ActorId,
-        from: ActorId,
-        task: u32,
-        call: u64,
-        result: Result<(), String>,
-    ) {
-        let Some(process) = self.process_of(actor) else {
-            return;
+        let text = match &body {
+            Body::Reply { reply, .. } => reply_text(reply),
+            Body::WriteResult { result: Ok(()), .. } => "accepted".to_string(),
+            Body::WriteResult {
+                result: Err(reason),
+                ..
+            } => reason.clone(),
+            _ => String::new(),
         };
-        let p = &self.processes[process];
-        if !p.alive || p.finished {
-            return;
-        }
-        if let Some(until) = p.paused_until {
-            let id = self.next_msg;
-            self.next_msg += 1;
-            let body = Body::WriteResult { task, call, result };
-            self.messages.insert(
-                id,
-                super::Message {
-                    from,
-                    to: actor,
-                    body,
-                },
-            );
-            self.schedule(until, Pending::Deliver(id));
-            return;
-        }
-        let text = match &result {
-            Ok(()) => "accepted".to_string(),
-            Err(reason) => reason.clone(),
-        };
-        let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        let late = waiting
-            != Some(Waiting::Reply {
-                msg: call,
-                to: from,
-            });
         self.emit(
             actor,
             What::Receive {
@@ -226,9 +170,22 @@ impl World {
         if late {
             return;
         }
-        match result {
-            Ok(()) => self.resume_with(process, task, true, Value::Nil, None),
-            Err(reason) => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+        match body {
+            Body::Reply { reply, .. } => match reply_to_lua(self.clients.lua(), &reply) {
+                Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
+                Ok(Err(message)) => {
+                    self.resume_with(process, task, false, Value::Nil, Some(message))
+                }
+                Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+            },
+            Body::WriteResult { result: Ok(()), .. } => {
+                self.resume_with(process, task, true, Value::Nil, None)
+            }
+            Body::WriteResult {
+                result: Err(reason),
+                ..
+            } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+            _ => {}
         }
     }
 

@@ -59,13 +59,10 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
-            Body::Reply { task, call, reply } => {
-                self.client_receive_reply(to, from, task, call, reply)
+            answer @ (Body::Reply { .. } | Body::WriteResult { .. }) => {
+                self.client_receive(to, from, answer)
             }
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
-            Body::WriteResult { task, call, result } => {
-                self.client_receive_write(to, from, task, call, result)
-            }
             Body::Replicate { offset, data, full } => {
                 self.replica_receive(to, from, offset, data, full)
             }

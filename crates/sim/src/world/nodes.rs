@@ -53,6 +53,11 @@ const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. P
 const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
+    /// Sends `reply` from `node` to the task that sent message `call`.
+    fn reply_to(&mut self, node: usize, to: ActorId, task: u32, call: u64, reply: Reply) {
+        self.send(node, to, Body::Reply { task, call, reply }, 0);
+    }
+
     fn busy_threshold_us(&self, node: usize) -> u64 {
         self.nodes[node]
             .engine
@@ -83,16 +88,7 @@ impl World {
                     reason: "node is down: connection refused".into(),
                 },
             );
-            self.send(
-                node,
-                from,
-                Body::Reply {
-                    task,
-                    call: msg,
-                    reply,
-                },
-                0,
-            );
+            self.reply_to(node, from, task, msg, reply);
             return;
         }
         if self.nodes[node].running.is_some() {
@@ -166,16 +162,7 @@ impl World {
                         reply: text,
                     },
                 );
-                self.send(
-                    node,
-                    from,
-                    Body::Reply {
-                        task,
-                        call: msg,
-                        reply,
-                    },
-                    0,
-                );
+                self.reply_to(node, from, task, msg, reply);
                 return None;
             }
             BusyAnswer::Kill => {
@@ -196,16 +183,7 @@ impl World {
         );
         match reply {
             Some(reply) => {
-                self.send(
-                    node,
-                    from,
-                    Body::Reply {
-                        task,
-                        call: msg,
-                        reply,
-                    },
-                    0,
-                );
+                self.reply_to(node, from, task, msg, reply);
             }
             None => self.crash_node(node),
         }
@@ -254,16 +232,7 @@ impl World {
                     cost_us: 0,
                 },
             );
-            self.send(
-                node,
-                from,
-                Body::Reply {
-                    task,
-                    call: msg,
-                    reply,
-                },
-                0,
-            );
+            self.reply_to(node, from, task, msg, reply);
             return;
         }
         if word(&args, 0) == "wait" {
@@ -420,16 +389,7 @@ impl World {
         );
         self.after_write(node);
         let reply = running.reply;
-        self.send(
-            node,
-            running.from,
-            Body::Reply {
-                task: running.task,
-                call: running.msg,
-                reply,
-            },
-            0,
-        );
+        self.reply_to(node, running.from, running.task, running.msg, reply);
         self.drain_queue(node);
     }
 
@@ -477,16 +437,7 @@ impl World {
                 cost_us: elapsed,
             },
         );
-        self.send(
-            node,
-            running.from,
-            Body::Reply {
-                task: running.task,
-                call: running.msg,
-                reply: outcome.reply,
-            },
-            0,
-        );
+        self.reply_to(node, running.from, running.task, running.msg, outcome.reply);
     }
 
     /// Redis log lines and expiries the last command produced.
@@ -700,16 +651,7 @@ impl World {
                 cost_us: 0,
             },
         );
-        self.send(
-            node,
-            waiter.from,
-            Body::Reply {
-                task: waiter.task,
-                call: waiter.msg,
-                reply,
-            },
-            0,
-        );
+        self.reply_to(node, waiter.from, waiter.task, waiter.msg, reply);
     }
 
     /// Sends a primary's whole data set to a replica (a full resync).
