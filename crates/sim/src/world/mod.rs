@@ -409,7 +409,7 @@ impl World {
         let limit = ms(duration_ms as f64);
         let mut handled: u64 = 0;
         loop {
-            if self.processes.iter().all(|p| !p.alive || p.finished) && !self.has_pending_faults() {
+            if self.processes.iter().all(|p| !p.alive || p.finished) {
                 self.stopped = "every client finished".into();
                 break;
             }
@@ -438,13 +438,6 @@ impl World {
                 break;
             }
         }
-    }
-
-    fn has_pending_faults(&self) -> bool {
-        self.queue
-            .values()
-            .any(|p| matches!(p, Pending::Fault(_) | Pending::Deliver(_)))
-            && self.processes.iter().any(|p| p.alive && !p.finished)
     }
 
     fn handle(&mut self, pending: Pending) {
