@@ -1,12 +1,16 @@
-//! The page shell: masthead, lessons and the console side by side.
+//! The page shell: masthead, the scenario lab, then the Redis console.
 
 use yew::prelude::*;
 
 use super::console::ConsolePanel;
-use super::lessons::LessonList;
+use super::lab::{location_hash, ScenarioLab};
 
 #[component]
 pub fn App() -> Html {
+    // Read once: a page opened on a deep link is about that view, so the
+    // console does not take the keyboard (arrow keys then step the run).
+    let hash = use_memo((), |_| location_hash());
+    let linked = !hash.trim_start_matches('#').is_empty();
     html! {
         <div class="shell">
             <header class="masthead">
@@ -19,13 +23,14 @@ pub fn App() -> Html {
                 </p>
             </header>
             <main class="workspace">
-                <LessonList />
-                <ConsolePanel />
+                <ScenarioLab hash={AttrValue::from((*hash).clone())} />
+                <ConsolePanel autofocus={!linked} />
             </main>
             <footer class="colophon">
-                { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page. \
-                   It aims to give the same replies and errors as Redis; nothing you type \
-                   leaves your browser." }
+                { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page, \
+                   with a deterministic simulator around it: the same story and seed give the \
+                   same run every time. It aims to give the same replies and errors as Redis; \
+                   nothing you type leaves your browser." }
             </footer>
         </div>
     }

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
+use web_sys::{FocusOptions, HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::now_ms;
@@ -12,17 +12,31 @@ use crate::console::{Console, Entry, EntryKind, Tone, PROMPT};
 /// Shown in the empty input: a first command worth trying.
 const PLACEHOLDER: &str = "try: SET lock:1 me NX PX 3000";
 
+#[derive(Properties, PartialEq)]
+pub struct ConsoleProps {
+    /// Take the keyboard when the page opens (not when it opens on a link
+    /// to a step of a run, which is what the visitor came for).
+    #[prop_or(true)]
+    pub autofocus: bool,
+}
+
 #[component]
-pub fn ConsolePanel() -> Html {
+pub fn ConsolePanel(props: &ConsoleProps) -> Html {
     let console: Rc<RefCell<Console>> = use_mut_ref(|| Console::new(now_ms()));
     let redraw = use_force_update();
     let screen = use_node_ref();
     let input = use_node_ref();
 
-    // Focus the input once, so a visitor can type straight away.
+    // Focus the input once, so a visitor can type straight away; without
+    // scrolling, since the scenario lab comes first on the page.
     {
         let input = input.clone();
-        use_effect_with((), move |_| focus(&input));
+        let autofocus = props.autofocus;
+        use_effect_with((), move |_| {
+            if autofocus {
+                focus(&input);
+            }
+        });
     }
     // Keep the newest output in view after every change.
     {
@@ -153,6 +167,8 @@ fn view_entry(entry: &Entry) -> Html {
 
 fn focus(input: &NodeRef) {
     if let Some(el) = input.cast::<HtmlInputElement>() {
-        let _ = el.focus();
+        let options = FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = el.focus_with_options(&options);
     }
 }

@@ -1,10 +1,11 @@
 //! The Yew components. Thin on purpose: they hold the browser-facing state
-//! (the input's text, focus, scrolling) and hand everything else to
-//! [`crate::console`].
+//! (inputs, focus, scrolling, timers, the address) and hand everything else
+//! to [`crate::console`] and [`crate::lab`].
 
 mod app;
 mod console;
-mod lessons;
+mod lab;
+mod lab_view;
 
 pub use app::App;
 
@@ -16,4 +17,12 @@ pub fn start() {
 /// The page's clock in milliseconds since the Unix epoch: the engine's time.
 pub(crate) fn now_ms() -> i64 {
     js_sys::Date::now() as i64
+}
+
+/// A monotonic clock in ms (`performance.now()`), for measuring the
+/// explorer's speed and slicing its work; the wall clock as a fallback.
+pub(crate) fn perf_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }

@@ -1,0 +1,338 @@
+//! The world at one step: each node's keys and TTLs, who is inside each
+//! critical section, each resource's counters — drawn from the trace's
+//! snapshots, never by running anything again.
+//!
+//! The simulator attaches a snapshot to the *last* event of each batch it
+//! handles (one message, one wake-up), so `Trace::state_at` lags inside a
+//! batch: at the violation event of the GC pause story it still shows
+//! client-1 alone in "report", though client-2 has just entered. Two
+//! corrections make every step show what its own row says happened:
+//!
+//! - who holds a section is replayed from the `enter`/`leave`/`crash`
+//!   events after the snapshot, which is exact;
+//! - when the events after the step, up to the next snapshot, are only
+//!   violations (which the simulator emits at the end of the batch that
+//!   caused them), that snapshot already describes this step, so it is used.
+//!
+//! TTLs in a snapshot are as of the snapshot's time; they are counted down
+//! to the step's time on global time (exact unless the node's clock drifts).
+
+use std::collections::BTreeMap;
+
+use lockstep_sim::trace::{Event, Trace, What, WorldState};
+
+use super::timeline::ms;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorldView {
+    /// Global time of the step, in ms.
+    pub time: String,
+    pub nodes: Vec<NodeView>,
+    /// Every section the run ever entered, in order of first entry, so an
+    /// empty one reads "nobody inside" instead of vanishing.
+    pub sections: Vec<SectionView>,
+    pub resources: Vec<ResourceView>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub name: String,
+    pub up: bool,
+    /// `primary` or `replica of <name>`.
+    pub role: String,
+    pub keys: Vec<KeyRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyRow {
+    pub key: String,
+    /// Redis type: `string`, `hash`, ...
+    pub kind: String,
+    pub value: String,
+    /// Time left, e.g. `8966 ms`; `None` for a key without a TTL.
+    pub ttl: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SectionView {
+    pub name: String,
+    pub inside: Vec<String>,
+}
+
+impl SectionView {
+    /// More than one process inside: what mutual exclusion forbids.
+    pub fn crowded(&self) -> bool {
+        self.inside.len() > 1
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceView {
+    pub name: String,
+    pub highest_token: Option<i64>,
+    pub accepted: u32,
+    pub rejected: u32,
+    pub last_value: String,
+}
+
+/// Section names in the order the run first entered them.
+pub fn section_names(trace: &Trace) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for event in &trace.events {
+        if let What::Enter { name } = &event.what {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The world after event `step` (an index into `trace.events`, which is
+/// also its `seq`). Steps past the end show the last one.
+pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
+    let events = &trace.events;
+    let Some(last) = events.len().checked_sub(1) else {
+        return WorldView::default();
+    };
+    let step = step.min(last);
+    // The latest snapshot at or before the step; before the first one the
+    // world is as the first one found it (nothing had changed yet).
+    let base = (0..=step)
+        .rev()
+        .find(|&i| events[i].state.is_some())
+        .or_else(|| events.iter().position(|e| e.state.is_some()));
+    let Some(base) = base else {
+        return WorldView {
+            time: ms(events[step].t_us),
+            ..WorldView::default()
+        };
+    };
+    let mut state_index = base;
+    if base < step {
+        if let Some(ahead) = closed_by_violations(events, step) {
+            state_index = ahead;
+        }
+    }
+    let state: &WorldState = events[state_index]
+        .state
+        .as_ref()
+        .expect("chosen for having a state");
+    let holders = if state_index > step {
+        state.holders.clone()
+    } else {
+        replay_holders(&state.holders, &events[state_index + 1..=step])
+    };
+    // Zero when the snapshot is the step's own or comes from after it.
+    let elapsed_ms = events[step].t_us.saturating_sub(events[state_index].t_us) as f64 / 1000.0;
+    WorldView {
+        time: ms(events[step].t_us),
+        nodes: state
+            .nodes
+            .iter()
+            .map(|(name, node)| NodeView {
+                name: name.clone(),
+                up: node.up,
+                role: node.role.clone(),
+                keys: node
+                    .keys
+                    .iter()
+                    .map(|k| KeyRow {
+                        key: k.key.clone(),
+                        kind: k.kind.clone(),
+                        value: k.value.clone(),
+                        ttl: k.ttl_ms.map(|ttl| {
+                            let left = (ttl as f64 - elapsed_ms).max(0.0).round();
+                            format!("{left} ms")
+                        }),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        sections: sections
+            .iter()
+            .map(|name| SectionView {
+                name: name.clone(),
+                inside: holders.get(name).cloned().unwrap_or_default(),
+            })
+            .chain(
+                holders
+                    .iter()
+                    .filter(|(name, _)| !sections.contains(name))
+                    .map(|(name, inside)| SectionView {
+                        name: name.clone(),
+                        inside: inside.clone(),
+                    }),
+            )
+            .collect(),
+        resources: state
+            .resources
+            .iter()
+            .map(|(name, r)| ResourceView {
+                name: name.clone(),
+                highest_token: r.highest_token,
+                accepted: r.accepted,
+                rejected: r.rejected,
+                last_value: r.last_value.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The index of the next snapshot if only violation events stand between
+/// the step and it (the snapshot then closes the step's own batch).
+fn closed_by_violations(events: &[Event], step: usize) -> Option<usize> {
+    for (i, event) in events.iter().enumerate().skip(step + 1) {
+        if !matches!(event.what, What::Violation { .. }) {
+            return None;
+        }
+        if event.state.is_some() {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Who is inside each section after `events`, starting from `start`: the
+/// same rules as the simulator's (enter adds, leave removes, a crashed
+/// process leaves everything), in its order (by name).
+fn replay_holders(
+    start: &BTreeMap<String, Vec<String>>,
+    events: &[Event],
+) -> BTreeMap<String, Vec<String>> {
+    let mut holders = start.clone();
+    for event in events {
+        match &event.what {
+            What::Enter { name } => {
+                let inside = holders.entry(name.clone()).or_default();
+                if !inside.contains(&event.actor) {
+                    inside.push(event.actor.clone());
+                    inside.sort();
+                }
+            }
+            What::Leave { name } => {
+                if let Some(inside) = holders.get_mut(name) {
+                    inside.retain(|p| p != &event.actor);
+                }
+            }
+            What::Crash => {
+                for inside in holders.values_mut() {
+                    inside.retain(|p| p != &event.actor);
+                }
+            }
+            _ => {}
+        }
+    }
+    holders.retain(|_, inside| !inside.is_empty());
+    holders
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::tests::story_trace;
+
+    fn at(trace: &Trace, step: usize) -> WorldView {
+        world_at(trace, &section_names(trace), step)
+    }
+
+    #[test]
+    fn at_the_violation_both_clients_are_inside_and_the_lock_has_a_ttl() {
+        let trace = story_trace("gc_pause_past_ttl");
+        let seq = trace.first_violation().and_then(|v| v.at_seq).unwrap() as usize;
+        assert!(
+            !trace.state_at(seq as u64).unwrap().holders["report"].contains(&"client-2".into()),
+            "the raw snapshot lags here; if the simulator now snapshots every event, \
+             the correction in world_at can go"
+        );
+        let world = at(&trace, seq);
+        assert_eq!(world.sections[0].name, "report");
+        assert_eq!(world.sections[0].inside, ["client-1", "client-2"]);
+        assert!(world.sections[0].crowded());
+        let redis = &world.nodes[0];
+        assert!(redis.up);
+        assert_eq!(redis.role, "primary");
+        assert_eq!(redis.keys[0].key, "lock:report");
+        assert_eq!(redis.keys[0].ttl.as_deref(), Some("9999 ms"));
+    }
+
+    #[test]
+    fn a_resource_write_shows_at_its_own_step() {
+        let trace = story_trace("gc_pause_past_ttl");
+        let write = trace
+            .events
+            .iter()
+            .rposition(|e| matches!(&e.what, What::Write { from, .. } if from == "client-1"))
+            .unwrap();
+        let storage = &at(&trace, write).resources[0];
+        assert_eq!(storage.accepted, 2);
+        assert_eq!(storage.last_value, "report by client-1");
+        let before = &at(&trace, write - 1).resources[0];
+        assert_eq!(before.accepted, 1);
+    }
+
+    #[test]
+    fn ttls_count_down_between_snapshots() {
+        let trace = story_trace("gc_pause_past_ttl");
+        // The lock is set at 1 ms with 10 s; by the pause (2 ms) 9999 ms are
+        // left, and a step later in the pause, less.
+        let paused = trace
+            .events
+            .iter()
+            .position(|e| matches!(e.what, What::Pause { .. }))
+            .unwrap();
+        let ttl_at = |step: usize| at(&trace, step).nodes[0].keys[0].ttl.clone();
+        assert_eq!(ttl_at(paused).as_deref(), Some("9999 ms"));
+        let later = (paused + 1..trace.events.len())
+            .find(|&i| trace.events[i].t_us > 5_000_000)
+            .unwrap();
+        let left: f64 = ttl_at(later)
+            .unwrap()
+            .trim_end_matches(" ms")
+            .parse()
+            .unwrap();
+        let expected = 10_001.0 - trace.events[later].t_us as f64 / 1000.0;
+        assert!((left - expected).abs() <= 1.0, "{left} vs {expected}");
+    }
+
+    #[test]
+    fn before_any_change_the_world_is_the_first_snapshot() {
+        let trace = story_trace("bank_transfer");
+        assert!(trace.events[0].state.is_none());
+        let world = at(&trace, 0);
+        let keys: Vec<(&str, &str)> = world.nodes[0]
+            .keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.value.as_str()))
+            .collect();
+        assert_eq!(keys, [("acct:a", "\"100\""), ("acct:b", "\"100\"")]);
+        assert!(world.nodes[0].keys.iter().all(|k| k.ttl.is_none()));
+    }
+
+    #[test]
+    fn empty_sections_stay_listed_and_steps_past_the_end_clamp() {
+        let trace = story_trace("gc_pause_past_ttl");
+        let end = at(&trace, 1_000_000);
+        assert_eq!(end.time, super::ms(trace.end_us));
+        assert_eq!(end.sections.len(), 1);
+        assert!(end.sections[0].inside.is_empty());
+        assert_eq!(at(&Trace::default(), 3), WorldView::default());
+    }
+
+    #[test]
+    fn every_step_of_every_story_draws() {
+        for (name, _) in lockstep_lessons::STORIES {
+            let trace = story_trace(name);
+            let sections = section_names(&trace);
+            for step in 0..trace.events.len() {
+                let world = world_at(&trace, &sections, step);
+                assert!(!world.nodes.is_empty(), "{name} step {step}");
+                for section in &world.sections {
+                    let mut sorted = section.inside.clone();
+                    sorted.dedup();
+                    assert_eq!(sorted.len(), section.inside.len(), "{name} step {step}");
+                }
+            }
+        }
+    }
+}
