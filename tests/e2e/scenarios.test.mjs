@@ -209,6 +209,9 @@ test('a forged link says what it could not follow and falls back', async () => {
   assert.match(notice, /there is no story “no_such_story”/);
   assert.match(notice, /seed “banana” is not a whole number/);
   assert.match(notice, new RegExp(`Showing “${GC_TITLE}” \\(seed 1\\) at step 40 instead`));
+  assert.ok(await page.locator('.notice').isVisible(), 'the complaint is on screen');
+  const box = await page.locator('.notice').boundingBox();
+  assert.ok(box.y >= 0 && box.y < 860, 'the page was not scrolled past the complaint');
   assert.equal(await page.inputValue('#story-select'), 'gc_pause_past_ttl');
   assert.equal((await stepLabel())[0], 40);
   await screenshot('lab-forged-link.png');
@@ -268,7 +271,41 @@ test('Break it finds the GC pause on its own and shows its trace', async () => {
   assert.match(new URL(page.url()).hash, new RegExp(`explore=1&step=${current}$`));
   await screenshot('lab-break-it.png');
 
+  // The link reruns the (deterministic) search and lands on the same step.
+  const link = new URL(page.url()).hash;
+  await open(link);
+  await page.locator('#explore-result').waitFor({ timeout: 180000 });
+  assert.equal(await currentRowSeq(), current);
+  assert.equal(new URL(page.url()).hash, link);
+
   await page.click('.source.counterexample button');
+  assert.equal(await page.locator('.source.counterexample').count(), 0);
+});
+
+test('Break it within bounds that cannot break it: cancel, then the coverage statement', async () => {
+  // Killing a client never breaks this story (a dead client leaves the
+  // section and writes nothing), so the search runs its whole budget: the
+  // steady speed of the explorer in Chromium.
+  await open();
+  const text = await page.inputValue('#scenario-editor');
+  await page.fill('#scenario-editor', `${text}\n[explore]\nkinds = ["kill"]\nschedules = 1000\n`);
+  await page.click('#break-button');
+  await page.locator('.explore.running').waitFor();
+  assert.match(await page.locator('.explore.running').innerText(), /within the scenario's \[explore\] budget/);
+  await page.screenshot({ path: path.join(output, 'lab-breaking.png') });
+  await page.click('#cancel-button');
+  const cancelled = await page.locator('#explore-result').innerText();
+  assert.match(cancelled, /The search was cancelled/);
+
+  await page.click('#break-button');
+  const result = page.locator('.explore.held');
+  await result.waitFor({ timeout: 180000 });
+  const statement = await result.innerText();
+  assert.match(statement, /No violation found within these bounds: 1000 schedules tried/);
+  assert.match(statement, /not a proof of correctness/);
+  const rate = Number(await result.getAttribute('data-schedules-per-second'));
+  console.log(`explorer in Chromium, GC pause story, kill-only budget: ${rate.toFixed(1)} schedules/s over 1000 schedules`);
+  // Nothing broke, so the story's own run stays on show.
   assert.equal(await page.locator('.source.counterexample').count(), 0);
 });
 

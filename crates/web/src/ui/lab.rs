@@ -149,12 +149,13 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
 
     // A page opened on a link is about the linked step: on a small screen,
     // where the lab's controls fill the first screenful, bring the stepper
-    // up. A search started by a link runs as soon as the page is up.
+    // up — unless the link was broken, when what it says comes first. A
+    // search started by a link runs as soon as the page is up.
     {
         let (lab, timer, redraw, refs) = (lab.clone(), timer.clone(), redraw.clone(), refs.clone());
         let linked = !props.hash.trim_start_matches('#').is_empty();
         use_effect_with((), move |_| {
-            if linked {
+            if linked && lab.borrow().notice().is_none() {
                 bring_into_view(&refs.grid);
             }
             if lab.borrow().breaking().is_some() {
@@ -314,18 +315,24 @@ fn schedule_slice(
     *timer.borrow_mut() = Some(timeout);
 }
 
-/// Scrolls the page so `target` starts at the top, if it starts in the
-/// lower part of the window.
+/// Widest window with the stacked layout (styles.css), where the stepper
+/// can start below the first screenful.
+const STACKED_MAX_WIDTH: f64 = 980.0;
+
+/// On a narrow window, scrolls the page so `target` starts at the top, if it
+/// starts in the lower part of the window. (Wide windows show the linked
+/// step already: the timeline centres it in the part that is on screen.)
 fn bring_into_view(target: &NodeRef) {
     let Some(element) = target.cast::<Element>() else {
         return;
     };
-    let window_height = gloo::utils::window()
-        .inner_height()
-        .ok()
-        .and_then(|h| h.as_f64())
-        .unwrap_or(0.0);
-    if element.get_bounding_client_rect().top() > window_height * 0.6 {
+    let window = gloo::utils::window();
+    let size = |v: Result<wasm_bindgen::JsValue, _>| v.ok().and_then(|v| v.as_f64());
+    let (Some(width), Some(height)) = (size(window.inner_width()), size(window.inner_height()))
+    else {
+        return;
+    };
+    if width <= STACKED_MAX_WIDTH && element.get_bounding_client_rect().top() > height * 0.6 {
         element.scroll_into_view();
     }
 }
