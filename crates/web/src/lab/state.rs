@@ -227,10 +227,7 @@ impl Lab {
         let edited = match &self.shown.as_ref()?.source {
             Source::Story { edited, .. } | Source::Counterexample { edited, .. } => *edited,
         };
-        edited.then_some(
-            "You edited this scenario: the page's link opens the story as published, \
-             not your edits.",
-        )
+        edited.then_some("The page's link opens the story as published, not your edits.")
     }
 
     // --- what a visitor does -------------------------------------------

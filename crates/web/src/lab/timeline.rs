@@ -48,6 +48,22 @@ pub struct TimelineView {
 /// events, each naming its actor.
 pub const MAX_COLUMNS: usize = 5;
 
+/// Most rows drawn at once. An edited scenario can run to a million
+/// events; drawing them all would stall the page on every step, so the
+/// page draws a window around the current step and says what it left out.
+pub const WINDOW: usize = 400;
+
+/// The rows to draw for `step` out of `len`: all of them when they fit,
+/// else [`WINDOW`] rows with the step in the middle (or as near as the
+/// ends allow).
+pub fn window(len: usize, step: usize) -> std::ops::Range<usize> {
+    if len <= WINDOW {
+        return 0..len;
+    }
+    let start = step.saturating_sub(WINDOW / 2).min(len - WINDOW);
+    start..start + WINDOW
+}
+
 impl TimelineView {
     /// Whether to draw one list instead of one column per actor.
     pub fn as_list(&self) -> bool {
@@ -187,6 +203,15 @@ mod tests {
             jumped.rows.iter().any(|r| r.local.is_some()),
             "the clock jump story shows a node clock ahead of global time"
         );
+    }
+
+    #[test]
+    fn long_runs_draw_a_window_around_the_step() {
+        assert_eq!(window(120, 7), 0..120);
+        assert_eq!(window(60_000, 0), 0..WINDOW);
+        assert_eq!(window(60_000, 30_000), 29_800..30_200);
+        assert_eq!(window(60_000, 59_999), 60_000 - WINDOW..60_000);
+        assert_eq!(window(WINDOW + 1, WINDOW), 1..WINDOW + 1);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub enum Action {
 pub struct Refs {
     pub editor: NodeRef,
     pub seed: NodeRef,
+    pub story: NodeRef,
     pub scroller: NodeRef,
     pub grid: NodeRef,
 }
@@ -225,8 +226,10 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
         });
     }
 
-    // The lab replaced the text or seed (a story, a link, a revert): put
-    // them into the inputs, which are otherwise the visitor's.
+    // The lab replaced the story, text or seed (a story picked, a link, a
+    // revert): put them into the inputs, which are otherwise the visitor's.
+    // (The menu too: once a visitor has picked from it, `selected` on an
+    // option no longer moves it.)
     {
         let (lab, refs) = (lab.clone(), refs.clone());
         let version = lab.borrow().inputs_version();
@@ -237,6 +240,11 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
             }
             if let Some(seed) = refs.seed.cast::<HtmlInputElement>() {
                 seed.set_value(&state.seed().to_string());
+            }
+            if let (Some(menu), Some(story)) =
+                (refs.story.cast::<HtmlSelectElement>(), state.story())
+            {
+                menu.set_value(story.name);
             }
         });
     }

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use super::lab::{Action, Refs};
 use crate::lab::editor;
 use crate::lab::explore::Stats;
-use crate::lab::timeline::Row;
+use crate::lab::timeline::{self, Row};
 use crate::lab::{BreakReport, Lab, Source};
 
 /// A callback that sends an action only when `pick` finds one in the event.
@@ -63,7 +63,7 @@ pub fn view_toolbar(
             <div class="lab-toolbar">
                 <label class="field story-field">
                     <span class="field-label">{ "Story" }</span>
-                    <select id="story-select" onchange={on_select}>{ options }</select>
+                    <select id="story-select" ref={refs.story.clone()} onchange={on_select}>{ options }</select>
                 </label>
                 <label class="field seed-field">
                     <span class="field-label">{ "Seed" }</span>
@@ -225,8 +225,9 @@ pub fn view_source(lab: &Lab, dispatch: &Callback<Action>) -> Html {
             <div class="source counterexample">
                 <p>
                     <strong>{ "Showing the explorer's counterexample" }</strong>
-                    { format!(" (run seed {run_seed}): {}.",
+                    { format!(" (run seed {run_seed}): {}. ",
                               if faults.is_empty() { "no faults".to_string() } else { faults.join("; ") }) }
+                    { lab.link_caveat().unwrap_or("") }
                 </p>
                 <button type="button" class="button-quiet"
                         onclick={dispatch.reform(|_| Action::BackToStory)}>
@@ -236,7 +237,10 @@ pub fn view_source(lab: &Lab, dispatch: &Callback<Action>) -> Html {
         },
         Source::Story { .. } if edited => html! {
             <div class="source edited">
-                <p>{ "You have edited this story. " }{ lab.link_caveat().unwrap_or("") }</p>
+                <p>
+                    { "You have edited this story. " }
+                    { lab.link_caveat().unwrap_or("Run it to see your version.") }
+                </p>
                 <button type="button" class="button-quiet"
                         onclick={dispatch.reform(|_| Action::Revert)}>
                     { "Revert to the story" }
@@ -374,8 +378,24 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
             }
         })
         .collect::<Html>();
-    let rows = view
-        .rows
+    let shown_rows = timeline::window(view.rows.len(), step);
+    let hidden = |count: usize, which: &str, how: &str| {
+        (count > 0).then(|| {
+            html! {
+                <div class="tl-more" key={which.to_string()}>
+                    { format!("{count} {which} event{} not drawn: {how}.",
+                              if count == 1 { "" } else { "s" }) }
+                </div>
+            }
+        })
+    };
+    let earlier = hidden(shown_rows.start, "earlier", "step back to see them");
+    let later = hidden(
+        view.rows.len() - shown_rows.end,
+        "later",
+        "step on to see them",
+    );
+    let rows = view.rows[shown_rows]
         .iter()
         .map(|row| {
             view_row(
@@ -402,7 +422,7 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
                     <div class="tl-time">{ "time (ms)" }</div>
                     { head }
                 </div>
-                <div class="tl-body" {onclick}>{ rows }</div>
+                <div class="tl-body" {onclick}>{ earlier }{ rows }{ later }</div>
             </div>
         </div>
     }
