@@ -290,7 +290,9 @@ test('Break it within bounds that cannot break it: cancel, then the coverage sta
   // steady speed of the explorer in Chromium.
   await open();
   const text = await page.inputValue('#scenario-editor');
-  await page.fill('#scenario-editor', `${text}\n[explore]\nkinds = ["kill"]\nschedules = 1000\n`);
+  const budget = (schedules) => `${text}\n[explore]\nkinds = ["kill"]\nschedules = ${schedules}\n`;
+  // A budget far too big to finish before the click on Cancel.
+  await page.fill('#scenario-editor', budget(10000000));
   await page.click('#break-button');
   await page.locator('.explore.running').waitFor();
   assert.match(await page.locator('.explore.running').innerText(), /within the scenario's \[explore\] budget/);
@@ -299,6 +301,7 @@ test('Break it within bounds that cannot break it: cancel, then the coverage sta
   const cancelled = await page.locator('#explore-result').innerText();
   assert.match(cancelled, /The search was cancelled/);
 
+  await page.fill('#scenario-editor', budget(1000));
   await page.click('#break-button');
   const result = page.locator('.explore.held');
   await result.waitFor({ timeout: 180000 });
