@@ -63,6 +63,14 @@ pub fn main(args: &[String]) -> ExitCode {
         "Exploring {file} (seed {seed}): {}",
         budget.describe(scenario.duration_ms)
     );
+    let scripted = scenario.faults.len();
+    if scripted > 0 {
+        println!(
+            "Note: the scenario scripts {scripted} fault(s) of its own; they stay part of every \
+             run and the explorer adds its faults to them. Remove its [[fault]] entries to let \
+             the explorer find faults on its own."
+        );
+    }
     let started = Instant::now();
     let explorer = match Explorer::new(&scenario, budget, seed) {
         Ok(explorer) => explorer,
@@ -91,7 +99,12 @@ pub fn main(args: &[String]) -> ExitCode {
         Finding::Violation(found) => {
             print!("{}", lockstep_sim::timeline::render(&found.trace));
             println!();
-            if found.faults.is_empty() {
+            if found.faults.is_empty() && scripted > 0 {
+                println!(
+                    "It fails with no faults beyond the scenario's own {scripted} (seed {}).",
+                    found.seed
+                );
+            } else if found.faults.is_empty() {
                 println!("It fails with no faults at all (seed {}).", found.seed);
             } else {
                 println!(

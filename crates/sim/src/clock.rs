@@ -40,6 +40,11 @@ impl Clock {
         }
     }
 
+    /// Local ms per global ms (1 + drift).
+    pub fn rate(&self) -> f64 {
+        1.0 + self.drift
+    }
+
     /// Steps the clock by `by_ms` at global time `now`.
     pub fn jump(&mut self, now: Time, by_ms: f64) {
         self.anchor_local_ms = self.local_ms(now) + by_ms;

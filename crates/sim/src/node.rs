@@ -180,13 +180,9 @@ impl Node {
         self.acked.clear();
     }
 
-    /// The node starts again at `t` with what its disk kept; returns a
-    /// description for the trace.
-    pub fn restart(&mut self, t: Time) -> String {
-        self.up = true;
-        self.epoch += 1;
-        self.engine = fresh_engine(&self.spec, self.clock.local_ms(t));
-        let kept = match self.spec.persistence {
+    /// What a restart will find on disk, in words for the trace.
+    pub fn kept_on_restart(&self) -> String {
+        match self.spec.persistence {
             Persistence::None => "nothing: no persistence".to_string(),
             Persistence::Rdb => "the last RDB snapshot".to_string(),
             Persistence::Aof => match self.spec.appendfsync {
@@ -194,7 +190,14 @@ impl Node {
                 Fsync::Everysec => "the AOF up to its last fsync (everysec)".to_string(),
                 Fsync::No => "the AOF up to the OS's last flush (appendfsync no)".to_string(),
             },
-        };
+        }
+    }
+
+    /// The node starts again at `t` with what its disk kept.
+    pub fn restart(&mut self, t: Time) {
+        self.up = true;
+        self.epoch += 1;
+        self.engine = fresh_engine(&self.spec, self.clock.local_ms(t));
         if self.spec.persistence != Persistence::None {
             let durable = Rc::clone(&self.durable);
             self.engine.load_dataset(&durable);
@@ -202,7 +205,6 @@ impl Node {
         self.changes_seen = self.engine.changes();
         self.dirty_since_persist = false;
         self.offset = 0;
-        kept
     }
 
     pub fn role_text(&self, names: &[String]) -> String {
@@ -236,6 +238,7 @@ impl Node {
             up: self.up,
             role: self.role_text(names),
             keys,
+            clock_rate: self.clock.rate(),
         }
     }
 }

@@ -42,6 +42,12 @@ impl Resource {
     /// in words a learner can act on.
     pub fn write(&mut self, request: &WriteRequest) -> Result<(), String> {
         let verdict = self.check(request);
+        self.record(request, &verdict);
+        verdict
+    }
+
+    /// Applies the verdict [`Resource::check`] gave `request`.
+    pub fn record(&mut self, request: &WriteRequest, verdict: &Result<(), String>) {
         match verdict {
             Ok(()) => {
                 if let Some(token) = request.token {
@@ -55,10 +61,10 @@ impl Resource {
             }
             Err(_) => self.rejected += 1,
         }
-        verdict
     }
 
-    fn check(&self, request: &WriteRequest) -> Result<(), String> {
+    /// Whether the resource would accept `request`, and if not, why.
+    pub fn check(&self, request: &WriteRequest) -> Result<(), String> {
         if self.spec.fencing {
             match (request.token, self.highest_token) {
                 (None, _) => return Err("rejected: this resource requires a fencing token".into()),

@@ -219,6 +219,9 @@ pub struct NodeState {
     pub role: String,
     /// Database 0, in the node's key order.
     pub keys: Vec<KeyState>,
+    /// How fast the node's clock runs against global time (1 + drift), so
+    /// a viewer can count TTLs down between snapshots on the node's clock.
+    pub clock_rate: f64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

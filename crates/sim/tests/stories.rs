@@ -242,3 +242,44 @@ fn every_story_renders_every_step_from_its_trace() {
         assert_eq!(back, trace, "{name}: the JSON reads back as the same trace");
     }
 }
+
+#[test]
+fn each_step_s_snapshot_is_the_world_right_after_it() {
+    let trace = run("gc_pause_past_ttl");
+    assert!(
+        trace.events[0].state.is_some(),
+        "the first event has a snapshot"
+    );
+    let enter = trace
+        .events
+        .iter()
+        .find(|e| e.actor == "client-2" && matches!(e.what, What::Enter { .. }))
+        .unwrap();
+    let holders = &trace.state_at(enter.seq).unwrap().holders["report"];
+    assert_eq!(
+        holders,
+        &["client-1", "client-2"],
+        "at client-2's own enter"
+    );
+    let write = trace
+        .events
+        .iter()
+        .rfind(|e| matches!(&e.what, What::Write { from, .. } if from == "client-1"))
+        .unwrap();
+    assert_eq!(
+        trace.state_at(write.seq).unwrap().resources["storage"].accepted,
+        2
+    );
+    assert_eq!(
+        trace.state_at(write.seq - 1).unwrap().resources["storage"].accepted,
+        1
+    );
+    let crash_story = run("restart_without_aof");
+    let crash = crash_story
+        .events
+        .iter()
+        .find(|e| matches!(e.what, What::Crash))
+        .unwrap();
+    assert!(!crash_story.state_at(crash.seq).unwrap().nodes["redis"].up);
+    assert!(crash_story.state_at(crash.seq - 1).unwrap().nodes["redis"].up);
+}

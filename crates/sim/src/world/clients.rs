@@ -271,7 +271,7 @@ impl World {
                     self.emit(actor, What::Leave { name: name.clone() });
                     let who = self.names[actor].clone();
                     self.invariants.leave(&name, &who);
-                    self.changed = true;
+                    self.mark_changed();
                     Some(MultiValue::new())
                 }
                 Request::Spawn(function, spawn_args) => {
@@ -327,7 +327,7 @@ impl World {
         *p.entered_count.entry(name.to_string()).or_insert(0) += 1;
         let who = self.names[actor].clone();
         let found = self.invariants.enter(name, &who, self.now, seq);
-        self.changed = true;
+        self.mark_changed();
         self.report(found);
     }
 
@@ -488,7 +488,9 @@ impl World {
             .id
             .clone()
             .filter(|id| self.resources[index].has_id(id));
-        let result = self.resources[index].write(&request);
+        // Judged first, applied once the event is written, so the event's
+        // snapshot shows the resource after it.
+        let result = self.resources[index].check(&request);
         let writer = self.names[from].clone();
         let seq = self.emit(
             actor,
@@ -502,7 +504,8 @@ impl World {
                 },
             },
         );
-        self.changed = true;
+        self.resources[index].record(&request, &result);
+        self.mark_changed();
         if result.is_ok() {
             let turn = crate::invariants::Turn {
                 token: request.token,
@@ -554,7 +557,7 @@ impl World {
             }
             let who = self.names[actor].clone();
             self.invariants.forget(&who);
-            self.changed = true;
+            self.mark_changed();
         }
         if self.clients.is_poisoned() {
             // Nothing more can run safely in this world's client state.
@@ -627,14 +630,15 @@ impl World {
         if !p.alive || p.finished {
             return;
         }
+        let actor = self.actor_of(process);
+        self.emit(actor, What::Crash);
+        let p = &mut self.processes[process];
         p.alive = false;
         p.tasks.clear();
         p.paused_until = None;
-        let actor = self.actor_of(process);
         let who = self.names[actor].clone();
         self.invariants.forget(&who);
-        self.changed = true;
-        self.emit(actor, What::Crash);
+        self.mark_changed();
     }
 
     /// Index of the process for a client name.

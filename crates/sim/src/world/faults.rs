@@ -60,17 +60,17 @@ impl World {
                             .collect()
                     })
                     .collect();
-                self.network.partition(self.names.len(), &ids);
-                self.changed = true;
                 self.emit_world(What::Partition { groups });
+                self.network.partition(self.names.len(), &ids);
+                self.mark_changed();
             }
             FaultKind::Heal {} => {
                 if !self.network.is_partitioned() {
                     return;
                 }
-                self.network.heal();
-                self.changed = true;
                 self.emit_world(What::Heal);
+                self.network.heal();
+                self.mark_changed();
                 self.release_held();
                 // Replicas cut off from their primary missed part of the
                 // stream: they resynchronise.
@@ -83,24 +83,24 @@ impl World {
             }
             FaultKind::ClockJump { target, by_ms } => {
                 if let Some(node) = node_named(self, &target) {
-                    self.nodes[node].clock.jump(self.now, by_ms);
                     self.emit(node, What::ClockJump { by_ms });
+                    self.nodes[node].clock.jump(self.now, by_ms);
                     self.node_clock_changed(node);
                 } else if let Some(p) = self.process_named(&target) {
-                    self.processes[p].clock.jump(self.now, by_ms);
                     let actor = self.processes[p].actor;
                     self.emit(actor, What::ClockJump { by_ms });
+                    self.processes[p].clock.jump(self.now, by_ms);
                 }
             }
             FaultKind::ClockDrift { target, drift } => {
                 if let Some(node) = node_named(self, &target) {
-                    self.nodes[node].clock.set_drift(self.now, drift);
                     self.emit(node, What::ClockDrift { drift });
+                    self.nodes[node].clock.set_drift(self.now, drift);
                     self.node_clock_changed(node);
                 } else if let Some(p) = self.process_named(&target) {
-                    self.processes[p].clock.set_drift(self.now, drift);
                     let actor = self.processes[p].actor;
                     self.emit(actor, What::ClockDrift { drift });
+                    self.processes[p].clock.set_drift(self.now, drift);
                 }
             }
         }

@@ -195,7 +195,13 @@ pub struct World {
     immediate: Vec<usize>,
     events: Vec<Event>,
     event_count: u64,
+    /// The world changed since the invariants over data were last checked.
     changed: bool,
+    /// The world changed since the last snapshot: the last event gets one
+    /// before the next is written. Every change is marked (`mark_changed`)
+    /// after the event that describes it, so each event's snapshot is the
+    /// world right after it.
+    unsnapped: bool,
     last_state: Option<WorldState>,
     stopped: String,
 }
@@ -352,6 +358,7 @@ impl World {
             events: Vec::new(),
             event_count: 0,
             changed: true,
+            unsnapped: true,
             last_state: None,
             stopped: String::new(),
         };
@@ -478,8 +485,37 @@ impl World {
             .insert((at.max(self.now), self.scheduled), pending);
     }
 
+    /// Notes that the world changed (after writing the event that says how).
+    fn mark_changed(&mut self) {
+        self.changed = true;
+        self.unsnapped = true;
+    }
+
+    /// Gives the last event a snapshot if the world changed since the last
+    /// one was taken.
+    fn snapshot_last_event(&mut self) {
+        if !self.unsnapped || !self.options.record || self.events.is_empty() {
+            return;
+        }
+        self.unsnapped = false;
+        let snapshot = world_state(
+            &self.nodes,
+            &self.names,
+            &self.invariants.sections,
+            &self.resources,
+            self.now,
+        );
+        if self.last_state.as_ref() != Some(&snapshot) {
+            if let Some(event) = self.events.last_mut() {
+                event.state = Some(snapshot.clone());
+            }
+            self.last_state = Some(snapshot);
+        }
+    }
+
     /// Writes an event; returns its sequence number.
     fn emit(&mut self, actor: ActorId, what: What) -> u64 {
+        self.snapshot_last_event();
         let seq = self.event_count;
         self.event_count += 1;
         self.observe_trigger(actor, &what);
@@ -543,21 +579,7 @@ impl World {
         let state = || world_state(nodes, names, &sections, resources, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
-        if self.options.record {
-            let snapshot = world_state(
-                &self.nodes,
-                &self.names,
-                &self.invariants.sections,
-                &self.resources,
-                self.now,
-            );
-            if self.last_state.as_ref() != Some(&snapshot) {
-                if let Some(event) = self.events.last_mut() {
-                    event.state = Some(snapshot.clone());
-                }
-                self.last_state = Some(snapshot);
-            }
-        }
+        self.snapshot_last_event();
     }
 
     /// Writes new violations into the trace.
@@ -574,19 +596,7 @@ impl World {
     }
 
     fn finish(&mut self) -> Trace {
-        if self.options.record {
-            if let Some(event) = self.events.last_mut() {
-                if event.state.is_none() && self.last_state.is_none() {
-                    event.state = Some(world_state(
-                        &self.nodes,
-                        &self.names,
-                        &self.invariants.sections,
-                        &self.resources,
-                        self.now,
-                    ));
-                }
-            }
-        }
+        self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
         if let Some(liveness) = self.liveness() {
             verdicts.push(liveness);

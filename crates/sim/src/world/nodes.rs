@@ -465,11 +465,11 @@ impl World {
         }
         n.changes_seen = changes;
         n.dirty_since_persist = true;
-        self.changed = true;
         let is_primary = n.replica_of.is_none();
         if is_primary {
             n.offset += 1;
         }
+        self.mark_changed();
         let replicas: Vec<usize> = if is_primary {
             (0..self.nodes.len())
                 .filter(|&r| self.nodes[r].replica_of == Some(node) && self.nodes[r].up)
@@ -535,10 +535,12 @@ impl World {
         data: Rc<Dataset>,
         full: bool,
     ) {
-        let r = &mut self.nodes[replica];
+        let r = &self.nodes[replica];
         if !r.up || r.replica_of != Some(primary) || (!full && offset <= r.offset) {
             return;
         }
+        self.emit(replica, What::Sync { offset });
+        let r = &mut self.nodes[replica];
         r.engine.load_dataset(&data);
         r.offset = offset;
         r.changes_seen = r.engine.changes();
@@ -546,8 +548,7 @@ impl World {
         if r.fsync_always() {
             r.durable = Rc::clone(&data);
         }
-        self.changed = true;
-        self.emit(replica, What::Sync { offset });
+        self.mark_changed();
         self.send(replica, primary, Body::Ack { offset }, 0);
     }
 
@@ -677,9 +678,6 @@ impl World {
     /// `node` starts replicating `primary`, dropping its own data at the
     /// first sync.
     pub(super) fn make_replica(&mut self, node: usize, primary: usize) {
-        self.nodes[node].replica_of = Some(primary);
-        self.nodes[node].offset = 0;
-        self.changed = true;
         self.emit(
             node,
             What::Replicate {
@@ -687,6 +685,9 @@ impl World {
                 full_sync: true,
             },
         );
+        self.nodes[node].replica_of = Some(primary);
+        self.nodes[node].offset = 0;
+        self.mark_changed();
         self.full_sync(primary, node);
     }
 
@@ -697,15 +698,15 @@ impl World {
         let Some(old) = self.nodes[node].replica_of else {
             return;
         };
-        self.nodes[node].replica_of = None;
-        self.nodes[node].acked.clear();
-        self.changed = true;
         self.emit(
             node,
             What::Promote {
                 reason: reason.to_string(),
             },
         );
+        self.nodes[node].replica_of = None;
+        self.nodes[node].acked.clear();
+        self.mark_changed();
         for sibling in 0..self.nodes.len() {
             if sibling != node && self.nodes[sibling].replica_of == Some(old) {
                 self.make_replica(sibling, node);
@@ -842,9 +843,9 @@ impl World {
         if !self.nodes[node].up {
             return;
         }
-        self.nodes[node].crash();
-        self.changed = true;
         self.emit(node, What::Crash);
+        self.nodes[node].crash();
+        self.mark_changed();
     }
 
     /// The node starts again with what its disk kept.
@@ -852,9 +853,10 @@ impl World {
         if self.nodes[node].up {
             return;
         }
-        let kept = self.nodes[node].restart(self.now);
-        self.changed = true;
+        let kept = self.nodes[node].kept_on_restart();
         self.emit(node, What::Restart { kept });
+        self.nodes[node].restart(self.now);
+        self.mark_changed();
         self.schedule_persist(node);
         self.schedule_expiry(node);
         if let Some(primary) = self.nodes[node].replica_of {
@@ -871,7 +873,7 @@ impl World {
 
     /// Expiry times are on node clocks: after a clock change, look again.
     pub(super) fn node_clock_changed(&mut self, node: usize) {
-        self.changed = true;
+        self.mark_changed();
         self.schedule_expiry(node);
     }
 }

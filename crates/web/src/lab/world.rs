@@ -2,24 +2,13 @@
 //! critical section, each resource's counters — drawn from the trace's
 //! snapshots, never by running anything again.
 //!
-//! The simulator attaches a snapshot to the *last* event of each batch it
-//! handles (one message, one wake-up), so `Trace::state_at` lags inside a
-//! batch: at the violation event of the GC pause story it still shows
-//! client-1 alone in "report", though client-2 has just entered. Two
-//! corrections make every step show what its own row says happened:
-//!
-//! - who holds a section is replayed from the `enter`/`leave`/`crash`
-//!   events after the snapshot, which is exact;
-//! - when the events after the step, up to the next snapshot, are only
-//!   violations (which the simulator emits at the end of the batch that
-//!   caused them), that snapshot already describes this step, so it is used.
-//!
-//! TTLs in a snapshot are as of the snapshot's time; they are counted down
-//! to the step's time on global time (exact unless the node's clock drifts).
+//! The simulator gives each event that changed the world a snapshot of it
+//! right after that event, so the step's world is the latest snapshot at or
+//! before it (`Trace::state_at`). TTLs in a snapshot are as of the
+//! snapshot's time; they are counted down to the step's time on the node's
+//! own clock (`clock_rate`; a clock jump always brings a new snapshot).
 
-use std::collections::BTreeMap;
-
-use lockstep_sim::trace::{Event, Trace, What, WorldState};
+use lockstep_sim::trace::{Trace, What, WorldState};
 
 use super::timeline::ms;
 
@@ -96,34 +85,20 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
         return WorldView::default();
     };
     let step = step.min(last);
-    // The latest snapshot at or before the step; before the first one the
-    // world is as the first one found it (nothing had changed yet).
-    let base = (0..=step)
-        .rev()
-        .find(|&i| events[i].state.is_some())
-        .or_else(|| events.iter().position(|e| e.state.is_some()));
-    let Some(base) = base else {
+    // The latest snapshot at or before the step (the first event has one).
+    let Some(state_index) = (0..=step).rev().find(|&i| events[i].state.is_some()) else {
         return WorldView {
             time: ms(events[step].t_us),
             ..WorldView::default()
         };
     };
-    let mut state_index = base;
-    if base < step {
-        if let Some(ahead) = closed_by_violations(events, step) {
-            state_index = ahead;
-        }
-    }
     let state: &WorldState = events[state_index]
         .state
         .as_ref()
         .expect("chosen for having a state");
-    let holders = if state_index > step {
-        state.holders.clone()
-    } else {
-        replay_holders(&state.holders, &events[state_index + 1..=step])
-    };
-    // Zero when the snapshot is the step's own or comes from after it.
+    let holders = &state.holders;
+    // Global ms since the snapshot; each node's clock advances `clock_rate`
+    // times that.
     let elapsed_ms = events[step].t_us.saturating_sub(events[state_index].t_us) as f64 / 1000.0;
     WorldView {
         time: ms(events[step].t_us),
@@ -142,7 +117,7 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
                         kind: k.kind.clone(),
                         value: k.value.clone(),
                         ttl: k.ttl_ms.map(|ttl| {
-                            let left = (ttl as f64 - elapsed_ms).max(0.0).round();
+                            let left = (ttl as f64 - elapsed_ms * node.clock_rate).max(0.0).round();
                             format!("{left} ms")
                         }),
                     })
@@ -179,54 +154,6 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
     }
 }
 
-/// The index of the next snapshot if only violation events stand between
-/// the step and it (the snapshot then closes the step's own batch).
-fn closed_by_violations(events: &[Event], step: usize) -> Option<usize> {
-    for (i, event) in events.iter().enumerate().skip(step + 1) {
-        if !matches!(event.what, What::Violation { .. }) {
-            return None;
-        }
-        if event.state.is_some() {
-            return Some(i);
-        }
-    }
-    None
-}
-
-/// Who is inside each section after `events`, starting from `start`: the
-/// same rules as the simulator's (enter adds, leave removes, a crashed
-/// process leaves everything), in its order (by name).
-fn replay_holders(
-    start: &BTreeMap<String, Vec<String>>,
-    events: &[Event],
-) -> BTreeMap<String, Vec<String>> {
-    let mut holders = start.clone();
-    for event in events {
-        match &event.what {
-            What::Enter { name } => {
-                let inside = holders.entry(name.clone()).or_default();
-                if !inside.contains(&event.actor) {
-                    inside.push(event.actor.clone());
-                    inside.sort();
-                }
-            }
-            What::Leave { name } => {
-                if let Some(inside) = holders.get_mut(name) {
-                    inside.retain(|p| p != &event.actor);
-                }
-            }
-            What::Crash => {
-                for inside in holders.values_mut() {
-                    inside.retain(|p| p != &event.actor);
-                }
-            }
-            _ => {}
-        }
-    }
-    holders.retain(|_, inside| !inside.is_empty());
-    holders
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,11 +167,6 @@ mod tests {
     fn at_the_violation_both_clients_are_inside_and_the_lock_has_a_ttl() {
         let trace = story_trace("gc_pause_past_ttl");
         let seq = trace.first_violation().and_then(|v| v.at_seq).unwrap() as usize;
-        assert!(
-            !trace.state_at(seq as u64).unwrap().holders["report"].contains(&"client-2".into()),
-            "the raw snapshot lags here; if the simulator now snapshots every event, \
-             the correction in world_at can go"
-        );
         let world = at(&trace, seq);
         assert_eq!(world.sections[0].name, "report");
         assert_eq!(world.sections[0].inside, ["client-1", "client-2"]);
@@ -296,9 +218,12 @@ mod tests {
     }
 
     #[test]
-    fn before_any_change_the_world_is_the_first_snapshot() {
+    fn the_first_step_shows_the_seed_data() {
         let trace = story_trace("bank_transfer");
-        assert!(trace.events[0].state.is_none());
+        assert!(
+            trace.events[0].state.is_some(),
+            "the first event has a snapshot"
+        );
         let world = at(&trace, 0);
         let keys: Vec<(&str, &str)> = world.nodes[0]
             .keys
