@@ -16,70 +16,23 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serveDirectory } from './static-server.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dist = path.join(root, 'dist');
-const output = path.join(root, 'tests', 'e2e', 'output');
-
-// Debian's Chromium, launched as in console.test.mjs: no network reaching,
-// no GPU, no sandbox.
-const CHROMIUM = process.env.LOCKSTEP_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { output, startBrowser } from './browser.mjs';
 
 const GC_TITLE = "A GC pause outlives the lock's TTL";
 
+let browser;
 let server;
-let context;
 let page;
-let profile;
-/** Console errors, page errors and failed requests seen so far. */
-const problems = [];
+let problems = [];
 
 before(async () => {
-  await fs.access(path.join(dist, 'index.html')).catch(() => {
-    throw new Error('dist/index.html is missing: run `trunk build --release` first');
-  });
-  await fs.mkdir(output, { recursive: true });
-  server = await serveDirectory(dist);
-  profile = await fs.mkdtemp(path.join(os.tmpdir(), 'lockstep-e2e-profile-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 860 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText})`),
-  );
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
+  browser = await startBrowser();
+  ({ server, page, problems } = browser);
 });
 
 after(async () => {
-  await context?.close();
-  await server?.close();
-  if (profile) await fs.rm(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 async function screenshot(name) {
