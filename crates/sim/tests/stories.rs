@@ -29,6 +29,15 @@ fn events<'a>(trace: &'a Trace, actor: &'a str) -> impl Iterator<Item = &'a What
         .map(|e| &e.what)
 }
 
+/// Position of the first event matching `wanted`; the story must have one.
+fn first_index(trace: &Trace, wanted: impl Fn(&What) -> bool) -> usize {
+    trace
+        .events
+        .iter()
+        .position(|e| wanted(&e.what))
+        .expect("the story has this event")
+}
+
 fn logged(trace: &Trace, actor: &str, text: &str) -> bool {
     events(trace, actor).any(|w| matches!(w, What::Log { text: t } if t.contains(text)))
 }
@@ -39,16 +48,8 @@ fn a_gc_pause_longer_than_the_ttl_lets_a_second_client_in() {
     assert!(!held(&trace, "mutual_exclusion"));
     assert!(!held(&trace, "no_stale_writes"));
     // The pause, then the expiry while client-1 is frozen, then client-2.
-    let pause = trace
-        .events
-        .iter()
-        .position(|e| matches!(e.what, What::Pause { .. }))
-        .unwrap();
-    let expire = trace
-        .events
-        .iter()
-        .position(|e| matches!(e.what, What::Expire { .. }))
-        .unwrap();
+    let pause = first_index(&trace, |w| matches!(w, What::Pause { .. }));
+    let expire = first_index(&trace, |w| matches!(w, What::Expire { .. }));
     let violation = trace.first_violation().unwrap().at_seq.unwrap() as usize;
     assert!(
         pause < expire && expire < violation,
@@ -141,16 +142,8 @@ fn a_failover_loses_an_unreplicated_lock() {
 fn a_clock_jump_on_the_node_expires_the_lock_early() {
     let trace = run("clock_jump");
     assert!(!held(&trace, "mutual_exclusion"));
-    let jump = trace
-        .events
-        .iter()
-        .position(|e| matches!(e.what, What::ClockJump { .. }))
-        .unwrap();
-    let expire = trace
-        .events
-        .iter()
-        .position(|e| matches!(e.what, What::Expire { .. }))
-        .unwrap();
+    let jump = first_index(&trace, |w| matches!(w, What::ClockJump { .. }));
+    let expire = first_index(&trace, |w| matches!(w, What::Expire { .. }));
     assert!(jump < expire);
     assert_eq!(
         trace.events[jump].t_us, trace.events[expire].t_us,
