@@ -8,8 +8,8 @@
 //! `lockstep run FILE [--seed N] [--trace OUT.json]` plays a scenario and
 //! prints its timeline and invariant verdicts.
 //!
-//! `lockstep explore FILE [--budget K=V,...] [--seed N]` searches fault
-//! schedules for the shortest run that breaks an invariant.
+//! `lockstep explore FILE [--budget K=V,...] [--seed N] [--keep-own-faults]`
+//! searches fault schedules for the shortest run that breaks an invariant.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,6 +19,7 @@ use lockstep_cli::serve::Server;
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
+                                  [--keep-own-faults]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
@@ -26,7 +27,8 @@ commands:
            (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
-           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)";
+           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +;
+           the scenario's own faults are taken out unless --keep-own-faults)";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
