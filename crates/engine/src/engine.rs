@@ -14,6 +14,7 @@ use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+use crate::repr::repr;
 use crate::server::config::Config;
 use crate::server::ServerState;
 
@@ -624,28 +625,6 @@ pub fn feed_monitors(ctx: &mut Ctx, args: &[Vec<u8>]) {
     }
 }
 
-/// Redis's `sdscatrepr`: a double-quoted string with `\n \r \t \a \b \\ \"`
-/// escaped and other non-printable bytes as `\xHH`.
-pub fn repr(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            0x07 => s.push_str("\\a"),
-            0x08 => s.push_str("\\b"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s.push('"');
-    s
-}
-
 /// A connection's watched keys grouped by database.
 pub(crate) fn watched_by_db(
     watched: &BTreeSet<(usize, Vec<u8>)>,
@@ -705,11 +684,5 @@ mod tests {
             run(&mut e, c, "FOO a b"),
             Reply::error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")
         );
-    }
-
-    #[test]
-    fn repr_quotes_like_sdscatrepr() {
-        assert_eq!(repr(b"a b"), "\"a b\"");
-        assert_eq!(repr(b"q\"\\\n\x01\xff"), "\"q\\\"\\\\\\n\\x01\\xff\"");
     }
 }
