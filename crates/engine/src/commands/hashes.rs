@@ -14,6 +14,8 @@ use crate::numbers::{parse_i64, LongDouble};
 use crate::reply::Reply;
 use crate::value::Value;
 
+pub mod random;
+
 type Hash = IndexMap<Vec<u8>, Vec<u8>>;
 
 const fn hash_command(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
@@ -45,6 +47,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     hash_command("hstrlen", 3, READ, hstrlen),
     hash_command("hincrby", 4, WRITE, hincrby),
     hash_command("hincrbyfloat", 4, WRITE, hincrbyfloat),
+    hash_command(
+        "hrandfield",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        random::hrandfield,
+    ),
+    hash_command("hscan", -3, flags::READONLY | flags::RANDOM, random::hscan),
 ];
 
 /// The hash at `key` for reading; `Ok(None)` when the key does not exist.

@@ -5,12 +5,14 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod collection_scan;
 pub mod connection;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;

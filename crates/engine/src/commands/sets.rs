@@ -2,8 +2,8 @@
 //!
 //! Replies list members in [`SetValue`]'s order: Redis's own for sets of
 //! integers (ascending, as its intset keeps them), a deterministic stand-in
-//! for Redis's random hash order otherwise. SPOP and SRANDMEMBER, which need
-//! the node's random source, are not modelled here.
+//! for Redis's random hash order otherwise. SPOP, SRANDMEMBER and SSCAN
+//! live in [`random`].
 
 use crate::command::{flags, CommandSpec, Ctx, Handler};
 use crate::keyspace::Entry;
@@ -11,6 +11,8 @@ use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::set::SetValue;
 use crate::value::Value;
+
+pub mod random;
 
 const fn set_command(
     name: &'static str,
@@ -66,6 +68,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         sunionstore,
     ),
     set_command("sdiff", -2, flags::READONLY, ALL_KEYS, sdiff),
+    set_command(
+        "spop",
+        -2,
+        flags::WRITE | flags::FAST,
+        ONE_KEY,
+        random::spop,
+    ),
+    set_command(
+        "srandmember",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        ONE_KEY,
+        random::srandmember,
+    ),
+    set_command(
+        "sscan",
+        -3,
+        flags::READONLY | flags::RANDOM,
+        ONE_KEY,
+        random::sscan,
+    ),
     set_command(
         "sdiffstore",
         -3,

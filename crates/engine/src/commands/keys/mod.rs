@@ -6,6 +6,7 @@
 //! connection's current one, `ctx.db` (see `Ctx::select_db`).
 
 pub mod expire;
+pub mod object;
 pub mod pattern;
 pub mod scan;
 
@@ -61,6 +62,26 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("flushall", -1, W, (0, 0, 0), flushall),
     spec("flushdb", -1, W, (0, 0, 0), flushdb),
     spec("select", 2, flags::STALE | F, (0, 0, 0), select),
+    CommandSpec {
+        name: "object",
+        arity: -2,
+        flags: 0,
+        keys: (0, 0, 0),
+        handler: crate::commands::connection::container,
+        subcommands: &[
+            spec("encoding", 3, R, (2, 2, 1), object::encoding),
+            spec("freq", 3, R, (2, 2, 1), object::freq),
+            spec("idletime", 3, R, (2, 2, 1), object::idletime),
+            spec("refcount", 3, R, (2, 2, 1), object::refcount),
+            spec(
+                "help",
+                2,
+                flags::LOADING | flags::STALE,
+                (0, 0, 0),
+                object::help,
+            ),
+        ],
+    },
 ];
 
 /// Whether an option argument equals `name`, compared as C's `strcasecmp`
