@@ -3,7 +3,9 @@
 //! `lockstep serve [--port P] [--bind ADDR]` serves the Redis model over
 //! RESP2/RESP3 on TCP (default 127.0.0.1:7379, next to a real Redis's 6379
 //! rather than on it). `--port 0` picks a free port; the line printed at
-//! start says which.
+//! start says which. Any other `--name value` sets a configuration
+//! parameter at start-up, as `redis-server` takes them
+//! (`--enable-debug-command yes`).
 //!
 //! `lockstep run FILE [--seed N] [--trace OUT.json]` plays a scenario and
 //! prints its timeline and invariant verdicts.
@@ -16,7 +18,7 @@ use std::process::ExitCode;
 
 use lockstep_cli::serve::Server;
 
-const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
+const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG-NAME VALUE]...
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
                                   [--keep-own-faults]
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
 fn serve(args: &[String]) -> ExitCode {
     let mut port = DEFAULT_PORT;
     let mut bind = "127.0.0.1".to_string();
+    let mut settings = Vec::new();
     let mut rest = args.iter();
     while let Some(flag) = rest.next() {
         let value = rest.next();
@@ -64,6 +67,9 @@ fn serve(args: &[String]) -> ExitCode {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
             }
+            (setting, Some(v)) if setting.len() > 2 && setting.starts_with("--") => {
+                settings.push((setting[2..].to_string(), v.clone()));
+            }
             _ => return usage_error(&format!("unexpected argument '{flag}'")),
         }
     }
@@ -74,6 +80,11 @@ fn serve(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for (name, value) in &settings {
+        if let Err(e) = server.set_config(name, value) {
+            return usage_error(&format!("--{name} {value}: {e}"));
+        }
+    }
     let addr = server
         .local_addr()
         .map(|a| a.to_string())

@@ -116,6 +116,18 @@ impl Server {
         })
     }
 
+    /// Sets a configuration parameter before serving, as `redis-server
+    /// --name value` does (Redis's own test runs start the server with
+    /// `--enable-debug-command yes`).
+    pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
+        self.shared
+            .state
+            .lock()
+            .engine
+            .config_mut()
+            .set_startup(name, value)
+    }
+
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
     }

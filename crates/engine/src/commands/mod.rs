@@ -5,12 +5,15 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod collection_scan;
 pub mod connection;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod pubsub;
+pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;
@@ -21,13 +24,14 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 14] {
     [
         connection::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,
         lists::COMMANDS,
+        memory::COMMANDS,
         pubsub::COMMANDS,
         scripting::COMMANDS,
         server::COMMANDS,
