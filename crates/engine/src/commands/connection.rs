@@ -95,6 +95,12 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     client_sub("list", -2, CONN | flags::ADMIN, client_list),
     client_sub("getredir", 2, CONN, client_getredir),
     client_sub("no-evict", 3, CONN | flags::ADMIN, client_no_evict),
+    client_sub(
+        "unblock",
+        -3,
+        CONN | flags::ADMIN,
+        crate::blocking::client_unblock,
+    ),
     client_sub("help", 2, flags::LOADING | flags::STALE, client_help),
 ];
 

@@ -2,7 +2,7 @@
 //!
 //! A list is a deque of strings; Redis's quicklist gives the same order, so
 //! every reply here is comparable with Redis byte for byte. The blocking
-//! variants (BLPOP, BLMOVE, ...) and LMPOP are not modelled.
+//! variants (BLPOP, BLMOVE, ...) and LMPOP are in [`blocking`].
 
 use std::collections::VecDeque;
 
@@ -11,6 +11,10 @@ use crate::keyspace::Entry;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::value::Value;
+
+mod blocking;
+
+pub(crate) use blocking::{serve_move, serve_pop};
 
 type List = VecDeque<Vec<u8>>;
 
@@ -58,7 +62,60 @@ pub const COMMANDS: &[CommandSpec] = &[
         handler: rpoplpush,
         subcommands: &[],
     },
+    CommandSpec {
+        name: "blpop",
+        arity: -3,
+        flags: BLOCKING_POP,
+        keys: (1, -2, 1),
+        handler: blocking::blpop,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "brpop",
+        arity: -3,
+        flags: BLOCKING_POP,
+        keys: (1, -2, 1),
+        handler: blocking::brpop,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "blmove",
+        arity: 6,
+        flags: BLOCKING_POP | flags::DENYOOM,
+        keys: (1, 2, 1),
+        handler: blocking::blmove,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "brpoplpush",
+        arity: 4,
+        flags: BLOCKING_POP | flags::DENYOOM,
+        keys: (1, 2, 1),
+        handler: blocking::brpoplpush,
+        subcommands: &[],
+    },
+    // Their keys follow a count (`numkeys`), which the legacy key spec
+    // cannot express, as for ZMPOP.
+    CommandSpec {
+        name: "blmpop",
+        arity: -5,
+        flags: flags::WRITE | flags::BLOCKING,
+        keys: (0, 0, 0),
+        handler: blocking::blmpop,
+        subcommands: &[],
+    },
+    CommandSpec {
+        name: "lmpop",
+        arity: -4,
+        flags: flags::WRITE,
+        keys: (0, 0, 0),
+        handler: blocking::lmpop,
+        subcommands: &[],
+    },
 ];
+
+/// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH: blocking, and refused in scripts in Redis 7.0.
+const BLOCKING_POP: u32 = flags::WRITE | flags::NOSCRIPT | flags::BLOCKING;
 
 /// Which end of a list an operation works on.
 #[derive(Clone, Copy, PartialEq, Eq)]

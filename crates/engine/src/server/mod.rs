@@ -40,6 +40,8 @@ pub struct ServerState {
     /// DEBUG SET-ACTIVE-EXPIRE: when false, `Engine::active_expire` does
     /// nothing and keys only expire when accessed.
     pub active_expire_enabled: bool,
+    /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
+    pub blocking: crate::blocking::Blocking,
 }
 
 impl ServerState {
@@ -73,6 +75,7 @@ impl Default for ServerState {
             call_depth: 0,
             own_monitor_line: None,
             active_expire_enabled: true,
+            blocking: crate::blocking::Blocking::default(),
         }
     }
 }
