@@ -43,7 +43,8 @@
 //! let outcome = engine.execute(waiter, &args("BLPOP jobs 5"), 1_000);
 //! assert!(outcome.blocked);
 //! assert!(engine.is_blocked(waiter));
-//! assert_eq!(engine.next_block_timeout_ms(), Some(6_000));
+//! // Redis times a client out once the clock is past its deadline.
+//! assert_eq!(engine.next_block_timeout_ms(), Some(6_001));
 //!
 //! // Another client's LPUSH gets its own reply, then serves the waiter.
 //! let outcome = engine.execute(pusher, &args("LPUSH jobs j1"), 2_000);
@@ -56,8 +57,8 @@
 //!
 //! // A wait that nothing serves ends at its timeout with a null array.
 //! assert!(engine.execute(waiter, &args("BLPOP jobs 0.5"), 3_000).blocked);
-//! assert!(engine.unblock_timed_out(3_499).is_empty());
-//! let timed_out = engine.unblock_timed_out(3_500);
+//! assert!(engine.unblock_timed_out(3_500).is_empty());
+//! let timed_out = engine.unblock_timed_out(3_501);
 //! assert_eq!(timed_out[0].reply, Reply::NullArray);
 //! assert_eq!(encode::to_bytes(&timed_out[0].reply, Protocol::Resp2), b"*-1\r\n");
 //! ```
@@ -293,7 +294,10 @@ impl Engine {
     }
 
     /// The earliest time at which a blocked client times out, if any has a
-    /// timeout: the time to call [`Engine::unblock_timed_out`] at.
+    /// timeout: the time to call [`Engine::unblock_timed_out`] at. As in
+    /// Redis (`timeout < now`), that is the millisecond after the deadline,
+    /// so a wait never ends before its full timeout even on a clock read
+    /// in whole milliseconds.
     pub fn next_block_timeout_ms(&self) -> Option<i64> {
         self.server
             .blocking
@@ -301,6 +305,7 @@ impl Engine {
             .values()
             .filter_map(|b| b.deadline_ms)
             .min()
+            .map(|deadline| deadline.saturating_add(1))
     }
 
     /// Ends the waits whose timeout has come at `now_ms`, with the null
@@ -312,7 +317,7 @@ impl Engine {
             .blocking
             .clients
             .iter()
-            .filter(|(_, b)| b.deadline_ms.is_some_and(|t| t <= now_ms))
+            .filter(|(_, b)| b.deadline_ms.is_some_and(|t| t < now_ms))
             .map(|(&c, _)| c)
             .collect();
         for client in due {

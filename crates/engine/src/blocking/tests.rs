@@ -154,11 +154,12 @@ fn timeouts_end_the_wait_with_a_null_array() {
     assert_eq!(n.run(b, "BZPOPMAX z 2"), "(blocked)");
     assert_eq!(n.run(c, "BLPOP k 0"), "(blocked)");
     n.resp3(b);
-    assert_eq!(n.engine.next_block_timeout_ms(), Some(1_500));
-    assert_eq!(n.timeouts(1_499), vec![]);
-    assert_eq!(n.timeouts(1_500), vec![(a, "*-1\r\n".to_string())]);
-    assert_eq!(n.engine.next_block_timeout_ms(), Some(3_000));
-    assert_eq!(n.timeouts(3_000), vec![(b, "_\r\n".to_string())]);
+    // Past the deadline, as Redis's `timeout < now`.
+    assert_eq!(n.engine.next_block_timeout_ms(), Some(1_501));
+    assert_eq!(n.timeouts(1_500), vec![]);
+    assert_eq!(n.timeouts(1_501), vec![(a, "*-1\r\n".to_string())]);
+    assert_eq!(n.engine.next_block_timeout_ms(), Some(3_001));
+    assert_eq!(n.timeouts(3_001), vec![(b, "_\r\n".to_string())]);
     // Timeout 0 waits forever.
     assert_eq!(n.engine.next_block_timeout_ms(), None);
     assert_eq!(n.timeouts(i64::MAX), vec![]);
@@ -183,7 +184,7 @@ fn timeouts_are_checked_before_blocking() {
     );
     // 0.0001 s rounds up to a millisecond, not down to "forever".
     assert_eq!(n.run(c, "BLPOP k 0.0001"), "(blocked)");
-    assert_eq!(n.engine.next_block_timeout_ms(), Some(1_001));
+    assert_eq!(n.engine.next_block_timeout_ms(), Some(1_002));
 }
 
 #[test]
