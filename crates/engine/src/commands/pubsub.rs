@@ -19,7 +19,7 @@
 use std::collections::BTreeSet;
 
 use crate::client::ClientState;
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
 use crate::glob::string_match;
 use crate::reply::Reply;
 
@@ -28,108 +28,66 @@ use crate::reply::Reply;
 const SUBSCRIBE_FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "subscribe",
-        arity: -2,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: subscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "psubscribe",
-        arity: -2,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: psubscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "unsubscribe",
-        arity: -1,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: unsubscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "punsubscribe",
-        arity: -1,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: punsubscribe,
-        subcommands: &[],
-    },
+    spec("subscribe", -2, SUBSCRIBE_FLAGS, NO_KEYS, subscribe),
+    spec("psubscribe", -2, SUBSCRIBE_FLAGS, NO_KEYS, psubscribe),
+    spec("unsubscribe", -1, SUBSCRIBE_FLAGS, NO_KEYS, unsubscribe),
+    spec("punsubscribe", -1, SUBSCRIBE_FLAGS, NO_KEYS, punsubscribe),
     // Redis flags PUBLISH and PUBSUB's subcommands `pubsub` too, but they
     // are refused in the subscribed context, so they do not carry our
     // PUBSUB flag.
-    CommandSpec {
-        name: "publish",
-        arity: 3,
-        flags: flags::LOADING | flags::STALE | flags::FAST,
-        keys: (0, 0, 0),
-        handler: publish,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "pubsub",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: pubsub_help,
-        subcommands: PUBSUB_SUBCOMMANDS,
-    },
+    spec(
+        "publish",
+        3,
+        flags::LOADING | flags::STALE | flags::FAST,
+        NO_KEYS,
+        publish,
+    ),
+    spec("pubsub", -2, 0, NO_KEYS, pubsub_help).with_subcommands(PUBSUB_SUBCOMMANDS),
 ];
 
 const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "channels",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_channels,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "numsub",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numsub,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "numpat",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numpat,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "shardchannels",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_shardchannels,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "shardnumsub",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numsub,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "help",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_help,
-        subcommands: &[],
-    },
+    spec(
+        "channels",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_channels,
+    ),
+    spec(
+        "numsub",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numsub,
+    ),
+    spec(
+        "numpat",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numpat,
+    ),
+    spec(
+        "shardchannels",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_shardchannels,
+    ),
+    spec(
+        "shardnumsub",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numsub,
+    ),
+    spec(
+        "help",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_help,
+    ),
 ];
 
 /// `[kind, name, count]`, the confirmation Redis sends per channel or pattern.

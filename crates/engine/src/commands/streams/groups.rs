@@ -5,54 +5,37 @@ use super::id::{parse_id, parse_strict_id};
 use super::{
     c_str, format_error, keyword, parse_integer, quoted, stream_mut, Ctx, Reply, Stream, StreamId,
 };
-use crate::command::{flags, CommandSpec};
+use crate::command::{flags, spec, CommandSpec, NO_KEYS};
 use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 use crate::value::Value;
 
 pub const XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
-    sub(
+    spec(
         "create",
         -5,
         flags::WRITE | flags::DENYOOM,
         (2, 2, 1),
         xgroup,
     ),
-    sub("setid", -5, flags::WRITE, (2, 2, 1), xgroup),
-    sub("destroy", 4, flags::WRITE, (2, 2, 1), xgroup),
-    sub(
+    spec("setid", -5, flags::WRITE, (2, 2, 1), xgroup),
+    spec("destroy", 4, flags::WRITE, (2, 2, 1), xgroup),
+    spec(
         "createconsumer",
         5,
         flags::WRITE | flags::DENYOOM,
         (2, 2, 1),
         xgroup,
     ),
-    sub("delconsumer", 5, flags::WRITE, (2, 2, 1), xgroup),
-    sub(
+    spec("delconsumer", 5, flags::WRITE, (2, 2, 1), xgroup),
+    spec(
         "help",
         2,
         flags::LOADING | flags::STALE,
-        (0, 0, 0),
+        NO_KEYS,
         xgroup_help,
     ),
 ];
-
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
 
 const XGROUP_HELP: &[&str] = &[
     "CREATE <key> <groupname> <id|$> [option]",
