@@ -43,6 +43,8 @@ pub struct ServerState {
     pub active_expire_enabled: bool,
     /// The highest `used_memory` estimate seen (INFO's `used_memory_peak`).
     pub memory_peak: u64,
+    /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
+    pub blocking: crate::blocking::Blocking,
 }
 
 impl ServerState {
@@ -77,6 +79,7 @@ impl Default for ServerState {
             own_monitor_line: None,
             active_expire_enabled: true,
             memory_peak: 0,
+            blocking: crate::blocking::Blocking::default(),
         }
     }
 }

@@ -141,9 +141,15 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
             ("maxclients", maxclients.to_string()),
             ("client_recent_max_input_buffer", "0".into()),
             ("client_recent_max_output_buffer", "0".into()),
-            ("blocked_clients", "0".into()),
+            (
+                "blocked_clients",
+                ctx.server.blocking.blocked_count().to_string(),
+            ),
             ("tracking_clients", "0".into()),
-            ("clients_in_timeout_table", "0".into()),
+            (
+                "clients_in_timeout_table",
+                ctx.server.blocking.timed_count().to_string(),
+            ),
         ],
     );
 }
