@@ -12,6 +12,10 @@
 //!
 //! `lockstep explore FILE [--budget K=V,...] [--seed N] [--keep-own-faults]`
 //! searches fault schedules for the shortest run that breaks an invariant.
+//!
+//! `lockstep check [PATH]` reads and proves every lesson under PATH
+//! (default `lessons/`); `lockstep lesson FILE [--answers FILE] [--seed N]`
+//! plays one in the terminal.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,6 +26,8 @@ const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
                                   [--keep-own-faults]
+       lockstep check [PATH]
+       lockstep lesson FILE.md [--answers FILE.toml] [--seed N]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
@@ -30,7 +36,11 @@ commands:
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
            restart_after_ms, partition_ms, clock_jump_ms; lists joined with +;
-           the scenario's own faults are taken out unless --keep-own-faults)";
+           the scenario's own faults are taken out unless --keep-own-faults)
+  check    read every lesson under PATH (default lessons/), run it and prove its
+           anchors, computed answers, fixes, myth transcripts and follow-ups
+  lesson   play a lesson: the story, the timeline with notes, each question
+           asked and graded (--answers: read the answers from a TOML file)";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -41,6 +51,8 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("run") => lockstep_cli::run::main(&args[1..]),
         Some("explore") => lockstep_cli::explore::main(&args[1..]),
+        Some("check") => lockstep_cli::check::main(&args[1..]),
+        Some("lesson") => lockstep_cli::lesson::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
