@@ -10,6 +10,9 @@
 //!
 //! `lockstep explore FILE [--budget K=V,...] [--seed N]` searches fault
 //! schedules for the shortest run that breaks an invariant.
+//!
+//! `lockstep bench [--only GROUP] [--record | --check]` measures Lockstep
+//! beside the real references (see `bench`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,6 +22,7 @@ use lockstep_cli::serve::Server;
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR]
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
+       lockstep bench [--only GROUP,...] [--json FILE] [--record | --check]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
@@ -26,7 +30,12 @@ commands:
            (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
-           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)";
+           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)
+  bench    measure Lockstep beside redis-server, redis-benchmark and lua5.1 in
+           one run; groups: engine, serve, lua, zset, sim. --record writes
+           docs/benchmarks.md; --check fails if a ratio fell by more than 30%.
+           Run the release-native build: cargo build -p lockstep-cli
+           --profile release-native && target/release-native/lockstep bench";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -37,6 +46,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("run") => lockstep_cli::run::main(&args[1..]),
         Some("explore") => lockstep_cli::explore::main(&args[1..]),
+        Some("bench") => lockstep_cli::bench::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
