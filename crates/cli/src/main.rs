@@ -16,6 +16,9 @@
 //! `lockstep check [PATH]` reads and proves every lesson under PATH
 //! (default `lessons/`); `lockstep lesson FILE [--answers FILE] [--seed N]`
 //! plays one in the terminal.
+//!
+//! `lockstep bench [--only GROUP] [--record | --check]` measures Lockstep
+//! beside the real references (see `bench`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,6 +31,7 @@ const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG
                                   [--keep-own-faults]
        lockstep check [PATH]
        lockstep lesson FILE.md [--answers FILE.toml] [--seed N]
+       lockstep bench [--only GROUP,...] [--json FILE] [--record | --check]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
@@ -40,7 +44,12 @@ commands:
   check    read every lesson under PATH (default lessons/), run it and prove its
            anchors, computed answers, fixes, myth transcripts and follow-ups
   lesson   play a lesson: the story, the timeline with notes, each question
-           asked and graded (--answers: read the answers from a TOML file)";
+           asked and graded (--answers: read the answers from a TOML file)
+  bench    measure Lockstep beside redis-server, redis-benchmark and lua5.1 in
+           one run; groups: engine, serve, lua, zset, sim. --record writes
+           docs/benchmarks.md; --check fails if a ratio fell by more than 30%.
+           Run the release-native build: cargo build -p lockstep-cli
+           --profile release-native && target/release-native/lockstep bench";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -53,6 +62,7 @@ fn main() -> ExitCode {
         Some("explore") => lockstep_cli::explore::main(&args[1..]),
         Some("check") => lockstep_cli::check::main(&args[1..]),
         Some("lesson") => lockstep_cli::lesson::main(&args[1..]),
+        Some("bench") => lockstep_cli::bench::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -27,6 +27,7 @@
 pub mod blocked;
 pub mod busy;
 pub mod outbox;
+pub mod panic_probe;
 pub mod request;
 
 use std::cell::RefCell;
@@ -406,7 +407,16 @@ impl State {
             let started = Instant::now();
             gate.command_started(started);
             let engine = &mut self.engine;
-            let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                if panic_probe::is_probe(&args) {
+                    panic!(
+                        "{} was sent with {} set",
+                        panic_probe::COMMAND,
+                        panic_probe::ENV
+                    );
+                }
+                engine.execute(id, &args, now)
+            }));
             if let Ok(outcome) = &outcome {
                 stay_busy(outcome.cost_us, started);
             }
