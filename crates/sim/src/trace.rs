@@ -12,12 +12,24 @@ use lockstep_engine::Reply;
 pub use crate::bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+fn first_version() -> u32 {
+    1
+}
+
 /// Global simulated time in microseconds.
 pub type Time = u64;
+
+/// The version of the trace's JSON format; `TRACE.md` says what each
+/// version changed. Raised whenever a field changes meaning or goes away.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A whole run.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Trace {
+    /// [`FORMAT_VERSION`] of the simulator that wrote it (1 for traces
+    /// written before the field existed).
+    #[serde(default = "first_version")]
+    pub format_version: u32,
     pub title: String,
     pub seed: u64,
     /// Every actor, in the scenario's order: nodes, clients, resources, and

@@ -617,6 +617,7 @@ impl World {
             })
             .collect();
         Trace {
+            format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
             seed: self.options.seed,
             actors,
