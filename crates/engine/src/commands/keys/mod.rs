@@ -300,4 +300,4 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
