@@ -454,7 +454,7 @@ mod tests {
             Reply::Verbatim(String::new())
         );
         let all = e.execute(c, &args(&["INFO"]), 0).reply;
-        let Reply::Verbatim(text) = all else {
+        let Reply::Verbatim(text) = &all else {
             panic!("INFO replies with verbatim text")
         };
         assert!(text.starts_with("# Server\r\nredis_version:7.0.15\r\n"));
