@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod bits;
 pub mod collection_scan;
 pub mod connection;
 pub mod functions;
@@ -24,8 +25,9 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 14] {
+fn families() -> [&'static [CommandSpec]; 15] {
     [
+        bits::COMMANDS,
         connection::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
