@@ -18,6 +18,7 @@ pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 #[cfg(test)]
@@ -25,7 +26,7 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 15] {
+fn families() -> [&'static [CommandSpec]; 16] {
     [
         bits::COMMANDS,
         connection::COMMANDS,
@@ -38,6 +39,7 @@ fn families() -> [&'static [CommandSpec]; 15] {
         scripting::COMMANDS,
         server::COMMANDS,
         sets::COMMANDS,
+        sort::COMMANDS,
         streams::COMMANDS,
         strings::COMMANDS,
         transactions::COMMANDS,
