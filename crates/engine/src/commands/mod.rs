@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod bits;
 pub mod collection_scan;
 pub mod connection;
 pub mod functions;
@@ -17,6 +18,7 @@ pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 #[cfg(test)]
@@ -24,8 +26,9 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 14] {
+fn families() -> [&'static [CommandSpec]; 16] {
     [
+        bits::COMMANDS,
         connection::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
@@ -36,6 +39,7 @@ fn families() -> [&'static [CommandSpec]; 14] {
         scripting::COMMANDS,
         server::COMMANDS,
         sets::COMMANDS,
+        sort::COMMANDS,
         streams::COMMANDS,
         strings::COMMANDS,
         transactions::COMMANDS,
