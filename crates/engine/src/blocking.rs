@@ -460,9 +460,12 @@ fn serve(ctx: &mut Ctx, key: &[u8], wait: &Wait) -> Option<Reply> {
 /// client was blocked, else 0.
 pub fn client_unblock(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     if args.len() > 4 {
-        return Reply::error(
-            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
-        );
+        // Redis's `addReplySubcommandSyntaxError`: the name as typed.
+        let typed = String::from_utf8_lossy(&args[1]);
+        return Reply::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            typed.chars().take(128).collect::<String>()
+        ));
     }
     let with_error = match args.get(3) {
         None => false,
