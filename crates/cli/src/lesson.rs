@@ -340,7 +340,7 @@ pub fn main(args: &[String]) -> ExitCode {
         for f in &interview.follow_ups {
             println!("\n  Follow-up: {}", f.ask.trim());
             let verdicts = lesson
-                .scenario("", &f.change)
+                .scenario(&f.scenario, &f.change)
                 .map_err(|e| e.message)
                 .and_then(|s| lockstep_sim::run(&s, args.seed.unwrap_or(s.seed)));
             if let Ok(run) = verdicts {

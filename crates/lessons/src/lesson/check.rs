@@ -160,7 +160,7 @@ pub fn check(lesson: &Lesson) -> Report {
         for f in &interview.follow_ups {
             report.follow_ups += 1;
             let line = interview.line;
-            let scenario = match lesson.scenario("", &f.change) {
+            let scenario = match lesson.scenario(&f.scenario, &f.change) {
                 Ok(s) => s,
                 Err(e) => {
                     report.problems.push(LessonError::at(

@@ -116,6 +116,9 @@ pub struct Interview {
 #[serde(deny_unknown_fields)]
 pub struct FollowUp {
     pub ask: String,
+    /// The scenario varied (`""`: the main one).
+    #[serde(default)]
+    pub scenario: String,
     /// Field path (`fault[0].duration_ms`) → new value.
     pub change: BTreeMap<String, toml::Value>,
     /// Invariant (as the trace names it) → whether it holds in the variation.
@@ -377,7 +380,14 @@ impl Lesson {
             .ok_or_else(|| LessonError::at(1, format!("there is no scenario named `{name}`")))?;
         let mut table = source.table.clone();
         for program in &self.programs {
-            variation::set_program(&mut table, &program.client, &program.source);
+            // Another scenario may give a client a program of its own (the
+            // fixed version, say); the main scenario always runs the block.
+            variation::set_program(
+                &mut table,
+                &program.client,
+                &program.source,
+                name.is_empty(),
+            );
         }
         for (path, value) in changes {
             variation::apply(&mut table, path, value.clone())

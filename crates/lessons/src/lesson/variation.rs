@@ -59,13 +59,15 @@ pub fn apply(table: &mut toml::Table, path: &str, value: toml::Value) -> Result<
     Ok(())
 }
 
-/// Gives client `name` the program `source` (replacing a `library`).
-pub fn set_program(table: &mut toml::Table, name: &str, source: &str) {
+/// Gives client `name` the program `source` (replacing a `library`);
+/// unless `replace`, only when the client has neither of its own.
+pub fn set_program(table: &mut toml::Table, name: &str, source: &str, replace: bool) {
     let Some(clients) = table.get_mut("client").and_then(|c| c.as_array_mut()) else {
         return;
     };
     for client in clients.iter_mut().filter_map(|c| c.as_table_mut()) {
-        if client.get("name").and_then(|n| n.as_str()) == Some(name) {
+        let has_own = client.contains_key("program") || client.contains_key("library");
+        if client.get("name").and_then(|n| n.as_str()) == Some(name) && (replace || !has_own) {
             client.remove("library");
             client.insert("program".into(), toml::Value::String(source.to_string()));
         }
