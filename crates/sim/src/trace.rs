@@ -316,6 +316,25 @@ pub enum VerdictKind {
     Liveness,
 }
 
+impl What {
+    /// Whether the event is a fault striking (or its end): what the
+    /// timelines mark as a fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            What::Pause { .. }
+                | What::Resume
+                | What::Crash
+                | What::Restart { .. }
+                | What::Promote { .. }
+                | What::Partition { .. }
+                | What::Heal
+                | What::ClockJump { .. }
+                | What::ClockDrift { .. }
+        )
+    }
+}
+
 impl Trace {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()

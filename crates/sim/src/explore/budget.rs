@@ -7,53 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The fault kinds the explorer knows how to place.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum ExploreKind {
-    /// A stop-the-world pause of a client.
-    Pause,
-    /// A client process dies.
-    Kill,
-    /// A node dies and stays down.
-    Crash,
-    /// A node dies and comes back after a while (with what its persistence kept).
-    Restart,
-    /// One actor is cut off from everyone else for a while.
-    Partition,
-    /// A node's or client's clock jumps.
-    ClockJump,
-    /// A replica is promoted (failover).
-    Promote,
-}
-
-impl ExploreKind {
-    pub const ALL: [ExploreKind; 7] = [
-        ExploreKind::Pause,
-        ExploreKind::Kill,
-        ExploreKind::Crash,
-        ExploreKind::Restart,
-        ExploreKind::Partition,
-        ExploreKind::ClockJump,
-        ExploreKind::Promote,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ExploreKind::Pause => "pause",
-            ExploreKind::Kill => "kill",
-            ExploreKind::Crash => "crash",
-            ExploreKind::Restart => "restart",
-            ExploreKind::Partition => "partition",
-            ExploreKind::ClockJump => "clock_jump",
-            ExploreKind::Promote => "promote",
-        }
-    }
-
-    fn parse(word: &str) -> Option<ExploreKind> {
-        ExploreKind::ALL.into_iter().find(|k| k.name() == word)
-    }
-}
+pub use crate::fault::ExploreKind;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
