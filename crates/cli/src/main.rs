@@ -27,7 +27,8 @@ commands:
            (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
-           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +;
+           restart_after_ms, partition_ms, clock_jump_ms, delay_ms, delay_for_ms;
+           lists joined with +;
            the scenario's own faults are taken out unless --keep-own-faults)";
 
 /// The default port: not Redis's 6379, so both can run side by side.

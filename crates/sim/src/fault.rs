@@ -44,6 +44,14 @@ pub enum FaultKind {
     ClockJump { target: String, by_ms: f64 },
     /// An actor's clock starts running fast or slow.
     ClockDrift { target: String, drift: f64 },
+    /// A latency spike: messages between the two groups (either way) take
+    /// `extra_ms` longer for `duration_ms` — the reason a reply can arrive
+    /// after its caller gave up.
+    Delay {
+        between: [Vec<String>; 2],
+        extra_ms: f64,
+        duration_ms: f64,
+    },
 }
 
 impl FaultKind {
@@ -59,6 +67,7 @@ impl FaultKind {
             FaultKind::Heal {} => "heal",
             FaultKind::ClockJump { .. } => "clock_jump",
             FaultKind::ClockDrift { .. } => "clock_drift",
+            FaultKind::Delay { .. } => "delay",
         }
     }
 
@@ -101,6 +110,15 @@ impl FaultKind {
             FaultKind::ClockDrift { target, drift } => {
                 format!("drift {target}'s clock by {drift:+}")
             }
+            FaultKind::Delay {
+                between,
+                extra_ms,
+                duration_ms,
+            } => format!(
+                "slow messages between {} and {} by {extra_ms} ms for {duration_ms} ms",
+                between[0].join(", "),
+                between[1].join(", ")
+            ),
         }
     }
 
@@ -116,6 +134,7 @@ impl FaultKind {
             | FaultKind::ClockJump { target, .. }
             | FaultKind::ClockDrift { target, .. } => Some(target),
             FaultKind::Partition { groups, .. } => groups.first()?.first().map(String::as_str),
+            FaultKind::Delay { between, .. } => between[0].first().map(String::as_str),
             FaultKind::Heal {} => None,
         }
     }
@@ -129,7 +148,8 @@ impl FaultKind {
             | FaultKind::Partition {
                 duration_ms: Some(duration_ms),
                 ..
-            } => *duration_ms,
+            }
+            | FaultKind::Delay { duration_ms, .. } => *duration_ms,
             FaultKind::Crash {
                 restart_after_ms: Some(after),
                 ..
@@ -211,6 +231,22 @@ impl FaultKind {
                 duration_ms.map_or(Ok(()), |ms| non_negative("duration_ms", ms))
             }
             FaultKind::Heal {} => Ok(()),
+            FaultKind::Delay {
+                between,
+                extra_ms,
+                duration_ms,
+            } => {
+                for side in between {
+                    if side.is_empty() {
+                        return Err("between wants two non-empty groups of actors".into());
+                    }
+                    if let Some(name) = side.iter().find(|n| !known(n)) {
+                        return Err(format!("between: \"{name}\" is not an actor"));
+                    }
+                }
+                non_negative("extra_ms", *extra_ms)?;
+                non_negative("duration_ms", *duration_ms)
+            }
         }
     }
 }
@@ -235,6 +271,8 @@ pub enum ExploreKind {
     ClockJump,
     /// A replica is promoted (failover).
     Promote,
+    /// A client's messages to and from the nodes are slowed for a while.
+    Delay,
 }
 
 /// Which actors an explored fault may hit.
@@ -247,7 +285,7 @@ pub enum Targets {
 }
 
 impl ExploreKind {
-    pub const ALL: [ExploreKind; 7] = [
+    pub const ALL: [ExploreKind; 8] = [
         ExploreKind::Pause,
         ExploreKind::Kill,
         ExploreKind::Crash,
@@ -255,6 +293,7 @@ impl ExploreKind {
         ExploreKind::Partition,
         ExploreKind::ClockJump,
         ExploreKind::Promote,
+        ExploreKind::Delay,
     ];
 
     pub fn name(self) -> &'static str {
@@ -266,6 +305,7 @@ impl ExploreKind {
             ExploreKind::Partition => "partition",
             ExploreKind::ClockJump => "clock_jump",
             ExploreKind::Promote => "promote",
+            ExploreKind::Delay => "delay",
         }
     }
 
@@ -275,7 +315,7 @@ impl ExploreKind {
 
     pub fn targets(self) -> Targets {
         match self {
-            ExploreKind::Pause | ExploreKind::Kill => Targets::Clients,
+            ExploreKind::Pause | ExploreKind::Kill | ExploreKind::Delay => Targets::Clients,
             ExploreKind::Crash | ExploreKind::Restart => Targets::Nodes,
             ExploreKind::Promote => Targets::Replicas,
             ExploreKind::Partition | ExploreKind::ClockJump => Targets::NodesThenClients,
@@ -290,6 +330,7 @@ impl ExploreKind {
             ExploreKind::Restart => Some(&budget.restart_after_ms),
             ExploreKind::Partition => Some(&budget.partition_ms),
             ExploreKind::ClockJump => Some(&budget.clock_jump_ms),
+            ExploreKind::Delay => Some(&budget.delay_ms),
             ExploreKind::Kill | ExploreKind::Crash | ExploreKind::Promote => None,
         }
     }
@@ -299,14 +340,13 @@ impl ExploreKind {
         !matches!(self, ExploreKind::ClockJump)
     }
 
-    /// The fault this kind makes for `target` with `amount` (a kind may
-    /// also draw on the rest of the budget and on the scenario's cast).
+    /// The fault this kind makes for `target` with `amount`.
     pub fn fault(
         self,
         target: &str,
         amount: f64,
-        _budget: &Budget,
-        _scenario: &Scenario,
+        budget: &Budget,
+        scenario: &Scenario,
     ) -> FaultKind {
         let target = target.to_string();
         match self {
@@ -332,6 +372,14 @@ impl ExploreKind {
                 by_ms: amount,
             },
             ExploreKind::Promote => FaultKind::Promote { target },
+            ExploreKind::Delay => FaultKind::Delay {
+                between: [
+                    vec![target],
+                    scenario.nodes.iter().map(|n| n.name.clone()).collect(),
+                ],
+                extra_ms: amount,
+                duration_ms: budget.delay_for_ms,
+            },
         }
     }
 
@@ -344,6 +392,7 @@ impl ExploreKind {
             } => restart_after_ms.unwrap_or(0.0),
             FaultKind::Partition { duration_ms, .. } => duration_ms.unwrap_or(0.0),
             FaultKind::ClockJump { by_ms, .. } => *by_ms,
+            FaultKind::Delay { extra_ms, .. } => *extra_ms,
             _ => 0.0,
         }
     }

@@ -213,6 +213,13 @@ pub enum What {
     ClockDrift {
         drift: f64,
     },
+    /// A latency spike began: messages between the two groups take
+    /// `extra_ms` longer for `duration_ms`.
+    Delay {
+        between: [Vec<String>; 2],
+        extra_ms: f64,
+        duration_ms: f64,
+    },
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -331,6 +338,7 @@ impl What {
                 | What::Heal
                 | What::ClockJump { .. }
                 | What::ClockDrift { .. }
+                | What::Delay { .. }
         )
     }
 }

@@ -35,6 +35,12 @@ pub struct Budget {
     pub partition_ms: Vec<f64>,
     #[serde(default = "default_clock_jump_ms")]
     pub clock_jump_ms: Vec<f64>,
+    /// Extra latency of a `delay` spike.
+    #[serde(default = "default_delay_ms")]
+    pub delay_ms: Vec<f64>,
+    /// How long a `delay` spike lasts.
+    #[serde(default = "default_delay_for_ms")]
+    pub delay_for_ms: f64,
     /// Most schedules to run in all.
     #[serde(default = "default_schedules")]
     pub schedules: u64,
@@ -58,6 +64,12 @@ fn default_partition_ms() -> Vec<f64> {
 fn default_clock_jump_ms() -> Vec<f64> {
     vec![10_000.0, 60_000.0]
 }
+fn default_delay_ms() -> Vec<f64> {
+    vec![1_000.0, 5_000.0]
+}
+fn default_delay_for_ms() -> f64 {
+    10_000.0
+}
 fn default_schedules() -> u64 {
     2_000
 }
@@ -73,6 +85,8 @@ impl Default for Budget {
             restart_after_ms: default_restart_after_ms(),
             partition_ms: default_partition_ms(),
             clock_jump_ms: default_clock_jump_ms(),
+            delay_ms: default_delay_ms(),
+            delay_for_ms: default_delay_for_ms(),
             schedules: default_schedules(),
         }
     }
@@ -128,10 +142,16 @@ impl Budget {
                 "restart_after_ms" => self.restart_after_ms = numbers()?,
                 "partition_ms" => self.partition_ms = numbers()?,
                 "clock_jump_ms" => self.clock_jump_ms = numbers()?,
+                "delay_ms" => self.delay_ms = numbers()?,
+                "delay_for_ms" => match numbers()?.as_slice() {
+                    [ms] if *ms >= 0.0 => self.delay_for_ms = *ms,
+                    _ => return Err("budget delay_for_ms wants one number ≥ 0".into()),
+                },
                 other => {
                     return Err(format!(
                         "unknown budget item '{other}' (known: faults, schedules, kinds, targets, \
-                         within_ms, pause_ms, restart_after_ms, partition_ms, clock_jump_ms)"
+                         within_ms, pause_ms, restart_after_ms, partition_ms, clock_jump_ms, delay_ms, \
+                         delay_for_ms)"
                     ))
                 }
             }
@@ -171,6 +191,13 @@ impl Budget {
         }
         if self.kinds.contains(&ExploreKind::ClockJump) {
             parts.push(format!("clock jumps of {} ms", list(&self.clock_jump_ms)));
+        }
+        if self.kinds.contains(&ExploreKind::Delay) {
+            parts.push(format!(
+                "delays of {} ms for {} ms",
+                list(&self.delay_ms),
+                self.delay_for_ms
+            ));
         }
         parts.join("; ")
     }

@@ -60,6 +60,20 @@ impl World {
                     self.follow_up(FaultKind::Heal {}, after);
                 }
             }
+            FaultKind::Delay {
+                between,
+                extra_ms,
+                duration_ms,
+            } => {
+                let sides = [self.ids_of(&between[0]), self.ids_of(&between[1])];
+                self.emit_world(What::Delay {
+                    between,
+                    extra_ms,
+                    duration_ms,
+                });
+                self.network
+                    .slow(sides, ms(extra_ms), self.now + ms(duration_ms));
+            }
             FaultKind::Heal {} => {
                 if !self.network.is_partitioned() {
                     return;
