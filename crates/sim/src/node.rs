@@ -105,7 +105,7 @@ impl Node {
             for (i, line) in spec.data.iter().enumerate() {
                 let args = lockstep_engine::inline::split_args(line.as_bytes()).unwrap_or_default();
                 let outcome = engine.execute(conn, &args, now);
-                if let lockstep_engine::Reply::Error(error) = outcome.reply {
+                if let lockstep_engine::Reply::Error(error) = &outcome.reply {
                     return Err(format!(
                         "node \"{}\" data line {} (`{line}`): {error}",
                         spec.name,

@@ -421,7 +421,7 @@ impl Scenario {
             )?;
             for (i, line) in node.data.iter().enumerate() {
                 match lockstep_engine::inline::split_args(line.as_bytes()) {
-                    Some(words) if !words.is_empty() => {}
+                    Ok(words) if !words.is_empty() => {}
                     _ => {
                         return fail(format!(
                             "node \"{}\" data line {}: `{line}` is not a command (unbalanced quotes, or empty)",

@@ -429,21 +429,12 @@ pub fn command_text(args: &[Vec<u8>]) -> String {
         .join(" ")
 }
 
-/// Bytes in double quotes with redis-cli's escapes; long ones shortened.
+/// Bytes in double quotes with redis-cli's escapes (Redis's `sdscatrepr`,
+/// [`lockstep_engine::repr`]); long ones shortened.
 pub fn quote(bytes: &[u8]) -> String {
     const MAX: usize = 200;
     let mut out = String::from("\"");
-    for &c in bytes.iter().take(MAX) {
-        match c {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(c as char),
-            _ => out.push_str(&format!("\\x{c:02x}")),
-        }
-    }
+    lockstep_engine::repr::write_escaped(&mut out, &bytes[..bytes.len().min(MAX)]);
     if bytes.len() > MAX {
         out.push_str(&format!("…(+{} bytes)", bytes.len() - MAX));
     }
