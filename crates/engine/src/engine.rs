@@ -29,6 +29,10 @@ pub struct Outcome {
     pub cost_us: u64,
     /// The connection should be closed after the reply (QUIT).
     pub close: bool,
+    /// The command blocked (BLPOP on an empty list, ...): there is no reply
+    /// yet (`reply` is empty). The connection must hold its next commands
+    /// until the engine unblocks it; see [`crate::blocking`].
+    pub blocked: bool,
 }
 
 /// The data a node keeps across a restart or copies to a replica.
@@ -84,6 +88,7 @@ impl Engine {
 
     /// Forgets a connection: its transaction, watches and subscriptions.
     pub fn disconnect(&mut self, id: ClientId) {
+        self.drop_wait(id);
         if let Some(client) = self.clients.remove(&id) {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
@@ -237,6 +242,8 @@ impl Engine {
         for db in &mut self.server.parked_dbs {
             removed.extend(db.active_expire(now_ms));
         }
+        // A deleted stream ends its XREADGROUP waiters.
+        self.serve_ready_keys(now_ms);
         removed
     }
 
@@ -248,6 +255,7 @@ impl Engine {
                 reply,
                 cost_us: 0,
                 close: true,
+                blocked: false,
             };
         };
         if args.is_empty() {
@@ -256,12 +264,15 @@ impl Engine {
                 reply: Reply::Many(Vec::new()),
                 cost_us: 0,
                 close: false,
+                blocked: false,
             };
         }
         let selected = client.db;
         self.server.activate(&mut self.db, selected);
         let outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
+        // After the whole command (a MULTI/EXEC, a script), never inside it.
+        self.serve_ready_keys(now_ms);
         outcome
     }
 
@@ -289,6 +300,7 @@ impl Engine {
                     reply,
                     cost_us: BASE_COST_US,
                     close: false,
+                    blocked: false,
                 };
             }
         }
@@ -303,6 +315,7 @@ impl Engine {
         };
         let mut reply = call(&mut ctx, spec, args);
         let cost_us = ctx.cost_us;
+        let blocked = self.take_block_request(id);
         if let Some(line) = self.server.own_monitor_line.take() {
             reply = Reply::Many(vec![reply, line]);
         }
@@ -314,6 +327,7 @@ impl Engine {
             reply,
             cost_us,
             close,
+            blocked,
         }
     }
 
@@ -401,6 +415,7 @@ impl Engine {
             reply,
             cost_us: BASE_COST_US,
             close: false,
+            blocked: false,
         }
     }
 }

@@ -38,6 +38,13 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("getredir", 2, CONN, NO_KEYS, client_getredir),
     spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
     spec(
+        "unblock",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        crate::blocking::client_unblock,
+    ),
+    spec(
         "help",
         2,
         flags::LOADING | flags::STALE,

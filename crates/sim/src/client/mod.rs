@@ -106,6 +106,8 @@ pub struct Process {
     /// A spawned task's arguments, until its first resume.
     pub spawn_args: BTreeMap<u32, MultiValue>,
     pub failed: Option<String>,
+    /// `seq` and time of the event where it failed.
+    pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
 }
 

@@ -143,8 +143,12 @@ fn xread_in_both_protocols() {
         "*1\r\n*2\r\n$1\r\na\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\nf\r\n$1\r\n1\r\n"
     );
     assert_eq!(s.reply("XREAD STREAMS a b $ $"), Reply::NullArray);
-    // Without blocking, BLOCK with nothing to read times out at once.
-    assert_eq!(s.reply("XREAD BLOCK 0 STREAMS a $"), Reply::NullArray);
+    // With nothing to read, BLOCK blocks (`crate::blocking`'s tests) until
+    // its timeout.
+    assert_eq!(s.reply("XREAD BLOCK 10 STREAMS a $"), Reply::Many(Vec::new()));
+    let timed_out = s.engine.unblock_timed_out(i64::MAX);
+    assert_eq!(timed_out.len(), 1);
+    assert_eq!(timed_out[0].reply, Reply::NullArray);
     assert_eq!(
         s.reply("XREAD BLOCK -1 STREAMS a $"),
         err("ERR timeout is negative")

@@ -147,7 +147,11 @@ fn multi_key_pops() {
         "ZMPOP 2 nokey p MAX COUNT 2" => "*2\r\n$1\r\np\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
         "BZPOPMIN nokey p 0" => "*3\r\n$1\r\np\r\n$1\r\na\r\n$1\r\n1\r\n",
         "ZMPOP 1 p MIN" => "*-1\r\n",
-        "BZPOPMAX p 0.5" => "*-1\r\n",
+        // With nothing to pop, BZPOPMAX blocks (`crate::blocking`'s tests);
+        // inside MULTI it answers as a timeout would.
+        "MULTI" => "+OK\r\n",
+        "BZPOPMAX p 0.5" => "+QUEUED\r\n",
+        "EXEC" => "*1\r\n*-1\r\n",
         "BZMPOP 1 1 p MIN COUNT 0" => "-ERR count should be greater than 0\r\n",
         "BZPOPMIN p -1" => "-ERR timeout is negative\r\n",
         "BZPOPMIN p x" => "-ERR timeout is not a float or out of range\r\n",
