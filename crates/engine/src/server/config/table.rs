@@ -12,6 +12,11 @@ const UINT_MAX: i128 = u32::MAX as i128;
 const LLONG_MAX: i128 = i64::MAX as i128;
 const ULLONG_MAX: i128 = u64::MAX as i128;
 
+// A numeric parameter's `num_conf_type`, for [`ParamDef::format`].
+const MEMORY_CONFIG: u8 = 1 << 0;
+const PERCENT_CONFIG: u8 = 1 << 1;
+const OCTAL_CONFIG: u8 = 1 << 2;
+
 /// The table's rows are written with constructors named after config.c's
 /// (`createBoolConfig`, `createEnumConfig`, `createIntConfig`, ...), so a
 /// row reads like the line of `static_configs` it comes from, and the
@@ -102,29 +107,20 @@ impl ParamDef {
         self
     }
 
-    /// `MEMORY_CONFIG`: the value takes units (`1gb`).
-    const fn memory(mut self) -> ParamDef {
-        if let Kind::Numeric { ref mut memory, .. } = self.kind {
-            *memory = true;
-        }
-        self
-    }
-
-    /// `PERCENT_CONFIG`: the value may be given as `N%` (stored negative).
-    const fn percent(mut self) -> ParamDef {
+    /// config.c's `num_conf_type` beyond a plain integer: any of
+    /// [`MEMORY_CONFIG`] (units: `1gb`), [`PERCENT_CONFIG`] (`N%`, stored
+    /// negative) and [`OCTAL_CONFIG`] (base 8).
+    const fn format(mut self, format: u8) -> ParamDef {
         if let Kind::Numeric {
-            ref mut percent, ..
+            ref mut memory,
+            ref mut percent,
+            ref mut octal,
+            ..
         } = self.kind
         {
-            *percent = true;
-        }
-        self
-    }
-
-    /// `OCTAL_CONFIG`: the value is base 8 (`unixsocketperm`).
-    const fn octal(mut self) -> ParamDef {
-        if let Kind::Numeric { ref mut octal, .. } = self.kind {
-            *octal = true;
+            *memory = format & MEMORY_CONFIG != 0;
+            *percent = format & PERCENT_CONFIG != 0;
+            *octal = format & OCTAL_CONFIG != 0;
         }
         self
     }
@@ -339,7 +335,7 @@ pub(super) const PARAMS: &[ParamDef] = &[
     int_config("shutdown-timeout", 0, 0, INT_MAX, "10"),
     int_config("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, "0"),
     uint_config("maxclients", 0, 1, UINT_MAX, "10000"),
-    uint_config("unixsocketperm", flag::IMMUTABLE, 0, 511, "0").octal(),
+    uint_config("unixsocketperm", flag::IMMUTABLE, 0, 511, "0").format(OCTAL_CONFIG),
     uint_config("socket-mark-id", flag::IMMUTABLE, 0, UINT_MAX, "0"),
     int_config("active-defrag-max-scan-fields", 0, 1, LLONG_MAX, "1000"),
     int_config("slowlog-max-len", 0, 0, LLONG_MAX, "128"),
@@ -348,25 +344,25 @@ pub(super) const PARAMS: &[ParamDef] = &[
     int_config("cluster-node-timeout", 0, 0, LLONG_MAX, "15000"),
     int_config("slowlog-log-slower-than", 0, -1, LLONG_MAX, "10000"),
     int_config("latency-monitor-threshold", 0, 0, LLONG_MAX, "0"),
-    int_config("proto-max-bulk-len", 0, 1048576, LLONG_MAX, "536870912").memory(),
+    int_config("proto-max-bulk-len", 0, 1048576, LLONG_MAX, "536870912").format(MEMORY_CONFIG),
     int_config("stream-node-max-entries", 0, 0, LLONG_MAX, "100"),
-    int_config("repl-backlog-size", 0, 1, LLONG_MAX, "1048576").memory(),
-    uint_config("maxmemory", 0, 0, ULLONG_MAX, "0").memory(),
-    uint_config("cluster-link-sendbuf-limit", 0, 0, ULLONG_MAX, "0").memory(),
+    int_config("repl-backlog-size", 0, 1, LLONG_MAX, "1048576").format(MEMORY_CONFIG),
+    uint_config("maxmemory", 0, 0, ULLONG_MAX, "0").format(MEMORY_CONFIG),
+    uint_config("cluster-link-sendbuf-limit", 0, 0, ULLONG_MAX, "0").format(MEMORY_CONFIG),
     uint_config("hash-max-listpack-entries", 0, 0, LLONG_MAX, "512")
         .alias("hash-max-ziplist-entries"),
     uint_config("set-max-intset-entries", 0, 0, LLONG_MAX, "512"),
     uint_config("zset-max-listpack-entries", 0, 0, LLONG_MAX, "128")
         .alias("zset-max-ziplist-entries"),
-    uint_config("active-defrag-ignore-bytes", 0, 1, LLONG_MAX, "104857600").memory(),
+    uint_config("active-defrag-ignore-bytes", 0, 1, LLONG_MAX, "104857600").format(MEMORY_CONFIG),
     uint_config("hash-max-listpack-value", 0, 0, LLONG_MAX, "64")
         .alias("hash-max-ziplist-value")
-        .memory(),
-    uint_config("stream-node-max-bytes", 0, 0, LLONG_MAX, "4096").memory(),
+        .format(MEMORY_CONFIG),
+    uint_config("stream-node-max-bytes", 0, 0, LLONG_MAX, "4096").format(MEMORY_CONFIG),
     uint_config("zset-max-listpack-value", 0, 0, LLONG_MAX, "64")
         .alias("zset-max-ziplist-value")
-        .memory(),
-    uint_config("hll-sparse-max-bytes", 0, 0, LLONG_MAX, "3000").memory(),
+        .format(MEMORY_CONFIG),
+    uint_config("hll-sparse-max-bytes", 0, 0, LLONG_MAX, "3000").format(MEMORY_CONFIG),
     uint_config("tracking-table-max-keys", 0, 0, LLONG_MAX, "1000000"),
     uint_config(
         "client-query-buffer-limit",
@@ -375,12 +371,10 @@ pub(super) const PARAMS: &[ParamDef] = &[
         LLONG_MAX,
         "1073741824",
     )
-    .memory(),
-    int_config("maxmemory-clients", 0, -100, LLONG_MAX, "0")
-        .memory()
-        .percent(),
+    .format(MEMORY_CONFIG),
+    int_config("maxmemory-clients", 0, -100, LLONG_MAX, "0").format(MEMORY_CONFIG | PERCENT_CONFIG),
     int_config("repl-backlog-ttl", 0, 0, LLONG_MAX, "3600"),
-    int_config("auto-aof-rewrite-min-size", 0, 0, LLONG_MAX, "67108864").memory(),
+    int_config("auto-aof-rewrite-min-size", 0, 0, LLONG_MAX, "67108864").format(MEMORY_CONFIG),
     int_config(
         "loading-process-events-interval-bytes",
         flag::HIDDEN,
