@@ -1,6 +1,7 @@
 //! The `lockstep` command's pieces, as a library so that tests (and the
 //! differential suite) can reach them.
 
+pub mod bench;
 pub mod check;
 pub mod explore;
 pub mod lesson;
