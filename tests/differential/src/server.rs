@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -16,13 +16,32 @@ use std::time::Duration;
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
+    /// The server's own working directory, removed with it.
+    dir: Option<PathBuf>,
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+/// An empty directory of this server's own under the system's temporary
+/// directory. A redis-server loads `dump.rdb` and `appendonlydir/` from its
+/// working directory at start, so a shared one (a file saved there by any
+/// other Redis on the machine) would hand a "fresh" server someone's keys.
+fn private_dir(port: u16) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "lockstep-differential-{}-{port}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 /// How long a server may take to say it is ready.
@@ -40,13 +59,21 @@ impl ServerProcess {
             command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
             command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
             // Command files may turn persistence on (CONFIG SET appendonly
-            // yes); its files go to the system's temporary directory, not
-            // into the source tree.
-            command.current_dir(std::env::temp_dir());
+            // yes); its files go to a directory of the server's own, never
+            // into the source tree, and nothing there is loaded at start.
+            let dir = private_dir(port)?;
+            command.current_dir(&dir);
             let ready =
                 move |line: &str| line.contains("Ready to accept connections").then_some(port);
-            match Self::spawn(command, "redis-server", ready) {
-                Ok(server) => return Ok(server),
+            let started = Self::spawn(command, "redis-server", ready);
+            if started.is_err() {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            match started {
+                Ok(mut server) => {
+                    server.dir = Some(dir);
+                    return Ok(server);
+                }
                 Err(e) if e.contains("not found") => {
                     return Err(format!(
                         "{e}: the differential suite needs a real Redis 7.0; \
@@ -115,7 +142,11 @@ impl ServerProcess {
                 let _ = tell.send(Err(said.join("\n")));
             }
         });
-        let mut server = ServerProcess { child, port: 0 };
+        let mut server = ServerProcess {
+            child,
+            port: 0,
+            dir: None,
+        };
         match told.recv_timeout(STARTUP_DEADLINE) {
             Ok(Ok(port)) => {
                 server.port = port;
