@@ -44,10 +44,24 @@ pub struct Scenario {
     /// The explorer's default budget for this scenario.
     #[serde(default)]
     pub explore: Option<crate::explore::Budget>,
+    /// The verdicts the scenario gives with its own seed, by invariant
+    /// (as the verdict names it, e.g. `mutual_exclusion(report)`, or
+    /// `liveness`): what a story sets out to show, checked by the story
+    /// test. Runs ignore it.
+    #[serde(default)]
+    pub expect: std::collections::BTreeMap<String, Expected>,
     /// Shared Lua libraries by name (`lock`, `redlock`, ...): source code a
     /// client program can `require`. Lessons fill this from `lessons/lib`.
     #[serde(default)]
     pub libraries: std::collections::BTreeMap<String, String>,
+}
+
+/// An expected verdict.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    Held,
+    Violated,
 }
 
 fn default_duration_ms() -> u64 {

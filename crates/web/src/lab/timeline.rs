@@ -166,13 +166,14 @@ mod tests {
         assert_eq!(view.columns[0].kind, "node");
         assert_eq!(view.columns[3].kind, "resource");
         assert_eq!(view.rows.len(), trace.events.len());
-        let violation = &view.rows[77];
+        let verdict = trace.first_violation().unwrap();
+        let violation = &view.rows[verdict.at_seq.unwrap() as usize];
         assert_eq!(violation.column, None);
         assert_eq!(violation.tone, "t-violation");
         assert!(violation
             .text
             .starts_with("VIOLATION of mutual_exclusion(report)"));
-        assert_eq!(violation.time, "10034.017");
+        assert_eq!(violation.time, ms(verdict.at_us.unwrap()));
         let pause = view
             .rows
             .iter()
