@@ -16,32 +16,18 @@ use std::time::Duration;
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
-    /// The server's own working directory, removed with it.
-    dir: Option<PathBuf>,
+    /// The working directory made for this server alone, removed with it.
+    own_dir: Option<PathBuf>,
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(dir) = &self.dir {
+        if let Some(dir) = &self.own_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
-}
-
-/// An empty directory of this server's own under the system's temporary
-/// directory. A redis-server loads `dump.rdb` and `appendonlydir/` from its
-/// working directory at start, so a shared one (a file saved there by any
-/// other Redis on the machine) would hand a "fresh" server someone's keys.
-fn private_dir(port: u16) -> Result<PathBuf, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "lockstep-differential-{}-{port}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
 }
 
 /// How long a server may take to say it is ready.
@@ -59,28 +45,37 @@ impl ServerProcess {
             command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
             command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
             // Command files may turn persistence on (CONFIG SET appendonly
-            // yes); its files go to a directory of the server's own, never
-            // into the source tree, and nothing there is loaded at start.
-            let dir = private_dir(port)?;
+            // yes); its files go to a directory of this server's own under
+            // the system's temporary directory, not into the source tree.
+            // Not to the temporary directory itself: Redis loads dump.rdb
+            // from its working directory when it starts, so a file one run
+            // leaves there (this checkout's or another's) would fill the
+            // next run's "fresh" server.
+            let dir = std::env::temp_dir().join(format!(
+                "lockstep-differential-redis-{}-{port}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
             command.current_dir(&dir);
             let ready =
                 move |line: &str| line.contains("Ready to accept connections").then_some(port);
-            let started = Self::spawn(command, "redis-server", ready);
-            if started.is_err() {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-            match started {
+            match Self::spawn(command, "redis-server", ready) {
                 Ok(mut server) => {
-                    server.dir = Some(dir);
+                    server.own_dir = Some(dir);
                     return Ok(server);
                 }
                 Err(e) if e.contains("not found") => {
+                    let _ = std::fs::remove_dir_all(&dir);
                     return Err(format!(
                         "{e}: the differential suite needs a real Redis 7.0; \
                          install the apt package `redis-server` (apt-get install redis-server)"
-                    ))
+                    ));
                 }
-                Err(e) => last_error = e,
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = e;
+                }
             }
         }
         Err(last_error)
@@ -145,7 +140,7 @@ impl ServerProcess {
         let mut server = ServerProcess {
             child,
             port: 0,
-            dir: None,
+            own_dir: None,
         };
         match told.recv_timeout(STARTUP_DEADLINE) {
             Ok(Ok(port)) => {

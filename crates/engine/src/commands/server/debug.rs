@@ -348,13 +348,7 @@ mod tests {
 
 #[cfg(test)]
 mod session_tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     fn debug_session() -> Session {
         let mut s = Session::new();
