@@ -33,7 +33,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, ScriptProgress};
+use lockstep_engine::scripting::{BusyAnswer, BusyClient, ScriptProgress};
 use lockstep_engine::{encode, ClientId, Engine, Protocol};
 use parking_lot::{Mutex, MutexGuard};
 
@@ -164,6 +164,8 @@ struct Connection {
     outbox: Arc<Outbox>,
     /// The protocol after its last command, for BUSY replies.
     protocol: Protocol,
+    /// Its transaction while a script keeps the engine busy.
+    busy: BusyClient,
 }
 
 /// Redis refuses a connection past `maxclients` with this, at once.
@@ -200,6 +202,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         peer,
         outbox: Arc::new(Outbox::default()),
         protocol: Protocol::Resp2,
+        busy: BusyClient::default(),
     };
     if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
         if state.register(&mut conn).is_err() {
@@ -256,9 +259,11 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
 
 /// Runs what the connection sent once the engine is free. While a script
 /// keeps the engine busy past `busy-reply-threshold`, commands are answered
-/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); the few
-/// Redis lets through (HELLO, AUTH, MULTI, DISCARD) wait for the script, and
-/// so does everything this connection sent after them.
+/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE, and
+/// MULTI, DISCARD, WATCH, UNWATCH, whose changes are applied to the engine
+/// once it is free); the few others Redis lets through (HELLO, AUTH, RESET,
+/// QUIT) wait for the script, and so does everything this connection sent
+/// after them.
 fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestParser) -> Closing {
     let mut deferred = VecDeque::new();
     loop {
@@ -267,9 +272,12 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestPa
                 conn.outbox.push(MAX_CLIENTS_REPLY);
                 return Closing::AfterFlush;
             };
+            let changed_while_busy = std::mem::take(&mut conn.busy.replay);
+            state.engine.replay(id, changed_while_busy, now_ms());
             let closing = state.run_batch(id, &mut deferred, parser, &conn.outbox, &shared.gate);
             state.deliver_pushes();
             conn.protocol = state.engine.protocol(id);
+            conn.busy = BusyClient::new(state.engine.in_multi(id));
             return closing;
         }
         if deferred.is_empty() {
@@ -277,6 +285,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestPa
                 let closing = answer_while_busy(
                     parser,
                     progress,
+                    &mut conn.busy,
                     shared,
                     &conn.outbox,
                     conn.protocol,
@@ -297,6 +306,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestPa
 fn answer_while_busy(
     parser: &mut RequestParser,
     progress: ScriptProgress,
+    busy: &mut BusyClient,
     shared: &Shared,
     outbox: &Outbox,
     protocol: Protocol,
@@ -314,7 +324,7 @@ fn answer_while_busy(
                 break;
             }
         };
-        match busy_reply(&args, progress) {
+        match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {
                 shared.gate.kill();
