@@ -98,6 +98,29 @@ impl Engine {
         }
     }
 
+    /// Whether the connection is inside MULTI.
+    pub fn in_multi(&self, id: ClientId) -> bool {
+        self.clients.get(&id).is_some_and(|c| c.multi.is_some())
+    }
+
+    /// Applies what a connection changed of its own state while a script
+    /// kept the node busy (see [`crate::scripting::BusyClient`]); the
+    /// replies were given then.
+    pub fn replay(&mut self, id: ClientId, replay: Vec<crate::scripting::Replay>, now_ms: i64) {
+        for change in replay {
+            match change {
+                crate::scripting::Replay::Command(args) => {
+                    self.execute(id, &args, now_ms);
+                }
+                crate::scripting::Replay::FlagTransaction => {
+                    if let Some(multi) = self.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
+                        multi.errored = true;
+                    }
+                }
+            }
+        }
+    }
+
     pub fn protocol(&self, id: ClientId) -> Protocol {
         self.clients
             .get(&id)
