@@ -10,8 +10,15 @@
 //! `lockstep run FILE [--seed N] [--trace OUT.json]` plays a scenario and
 //! prints its timeline and invariant verdicts.
 //!
-//! `lockstep explore FILE [--budget K=V,...] [--seed N]` searches fault
-//! schedules for the shortest run that breaks an invariant.
+//! `lockstep explore FILE [--budget K=V,...] [--seed N] [--keep-own-faults]`
+//! searches fault schedules for the shortest run that breaks an invariant.
+//!
+//! `lockstep check [PATH]` reads and proves every lesson under PATH
+//! (default `lessons/`); `lockstep lesson FILE [--answers FILE] [--seed N]`
+//! plays one in the terminal.
+//!
+//! `lockstep bench [--only GROUP] [--record | --check]` measures Lockstep
+//! beside the real references (see `bench`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,6 +28,10 @@ use lockstep_cli::serve::Server;
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG-NAME VALUE]...
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
+                                  [--keep-own-faults]
+       lockstep check [PATH]
+       lockstep lesson FILE.md [--answers FILE.toml] [--seed N]
+       lockstep bench [--only GROUP,...] [--json FILE] [--record | --check]
 
 commands:
   serve    serve the Redis model over RESP on TCP (default 127.0.0.1:7379)
@@ -28,7 +39,18 @@ commands:
            (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
-           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +)";
+           restart_after_ms, partition_ms, clock_jump_ms, delay_ms, delay_for_ms;
+           lists joined with +;
+           the scenario's own faults are taken out unless --keep-own-faults)
+  check    read every lesson under PATH (default lessons/), run it and prove its
+           anchors, computed answers, fixes, myth transcripts and follow-ups
+  lesson   play a lesson: the story, the timeline with notes, each question
+           asked and graded (--answers: read the answers from a TOML file)
+  bench    measure Lockstep beside redis-server, redis-benchmark and lua5.1 in
+           one run; groups: engine, serve, lua, zset, sim. --record writes
+           docs/benchmarks.md; --check fails if a ratio fell by more than 30%.
+           Run the release-native build: cargo build -p lockstep-cli
+           --profile release-native && target/release-native/lockstep bench";
 
 /// The default port: not Redis's 6379, so both can run side by side.
 const DEFAULT_PORT: u16 = 7379;
@@ -39,6 +61,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("run") => lockstep_cli::run::main(&args[1..]),
         Some("explore") => lockstep_cli::explore::main(&args[1..]),
+        Some("check") => lockstep_cli::check::main(&args[1..]),
+        Some("lesson") => lockstep_cli::lesson::main(&args[1..]),
+        Some("bench") => lockstep_cli::bench::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -8,6 +8,7 @@
 //! Replies are protocol-independent [`Reply`] values; [`encode`] turns them into
 //! RESP2 or RESP3 bytes exactly as Redis 7.0 writes them.
 
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod commands;
@@ -19,11 +20,14 @@ pub mod keyspace;
 pub mod notify;
 pub mod numbers;
 pub mod reply;
+pub mod repr;
 pub mod scripting;
 pub mod server;
 pub mod types;
 pub mod value;
 
+pub use blocking::Unblocked;
 pub use client::{ClientId, Protocol};
 pub use engine::{Dataset, Engine, Outcome};
 pub use reply::Reply;
+pub use repr::repr;

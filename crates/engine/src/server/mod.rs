@@ -48,6 +48,8 @@ pub struct ServerState {
     pub primary: Option<replication::Primary>,
     /// When the data was last saved (SAVE, BGSAVE; start-up), for LASTSAVE.
     pub last_save_ms: i64,
+    /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
+    pub blocking: crate::blocking::Blocking,
 }
 
 impl ServerState {
@@ -91,6 +93,7 @@ impl Default for ServerState {
             memory_peak: 0,
             primary: None,
             last_save_ms: 0,
+            blocking: crate::blocking::Blocking::default(),
         }
     }
 }

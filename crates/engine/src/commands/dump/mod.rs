@@ -123,8 +123,8 @@ mod tests {
     /// DUMP's payload, as raw bytes (it is binary: not a session string).
     fn dump(s: &mut Session, key: &str) -> Vec<u8> {
         let args = vec![b"DUMP".to_vec(), key.as_bytes().to_vec()];
-        match s.engine.execute(s.client, &args, 0).reply {
-            crate::Reply::Bulk(bytes) => bytes,
+        match &s.engine.execute(s.client, &args, 0).reply {
+            crate::Reply::Bulk(bytes) => bytes.clone(),
             other => panic!("DUMP {key}: {other:?}"),
         }
     }

@@ -321,4 +321,4 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

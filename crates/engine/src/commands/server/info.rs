@@ -141,9 +141,15 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
             ("maxclients", maxclients.to_string()),
             ("client_recent_max_input_buffer", "0".into()),
             ("client_recent_max_output_buffer", "0".into()),
-            ("blocked_clients", "0".into()),
+            (
+                "blocked_clients",
+                ctx.server.blocking.blocked_count().to_string(),
+            ),
             ("tracking_clients", "0".into()),
-            ("clients_in_timeout_table", "0".into()),
+            (
+                "clients_in_timeout_table",
+                ctx.server.blocking.timed_count().to_string(),
+            ),
         ],
     );
 }
@@ -480,7 +486,7 @@ mod tests {
             Reply::Verbatim(String::new())
         );
         let all = e.execute(c, &args(&["INFO"]), 0).reply;
-        let Reply::Verbatim(text) = all else {
+        let Reply::Verbatim(text) = &all else {
             panic!("INFO replies with verbatim text")
         };
         assert!(text.starts_with("# Server\r\nredis_version:7.0.15\r\n"));

@@ -9,6 +9,8 @@
 mod add;
 mod algebra;
 mod pop;
+
+pub(crate) use pop::serve_pop;
 mod query;
 mod random;
 mod range;
