@@ -10,6 +10,7 @@ pub mod bits;
 pub mod collection_scan;
 pub mod connection;
 pub mod dump;
+pub mod function_dump;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
