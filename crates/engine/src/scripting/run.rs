@@ -311,6 +311,9 @@ impl Dispatcher<'_, '_> {
         if self.read_only && spec.has(flags::WRITE) {
             return Reply::error("ERR Write commands are not allowed from read-only scripts.");
         }
+        if spec.has(flags::WRITE) && self.ctx.server.read_only_replica() {
+            return Reply::error(crate::server::replication::READONLY_ERROR);
+        }
         if spec.has(flags::WRITE) {
             self.progress.wrote.set(true);
         }

@@ -146,12 +146,27 @@ fn time(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 }
 
 /// ROLE: always a master with no replicas.
-fn role(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk("master"),
-        Reply::Integer(0),
-        Reply::Array(Vec::new()),
-    ])
+/// ROLE: `master` with its offset and (no) replicas, or `slave` with its
+/// primary, the link's state and the offset it has processed.
+fn role(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    match &ctx.server.primary {
+        None => Reply::Array(vec![
+            Reply::bulk("master"),
+            Reply::Integer(0),
+            Reply::Array(Vec::new()),
+        ]),
+        Some(primary) => Reply::Array(vec![
+            Reply::bulk("slave"),
+            Reply::bulk(&primary.host),
+            Reply::Integer(i64::from(primary.port)),
+            Reply::bulk(if primary.link_up {
+                "connected"
+            } else {
+                "connect"
+            }),
+            Reply::Integer(if primary.link_up { 0 } else { -1 }),
+        ]),
+    }
 }
 
 /// MONITOR: from now on this connection receives a line for every command
