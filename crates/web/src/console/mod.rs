@@ -6,4 +6,4 @@ pub mod history;
 pub mod session;
 pub mod split;
 
-pub use session::{Console, Entry, EntryKind, Tone, PROMPT};
+pub use session::{prompt, Console, Entry, EntryKind, Tone, CONNECTIONS, PROMPT};
