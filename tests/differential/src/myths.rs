@@ -59,6 +59,8 @@ pub fn myth_steps(text: &str) -> Result<Vec<Vec<Step>>, String> {
                     args: s.args.clone(),
                     sleep_ms: 0,
                     order: Order::Exact,
+                    conn: 1,
+                    blocks: false,
                 })
                 .collect()
         })

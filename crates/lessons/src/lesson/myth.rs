@@ -69,6 +69,7 @@ fn transcript(text: &str, first_line: usize) -> Result<Vec<Step>, (usize, String
         let line = first_line + i;
         if let Some(command) = raw.strip_prefix("> ") {
             let args = lockstep_engine::inline::split_args(command.as_bytes())
+                .ok()
                 .filter(|a| !a.is_empty())
                 .ok_or((
                     line,
