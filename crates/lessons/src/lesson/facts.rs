@@ -179,9 +179,20 @@ pub fn ttl_ms(trace: &Trace, seq: u64, node: &str, key: &str) -> Option<i64> {
         .map(|k| k.ttl_ms.unwrap_or(-1))
 }
 
-/// The `seq` of the event where an invariant was first violated, if any.
+/// The `seq` of the event where an invariant was first violated, if any
+/// (the liveness check is not an invariant: see [`liveness_failure`]).
 pub fn first_violation(trace: &Trace) -> Option<u64> {
     trace.first_violation().and_then(|v| v.at_seq)
+}
+
+/// The `seq` where the liveness check failed: the failed client's last
+/// event, or the run's last (the trace's `at_seq`).
+pub fn liveness_failure(trace: &Trace) -> Option<u64> {
+    trace
+        .verdicts
+        .iter()
+        .find(|v| v.kind == VerdictKind::Liveness && !v.held)
+        .and_then(|v| v.at_seq)
 }
 
 /// A verdict's name for lessons, built from its kind and subject (never
