@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use lockstep_sim::{Scenario, ScenarioError};
 
 pub mod lesson;
+pub mod stories;
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 

@@ -8,6 +8,7 @@ use crate::command::CommandSpec;
 pub mod bits;
 pub mod collection_scan;
 pub mod connection;
+pub mod dump;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
@@ -26,10 +27,11 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 16] {
+fn families() -> [&'static [CommandSpec]; 17] {
     [
         bits::COMMANDS,
         connection::COMMANDS,
+        dump::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,

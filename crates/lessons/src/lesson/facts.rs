@@ -38,6 +38,7 @@ pub const KINDS: &[&str] = &[
     "heal",
     "clock_jump",
     "clock_drift",
+    "delay",
     "violation",
 ];
 
@@ -72,6 +73,7 @@ pub fn kind(what: &What) -> &'static str {
         What::Heal => "heal",
         What::ClockJump { .. } => "clock_jump",
         What::ClockDrift { .. } => "clock_drift",
+        What::Delay { .. } => "delay",
         What::Violation { .. } => "violation",
     }
 }

@@ -145,7 +145,10 @@ fn xread_in_both_protocols() {
     assert_eq!(s.reply("XREAD STREAMS a b $ $"), Reply::NullArray);
     // With nothing to read, BLOCK blocks (`crate::blocking`'s tests) until
     // its timeout.
-    assert_eq!(s.reply("XREAD BLOCK 10 STREAMS a $"), Reply::Many(Vec::new()));
+    assert_eq!(
+        s.reply("XREAD BLOCK 10 STREAMS a $"),
+        Reply::Many(Vec::new())
+    );
     let timed_out = s.engine.unblock_timed_out(i64::MAX);
     assert_eq!(timed_out.len(), 1);
     assert_eq!(timed_out[0].reply, Reply::NullArray);
