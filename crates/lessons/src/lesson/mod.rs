@@ -160,10 +160,7 @@ fn toml_line(e: &toml::de::Error, text: &str, body_line: usize) -> usize {
 }
 
 fn story_text(name: &str) -> Option<&'static str> {
-    crate::STORIES
-        .iter()
-        .find(|(stem, _)| *stem == name)
-        .map(|(_, text)| *text)
+    crate::stories::find(name).map(|story| story.text)
 }
 
 impl Lesson {
@@ -204,7 +201,7 @@ impl Lesson {
         };
         if let Some(story) = &lesson.meta.story {
             let text = story_text(story).ok_or_else(|| {
-                let known: Vec<&str> = crate::STORIES.iter().map(|(s, _)| *s).collect();
+                let known: Vec<&str> = crate::stories::catalogue().iter().map(|s| s.name).collect();
                 LessonError::at(
                     2,
                     format!(
