@@ -132,10 +132,19 @@ impl Bench {
 
     /// The port of the reference redis-server, started on first use.
     pub fn redis_port(&mut self) -> Result<u16, String> {
+        Ok(self.redis()?.0)
+    }
+
+    /// The reference redis-server's port and process id.
+    pub fn redis(&mut self) -> Result<(u16, u32), String> {
         if self.redis.is_none() {
             self.redis = Some(servers::redis_server()?);
         }
-        Ok(self.redis.as_ref().map(|r| r.port).unwrap_or_default())
+        Ok(self
+            .redis
+            .as_ref()
+            .map(|r| (r.port, r.pid()))
+            .unwrap_or_default())
     }
 }
 

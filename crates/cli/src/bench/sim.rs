@@ -88,8 +88,8 @@ fn machine_relative(
         better: Better::Higher,
         ours,
         reference_name: "machine speed: lua5.1 numeric loop".into(),
-        reference: machine,
-        reference_unit: Some("iter/s"),
+        reference: machine / 1e6,
+        reference_unit: Some("M iter/s"),
         target,
     }
 }

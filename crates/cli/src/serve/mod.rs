@@ -238,6 +238,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         };
         parser.feed(&chunk[..n]);
         let outcome = run_when_ready(shared, &mut conn, &mut parser);
+        conn.outbox.flush_reply(&stream);
         if outcome != Closing::Open {
             closing = outcome;
             break;
@@ -414,7 +415,7 @@ impl State {
         if closing == Closing::Now {
             outbox.close(Closing::Now);
         } else {
-            outbox.push(&out);
+            outbox.push_reply(&out);
         }
         closing
     }
@@ -423,7 +424,10 @@ impl State {
     /// whose unwritten output passes [`PUSH_OUTPUT_LIMIT`] is dropped.
     fn deliver_pushes(&mut self) {
         let mut overflowing = Vec::new();
-        for (&id, outbox) in &self.outboxes {
+        for id in self.engine.clients_with_pushes() {
+            let Some(outbox) = self.outboxes.get(&id) else {
+                continue;
+            };
             let pushes = self.engine.take_pushes(id);
             if pushes.is_empty() {
                 continue;
