@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Each group is a module: [`engine`] (in process), [`protocol`] (`lockstep
-//! serve`), [`lua`], [`zset`] (a 1M-member sorted set) and [`sim`]. The
+//! serve`), [`lua`], [`zset`] (a 1M-member sorted set), [`sim`] and
+//! [`wasm`] (the same on wasm32, under Node and in headless Chromium). The
 //! regression check lives in [`record`].
 
 pub mod engine;
@@ -21,6 +22,7 @@ pub mod protocol;
 pub mod record;
 pub mod servers;
 pub mod sim;
+pub mod wasm;
 pub mod workload;
 pub mod zset;
 
@@ -43,6 +45,10 @@ pub const GROUPS: &[(&str, &str)] = &[
     ),
     ("zset", "a 1M-member sorted set vs redis-server"),
     ("sim", "simulator events/s and explorer schedules/s"),
+    (
+        "wasm",
+        "Lua, the 1M zset and the simulator on wasm32 (Node, headless Chromium)",
+    ),
 ];
 
 /// What `lockstep bench` was asked to do.
@@ -105,6 +111,10 @@ pub struct Bench {
     figures: Vec<Figure>,
     notes: Vec<String>,
     redis: Option<servers::Server>,
+    /// Native figures the wasm group compares with, kept from their own
+    /// groups so a full run measures them once.
+    native_zset: Option<zset::Timings>,
+    native_sim: Option<sim::Rates>,
     /// Whether the progress line can be rewritten in place.
     terminal: bool,
 }
@@ -176,6 +186,8 @@ pub fn main(args: &[String]) -> ExitCode {
         figures: Vec::new(),
         notes: Vec::new(),
         redis: None,
+        native_zset: None,
+        native_sim: None,
         terminal: std::io::stderr().is_terminal(),
     };
     let mut failed = false;
@@ -186,6 +198,7 @@ pub fn main(args: &[String]) -> ExitCode {
             "lua" => lua::run(&mut bench),
             "zset" => zset::run(&mut bench),
             "sim" => sim::run(&mut bench),
+            "wasm" => wasm::run(&mut bench),
             _ => Ok(()),
         };
         if let Err(message) = outcome {
