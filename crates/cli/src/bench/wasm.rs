@@ -19,10 +19,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         "wasm: building tests/bench-wasm for wasm32 (release) and running it under Node — \
          minutes the first time",
     );
-    let node = run_wasm_tests(
-        false,
-        &["lua_scripts", "sorted_set_of_a_million", "simulator"],
-    )?;
+    let node = run_wasm_tests(false, None)?;
     bench.progress("wasm: the lua5.1 references");
     let lua51 = lua51_milliseconds()?;
     for ((name, _), reference) in SCRIPTS.iter().zip(lua51) {
@@ -95,7 +92,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
 
     let native_sim = super::sim::native_rates(bench)?;
     bench.progress("wasm: the simulator in headless Chromium (chromedriver)");
-    let browser = run_wasm_tests(true, &["simulator"])?;
+    let browser = run_wasm_tests(true, Some("simulator"))?;
     for (place, figures) in [("wasm under Node", &node), ("headless Chromium", &browser)] {
         bench.add(Figure {
             group: "wasm",
@@ -130,15 +127,16 @@ fn figure(figures: &BTreeMap<String, f64>, key: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("the wasm bench printed no '{key}'"))
 }
 
-/// Runs the named tests of `tests/bench-wasm` on wasm32, in headless
-/// Chromium if `browser`, else under Node, and returns what they printed.
-fn run_wasm_tests(browser: bool, tests: &[&str]) -> Result<BTreeMap<String, f64>, String> {
+/// Runs the tests of `tests/bench-wasm` whose names contain `filter` (all
+/// without one) on wasm32, in headless Chromium if `browser`, else under
+/// Node, and returns what they printed.
+fn run_wasm_tests(browser: bool, filter: Option<&str>) -> Result<BTreeMap<String, f64>, String> {
     let mut command = Command::new("cargo");
     command
         .args(["test", "--release", "--target", "wasm32-unknown-unknown"])
         .args(["-p", "lockstep-bench-wasm", "--test", "wasm_bench", "--"])
         .args(["--include-ignored", "--nocapture"])
-        .args(tests)
+        .args(filter)
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
             "wasm-bindgen-test-runner",
