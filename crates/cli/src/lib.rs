@@ -2,7 +2,9 @@
 //! differential suite) can reach them.
 
 pub mod bench;
+pub mod check;
 pub mod explore;
+pub mod lesson;
 pub mod run;
 pub mod serve;
 

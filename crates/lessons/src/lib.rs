@@ -1,12 +1,15 @@
 //! The lesson format, the scenario runner and question grading.
 //!
-//! For now: the shared client libraries (`lessons/lib/*.lua`) that
-//! scenarios `require`, the story scenarios (`lessons/stories/*.toml`), and
-//! reading scenario files with the libraries.
+//! The shared client libraries (`lessons/lib/*.lua`) that scenarios
+//! `require`, the story scenarios (`lessons/stories/*.toml`), reading
+//! scenario files with the libraries, and [`lesson`]: the lesson format,
+//! its checks and question grading.
 
 use std::collections::BTreeMap;
 
 use lockstep_sim::{Scenario, ScenarioError};
+
+pub mod lesson;
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 

@@ -448,7 +448,7 @@ impl Scenario {
             )?;
             for (i, line) in node.data.iter().enumerate() {
                 match lockstep_engine::inline::split_args(line.as_bytes()) {
-                    Some(words) if !words.is_empty() => {}
+                    Ok(words) if !words.is_empty() => {}
                     _ => {
                         return fail(format!(
                             "node \"{}\" data line {}: `{line}` is not a command (unbalanced quotes, or empty)",
@@ -634,6 +634,31 @@ impl Scenario {
 }
 
 impl FaultKind {
+    /// The fault in a few words, e.g. "pause client-1 for 15000 ms".
+    pub fn describe(&self) -> String {
+        match self {
+            FaultKind::Pause {
+                target,
+                duration_ms,
+            } => format!("pause {target} for {duration_ms} ms"),
+            FaultKind::Crash {
+                target,
+                restart_after_ms: Some(after),
+            } => format!("crash {target}, restart after {after} ms"),
+            FaultKind::Crash { target, .. } => format!("crash {target}"),
+            FaultKind::Restart { target } => format!("restart {target}"),
+            FaultKind::Kill { target } => format!("kill {target}"),
+            FaultKind::Promote { target } => format!("promote {target}"),
+            FaultKind::Partition { groups } => {
+                let sides: Vec<String> = groups.iter().map(|g| g.join(", ")).collect();
+                format!("partition {}", sides.join(" | "))
+            }
+            FaultKind::Heal {} => "heal the network".into(),
+            FaultKind::ClockJump { target, by_ms } => format!("jump {target}'s clock {by_ms:+} ms"),
+            FaultKind::ClockDrift { target, drift } => format!("drift {target}'s clock {drift:+}"),
+        }
+    }
+
     /// The `kind` as written in the file.
     pub fn name(&self) -> &'static str {
         match self {

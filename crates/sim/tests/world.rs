@@ -445,3 +445,76 @@ fn fencing_tokens_decide_whose_turn_a_write_belongs_to() {
     assert!(stale_write_verdict(300), "token 1 then token 2: in order");
     assert!(!stale_write_verdict(600), "token 2 then token 1: stale");
 }
+
+#[test]
+fn lua_invariants_see_exact_values_not_the_timelines_text() {
+    // The timeline shows `"say \"hi\""` and cuts the long value at 200
+    // bytes; a check must see the bytes the key holds.
+    let trace = run(r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c"
+program = '''
+redis.call("SET", "q", 'say "hi"')
+redis.call("SET", "long", string.rep("x", 300))
+'''
+[[invariant]]
+kind = "lua"
+name = "quoted"
+check = '''world.nodes.redis.keys.q == nil or world.nodes.redis.keys.q.value == [[say "hi"]]'''
+[[invariant]]
+kind = "lua"
+name = "long"
+check = '''world.nodes.redis.keys.long == nil or #world.nodes.redis.keys.long.value == 300'''
+"#);
+    let verdicts: Vec<_> = trace
+        .verdicts
+        .iter()
+        .map(|v| (v.invariant.as_str(), v.held, v.message.clone()))
+        .collect();
+    assert!(held(&trace, "lua(quoted)"), "{verdicts:?}");
+    assert!(held(&trace, "lua(long)"), "{verdicts:?}");
+    // The checks ran on the values: the keys are there at the end.
+    let state = trace.state_at(trace.events.len() as u64).unwrap();
+    assert_eq!(state.nodes["redis"].keys.len(), 2);
+}
+
+#[test]
+fn a_failed_liveness_verdict_names_the_step_of_the_client_that_failed() {
+    // c1 fails early; c2 goes on working, so the failure is not the
+    // last event and only `at_seq` can point at it.
+    let trace = run(r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c1"
+program = '''
+redis.call("SET", "a", "1")
+error("gave up")
+'''
+[[client]]
+name = "c2"
+program = '''
+for i = 1, 5 do redis.call("INCR", "n") sleep(10) end
+'''
+[liveness]
+finished = ["c1", "c2"]
+"#);
+    let failed = trace
+        .events
+        .iter()
+        .find(|e| e.actor == "c1" && matches!(e.what, What::Finish { error: Some(_), .. }))
+        .expect("c1 fails");
+    assert!(
+        failed.seq + 1 < trace.events.len() as u64,
+        "c2 goes on after"
+    );
+    let liveness = trace
+        .verdicts
+        .iter()
+        .find(|v| !v.held)
+        .expect("a failed verdict");
+    assert_eq!(liveness.at_seq, Some(failed.seq), "{liveness:?}");
+    assert_eq!(liveness.at_us, Some(failed.t_us), "{liveness:?}");
+}

@@ -156,18 +156,15 @@ pub fn moments(trace: &Trace, budget: &Budget, duration_ms: u64) -> Vec<Moment> 
     let mut events = Vec::new();
     let mut times = Vec::new();
     for event in &trace.events {
-        let kind = match &event.what {
-            What::Enter { .. } => Some(TriggerEvent::Enter),
-            What::Leave { .. } => Some(TriggerEvent::Leave),
-            What::Receive { .. } => Some(TriggerEvent::Reply),
-            What::Send { .. } => Some(TriggerEvent::Send),
-            What::Expire { .. } => {
-                times.push(event.t_us.saturating_sub(1000));
-                times.push(event.t_us);
-                None
-            }
-            _ => None,
-        };
+        if let What::Expire { .. } = event.what {
+            times.push(event.t_us.saturating_sub(1000));
+            times.push(event.t_us);
+        }
+        // The world's own count (late replies excluded); log lines are
+        // left to the scenario's triggers, not planned here.
+        let kind = crate::trigger::counted(&event.what)
+            .map(|(kind, _)| kind)
+            .filter(|&kind| kind != TriggerEvent::Log);
         let Some(kind) = kind else { continue };
         if !clients.contains(&event.actor.as_str()) {
             continue;

@@ -7,6 +7,9 @@ use crate::trace::What;
 
 impl World {
     pub(super) fn fault(&mut self, index: usize) {
+        if let Some(struck) = self.struck.get_mut(index) {
+            *struck = true;
+        }
         let kind = self.faults[index].kind.clone();
         let node_named =
             |world: &World, name: &str| world.nodes.iter().position(|n| n.spec.name == name);

@@ -90,7 +90,7 @@ pub(super) fn getkeys(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         Err(_) if commands::lookup(&call[0]).is_none() => {
             return Reply::error("ERR Invalid command specified")
         }
-        Err(Reply::Error(e)) if e.starts_with("ERR unknown subcommand") => {
+        Err(Reply::Error(ref e)) if e.starts_with("ERR unknown subcommand") => {
             return Reply::error("ERR Invalid command specified")
         }
         Err(_) => return Reply::error("ERR Invalid number of arguments specified for command"),
