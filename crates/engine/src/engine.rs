@@ -137,6 +137,17 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// The connections with out-of-band replies waiting, in id order, so
+    /// that a server with many connections visits only those after a
+    /// command (a scan without lookups; nothing is allocated when none wait).
+    pub fn clients_with_pushes(&self) -> Vec<ClientId> {
+        self.clients
+            .iter()
+            .filter(|(_, client)| !client.pushes.is_empty())
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
     /// Database 0.
     pub fn keyspace(&self) -> &Keyspace {
         &self.db

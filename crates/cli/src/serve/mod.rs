@@ -274,6 +274,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             input.parser.pending_bytes()
         };
         let outcome = run_when_ready(shared, &mut conn);
+        conn.outbox.flush_reply(&stream);
         if outcome != Closing::Open {
             closing = outcome;
             break;
@@ -312,7 +313,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
                 Closing::Open
             } else {
                 let mut input = conn.input.lock();
-                state.run_batch(id, &mut input, &conn.outbox, shared)
+                state.run_batch(id, &mut input, &conn.outbox, shared, true)
             };
             state.route_unblocked(shared);
             state.deliver_pushes();
@@ -387,13 +388,17 @@ fn answer_while_busy(
 impl State {
     /// Runs the deferred commands, then every complete command in the
     /// parser's buffer for `id`, queueing the replies, until one blocks.
-    /// Returns how the connection should end, if it should.
+    /// Returns how the connection should end, if it should. `own_reader`:
+    /// the caller is the connection's reader thread, which writes the
+    /// replies itself once it leaves the lock ([`Outbox::push_reply`]);
+    /// otherwise (a connection another one unblocked) the writer thread does.
     fn run_batch(
         &mut self,
         id: ClientId,
         input: &mut Input,
         outbox: &Outbox,
         shared: &Shared,
+        own_reader: bool,
     ) -> Closing {
         let gate = &shared.gate;
         let mut out = Vec::new();
@@ -466,6 +471,8 @@ impl State {
         }
         if closing == Closing::Now {
             outbox.close(Closing::Now);
+        } else if own_reader {
+            outbox.push_reply(&out);
         } else {
             outbox.push(&out);
         }
@@ -476,7 +483,10 @@ impl State {
     /// whose unwritten output passes [`PUSH_OUTPUT_LIMIT`] is dropped.
     fn deliver_pushes(&mut self) {
         let mut overflowing = Vec::new();
-        for (&id, outbox) in &self.outboxes {
+        for id in self.engine.clients_with_pushes() {
+            let Some(outbox) = self.outboxes.get(&id) else {
+                continue;
+            };
             let pushes = self.engine.take_pushes(id);
             if pushes.is_empty() {
                 continue;
