@@ -75,8 +75,11 @@ pub fn view_toolbar(
                 </label>
                 <div class="toolbar-buttons">
                     <button type="button" id="run-button" class="button-primary"
+                            aria-busy={lab.is_running().to_string()}
                             onclick={dispatch.reform(|_| Action::Run)}
-                            title="Run the scenario in the editor with this seed">{ "Run" }</button>
+                            title="Run the scenario in the editor with this seed">
+                        { if lab.is_running() { "Running\u{2026}" } else { "Run" } }
+                    </button>
                     <button type="button" id="break-button" class="button-break" disabled={searching}
                             onclick={dispatch.reform(|_| Action::Break)}
                             title="Take out the scenario's own faults and let the explorer search for faults that break it">
@@ -87,7 +90,7 @@ pub fn view_toolbar(
                     <strong>{ "Break it" }</strong>
                     { " takes the story's own faults out and lets the explorer search for faults \
                        that break an invariant, within the scenario's [explore] budget or a \
-                       default one. It runs on this page's thread for now." }
+                       default one. It runs in the background, so the page stays responsive." }
                 </p>
             </div>
             if let Some(error) = seed_error {
@@ -111,7 +114,10 @@ pub fn view_explorer(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                         { format!("{} / {} schedules \u{b7} {:.0} schedules/s", p.tried, p.planned, p.per_second) }
                     </span>
                     <button type="button" id="cancel-button" class="button-quiet"
-                            onclick={dispatch.reform(|_| Action::Cancel)}>{ "Cancel" }</button>
+                            disabled={breaking.cancelling}
+                            onclick={dispatch.reform(|_| Action::Cancel)}>
+                        { if breaking.cancelling { "Cancelling\u{2026}" } else { "Cancel" } }
+                    </button>
                 </div>
                 <progress max="1" value={p.fraction.to_string()}
                           aria-label="Schedules tried"></progress>
@@ -119,8 +125,7 @@ pub fn view_explorer(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                 <p class="explore-note">
                     { format!("{removed}, within {}: {}. ", breaking.setup.budget_source(),
                               breaking.setup.bounds()) }
-                    { "It runs on this page's thread for now, in short slices between which the \
-                       page answers; one long run can still hold it up." }
+                    { "It runs in a background worker: the page stays responsive meanwhile." }
                 </p>
             </div>
         };
@@ -255,8 +260,34 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
     let Some(shown) = lab.shown() else {
         return html! {};
     };
+    // A program that failed makes the run no test of the pattern: that
+    // comes first, and no invariant is shown as a green "held" after it.
+    let failed = !shown.program_errors.is_empty();
+    let errors = shown.program_errors.iter().map(|e| {
+        let seq = e.at_seq;
+        let whose = if e.task == 0 {
+            format!("{}'s program", e.client)
+        } else {
+            format!("{}'s task {}", e.client, e.task)
+        };
+        let line = e.line.map(|l| format!(" at line {l}")).unwrap_or_default();
+        html! {
+            <li class="program-error" role="alert">
+                <strong>{ format!("{whose} stopped with a Lua error{line}") }</strong>
+                <code class="program-error-message">{ &e.message }</code>
+                <button type="button" class="button-quiet"
+                        onclick={dispatch.reform(move |_| Action::Go(seq as usize))}>
+                    { format!("Go to step {seq}") }
+                </button>
+            </li>
+        }
+    });
     let rows = shown.verdicts.iter().map(|v| {
-        let status = if v.held { "held" } else { "VIOLATED" };
+        let status = match (v.held, failed) {
+            (true, false) => "held",
+            (true, true) => "not checked fairly",
+            (false, _) => "VIOLATED",
+        };
         let detail = v.message.clone().unwrap_or_default();
         match v.at_seq {
             Some(seq) => {
@@ -276,7 +307,11 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
             }
             None => html! {
                 <li>
-                    <div class={classes!("verdict", if v.held { "held" } else { "violated" })}>
+                    <div class={classes!("verdict", match (v.held, failed) {
+                        (true, false) => "held",
+                        (true, true) => "unsure",
+                        (false, _) => "violated",
+                    })}>
                         <span class="verdict-status">{ status }</span>
                         <code class="verdict-name">{ &v.invariant }</code>
                         if !detail.is_empty() {
@@ -287,14 +322,33 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
             },
         }
     });
+    let count = shown.verdicts.len();
     html! {
         <div class="verdicts" aria-label="Verdicts">
-            if shown.verdicts.is_empty() {
-                <p class="verdict-none">{ "This scenario declares no invariants." }</p>
-            } else {
-                <ul>{ for rows }</ul>
+            <p class="ran" aria-live="polite">
+                { format!("Run {} \u{b7} {} steps. ", lab.runs_shown(), shown.last() + 1) }
+                <span class="stopped">{ &shown.stopped }</span>
+            </p>
+            if failed {
+                <ul class="program-errors">{ for errors }</ul>
             }
-            <p class="stopped">{ &shown.stopped }</p>
+            if count == 0 {
+                <p class="verdict-none">{ "This scenario declares no invariants." }</p>
+            } else if lab.verdicts_revealed() {
+                <ul>{ for rows }</ul>
+            } else {
+                <div class="verdicts-hidden">
+                    <p>
+                        { format!("{count} invariant{} checked. Step through the run to see \
+                                   what happens; the verdicts show at the last step.",
+                                  if count == 1 { " is" } else { "s are" }) }
+                    </p>
+                    <button type="button" id="show-verdicts" class="button-quiet"
+                            onclick={dispatch.reform(|_| Action::ShowVerdicts)}>
+                        { "Show verdicts" }
+                    </button>
+                </div>
+            }
         </div>
     }
 }
