@@ -1,7 +1,7 @@
 // End-to-end tests of what a new visitor ran into in the lab: focus on the
 // first visit, clicker keys, the step slider's width, tap targets on a
 // phone, a Lua error in a client program, the explorer's box after another
-// run, and a page whose wasm does not load.
+// run, edits kept in the link, and a page whose wasm does not load.
 //
 // Run after `trunk build --release`:  node --test tests/e2e/player.test.mjs
 
@@ -87,6 +87,27 @@ test('after Break it, another run takes the explorer\'s box away', async () => {
   await runAndWait();
   assert.equal(await page.locator('#explore-result').count(), 0);
   assert.equal(await page.locator('.source.counterexample').count(), 0);
+});
+
+test('edits go into the link and survive a reload; a forged edit falls back', async () => {
+  await open();
+  const text = await page.inputValue('#scenario-editor');
+  const edited = text.replace('duration_ms = 15000', 'duration_ms = 5000');
+  assert.notEqual(edited, text);
+  await page.fill('#scenario-editor', edited);
+  await runAndWait();
+  const hash = new URL(page.url()).hash;
+  assert.match(hash, /&edit=\d+\.\d+\.[\w-]+/);
+  assert.ok(hash.length < 120, `only the changed stretch rides in the link: ${hash}`);
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('.lab .tl-row', { timeout: 30000 });
+  assert.equal(await page.inputValue('#scenario-editor'), edited);
+  assert.equal(await page.locator('.notice').count(), 0);
+  assert.match(await page.locator('.source.edited').innerText(), /link carries your edits/);
+
+  await open(hash.replace('&edit=', '&edit=99999'));
+  assert.match(await page.locator('.notice').innerText(), /its edits do not apply/);
+  assert.equal(await page.inputValue('#scenario-editor'), text);
 });
 
 test('step buttons are at least 44 px on a 390 px phone', async () => {

@@ -15,9 +15,11 @@
 //! - [`jobs`]: runs and searches in the web worker, and its messages;
 //! - [`explore`]: "Break it", the explorer in slices the worker runs;
 //! - [`editor`]: the line a TOML error points at;
+//! - [`edits`]: a visitor's edits, small enough for a link;
 //! - [`stories`]: the shipped stories and their titles.
 
 pub mod editor;
+pub mod edits;
 pub mod explore;
 pub mod jobs;
 pub mod link;

@@ -16,6 +16,7 @@ use std::rc::Rc;
 
 use lockstep_sim::trace::Trace;
 
+use super::edits::Edit;
 use super::explore::{BreakSetup, Outcome, ProgressView, Stats};
 use super::jobs::{Request, Response};
 use super::link::{self, DeepLink};
@@ -35,6 +36,8 @@ pub struct Shown {
     pub stopped: String,
     pub sections: Vec<String>,
     pub source: Source,
+    /// The scenario that was run (or explored), as the editor held it.
+    pub text: Rc<str>,
 }
 
 /// Where the run on show came from.
@@ -54,8 +57,9 @@ pub enum Source {
 }
 
 impl Shown {
-    fn new(trace: Trace, source: Source) -> Shown {
+    fn new(trace: Trace, source: Source, text: Rc<str>) -> Shown {
         Shown {
+            text,
             timeline: Rc::new(TimelineView::new(&trace)),
             verdicts: verdicts::verdict_rows(&trace),
             program_errors: verdicts::program_errors(&trace),
@@ -75,6 +79,7 @@ impl Shown {
 /// A search under way.
 pub struct Breaking {
     id: u64,
+    text: Rc<str>,
     pub setup: BreakSetup,
     seed: u64,
     edited: bool,
@@ -86,6 +91,7 @@ pub struct Breaking {
 /// A run asked of the worker and not answered yet.
 struct RunJob {
     id: u64,
+    text: Rc<str>,
     source: Source,
     /// The run was opened from a link: the step it names and what could
     /// not be followed so far (a step past the end is only known after).
@@ -280,15 +286,19 @@ impl Lab {
             seed: Some(seed),
             step: Some(self.step as u64),
             explore,
+            edit: self
+                .story()
+                .filter(|story| *story.text != *shown.text)
+                .map(|story| Edit::between(story.text, &shown.text)),
         }))
     }
 
-    /// Said next to the link when it cannot reproduce what is on show.
+    /// Said next to an edited run: its link carries the edits.
     pub fn link_caveat(&self) -> Option<&'static str> {
         let edited = match &self.shown.as_ref()?.source {
             Source::Story { edited, .. } | Source::Counterexample { edited, .. } => *edited,
         };
-        edited.then_some("The page's link opens the story as published, not your edits.")
+        edited.then_some("The page's link carries your edits: it reopens this version.")
     }
 
     // --- what a visitor does -------------------------------------------
@@ -353,6 +363,7 @@ impl Lab {
         });
         self.running = Some(RunJob {
             id,
+            text: self.text.as_str().into(),
             source: Source::Story {
                 seed: self.seed,
                 edited: self.edited(),
@@ -436,7 +447,7 @@ impl Lab {
             Ok(trace) => {
                 // What a search found was about the run it showed.
                 self.report = None;
-                self.show(Shown::new(trace, job.source), None);
+                self.show(Shown::new(trace, job.source, job.text), None);
                 self.editor_error = None;
                 if let Some((step, mut problems)) = job.link {
                     if let Some(step) = step {
@@ -535,6 +546,20 @@ impl Lab {
             self.story = index;
             self.text = story.text.to_string();
             self.seed = wanted.seed.unwrap_or(story.seed);
+            if let Some(edit) = &wanted.edit {
+                // Only edits that still make a scenario are taken.
+                let edited = edit.apply(story.text).and_then(|text| {
+                    lockstep_lessons::scenario(&text)
+                        .map(|_| text)
+                        .map_err(|e| e.to_string())
+                });
+                match edited {
+                    Ok(text) => self.text = text,
+                    Err(why) => problems.push(format!(
+                        "its edits do not apply to this story ({why}), so it is shown as published"
+                    )),
+                }
+            }
         }
         self.inputs_version += 1;
         self.step = 0;
@@ -601,6 +626,7 @@ impl Lab {
         self.report = None;
         self.breaking = Some(Breaking {
             id,
+            text: self.text.as_str().into(),
             setup: BreakSetup::new(&scenario),
             seed: self.seed,
             edited: self.edited(),
@@ -655,7 +681,10 @@ impl Lab {
                     run_seed: seed,
                     faults: faults.clone(),
                 };
-                self.show(Shown::new(trace, source), Some(violation.unwrap_or(0)));
+                self.show(
+                    Shown::new(trace, source, breaking.text.clone()),
+                    Some(violation.unwrap_or(0)),
+                );
                 if let Some(step) = pending {
                     let mut problems = Vec::new();
                     self.go_linked(step, &mut problems);
@@ -807,11 +836,42 @@ mod tests {
         let text = lab
             .text()
             .replace("duration_ms = 15000", "duration_ms = 5000");
-        lab.set_text(text);
+        lab.set_text(text.clone());
         assert!(lab.run());
         settle(&mut lab);
         assert!(lab.link_caveat().is_some());
         assert!(lab.shown().unwrap().trace.first_violation().is_none());
+
+        // The link carries the edit: opened afresh (a reload), it shows the
+        // edited run again.
+        let hash = lab.hash().unwrap();
+        assert!(hash.contains("&edit="), "{hash}");
+        assert!(hash.len() < 80, "only the changed stretch: {hash}");
+        let mut other = ready();
+        other.open_link(&hash, 0.0);
+        settle(&mut other);
+        assert_eq!(other.notice(), None);
+        assert_eq!(other.text(), text);
+        assert!(other.edited());
+        assert_eq!(other.shown().unwrap().trace, lab.shown().unwrap().trace);
+        assert_eq!(other.hash().unwrap(), hash);
+
+        // A forged edit falls back to the story as published, and says so.
+        let forged = hash.replace("&edit=", "&edit=99999");
+        other.open_link(&forged, 0.0);
+        settle(&mut other);
+        assert!(!other.edited());
+        let notice = other.notice().unwrap();
+        assert!(notice.contains("its edits do not apply"), "{notice}");
+        // An edit that breaks the TOML is refused too.
+        let broken = Edit::between(lab.story().unwrap().text, "title = ");
+        other.open_link(
+            &format!("#story=gc_pause_past_ttl&edit={}", broken.encode()),
+            0.0,
+        );
+        settle(&mut other);
+        assert!(!other.edited());
+        assert!(other.notice().unwrap().contains("its edits do not apply"));
     }
 
     #[test]
