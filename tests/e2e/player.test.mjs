@@ -110,6 +110,18 @@ test('edits go into the link and survive a reload; a forged edit falls back', as
   assert.equal(await page.inputValue('#scenario-editor'), text);
 });
 
+test('at the violation the paused client\'s lane and the world say it is paused, inside', async () => {
+  await open();
+  await page.click('#show-verdicts');
+  await page.locator('button.verdict.violated').first().click();
+  const client1 = page.locator('#world .actor-status[data-actor="client-1"]');
+  assert.match(await client1.innerText(), /inside report/);
+  assert.match(await page.locator('#world .network').innerText(), /network is whole|Partitioned/);
+  const mark = page.locator('.tl-row .lane-mark', { hasText: 'paused · inside report' });
+  assert.ok((await mark.count()) >= 1, 'the pause starts a shaded span in client-1\'s lane');
+  await page.screenshot({ path: path.join(output, 'player-violation-lanes.png') });
+});
+
 test('step buttons are at least 44 px on a 390 px phone', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await open('#story=gc_pause_past_ttl&seed=1&step=5');

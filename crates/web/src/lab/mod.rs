@@ -11,6 +11,7 @@
 //! - [`link`]: reading and writing the `#story=...&seed=...&step=...` hash;
 //! - [`timeline`]: columns and rows of a trace, computed once per run;
 //! - [`world`]: nodes, keys, TTLs, section holders, resources at a step;
+//! - [`status`]: what each actor is doing, clocks and partitions at a step;
 //! - [`verdicts`]: held / VIOLATED, and why the run stopped;
 //! - [`jobs`]: runs and searches in the web worker, and its messages;
 //! - [`explore`]: "Break it", the explorer in slices the worker runs;
@@ -24,6 +25,7 @@ pub mod explore;
 pub mod jobs;
 pub mod link;
 pub mod state;
+pub mod status;
 pub mod stories;
 pub mod timeline;
 pub mod verdicts;

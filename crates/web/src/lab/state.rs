@@ -20,6 +20,7 @@ use super::edits::Edit;
 use super::explore::{BreakSetup, Outcome, ProgressView, Stats};
 use super::jobs::{Request, Response};
 use super::link::{self, DeepLink};
+use super::status::{self, Status};
 use super::stories::{self, Story};
 use super::timeline::TimelineView;
 use super::verdicts::{self, VerdictRow};
@@ -38,6 +39,9 @@ pub struct Shown {
     pub source: Source,
     /// The scenario that was run (or explored), as the editor held it.
     pub text: Rc<str>,
+    /// Per event, per timeline column: what shades that actor's lane
+    /// (paused, down, busy), see [`status::lane_marks`].
+    pub lanes: Rc<Vec<Vec<Option<String>>>>,
 }
 
 /// Where the run on show came from.
@@ -58,9 +62,12 @@ pub enum Source {
 
 impl Shown {
     fn new(trace: Trace, source: Source, text: Rc<str>) -> Shown {
+        let timeline = TimelineView::new(&trace);
+        let columns: Vec<String> = timeline.columns.iter().map(|c| c.name.clone()).collect();
         Shown {
             text,
-            timeline: Rc::new(TimelineView::new(&trace)),
+            lanes: Rc::new(status::lane_marks(&trace, &columns)),
+            timeline: Rc::new(timeline),
             verdicts: verdicts::verdict_rows(&trace),
             program_errors: verdicts::program_errors(&trace),
             stopped: verdicts::stopped(&trace),
@@ -272,6 +279,12 @@ impl Lab {
     pub fn world(&self) -> Option<WorldView> {
         let shown = self.shown.as_ref()?;
         Some(world::world_at(&shown.trace, &shown.sections, self.step))
+    }
+
+    /// What each actor is doing at the current step, and the network.
+    pub fn status(&self) -> Option<Status> {
+        let shown = self.shown.as_ref()?;
+        Some(status::status_at(&shown.trace, self.step))
     }
 
     /// The address hash that reproduces this view.

@@ -449,6 +449,13 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
         "later",
         "step on to see them",
     );
+    // Lane marks only where every actor has its own column.
+    let marks = (!view.as_list()).then_some(&shown.lanes);
+    let lanes = |seq: u64| -> Lanes {
+        let at = |i: usize| marks.and_then(|m| m.get(i)).map(Vec::as_slice);
+        let i = seq as usize;
+        (at(i), i.checked_sub(1).and_then(at))
+    };
     let rows = view.rows[shown_rows]
         .iter()
         .map(|row| {
@@ -457,6 +464,7 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
                 columns,
                 row.seq as usize == step,
                 causes.contains(&row.seq),
+                lanes(row.seq),
             )
         })
         .collect::<Html>();
@@ -482,7 +490,14 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
     }
 }
 
-fn view_row(row: &Row, columns: usize, current: bool, cause: bool) -> Html {
+/// A row's lane marks, and the previous row's (a mark's words show where
+/// it starts; the shading runs on).
+type Lanes<'a> = (Option<&'a [Option<String>]>, Option<&'a [Option<String>]>);
+
+fn view_row(row: &Row, columns: usize, current: bool, cause: bool, lanes: Lanes) -> Html {
+    let (marks, before) = lanes;
+    let mark = |i: usize| marks.and_then(|m| m.get(i)).and_then(Option::as_ref);
+    let before = |i: usize| before.and_then(|m| m.get(i)).and_then(Option::as_ref);
     let class = classes!(
         "tl-row",
         row.tone,
@@ -494,6 +509,15 @@ fn view_row(row: &Row, columns: usize, current: bool, cause: bool) -> Html {
             .map(|i| {
                 if i == column {
                     view_event_cell(row, column)
+                } else if let Some(text) = mark(i) {
+                    let words = (before(i) != Some(text)).then(|| text.clone());
+                    html! {
+                        <div class="tl-cell empty lane-marked" title={text.clone()}>
+                            if let Some(words) = words {
+                                <span class="lane-mark">{ words }</span>
+                            }
+                        </div>
+                    }
                 } else {
                     html! { <div class="tl-cell empty"></div> }
                 }
@@ -523,7 +547,7 @@ fn view_event_cell(row: &Row, column: usize) -> Html {
     html! {
         <div class="tl-cell event" style={format!("--column: {}", column + 2)}>
             <span class="tl-who">{ &row.actor }</span>
-            <span class="tl-text">{ &row.text }</span>
+            <span class="tl-text" title={row.text.clone()}>{ &row.text }</span>
             if let Some(local) = &row.local {
                 <span class="tl-local" title="This actor's own clock, which disagrees with global time">
                     { format!("its clock: {local} ms") }
@@ -615,6 +639,7 @@ pub fn view_world(lab: &Lab) -> Html {
                 <span class="world-time">{ format!("{} ms", world.time) }</span>
             </h3>
             <p class="world-event">{ event }</p>
+            { view_status(lab) }
             <h4>{ "Nodes" }</h4>
             { for nodes }
             if !world.sections.is_empty() {
@@ -626,6 +651,53 @@ pub fn view_world(lab: &Lab) -> Html {
                 <ul class="resources">{ for resources }</ul>
             }
         </aside>
+    }
+}
+
+/// Clients and nodes at the step: running, paused (still inside its
+/// section), down, busy with a script; clocks that are off; partitions.
+fn view_status(lab: &Lab) -> Html {
+    let Some(status) = lab.status() else {
+        return html! {};
+    };
+    let rows = status.actors.iter().map(|a| {
+        let activity = a.describe(status.now_us);
+        let clock =
+            (a.clock_offset_ms.abs() >= 0.5).then(|| format!("clock {:+.0} ms", a.clock_offset_ms));
+        let alarm = a.lane_mark(status.now_us).is_some();
+        html! {
+            <li class={classes!("actor-status", alarm.then_some("alarm"))}
+                data-actor={a.name.clone()}>
+                <code>{ &a.name }</code>
+                <span class="activity">{ activity }</span>
+                if !a.inside.is_empty() {
+                    <span class="inside">{ format!("inside {}", a.inside.join(", ")) }</span>
+                }
+                if let Some(clock) = clock {
+                    <span class="clock" title="Its clock minus global time">{ clock }</span>
+                }
+            </li>
+        }
+    });
+    let network = match &status.partition {
+        Some(groups) => format!(
+            "Partitioned: {}",
+            groups
+                .iter()
+                .map(|g| g.join(", "))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        None => "The network is whole.".to_string(),
+    };
+    html! {
+        <>
+            <h4>{ "Actors" }</h4>
+            <ul class="actors">{ for rows }</ul>
+            <p class={classes!("network", status.partition.is_some().then_some("split"))}>
+                { network }
+            </p>
+        </>
     }
 }
 
