@@ -250,3 +250,64 @@ fn a_spare_lua_state_behaves_like_a_fresh_one() {
 fn first_spare_again(engine: &mut Engine) -> lockstep_engine::scripting::SpareScripting {
     engine.take_spare_scripting().expect("a state to spare")
 }
+
+/// How many arrays deep a reply goes before its innermost element is an
+/// error, with that error.
+fn nesting(reply: &Reply) -> (usize, Reply) {
+    let mut depth = 0;
+    let mut at = reply;
+    while let Reply::Array(items) = at {
+        depth += 1;
+        match items.first() {
+            Some(first) => at = first,
+            None => return (depth, Reply::Array(vec![])),
+        }
+    }
+    (depth, at.clone())
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn self_referencing_return_values_stop_at_the_lua_stack_limit() {
+    let (mut e, c) = session();
+    // Redis 7.0 replies 7995 nested one-element arrays, then the error.
+    let reply = run(
+        &mut e,
+        c,
+        &[
+            "EVAL",
+            "local a = {}; local b = {a}; a[1] = b; return a",
+            "0",
+        ],
+    );
+    assert_eq!(nesting(&reply), (7995, err("ERR reached lua stack limit")));
+    let bytes = to_bytes(&reply, Protocol::Resp2);
+    assert!(bytes.ends_with(b"*1\r\n-ERR reached lua stack limit\r\n"));
+    // The server is still there.
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 1", "0"]),
+        Reply::Integer(1)
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn tables_that_refer_to_themselves_twice_are_refused_not_unfolded_forever() {
+    let (mut e, c) = session();
+    let reply = run(
+        &mut e,
+        c,
+        &["EVAL", "local a = {}; a[1] = a; a[2] = a; return a", "0"],
+    );
+    let Reply::Error(text) = &reply else {
+        panic!("expected an error, got a reply of another kind");
+    };
+    assert!(
+        text.starts_with("ERR the script's reply has more than"),
+        "{text}"
+    );
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 1", "0"]),
+        Reply::Integer(1)
+    );
+}

@@ -2,15 +2,19 @@
 //!
 //! A list is a deque of strings; Redis's quicklist gives the same order, so
 //! every reply here is comparable with Redis byte for byte. The blocking
-//! variants (BLPOP, BLMOVE, ...) and LMPOP are not modelled.
+//! variants (BLPOP, BLMOVE, ...) and LMPOP are in [`blocking`].
 
 use std::collections::VecDeque;
 
-use crate::command::{flags, spec, Args, CommandSpec, Ctx, FIRST_KEY};
+use crate::command::{flags, spec, Args, CommandSpec, Ctx, FIRST_KEY, NO_KEYS};
 use crate::keyspace::Entry;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::value::Value;
+
+mod blocking;
+
+pub(crate) use blocking::{serve_move, serve_pop};
 
 type List = VecDeque<Vec<u8>>;
 
@@ -45,7 +49,34 @@ pub const COMMANDS: &[CommandSpec] = &[
         (1, 2, 1),
         rpoplpush,
     ),
+    spec("blpop", -3, BLOCKING_POP, (1, -2, 1), blocking::blpop),
+    spec("brpop", -3, BLOCKING_POP, (1, -2, 1), blocking::brpop),
+    spec(
+        "blmove",
+        6,
+        BLOCKING_POP | flags::DENYOOM,
+        (1, 2, 1),
+        blocking::blmove,
+    ),
+    spec(
+        "brpoplpush",
+        4,
+        BLOCKING_POP | flags::DENYOOM,
+        (1, 2, 1),
+        blocking::brpoplpush,
+    ),
+    spec(
+        "blmpop",
+        -5,
+        flags::WRITE | flags::BLOCKING,
+        NO_KEYS,
+        blocking::blmpop,
+    ),
+    spec("lmpop", -4, flags::WRITE, NO_KEYS, blocking::lmpop),
 ];
+
+/// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH: blocking, and refused in scripts in Redis 7.0.
+const BLOCKING_POP: u32 = flags::WRITE | flags::NOSCRIPT | flags::BLOCKING;
 
 /// Which end of a list an operation works on.
 #[derive(Clone, Copy, PartialEq, Eq)]

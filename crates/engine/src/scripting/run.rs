@@ -20,6 +20,7 @@ use crate::commands;
 use crate::engine::call;
 use crate::numbers::format_g;
 use crate::reply::Reply;
+use lockstep_lua::cnum::lua_number_text;
 
 /// The connection id of the client scripts run their commands as (Redis's
 /// "lua client"). Connections are numbered from 1, so it never collides.
@@ -97,7 +98,7 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
             lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
             let outcome: MultiValue = runner.call(function)?;
             lua.set_named_registry_value(DISPATCH_KEY, Value::Nil)?;
-            Ok(script_outcome_to_reply(&outcome, resp_cell.get(), run.name))
+            script_outcome_to_reply(lua, &outcome, resp_cell.get(), run.name)
         })
     });
     drop(dispatcher);
@@ -206,12 +207,22 @@ fn install_checkpoint(
 }
 
 /// `(ok, value)` from the runner as the reply the caller gets.
-fn script_outcome_to_reply(outcome: &MultiValue, resp: ScriptResp, name: &str) -> Reply {
+fn script_outcome_to_reply(
+    lua: &Lua,
+    outcome: &MultiValue,
+    resp: ScriptResp,
+    name: &str,
+) -> mlua::Result<Reply> {
     let ok = matches!(outcome.front(), Some(Value::Boolean(true)));
     let value = outcome.get(1).cloned().unwrap_or(Value::Nil);
     if ok {
-        return lua_to_reply(&value, resp);
+        return lua_to_reply(lua, &value, resp);
     }
+    Ok(failure_reply(value, name))
+}
+
+/// The reply for a script that raised an error (`value`).
+fn failure_reply(value: Value, name: &str) -> Reply {
     let error = match value {
         Value::Table(error) => error,
         // Lua 5.1 raises memory errors without calling the message handler.
@@ -236,7 +247,7 @@ fn script_outcome_to_reply(outcome: &MultiValue, resp: ScriptResp, name: &str) -
     let text = |field: &str| -> Option<String> {
         match error.raw_get::<Value>(field).ok()? {
             Value::String(s) => Some(s.to_string_lossy()),
-            Value::Number(n) => Some(format_g(n, 14)),
+            Value::Number(n) => Some(lua_number_text(n)),
             Value::Integer(i) => Some(i.to_string()),
             _ => None,
         }

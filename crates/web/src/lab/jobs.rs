@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use lockstep_sim::trace::Trace;
 
-use super::explore::{BreakSetup, ExploreDriver, Outcome, ProgressView, Tick};
+use super::explore::{BreakSetup, ExploreDriver, Outcome, ProgressView, Tick, PAGE_POLICY};
 
 /// What the page asks of the worker. `id` ties the answers to the request:
 /// the page ignores answers to requests it has moved on from.
@@ -106,7 +106,7 @@ impl JobRunner {
                 let started = lockstep_lessons::scenario(&text)
                     .map_err(|e| e.to_string())
                     .and_then(|scenario| {
-                        ExploreDriver::start(&BreakSetup::new(&scenario), seed, now_ms)
+                        ExploreDriver::start(&BreakSetup::new(&scenario, PAGE_POLICY), seed, now_ms)
                     });
                 match started {
                     Ok(driver) => {

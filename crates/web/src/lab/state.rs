@@ -640,11 +640,12 @@ impl Lab {
         self.breaking = Some(Breaking {
             id,
             text: self.text.as_str().into(),
-            setup: BreakSetup::new(&scenario),
+            setup: BreakSetup::new(&scenario, super::explore::PAGE_POLICY),
             seed: self.seed,
             edited: self.edited(),
             progress: ProgressView {
                 tried: 0,
+                struck: 0,
                 planned: 0,
                 fraction: 0.0,
                 per_second: 0.0,

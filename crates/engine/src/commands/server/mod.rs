@@ -5,8 +5,10 @@ mod debug;
 mod info;
 mod introspection;
 
+use crate::command::help_reply;
+pub(crate) use crate::command::subcommand_syntax_error;
 use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
-use crate::commands::connection::{container, help_reply};
+use crate::commands::connection::container;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
@@ -217,16 +219,6 @@ fn slowlog_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             "    Reset the slowlog.",
         ],
     )
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub(crate) fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = args.get(1).map(|a| &a[..a.len().min(128)]).unwrap_or(b"");
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

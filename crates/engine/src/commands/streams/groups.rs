@@ -6,7 +6,7 @@ use super::{
     c_str, format_error, keyword, parse_integer, quoted, stream_mut, Ctx, Reply, Stream, StreamId,
 };
 use crate::command::{flags, spec, CommandSpec, NO_KEYS};
-use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
+use crate::command::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 use crate::value::Value;
 
@@ -127,9 +127,16 @@ fn xgroup(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     match (sub.as_str(), args.len()) {
         ("create", 5..=8) => create(ctx, args, entries_read),
         ("setid", 5 | 7) => setid(ctx, args, entries_read),
-        ("destroy", 4) => with_stream(ctx, key, |stream, _| {
-            Reply::Integer(i64::from(stream.groups.remove(group.as_slice()).is_some()))
-        }),
+        ("destroy", 4) => {
+            let reply = with_stream(ctx, key, |stream, _| {
+                Reply::Integer(i64::from(stream.groups.remove(group.as_slice()).is_some()))
+            });
+            if reply == Reply::Integer(1) {
+                // Readers blocked in the group wake up with NOGROUP.
+                ctx.db.signal_ready(key);
+            }
+            reply
+        }
         ("createconsumer", 5) => with_stream(ctx, key, |stream, now| {
             let created = stream
                 .groups

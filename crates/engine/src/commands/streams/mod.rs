@@ -21,6 +21,7 @@ use crate::types::stream::{Fields, NodeLimits, Stream, StreamId};
 use crate::value::Value;
 
 pub use id::c_str;
+pub(crate) use read::serve_read;
 
 // Flag sets as `COMMAND INFO` lists them; RANDOM stands for the
 // `nondeterministic_output` tip (IDs from the clock, idle times).

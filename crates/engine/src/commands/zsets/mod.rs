@@ -9,6 +9,8 @@
 mod add;
 mod algebra;
 mod pop;
+
+pub(crate) use pop::serve_pop;
 mod query;
 mod random;
 mod range;
@@ -170,6 +172,28 @@ fn after_write(ctx: &mut Ctx, key: &[u8], changed: bool) {
         ctx.db.remove(key);
     } else {
         ctx.db.signal_modified(key);
+    }
+}
+
+/// The node's `zset-max-listpack-*` settings, which every write of a
+/// sorted set applies (see [`ListpackLimits`]).
+pub fn listpack_limits(ctx: &Ctx) -> crate::types::zset::ListpackLimits {
+    let read = |name: &str, default: usize| {
+        ctx.server
+            .config
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    crate::types::zset::ListpackLimits {
+        entries: read(
+            "zset-max-listpack-entries",
+            crate::types::zset::LISTPACK_MAX_ENTRIES,
+        ),
+        value: read(
+            "zset-max-listpack-value",
+            crate::types::zset::LISTPACK_MAX_VALUE,
+        ),
     }
 }
 
