@@ -122,6 +122,20 @@ test('at the violation the paused client\'s lane and the world say it is paused,
   await page.screenshot({ path: path.join(output, 'player-violation-lanes.png') });
 });
 
+test('a timeline cell cut to three lines opens in full on its row, and on hover', async () => {
+  await open();
+  const row = page.locator('.tl-row', { hasText: /SET lock:report .* PX \d+/ }).first();
+  const seq = Number(await row.getAttribute('data-seq'));
+  const text = row.locator('.tl-text');
+  assert.match(await text.getAttribute('title'), /PX \d+/, 'the whole text on hover');
+  await row.click();
+  assert.equal(await step(), seq);
+  const clipped = await page
+    .locator('.tl-row.current .tl-text')
+    .evaluate((el) => el.scrollHeight > el.clientHeight + 1);
+  assert.equal(clipped, false, 'the current row shows its whole text');
+});
+
 test('step buttons are at least 44 px on a 390 px phone', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await open('#story=gc_pause_past_ttl&seed=1&step=5');

@@ -48,6 +48,7 @@ pub fn start() {
         .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The handler lives as long as the worker.
     on_message.forget();
+    host.post(&Response::Ready);
 }
 
 impl Host {

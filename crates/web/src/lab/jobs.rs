@@ -34,6 +34,9 @@ pub enum Request {
 /// What the worker answers.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub enum Response {
+    /// The worker has started and listens: the page holds its requests
+    /// until then (a module worker may not hear messages sent earlier).
+    Ready,
     Ran {
         id: u64,
         result: Result<Trace, String>,

@@ -401,6 +401,7 @@ impl Lab {
     /// ignored.
     pub fn receive(&mut self, response: Response) {
         match response {
+            Response::Ready => {}
             Response::Ran { id, result } => {
                 if self.running.as_ref().is_none_or(|job| job.id != id) {
                     return;

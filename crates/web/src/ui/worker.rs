@@ -1,23 +1,28 @@
 //! The page's end of the lab's web worker: starts it, posts the lab's
 //! requests to it, and hands its answers back to the lab.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use crate::lab::jobs::Response;
 use crate::lab::Lab;
 
 /// Trunk names a worker's files after its binary (no content hash), and
-/// the loader shim imports its JS and wasm.
+/// the loader shim imports its JS and wasm: a module worker, because the
+/// Lua crate's JS snippet is an ES module.
 const WORKER_SCRIPT: &str = "./lockstep-worker_loader.js";
 
 /// A running worker and the handlers that must live as long as it does.
 pub struct WorkerLink {
     worker: Worker,
+    /// The worker said Ready: requests go straight to it.
+    ready: Rc<Cell<bool>>,
+    /// Requests (as JSON) held until then.
+    held: Rc<RefCell<Vec<String>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
@@ -25,17 +30,29 @@ pub struct WorkerLink {
 impl WorkerLink {
     /// Starts the worker; `changed` is called after each answer it gives.
     pub fn spawn(lab: Rc<RefCell<Lab>>, changed: Rc<dyn Fn()>) -> Result<WorkerLink, String> {
-        let worker = Worker::new(WORKER_SCRIPT).map_err(|e| {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
             format!(
                 "The simulator could not start in the background: {}",
                 describe(&e)
             )
         })?;
+        let ready = Rc::new(Cell::new(false));
+        let held: Rc<RefCell<Vec<String>>> = Rc::default();
         let on_message = {
             let (lab, changed) = (lab.clone(), changed.clone());
+            let (ready, held, target) = (ready.clone(), held.clone(), worker.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let text = event.data().as_string().unwrap_or_default();
                 match Response::from_json(&text) {
+                    Ok(Response::Ready) => {
+                        ready.set(true);
+                        for request in held.borrow_mut().drain(..) {
+                            let _ = target.post_message(&JsValue::from_str(&request));
+                        }
+                        return;
+                    }
                     Ok(answer) => lab.borrow_mut().receive(answer),
                     Err(message) => lab.borrow_mut().worker_failed(&message),
                 }
@@ -56,6 +73,8 @@ impl WorkerLink {
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Ok(WorkerLink {
             worker,
+            ready,
+            held,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -65,9 +84,12 @@ impl WorkerLink {
     pub fn flush(&self, lab: &RefCell<Lab>) {
         let requests = lab.borrow_mut().take_requests();
         for request in requests {
-            let _ = self
-                .worker
-                .post_message(&JsValue::from_str(&request.to_json()));
+            let json = request.to_json();
+            if self.ready.get() {
+                let _ = self.worker.post_message(&JsValue::from_str(&json));
+            } else {
+                self.held.borrow_mut().push(json);
+            }
         }
     }
 }
