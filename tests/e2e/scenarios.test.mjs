@@ -80,7 +80,19 @@ test('pick the GC-pause story, run it, and see mutual exclusion violated', async
   assert.equal(await page.locator('#story-select option:checked').innerText(), GC_TITLE);
   assert.match(await page.inputValue('#scenario-editor'), /title = "A GC pause outlives/);
   assert.equal(await page.inputValue('#seed-input'), '1');
+  const runs = Number(await page.locator('.lab').getAttribute('data-runs'));
   await page.click('#run-button');
+  // Run says that it ran: the run counter in the verdicts moves on.
+  await page.waitForFunction(
+    (n) => Number(document.querySelector('.lab').dataset.runs) > n,
+    runs,
+  );
+  assert.match(await page.locator('.verdicts .ran').innerText(), new RegExp(`Run ${runs + 1} · \\d+ steps`));
+  // The verdicts wait until the learner has stepped to the end or asks.
+  assert.equal(await page.locator('.verdict').count(), 0, 'no verdict before stepping');
+  assert.match(await page.locator('.verdicts-hidden').innerText(), /2 invariants are checked/);
+  await screenshot('lab-verdicts-hidden.png');
+  await page.click('#show-verdicts');
 
   const violated = page.locator('button.verdict.violated', { hasText: 'mutual_exclusion(report)' });
   await violated.waitFor();
@@ -185,8 +197,8 @@ test('a forged link says what it could not follow and falls back', async () => {
 
 test('Break it finds the GC pause on its own and shows its trace', async () => {
   await open();
-  assert.match(await page.locator('.explore-hint').innerText(), /on this page's thread/);
-  // Watch for long frames while the explorer runs on the page's thread.
+  assert.match(await page.locator('.explore-hint').innerText(), /runs in the background/);
+  // Watch for long frames while the explorer runs (in its worker).
   await page.evaluate(() => {
     window.__longestFrame = 0;
     let last = performance.now();

@@ -11,3 +11,7 @@ pub mod lab;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+/// The web worker's message loop (the `lockstep-worker` binary).
+#[cfg(target_arch = "wasm32")]
+pub mod worker_host;

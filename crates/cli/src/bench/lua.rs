@@ -13,42 +13,36 @@ use super::figure::{Better, Figure};
 use super::servers;
 use super::Bench;
 
-/// Scripts valid both as an EVAL body and as a plain Lua 5.1 chunk (locals
-/// only: Redis's sandbox forbids new globals).
+/// The scripts in `tests/bench/lua/` (shared with the wasm bench), valid
+/// both as an EVAL body and as a plain Lua 5.1 chunk.
 pub const SCRIPTS: &[(&str, &str)] = &[
     (
         "numeric loop",
-        "local s = 0 for i = 1, 3000000 do s = (s + i * 3) % 1000003 end return s",
+        include_str!("../../../../tests/bench/lua/numeric_loop.lua"),
     ),
     (
         "string building",
-        "local t = {} for i = 1, 200000 do t[#t + 1] = tostring(i) .. ',' end \
-         local s = table.concat(t) local u = '' for i = 1, 5000 do u = u .. 'x' end \
-         return #s + #u",
+        include_str!("../../../../tests/bench/lua/string_building.lua"),
     ),
     (
         "table work",
-        "local t = {} for i = 1, 100000 do t[i] = {id = i, name = 'n' .. i} end \
-         local sum = 0 for _, v in ipairs(t) do sum = sum + v.id end \
-         table.sort(t, function(a, b) return a.id > b.id end) return sum",
+        include_str!("../../../../tests/bench/lua/table_work.lua"),
     ),
 ];
 
-/// A script that is mostly `redis.call`s.
-pub const CALLS_SCRIPT: &str =
-    "for i = 1, 50000 do redis.call('SET', 'k' .. i, i) redis.call('INCR', 'k' .. i) end return 1";
+/// A script that is mostly `redis.call`s (100,000 of them).
+pub const CALLS_SCRIPT: &str = include_str!("../../../../tests/bench/lua/many_calls.lua");
 
 /// Best of this many runs, so a neighbour's burst on a busy machine does
 /// not decide the figure.
 const RUNS: usize = 3;
 
 pub fn run(bench: &mut Bench) -> Result<(), String> {
-    let startup = best_seconds(|| lua51("return 0"))?;
-    for (name, script) in SCRIPTS {
+    bench.progress("lua: the scripts in lua5.1");
+    let references = lua51_milliseconds()?;
+    for ((name, script), reference) in SCRIPTS.iter().zip(references) {
         bench.progress(&format!("lua: {name} in our native build"));
         let ours = best_seconds(|| eval_in_engine(script))?;
-        bench.progress(&format!("lua: {name} in lua5.1"));
-        let reference = (best_seconds(|| lua51(script))? - startup).max(1e-6);
         bench.add(Figure {
             group: "lua",
             name: format!("Lua {name}, native build"),
@@ -56,7 +50,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             better: Better::Lower,
             ours: ours * 1000.0,
             reference_name: "PUC Lua 5.1 (lua5.1)".into(),
-            reference: reference * 1000.0,
+            reference,
             reference_unit: None,
             target: None,
         });
@@ -85,6 +79,16 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         target: None,
     });
     Ok(())
+}
+
+/// Milliseconds PUC Lua 5.1 takes for each of [`SCRIPTS`] (best of
+/// [`RUNS`], its start-up time taken off).
+pub fn lua51_milliseconds() -> Result<Vec<f64>, String> {
+    let startup = best_seconds(|| lua51("return 0"))?;
+    SCRIPTS
+        .iter()
+        .map(|(_, script)| Ok((best_seconds(|| lua51(script))? - startup).max(1e-6) * 1000.0))
+        .collect()
 }
 
 /// Iterations per second of PUC Lua 5.1 running the numeric loop (the

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Each group is a module: [`engine`] (in process), [`protocol`] (`lockstep
-//! serve`), [`lua`], [`zset`] (a 1M-member sorted set) and [`sim`]. The
+//! serve`), [`lua`], [`zset`] (a 1M-member sorted set), [`sim`] and
+//! [`wasm`] (the same on wasm32, under Node and in headless Chromium). The
 //! regression check lives in [`record`].
 
 pub mod engine;
@@ -21,6 +22,7 @@ pub mod protocol;
 pub mod record;
 pub mod servers;
 pub mod sim;
+pub mod wasm;
 pub mod workload;
 pub mod zset;
 
@@ -43,6 +45,10 @@ pub const GROUPS: &[(&str, &str)] = &[
     ),
     ("zset", "a 1M-member sorted set vs redis-server"),
     ("sim", "simulator events/s and explorer schedules/s"),
+    (
+        "wasm",
+        "Lua, the 1M zset and the simulator on wasm32 (Node, headless Chromium)",
+    ),
 ];
 
 /// What `lockstep bench` was asked to do.
@@ -105,6 +111,10 @@ pub struct Bench {
     figures: Vec<Figure>,
     notes: Vec<String>,
     redis: Option<servers::Server>,
+    /// Native figures the wasm group compares with, kept from their own
+    /// groups so a full run measures them once.
+    native_zset: Option<zset::Timings>,
+    native_sim: Option<sim::Rates>,
     /// Whether the progress line can be rewritten in place.
     terminal: bool,
 }
@@ -132,10 +142,19 @@ impl Bench {
 
     /// The port of the reference redis-server, started on first use.
     pub fn redis_port(&mut self) -> Result<u16, String> {
+        Ok(self.redis()?.0)
+    }
+
+    /// The reference redis-server's port and process id.
+    pub fn redis(&mut self) -> Result<(u16, u32), String> {
         if self.redis.is_none() {
             self.redis = Some(servers::redis_server()?);
         }
-        Ok(self.redis.as_ref().map(|r| r.port).unwrap_or_default())
+        Ok(self
+            .redis
+            .as_ref()
+            .map(|r| (r.port, r.pid()))
+            .unwrap_or_default())
     }
 }
 
@@ -167,6 +186,8 @@ pub fn main(args: &[String]) -> ExitCode {
         figures: Vec::new(),
         notes: Vec::new(),
         redis: None,
+        native_zset: None,
+        native_sim: None,
         terminal: std::io::stderr().is_terminal(),
     };
     let mut failed = false;
@@ -177,6 +198,7 @@ pub fn main(args: &[String]) -> ExitCode {
             "lua" => lua::run(&mut bench),
             "zset" => zset::run(&mut bench),
             "sim" => sim::run(&mut bench),
+            "wasm" => wasm::run(&mut bench),
             _ => Ok(()),
         };
         if let Err(message) = outcome {

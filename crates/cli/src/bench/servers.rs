@@ -21,6 +21,23 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// CPU time process `pid` has used so far (user + system), in seconds,
+/// from `/proc/PID/stat` (Linux; 10 ms resolution).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(ticks / 100.0)
+}
+
 /// A loopback port nobody listens on, between 21000 and 29999.
 pub fn free_port() -> Result<u16, String> {
     let start = 21_000 + (std::process::id() % 4_000) as u16 * 2;

@@ -98,7 +98,7 @@ impl State {
             encode::encode(&reply, protocol, &mut out);
             outbox.push(&out);
             let mut input = input.lock();
-            let closing = self.run_batch(client, &mut input, &outbox, shared);
+            let closing = self.run_batch(client, &mut input, &outbox, shared, false);
             if closing != Closing::Open {
                 outbox.close(closing);
             }

@@ -40,7 +40,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, ScriptProgress};
+use lockstep_engine::scripting::{BusyAnswer, BusyClient, ScriptProgress};
 use lockstep_engine::{encode, ClientId, Engine, Protocol};
 use parking_lot::{Mutex, MutexGuard};
 
@@ -193,6 +193,8 @@ struct Connection {
     input: Arc<Mutex<Input>>,
     /// The protocol after its last command, for BUSY replies.
     protocol: Protocol,
+    /// Its transaction while a script keeps the engine busy.
+    busy: BusyClient,
 }
 
 /// Redis refuses a connection past `maxclients` with this, at once.
@@ -231,6 +233,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         outbox: Arc::new(Outbox::default()),
         input: Arc::new(Mutex::new(Input::default())),
         protocol: Protocol::Resp2,
+        busy: BusyClient::default(),
     };
     if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
         if state.register(&mut conn).is_err() {
@@ -271,6 +274,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             input.parser.pending_bytes()
         };
         let outcome = run_when_ready(shared, &mut conn);
+        conn.outbox.flush_reply(&stream);
         if outcome != Closing::Open {
             closing = outcome;
             break;
@@ -290,9 +294,11 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
 
 /// Runs what the connection sent once the engine is free. While a script
 /// keeps the engine busy past `busy-reply-threshold`, commands are answered
-/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); the few
-/// Redis lets through (HELLO, AUTH, MULTI, DISCARD) wait for the script, and
-/// so does everything this connection sent after them.
+/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE, and
+/// MULTI, DISCARD, WATCH, UNWATCH, whose changes are applied to the engine
+/// once it is free); the few others Redis lets through (HELLO, AUTH, RESET,
+/// QUIT) wait for the script, and so does everything this connection sent
+/// after them.
 fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     loop {
         if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
@@ -300,23 +306,32 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
                 conn.outbox.push(MAX_CLIENTS_REPLY);
                 return Closing::AfterFlush;
             };
+            let changed_while_busy = std::mem::take(&mut conn.busy.replay);
+            state.engine.replay(id, changed_while_busy, now_ms());
             // A blocked connection's commands wait for whoever unblocks it.
             let closing = if state.engine.is_blocked(id) {
                 Closing::Open
             } else {
                 let mut input = conn.input.lock();
-                state.run_batch(id, &mut input, &conn.outbox, shared)
+                state.run_batch(id, &mut input, &conn.outbox, shared, true)
             };
             state.route_unblocked(shared);
             state.deliver_pushes();
             conn.protocol = state.engine.protocol(id);
+            conn.busy = BusyClient::new(state.engine.in_multi(id));
             return closing;
         }
         let mut input = conn.input.lock();
         if input.deferred.is_empty() {
             if let Some(progress) = shared.gate.busy() {
-                let closing =
-                    answer_while_busy(&mut input, progress, shared, &conn.outbox, conn.protocol);
+                let closing = answer_while_busy(
+                    &mut input,
+                    progress,
+                    &mut conn.busy,
+                    shared,
+                    &conn.outbox,
+                    conn.protocol,
+                );
                 // Everything complete has been answered: read on, unless a
                 // command now waits for the script.
                 if closing != Closing::Open || input.deferred.is_empty() {
@@ -332,6 +347,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
 fn answer_while_busy(
     input: &mut Input,
     progress: ScriptProgress,
+    busy: &mut BusyClient,
     shared: &Shared,
     outbox: &Outbox,
     protocol: Protocol,
@@ -348,7 +364,7 @@ fn answer_while_busy(
                 break;
             }
         };
-        match busy_reply(&args, progress) {
+        match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {
                 shared.gate.kill();
@@ -372,13 +388,17 @@ fn answer_while_busy(
 impl State {
     /// Runs the deferred commands, then every complete command in the
     /// parser's buffer for `id`, queueing the replies, until one blocks.
-    /// Returns how the connection should end, if it should.
+    /// Returns how the connection should end, if it should. `own_reader`:
+    /// the caller is the connection's reader thread, which writes the
+    /// replies itself once it leaves the lock ([`Outbox::push_reply`]);
+    /// otherwise (a connection another one unblocked) the writer thread does.
     fn run_batch(
         &mut self,
         id: ClientId,
         input: &mut Input,
         outbox: &Outbox,
         shared: &Shared,
+        own_reader: bool,
     ) -> Closing {
         let gate = &shared.gate;
         let mut out = Vec::new();
@@ -451,6 +471,8 @@ impl State {
         }
         if closing == Closing::Now {
             outbox.close(Closing::Now);
+        } else if own_reader {
+            outbox.push_reply(&out);
         } else {
             outbox.push(&out);
         }
@@ -461,7 +483,10 @@ impl State {
     /// whose unwritten output passes [`PUSH_OUTPUT_LIMIT`] is dropped.
     fn deliver_pushes(&mut self) {
         let mut overflowing = Vec::new();
-        for (&id, outbox) in &self.outboxes {
+        for id in self.engine.clients_with_pushes() {
+            let Some(outbox) = self.outboxes.get(&id) else {
+                continue;
+            };
             let pushes = self.engine.take_pushes(id);
             if pushes.is_empty() {
                 continue;

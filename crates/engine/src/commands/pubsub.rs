@@ -208,7 +208,14 @@ fn unsubscribe_from(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
 /// subscribed to the channel, then a `pmessage` for every (connection,
 /// matching pattern) pair, and returns how many pushes were queued.
 fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let (channel, message) = (&args[1], &args[2]);
+    let receivers = deliver(ctx, &args[1], &args[2]);
+    Reply::Integer(receivers)
+}
+
+/// Queues `message` on `channel` for its subscribers and the matching
+/// pattern subscribers; how many pushes were queued (PUBLISH's reply;
+/// keyspace notifications use it too).
+pub fn deliver(ctx: &mut Ctx, channel: &[u8], message: &[u8]) -> i64 {
     let mut receivers = 0i64;
     let clients = ctx.clients.len();
     for client in ctx.clients.values_mut() {
@@ -239,7 +246,7 @@ fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         }
     }
     ctx.charge(clients);
-    Reply::Integer(receivers)
+    receivers
 }
 
 /// Every channel some connection subscribes to, each once, in byte order.

@@ -11,12 +11,33 @@ use lockstep_engine::{repr, Protocol, Reply};
 
 /// Formats one reply as redis-cli shows it, without a trailing newline.
 pub fn format_reply(reply: &Reply, protocol: Protocol) -> String {
+    if let Some(text) = report_text(reply) {
+        return text.trim_end_matches(['\r', '\n']).replace("\r\n", "\n");
+    }
     let mut out = String::new();
     write_reply(&mut out, reply, protocol == Protocol::Resp3);
     if out.ends_with('\n') {
         out.pop();
     }
     out
+}
+
+/// The text of a report such as INFO or CLIENT LIST: a whole reply that is
+/// printable text in lines, each ending in a newline. redis-cli prints
+/// those commands' replies raw (`output_raw`), line by line, not as one
+/// quoted string full of `\r\n`; it decides by the command's name, and the
+/// console, which sees only the reply, by its shape.
+fn report_text(reply: &Reply) -> Option<&str> {
+    let bytes: &[u8] = match reply {
+        Reply::Bulk(bytes) => bytes,
+        Reply::Verbatim(text) => text.as_bytes(),
+        _ => return None,
+    };
+    let text = std::str::from_utf8(bytes).ok()?;
+    let printable = text
+        .chars()
+        .all(|c| matches!(c, '\r' | '\n' | '\t') || !c.is_control());
+    (printable && text.ends_with('\n') && text.len() > 1).then_some(text)
 }
 
 /// The kinds of aggregate redis-cli distinguishes by their number marker
@@ -233,6 +254,28 @@ mod tests {
 
     fn resp3(reply: &Reply) -> String {
         format_reply(reply, Protocol::Resp3)
+    }
+
+    #[test]
+    fn reports_like_info_and_client_list_print_raw_in_lines() {
+        let info = Reply::Bulk(
+            b"# Server\r\nredis_version:7.0.15\r\n\r\n# Clients\r\nconnected_clients:1\r\n"
+                .to_vec(),
+        );
+        assert_eq!(
+            resp2(&info),
+            "# Server\nredis_version:7.0.15\n\n# Clients\nconnected_clients:1"
+        );
+        let clients =
+            Reply::Bulk(b"id=3 addr=127.0.0.1:50000 name= db=0 cmd=client|list\n".to_vec());
+        assert_eq!(
+            resp2(&clients),
+            "id=3 addr=127.0.0.1:50000 name= db=0 cmd=client|list"
+        );
+        // Values stay quoted: a line without its newline, or binary bytes.
+        assert_eq!(resp2(&Reply::Bulk(b"a\r\nb".to_vec())), "\"a\\r\\nb\"");
+        assert_eq!(resp2(&Reply::Bulk(b"\x00\n".to_vec())), "\"\\x00\\n\"");
+        assert_eq!(resp2(&Reply::Bulk(b"\n".to_vec())), "\"\\n\"");
     }
 
     fn bulk(s: &str) -> Reply {

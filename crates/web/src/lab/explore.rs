@@ -1,17 +1,20 @@
 //! "Break it": the explorer, driven in slices small enough that the page
 //! keeps painting and answering clicks between them.
 //!
-//! The explorer runs on the page's own thread for now (a web worker comes
-//! later), so the driver never runs it for more than [`SLICE_MS`] at a time:
-//! the page calls [`ExploreDriver::tick`] from a timer, the driver runs
-//! schedules one by one until the slice is used up, and hands back where the
-//! search stands. The clock is passed in, so all of this is tested natively.
+//! The explorer runs in the lab's web worker ([`super::jobs`]), which calls
+//! [`ExploreDriver::tick`] from a timer: the driver runs schedules one by one
+//! until a slice of [`SLICE_MS`] is used up and hands back where the search
+//! stands, so the worker posts progress and reads a Cancel between slices.
+//! The clock is passed in, so all of this is tested natively.
+
+use serde::{Deserialize, Serialize};
 
 use lockstep_sim::explore::{Explorer, Finding, OwnFaults, Phase, Progress, SearchSetup};
 use lockstep_sim::trace::Trace;
 
-/// Longest stretch of one tick, in ms: short enough that typing and
-/// clicking stay smooth, long enough that timer overhead stays small.
+/// Longest stretch of one tick, in ms: short enough that progress moves
+/// and a Cancel is read promptly, long enough that timer overhead stays
+/// small.
 pub const SLICE_MS: f64 = 25.0;
 
 /// The scenario as the explorer gets it: the simulator's one policy for a
@@ -23,7 +26,7 @@ pub type BreakSetup = SearchSetup;
 pub const PAGE_POLICY: OwnFaults = OwnFaults::TakeOut;
 
 /// Where the search stands, for the progress bar.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Serialize)]
 pub struct ProgressView {
     pub tried: u64,
     /// Of those, the schedules whose faults all struck.
@@ -33,11 +36,11 @@ pub struct ProgressView {
     pub fraction: f64,
     pub per_second: f64,
     /// What the explorer is doing, in words.
-    pub phase: &'static str,
+    pub phase: String,
 }
 
 /// How a search ended.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub enum Outcome {
     /// A schedule of faults that breaks an invariant, already shrunk.
     Broken {
@@ -58,7 +61,7 @@ pub enum Outcome {
 }
 
 /// Speed of the whole search, measured on the page's clock.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Serialize)]
 pub struct Stats {
     pub tried: u64,
     pub seconds: f64,
@@ -150,7 +153,8 @@ impl ExploreDriver {
                 Phase::Random => "trying random schedules of faults",
                 Phase::Shrinking => "shrinking what it found",
                 Phase::Done => "done",
-            },
+            }
+            .to_string(),
         }
     }
 
@@ -219,12 +223,10 @@ mod tests {
     use super::*;
 
     fn story(name: &str) -> Scenario {
-        let text = lockstep_lessons::STORIES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-            .unwrap();
-        lockstep_lessons::scenario(text).unwrap()
+        lockstep_lessons::stories::find(name)
+            .unwrap()
+            .scenario()
+            .unwrap()
     }
 
     /// Drives a search to its end with the real clock, as the page does.

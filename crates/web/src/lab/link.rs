@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+use super::edits::Edit;
+
 /// What a link asks for. Every part is optional: the lab fills the gaps
 /// with the story's own seed and the first step.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub struct DeepLink {
     /// The view is the explorer's counterexample, not the story as written:
     /// opening the link runs "Break it" again (it is deterministic too).
     pub explore: bool,
+    /// The visitor's edits to the story (see [`super::edits`]).
+    pub edit: Option<Edit>,
 }
 
 /// A parsed link and what could not be used from it.
@@ -30,8 +34,9 @@ pub struct ParsedLink {
     pub problems: Vec<String>,
 }
 
-/// Longest hash worth reading; anything longer is not a link we made.
-const MAX_LEN: usize = 2000;
+/// Longest hash worth reading; anything longer is not a link we made (an
+/// edit carries only the stretch that changed).
+const MAX_LEN: usize = 100_000;
 
 /// Longest piece of a bad link quoted back in a message.
 const MAX_QUOTE: usize = 40;
@@ -92,6 +97,12 @@ pub fn parse(hash: &str) -> ParsedLink {
                     quote(&value)
                 )),
             },
+            "edit" => match Edit::decode(&value) {
+                Ok(edit) => link.edit = Some(edit),
+                Err(why) => parsed
+                    .problems
+                    .push(format!("the edits could not be read: {why}")),
+            },
             other => parsed.problems.push(format!(
                 "\u{201c}{}\u{201d} is not a link part",
                 quote(other)
@@ -116,6 +127,10 @@ pub fn format(link: &DeepLink) -> String {
     }
     if link.explore {
         let _ = write!(out, "{sep}explore=1");
+        sep = "&";
+    }
+    if let Some(edit) = &link.edit {
+        let _ = write!(out, "{sep}edit={}", edit.encode());
         sep = "&";
     }
     if let Some(step) = link.step {
@@ -185,6 +200,7 @@ mod tests {
             seed: Some(seed),
             step: Some(step),
             explore: false,
+            edit: None,
         }
     }
 
@@ -241,14 +257,34 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_reads_back_and_a_forged_one_is_named() {
+        let edit = Edit {
+            start: 3,
+            removed: 2,
+            inserted: "x = \"é\" & y".into(),
+        };
+        let mut full = link("gc_pause_past_ttl", 1, 7);
+        full.edit = Some(edit);
+        let parsed = parse(&format(&full));
+        assert_eq!(parsed.problems, Vec::<String>::new());
+        assert_eq!(parsed.link, full);
+        let forged = parse("#story=gc_pause_past_ttl&edit=1.2.%21");
+        assert_eq!(forged.link.edit, None);
+        assert!(forged.problems[0].starts_with("the edits could not be read"));
+    }
+
+    #[test]
     fn broken_escapes_and_huge_hashes_do_not_panic() {
         assert_eq!(parse("#story=%4").problems.len(), 1);
         assert_eq!(parse("#story=%zz").problems.len(), 1);
         assert_eq!(parse("#seed=99999999999999999999999").problems.len(), 1);
-        let huge = format!("#story={}", "a".repeat(5000));
+        let huge = format!("#story={}", "a".repeat(MAX_LEN));
         let parsed = parse(&huge);
         assert_eq!(parsed.link, DeepLink::default());
-        assert_eq!(parsed.problems, vec!["it is 5006 characters long"]);
+        assert_eq!(
+            parsed.problems,
+            vec![format!("it is {} characters long", MAX_LEN + 6)]
+        );
         let long_word = "x".repeat(300);
         let quoted = &parse(&format!("#{long_word}=1")).problems[0];
         assert!(quoted.chars().count() < 80, "{quoted}");

@@ -11,15 +11,21 @@
 //! - [`link`]: reading and writing the `#story=...&seed=...&step=...` hash;
 //! - [`timeline`]: columns and rows of a trace, computed once per run;
 //! - [`world`]: nodes, keys, TTLs, section holders, resources at a step;
+//! - [`status`]: what each actor is doing, clocks and partitions at a step;
 //! - [`verdicts`]: held / VIOLATED, and why the run stopped;
-//! - [`explore`]: "Break it", the explorer in slices between paints;
+//! - [`jobs`]: runs and searches in the web worker, and its messages;
+//! - [`explore`]: "Break it", the explorer in slices the worker runs;
 //! - [`editor`]: the line a TOML error points at;
+//! - [`edits`]: a visitor's edits, small enough for a link;
 //! - [`stories`]: the shipped stories and their titles.
 
 pub mod editor;
+pub mod edits;
 pub mod explore;
+pub mod jobs;
 pub mod link;
 pub mod state;
+pub mod status;
 pub mod stories;
 pub mod timeline;
 pub mod verdicts;
@@ -29,16 +35,52 @@ pub use state::{BreakReport, Lab, Shown, Source};
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::time::Instant;
+
     use lockstep_sim::trace::Trace;
+
+    use super::jobs::JobRunner;
+    use super::Lab;
+
+    /// A shipped story's TOML.
+    pub fn story_text(name: &str) -> &'static str {
+        lockstep_lessons::stories::find(name)
+            .unwrap_or_else(|| panic!("no story {name}"))
+            .text
+    }
 
     /// A shipped story's trace with its own seed, as the lab runs it.
     pub fn story_trace(name: &str) -> Trace {
-        let text = lockstep_lessons::STORIES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-            .unwrap_or_else(|| panic!("no story {name}"));
-        let scenario = lockstep_lessons::scenario(text).unwrap();
+        let scenario = lockstep_lessons::scenario(story_text(name)).unwrap();
         lockstep_sim::run(&scenario, scenario.seed).unwrap()
+    }
+
+    /// Plays the web worker's part in-process: hands the lab's requests to
+    /// a runner and its answers back, until nothing is left to do.
+    pub fn settle(lab: &mut Lab) {
+        let start = Instant::now();
+        let mut now = || start.elapsed().as_secs_f64() * 1000.0;
+        let mut runner = JobRunner::new();
+        loop {
+            let requests = lab.take_requests();
+            if requests.is_empty() && !runner.busy() {
+                return;
+            }
+            for request in requests {
+                if let Some(answer) = runner.handle(request, now()) {
+                    lab.receive(answer);
+                }
+            }
+            if let Some(answer) = runner.tick(&mut now) {
+                lab.receive(answer);
+            }
+        }
+    }
+
+    /// A new lab with its first run shown.
+    pub fn ready() -> Lab {
+        let mut lab = Lab::new();
+        settle(&mut lab);
+        lab
     }
 }

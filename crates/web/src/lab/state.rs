@@ -6,13 +6,21 @@
 //! leaves the previous run on show and says why next to the editor; a link
 //! that cannot be followed falls back to something sensible and says what
 //! it could not use.
+//!
+//! The lab never runs the simulator itself: runs and searches are
+//! [`Request`]s the page hands to its web worker ([`Lab::take_requests`]),
+//! and the worker's answers come back through [`Lab::receive`]. Until an
+//! answer arrives the previous run stays on show.
 
 use std::rc::Rc;
 
 use lockstep_sim::trace::Trace;
 
-use super::explore::{BreakSetup, ExploreDriver, Outcome, ProgressView, Stats, Tick};
+use super::edits::Edit;
+use super::explore::{BreakSetup, Outcome, ProgressView, Stats};
+use super::jobs::{Request, Response};
 use super::link::{self, DeepLink};
+use super::status::{self, Status};
 use super::stories::{self, Story};
 use super::timeline::TimelineView;
 use super::verdicts::{self, VerdictRow};
@@ -24,9 +32,16 @@ pub struct Shown {
     pub trace: Rc<Trace>,
     pub timeline: Rc<TimelineView>,
     pub verdicts: Vec<VerdictRow>,
+    /// Client programs that stopped with a Lua error: said before verdicts.
+    pub program_errors: Vec<verdicts::ProgramError>,
     pub stopped: String,
     pub sections: Vec<String>,
     pub source: Source,
+    /// The scenario that was run (or explored), as the editor held it.
+    pub text: Rc<str>,
+    /// Per event, per timeline column: what shades that actor's lane
+    /// (paused, down, busy), see [`status::lane_marks`].
+    pub lanes: Rc<Vec<Vec<Option<String>>>>,
 }
 
 /// Where the run on show came from.
@@ -46,10 +61,15 @@ pub enum Source {
 }
 
 impl Shown {
-    fn new(trace: Trace, source: Source) -> Shown {
+    fn new(trace: Trace, source: Source, text: Rc<str>) -> Shown {
+        let timeline = TimelineView::new(&trace);
+        let columns: Vec<String> = timeline.columns.iter().map(|c| c.name.clone()).collect();
         Shown {
-            timeline: Rc::new(TimelineView::new(&trace)),
+            text,
+            lanes: Rc::new(status::lane_marks(&trace, &columns)),
+            timeline: Rc::new(timeline),
             verdicts: verdicts::verdict_rows(&trace),
+            program_errors: verdicts::program_errors(&trace),
             stopped: verdicts::stopped(&trace),
             sections: world::section_names(&trace),
             trace: Rc::new(trace),
@@ -65,11 +85,24 @@ impl Shown {
 
 /// A search under way.
 pub struct Breaking {
-    driver: ExploreDriver,
+    id: u64,
+    text: Rc<str>,
     pub setup: BreakSetup,
     seed: u64,
     edited: bool,
     pub progress: ProgressView,
+    /// Cancel was asked for; the worker reports the coverage next.
+    pub cancelling: bool,
+}
+
+/// A run asked of the worker and not answered yet.
+struct RunJob {
+    id: u64,
+    text: Rc<str>,
+    source: Source,
+    /// The run was opened from a link: the step it names and what could
+    /// not be followed so far (a step past the end is only known after).
+    link: Option<(Option<u64>, Vec<String>)>,
 }
 
 /// What the last search said, kept on show until the next one.
@@ -110,6 +143,20 @@ pub struct Lab {
     /// (a story picked, a link opened, a revert), so the page knows to
     /// write them into its inputs; typing does not bump it.
     inputs_version: u64,
+    /// The run asked for and not answered yet.
+    running: Option<RunJob>,
+    /// Requests for the worker, in order, until the page takes them.
+    outbox: Vec<Request>,
+    /// The last request id handed out.
+    last_id: u64,
+    /// Runs shown so far, so the page can say that a new one arrived.
+    runs_shown: u64,
+    /// The worker failed; the page starts a new one before the next request.
+    worker_lost: bool,
+    /// The verdicts of the run on show may be seen: the learner has
+    /// stepped to its end or asked for them. Until then they would give
+    /// away what the timeline is there to show.
+    verdicts_revealed: bool,
 }
 
 impl Default for Lab {
@@ -119,7 +166,8 @@ impl Default for Lab {
 }
 
 impl Lab {
-    /// The lab on its default story, run, at the first step.
+    /// The lab on its default story at the first step, its run asked of
+    /// the worker (see [`Lab::take_requests`]).
     pub fn new() -> Lab {
         let stories = stories::catalogue();
         let story = stories::default_index(&stories);
@@ -139,6 +187,12 @@ impl Lab {
             report: None,
             pending_step: None,
             inputs_version: 0,
+            running: None,
+            outbox: Vec::new(),
+            last_id: 0,
+            runs_shown: 0,
+            worker_lost: false,
+            verdicts_revealed: false,
         };
         lab.run();
         lab
@@ -201,10 +255,36 @@ impl Lab {
         self.report.as_ref()
     }
 
+    /// A run has been asked for and its answer has not come yet.
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// The verdicts may be shown (see [`Lab::reveal_verdicts`]).
+    pub fn verdicts_revealed(&self) -> bool {
+        self.verdicts_revealed
+    }
+
+    /// The learner asks to see the verdicts before reaching the end.
+    pub fn reveal_verdicts(&mut self) {
+        self.verdicts_revealed = true;
+    }
+
+    /// How many runs have been shown: changes each time one arrives.
+    pub fn runs_shown(&self) -> u64 {
+        self.runs_shown
+    }
+
     /// The world at the current step.
     pub fn world(&self) -> Option<WorldView> {
         let shown = self.shown.as_ref()?;
         Some(world::world_at(&shown.trace, &shown.sections, self.step))
+    }
+
+    /// What each actor is doing at the current step, and the network.
+    pub fn status(&self) -> Option<Status> {
+        let shown = self.shown.as_ref()?;
+        Some(status::status_at(&shown.trace, self.step))
     }
 
     /// The address hash that reproduces this view.
@@ -219,15 +299,19 @@ impl Lab {
             seed: Some(seed),
             step: Some(self.step as u64),
             explore,
+            edit: self
+                .story()
+                .filter(|story| *story.text != *shown.text)
+                .map(|story| Edit::between(story.text, &shown.text)),
         }))
     }
 
-    /// Said next to the link when it cannot reproduce what is on show.
+    /// Said next to an edited run: its link carries the edits.
     pub fn link_caveat(&self) -> Option<&'static str> {
         let edited = match &self.shown.as_ref()?.source {
             Source::Story { edited, .. } | Source::Counterexample { edited, .. } => *edited,
         };
-        edited.then_some("The page's link opens the story as published, not your edits.")
+        edited.then_some("The page's link carries your edits: it reopens this version.")
     }
 
     // --- what a visitor does -------------------------------------------
@@ -265,27 +349,132 @@ impl Lab {
         }
     }
 
-    /// Runs the editor's scenario with the seed. On success the new run is
-    /// shown (at the same step, if it has one); on failure the previous run
-    /// stays and the error is shown next to the editor. Returns success.
+    /// Runs the editor's scenario with the seed. A scenario that does not
+    /// parse is reported next to the editor at once (false); otherwise the
+    /// run is asked of the worker (true), and when it arrives it is shown
+    /// at the same step, if it has one, or its error next to the editor.
+    /// Either way the previous run stays on show until then.
     pub fn run(&mut self) -> bool {
+        self.run_linked(None)
+    }
+
+    fn run_linked(&mut self, link: Option<(Option<u64>, Vec<String>)>) -> bool {
         self.stop_break();
-        let outcome = lockstep_lessons::scenario(&self.text)
-            .map_err(|e| e.to_string())
-            .and_then(|scenario| lockstep_sim::run(&scenario, self.seed));
-        match outcome {
+        if let Err(e) = lockstep_lessons::scenario(&self.text) {
+            self.editor_error = Some(e.to_string());
+            self.running = None;
+            if let Some((_, problems)) = link {
+                self.notice = self.describe_problems(&problems);
+            }
+            return false;
+        }
+        let id = self.next_id();
+        self.outbox.push(Request::Run {
+            id,
+            text: self.text.clone(),
+            seed: self.seed,
+        });
+        self.running = Some(RunJob {
+            id,
+            text: self.text.as_str().into(),
+            source: Source::Story {
+                seed: self.seed,
+                edited: self.edited(),
+            },
+            link,
+        });
+        true
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    /// The requests for the worker since the last call, in order.
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Takes in an answer from the worker. Answers to requests the lab has
+    /// moved on from (a run replaced by a newer one, a search stopped) are
+    /// ignored.
+    pub fn receive(&mut self, response: Response) {
+        match response {
+            Response::Ready => {}
+            Response::Ran { id, result } => {
+                if self.running.as_ref().is_none_or(|job| job.id != id) {
+                    return;
+                }
+                if let Some(job) = self.running.take() {
+                    self.finish_run(job, result);
+                }
+            }
+            Response::Progress { id, progress } => {
+                if let Some(breaking) = self.breaking.as_mut().filter(|b| b.id == id) {
+                    breaking.progress = progress;
+                }
+            }
+            Response::Explored { id, outcome } => {
+                if self.breaking.as_ref().is_some_and(|b| b.id == id) {
+                    if let Some(breaking) = self.breaking.take() {
+                        self.finish_break(breaking, *outcome);
+                    }
+                }
+            }
+            Response::ExploreFailed { id, message } => {
+                if self.breaking.as_ref().is_some_and(|b| b.id == id) {
+                    self.breaking = None;
+                    self.pending_step = None;
+                    self.report = Some(BreakReport::Failed(message));
+                }
+            }
+        }
+    }
+
+    /// The worker failed (it did not load, or a run crashed it): what it
+    /// was doing is reported as lost, and the next request goes to a new
+    /// worker.
+    pub fn worker_failed(&mut self, message: &str) {
+        let run = self.running.take().is_some();
+        let search = self.breaking.take().is_some();
+        let lost = match (run, search) {
+            (true, true) => " The run and the search under way were lost.",
+            (true, false) => " The run under way was lost.",
+            (false, true) => " The search under way was lost.",
+            (false, false) => "",
+        };
+        self.pending_step = None;
+        self.worker_lost = true;
+        self.editor_error = Some(format!(
+            "The simulator stopped: {message}.{lost} Run again to start it anew."
+        ));
+    }
+
+    /// True once after [`Lab::worker_failed`]: the page starts a new worker.
+    pub fn take_worker_lost(&mut self) -> bool {
+        std::mem::take(&mut self.worker_lost)
+    }
+
+    fn finish_run(&mut self, job: RunJob, result: Result<Trace, String>) {
+        match result {
             Ok(trace) => {
-                let source = Source::Story {
-                    seed: self.seed,
-                    edited: self.edited(),
-                };
-                self.show(Shown::new(trace, source), None);
+                // What a search found was about the run it showed.
+                self.report = None;
+                self.show(Shown::new(trace, job.source, job.text), None);
                 self.editor_error = None;
-                true
+                if let Some((step, mut problems)) = job.link {
+                    if let Some(step) = step {
+                        self.go_linked(step, &mut problems);
+                    }
+                    self.notice = self.describe_problems(&problems);
+                }
             }
             Err(message) => {
                 self.editor_error = Some(message);
-                false
+                if let Some((_, problems)) = job.link {
+                    self.notice = self.describe_problems(&problems);
+                }
             }
         }
     }
@@ -293,13 +482,20 @@ impl Lab {
     /// Shows `shown` at `step`, or at the current step if it exists there.
     fn show(&mut self, shown: Shown, step: Option<usize>) {
         self.step = step.unwrap_or(self.step).min(shown.last());
+        // A counterexample comes with its verdict already said ("Broken").
+        self.verdicts_revealed =
+            matches!(shown.source, Source::Counterexample { .. }) || self.step == shown.last();
         self.shown = Some(shown);
+        self.runs_shown += 1;
     }
 
     /// Moves to `step`, clamped to the run.
     pub fn go(&mut self, step: usize) {
         if let Some(shown) = &self.shown {
             self.step = step.min(shown.last());
+            if self.step == shown.last() {
+                self.verdicts_revealed = true;
+            }
         }
     }
 
@@ -364,18 +560,32 @@ impl Lab {
             self.story = index;
             self.text = story.text.to_string();
             self.seed = wanted.seed.unwrap_or(story.seed);
+            if let Some(edit) = &wanted.edit {
+                // Only edits that still make a scenario are taken.
+                let edited = edit.apply(story.text).and_then(|text| {
+                    lockstep_lessons::scenario(&text)
+                        .map(|_| text)
+                        .map_err(|e| e.to_string())
+                });
+                match edited {
+                    Ok(text) => self.text = text,
+                    Err(why) => problems.push(format!(
+                        "its edits do not apply to this story ({why}), so it is shown as published"
+                    )),
+                }
+            }
         }
         self.inputs_version += 1;
         self.step = 0;
         self.editor_error = None;
-        self.run();
+        self.notice = None;
         if wanted.explore {
+            self.run_linked(Some((None, problems)));
             self.pending_step = wanted.step;
             self.start_break(now_ms);
-        } else if let Some(step) = wanted.step {
-            self.go_linked(step, &mut problems);
+        } else {
+            self.run_linked(Some((wanted.step, problems)));
         }
-        self.notice = self.describe_problems(&problems);
     }
 
     /// Goes to a linked step, saying so when the run has no such step.
@@ -410,9 +620,10 @@ impl Lab {
     // --- breaking it -----------------------------------------------------
 
     /// Starts the explorer on the editor's scenario, its own faults taken
-    /// out. The page then calls [`Lab::tick_break`] until it returns false.
-    pub fn start_break(&mut self, now_ms: f64) {
-        self.stop_break();
+    /// out: asks the worker, whose progress and outcome come back through
+    /// [`Lab::receive`].
+    pub fn start_break(&mut self, _now_ms: f64) {
+        self.stop_search();
         let scenario = match lockstep_lessons::scenario(&self.text) {
             Ok(scenario) => scenario,
             Err(e) => {
@@ -420,54 +631,49 @@ impl Lab {
                 return;
             }
         };
-        let setup = BreakSetup::new(&scenario, super::explore::PAGE_POLICY);
-        match ExploreDriver::start(&setup, self.seed, now_ms) {
-            Ok(driver) => {
-                self.report = None;
-                self.breaking = Some(Breaking {
-                    progress: driver.view(now_ms),
-                    driver,
-                    setup,
-                    seed: self.seed,
-                    edited: self.edited(),
-                });
-            }
-            Err(message) => self.report = Some(BreakReport::Failed(message)),
-        }
+        let id = self.next_id();
+        self.outbox.push(Request::Explore {
+            id,
+            text: self.text.clone(),
+            seed: self.seed,
+        });
+        self.report = None;
+        self.breaking = Some(Breaking {
+            id,
+            text: self.text.as_str().into(),
+            setup: BreakSetup::new(&scenario, super::explore::PAGE_POLICY),
+            seed: self.seed,
+            edited: self.edited(),
+            progress: ProgressView {
+                tried: 0,
+                struck: 0,
+                planned: 0,
+                fraction: 0.0,
+                per_second: 0.0,
+                phase: "starting".into(),
+            },
+            cancelling: false,
+        });
     }
 
-    /// Runs one slice of the search; false once it has ended (the result is
-    /// then in [`Lab::report`], and a counterexample is on show).
-    pub fn tick_break(&mut self, now_ms: &mut dyn FnMut() -> f64) -> bool {
-        let Some(breaking) = self.breaking.as_mut() else {
-            return false;
-        };
-        match breaking.driver.tick(now_ms) {
-            Tick::Running(progress) => {
-                breaking.progress = progress;
-                true
-            }
-            Tick::Done(outcome) => {
-                if let Some(breaking) = self.breaking.take() {
-                    self.finish_break(breaking, *outcome);
-                }
-                false
-            }
+    /// Cancels the search; the worker reports its coverage so far.
+    pub fn cancel_break(&mut self) {
+        if let Some(breaking) = self.breaking.as_mut().filter(|b| !b.cancelling) {
+            breaking.cancelling = true;
+            self.outbox.push(Request::Cancel { id: breaking.id });
         }
-    }
-
-    /// Cancels the search; its coverage so far is reported at once.
-    pub fn cancel_break(&mut self, now_ms: &mut dyn FnMut() -> f64) {
-        if let Some(breaking) = self.breaking.as_mut() {
-            breaking.driver.cancel();
-        }
-        while self.tick_break(now_ms) {}
     }
 
     /// Drops a search without a report (a new run replaces it).
     fn stop_break(&mut self) {
-        if self.breaking.take().is_some() {
-            self.pending_step = None;
+        self.stop_search();
+        self.pending_step = None;
+    }
+
+    /// Tells the worker to stop the search on show, and forgets it.
+    fn stop_search(&mut self) {
+        if let Some(breaking) = self.breaking.take() {
+            self.outbox.push(Request::Cancel { id: breaking.id });
         }
     }
 
@@ -490,7 +696,10 @@ impl Lab {
                     run_seed: seed,
                     faults: faults.clone(),
                 };
-                self.show(Shown::new(trace, source), Some(violation.unwrap_or(0)));
+                self.show(
+                    Shown::new(trace, source, breaking.text.clone()),
+                    Some(violation.unwrap_or(0)),
+                );
                 if let Some(step) = pending {
                     let mut problems = Vec::new();
                     self.go_linked(step, &mut problems);
@@ -536,23 +745,12 @@ impl Lab {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
-
-    fn clock() -> impl FnMut() -> f64 {
-        let start = Instant::now();
-        move || start.elapsed().as_secs_f64() * 1000.0
-    }
-
-    fn finish_break(lab: &mut Lab) {
-        let mut now = clock();
-        while lab.tick_break(&mut now) {}
-    }
+    use crate::lab::tests::{ready, settle};
 
     #[test]
     fn a_new_lab_shows_the_gc_pause_story_at_step_0() {
-        let lab = Lab::new();
+        let lab = ready();
         assert_eq!(lab.story().unwrap().name, "gc_pause_past_ttl");
         assert_eq!(lab.step(), 0);
         assert!(!lab.edited());
@@ -572,8 +770,30 @@ mod tests {
     }
 
     #[test]
+    fn verdicts_wait_until_the_end_or_until_asked() {
+        let mut lab = ready();
+        assert!(
+            !lab.verdicts_revealed(),
+            "a new run keeps its verdicts back"
+        );
+        lab.next();
+        assert!(!lab.verdicts_revealed());
+        lab.last();
+        assert!(lab.verdicts_revealed(), "the end of the run shows them");
+        lab.first();
+        assert!(lab.verdicts_revealed(), "once seen they stay");
+        let runs = lab.runs_shown();
+        assert!(lab.run());
+        settle(&mut lab);
+        assert_eq!(lab.runs_shown(), runs + 1, "a new run arrived");
+        assert!(!lab.verdicts_revealed(), "a new run keeps its own back");
+        lab.reveal_verdicts();
+        assert!(lab.verdicts_revealed());
+    }
+
+    #[test]
     fn stepping_stays_inside_the_run() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.prev();
         assert_eq!(lab.step(), 0);
         lab.next();
@@ -587,16 +807,24 @@ mod tests {
         lab.first();
         assert_eq!(lab.step(), 0);
         assert!(lab.go_to_violation());
-        assert_eq!(lab.step(), 77);
+        // The violation's step, as the run's own trace has it.
+        let violation = lab
+            .shown()
+            .unwrap()
+            .trace
+            .first_violation()
+            .and_then(|v| v.at_seq)
+            .unwrap();
+        assert_eq!(lab.step() as u64, violation);
         assert_eq!(
-            lab.hash().as_deref(),
-            Some("#story=gc_pause_past_ttl&seed=1&step=77")
+            lab.hash(),
+            Some(format!("#story=gc_pause_past_ttl&seed=1&step={violation}"))
         );
     }
 
     #[test]
     fn bad_toml_keeps_the_previous_run_and_says_where() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.go(50);
         let before = lab.shown().unwrap().trace.clone();
         lab.set_text("title = \"broken\"\n[[node]\nname = 1".into());
@@ -610,7 +838,7 @@ mod tests {
 
     #[test]
     fn an_invalid_scenario_names_what_is_wrong() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         let text = lab
             .text()
             .replace("target = \"client-1\"", "target = \"client-9\"");
@@ -619,36 +847,71 @@ mod tests {
         assert!(!lab.run());
         assert!(lab.editor_error().unwrap().contains("client-9"));
         lab.revert();
+        settle(&mut lab);
         assert_eq!(lab.editor_error(), None);
         assert!(!lab.edited());
     }
 
     #[test]
     fn an_edited_run_says_the_link_cannot_carry_the_edits() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         assert_eq!(lab.link_caveat(), None);
         let text = lab
             .text()
             .replace("duration_ms = 15000", "duration_ms = 5000");
-        lab.set_text(text);
+        lab.set_text(text.clone());
         assert!(lab.run());
+        settle(&mut lab);
         assert!(lab.link_caveat().is_some());
         assert!(lab.shown().unwrap().trace.first_violation().is_none());
+
+        // The link carries the edit: opened afresh (a reload), it shows the
+        // edited run again.
+        let hash = lab.hash().unwrap();
+        assert!(hash.contains("&edit="), "{hash}");
+        assert!(hash.len() < 80, "only the changed stretch: {hash}");
+        let mut other = ready();
+        other.open_link(&hash, 0.0);
+        settle(&mut other);
+        assert_eq!(other.notice(), None);
+        assert_eq!(other.text(), text);
+        assert!(other.edited());
+        assert_eq!(other.shown().unwrap().trace, lab.shown().unwrap().trace);
+        assert_eq!(other.hash().unwrap(), hash);
+
+        // A forged edit falls back to the story as published, and says so.
+        let forged = hash.replace("&edit=", "&edit=99999");
+        other.open_link(&forged, 0.0);
+        settle(&mut other);
+        assert!(!other.edited());
+        let notice = other.notice().unwrap();
+        assert!(notice.contains("its edits do not apply"), "{notice}");
+        // An edit that breaks the TOML is refused too.
+        let broken = Edit::between(lab.story().unwrap().text, "title = ");
+        other.open_link(
+            &format!("#story=gc_pause_past_ttl&edit={}", broken.encode()),
+            0.0,
+        );
+        settle(&mut other);
+        assert!(!other.edited());
+        assert!(other.notice().unwrap().contains("its edits do not apply"));
     }
 
     #[test]
     fn a_seed_changes_the_run_and_the_link() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.set_seed(7);
         assert!(lab.run());
+        settle(&mut lab);
         assert_eq!(lab.shown().unwrap().trace.seed, 7);
         assert!(lab.hash().unwrap().contains("seed=7"));
     }
 
     #[test]
     fn a_link_opens_its_story_seed_and_step() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.open_link("#story=clock_jump&seed=3&step=12", 0.0);
+        settle(&mut lab);
         assert_eq!(lab.story().unwrap().name, "clock_jump");
         assert_eq!(lab.seed(), 3);
         assert_eq!(lab.step(), 12);
@@ -658,8 +921,9 @@ mod tests {
 
     #[test]
     fn a_forged_link_falls_back_and_says_why() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.open_link("#story=no_such_story&step=40", 0.0);
+        settle(&mut lab);
         assert_eq!(lab.story().unwrap().name, "gc_pause_past_ttl");
         assert_eq!(lab.step(), 40);
         let notice = lab.notice().unwrap();
@@ -673,33 +937,36 @@ mod tests {
         );
 
         lab.open_link("#story=gc_pause_past_ttl&step=99999", 0.0);
+        settle(&mut lab);
         let last = lab.shown().unwrap().last();
         assert_eq!(lab.step(), last);
         assert!(lab.notice().unwrap().contains("step 99999 is past the end"));
 
         lab.open_link("#%%%garbage", 0.0);
+        settle(&mut lab);
         assert!(lab.notice().unwrap().contains("not name=value"));
         assert!(lab.shown().is_some());
     }
 
     #[test]
     fn an_empty_link_leaves_the_view_alone() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.go(9);
         lab.open_link("", 0.0);
+        settle(&mut lab);
         assert_eq!(lab.step(), 9);
     }
 
     #[test]
     fn breaking_the_story_shows_the_counterexample_at_its_violation() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.start_break(0.0);
         assert!(lab.breaking().is_some());
         assert_eq!(
             lab.breaking().unwrap().setup.removed,
             ["pause client-1 for 15000 ms"]
         );
-        finish_break(&mut lab);
+        settle(&mut lab);
         assert!(lab.breaking().is_none());
         let Some(BreakReport::Broken { faults, .. }) = lab.report() else {
             panic!("{:?}", lab.report());
@@ -722,24 +989,37 @@ mod tests {
         );
 
         // The same link, opened fresh, finds the same counterexample.
-        let mut other = Lab::new();
+        let mut other = ready();
         other.open_link(&hash, 0.0);
-        finish_break(&mut other);
+        settle(&mut other);
         assert_eq!(other.hash().unwrap(), hash);
         assert_eq!(other.shown().unwrap().trace, lab.shown().unwrap().trace);
 
+        // Another run on show: the box about the counterexample goes.
+        assert!(lab.run());
+        settle(&mut lab);
+        assert_eq!(lab.report(), None);
+        assert!(matches!(lab.shown().unwrap().source, Source::Story { .. }));
+
+        lab.start_break(0.0);
+        settle(&mut lab);
+        assert!(lab.report().is_some());
         lab.back_to_story();
+        settle(&mut lab);
         assert_eq!(lab.report(), None);
         assert!(matches!(lab.shown().unwrap().source, Source::Story { .. }));
     }
 
     #[test]
     fn cancelling_reports_coverage_and_keeps_the_run() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.select_story(stories::find(lab.stories(), "restart_with_aof").unwrap());
+        settle(&mut lab);
         let before = lab.shown().unwrap().trace.clone();
         lab.start_break(0.0);
-        lab.cancel_break(&mut clock());
+        lab.cancel_break();
+        assert!(lab.breaking().unwrap().cancelling);
+        settle(&mut lab);
         assert!(lab.breaking().is_none());
         let Some(BreakReport::Held {
             cancelled: true,
@@ -755,10 +1035,36 @@ mod tests {
 
     #[test]
     fn a_run_or_another_story_stops_a_search() {
-        let mut lab = Lab::new();
+        let mut lab = ready();
         lab.start_break(0.0);
         lab.select_story(0);
         assert!(lab.breaking().is_none());
-        assert!(!lab.tick_break(&mut clock()));
+        assert!(lab.is_running());
+        let requests = lab.take_requests();
+        let [Request::Explore { id: search, .. }, Request::Cancel { id: cancelled }, Request::Run { id: run, .. }] =
+            requests.as_slice()
+        else {
+            panic!("{requests:?}");
+        };
+        assert_eq!(search, cancelled);
+        // A late answer to the stopped search is not shown.
+        let before = lab.shown().unwrap().trace.clone();
+        lab.receive(Response::ExploreFailed {
+            id: *search,
+            message: "late".into(),
+        });
+        assert_eq!(lab.report(), None);
+        // Nor is an answer to a run that a newer one replaced.
+        let run = *run;
+        assert!(lab.run());
+        lab.receive(Response::Ran {
+            id: run,
+            result: Err("stale".into()),
+        });
+        assert_eq!(lab.editor_error(), None);
+        assert!(Rc::ptr_eq(&lab.shown().unwrap().trace, &before));
+        settle(&mut lab);
+        assert_eq!(lab.story().unwrap().name, lab.stories()[0].name);
+        assert!(!lab.is_running());
     }
 }

@@ -7,10 +7,8 @@ use super::lab::{location_hash, ScenarioLab};
 
 #[component]
 pub fn App() -> Html {
-    // Read once: a page opened on a deep link is about that view, so the
-    // console does not take the keyboard (arrow keys then step the run).
+    // Read once: the hash the page was opened with.
     let hash = use_memo((), |_| location_hash());
-    let linked = !hash.trim_start_matches('#').is_empty();
     html! {
         <div class="shell">
             <header class="masthead">
@@ -24,7 +22,9 @@ pub fn App() -> Html {
             </header>
             <main class="workspace">
                 <ScenarioLab hash={AttrValue::from((*hash).clone())} />
-                <ConsolePanel autofocus={!linked} />
+                // The console sits below the lab: focusing it on load would
+                // scroll the page away and take the arrow keys from the stepper.
+                <ConsolePanel autofocus={false} />
             </main>
             <footer class="colophon">
                 { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page, \

@@ -2,13 +2,12 @@
 //! verdicts, the timeline with its stepper, the world at the current step,
 //! and the scenario editor. All decisions live in [`crate::lab::Lab`]; this
 //! component wires the browser to it: inputs, keys, the address hash, and
-//! the timer that feeds the explorer one slice at a time.
+//! the web worker that runs the simulator and the explorer.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo::events::{EventListener, EventListenerOptions};
-use gloo::timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use web_sys::{
     Element, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
@@ -20,6 +19,7 @@ use super::lab_view::{
     view_toolbar, view_verdicts, view_world,
 };
 use super::perf_now;
+use super::worker::WorkerLink;
 use crate::lab::Lab;
 
 /// Everything a visitor can do in the lab; the views send these.
@@ -37,6 +37,7 @@ pub enum Action {
     Cancel,
     BackToStory,
     DismissNotice,
+    ShowVerdicts,
     /// The editor's text changed (typing: no redraw unless needed).
     Edit(String),
 }
@@ -69,18 +70,18 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     };
     let redraw = use_force_update();
     let refs = use_memo((), |_| Refs::default());
-    let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+    let worker: Rc<RefCell<Option<WorkerLink>>> = use_mut_ref(|| None);
     let seed_error = use_state(|| None::<String>);
     // The address is left alone until the view differs from a plain visit,
     // so the home page keeps a clean URL; a linked page always follows.
     let link_live = use_mut_ref(|| !props.hash.trim_start_matches('#').is_empty());
 
     let dispatch: Callback<Action> = {
-        let (lab, redraw, refs, timer, seed_error) = (
+        let (lab, redraw, refs, worker, seed_error) = (
             lab.clone(),
             redraw.clone(),
             refs.clone(),
-            timer.clone(),
+            worker.clone(),
             seed_error.clone(),
         );
         Callback::from(move |action: Action| {
@@ -133,17 +134,13 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
                 Action::Prev => state.prev(),
                 Action::Next => state.next(),
                 Action::Last => state.last(),
-                Action::Cancel => state.cancel_break(&mut perf_now),
+                Action::Cancel => state.cancel_break(),
                 Action::BackToStory => state.back_to_story(),
                 Action::DismissNotice => state.dismiss_notice(),
+                Action::ShowVerdicts => state.reveal_verdicts(),
             }
-            let searching = state.breaking().is_some();
             drop(state);
-            if searching {
-                schedule_slice(&lab, &timer, &redraw);
-            } else {
-                timer.borrow_mut().take();
-            }
+            send_requests(&lab, &worker, &redraw);
             redraw.force_update();
         })
     };
@@ -153,15 +150,16 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     // up — unless the link was broken, when what it says comes first. A
     // search started by a link runs as soon as the page is up.
     {
-        let (lab, timer, redraw, refs) = (lab.clone(), timer.clone(), redraw.clone(), refs.clone());
+        let (lab, worker, redraw, refs) =
+            (lab.clone(), worker.clone(), redraw.clone(), refs.clone());
         let linked = !props.hash.trim_start_matches('#').is_empty();
         use_effect_with((), move |_| {
             if linked && lab.borrow().notice().is_none() {
                 bring_into_view(&refs.grid);
             }
-            if lab.borrow().breaking().is_some() {
-                schedule_slice(&lab, &timer, &redraw);
-            }
+            send_requests(&lab, &worker, &redraw);
+            // The worker goes with the lab.
+            move || drop(worker.borrow_mut().take())
         });
     }
 
@@ -187,8 +185,9 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
                         .and_then(|el| el.closest(".lab").ok().flatten())
                         .is_some();
                     let action = match event.key().as_str() {
-                        "ArrowLeft" => Action::Prev,
-                        "ArrowRight" => Action::Next,
+                        // PageUp/PageDown: what presentation clickers send.
+                        "ArrowLeft" | "PageUp" => Action::Prev,
+                        "ArrowRight" | "PageDown" => Action::Next,
                         "Home" if in_lab => Action::First,
                         "End" if in_lab => Action::Last,
                         _ => return,
@@ -202,9 +201,9 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
 
     // A link pasted into the address bar (or back/forward) opens its view.
     {
-        let (lab, timer, redraw, link_live) = (
+        let (lab, worker, redraw, link_live) = (
             lab.clone(),
-            timer.clone(),
+            worker.clone(),
             redraw.clone(),
             link_live.clone(),
         );
@@ -217,9 +216,7 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
                 }
                 lab.borrow_mut().open_link(&hash, perf_now());
                 *link_live.borrow_mut() = true;
-                if lab.borrow().breaking().is_some() {
-                    schedule_slice(&lab, &timer, &redraw);
-                }
+                send_requests(&lab, &worker, &redraw);
                 redraw.force_update();
             });
             move || drop(listener)
@@ -276,7 +273,8 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     let on_select = dispatch
         .reform(|e: Event| Action::Select(e.target_unchecked_into::<HtmlSelectElement>().value()));
     html! {
-        <section class="panel lab" aria-labelledby="lab-title">
+        <section class="panel lab" aria-labelledby="lab-title"
+                 data-runs={state.runs_shown().to_string()}>
             <div class="panel-head">
                 <h2 id="lab-title" class="panel-title">{ "Scenarios" }</h2>
                 <span class="badge">{ "deterministic simulator" }</span>
@@ -303,24 +301,30 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     }
 }
 
-/// Runs the next slice of the search after the browser has had a turn
-/// (painting, input), then schedules the one after.
-fn schedule_slice(
+/// Posts the lab's requests to its worker, starting one first if there is
+/// none yet or the last one failed. Each answer redraws the lab.
+fn send_requests(
     lab: &Rc<RefCell<Lab>>,
-    timer: &Rc<RefCell<Option<Timeout>>>,
+    worker: &Rc<RefCell<Option<WorkerLink>>>,
     redraw: &UseForceUpdateHandle,
 ) {
-    let (lab_next, timer_next, redraw_next) = (lab.clone(), timer.clone(), redraw.clone());
-    let timeout = Timeout::new(0, move || {
-        let running = lab_next.borrow_mut().tick_break(&mut perf_now);
-        redraw_next.force_update();
-        if running {
-            schedule_slice(&lab_next, &timer_next, &redraw_next);
-        } else {
-            timer_next.borrow_mut().take();
+    let mut slot = worker.borrow_mut();
+    if lab.borrow_mut().take_worker_lost() {
+        slot.take();
+    }
+    if slot.is_none() {
+        let redraw = redraw.clone();
+        match WorkerLink::spawn(lab.clone(), Rc::new(move || redraw.force_update())) {
+            Ok(link) => *slot = Some(link),
+            Err(message) => {
+                lab.borrow_mut().worker_failed(&message);
+                return;
+            }
         }
-    });
-    *timer.borrow_mut() = Some(timeout);
+    }
+    if let Some(link) = slot.as_ref() {
+        link.flush(lab);
+    }
 }
 
 /// Widest window with the stacked layout (styles.css), where the stepper

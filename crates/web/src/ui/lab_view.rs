@@ -75,8 +75,11 @@ pub fn view_toolbar(
                 </label>
                 <div class="toolbar-buttons">
                     <button type="button" id="run-button" class="button-primary"
+                            aria-busy={lab.is_running().to_string()}
                             onclick={dispatch.reform(|_| Action::Run)}
-                            title="Run the scenario in the editor with this seed">{ "Run" }</button>
+                            title="Run the scenario in the editor with this seed">
+                        { if lab.is_running() { "Running\u{2026}" } else { "Run" } }
+                    </button>
                     <button type="button" id="break-button" class="button-break" disabled={searching}
                             onclick={dispatch.reform(|_| Action::Break)}
                             title="Take out the scenario's own faults and let the explorer search for faults that break it">
@@ -87,7 +90,7 @@ pub fn view_toolbar(
                     <strong>{ "Break it" }</strong>
                     { " takes the story's own faults out and lets the explorer search for faults \
                        that break an invariant, within the scenario's [explore] budget or a \
-                       default one. It runs on this page's thread for now." }
+                       default one. It runs in the background, so the page stays responsive." }
                 </p>
             </div>
             if let Some(error) = seed_error {
@@ -112,7 +115,10 @@ pub fn view_explorer(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                                    p.tried, p.planned, p.struck, p.per_second) }
                     </span>
                     <button type="button" id="cancel-button" class="button-quiet"
-                            onclick={dispatch.reform(|_| Action::Cancel)}>{ "Cancel" }</button>
+                            disabled={breaking.cancelling}
+                            onclick={dispatch.reform(|_| Action::Cancel)}>
+                        { if breaking.cancelling { "Cancelling\u{2026}" } else { "Cancel" } }
+                    </button>
                 </div>
                 <progress max="1" value={p.fraction.to_string()}
                           aria-label="Schedules tried"></progress>
@@ -120,8 +126,7 @@ pub fn view_explorer(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                 <p class="explore-note">
                     { format!("{removed}, within {}: {}. ", breaking.setup.budget_source(),
                               breaking.setup.bounds()) }
-                    { "It runs on this page's thread for now, in short slices between which the \
-                       page answers; one long run can still hold it up." }
+                    { "It runs in a background worker: the page stays responsive meanwhile." }
                 </p>
             </div>
         };
@@ -256,8 +261,34 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
     let Some(shown) = lab.shown() else {
         return html! {};
     };
+    // A program that failed makes the run no test of the pattern: that
+    // comes first, and no invariant is shown as a green "held" after it.
+    let failed = !shown.program_errors.is_empty();
+    let errors = shown.program_errors.iter().map(|e| {
+        let seq = e.at_seq;
+        let whose = if e.task == 0 {
+            format!("{}'s program", e.client)
+        } else {
+            format!("{}'s task {}", e.client, e.task)
+        };
+        let line = e.line.map(|l| format!(" at line {l}")).unwrap_or_default();
+        html! {
+            <li class="program-error" role="alert">
+                <strong>{ format!("{whose} stopped with a Lua error{line}") }</strong>
+                <code class="program-error-message">{ &e.message }</code>
+                <button type="button" class="button-quiet"
+                        onclick={dispatch.reform(move |_| Action::Go(seq as usize))}>
+                    { format!("Go to step {seq}") }
+                </button>
+            </li>
+        }
+    });
     let rows = shown.verdicts.iter().map(|v| {
-        let status = if v.held { "held" } else { "VIOLATED" };
+        let status = match (v.held, failed) {
+            (true, false) => "held",
+            (true, true) => "not checked fairly",
+            (false, _) => "VIOLATED",
+        };
         let detail = v.message.clone().unwrap_or_default();
         match v.at_seq {
             Some(seq) => {
@@ -277,7 +308,11 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
             }
             None => html! {
                 <li>
-                    <div class={classes!("verdict", if v.held { "held" } else { "violated" })}>
+                    <div class={classes!("verdict", match (v.held, failed) {
+                        (true, false) => "held",
+                        (true, true) => "unsure",
+                        (false, _) => "violated",
+                    })}>
                         <span class="verdict-status">{ status }</span>
                         <code class="verdict-name">{ &v.invariant }</code>
                         if !detail.is_empty() {
@@ -288,14 +323,33 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
             },
         }
     });
+    let count = shown.verdicts.len();
     html! {
         <div class="verdicts" aria-label="Verdicts">
-            if shown.verdicts.is_empty() {
-                <p class="verdict-none">{ "This scenario declares no invariants." }</p>
-            } else {
-                <ul>{ for rows }</ul>
+            <p class="ran" aria-live="polite">
+                { format!("Run {} \u{b7} {} steps. ", lab.runs_shown(), shown.last() + 1) }
+                <span class="stopped">{ &shown.stopped }</span>
+            </p>
+            if failed {
+                <ul class="program-errors">{ for errors }</ul>
             }
-            <p class="stopped">{ &shown.stopped }</p>
+            if count == 0 {
+                <p class="verdict-none">{ "This scenario declares no invariants." }</p>
+            } else if lab.verdicts_revealed() {
+                <ul>{ for rows }</ul>
+            } else {
+                <div class="verdicts-hidden">
+                    <p>
+                        { format!("{count} invariant{} checked. Step through the run to see \
+                                   what happens; the verdicts show at the last step.",
+                                  if count == 1 { " is" } else { "s are" }) }
+                    </p>
+                    <button type="button" id="show-verdicts" class="button-quiet"
+                            onclick={dispatch.reform(|_| Action::ShowVerdicts)}>
+                        { "Show verdicts" }
+                    </button>
+                </div>
+            }
         </div>
     }
 }
@@ -396,6 +450,13 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
         "later",
         "step on to see them",
     );
+    // Lane marks only where every actor has its own column.
+    let marks = (!view.as_list()).then_some(&shown.lanes);
+    let lanes = |seq: u64| -> Lanes {
+        let at = |i: usize| marks.and_then(|m| m.get(i)).map(Vec::as_slice);
+        let i = seq as usize;
+        (at(i), i.checked_sub(1).and_then(at))
+    };
     let rows = view.rows[shown_rows]
         .iter()
         .map(|row| {
@@ -404,6 +465,7 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
                 columns,
                 row.seq as usize == step,
                 causes.contains(&row.seq),
+                lanes(row.seq),
             )
         })
         .collect::<Html>();
@@ -429,7 +491,14 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
     }
 }
 
-fn view_row(row: &Row, columns: usize, current: bool, cause: bool) -> Html {
+/// A row's lane marks, and the previous row's (a mark's words show where
+/// it starts; the shading runs on).
+type Lanes<'a> = (Option<&'a [Option<String>]>, Option<&'a [Option<String>]>);
+
+fn view_row(row: &Row, columns: usize, current: bool, cause: bool, lanes: Lanes) -> Html {
+    let (marks, before) = lanes;
+    let mark = |i: usize| marks.and_then(|m| m.get(i)).and_then(Option::as_ref);
+    let before = |i: usize| before.and_then(|m| m.get(i)).and_then(Option::as_ref);
     let class = classes!(
         "tl-row",
         row.tone,
@@ -441,6 +510,15 @@ fn view_row(row: &Row, columns: usize, current: bool, cause: bool) -> Html {
             .map(|i| {
                 if i == column {
                     view_event_cell(row, column)
+                } else if let Some(text) = mark(i) {
+                    let words = (before(i) != Some(text)).then(|| text.clone());
+                    html! {
+                        <div class="tl-cell empty lane-marked" title={text.clone()}>
+                            if let Some(words) = words {
+                                <span class="lane-mark">{ words }</span>
+                            }
+                        </div>
+                    }
                 } else {
                     html! { <div class="tl-cell empty"></div> }
                 }
@@ -470,7 +548,7 @@ fn view_event_cell(row: &Row, column: usize) -> Html {
     html! {
         <div class="tl-cell event" style={format!("--column: {}", column + 2)}>
             <span class="tl-who">{ &row.actor }</span>
-            <span class="tl-text">{ &row.text }</span>
+            <span class="tl-text" title={row.text.clone()}>{ &row.text }</span>
             if let Some(local) = &row.local {
                 <span class="tl-local" title="This actor's own clock, which disagrees with global time">
                     { format!("its clock: {local} ms") }
@@ -562,6 +640,7 @@ pub fn view_world(lab: &Lab) -> Html {
                 <span class="world-time">{ format!("{} ms", world.time) }</span>
             </h3>
             <p class="world-event">{ event }</p>
+            { view_status(lab) }
             <h4>{ "Nodes" }</h4>
             { for nodes }
             if !world.sections.is_empty() {
@@ -573,6 +652,53 @@ pub fn view_world(lab: &Lab) -> Html {
                 <ul class="resources">{ for resources }</ul>
             }
         </aside>
+    }
+}
+
+/// Clients and nodes at the step: running, paused (still inside its
+/// section), down, busy with a script; clocks that are off; partitions.
+fn view_status(lab: &Lab) -> Html {
+    let Some(status) = lab.status() else {
+        return html! {};
+    };
+    let rows = status.actors.iter().map(|a| {
+        let activity = a.describe(status.now_us);
+        let clock =
+            (a.clock_offset_ms.abs() >= 0.5).then(|| format!("clock {:+.0} ms", a.clock_offset_ms));
+        let alarm = a.lane_mark(status.now_us).is_some();
+        html! {
+            <li class={classes!("actor-status", alarm.then_some("alarm"))}
+                data-actor={a.name.clone()}>
+                <code>{ &a.name }</code>
+                <span class="activity">{ activity }</span>
+                if !a.inside.is_empty() {
+                    <span class="inside">{ format!("inside {}", a.inside.join(", ")) }</span>
+                }
+                if let Some(clock) = clock {
+                    <span class="clock" title="Its clock minus global time">{ clock }</span>
+                }
+            </li>
+        }
+    });
+    let network = match &status.partition {
+        Some(groups) => format!(
+            "Partitioned: {}",
+            groups
+                .iter()
+                .map(|g| g.join(", "))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        None => "The network is whole.".to_string(),
+    };
+    html! {
+        <>
+            <h4>{ "Actors" }</h4>
+            <ul class="actors">{ for rows }</ul>
+            <p class={classes!("network", status.partition.is_some().then_some("split"))}>
+                { network }
+            </p>
+        </>
     }
 }
 

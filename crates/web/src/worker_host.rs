@@ -1,0 +1,84 @@
+//! The web worker's side of [`crate::lab::jobs`]: reads the page's requests,
+//! hands them to a [`JobRunner`], and posts the answers back. A search runs
+//! one slice per timer turn, so a Cancel or a Run sent meanwhile is read
+//! between slices.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo::timers::callback::Timeout;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::lab::jobs::{JobRunner, Request, Response};
+
+/// The worker's state, shared by its message handler and its timer.
+struct Host {
+    scope: DedicatedWorkerGlobalScope,
+    runner: RefCell<JobRunner>,
+    /// A slice is scheduled already.
+    ticking: Cell<bool>,
+}
+
+/// Starts listening for the page's requests.
+pub fn start() {
+    let host = Rc::new(Host {
+        scope: js_sys::global().unchecked_into(),
+        runner: RefCell::new(JobRunner::new()),
+        ticking: Cell::new(false),
+    });
+    let on_message = {
+        let host = host.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let text = event.data().as_string().unwrap_or_default();
+            // The page only sends what it serialized itself; anything else
+            // is dropped rather than answered.
+            let Ok(request) = Request::from_json(&text) else {
+                return;
+            };
+            let answer = host.runner.borrow_mut().handle(request, now_ms());
+            if let Some(answer) = answer {
+                host.post(&answer);
+            }
+            schedule(&host);
+        })
+    };
+    host.scope
+        .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    host.post(&Response::Ready);
+}
+
+impl Host {
+    fn post(&self, answer: &Response) {
+        let _ = self
+            .scope
+            .post_message(&JsValue::from_str(&answer.to_json()));
+    }
+}
+
+/// Runs the next slice of a search after the worker has read its messages.
+fn schedule(host: &Rc<Host>) {
+    if host.ticking.get() || !host.runner.borrow().busy() {
+        return;
+    }
+    host.ticking.set(true);
+    let host = host.clone();
+    Timeout::new(0, move || {
+        host.ticking.set(false);
+        let mut now = now_ms;
+        let answer = host.runner.borrow_mut().tick(&mut now);
+        if let Some(answer) = answer {
+            host.post(&answer);
+        }
+        schedule(&host);
+    })
+    .forget();
+}
+
+/// Milliseconds on the worker's clock (the page's `perf_now` needs a window).
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
