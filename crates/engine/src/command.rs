@@ -1,10 +1,15 @@
-//! The command table's shape and the context a command runs in.
+//! The command table's shape, the context a command runs in, and the
+//! cursor handlers read their arguments with.
 //!
-//! Each command is a [`CommandSpec`] with Redis's arity convention, its
-//! flags and a handler. Handlers get the whole argument vector (`args[0]` is
-//! the command name as typed) and return one [`Reply`].
+//! Each command is a [`CommandSpec`] (built with [`spec`]) with Redis's
+//! arity convention, its flags and a handler. Handlers get the whole
+//! argument vector (`args[0]` is the command name as typed) and return one
+//! [`Reply`]; [`Args`] walks that vector with Redis's exact errors.
 
 use std::collections::BTreeMap;
+
+mod args;
+pub use args::Args;
 
 use crate::client::{ClientId, ClientState};
 use crate::keyspace::Keyspace;
@@ -50,6 +55,38 @@ pub mod flags {
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
 
+/// Key positions (first, last, step), Redis's legacy key spec.
+pub type KeySpec = (i32, i32, i32);
+/// A command that names no key (PING, PUBLISH, CONFIG GET), or whose keys
+/// follow a numkeys argument (`movablekeys`: ZUNION, ZMPOP), which the
+/// legacy key spec cannot describe.
+pub const NO_KEYS: KeySpec = (0, 0, 0);
+/// One key, the first argument (GET, LPUSH, HSET, ...).
+pub const FIRST_KEY: KeySpec = (1, 1, 1);
+/// Every argument is a key (DEL, EXISTS, SUNION).
+pub const ALL_KEYS: KeySpec = (1, -1, 1);
+
+/// The one way a command table row is written: name, arity, flags, key
+/// positions and handler, with no subcommands (add them with
+/// [`CommandSpec::with_subcommands`]). A `const fn`, so each family's
+/// `COMMANDS` stays a plain constant table, one row per command.
+pub const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: KeySpec,
+    handler: Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        keys,
+        handler,
+        subcommands: &[],
+    }
+}
+
 pub struct CommandSpec {
     /// Lower-case name; subcommands use their own name (`get` for CONFIG GET).
     pub name: &'static str,
@@ -66,6 +103,13 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// A container command (CONFIG, CLIENT, XINFO, ...): `handler` runs
+    /// when it is called bare, `subcommands` otherwise.
+    pub const fn with_subcommands(mut self, subcommands: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subcommands;
+        self
+    }
+
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
     }
@@ -92,6 +136,33 @@ impl CommandSpec {
             .map(|i| i as usize)
             .collect()
     }
+}
+
+/// Redis's `addReplyHelp`, what a container's HELP subcommand answers: a
+/// header naming the command as typed, the lines, and the HELP footer, as
+/// status replies.
+pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Reply::Status(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    )));
+    out.extend(lines.iter().map(|l| Reply::Status((*l).to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// Redis's `addReplySubcommandSyntaxError`, for a subcommand a container's
+/// handler does not accept (the subcommand cut to 128 bytes).
+pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
+    let sub = args.get(1).map_or(&[][..], |a| &a[..a.len().min(128)]);
+    let command = args.first().map_or(&[][..], Vec::as_slice);
+    Reply::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    ))
 }
 
 /// Who is calling: a connection directly, or a script on its behalf.

@@ -14,6 +14,7 @@ use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+use crate::repr::repr;
 use crate::server::config::Config;
 use crate::server::ServerState;
 
@@ -28,6 +29,10 @@ pub struct Outcome {
     pub cost_us: u64,
     /// The connection should be closed after the reply (QUIT).
     pub close: bool,
+    /// The command blocked (BLPOP on an empty list, ...): there is no reply
+    /// yet (`reply` is empty). The connection must hold its next commands
+    /// until the engine unblocks it; see [`crate::blocking`].
+    pub blocked: bool,
 }
 
 /// The data a node keeps across a restart or copies to a replica.
@@ -83,6 +88,7 @@ impl Engine {
 
     /// Forgets a connection: its transaction, watches and subscriptions.
     pub fn disconnect(&mut self, id: ClientId) {
+        self.drop_wait(id);
         if let Some(client) = self.clients.remove(&id) {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
@@ -259,6 +265,8 @@ impl Engine {
         for db in &mut self.server.parked_dbs {
             removed.extend(db.active_expire(now_ms));
         }
+        // A deleted stream ends its XREADGROUP waiters.
+        self.serve_ready_keys(now_ms);
         removed
     }
 
@@ -270,6 +278,7 @@ impl Engine {
                 reply,
                 cost_us: 0,
                 close: true,
+                blocked: false,
             };
         };
         if args.is_empty() {
@@ -278,12 +287,15 @@ impl Engine {
                 reply: Reply::Many(Vec::new()),
                 cost_us: 0,
                 close: false,
+                blocked: false,
             };
         }
         let selected = client.db;
         self.server.activate(&mut self.db, selected);
         let outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
+        // After the whole command (a MULTI/EXEC, a script), never inside it.
+        self.serve_ready_keys(now_ms);
         outcome
     }
 
@@ -311,6 +323,7 @@ impl Engine {
                     reply,
                     cost_us: BASE_COST_US,
                     close: false,
+                    blocked: false,
                 };
             }
         }
@@ -325,6 +338,7 @@ impl Engine {
         };
         let mut reply = call(&mut ctx, spec, args);
         let cost_us = ctx.cost_us;
+        let blocked = self.take_block_request(id);
         if let Some(line) = self.server.own_monitor_line.take() {
             reply = Reply::Many(vec![reply, line]);
         }
@@ -336,6 +350,7 @@ impl Engine {
             reply,
             cost_us,
             close,
+            blocked,
         }
     }
 
@@ -423,6 +438,7 @@ impl Engine {
             reply,
             cost_us: BASE_COST_US,
             close: false,
+            blocked: false,
         }
     }
 }
@@ -647,28 +663,6 @@ pub fn feed_monitors(ctx: &mut Ctx, args: &[Vec<u8>]) {
     }
 }
 
-/// Redis's `sdscatrepr`: a double-quoted string with `\n \r \t \a \b \\ \"`
-/// escaped and other non-printable bytes as `\xHH`.
-pub fn repr(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            0x07 => s.push_str("\\a"),
-            0x08 => s.push_str("\\b"),
-            0x20..=0x7e => s.push(b as char),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s.push('"');
-    s
-}
-
 /// A connection's watched keys grouped by database.
 pub(crate) fn watched_by_db(
     watched: &BTreeSet<(usize, Vec<u8>)>,
@@ -728,11 +722,5 @@ mod tests {
             run(&mut e, c, "FOO a b"),
             Reply::error("ERR unknown command 'FOO', with args beginning with: 'a' 'b' ")
         );
-    }
-
-    #[test]
-    fn repr_quotes_like_sdscatrepr() {
-        assert_eq!(repr(b"a b"), "\"a b\"");
-        assert_eq!(repr(b"q\"\\\n\x01\xff"), "\"q\\\"\\\\\\n\\x01\\xff\"");
     }
 }

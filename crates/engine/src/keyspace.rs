@@ -39,6 +39,12 @@ pub struct Keyspace {
     /// before and after a command to know whether the data changed, as
     /// Redis's `server.dirty` tells replication and persistence.
     changes: u64,
+    /// Keys some client is blocked on (BLPOP, XREAD BLOCK, ...), kept by
+    /// the blocking registry; see `crate::blocking`.
+    blocked_keys: BTreeSet<Vec<u8>>,
+    /// Blocked-on keys written since the registry last looked, in the
+    /// order of their first write (Redis's `server.ready_keys`).
+    ready_keys: Vec<Vec<u8>>,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -279,6 +285,7 @@ impl Keyspace {
     /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
         self.changes += 1;
+        self.signal_ready(key);
         let present = self.entries.contains_key(&slot(key));
         if let Some(set) = self.watchers.get_mut(key) {
             for (client, expired) in set.iter_mut() {
@@ -309,6 +316,8 @@ impl Keyspace {
             expired_log: Vec::new(),
             expired_total: 0,
             changes: 0,
+            blocked_keys: BTreeSet::new(),
+            ready_keys: Vec::new(),
         }
     }
 
@@ -322,6 +331,37 @@ impl Keyspace {
         for key in before.iter().chain(other.entries.keys().map(|(_, k)| k)) {
             self.signal_modified(key);
         }
+    }
+
+    // ----- Blocked clients' keys -----
+
+    /// Redis's `signalKeyAsReady`: a write to a key a client is blocked on
+    /// queues the key once for the blocking registry to look at after the
+    /// command. Every write counts (not only creation, as in Redis): the
+    /// registry checks what the key holds before serving anyone, so an
+    /// extra look is harmless.
+    pub(crate) fn signal_ready(&mut self, key: &[u8]) {
+        if !self.blocked_keys.is_empty()
+            && self.blocked_keys.contains(key)
+            && !self.ready_keys.iter().any(|k| k == key)
+        {
+            self.ready_keys.push(key.to_vec());
+        }
+    }
+
+    /// Notes that a client blocks on `key`, so that writes to it are queued.
+    pub(crate) fn note_blocked_key(&mut self, key: &[u8]) {
+        self.blocked_keys.insert(key.to_vec());
+    }
+
+    /// Nobody is blocked on `key` any more.
+    pub(crate) fn forget_blocked_key(&mut self, key: &[u8]) {
+        self.blocked_keys.remove(key);
+    }
+
+    /// The blocked-on keys written since the last call, in order.
+    pub(crate) fn take_ready_keys(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.ready_keys)
     }
 
     /// Whether `client`'s watched keys were touched.

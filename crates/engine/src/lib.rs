@@ -8,6 +8,7 @@
 //! Replies are protocol-independent [`Reply`] values; [`encode`] turns them into
 //! RESP2 or RESP3 bytes exactly as Redis 7.0 writes them.
 
+pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod commands;
@@ -18,11 +19,14 @@ pub mod inline;
 pub mod keyspace;
 pub mod numbers;
 pub mod reply;
+pub mod repr;
 pub mod scripting;
 pub mod server;
 pub mod types;
 pub mod value;
 
+pub use blocking::Unblocked;
 pub use client::{ClientId, Protocol};
 pub use engine::{Dataset, Engine, Outcome};
 pub use reply::Reply;
+pub use repr::repr;

@@ -77,6 +77,9 @@ impl FileReport {
 /// scripts, client names and ids, statistics), and files can run in
 /// parallel.
 pub fn run_file(path: &Path, name: &str, lockstep: &Path) -> FileReport {
+    if path.extension().is_some_and(|e| e == "md") {
+        return crate::myths::run_lesson(path, name, lockstep);
+    }
     let mut report = FileReport {
         name: name.to_string(),
         total: 0,
@@ -96,52 +99,167 @@ pub fn run_file(path: &Path, name: &str, lockstep: &Path) -> FileReport {
             return report;
         }
     };
+    replay_on_fresh_servers(&steps, lockstep, &mut report);
+    report
+}
+
+/// Replays `steps` on a fresh `redis-server` and a fresh `lockstep serve`,
+/// adding what it compared (or why it could not) to `report`.
+pub fn replay_on_fresh_servers(steps: &[Step], lockstep: &Path, report: &mut FileReport) {
     let redis = match ServerProcess::redis() {
         Ok(server) => server,
         Err(e) => {
             report.error = Some(e);
-            return report;
+            return;
         }
     };
-    let mut redis_side = match TcpSide::connect(redis.port) {
+    let mut redis_side = match Connections::open(redis.port) {
         Ok(side) => side,
         Err(e) => {
             report.error = Some(format!("cannot connect to redis-server: {e}"));
-            return report;
+            return;
         }
     };
     let model = match ServerProcess::lockstep(lockstep) {
         Ok(server) => server,
         Err(e) => {
             report.error = Some(e);
-            return report;
+            return;
         }
     };
-    let mut model_side = match TcpSide::connect(model.port) {
+    let mut model_side = match Connections::open(model.port) {
         Ok(side) => side,
         Err(e) => {
             report.error = Some(format!("cannot connect to lockstep serve: {e}"));
-            return report;
+            return;
         }
     };
-    replay(&steps, &mut redis_side, &mut model_side, &mut report);
-    report
+    replay(steps, &mut redis_side, &mut model_side, report);
 }
 
-fn replay(steps: &[Step], redis: &mut dyn Side, model: &mut dyn Side, report: &mut FileReport) {
+/// How long the other connections of a multi-connection file are given to
+/// receive what a command sent them (a served BLPOP's reply).
+const OTHERS_QUIET: Duration = Duration::from_millis(20);
+
+/// One side's connections in a file: `@1` (the default) and any other
+/// `@N` the file uses, opened on first use, plus an extra connection for
+/// watching INFO's `blocked_clients` when a command `@blocks`.
+struct Connections {
+    port: u16,
+    numbered: std::collections::BTreeMap<usize, TcpSide>,
+    watcher: Option<TcpSide>,
+}
+
+impl Connections {
+    fn open(port: u16) -> std::io::Result<Connections> {
+        let mut numbered = std::collections::BTreeMap::new();
+        numbered.insert(1, TcpSide::connect(port)?);
+        Ok(Connections {
+            port,
+            numbered,
+            watcher: None,
+        })
+    }
+
+    fn play(&mut self, step: &Step) -> Exchange {
+        if !self.numbered.contains_key(&step.conn) {
+            match TcpSide::connect(self.port) {
+                Ok(side) => self.numbered.insert(step.conn, side),
+                Err(_) => {
+                    return Exchange {
+                        closed: true,
+                        ..Default::default()
+                    }
+                }
+            };
+        }
+        let mut exchange = if step.blocks {
+            self.play_blocking(step)
+        } else {
+            match self.numbered.get_mut(&step.conn) {
+                Some(side) => side.exchange(&step.args),
+                None => Exchange::default(),
+            }
+        };
+        if self.numbered.len() > 1 {
+            for (&n, side) in self.numbered.iter_mut() {
+                if n == step.conn {
+                    continue;
+                }
+                let arrived = side.drain(OTHERS_QUIET);
+                if !arrived.bytes.is_empty() {
+                    exchange.others.push((n, arrived.bytes));
+                }
+            }
+        }
+        exchange
+    }
+
+    /// Sends a command that should block, and returns once the server
+    /// counts one more blocked client (or the command answered after all).
+    fn play_blocking(&mut self, step: &Step) -> Exchange {
+        let before = self.blocked_clients();
+        let Some(side) = self.numbered.get_mut(&step.conn) else {
+            return Exchange::default();
+        };
+        if !side.send(&step.args) {
+            return Exchange {
+                closed: true,
+                ..Default::default()
+            };
+        }
+        let deadline = std::time::Instant::now() + crate::side::REPLY_DEADLINE;
+        while std::time::Instant::now() < deadline {
+            if let Some(side) = self.numbered.get_mut(&step.conn) {
+                let arrived = side.drain(Duration::from_millis(2));
+                if !arrived.bytes.is_empty() || arrived.closed {
+                    return arrived;
+                }
+            }
+            if self.blocked_clients() > before {
+                break;
+            }
+        }
+        Exchange::default()
+    }
+
+    /// INFO's `blocked_clients`, read on the watcher connection.
+    fn blocked_clients(&mut self) -> u64 {
+        if self.watcher.is_none() {
+            self.watcher = TcpSide::connect(self.port).ok();
+        }
+        let Some(watcher) = self.watcher.as_mut() else {
+            return 0;
+        };
+        let info = watcher.exchange(&[b"INFO".to_vec(), b"clients".to_vec()]);
+        let text = String::from_utf8_lossy(&info.bytes);
+        text.lines()
+            .find_map(|l| l.strip_prefix("blocked_clients:"))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+fn replay(
+    steps: &[Step],
+    redis: &mut Connections,
+    model: &mut Connections,
+    report: &mut FileReport,
+) {
     for step in steps {
         if step.sleep_ms > 0 {
             std::thread::sleep(Duration::from_millis(step.sleep_ms));
         }
         // Both sides run at once, so their quiet periods overlap.
         let (expected, actual) = std::thread::scope(|scope| {
-            let redis_thread = scope.spawn(|| redis.exchange(&step.args));
-            let actual = model.exchange(&step.args);
+            let redis_thread = scope.spawn(|| redis.play(step));
+            let actual = model.play(step);
             (redis_thread.join().unwrap_or_default(), actual)
         });
         report.total += 1;
         let same = expected.closed == actual.closed
             && expected.timed_out == actual.timed_out
+            && expected.others == actual.others
             && resp::normalise(&expected.bytes, step.order)
                 == resp::normalise(&actual.bytes, step.order);
         report.compared.push(Compared {

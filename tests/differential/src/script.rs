@@ -25,7 +25,17 @@ pub struct Step {
     /// Milliseconds to wait before sending (from `@sleep` lines above it).
     pub sleep_ms: u64,
     pub order: Order,
+    /// The connection it is sent on: 1 unless the line starts with `@N`.
+    pub conn: usize,
+    /// `@blocks`: the command is expected to block; the harness sends it,
+    /// waits until the server counts one more blocked client (or a reply
+    /// comes), and takes its reply later, with whichever command ends the
+    /// wait.
+    pub blocks: bool,
 }
+
+/// The most connections a file may use (`@1` ... `@9`).
+pub const MAX_CONNECTIONS: usize = 9;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -46,6 +56,7 @@ pub fn parse(source: &str) -> Result<Vec<Step>, ParseError> {
     let mut steps = Vec::new();
     let mut sleep_ms = 0u64;
     let mut order = Order::Exact;
+    let mut blocks = false;
     for (index, raw) in source.lines().enumerate() {
         let line = index + 1;
         let trimmed = raw.trim();
@@ -53,7 +64,12 @@ pub fn parse(source: &str) -> Result<Vec<Step>, ParseError> {
             continue;
         }
         let error = |message: String| ParseError { line, message };
-        if let Some(directive) = trimmed.strip_prefix('@') {
+        let (conn, command) = match connection_prefix(trimmed) {
+            Some(Ok((conn, rest))) => (conn, rest),
+            Some(Err(message)) => return Err(error(message)),
+            None => (1, raw),
+        };
+        if let (1, Some(directive)) = (conn, command.trim().strip_prefix('@')) {
             let mut words = directive.split_whitespace();
             match (words.next(), words.next(), words.next()) {
                 (Some("sleep"), Some(ms), None) => {
@@ -64,11 +80,12 @@ pub fn parse(source: &str) -> Result<Vec<Step>, ParseError> {
                 }
                 (Some("unordered"), None, None) => order = Order::Unordered,
                 (Some("unordered-pairs"), None, None) => order = Order::UnorderedPairs,
+                (Some("blocks"), None, None) => blocks = true,
                 _ => return Err(error(format!("unknown directive {trimmed:?}"))),
             }
             continue;
         }
-        let args = split_args(raw).map_err(error)?;
+        let args = split_args(command).map_err(error)?;
         if args.is_empty() {
             continue;
         }
@@ -78,11 +95,14 @@ pub fn parse(source: &str) -> Result<Vec<Step>, ParseError> {
             args,
             sleep_ms,
             order,
+            conn,
+            blocks,
         });
         sleep_ms = 0;
         order = Order::Exact;
+        blocks = false;
     }
-    if sleep_ms != 0 || order != Order::Exact {
+    if sleep_ms != 0 || order != Order::Exact || blocks {
         let line = source.lines().count();
         return Err(ParseError {
             line,
@@ -90,6 +110,25 @@ pub fn parse(source: &str) -> Result<Vec<Step>, ParseError> {
         });
     }
     Ok(steps)
+}
+
+/// `@N command ...`: the connection number and the command after it, or
+/// None if the line does not start with `@` and a digit.
+fn connection_prefix(line: &str) -> Option<Result<(usize, &str), String>> {
+    let rest = line.strip_prefix('@')?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let (number, command) = rest.split_at(digits);
+    Some(match number.parse::<usize>() {
+        Ok(n) if (1..=MAX_CONNECTIONS).contains(&n) && command.starts_with([' ', '\t']) => {
+            Ok((n, command))
+        }
+        _ => Err(format!(
+            "a connection is @1 to @{MAX_CONNECTIONS} followed by a command, got {line:?}"
+        )),
+    })
 }
 
 /// Splits a line into arguments like Redis's `sdssplitargs`: whitespace
@@ -234,5 +273,27 @@ mod tests {
         assert_eq!((steps[1].sleep_ms, steps[1].order), (0, Order::Exact));
         assert!(parse("@bogus\nPING\n").is_err());
         assert!(parse("PING\n@sleep 3\n").is_err());
+    }
+
+    #[test]
+    fn a_line_may_name_its_connection() {
+        let steps = parse("@blocks\n@2 BLPOP k 0\n@1 LPUSH k v\nPING\n").unwrap();
+        let shape: Vec<(usize, bool, &[u8])> = steps
+            .iter()
+            .map(|s| (s.conn, s.blocks, s.args[0].as_slice()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (2, true, b"BLPOP".as_slice()),
+                (1, false, b"LPUSH".as_slice()),
+                (1, false, b"PING".as_slice())
+            ]
+        );
+        assert_eq!(steps[0].args.len(), 3);
+        assert!(parse("@0 PING\n").is_err());
+        assert!(parse("@10 PING\n").is_err());
+        assert!(parse("@2PING\n").is_err());
+        assert!(parse("PING\n@blocks\n").is_err());
     }
 }

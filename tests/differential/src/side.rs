@@ -15,6 +15,9 @@ pub struct Exchange {
     pub closed: bool,
     /// No complete reply arrived within [`REPLY_DEADLINE`].
     pub timed_out: bool,
+    /// In files with several connections: what the command made arrive on
+    /// the other connections (a BLPOP served by this LPUSH), by number.
+    pub others: Vec<(usize, Vec<u8>)>,
 }
 
 impl Exchange {
@@ -26,6 +29,9 @@ impl Exchange {
         }
         if self.closed {
             s.push_str(" (connection closed)");
+        }
+        for (conn, bytes) in &self.others {
+            s.push_str(&format!(" [@{conn}: {}]", resp::escape(bytes)));
         }
         s
     }
@@ -83,13 +89,40 @@ impl TcpSide {
         Ok(stream)
     }
 
-    fn read_replies(stream: &mut TcpStream, quiet: Duration) -> Exchange {
+    /// Sends a command without waiting for its reply (one that blocks).
+    pub fn send(&mut self, args: &[Vec<u8>]) -> bool {
+        if self.stream.is_none() {
+            self.stream = self.open().ok();
+        }
+        match self.stream.as_mut() {
+            Some(stream) => stream.write_all(&resp::request(args)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Whatever replies arrived, waiting `quiet` for more (and up to
+    /// [`REPLY_DEADLINE`] to finish a reply that has begun); nothing if
+    /// the connection is not open.
+    pub fn drain(&mut self, quiet: Duration) -> Exchange {
+        let Some(mut stream) = self.stream.take() else {
+            return Exchange::default();
+        };
+        let exchange = Self::read_replies(&mut stream, quiet, false);
+        if !exchange.closed {
+            self.stream = Some(stream);
+        }
+        exchange
+    }
+
+    /// Reads replies until a quiet period after complete ones; with
+    /// `need_reply`, at least one must come (within [`REPLY_DEADLINE`]).
+    fn read_replies(stream: &mut TcpStream, quiet: Duration, need_reply: bool) -> Exchange {
         let mut out = Exchange::default();
         let mut chunk = [0u8; 64 * 1024];
         let deadline = Instant::now() + REPLY_DEADLINE;
         loop {
             let complete = whole_replies(&out.bytes);
-            let wait = if complete && !out.bytes.is_empty() {
+            let wait = if complete && (!out.bytes.is_empty() || !need_reply) {
                 quiet
             } else {
                 match deadline.checked_duration_since(Instant::now()) {
@@ -112,7 +145,7 @@ impl TcpSide {
                 }
                 Ok(n) => out.bytes.extend_from_slice(&chunk[..n]),
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    if complete && !out.bytes.is_empty() {
+                    if complete && (!out.bytes.is_empty() || !need_reply) {
                         return out;
                     }
                 }
@@ -161,7 +194,7 @@ impl Side for TcpSide {
                 ..Default::default()
             };
         }
-        let exchange = Self::read_replies(&mut stream, self.quiet);
+        let exchange = Self::read_replies(&mut stream, self.quiet, true);
         if !exchange.closed {
             self.stream = Some(stream);
         }

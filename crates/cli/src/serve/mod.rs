@@ -18,9 +18,16 @@
 //! lock for the difference, so the node is busy for everyone, as in Redis.
 //! Meanwhile a script past `busy-reply-threshold` lets the other
 //! connections in for BUSY replies and SCRIPT KILL ([`busy`]).
+//!
+//! A command that blocks (BLPOP on an empty list) leaves the connection's
+//! later commands unparsed in its [`Input`]; whoever unblocks it — another
+//! connection's write, the timer at its timeout, CLIENT UNBLOCK — writes
+//! its reply and runs those commands, under the same lock ([`blocked`]).
 
+pub mod blocked;
 pub mod busy;
 pub mod outbox;
+pub mod panic_probe;
 pub mod request;
 
 use std::cell::RefCell;
@@ -67,6 +74,18 @@ const BUSY_POLL: Duration = Duration::from_millis(20);
 struct State {
     engine: Engine,
     outboxes: BTreeMap<ClientId, Arc<Outbox>>,
+    /// Each connection's unrun input, for running it when the connection
+    /// is unblocked by another thread.
+    inputs: BTreeMap<ClientId, Arc<Mutex<Input>>>,
+}
+
+/// What a connection sent that has not run yet: the commands held back
+/// while a script was busy, then the parser's buffer. Its lock is taken
+/// only briefly by the reader (to feed bytes) or under the engine's lock.
+#[derive(Default)]
+struct Input {
+    deferred: VecDeque<Vec<Vec<u8>>>,
+    parser: RequestParser,
 }
 
 // SAFETY: the engine is not `Send` because its Lua state and script
@@ -82,6 +101,7 @@ unsafe impl Send for State {}
 struct Shared {
     state: Mutex<State>,
     gate: Arc<ScriptGate>,
+    timer: blocked::TimerBell,
 }
 
 impl Shared {
@@ -106,14 +126,28 @@ impl Server {
         let state = State {
             engine,
             outboxes: BTreeMap::new(),
+            inputs: BTreeMap::new(),
         };
         Ok(Server {
             listener,
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 gate,
+                timer: blocked::TimerBell::default(),
             }),
         })
+    }
+
+    /// Sets a configuration parameter before serving, as `redis-server
+    /// --name value` does (Redis's own test runs start the server with
+    /// `--enable-debug-command yes`).
+    pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
+        self.shared
+            .state
+            .lock()
+            .engine
+            .config_mut()
+            .set_startup(name, value)
     }
 
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
@@ -124,14 +158,8 @@ impl Server {
     pub fn run(self) -> std::io::Result<()> {
         let timer = Arc::clone(&self.shared);
         std::thread::Builder::new()
-            .name("expire".into())
-            .spawn(move || loop {
-                std::thread::sleep(EXPIRE_PERIOD);
-                let mut state = timer.lock();
-                let now = now_ms();
-                let _ = catch_unwind(AssertUnwindSafe(|| state.engine.active_expire(now)));
-                state.deliver_pushes();
-            })?;
+            .name("timer".into())
+            .spawn(move || blocked::run_timer(&timer))?;
         for stream in self.listener.incoming() {
             let stream = match stream {
                 Ok(stream) => stream,
@@ -162,6 +190,7 @@ struct Connection {
     id: Option<ClientId>,
     peer: String,
     outbox: Arc<Outbox>,
+    input: Arc<Mutex<Input>>,
     /// The protocol after its last command, for BUSY replies.
     protocol: Protocol,
     /// Its transaction while a script keeps the engine busy.
@@ -183,6 +212,7 @@ impl State {
         }
         let id = self.engine.connect(&conn.peer, now_ms());
         self.outboxes.insert(id, Arc::clone(&conn.outbox));
+        self.inputs.insert(id, Arc::clone(&conn.input));
         conn.id = Some(id);
         Ok(id)
     }
@@ -201,6 +231,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         id: None,
         peer,
         outbox: Arc::new(Outbox::default()),
+        input: Arc::new(Mutex::new(Input::default())),
         protocol: Protocol::Resp2,
         busy: BusyClient::default(),
     };
@@ -224,7 +255,6 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         return;
     };
 
-    let mut parser = RequestParser::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut closing = Closing::AfterFlush;
     loop {
@@ -238,13 +268,17 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        parser.feed(&chunk[..n]);
-        let outcome = run_when_ready(shared, &mut conn, &mut parser);
+        let pending_bytes = {
+            let mut input = conn.input.lock();
+            input.parser.feed(&chunk[..n]);
+            input.parser.pending_bytes()
+        };
+        let outcome = run_when_ready(shared, &mut conn);
         if outcome != Closing::Open {
             closing = outcome;
             break;
         }
-        if parser.pending_bytes() > QUERY_BUFFER_LIMIT {
+        if pending_bytes > QUERY_BUFFER_LIMIT {
             // Redis closes such a client without a reply.
             closing = Closing::Now;
             break;
@@ -264,8 +298,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
 /// once it is free); the few others Redis lets through (HELLO, AUTH, RESET,
 /// QUIT) wait for the script, and so does everything this connection sent
 /// after them.
-fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestParser) -> Closing {
-    let mut deferred = VecDeque::new();
+fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     loop {
         if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
             let Ok(id) = state.register(conn) else {
@@ -274,26 +307,33 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestPa
             };
             let changed_while_busy = std::mem::take(&mut conn.busy.replay);
             state.engine.replay(id, changed_while_busy, now_ms());
-            let closing = state.run_batch(id, &mut deferred, parser, &conn.outbox, &shared.gate);
+            // A blocked connection's commands wait for whoever unblocks it.
+            let closing = if state.engine.is_blocked(id) {
+                Closing::Open
+            } else {
+                let mut input = conn.input.lock();
+                state.run_batch(id, &mut input, &conn.outbox, shared)
+            };
+            state.route_unblocked(shared);
             state.deliver_pushes();
             conn.protocol = state.engine.protocol(id);
             conn.busy = BusyClient::new(state.engine.in_multi(id));
             return closing;
         }
-        if deferred.is_empty() {
+        let mut input = conn.input.lock();
+        if input.deferred.is_empty() {
             if let Some(progress) = shared.gate.busy() {
                 let closing = answer_while_busy(
-                    parser,
+                    &mut input,
                     progress,
                     &mut conn.busy,
                     shared,
                     &conn.outbox,
                     conn.protocol,
-                    &mut deferred,
                 );
                 // Everything complete has been answered: read on, unless a
                 // command now waits for the script.
-                if closing != Closing::Open || deferred.is_empty() {
+                if closing != Closing::Open || input.deferred.is_empty() {
                     return closing;
                 }
             }
@@ -304,18 +344,17 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection, parser: &mut RequestPa
 /// Answers the complete commands in `parser` while a script is busy; stops at
 /// the first one that must wait for the script (moved to `deferred`).
 fn answer_while_busy(
-    parser: &mut RequestParser,
+    input: &mut Input,
     progress: ScriptProgress,
     busy: &mut BusyClient,
     shared: &Shared,
     outbox: &Outbox,
     protocol: Protocol,
-    deferred: &mut VecDeque<Vec<Vec<u8>>>,
 ) -> Closing {
     let mut out = Vec::new();
     let mut closing = Closing::Open;
     loop {
-        let args = match parser.next_command() {
+        let args = match input.parser.next_command() {
             Ok(Some(args)) => args,
             Ok(None) => break,
             Err(error) => {
@@ -333,7 +372,7 @@ fn answer_while_busy(
             // Redis exits at once, the script's writes unsaved.
             BusyAnswer::Shutdown => std::process::exit(0),
             BusyAnswer::Defer => {
-                deferred.push_back(args);
+                input.deferred.push_back(args);
                 break;
             }
         }
@@ -346,23 +385,23 @@ fn answer_while_busy(
 }
 
 impl State {
-    /// Runs the `deferred` commands, then every complete command in the
-    /// parser's buffer for `id`, queueing the replies. Returns how the
-    /// connection should end, if it should.
+    /// Runs the deferred commands, then every complete command in the
+    /// parser's buffer for `id`, queueing the replies, until one blocks.
+    /// Returns how the connection should end, if it should.
     fn run_batch(
         &mut self,
         id: ClientId,
-        deferred: &mut VecDeque<Vec<Vec<u8>>>,
-        parser: &mut RequestParser,
+        input: &mut Input,
         outbox: &Outbox,
-        gate: &ScriptGate,
+        shared: &Shared,
     ) -> Closing {
+        let gate = &shared.gate;
         let mut out = Vec::new();
         let mut closing = Closing::Open;
         loop {
-            let next = match deferred.pop_front() {
+            let next = match input.deferred.pop_front() {
                 Some(args) => Ok(Some(args)),
-                None => parser.next_command(),
+                None => input.parser.next_command(),
             };
             let args = match next {
                 Ok(Some(args)) => args,
@@ -383,7 +422,16 @@ impl State {
             let started = Instant::now();
             gate.command_started(started);
             let engine = &mut self.engine;
-            let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                if panic_probe::is_probe(&args) {
+                    panic!(
+                        "{} was sent with {} set",
+                        panic_probe::COMMAND,
+                        panic_probe::ENV
+                    );
+                }
+                engine.execute(id, &args, now)
+            }));
             if let Ok(outcome) = &outcome {
                 stay_busy(outcome.cost_us, started);
             }
@@ -396,6 +444,11 @@ impl State {
                 encode::encode(&push, protocol, &mut out);
             }
             match outcome {
+                Ok(outcome) if outcome.blocked => {
+                    // Its reply and the commands after it wait.
+                    shared.timer.ring();
+                    break;
+                }
                 Ok(outcome) => {
                     encode::encode(&outcome.reply, protocol, &mut out);
                     if outcome.close {
@@ -447,6 +500,7 @@ impl State {
     /// The connection is gone: its transaction, watches and subscriptions go
     /// with it.
     fn forget(&mut self, id: ClientId) {
+        self.inputs.remove(&id);
         if self.outboxes.remove(&id).is_some() {
             self.engine.disconnect(id);
         }

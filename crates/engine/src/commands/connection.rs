@@ -1,7 +1,8 @@
 //! Connection commands: PING, ECHO, HELLO, AUTH, CLIENT, QUIT, RESET.
 
 use crate::client::{ClientState, Protocol};
-use crate::command::{flags, CommandSpec, Ctx};
+pub(crate) use crate::command::help_reply;
+use crate::command::{flags, spec, Args, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::discard_transaction;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
@@ -13,89 +14,43 @@ const CONN: u32 = flags::NOSCRIPT | flags::LOADING | flags::STALE;
 const CONN_FAST: u32 = CONN | flags::FAST | flags::NO_AUTH | flags::ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "ping",
-        arity: -1,
-        flags: flags::FAST | flags::PUBSUB,
-        keys: (0, 0, 0),
-        handler: ping,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "echo",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE | flags::FAST,
-        keys: (0, 0, 0),
-        handler: echo,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "hello",
-        arity: -1,
-        flags: CONN_FAST,
-        keys: (0, 0, 0),
-        handler: hello,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "auth",
-        arity: -2,
-        flags: CONN_FAST,
-        keys: (0, 0, 0),
-        handler: auth,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "quit",
-        arity: -1,
-        flags: CONN_FAST | flags::PUBSUB,
-        keys: (0, 0, 0),
-        handler: quit,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "reset",
-        arity: 1,
-        flags: CONN_FAST | flags::PUBSUB,
-        keys: (0, 0, 0),
-        handler: reset,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "client",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: container,
-        subcommands: CLIENT_SUBCOMMANDS,
-    },
+    spec("ping", -1, flags::FAST | flags::PUBSUB, NO_KEYS, ping),
+    spec(
+        "echo",
+        2,
+        flags::LOADING | flags::STALE | flags::FAST,
+        NO_KEYS,
+        echo,
+    ),
+    spec("hello", -1, CONN_FAST, NO_KEYS, hello),
+    spec("auth", -2, CONN_FAST, NO_KEYS, auth),
+    spec("quit", -1, CONN_FAST | flags::PUBSUB, NO_KEYS, quit),
+    spec("reset", 1, CONN_FAST | flags::PUBSUB, NO_KEYS, reset),
+    spec("client", -2, 0, NO_KEYS, container).with_subcommands(CLIENT_SUBCOMMANDS),
 ];
 
-const fn client_sub(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
-}
-
 const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
-    client_sub("id", 2, CONN, client_id),
-    client_sub("getname", 2, CONN, client_getname),
-    client_sub("setname", 3, CONN, client_setname),
-    client_sub("info", 2, CONN, client_info),
-    client_sub("list", -2, CONN | flags::ADMIN, client_list),
-    client_sub("getredir", 2, CONN, client_getredir),
-    client_sub("no-evict", 3, CONN | flags::ADMIN, client_no_evict),
-    client_sub("help", 2, flags::LOADING | flags::STALE, client_help),
+    spec("id", 2, CONN, NO_KEYS, client_id),
+    spec("getname", 2, CONN, NO_KEYS, client_getname),
+    spec("setname", 3, CONN, NO_KEYS, client_setname),
+    spec("info", 2, CONN, NO_KEYS, client_info),
+    spec("list", -2, CONN | flags::ADMIN, NO_KEYS, client_list),
+    spec("getredir", 2, CONN, NO_KEYS, client_getredir),
+    spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
+    spec(
+        "unblock",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        crate::blocking::client_unblock,
+    ),
+    spec(
+        "help",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        client_help,
+    ),
 ];
 
 /// Container commands are resolved to a subcommand before running; this
@@ -107,20 +62,20 @@ pub(crate) fn container(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 /// PING [message]: `PONG`, or the message as a bulk string. In the RESP2
 /// subscribed context Redis answers with a `pong` push-style array instead.
 fn ping(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    if args.len() > 2 {
-        return Reply::wrong_arity("ping");
-    }
-    let message = args.get(1).cloned();
-    if ctx.me().in_pubsub_context() {
-        return Reply::Array(vec![
-            Reply::bulk("pong"),
-            Reply::Bulk(message.unwrap_or_default()),
-        ]);
-    }
-    match message {
-        Some(m) => Reply::Bulk(m),
-        None => Reply::Status("PONG".into()),
-    }
+    Args::handle(args, |args| {
+        let message = args.next_optional();
+        args.finish_arity()?;
+        if ctx.me().in_pubsub_context() {
+            return Ok(Reply::Array(vec![
+                Reply::bulk("pong"),
+                Reply::bulk(message.unwrap_or_default()),
+            ]));
+        }
+        Ok(match message {
+            Some(m) => Reply::bulk(m),
+            None => Reply::Status("PONG".into()),
+        })
+    })
 }
 
 /// ECHO message: the message back.
@@ -415,20 +370,6 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         cmd,
         c.protocol.version(),
     )
-}
-
-/// Redis's `addReplyHelp`: a header naming the command as typed, the
-/// lines, and the HELP footer, as status replies.
-pub(crate) fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
-    let mut out = Vec::with_capacity(lines.len() + 3);
-    out.push(Reply::Status(format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        String::from_utf8_lossy(command).to_ascii_uppercase()
-    )));
-    out.extend(lines.iter().map(|l| Reply::Status((*l).to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
 }
 
 fn client_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {

@@ -2,66 +2,61 @@
 //! named, versioned scripts.
 
 use super::scripting::{put_vm, take_vm};
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::feed_monitors;
 use crate::glob::string_match;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::scripting::{run_script, FunctionInfo, Library, RunMode, ScriptRun};
 
-macro_rules! command {
-    ($name:literal, $arity:literal, $flags:expr, $handler:expr) => {
-        CommandSpec {
-            name: $name,
-            arity: $arity,
-            flags: $flags,
-            keys: (0, 0, 0),
-            handler: $handler,
-            subcommands: &[],
-        }
-    };
-}
-
 /// Functions are fed to MONITOR by hand, before the commands they run.
 const FCALL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    command!("fcall", -3, FCALL_FLAGS, |ctx, args| fcall(
-        ctx, args, false
-    )),
-    command!(
+    spec("fcall", -3, FCALL_FLAGS, NO_KEYS, |ctx, args| {
+        fcall(ctx, args, false)
+    }),
+    spec(
         "fcall_ro",
         -3,
         FCALL_FLAGS | flags::READONLY,
-        |ctx, args| { fcall(ctx, args, true) }
+        NO_KEYS,
+        |ctx, args| fcall(ctx, args, true),
     ),
-    CommandSpec {
-        name: "function",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: function_help,
-        subcommands: FUNCTION_SUBCOMMANDS,
-    },
+    spec("function", -2, 0, NO_KEYS, function_help).with_subcommands(FUNCTION_SUBCOMMANDS),
 ];
 
 const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
-    command!(
+    spec(
         "load",
         -3,
         flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
-        function_load
+        NO_KEYS,
+        function_load,
     ),
-    command!("delete", 3, flags::WRITE | flags::NOSCRIPT, function_delete),
-    command!("list", -2, flags::NOSCRIPT, function_list),
-    command!("flush", -2, flags::WRITE | flags::NOSCRIPT, function_flush),
-    command!(
+    spec(
+        "delete",
+        3,
+        flags::WRITE | flags::NOSCRIPT,
+        NO_KEYS,
+        function_delete,
+    ),
+    spec("list", -2, flags::NOSCRIPT, NO_KEYS, function_list),
+    spec(
+        "flush",
+        -2,
+        flags::WRITE | flags::NOSCRIPT,
+        NO_KEYS,
+        function_flush,
+    ),
+    spec(
         "kill",
         2,
         flags::NOSCRIPT | flags::ALLOW_BUSY,
-        function_kill
+        NO_KEYS,
+        function_kill,
     ),
-    command!("help", 2, flags::STALE, function_help),
+    spec("help", 2, flags::STALE, NO_KEYS, function_help),
 ];
 
 fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {

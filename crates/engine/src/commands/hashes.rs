@@ -8,43 +8,48 @@
 
 use indexmap::IndexMap;
 
-use crate::command::{flags, CommandSpec, Ctx, Handler};
+use crate::command::{flags, spec, CommandSpec, Ctx, FIRST_KEY};
 use crate::keyspace::Entry;
 use crate::numbers::{parse_i64, LongDouble};
 use crate::reply::Reply;
 use crate::value::Value;
 
-type Hash = IndexMap<Vec<u8>, Vec<u8>>;
+pub mod random;
 
-const fn hash_command(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
-}
+type Hash = IndexMap<Vec<u8>, Vec<u8>>;
 
 const WRITE: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
 const READ: u32 = flags::READONLY | flags::FAST;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    hash_command("hset", -4, WRITE, hset),
-    hash_command("hmset", -4, WRITE, hmset),
-    hash_command("hsetnx", 4, WRITE, hsetnx),
-    hash_command("hget", 3, READ, hget),
-    hash_command("hmget", -3, READ, hmget),
-    hash_command("hgetall", 2, flags::READONLY, hgetall),
-    hash_command("hkeys", 2, flags::READONLY, hkeys),
-    hash_command("hvals", 2, flags::READONLY, hvals),
-    hash_command("hdel", -3, flags::WRITE | flags::FAST, hdel),
-    hash_command("hlen", 2, READ, hlen),
-    hash_command("hexists", 3, READ, hexists),
-    hash_command("hstrlen", 3, READ, hstrlen),
-    hash_command("hincrby", 4, WRITE, hincrby),
-    hash_command("hincrbyfloat", 4, WRITE, hincrbyfloat),
+    spec("hset", -4, WRITE, FIRST_KEY, hset),
+    spec("hmset", -4, WRITE, FIRST_KEY, hmset),
+    spec("hsetnx", 4, WRITE, FIRST_KEY, hsetnx),
+    spec("hget", 3, READ, FIRST_KEY, hget),
+    spec("hmget", -3, READ, FIRST_KEY, hmget),
+    spec("hgetall", 2, flags::READONLY, FIRST_KEY, hgetall),
+    spec("hkeys", 2, flags::READONLY, FIRST_KEY, hkeys),
+    spec("hvals", 2, flags::READONLY, FIRST_KEY, hvals),
+    spec("hdel", -3, flags::WRITE | flags::FAST, FIRST_KEY, hdel),
+    spec("hlen", 2, READ, FIRST_KEY, hlen),
+    spec("hexists", 3, READ, FIRST_KEY, hexists),
+    spec("hstrlen", 3, READ, FIRST_KEY, hstrlen),
+    spec("hincrby", 4, WRITE, FIRST_KEY, hincrby),
+    spec("hincrbyfloat", 4, WRITE, FIRST_KEY, hincrbyfloat),
+    spec(
+        "hrandfield",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::hrandfield,
+    ),
+    spec(
+        "hscan",
+        -3,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::hscan,
+    ),
 ];
 
 /// The hash at `key` for reading; `Ok(None)` when the key does not exist.

@@ -2,63 +2,81 @@
 //!
 //! A list is a deque of strings; Redis's quicklist gives the same order, so
 //! every reply here is comparable with Redis byte for byte. The blocking
-//! variants (BLPOP, BLMOVE, ...) and LMPOP are not modelled.
+//! variants (BLPOP, BLMOVE, ...) and LMPOP are in [`blocking`].
 
 use std::collections::VecDeque;
 
-use crate::command::{flags, CommandSpec, Ctx, Handler};
+use crate::command::{flags, spec, Args, CommandSpec, Ctx, FIRST_KEY, NO_KEYS};
 use crate::keyspace::Entry;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::value::Value;
 
-type List = VecDeque<Vec<u8>>;
+mod blocking;
 
-const fn list_command(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
-}
+pub(crate) use blocking::{serve_move, serve_pop};
+
+type List = VecDeque<Vec<u8>>;
 
 const PUSH: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    list_command("lpush", -3, PUSH, lpush),
-    list_command("rpush", -3, PUSH, rpush),
-    list_command("lpushx", -3, PUSH, lpushx),
-    list_command("rpushx", -3, PUSH, rpushx),
-    list_command("lpop", -2, flags::WRITE | flags::FAST, lpop),
-    list_command("rpop", -2, flags::WRITE | flags::FAST, rpop),
-    list_command("llen", 2, flags::READONLY | flags::FAST, llen),
-    list_command("lrange", 4, flags::READONLY, lrange),
-    list_command("lindex", 3, flags::READONLY, lindex),
-    list_command("lpos", -3, flags::READONLY, lpos),
-    list_command("lset", 4, flags::WRITE | flags::DENYOOM, lset),
-    list_command("linsert", 5, flags::WRITE | flags::DENYOOM, linsert),
-    list_command("lrem", 4, flags::WRITE, lrem),
-    list_command("ltrim", 4, flags::WRITE, ltrim),
-    CommandSpec {
-        name: "lmove",
-        arity: 5,
-        flags: flags::WRITE | flags::DENYOOM,
-        keys: (1, 2, 1),
-        handler: lmove,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "rpoplpush",
-        arity: 3,
-        flags: flags::WRITE | flags::DENYOOM,
-        keys: (1, 2, 1),
-        handler: rpoplpush,
-        subcommands: &[],
-    },
+    spec("lpush", -3, PUSH, FIRST_KEY, lpush),
+    spec("rpush", -3, PUSH, FIRST_KEY, rpush),
+    spec("lpushx", -3, PUSH, FIRST_KEY, lpushx),
+    spec("rpushx", -3, PUSH, FIRST_KEY, rpushx),
+    spec("lpop", -2, flags::WRITE | flags::FAST, FIRST_KEY, lpop),
+    spec("rpop", -2, flags::WRITE | flags::FAST, FIRST_KEY, rpop),
+    spec("llen", 2, flags::READONLY | flags::FAST, FIRST_KEY, llen),
+    spec("lrange", 4, flags::READONLY, FIRST_KEY, lrange),
+    spec("lindex", 3, flags::READONLY, FIRST_KEY, lindex),
+    spec("lpos", -3, flags::READONLY, FIRST_KEY, lpos),
+    spec("lset", 4, flags::WRITE | flags::DENYOOM, FIRST_KEY, lset),
+    spec(
+        "linsert",
+        5,
+        flags::WRITE | flags::DENYOOM,
+        FIRST_KEY,
+        linsert,
+    ),
+    spec("lrem", 4, flags::WRITE, FIRST_KEY, lrem),
+    spec("ltrim", 4, flags::WRITE, FIRST_KEY, ltrim),
+    spec("lmove", 5, flags::WRITE | flags::DENYOOM, (1, 2, 1), lmove),
+    spec(
+        "rpoplpush",
+        3,
+        flags::WRITE | flags::DENYOOM,
+        (1, 2, 1),
+        rpoplpush,
+    ),
+    spec("blpop", -3, BLOCKING_POP, (1, -2, 1), blocking::blpop),
+    spec("brpop", -3, BLOCKING_POP, (1, -2, 1), blocking::brpop),
+    spec(
+        "blmove",
+        6,
+        BLOCKING_POP | flags::DENYOOM,
+        (1, 2, 1),
+        blocking::blmove,
+    ),
+    spec(
+        "brpoplpush",
+        4,
+        BLOCKING_POP | flags::DENYOOM,
+        (1, 2, 1),
+        blocking::brpoplpush,
+    ),
+    spec(
+        "blmpop",
+        -5,
+        flags::WRITE | flags::BLOCKING,
+        NO_KEYS,
+        blocking::blmpop,
+    ),
+    spec("lmpop", -4, flags::WRITE, NO_KEYS, blocking::lmpop),
 ];
+
+/// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH: blocking, and refused in scripts in Redis 7.0.
+const BLOCKING_POP: u32 = flags::WRITE | flags::NOSCRIPT | flags::BLOCKING;
 
 /// Which end of a list an operation works on.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -204,22 +222,23 @@ fn rpop(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 fn pop(ctx: &mut Ctx, args: &[Vec<u8>], end: End) -> Reply {
-    if args.len() > 3 {
-        return Reply::wrong_arity(if end == End::Head { "lpop" } else { "rpop" });
-    }
-    let count = match args.get(2) {
+    Args::handle(args, |args| pop_with(ctx, args, end))
+}
+
+fn pop_with(ctx: &mut Ctx, args: &mut Args, end: End) -> Result<Reply, Reply> {
+    let key = args.next_bytes()?;
+    let count = args.next_optional();
+    args.finish_arity()?;
+    let count = match count.map(parse_i64) {
         None => None,
-        Some(arg) => match parse_i64(arg) {
-            Some(n) if n >= 0 => Some(n as u64),
-            _ => return Reply::error("ERR value is out of range, must be positive"),
-        },
+        Some(Some(n)) if n >= 0 => Some(n as u64),
+        Some(_) => return Err(Reply::error("ERR value is out of range, must be positive")),
     };
-    let key = &args[1];
     let (reply, now_empty) = match write_list(ctx, key) {
-        Err(e) => return e,
-        Ok(None) if count.is_some() => return Reply::NullArray,
-        Ok(None) => return Reply::Null,
-        Ok(Some(_)) if count == Some(0) => return Reply::Array(Vec::new()),
+        Err(e) => return Err(e),
+        Ok(None) if count.is_some() => return Ok(Reply::NullArray),
+        Ok(None) => return Ok(Reply::Null),
+        Ok(Some(_)) if count == Some(0) => return Ok(Reply::Array(Vec::new())),
         Ok(Some(list)) => {
             let take = count.map_or(1, |n| n.min(list.len() as u64) as usize);
             let mut popped = Vec::with_capacity(take);
@@ -242,7 +261,7 @@ fn pop(ctx: &mut Ctx, args: &[Vec<u8>], end: End) -> Reply {
         let n = items.len();
         ctx.charge(n);
     }
-    reply
+    Ok(reply)
 }
 
 /// LLEN key: the length, 0 for a missing key.
@@ -257,38 +276,34 @@ fn llen(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// negative indexes counting from the end; out-of-range parts are
 /// clipped. The indexes are checked before the key.
 fn lrange(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let (start, stop) = match (parse_index(&args[2]), parse_index(&args[3])) {
-        (Ok(start), Ok(stop)) => (start, stop),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
-    let items: Vec<Reply> = match read_list(ctx, &args[1]) {
-        Err(e) => return e,
-        Ok(None) => Vec::new(),
-        Ok(Some(list)) => match clamp_range(list.len(), start, stop) {
+    Args::handle(args, |args| {
+        let key = args.next_bytes()?;
+        let (start, stop) = (args.next_int()?, args.next_int()?);
+        let items: Vec<Reply> = match read_list(ctx, key)? {
             None => Vec::new(),
-            Some((from, to)) => list.range(from..=to).map(Reply::bulk).collect(),
-        },
-    };
-    ctx.charge(items.len());
-    Reply::Array(items)
+            Some(list) => match clamp_range(list.len(), start, stop) {
+                None => Vec::new(),
+                Some((from, to)) => list.range(from..=to).map(Reply::bulk).collect(),
+            },
+        };
+        ctx.charge(items.len());
+        Ok(Reply::Array(items))
+    })
 }
 
 /// LINDEX key index: one element, or nil. A missing key is nil before the
 /// index is even parsed.
 fn lindex(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let list = match read_list(ctx, &args[1]) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Null,
-        Ok(Some(list)) => list,
-    };
-    let index = match parse_index(&args[2]) {
-        Ok(index) => index,
-        Err(e) => return e,
-    };
-    match resolve_index(list.len(), index) {
-        Some(i) => Reply::bulk(&list[i]),
-        None => Reply::Null,
-    }
+    Args::handle(args, |args| {
+        let Some(list) = read_list(ctx, args.next_bytes()?)? else {
+            return Ok(Reply::Null);
+        };
+        let index = args.next_int()?;
+        Ok(match resolve_index(list.len(), index) {
+            Some(i) => Reply::bulk(&list[i]),
+            None => Reply::Null,
+        })
+    })
 }
 
 /// LSET key index element: replaces one element.

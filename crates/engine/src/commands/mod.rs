@@ -5,15 +5,21 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod bits;
+pub mod collection_scan;
 pub mod connection;
+pub mod dump;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod pubsub;
+pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 #[cfg(test)]
@@ -21,17 +27,21 @@ mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 17] {
     [
+        bits::COMMANDS,
         connection::COMMANDS,
+        dump::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,
         lists::COMMANDS,
+        memory::COMMANDS,
         pubsub::COMMANDS,
         scripting::COMMANDS,
         server::COMMANDS,
         sets::COMMANDS,
+        sort::COMMANDS,
         streams::COMMANDS,
         strings::COMMANDS,
         transactions::COMMANDS,

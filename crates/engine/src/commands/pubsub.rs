@@ -19,7 +19,8 @@
 use std::collections::BTreeSet;
 
 use crate::client::ClientState;
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
+pub use crate::command::{help_reply, subcommand_syntax_error};
 use crate::glob::string_match;
 use crate::reply::Reply;
 
@@ -28,108 +29,66 @@ use crate::reply::Reply;
 const SUBSCRIBE_FLAGS: u32 = flags::PUBSUB | flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "subscribe",
-        arity: -2,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: subscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "psubscribe",
-        arity: -2,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: psubscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "unsubscribe",
-        arity: -1,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: unsubscribe,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "punsubscribe",
-        arity: -1,
-        flags: SUBSCRIBE_FLAGS,
-        keys: (0, 0, 0),
-        handler: punsubscribe,
-        subcommands: &[],
-    },
+    spec("subscribe", -2, SUBSCRIBE_FLAGS, NO_KEYS, subscribe),
+    spec("psubscribe", -2, SUBSCRIBE_FLAGS, NO_KEYS, psubscribe),
+    spec("unsubscribe", -1, SUBSCRIBE_FLAGS, NO_KEYS, unsubscribe),
+    spec("punsubscribe", -1, SUBSCRIBE_FLAGS, NO_KEYS, punsubscribe),
     // Redis flags PUBLISH and PUBSUB's subcommands `pubsub` too, but they
     // are refused in the subscribed context, so they do not carry our
     // PUBSUB flag.
-    CommandSpec {
-        name: "publish",
-        arity: 3,
-        flags: flags::LOADING | flags::STALE | flags::FAST,
-        keys: (0, 0, 0),
-        handler: publish,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "pubsub",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: pubsub_help,
-        subcommands: PUBSUB_SUBCOMMANDS,
-    },
+    spec(
+        "publish",
+        3,
+        flags::LOADING | flags::STALE | flags::FAST,
+        NO_KEYS,
+        publish,
+    ),
+    spec("pubsub", -2, 0, NO_KEYS, pubsub_help).with_subcommands(PUBSUB_SUBCOMMANDS),
 ];
 
 const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "channels",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_channels,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "numsub",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numsub,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "numpat",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numpat,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "shardchannels",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_shardchannels,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "shardnumsub",
-        arity: -2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_numsub,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "help",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: pubsub_help,
-        subcommands: &[],
-    },
+    spec(
+        "channels",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_channels,
+    ),
+    spec(
+        "numsub",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numsub,
+    ),
+    spec(
+        "numpat",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numpat,
+    ),
+    spec(
+        "shardchannels",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_shardchannels,
+    ),
+    spec(
+        "shardnumsub",
+        -2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_numsub,
+    ),
+    spec(
+        "help",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        pubsub_help,
+    ),
 ];
 
 /// `[kind, name, count]`, the confirmation Redis sends per channel or pattern.
@@ -141,82 +100,105 @@ fn confirmation(kind: &str, name: Option<&[u8]>, count: usize) -> Reply {
     ])
 }
 
+/// What a subscription names: a channel (SUBSCRIBE) or a glob pattern
+/// (PSUBSCRIBE). The two kinds differ only in where the connection keeps
+/// them and in the words of their confirmations.
+#[derive(Clone, Copy)]
+enum Target {
+    Channel,
+    Pattern,
+}
+
+impl Target {
+    /// The confirmation's kind: `subscribe`, `punsubscribe`, ...
+    fn confirmation_kind(self, subscribing: bool) -> &'static str {
+        match (self, subscribing) {
+            (Target::Channel, true) => "subscribe",
+            (Target::Channel, false) => "unsubscribe",
+            (Target::Pattern, true) => "psubscribe",
+            (Target::Pattern, false) => "punsubscribe",
+        }
+    }
+
+    fn add(self, client: &mut ClientState, name: &[u8]) {
+        match self {
+            Target::Channel => client.channels.insert(name.to_vec()),
+            Target::Pattern => client.patterns.insert(name.to_vec()),
+        };
+    }
+
+    /// Patterns keep the order of the rest (Redis keeps them in a list).
+    fn remove(self, client: &mut ClientState, name: &[u8]) {
+        match self {
+            Target::Channel => client.channels.remove(name),
+            Target::Pattern => client.patterns.shift_remove(name),
+        };
+    }
+
+    /// Everything the connection subscribes to of this kind, in the order
+    /// an argument-less UNSUBSCRIBE drops them.
+    fn all(self, client: &ClientState) -> Vec<Vec<u8>> {
+        match self {
+            Target::Channel => client.channels.iter().cloned().collect(),
+            Target::Pattern => client.patterns.iter().cloned().collect(),
+        }
+    }
+}
+
 /// SUBSCRIBE channel [channel ...]: one `subscribe` confirmation per
 /// channel with the connection's subscription count (channels + patterns).
 /// Subscribing twice to a channel is harmless and still confirmed.
 fn subscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let replies = args[1..]
-        .iter()
-        .map(|channel| {
-            me.channels.insert(channel.clone());
-            confirmation("subscribe", Some(channel), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    subscribe_to(ctx, args, Target::Channel)
 }
 
 /// PSUBSCRIBE pattern [pattern ...]: like SUBSCRIBE, for glob patterns.
 fn psubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let replies = args[1..]
-        .iter()
-        .map(|pattern| {
-            me.patterns.insert(pattern.clone());
-            confirmation("psubscribe", Some(pattern), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    subscribe_to(ctx, args, Target::Pattern)
 }
 
 /// UNSUBSCRIBE [channel ...]: one confirmation per channel named (even if
 /// not subscribed), or per subscribed channel when none is named; with no
 /// subscriptions at all a single confirmation with a null channel.
 fn unsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let named: Vec<Vec<u8>> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        me.channels.iter().cloned().collect()
-    };
-    if named.is_empty() {
-        return Reply::Many(vec![confirmation(
-            "unsubscribe",
-            None,
-            me.subscription_count(),
-        )]);
-    }
-    let replies = named
-        .iter()
-        .map(|channel| {
-            me.channels.remove(channel);
-            confirmation("unsubscribe", Some(channel), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    unsubscribe_from(ctx, args, Target::Channel)
 }
 
 /// PUNSUBSCRIBE [pattern ...]: like UNSUBSCRIBE, for patterns, which are
 /// dropped in the order they were subscribed.
 fn punsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    unsubscribe_from(ctx, args, Target::Pattern)
+}
+
+fn subscribe_to(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
     let me = ctx.me();
+    let kind = target.confirmation_kind(true);
+    let replies = args[1..]
+        .iter()
+        .map(|name| {
+            target.add(me, name);
+            confirmation(kind, Some(name), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+fn unsubscribe_from(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
+    let me = ctx.me();
+    let kind = target.confirmation_kind(false);
     let named: Vec<Vec<u8>> = if args.len() > 1 {
         args[1..].to_vec()
     } else {
-        me.patterns.iter().cloned().collect()
+        target.all(me)
     };
     if named.is_empty() {
-        return Reply::Many(vec![confirmation(
-            "punsubscribe",
-            None,
-            me.subscription_count(),
-        )]);
+        return Reply::Many(vec![confirmation(kind, None, me.subscription_count())]);
     }
     let replies = named
         .iter()
-        .map(|pattern| {
-            me.patterns.shift_remove(pattern);
-            confirmation("punsubscribe", Some(pattern), me.subscription_count())
+        .map(|name| {
+            target.remove(me, name);
+            confirmation(kind, Some(name), me.subscription_count())
         })
         .collect();
     Reply::Many(replies)
@@ -345,29 +327,6 @@ const PUBSUB_HELP: &[&str] = &[
 /// PUBSUB HELP.
 fn pubsub_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     help_reply(&args[0], PUBSUB_HELP)
-}
-
-/// Redis's `addReplyHelp`: a header naming the command, the lines, and
-/// the HELP footer, all as status replies.
-pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
-    let name = String::from_utf8_lossy(command).to_ascii_uppercase();
-    let mut out = vec![Reply::Status(format!(
-        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
-    out.extend(lines.iter().map(|line| Reply::Status((*line).to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = &args[1][..args[1].len().min(128)];
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! EVAL, EVALSHA, their `_RO` variants, and SCRIPT LOAD/EXISTS/FLUSH/KILL.
 
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::feed_monitors;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
@@ -9,58 +9,49 @@ use crate::scripting::{run_script, sha1_hex, RunMode, ScriptRun, ScriptVm};
 /// Scripts are fed to MONITOR by hand, before the commands they run.
 const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
-macro_rules! command {
-    ($name:literal, $arity:literal, $flags:expr, $handler:expr) => {
-        CommandSpec {
-            name: $name,
-            arity: $arity,
-            flags: $flags,
-            keys: (0, 0, 0),
-            handler: $handler,
-            subcommands: &[],
-        }
-    };
-}
-
 pub const COMMANDS: &[CommandSpec] = &[
-    command!("eval", -3, EVAL_FLAGS, |ctx, args| eval(
-        ctx,
-        args,
-        Lookup::Body,
-        false
-    )),
-    command!("evalsha", -3, EVAL_FLAGS, |ctx, args| eval(
-        ctx,
-        args,
-        Lookup::Sha,
-        false
-    )),
-    command!("eval_ro", -3, EVAL_FLAGS | flags::READONLY, |ctx, args| {
-        eval(ctx, args, Lookup::Body, true)
+    spec("eval", -3, EVAL_FLAGS, NO_KEYS, |ctx, args| {
+        eval(ctx, args, Lookup::Body, false)
     }),
-    command!(
+    spec("evalsha", -3, EVAL_FLAGS, NO_KEYS, |ctx, args| {
+        eval(ctx, args, Lookup::Sha, false)
+    }),
+    spec(
+        "eval_ro",
+        -3,
+        EVAL_FLAGS | flags::READONLY,
+        NO_KEYS,
+        |ctx, args| eval(ctx, args, Lookup::Body, true),
+    ),
+    spec(
         "evalsha_ro",
         -3,
         EVAL_FLAGS | flags::READONLY,
-        |ctx, args| { eval(ctx, args, Lookup::Sha, true) }
+        NO_KEYS,
+        |ctx, args| eval(ctx, args, Lookup::Sha, true),
     ),
-    CommandSpec {
-        name: "script",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: script_help,
-        subcommands: SCRIPT_SUBCOMMANDS,
-    },
+    spec("script", -2, 0, NO_KEYS, script_help).with_subcommands(SCRIPT_SUBCOMMANDS),
 ];
 
 const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
-    command!("load", 3, flags::NOSCRIPT | flags::STALE, script_load),
-    command!("exists", -3, flags::NOSCRIPT, script_exists),
-    command!("flush", -2, flags::NOSCRIPT, script_flush),
-    command!("kill", 2, flags::NOSCRIPT | flags::ALLOW_BUSY, script_kill),
-    command!("debug", 3, flags::NOSCRIPT, script_debug),
-    command!("help", 2, flags::STALE, script_help),
+    spec(
+        "load",
+        3,
+        flags::NOSCRIPT | flags::STALE,
+        NO_KEYS,
+        script_load,
+    ),
+    spec("exists", -3, flags::NOSCRIPT, NO_KEYS, script_exists),
+    spec("flush", -2, flags::NOSCRIPT, NO_KEYS, script_flush),
+    spec(
+        "kill",
+        2,
+        flags::NOSCRIPT | flags::ALLOW_BUSY,
+        NO_KEYS,
+        script_kill,
+    ),
+    spec("debug", 3, flags::NOSCRIPT, NO_KEYS, script_debug),
+    spec("help", 2, flags::STALE, NO_KEYS, script_help),
 ];
 
 /// Whether `args[1]` is a script body or the sha of a cached one.

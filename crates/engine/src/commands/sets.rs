@@ -2,53 +2,36 @@
 //!
 //! Replies list members in [`SetValue`]'s order: Redis's own for sets of
 //! integers (ascending, as its intset keeps them), a deterministic stand-in
-//! for Redis's random hash order otherwise. SPOP and SRANDMEMBER, which need
-//! the node's random source, are not modelled here.
+//! for Redis's random hash order otherwise. SPOP, SRANDMEMBER and SSCAN
+//! live in [`random`].
 
-use crate::command::{flags, CommandSpec, Ctx, Handler};
+use crate::command::{flags, spec, CommandSpec, Ctx, ALL_KEYS, FIRST_KEY, NO_KEYS};
 use crate::keyspace::Entry;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::set::SetValue;
 use crate::value::Value;
 
-const fn set_command(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
+pub mod random;
 
-const ONE_KEY: (i32, i32, i32) = (1, 1, 1);
-const ALL_KEYS: (i32, i32, i32) = (1, -1, 1);
 const READ: u32 = flags::READONLY | flags::FAST;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    set_command(
+    spec(
         "sadd",
         -3,
         flags::WRITE | flags::DENYOOM | flags::FAST,
-        ONE_KEY,
+        FIRST_KEY,
         sadd,
     ),
-    set_command("srem", -3, flags::WRITE | flags::FAST, ONE_KEY, srem),
-    set_command("smembers", 2, flags::READONLY, ONE_KEY, smembers),
-    set_command("sismember", 3, READ, ONE_KEY, sismember),
-    set_command("smismember", -3, READ, ONE_KEY, smismember),
-    set_command("scard", 2, READ, ONE_KEY, scard),
-    set_command("smove", 4, flags::WRITE | flags::FAST, (1, 2, 1), smove),
-    set_command("sinter", -2, flags::READONLY, ALL_KEYS, sinter),
-    set_command(
+    spec("srem", -3, flags::WRITE | flags::FAST, FIRST_KEY, srem),
+    spec("smembers", 2, flags::READONLY, FIRST_KEY, smembers),
+    spec("sismember", 3, READ, FIRST_KEY, sismember),
+    spec("smismember", -3, READ, FIRST_KEY, smismember),
+    spec("scard", 2, READ, FIRST_KEY, scard),
+    spec("smove", 4, flags::WRITE | flags::FAST, (1, 2, 1), smove),
+    spec("sinter", -2, flags::READONLY, ALL_KEYS, sinter),
+    spec(
         "sinterstore",
         -3,
         flags::WRITE | flags::DENYOOM,
@@ -56,17 +39,38 @@ pub const COMMANDS: &[CommandSpec] = &[
         sinterstore,
     ),
     // The keys follow a count (Redis reports no fixed key positions).
-    set_command("sintercard", -3, flags::READONLY, (0, 0, 0), sintercard),
-    set_command("sunion", -2, flags::READONLY, ALL_KEYS, sunion),
-    set_command(
+    spec("sintercard", -3, flags::READONLY, NO_KEYS, sintercard),
+    spec("sunion", -2, flags::READONLY, ALL_KEYS, sunion),
+    spec(
         "sunionstore",
         -3,
         flags::WRITE | flags::DENYOOM,
         ALL_KEYS,
         sunionstore,
     ),
-    set_command("sdiff", -2, flags::READONLY, ALL_KEYS, sdiff),
-    set_command(
+    spec("sdiff", -2, flags::READONLY, ALL_KEYS, sdiff),
+    spec(
+        "spop",
+        -2,
+        flags::WRITE | flags::FAST,
+        FIRST_KEY,
+        random::spop,
+    ),
+    spec(
+        "srandmember",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::srandmember,
+    ),
+    spec(
+        "sscan",
+        -3,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::sscan,
+    ),
+    spec(
         "sdiffstore",
         -3,
         flags::WRITE | flags::DENYOOM,

@@ -10,7 +10,7 @@
 //! by another client, by this client itself before MULTI, by FLUSHALL, or by
 //! the key expiring — makes EXEC return a null array and run nothing.
 
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, ALL_KEYS, NO_KEYS};
 use crate::engine::{self, discard_transaction, unwatch_all, watched_by_db};
 use crate::reply::Reply;
 
@@ -18,46 +18,17 @@ const TX_FLAGS: u32 =
     flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "multi",
-        arity: 1,
-        flags: TX_FLAGS,
-        keys: (0, 0, 0),
-        handler: multi,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "exec",
-        arity: 1,
-        flags: flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
-        keys: (0, 0, 0),
-        handler: exec,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "discard",
-        arity: 1,
-        flags: TX_FLAGS,
-        keys: (0, 0, 0),
-        handler: discard,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "watch",
-        arity: -2,
-        flags: TX_FLAGS,
-        keys: (1, -1, 1),
-        handler: watch,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "unwatch",
-        arity: 1,
-        flags: TX_FLAGS,
-        keys: (0, 0, 0),
-        handler: unwatch,
-        subcommands: &[],
-    },
+    spec("multi", 1, TX_FLAGS, NO_KEYS, multi),
+    spec(
+        "exec",
+        1,
+        flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::SKIP_SLOWLOG,
+        NO_KEYS,
+        exec,
+    ),
+    spec("discard", 1, TX_FLAGS, NO_KEYS, discard),
+    spec("watch", -2, TX_FLAGS, ALL_KEYS, watch),
+    spec("unwatch", 1, TX_FLAGS, NO_KEYS, unwatch),
 ];
 
 /// MULTI: starts queueing this connection's commands.

@@ -20,6 +20,7 @@ use crate::commands;
 use crate::engine::call;
 use crate::numbers::format_g;
 use crate::reply::Reply;
+use lockstep_lua::cnum::lua_number_text;
 
 /// The connection id of the client scripts run their commands as (Redis's
 /// "lua client"). Connections are numbered from 1, so it never collides.
@@ -252,7 +253,7 @@ fn failure_reply(value: Value, name: &str) -> Reply {
     let text = |field: &str| -> Option<String> {
         match error.raw_get::<Value>(field).ok()? {
             Value::String(s) => Some(s.to_string_lossy()),
-            Value::Number(n) => Some(format_g(n, 14)),
+            Value::Number(n) => Some(lua_number_text(n)),
             Value::Integer(i) => Some(i.to_string()),
             _ => None,
         }

@@ -2,6 +2,7 @@
 //! databases not selected by the running command.
 
 pub mod config;
+pub mod memory;
 pub mod slowlog;
 pub mod stats;
 
@@ -40,6 +41,10 @@ pub struct ServerState {
     /// DEBUG SET-ACTIVE-EXPIRE: when false, `Engine::active_expire` does
     /// nothing and keys only expire when accessed.
     pub active_expire_enabled: bool,
+    /// The highest `used_memory` estimate seen (INFO's `used_memory_peak`).
+    pub memory_peak: u64,
+    /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
+    pub blocking: crate::blocking::Blocking,
 }
 
 impl ServerState {
@@ -73,6 +78,8 @@ impl Default for ServerState {
             call_depth: 0,
             own_monitor_line: None,
             active_expire_enabled: true,
+            memory_peak: 0,
+            blocking: crate::blocking::Blocking::default(),
         }
     }
 }

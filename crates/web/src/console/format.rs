@@ -7,7 +7,7 @@
 //! a map as a flat array and a boolean as an integer.
 
 use lockstep_engine::numbers::format_double_reply;
-use lockstep_engine::{Protocol, Reply};
+use lockstep_engine::{repr, Protocol, Reply};
 
 /// Formats one reply as redis-cli shows it, without a trailing newline.
 pub fn format_reply(reply: &Reply, protocol: Protocol) -> String {
@@ -110,15 +110,15 @@ fn write_one<'r>(
         Reply::Status(text) => line(out, text),
         Reply::Error(text) => line(out, &format!("(error) {text}")),
         Reply::Integer(n) => line(out, &format!("(integer) {n}")),
-        Reply::Bulk(bytes) => line(out, &quote(bytes)),
+        Reply::Bulk(bytes) => line(out, &repr(bytes)),
         Reply::Null | Reply::NullArray => line(out, "(nil)"),
         Reply::Double(d) if resp3 => line(out, &format!("(double) {}", format_double_reply(*d))),
-        Reply::Double(d) => line(out, &quote(format_double_reply(*d).as_bytes())),
+        Reply::Double(d) => line(out, &repr(format_double_reply(*d).as_bytes())),
         Reply::Bool(b) if resp3 => line(out, if *b { "(true)" } else { "(false)" }),
         Reply::Bool(b) => line(out, &format!("(integer) {}", i64::from(*b))),
         // redis-cli prints verbatim text as is, without quotes.
         Reply::Verbatim(text) if resp3 => line(out, text),
-        Reply::Verbatim(text) => line(out, &quote(text.as_bytes())),
+        Reply::Verbatim(text) => line(out, &repr(text.as_bytes())),
         Reply::Array(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
         Reply::Set(items) if resp3 => queue_aggregate(out, Aggregate::Set, items, indent, steps),
         Reply::Set(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
@@ -223,28 +223,6 @@ fn line(out: &mut String, text: &str) {
     out.push('\n');
 }
 
-/// `sdscatrepr`: double quotes, C escapes, and `\xHH` for every byte that is
-/// not printable ASCII (so UTF-8 text shows as escapes, as in redis-cli).
-pub fn quote(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            0x07 => s.push_str("\\a"),
-            0x08 => s.push_str("\\b"),
-            0x20..=0x7e => s.push(char::from(b)),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s.push('"');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,10 +256,8 @@ mod tests {
 
     #[test]
     fn bulk_strings_are_escaped_like_sdscatrepr() {
-        assert_eq!(quote(b"a\"b\\c\n\r\t\x07\x08"), r#""a\"b\\c\n\r\t\a\b""#);
-        assert_eq!(quote(&[0x00, 0xff]), r#""\x00\xff""#);
-        assert_eq!(quote("é".as_bytes()), r#""\xc3\xa9""#);
-        assert_eq!(quote(b""), "\"\"");
+        let bulk = Reply::bulk(b"a\"b\n\x07\xc3\xa9");
+        assert_eq!(resp2(&bulk), r#""a\"b\n\a\xc3\xa9""#);
     }
 
     #[test]

@@ -4,6 +4,5 @@
 pub mod format;
 pub mod history;
 pub mod session;
-pub mod split;
 
 pub use session::{Console, Entry, EntryKind, Tone, PROMPT};

@@ -420,7 +420,7 @@ impl Lab {
                 return;
             }
         };
-        let setup = BreakSetup::new(&scenario);
+        let setup = BreakSetup::new(&scenario, super::explore::PAGE_POLICY);
         match ExploreDriver::start(&setup, self.seed, now_ms) {
             Ok(driver) => {
                 self.report = None;

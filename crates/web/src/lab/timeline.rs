@@ -121,15 +121,7 @@ fn local_clock(event: &Event) -> Option<String> {
 fn tone(what: &What) -> &'static str {
     match what {
         What::Violation { .. } => "t-violation",
-        What::Pause { .. }
-        | What::Resume
-        | What::Crash
-        | What::Restart { .. }
-        | What::Promote { .. }
-        | What::Partition { .. }
-        | What::Heal
-        | What::ClockJump { .. }
-        | What::ClockDrift { .. } => "t-fault",
+        what if what.is_fault() => "t-fault",
         What::Enter { .. } | What::Leave { .. } => "t-section",
         What::Finish { error: Some(_), .. } => "t-error",
         What::Exec { reply, .. } | What::Busy { reply, .. } if reply.starts_with("(error)") => {
@@ -154,6 +146,9 @@ fn tone(what: &What) -> &'static str {
         | What::Replicate { .. }
         | What::Sync { .. }
         | What::Persist { .. } => "t-quiet",
+        // The faults (`What::is_fault`, the simulator's one list) are
+        // matched above.
+        _ => "t-fault",
     }
 }
 

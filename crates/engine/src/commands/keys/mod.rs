@@ -6,10 +6,11 @@
 //! connection's current one, `ctx.db` (see `Ctx::select_db`).
 
 pub mod expire;
+pub mod object;
 pub mod pattern;
 pub mod scan;
 
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, ALL_KEYS, FIRST_KEY, NO_KEYS};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
@@ -17,50 +18,53 @@ const W: u32 = flags::WRITE;
 const R: u32 = flags::READONLY;
 const F: u32 = flags::FAST;
 
-const fn spec(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
-
 /// Flags and key positions as `COMMAND INFO` reports them in Redis 7.0.
 pub const COMMANDS: &[CommandSpec] = &[
-    spec("del", -2, W, (1, -1, 1), del),
-    spec("unlink", -2, W | F, (1, -1, 1), del),
-    spec("exists", -2, R | F, (1, -1, 1), exists),
-    spec("touch", -2, R | F, (1, -1, 1), exists),
-    spec("type", 2, R | F, (1, 1, 1), type_),
+    spec("del", -2, W, ALL_KEYS, del),
+    spec("unlink", -2, W | F, ALL_KEYS, del),
+    spec("exists", -2, R | F, ALL_KEYS, exists),
+    spec("touch", -2, R | F, ALL_KEYS, exists),
+    spec("type", 2, R | F, FIRST_KEY, type_),
     spec("rename", 3, W, (1, 2, 1), rename),
     spec("renamenx", 3, W | F, (1, 2, 1), renamenx),
     spec("copy", -3, W | flags::DENYOOM, (1, 2, 1), copy),
-    spec("move", 3, W | F, (1, 1, 1), move_),
-    spec("expire", -3, W | F, (1, 1, 1), expire::expire),
-    spec("pexpire", -3, W | F, (1, 1, 1), expire::pexpire),
-    spec("expireat", -3, W | F, (1, 1, 1), expire::expireat),
-    spec("pexpireat", -3, W | F, (1, 1, 1), expire::pexpireat),
-    spec("ttl", 2, R | F, (1, 1, 1), expire::ttl),
-    spec("pttl", 2, R | F, (1, 1, 1), expire::pttl),
-    spec("expiretime", 2, R | F, (1, 1, 1), expire::expiretime),
-    spec("pexpiretime", 2, R | F, (1, 1, 1), expire::pexpiretime),
-    spec("persist", 2, W | F, (1, 1, 1), expire::persist),
-    spec("keys", 2, R, (0, 0, 0), scan::keys),
-    spec("scan", -2, R, (0, 0, 0), scan::scan),
-    spec("randomkey", 1, R, (0, 0, 0), randomkey),
-    spec("dbsize", 1, R | F, (0, 0, 0), dbsize),
-    spec("flushall", -1, W, (0, 0, 0), flushall),
-    spec("flushdb", -1, W, (0, 0, 0), flushdb),
-    spec("select", 2, flags::STALE | F, (0, 0, 0), select),
+    spec("move", 3, W | F, FIRST_KEY, move_),
+    spec("expire", -3, W | F, FIRST_KEY, expire::expire),
+    spec("pexpire", -3, W | F, FIRST_KEY, expire::pexpire),
+    spec("expireat", -3, W | F, FIRST_KEY, expire::expireat),
+    spec("pexpireat", -3, W | F, FIRST_KEY, expire::pexpireat),
+    spec("ttl", 2, R | F, FIRST_KEY, expire::ttl),
+    spec("pttl", 2, R | F, FIRST_KEY, expire::pttl),
+    spec("expiretime", 2, R | F, FIRST_KEY, expire::expiretime),
+    spec("pexpiretime", 2, R | F, FIRST_KEY, expire::pexpiretime),
+    spec("persist", 2, W | F, FIRST_KEY, expire::persist),
+    spec("keys", 2, R, NO_KEYS, scan::keys),
+    spec("scan", -2, R, NO_KEYS, scan::scan),
+    spec("randomkey", 1, R, NO_KEYS, randomkey),
+    spec("dbsize", 1, R | F, NO_KEYS, dbsize),
+    spec("flushall", -1, W, NO_KEYS, flushall),
+    spec("flushdb", -1, W, NO_KEYS, flushdb),
+    spec("select", 2, flags::STALE | F, NO_KEYS, select),
+    spec(
+        "object",
+        -2,
+        0,
+        NO_KEYS,
+        crate::commands::connection::container,
+    )
+    .with_subcommands(&[
+        spec("encoding", 3, R, (2, 2, 1), object::encoding),
+        spec("freq", 3, R, (2, 2, 1), object::freq),
+        spec("idletime", 3, R, (2, 2, 1), object::idletime),
+        spec("refcount", 3, R, (2, 2, 1), object::refcount),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            object::help,
+        ),
+    ]),
 ];
 
 /// Whether an option argument equals `name`, compared as C's `strcasecmp`
@@ -317,4 +321,4 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

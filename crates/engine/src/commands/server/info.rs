@@ -1,8 +1,9 @@
 //! INFO [section ...]: the node's state as `field:value` lines, with the
 //! sections and field names of Redis 7.0.
 //!
-//! Fields the model has no equivalent for (memory, CPU, network bytes,
-//! forks) are reported as 0: the model does not account them.
+//! Memory fields are the model's estimates (`crate::server::memory`);
+//! fields it has no equivalent for (CPU, network bytes, forks) are
+//! reported as 0: the model does not account them.
 
 use std::fmt::Write as _;
 
@@ -140,9 +141,15 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
             ("maxclients", maxclients.to_string()),
             ("client_recent_max_input_buffer", "0".into()),
             ("client_recent_max_output_buffer", "0".into()),
-            ("blocked_clients", "0".into()),
+            (
+                "blocked_clients",
+                ctx.server.blocking.blocked_count().to_string(),
+            ),
             ("tracking_clients", "0".into()),
-            ("clients_in_timeout_table", "0".into()),
+            (
+                "clients_in_timeout_table",
+                ctx.server.blocking.timed_count().to_string(),
+            ),
         ],
     );
 }
@@ -169,6 +176,11 @@ fn bytes_to_human(n: u64) -> String {
 }
 
 fn memory(ctx: &mut Ctx, out: &mut String) {
+    let used = crate::commands::memory::used_memory(ctx);
+    let peak = ctx.server.memory_peak.max(used);
+    ctx.server.memory_peak = peak;
+    let scripts = crate::server::memory::scripts_usage(&ctx.server.scripting.scripts);
+    let cached_scripts = ctx.server.scripting.scripts.len();
     let config = &ctx.server.config;
     let maxmemory: u64 = config
         .get("maxmemory")
@@ -182,13 +194,23 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
     lines(
         out,
         &[
-            ("used_memory", "0".into()),
-            ("used_memory_human", "0B".into()),
-            ("used_memory_rss", "0".into()),
-            ("used_memory_rss_human", "0B".into()),
-            ("used_memory_peak", "0".into()),
-            ("used_memory_peak_human", "0B".into()),
+            ("used_memory", used.to_string()),
+            ("used_memory_human", bytes_to_human(used)),
+            ("used_memory_rss", used.to_string()),
+            ("used_memory_rss_human", bytes_to_human(used)),
+            ("used_memory_peak", peak.to_string()),
+            ("used_memory_peak_human", bytes_to_human(peak)),
+            (
+                "used_memory_startup",
+                crate::server::memory::STARTUP_BYTES.to_string(),
+            ),
+            (
+                "used_memory_dataset",
+                (used - crate::server::memory::STARTUP_BYTES - scripts).to_string(),
+            ),
             ("used_memory_lua", "0".into()),
+            ("used_memory_scripts_eval", scripts.to_string()),
+            ("number_of_cached_scripts", cached_scripts.to_string()),
             ("maxmemory", maxmemory.to_string()),
             ("maxmemory_human", bytes_to_human(maxmemory)),
             ("maxmemory_policy", policy),

@@ -5,126 +5,126 @@ mod debug;
 mod info;
 mod introspection;
 
-use crate::command::{flags, CommandSpec, Ctx, Handler};
-use crate::commands::connection::{container, help_reply};
+use crate::command::help_reply;
+pub(crate) use crate::command::subcommand_syntax_error;
+use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
+use crate::commands::connection::container;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
 const ADMIN: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
 
-const fn sub(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
-}
-
 pub const COMMANDS: &[CommandSpec] = &[
-    sub(
+    spec(
         "time",
         1,
         flags::LOADING | flags::STALE | flags::FAST | flags::RANDOM,
+        NO_KEYS,
         time,
     ),
-    sub(
+    spec(
         "info",
         -1,
         flags::LOADING | flags::STALE | flags::RANDOM,
+        NO_KEYS,
         info::info,
     ),
-    sub("monitor", 1, ADMIN, monitor),
-    sub(
+    spec("monitor", 1, ADMIN, NO_KEYS, monitor),
+    spec(
         "role",
         1,
         flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST,
+        NO_KEYS,
         role,
     ),
-    sub("debug", -2, ADMIN | flags::PROTECTED, debug::debug),
-    CommandSpec {
-        name: "config",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: container,
-        subcommands: &[
-            sub("get", -3, ADMIN, config::get),
-            sub("set", -4, ADMIN, config::set),
-            sub("resetstat", 2, ADMIN, config::resetstat),
-            sub("rewrite", 2, ADMIN, config::rewrite),
-            sub("help", 2, flags::LOADING | flags::STALE, config::help),
-        ],
-    },
-    CommandSpec {
-        name: "slowlog",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: container,
-        subcommands: &[
-            sub(
-                "get",
-                -2,
-                flags::ADMIN | flags::LOADING | flags::STALE,
-                slowlog_get,
-            ),
-            sub(
-                "len",
-                2,
-                flags::ADMIN | flags::LOADING | flags::STALE,
-                slowlog_len,
-            ),
-            sub(
-                "reset",
-                2,
-                flags::ADMIN | flags::LOADING | flags::STALE,
-                slowlog_reset,
-            ),
-            sub("help", 2, flags::LOADING | flags::STALE, slowlog_help),
-        ],
-    },
-    CommandSpec {
-        name: "command",
-        arity: -1,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: introspection::command_all,
-        subcommands: &[
-            sub(
-                "count",
-                2,
-                flags::LOADING | flags::STALE,
-                introspection::count,
-            ),
-            sub(
-                "info",
-                -2,
-                flags::LOADING | flags::STALE,
-                introspection::info,
-            ),
-            sub(
-                "list",
-                -2,
-                flags::LOADING | flags::STALE,
-                introspection::list,
-            ),
-            sub(
-                "getkeys",
-                -4,
-                flags::LOADING | flags::STALE,
-                introspection::getkeys,
-            ),
-            sub(
-                "help",
-                2,
-                flags::LOADING | flags::STALE,
-                introspection::help,
-            ),
-        ],
-    },
+    spec("debug", -2, ADMIN | flags::PROTECTED, NO_KEYS, debug::debug),
+    spec("config", -2, 0, NO_KEYS, container).with_subcommands(&[
+        spec("get", -3, ADMIN, NO_KEYS, config::get),
+        spec("set", -4, ADMIN, NO_KEYS, config::set),
+        spec("resetstat", 2, ADMIN, NO_KEYS, config::resetstat),
+        spec("rewrite", 2, ADMIN, NO_KEYS, config::rewrite),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            config::help,
+        ),
+    ]),
+    spec("slowlog", -2, 0, NO_KEYS, container).with_subcommands(&[
+        spec(
+            "get",
+            -2,
+            flags::ADMIN | flags::LOADING | flags::STALE,
+            NO_KEYS,
+            slowlog_get,
+        ),
+        spec(
+            "len",
+            2,
+            flags::ADMIN | flags::LOADING | flags::STALE,
+            NO_KEYS,
+            slowlog_len,
+        ),
+        spec(
+            "reset",
+            2,
+            flags::ADMIN | flags::LOADING | flags::STALE,
+            NO_KEYS,
+            slowlog_reset,
+        ),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            slowlog_help,
+        ),
+    ]),
+    spec(
+        "command",
+        -1,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        introspection::command_all,
+    )
+    .with_subcommands(&[
+        spec(
+            "count",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            introspection::count,
+        ),
+        spec(
+            "info",
+            -2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            introspection::info,
+        ),
+        spec(
+            "list",
+            -2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            introspection::list,
+        ),
+        spec(
+            "getkeys",
+            -4,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            introspection::getkeys,
+        ),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            introspection::help,
+        ),
+    ]),
 ];
 
 /// TIME: the node's clock as [seconds, microseconds]. The model's clock
@@ -226,16 +226,6 @@ fn slowlog_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             "    Reset the slowlog.",
         ],
     )
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub(crate) fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = args.get(1).map(|a| &a[..a.len().min(128)]).unwrap_or(b"");
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

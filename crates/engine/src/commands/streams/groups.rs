@@ -5,54 +5,37 @@ use super::id::{parse_id, parse_strict_id};
 use super::{
     c_str, format_error, keyword, parse_integer, quoted, stream_mut, Ctx, Reply, Stream, StreamId,
 };
-use crate::command::{flags, CommandSpec};
-use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
+use crate::command::{flags, spec, CommandSpec, NO_KEYS};
+use crate::command::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 use crate::value::Value;
 
 pub const XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
-    sub(
+    spec(
         "create",
         -5,
         flags::WRITE | flags::DENYOOM,
         (2, 2, 1),
         xgroup,
     ),
-    sub("setid", -5, flags::WRITE, (2, 2, 1), xgroup),
-    sub("destroy", 4, flags::WRITE, (2, 2, 1), xgroup),
-    sub(
+    spec("setid", -5, flags::WRITE, (2, 2, 1), xgroup),
+    spec("destroy", 4, flags::WRITE, (2, 2, 1), xgroup),
+    spec(
         "createconsumer",
         5,
         flags::WRITE | flags::DENYOOM,
         (2, 2, 1),
         xgroup,
     ),
-    sub("delconsumer", 5, flags::WRITE, (2, 2, 1), xgroup),
-    sub(
+    spec("delconsumer", 5, flags::WRITE, (2, 2, 1), xgroup),
+    spec(
         "help",
         2,
         flags::LOADING | flags::STALE,
-        (0, 0, 0),
+        NO_KEYS,
         xgroup_help,
     ),
 ];
-
-const fn sub(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
 
 const XGROUP_HELP: &[&str] = &[
     "CREATE <key> <groupname> <id|$> [option]",
@@ -144,9 +127,16 @@ fn xgroup(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     match (sub.as_str(), args.len()) {
         ("create", 5..=8) => create(ctx, args, entries_read),
         ("setid", 5 | 7) => setid(ctx, args, entries_read),
-        ("destroy", 4) => with_stream(ctx, key, |stream, _| {
-            Reply::Integer(i64::from(stream.groups.remove(group.as_slice()).is_some()))
-        }),
+        ("destroy", 4) => {
+            let reply = with_stream(ctx, key, |stream, _| {
+                Reply::Integer(i64::from(stream.groups.remove(group.as_slice()).is_some()))
+            });
+            if reply == Reply::Integer(1) {
+                // Readers blocked in the group wake up with NOGROUP.
+                ctx.db.signal_ready(key);
+            }
+            reply
+        }
         ("createconsumer", 5) => with_stream(ctx, key, |stream, now| {
             let created = stream
                 .groups

@@ -2,43 +2,27 @@
 
 use super::{entry_reply, format_error, id_reply, keyword, parse_integer, quoted, stream_mut};
 use super::{Ctx, Reply, Stream, StreamId};
-use crate::command::{flags, CommandSpec};
-use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
+use crate::command::{flags, spec, CommandSpec, NO_KEYS};
+use crate::command::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 
 pub const XINFO_SUBCOMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "stream",
-        arity: -3,
-        flags: flags::READONLY,
-        keys: (2, 2, 1),
-        handler: xinfo_stream,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "groups",
-        arity: 3,
-        flags: flags::READONLY,
-        keys: (2, 2, 1),
-        handler: xinfo_groups,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "consumers",
-        arity: 4,
-        flags: flags::READONLY | flags::RANDOM,
-        keys: (2, 2, 1),
-        handler: xinfo_consumers,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "help",
-        arity: 2,
-        flags: flags::LOADING | flags::STALE,
-        keys: (0, 0, 0),
-        handler: xinfo_help,
-        subcommands: &[],
-    },
+    spec("stream", -3, flags::READONLY, (2, 2, 1), xinfo_stream),
+    spec("groups", 3, flags::READONLY, (2, 2, 1), xinfo_groups),
+    spec(
+        "consumers",
+        4,
+        flags::READONLY | flags::RANDOM,
+        (2, 2, 1),
+        xinfo_consumers,
+    ),
+    spec(
+        "help",
+        2,
+        flags::LOADING | flags::STALE,
+        NO_KEYS,
+        xinfo_help,
+    ),
 ];
 
 const XINFO_HELP: &[&str] = &[

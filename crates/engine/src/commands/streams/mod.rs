@@ -14,13 +14,14 @@ mod range;
 mod read;
 
 use crate::client::Protocol;
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, FIRST_KEY, NO_KEYS};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::stream::{Fields, NodeLimits, Stream, StreamId};
 use crate::value::Value;
 
 pub use id::c_str;
+pub(crate) use read::serve_read;
 
 // Flag sets as `COMMAND INFO` lists them; RANDOM stands for the
 // `nondeterministic_output` tip (IDs from the clock, idle times).
@@ -30,70 +31,39 @@ const WRITE: u32 = flags::WRITE;
 const WRITE_FAST: u32 = flags::WRITE | flags::FAST;
 const GROW_FAST: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
 const CLOCK: u32 = flags::RANDOM;
-const KEY1: (i32, i32, i32) = (1, 1, 1);
 
 pub const COMMANDS: &[CommandSpec] = &[
-    spec("xadd", -5, GROW_FAST | CLOCK, KEY1, add::xadd),
-    spec("xtrim", -4, WRITE | CLOCK, KEY1, add::xtrim),
-    spec("xdel", -3, WRITE_FAST, KEY1, add::xdel),
-    spec("xlen", 2, READ_FAST, KEY1, add::xlen),
-    spec("xsetid", -3, GROW_FAST, KEY1, add::xsetid),
-    spec("xrange", -4, READ, KEY1, range::xrange),
-    spec("xrevrange", -4, READ, KEY1, range::xrevrange),
+    spec("xadd", -5, GROW_FAST | CLOCK, FIRST_KEY, add::xadd),
+    spec("xtrim", -4, WRITE | CLOCK, FIRST_KEY, add::xtrim),
+    spec("xdel", -3, WRITE_FAST, FIRST_KEY, add::xdel),
+    spec("xlen", 2, READ_FAST, FIRST_KEY, add::xlen),
+    spec("xsetid", -3, GROW_FAST, FIRST_KEY, add::xsetid),
+    spec("xrange", -4, READ, FIRST_KEY, range::xrange),
+    spec("xrevrange", -4, READ, FIRST_KEY, range::xrevrange),
     // Their keys follow STREAMS (see `read_key_positions`), so the legacy
     // key spec is empty, as in Redis.
-    spec("xread", -4, READ | flags::BLOCKING, (0, 0, 0), read::xread),
+    spec("xread", -4, READ | flags::BLOCKING, NO_KEYS, read::xread),
     spec(
         "xreadgroup",
         -7,
         WRITE | flags::BLOCKING,
-        (0, 0, 0),
+        NO_KEYS,
         read::xreadgroup,
     ),
-    spec("xack", -4, WRITE_FAST, KEY1, groups::xack),
-    spec("xpending", -3, READ | CLOCK, KEY1, claim::xpending),
-    spec("xclaim", -6, WRITE_FAST | CLOCK, KEY1, claim::xclaim),
+    spec("xack", -4, WRITE_FAST, FIRST_KEY, groups::xack),
+    spec("xpending", -3, READ | CLOCK, FIRST_KEY, claim::xpending),
+    spec("xclaim", -6, WRITE_FAST | CLOCK, FIRST_KEY, claim::xclaim),
     spec(
         "xautoclaim",
         -6,
         WRITE_FAST | CLOCK,
-        KEY1,
+        FIRST_KEY,
         claim::xautoclaim,
     ),
-    CommandSpec {
-        name: "xgroup",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: groups::xgroup_help,
-        subcommands: groups::XGROUP_SUBCOMMANDS,
-    },
-    CommandSpec {
-        name: "xinfo",
-        arity: -2,
-        flags: 0,
-        keys: (0, 0, 0),
-        handler: info::xinfo_help,
-        subcommands: info::XINFO_SUBCOMMANDS,
-    },
+    spec("xgroup", -2, 0, NO_KEYS, groups::xgroup_help)
+        .with_subcommands(groups::XGROUP_SUBCOMMANDS),
+    spec("xinfo", -2, 0, NO_KEYS, info::xinfo_help).with_subcommands(info::XINFO_SUBCOMMANDS),
 ];
-
-const fn spec(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
 
 /// The key positions of an XREAD/XREADGROUP call (Redis's
 /// `xreadGetKeys`): the first half of the arguments after the first

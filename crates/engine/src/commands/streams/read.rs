@@ -1,16 +1,12 @@
 //! XREAD and XREADGROUP.
 //!
-//! The engine has no blocking yet. With BLOCK, a read that finds data
-//! answers with it, exactly as Redis does; one that finds nothing answers
-//! at once with the null array Redis sends when the timeout expires (and
-//! sends straight away to a client that may not block, inside MULTI). The
-//! BLOCK argument is still parsed and checked, so its errors match.
-//!
-//! For whoever adds blocking: Redis resolves `$` to the stream's last ID
-//! when the call blocks (a retry must not re-resolve it, or it would skip
-//! the entry that woke it), while `>` is re-read from the group when the
-//! client is served; a blocked read gets at most COUNT entries, or 1000
-//! without COUNT; and XGROUP DESTROY wakes XREADGROUP readers with NOGROUP.
+//! With BLOCK, a read that finds data answers with it; one that finds
+//! nothing blocks (see [`crate::blocking`]), or inside MULTI answers at once
+//! with the null array a timeout gets. As in Redis, `$` is resolved to the
+//! stream's last ID when the call blocks (so the entry that wakes it is not
+//! skipped), while `>` is re-read from the group when the client is served;
+//! a blocked read gets at most COUNT entries, or 1000 without COUNT; a
+//! blocked XREADGROUP whose group or stream goes away is woken with an error.
 
 use super::id::parse_strict_id;
 use super::range::entries_after;
@@ -18,8 +14,11 @@ use super::{
     c_str, entry_reply, is_resp3, keyword, no_such_key_or_group, parse_integer, quoted, stream_mut,
     Ctx, Reply, StreamId,
 };
-use crate::numbers::parse_i64;
+use crate::blocking::{parse_timeout_millis, GroupWait, StreamWait, Wait};
 use crate::types::stream::PendingEntry;
+
+/// COUNT of a blocked read without one (`XREAD_BLOCKED_DEFAULT_COUNT`).
+const BLOCKED_DEFAULT_COUNT: usize = 1000;
 
 /// XREAD [COUNT n] [BLOCK ms] STREAMS key [key ...] id [id ...]
 ///
@@ -45,6 +44,8 @@ pub fn xreadgroup(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 struct ReadArgs<'a> {
     count: usize,
+    /// BLOCK's timeout in milliseconds (0: forever).
+    block: Option<i64>,
     noack: bool,
     group: Option<(&'a [u8], &'a [u8])>,
     /// Where the keys start, and how many streams there are.
@@ -55,6 +56,7 @@ struct ReadArgs<'a> {
 fn parse_options<'a>(ctx: &Ctx, args: &'a [Vec<u8>], grouped: bool) -> Result<ReadArgs<'a>, Reply> {
     let mut parsed = ReadArgs {
         count: 0,
+        block: None,
         noack: false,
         group: None,
         streams_at: 0,
@@ -72,15 +74,7 @@ fn parse_options<'a>(ctx: &Ctx, args: &'a [Vec<u8>], grouped: bool) -> Result<Re
                 )));
             }
             i += 1;
-            match parse_i64(&args[i]) {
-                None => {
-                    return Err(Reply::error(
-                        "ERR timeout is not an integer or out of range",
-                    ))
-                }
-                Some(t) if t < 0 => return Err(Reply::error("ERR timeout is negative")),
-                Some(_) => {}
-            }
+            parsed.block = Some(parse_timeout_millis(&args[i])?);
         } else if keyword(opt, "count") && more > 0 {
             i += 1;
             parsed.count = parse_integer(&args[i])?.max(0) as usize;
@@ -175,7 +169,7 @@ fn read(ctx: &mut Ctx, args: &[Vec<u8>], grouped: bool) -> Reply {
     let now = ctx.now_ms;
     let mut served: Vec<(Reply, Reply)> = Vec::new();
     let mut touched = 0;
-    for (n, after) in ids.into_iter().enumerate() {
+    for (n, &after) in ids.iter().enumerate() {
         let key = &args[parsed.streams_at + n];
         let Ok(Some(stream)) = stream_mut(ctx, key) else {
             continue;
@@ -212,8 +206,16 @@ fn read(ctx: &mut Ctx, args: &[Vec<u8>], grouped: bool) -> Reply {
     }
     ctx.charge(touched);
     if served.is_empty() {
-        return Reply::NullArray;
+        return match parsed.block {
+            Some(timeout) if ctx.may_block() => block(ctx, args, &parsed, &ids, timeout),
+            _ => Reply::NullArray,
+        };
     }
+    streams_reply(served, resp3)
+}
+
+/// `[[key, entries], ...]` in RESP2, `{key: entries, ...}` in RESP3.
+fn streams_reply(served: Vec<(Reply, Reply)>, resp3: bool) -> Reply {
     if resp3 {
         Reply::Map(served)
     } else {
@@ -224,6 +226,88 @@ fn read(ctx: &mut Ctx, args: &[Vec<u8>], grouped: bool) -> Reply {
                 .collect(),
         )
     }
+}
+
+/// Blocks the reader on its streams, each after the ID it asked for (`$`
+/// already resolved).
+fn block(
+    ctx: &mut Ctx,
+    args: &[Vec<u8>],
+    parsed: &ReadArgs,
+    ids: &[StreamId],
+    timeout: i64,
+) -> Reply {
+    let keys: Vec<Vec<u8>> = args[parsed.streams_at..parsed.streams_at + parsed.streams].to_vec();
+    let mut after = std::collections::BTreeMap::new();
+    for (key, &id) in keys.iter().zip(ids) {
+        // A key given twice waits after its first ID, as Redis's dict keeps it.
+        after.entry(key.clone()).or_insert(id);
+    }
+    let wait = StreamWait {
+        after,
+        count: if parsed.count == 0 {
+            BLOCKED_DEFAULT_COUNT
+        } else {
+            parsed.count
+        },
+        group: parsed.group.map(|(group, consumer)| GroupWait {
+            group: group.to_vec(),
+            consumer: consumer.to_vec(),
+            noack: parsed.noack,
+        }),
+    };
+    ctx.block(keys, timeout, Wait::Stream(wait))
+}
+
+/// Serves a client blocked in XREAD/XREADGROUP from the stream at `key`
+/// if it has entries after the client's ID (for a group, after the
+/// group's last-delivered ID as it is now). A blocked XREADGROUP whose
+/// stream or group is gone gets an error.
+pub(crate) fn serve_read(ctx: &mut Ctx, key: &[u8], wait: &StreamWait) -> Option<Reply> {
+    let now = ctx.now_ms;
+    let resp3 = is_resp3(ctx);
+    let Ok(Some(stream)) = stream_mut(ctx, key) else {
+        return wait
+            .group
+            .as_ref()
+            .map(|_| Reply::error("UNBLOCKED the stream key no longer exists"));
+    };
+    let entries = match &wait.group {
+        None => {
+            let after = *wait.after.get(key)?;
+            if stream.last_id <= after {
+                return None;
+            }
+            entries_after(stream, after, wait.count)
+                .iter()
+                .map(|(id, fields)| entry_reply(*id, fields))
+                .collect::<Vec<_>>()
+        }
+        Some(g) => {
+            let Some(last_delivered) = stream.groups.get(&g.group).map(|x| x.last_id) else {
+                return Some(Reply::error(
+                    "NOGROUP the consumer group this client was blocked on no longer exists",
+                ));
+            };
+            if stream.last_id <= last_delivered {
+                return None;
+            }
+            let parsed = ReadArgs {
+                count: wait.count,
+                block: None,
+                noack: g.noack,
+                group: None,
+                streams_at: 0,
+                streams: 0,
+            };
+            deliver_new(stream, &g.group, &g.consumer, last_delivered, &parsed, now)
+        }
+    };
+    ctx.charge(entries.len());
+    Some(streams_reply(
+        vec![(Reply::bulk(key), Reply::Array(entries))],
+        resp3,
+    ))
 }
 
 /// Delivers entries after the group's last-delivered ID to `consumer`.

@@ -6,7 +6,7 @@
 //! computed in a software model of the x87 `long double` Redis uses (see
 //! [`crate::numbers::long_double`]) so results print identically.
 
-use crate::command::Ctx;
+use crate::command::{Args, Ctx};
 use crate::numbers::{parse_i64, LongDouble};
 use crate::reply::Reply;
 use crate::value::Value;
@@ -25,20 +25,23 @@ pub fn decr(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 /// INCRBY key increment.
 pub fn incrby(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    match parse_i64(&args[2]) {
-        Some(by) => incr_decr(ctx, &args[1], by),
-        None => Reply::not_integer(),
-    }
+    Args::handle(args, |args| {
+        let key = args.next_bytes()?;
+        let by = args.next_int()?;
+        Ok(incr_decr(ctx, key, by))
+    })
 }
 
 /// DECRBY key decrement. Negating i64::MIN would overflow, which Redis
 /// reports with its own message before looking at the key.
 pub fn decrby(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    match parse_i64(&args[2]) {
-        Some(i64::MIN) => Reply::error("ERR decrement would overflow"),
-        Some(by) => incr_decr(ctx, &args[1], -by),
-        None => Reply::not_integer(),
-    }
+    Args::handle(args, |args| {
+        let key = args.next_bytes()?;
+        match args.next_int()? {
+            i64::MIN => Err(Reply::error("ERR decrement would overflow")),
+            by => Ok(incr_decr(ctx, key, -by)),
+        }
+    })
 }
 
 /// Redis's `incrDecrCommand`: type check, then the stored number, then

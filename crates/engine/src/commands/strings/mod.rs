@@ -8,7 +8,7 @@ pub mod counters;
 pub mod lcs;
 pub mod set;
 
-use crate::command::{flags, CommandSpec, Ctx};
+use crate::command::{flags, spec, CommandSpec, Ctx, ALL_KEYS, FIRST_KEY};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::value::Value;
@@ -18,51 +18,34 @@ const R: u32 = flags::READONLY;
 const F: u32 = flags::FAST;
 const M: u32 = flags::DENYOOM;
 
-const fn spec(
-    name: &'static str,
-    arity: i32,
-    flags: u32,
-    keys: (i32, i32, i32),
-    handler: crate::command::Handler,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys,
-        handler,
-        subcommands: &[],
-    }
-}
-
 /// Flags and key positions as `COMMAND INFO` reports them in Redis 7.0.
 pub const COMMANDS: &[CommandSpec] = &[
-    spec("get", 2, R | F, (1, 1, 1), get),
-    spec("set", -3, W | M, (1, 1, 1), set::set),
-    spec("setnx", 3, W | M | F, (1, 1, 1), set::setnx),
-    spec("setex", 4, W | M, (1, 1, 1), set::setex),
-    spec("psetex", 4, W | M, (1, 1, 1), set::psetex),
-    spec("getex", -2, W | F, (1, 1, 1), set::getex),
-    spec("getset", 3, W | M | F, (1, 1, 1), getset),
-    spec("getdel", 2, W | F, (1, 1, 1), getdel),
-    spec("mget", -2, R | F, (1, -1, 1), mget),
+    spec("get", 2, R | F, FIRST_KEY, get),
+    spec("set", -3, W | M, FIRST_KEY, set::set),
+    spec("setnx", 3, W | M | F, FIRST_KEY, set::setnx),
+    spec("setex", 4, W | M, FIRST_KEY, set::setex),
+    spec("psetex", 4, W | M, FIRST_KEY, set::psetex),
+    spec("getex", -2, W | F, FIRST_KEY, set::getex),
+    spec("getset", 3, W | M | F, FIRST_KEY, getset),
+    spec("getdel", 2, W | F, FIRST_KEY, getdel),
+    spec("mget", -2, R | F, ALL_KEYS, mget),
     spec("mset", -3, W | M, (1, -1, 2), mset),
     spec("msetnx", -3, W | M, (1, -1, 2), msetnx),
-    spec("append", 3, W | M | F, (1, 1, 1), append),
-    spec("strlen", 2, R | F, (1, 1, 1), strlen),
-    spec("getrange", 4, R, (1, 1, 1), getrange),
-    spec("substr", 4, R, (1, 1, 1), getrange),
-    spec("setrange", 4, W | M, (1, 1, 1), setrange),
+    spec("append", 3, W | M | F, FIRST_KEY, append),
+    spec("strlen", 2, R | F, FIRST_KEY, strlen),
+    spec("getrange", 4, R, FIRST_KEY, getrange),
+    spec("substr", 4, R, FIRST_KEY, getrange),
+    spec("setrange", 4, W | M, FIRST_KEY, setrange),
     spec("lcs", -3, R, (1, 2, 1), lcs::lcs),
-    spec("incr", 2, W | M | F, (1, 1, 1), counters::incr),
-    spec("decr", 2, W | M | F, (1, 1, 1), counters::decr),
-    spec("incrby", 3, W | M | F, (1, 1, 1), counters::incrby),
-    spec("decrby", 3, W | M | F, (1, 1, 1), counters::decrby),
+    spec("incr", 2, W | M | F, FIRST_KEY, counters::incr),
+    spec("decr", 2, W | M | F, FIRST_KEY, counters::decr),
+    spec("incrby", 3, W | M | F, FIRST_KEY, counters::incrby),
+    spec("decrby", 3, W | M | F, FIRST_KEY, counters::decrby),
     spec(
         "incrbyfloat",
         3,
         W | M | F,
-        (1, 1, 1),
+        FIRST_KEY,
         counters::incrbyfloat,
     ),
 ];

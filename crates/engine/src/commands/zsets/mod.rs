@@ -9,6 +9,8 @@
 mod add;
 mod algebra;
 mod pop;
+
+pub(crate) use pop::serve_pop;
 mod query;
 mod random;
 mod range;
@@ -16,35 +18,11 @@ mod remove;
 mod scan;
 
 use crate::client::Protocol;
-use crate::command::{flags, CommandSpec, Ctx, Handler};
+use crate::command::{flags, spec, CommandSpec, Ctx, FIRST_KEY, NO_KEYS};
 use crate::keyspace::Entry;
 use crate::reply::Reply;
 use crate::types::zset::SortedSet;
 use crate::value::Value;
-
-const fn spec(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (1, 1, 1),
-        handler,
-        subcommands: &[],
-    }
-}
-
-/// Commands whose keys follow a numkeys argument (`movablekeys`), which
-/// the legacy key spec cannot describe.
-const fn keyless(name: &'static str, arity: i32, flags: u32, handler: Handler) -> CommandSpec {
-    CommandSpec {
-        name,
-        arity,
-        flags,
-        keys: (0, 0, 0),
-        handler,
-        subcommands: &[],
-    }
-}
 
 const READ: u32 = flags::READONLY;
 const READ_FAST: u32 = flags::READONLY | flags::FAST;
@@ -54,77 +32,107 @@ const GROW_FAST: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
 
 /// Arity, flags and key positions as `COMMAND INFO` reports them in 7.0.
 pub const COMMANDS: &[CommandSpec] = &[
-    spec("zadd", -4, GROW_FAST, add::zadd),
-    spec("zincrby", 4, GROW_FAST, add::zincrby),
-    spec("zcard", 2, READ_FAST, query::zcard),
-    spec("zscore", 3, READ_FAST, query::zscore),
-    spec("zmscore", -3, READ_FAST, query::zmscore),
-    spec("zrank", 3, READ_FAST, query::zrank),
-    spec("zrevrank", 3, READ_FAST, query::zrevrank),
-    spec("zcount", 4, READ_FAST, query::zcount),
-    spec("zlexcount", 4, READ_FAST, query::zlexcount),
-    spec("zrange", -4, READ, range::zrange),
-    spec("zrevrange", -4, READ, range::zrevrange),
-    spec("zrangebyscore", -4, READ, range::zrangebyscore),
-    spec("zrevrangebyscore", -4, READ, range::zrevrangebyscore),
-    spec("zrangebylex", -4, READ, range::zrangebylex),
-    spec("zrevrangebylex", -4, READ, range::zrevrangebylex),
-    CommandSpec {
-        name: "zrangestore",
-        arity: -5,
-        flags: flags::WRITE | flags::DENYOOM,
-        keys: (1, 2, 1),
-        handler: range::zrangestore,
-        subcommands: &[],
-    },
+    spec("zadd", -4, GROW_FAST, FIRST_KEY, add::zadd),
+    spec("zincrby", 4, GROW_FAST, FIRST_KEY, add::zincrby),
+    spec("zcard", 2, READ_FAST, FIRST_KEY, query::zcard),
+    spec("zscore", 3, READ_FAST, FIRST_KEY, query::zscore),
+    spec("zmscore", -3, READ_FAST, FIRST_KEY, query::zmscore),
+    spec("zrank", 3, READ_FAST, FIRST_KEY, query::zrank),
+    spec("zrevrank", 3, READ_FAST, FIRST_KEY, query::zrevrank),
+    spec("zcount", 4, READ_FAST, FIRST_KEY, query::zcount),
+    spec("zlexcount", 4, READ_FAST, FIRST_KEY, query::zlexcount),
+    spec("zrange", -4, READ, FIRST_KEY, range::zrange),
+    spec("zrevrange", -4, READ, FIRST_KEY, range::zrevrange),
+    spec("zrangebyscore", -4, READ, FIRST_KEY, range::zrangebyscore),
+    spec(
+        "zrevrangebyscore",
+        -4,
+        READ,
+        FIRST_KEY,
+        range::zrevrangebyscore,
+    ),
+    spec("zrangebylex", -4, READ, FIRST_KEY, range::zrangebylex),
+    spec("zrevrangebylex", -4, READ, FIRST_KEY, range::zrevrangebylex),
+    spec(
+        "zrangestore",
+        -5,
+        flags::WRITE | flags::DENYOOM,
+        (1, 2, 1),
+        range::zrangestore,
+    ),
     spec(
         "zunionstore",
         -4,
         flags::WRITE | flags::DENYOOM,
+        FIRST_KEY,
         algebra::zunionstore,
     ),
     spec(
         "zinterstore",
         -4,
         flags::WRITE | flags::DENYOOM,
+        FIRST_KEY,
         algebra::zinterstore,
     ),
     spec(
         "zdiffstore",
         -4,
         flags::WRITE | flags::DENYOOM,
+        FIRST_KEY,
         algebra::zdiffstore,
     ),
-    keyless("zunion", -3, READ, algebra::zunion),
-    keyless("zinter", -3, READ, algebra::zinter),
-    keyless("zdiff", -3, READ, algebra::zdiff),
-    keyless("zintercard", -3, READ, algebra::zintercard),
-    spec("zscan", -3, READ | flags::RANDOM, scan::zscan),
-    spec("zrandmember", -2, READ | flags::RANDOM, random::zrandmember),
-    spec("zrem", -3, WRITE_FAST, remove::zrem),
-    spec("zremrangebyrank", 4, WRITE, remove::zremrangebyrank),
-    spec("zremrangebyscore", 4, WRITE, remove::zremrangebyscore),
-    spec("zremrangebylex", 4, WRITE, remove::zremrangebylex),
-    spec("zpopmin", -2, WRITE_FAST, pop::zpopmin),
-    spec("zpopmax", -2, WRITE_FAST, pop::zpopmax),
-    keyless("zmpop", -4, WRITE, pop::zmpop),
-    CommandSpec {
-        name: "bzpopmin",
-        arity: -3,
-        flags: WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
-        keys: (1, -2, 1),
-        handler: pop::bzpopmin,
-        subcommands: &[],
-    },
-    CommandSpec {
-        name: "bzpopmax",
-        arity: -3,
-        flags: WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
-        keys: (1, -2, 1),
-        handler: pop::bzpopmax,
-        subcommands: &[],
-    },
-    keyless("bzmpop", -5, WRITE | flags::BLOCKING, pop::bzmpop),
+    spec("zunion", -3, READ, NO_KEYS, algebra::zunion),
+    spec("zinter", -3, READ, NO_KEYS, algebra::zinter),
+    spec("zdiff", -3, READ, NO_KEYS, algebra::zdiff),
+    spec("zintercard", -3, READ, NO_KEYS, algebra::zintercard),
+    spec("zscan", -3, READ | flags::RANDOM, FIRST_KEY, scan::zscan),
+    spec(
+        "zrandmember",
+        -2,
+        READ | flags::RANDOM,
+        FIRST_KEY,
+        random::zrandmember,
+    ),
+    spec("zrem", -3, WRITE_FAST, FIRST_KEY, remove::zrem),
+    spec(
+        "zremrangebyrank",
+        4,
+        WRITE,
+        FIRST_KEY,
+        remove::zremrangebyrank,
+    ),
+    spec(
+        "zremrangebyscore",
+        4,
+        WRITE,
+        FIRST_KEY,
+        remove::zremrangebyscore,
+    ),
+    spec(
+        "zremrangebylex",
+        4,
+        WRITE,
+        FIRST_KEY,
+        remove::zremrangebylex,
+    ),
+    spec("zpopmin", -2, WRITE_FAST, FIRST_KEY, pop::zpopmin),
+    spec("zpopmax", -2, WRITE_FAST, FIRST_KEY, pop::zpopmax),
+    spec("zmpop", -4, WRITE, NO_KEYS, pop::zmpop),
+    spec(
+        "bzpopmin",
+        -3,
+        WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
+        (1, -2, 1),
+        pop::bzpopmin,
+    ),
+    spec(
+        "bzpopmax",
+        -3,
+        WRITE_FAST | flags::NOSCRIPT | flags::BLOCKING,
+        (1, -2, 1),
+        pop::bzpopmax,
+    ),
+    spec("bzmpop", -5, WRITE | flags::BLOCKING, NO_KEYS, pop::bzmpop),
 ];
 
 /// The sorted set at `key`: None if there is no such key, WRONGTYPE if the
@@ -164,6 +172,28 @@ fn after_write(ctx: &mut Ctx, key: &[u8], changed: bool) {
         ctx.db.remove(key);
     } else {
         ctx.db.signal_modified(key);
+    }
+}
+
+/// The node's `zset-max-listpack-*` settings, which every write of a
+/// sorted set applies (see [`ListpackLimits`]).
+pub fn listpack_limits(ctx: &Ctx) -> crate::types::zset::ListpackLimits {
+    let read = |name: &str, default: usize| {
+        ctx.server
+            .config
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    crate::types::zset::ListpackLimits {
+        entries: read(
+            "zset-max-listpack-entries",
+            crate::types::zset::LISTPACK_MAX_ENTRIES,
+        ),
+        value: read(
+            "zset-max-listpack-value",
+            crate::types::zset::LISTPACK_MAX_VALUE,
+        ),
     }
 }
 

@@ -1,14 +1,13 @@
 //! Pops: ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX and
 //! BZMPOP (`genericZpopCommand`, `blockingGenericZpopCommand`).
 //!
-//! The engine has no blocking yet. A blocking pop that finds a member
-//! answers with it exactly as Redis does; one that finds nothing answers at
-//! once with the null array Redis sends when the timeout expires (and sends
-//! straight away to a client that may not block, inside MULTI or a
-//! script). The timeout is still parsed and checked, so its errors match.
+//! A blocking pop that finds a member answers with it; one that finds
+//! nothing blocks (see [`crate::blocking`]), or inside MULTI or a script
+//! answers at once with the null array a timeout gets.
 
+use crate::blocking::{parse_timeout_seconds, Wait};
 use crate::command::Ctx;
-use crate::numbers::{parse_i64, strtod, LongDouble};
+use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
 use super::{after_write, lookup, lookup_mut, resp3, with_scores_reply};
@@ -99,23 +98,48 @@ pub fn bzpopmax(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 fn bzpop(ctx: &mut Ctx, args: &[Vec<u8>], max: bool) -> Reply {
-    if let Err(error) = parse_timeout(&args[args.len() - 1]) {
-        return error;
-    }
+    let timeout = match parse_timeout_seconds(&args[args.len() - 1]) {
+        Err(error) => return error,
+        Ok(timeout) => timeout,
+    };
     let keys = &args[1..args.len() - 1];
     let found = match first_nonempty(ctx, keys, true) {
         Err(wrong_type) => return wrong_type,
         Ok(found) => found,
     };
-    let Some(i) = found else {
-        return Reply::NullArray;
-    };
-    let mut reply = vec![Reply::Bulk(keys[i].clone())];
-    for (member, score) in pop_from(ctx, &keys[i], max, 1) {
+    match found {
+        Some(i) => bzpop_reply(ctx, &keys[i], max),
+        None if !ctx.may_block() => Reply::NullArray,
+        None => ctx.block(keys.to_vec(), timeout, Wait::ZsetPop { max, count: None }),
+    }
+}
+
+/// `[key, member, score]` popped from the non-empty set at `key`.
+fn bzpop_reply(ctx: &mut Ctx, key: &[u8], max: bool) -> Reply {
+    let mut reply = vec![Reply::bulk(key)];
+    for (member, score) in pop_from(ctx, key, max, 1) {
         reply.push(Reply::Bulk(member));
         reply.push(Reply::Double(score));
     }
     Reply::Array(reply)
+}
+
+/// `[key, [[member, score], ...]]` popped from the non-empty set at `key`.
+fn mpop_reply(ctx: &mut Ctx, key: &[u8], max: bool, count: i64) -> Reply {
+    let popped = pop_from(ctx, key, max, count);
+    Reply::Array(vec![Reply::bulk(key), with_scores_reply(popped, true)])
+}
+
+/// Serves a client blocked in BZPOPMIN/BZPOPMAX (`count: None`) or BZMPOP
+/// from the sorted set at `key`, if it has members.
+pub(crate) fn serve_pop(ctx: &mut Ctx, key: &[u8], max: bool, count: Option<i64>) -> Option<Reply> {
+    if !matches!(lookup(ctx, key), Ok(Some(zset)) if !zset.is_empty()) {
+        return None;
+    }
+    Some(match count {
+        None => bzpop_reply(ctx, key, max),
+        Some(count) => mpop_reply(ctx, key, max, count),
+    })
 }
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: [key, [[member,
@@ -161,38 +185,29 @@ fn mpop(ctx: &mut Ctx, args: &[Vec<u8>], numkeys_at: usize, blocking: bool) -> R
             return Reply::syntax_error();
         }
     }
-    if blocking {
-        if let Err(error) = parse_timeout(&args[1]) {
-            return error;
+    let timeout = if blocking {
+        match parse_timeout_seconds(&args[1]) {
+            Err(error) => return error,
+            Ok(timeout) => Some(timeout),
         }
-    }
+    } else {
+        None
+    };
     let keys = &args[numkeys_at + 1..where_at];
     let found = match first_nonempty(ctx, keys, blocking) {
         Err(wrong_type) => return wrong_type,
         Ok(found) => found,
     };
-    let Some(i) = found else {
-        return Reply::NullArray;
-    };
-    let popped = pop_from(ctx, &keys[i], max, count.unwrap_or(1));
-    Reply::Array(vec![
-        Reply::Bulk(keys[i].clone()),
-        with_scores_reply(popped, true),
-    ])
-}
-
-/// `getTimeoutFromObjectOrReply` in seconds: a long double, turned into
-/// milliseconds with `(long long) ceill(t * 1000)`. Values whose
-/// conversion overflows come out negative on x86-64, as in Redis.
-fn parse_timeout(arg: &[u8]) -> Result<(), Reply> {
-    if LongDouble::parse(arg).is_none() {
-        return Err(Reply::error("ERR timeout is not a float or out of range"));
+    let count = count.unwrap_or(1);
+    match (found, timeout) {
+        (Some(i), _) => mpop_reply(ctx, &keys[i], max, count),
+        (None, Some(timeout)) if ctx.may_block() => {
+            let wait = Wait::ZsetPop {
+                max,
+                count: Some(count),
+            };
+            ctx.block(keys.to_vec(), timeout, wait)
+        }
+        (None, _) => Reply::NullArray,
     }
-    let ms = (strtod(arg).value * 1000.0).ceil();
-    // 2^63: from there on the conversion to `long long` overflows.
-    const LONG_LONG_END: f64 = 9_223_372_036_854_775_808.0;
-    if !(0.0..LONG_LONG_END).contains(&ms) {
-        return Err(Reply::error("ERR timeout is negative"));
-    }
-    Ok(())
 }

@@ -1,46 +1,6 @@
 //! Sessions against the engine, with the exact bytes Redis 7.0 sends.
 
-use crate::encode::to_bytes;
-use crate::{ClientId, Engine};
-
-struct Session {
-    engine: Engine,
-    client: ClientId,
-}
-
-impl Session {
-    fn new() -> Self {
-        let mut engine = Engine::new(0);
-        let client = engine.connect("127.0.0.1:50000", 0);
-        Session { engine, client }
-    }
-
-    /// Switches the connection to RESP3, as HELLO 3 does.
-    fn resp3(&mut self) {
-        if let Some(client) = self.engine.clients.get_mut(&self.client) {
-            client.protocol = crate::Protocol::Resp3;
-        }
-    }
-
-    /// Runs one command (words split on spaces) and returns the reply bytes
-    /// as the connection's protocol encodes them.
-    fn run(&mut self, line: &str) -> String {
-        let args: Vec<Vec<u8>> = line
-            .split_whitespace()
-            .map(|w| w.as_bytes().to_vec())
-            .collect();
-        let reply = self.engine.execute(self.client, &args, 0).reply;
-        let bytes = to_bytes(&reply, self.engine.protocol(self.client));
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-/// Runs each `command => reply` pair in order.
-macro_rules! session {
-    ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-        $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-    };
-}
+use crate::commands::test_session::{session, Session};
 
 #[test]
 fn leaderboard() {
@@ -187,7 +147,11 @@ fn multi_key_pops() {
         "ZMPOP 2 nokey p MAX COUNT 2" => "*2\r\n$1\r\np\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
         "BZPOPMIN nokey p 0" => "*3\r\n$1\r\np\r\n$1\r\na\r\n$1\r\n1\r\n",
         "ZMPOP 1 p MIN" => "*-1\r\n",
-        "BZPOPMAX p 0.5" => "*-1\r\n",
+        // With nothing to pop, BZPOPMAX blocks (`crate::blocking`'s tests);
+        // inside MULTI it answers as a timeout would.
+        "MULTI" => "+OK\r\n",
+        "BZPOPMAX p 0.5" => "+QUEUED\r\n",
+        "EXEC" => "*1\r\n*-1\r\n",
         "BZMPOP 1 1 p MIN COUNT 0" => "-ERR count should be greater than 0\r\n",
         "BZPOPMIN p -1" => "-ERR timeout is negative\r\n",
         "BZPOPMIN p x" => "-ERR timeout is not a float or out of range\r\n",
