@@ -40,9 +40,14 @@ impl ServerProcess {
             command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
             command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
             // Command files may turn persistence on (CONFIG SET appendonly
-            // yes); its files go to the system's temporary directory, not
-            // into the source tree.
-            command.current_dir(std::env::temp_dir());
+            // yes, SAVE); its files go to an empty directory of this
+            // server's own under the system's temporary directory, not into
+            // the source tree, and no server loads another's dump.rdb.
+            let dir = std::env::temp_dir().join(format!("lockstep-differential-redis-{port}"));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            command.current_dir(&dir);
             let ready =
                 move |line: &str| line.contains("Ready to accept connections").then_some(port);
             match Self::spawn(command, "redis-server", ready) {
