@@ -108,10 +108,15 @@ impl Engine {
 
     /// Out-of-band replies (pub/sub messages, MONITOR lines) for `id`.
     pub fn take_pushes(&mut self, id: ClientId) -> Vec<Reply> {
-        self.clients
-            .get_mut(&id)
-            .map(|c| c.pushes.drain(..).collect())
-            .unwrap_or_default()
+        let Some(client) = self.clients.get_mut(&id) else {
+            return Vec::new();
+        };
+        let pushes: Vec<Reply> = client.pushes.drain(..).collect();
+        // CLIENT REPLY OFF silences pub/sub messages too.
+        if client.reply_mode == crate::client::ReplyMode::Off {
+            return Vec::new();
+        }
+        pushes
     }
 
     /// Database 0.
@@ -311,9 +316,13 @@ impl Engine {
             };
         }
         let selected = client.db;
+        let mode_before = client.reply_mode;
         self.server.activate(&mut self.db, selected);
-        let outcome = self.dispatch(id, args, now_ms);
+        let mut outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
+        if let Some(client) = self.clients.get_mut(&id) {
+            apply_reply_mode(client, mode_before, &mut outcome);
+        }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
         outcome
@@ -472,6 +481,25 @@ impl Engine {
 /// flags in a shebang but not `no-writes`; FCALL of such a function).
 fn writes(server: &ServerState, spec: &CommandSpec, args: &[Vec<u8>]) -> bool {
     spec.has(flags::WRITE) || crate::commands::scripting::declares_writes(server, spec.name, args)
+}
+
+/// CLIENT REPLY's effect once a command has run: the reply is dropped
+/// while replies are off and for the one command after CLIENT REPLY SKIP.
+fn apply_reply_mode(
+    client: &mut ClientState,
+    before: crate::client::ReplyMode,
+    outcome: &mut Outcome,
+) {
+    use crate::client::ReplyMode;
+    if client.reply_mode == ReplyMode::Off || before == ReplyMode::Skipping {
+        outcome.reply = Reply::Many(Vec::new());
+    }
+    if before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping {
+        client.reply_mode = ReplyMode::On;
+    }
+    if client.reply_mode == ReplyMode::SkipNext {
+        client.reply_mode = ReplyMode::Skipping;
+    }
 }
 
 fn first_error(reply: &Reply) -> Option<String> {
