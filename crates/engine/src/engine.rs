@@ -111,12 +111,9 @@ impl Engine {
         let Some(client) = self.clients.get_mut(&id) else {
             return Vec::new();
         };
-        let pushes: Vec<Reply> = client.pushes.drain(..).collect();
-        // CLIENT REPLY OFF silences pub/sub messages too.
-        if client.reply_mode == crate::client::ReplyMode::Off {
-            return Vec::new();
-        }
-        pushes
+        // Pushes go out even under CLIENT REPLY OFF (Redis 7's
+        // `CLIENT_PUSHING`).
+        client.pushes.drain(..).collect()
     }
 
     /// Database 0.
@@ -320,8 +317,11 @@ impl Engine {
         self.server.activate(&mut self.db, selected);
         let mut outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
+        let pushing = is_pubsub_confirmation(&args[0]);
         if let Some(client) = self.clients.get_mut(&id) {
-            apply_reply_mode(client, mode_before, &mut outcome);
+            if !pushing {
+                apply_reply_mode(client, mode_before, &mut outcome);
+            }
         }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
@@ -481,6 +481,22 @@ impl Engine {
 /// flags in a shebang but not `no-writes`; FCALL of such a function).
 fn writes(server: &ServerState, spec: &CommandSpec, args: &[Vec<u8>]) -> bool {
     spec.has(flags::WRITE) || crate::commands::scripting::declares_writes(server, spec.name, args)
+}
+
+/// (UN)SUBSCRIBE confirmations are pushes in Redis 7: CLIENT REPLY OFF
+/// does not silence them.
+fn is_pubsub_confirmation(name: &[u8]) -> bool {
+    const NAMES: [&str; 6] = [
+        "subscribe",
+        "unsubscribe",
+        "psubscribe",
+        "punsubscribe",
+        "ssubscribe",
+        "sunsubscribe",
+    ];
+    NAMES
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// CLIENT REPLY's effect once a command has run: the reply is dropped

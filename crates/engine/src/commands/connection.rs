@@ -593,16 +593,21 @@ mod client_reply_tests {
         assert_eq!(s.run("GET k"), "");
         assert_eq!(s.run("GET k"), "$1\r\nv\r\n");
         let listener = s.client;
-        // RESP3, where a subscriber may still run CLIENT REPLY.
+        // RESP3, where a subscriber may still run CLIENT REPLY. Pub/sub
+        // confirmations and messages are pushes: they still go out.
         s.resp3();
-        s.run("SUBSCRIBE c");
         s.run("CLIENT REPLY OFF");
+        assert_eq!(
+            s.run("SUBSCRIBE c"),
+            ">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"
+        );
         let other = s.engine.connect("127.0.0.1:50002", 0);
         let publish: Vec<Vec<u8>> = ["PUBLISH", "c", "m"]
             .iter()
             .map(|w| w.as_bytes().to_vec())
             .collect();
         s.engine.execute(other, &publish, 0);
-        assert!(s.engine.take_pushes(listener).is_empty());
+        assert_eq!(s.engine.take_pushes(listener).len(), 1);
+        assert_eq!(s.run("PING"), "");
     }
 }
