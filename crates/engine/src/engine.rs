@@ -619,7 +619,7 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     let reply = (spec.handler)(ctx, args);
     if notifying {
         let touched = ctx.db.take_recorded();
-        crate::notify::after_command(ctx, spec.name, touched);
+        crate::notify::after_command(ctx, &full_name(spec, args), touched);
     }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;
