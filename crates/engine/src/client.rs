@@ -71,6 +71,21 @@ pub struct ClientState {
     /// Full name of the last command run (`client|list`), for CLIENT LIST's
     /// `cmd=` field; empty before the first one (Redis prints `NULL`).
     pub last_command: String,
+    /// CLIENT REPLY: whether this connection's replies are sent.
+    pub reply_mode: ReplyMode,
+}
+
+/// CLIENT REPLY ON | OFF | SKIP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReplyMode {
+    #[default]
+    On,
+    /// No replies (nor pub/sub messages) until CLIENT REPLY ON.
+    Off,
+    /// CLIENT REPLY SKIP ran: the next command's reply is dropped.
+    SkipNext,
+    /// The command now running is the one whose reply is dropped.
+    Skipping,
 }
 
 impl ClientState {

@@ -131,10 +131,12 @@ impl Engine {
 
     /// Out-of-band replies (pub/sub messages, MONITOR lines) for `id`.
     pub fn take_pushes(&mut self, id: ClientId) -> Vec<Reply> {
-        self.clients
-            .get_mut(&id)
-            .map(|c| c.pushes.drain(..).collect())
-            .unwrap_or_default()
+        let Some(client) = self.clients.get_mut(&id) else {
+            return Vec::new();
+        };
+        // Pushes go out even under CLIENT REPLY OFF (Redis 7's
+        // `CLIENT_PUSHING`).
+        client.pushes.drain(..).collect()
     }
 
     /// The connections with out-of-band replies waiting, in id order, so
@@ -345,9 +347,16 @@ impl Engine {
             };
         }
         let selected = client.db;
+        let mode_before = client.reply_mode;
         self.server.activate(&mut self.db, selected);
-        let outcome = self.dispatch(id, args, now_ms);
+        let mut outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
+        let pushing = is_pubsub_confirmation(&args[0]);
+        if let Some(client) = self.clients.get_mut(&id) {
+            if !pushing {
+                apply_reply_mode(client, mode_before, &mut outcome);
+            }
+        }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
         outcome
@@ -508,6 +517,41 @@ fn writes(server: &ServerState, spec: &CommandSpec, args: &[Vec<u8>]) -> bool {
     spec.has(flags::WRITE) || crate::commands::scripting::declares_writes(server, spec.name, args)
 }
 
+/// (UN)SUBSCRIBE confirmations are pushes in Redis 7: CLIENT REPLY OFF
+/// does not silence them.
+fn is_pubsub_confirmation(name: &[u8]) -> bool {
+    const NAMES: [&str; 6] = [
+        "subscribe",
+        "unsubscribe",
+        "psubscribe",
+        "punsubscribe",
+        "ssubscribe",
+        "sunsubscribe",
+    ];
+    NAMES
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+}
+
+/// CLIENT REPLY's effect once a command has run: the reply is dropped
+/// while replies are off and for the one command after CLIENT REPLY SKIP.
+fn apply_reply_mode(
+    client: &mut ClientState,
+    before: crate::client::ReplyMode,
+    outcome: &mut Outcome,
+) {
+    use crate::client::ReplyMode;
+    if client.reply_mode == ReplyMode::Off || before == ReplyMode::Skipping {
+        outcome.reply = Reply::Many(Vec::new());
+    }
+    if before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping {
+        client.reply_mode = ReplyMode::On;
+    }
+    if client.reply_mode == ReplyMode::SkipNext {
+        client.reply_mode = ReplyMode::Skipping;
+    }
+}
+
 fn first_error(reply: &Reply) -> Option<String> {
     match reply {
         Reply::Error(t) => Some(t.clone()),
@@ -609,7 +653,7 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     let reply = (spec.handler)(ctx, args);
     if notifying {
         let touched = ctx.db.take_recorded();
-        crate::notify::after_command(ctx, spec.name, touched);
+        crate::notify::after_command(ctx, &full_name(spec, args), touched);
     }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;

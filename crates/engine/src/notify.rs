@@ -48,7 +48,8 @@ pub fn enabled(ctx: &Ctx) -> bool {
 }
 
 /// The class and event a command's write of its `position`-th modified
-/// key is announced as (`None`: the command announces nothing).
+/// key is announced as (`None`: the command announces nothing). Commands
+/// are named in full (`xgroup|create`).
 fn event_for(command: &str, position: usize) -> Option<(char, &'static str)> {
     let second = position > 0;
     Some(match command {
@@ -110,6 +111,11 @@ fn event_for(command: &str, position: usize) -> Option<(char, &'static str)> {
         "xtrim" => ('t', "xtrim"),
         "xdel" => ('t', "xdel"),
         "xsetid" => ('t', "xsetid"),
+        "xgroup|create" => ('t', "xgroup-create"),
+        "xgroup|setid" => ('t', "xgroup-setid"),
+        "xgroup|destroy" => ('t', "xgroup-destroy"),
+        "xgroup|createconsumer" => ('t', "xgroup-createconsumer"),
+        "xgroup|delconsumer" => ('t', "xgroup-delconsumer"),
         _ => return None,
     })
 }

@@ -1,5 +1,5 @@
 //! Node administration a lone node can answer: REPLICAOF/SLAVEOF, WAIT,
-//! SWAPDB, SAVE/BGSAVE/LASTSAVE and LATENCY.
+//! SWAPDB, SAVE/BGSAVE/LASTSAVE, BGREWRITEAOF and LATENCY.
 //!
 //! The model has no disk, no replication link and no latency monitor:
 //! SAVE and BGSAVE record when they ran (LASTSAVE reads it); REPLICAOF
@@ -24,6 +24,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("swapdb", 3, flags::WRITE | flags::FAST, NO_KEYS, swapdb),
     spec("save", 1, ADMIN | flags::NO_MULTI, NO_KEYS, save),
     spec("bgsave", -1, ADMIN, NO_KEYS, bgsave),
+    spec(
+        "bgrewriteaof",
+        1,
+        ADMIN | flags::NO_MULTI,
+        NO_KEYS,
+        bgrewriteaof,
+    ),
     spec(
         "lastsave",
         1,
@@ -184,6 +191,12 @@ fn bgsave(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     }
     ctx.server.last_save_ms = ctx.now_ms;
     Reply::Status("Background saving started".into())
+}
+
+/// BGREWRITEAOF: there is no AOF file to rewrite; Redis starts the rewrite
+/// even with `appendonly no` and says so.
+fn bgrewriteaof(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    Reply::Status("Background append only file rewriting started".into())
 }
 
 /// LASTSAVE: when the data was last saved, in Unix seconds.

@@ -37,6 +37,7 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("list", -2, CONN | flags::ADMIN, NO_KEYS, client_list),
     spec("getredir", 2, CONN, NO_KEYS, client_getredir),
     spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
+    spec("reply", 3, CONN, NO_KEYS, client_reply),
     spec(
         "unblock",
         -3,
@@ -249,6 +250,26 @@ fn client_getredir(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 fn client_no_evict(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     if args[2].eq_ignore_ascii_case(b"on") || args[2].eq_ignore_ascii_case(b"off") {
         Reply::ok()
+    } else {
+        Reply::syntax_error()
+    }
+}
+
+/// CLIENT REPLY ON|OFF|SKIP: OFF and SKIP are not answered themselves.
+fn client_reply(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    use crate::client::ReplyMode;
+    let mode = &mut ctx.me().reply_mode;
+    if args[2].eq_ignore_ascii_case(b"on") {
+        *mode = ReplyMode::On;
+        Reply::ok()
+    } else if args[2].eq_ignore_ascii_case(b"off") {
+        *mode = ReplyMode::Off;
+        Reply::Many(Vec::new())
+    } else if args[2].eq_ignore_ascii_case(b"skip") {
+        if *mode != ReplyMode::Off {
+            *mode = ReplyMode::SkipNext;
+        }
+        Reply::Many(Vec::new())
     } else {
         Reply::syntax_error()
     }
@@ -554,5 +575,39 @@ mod tests {
             cli(&mut e, c, &["AUTH", "a", "b", "c"]),
             "-ERR syntax error\r\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod client_reply_tests {
+    use crate::commands::test_session::Session;
+
+    #[test]
+    fn off_skip_and_on() {
+        let mut s = Session::new();
+        assert_eq!(s.run("CLIENT REPLY OFF"), "");
+        assert_eq!(s.run("SET k v"), "");
+        assert_eq!(s.run("CLIENT REPLY SKIP"), "");
+        assert_eq!(s.run("CLIENT REPLY ON"), "+OK\r\n");
+        assert_eq!(s.run("CLIENT REPLY SKIP"), "");
+        assert_eq!(s.run("GET k"), "");
+        assert_eq!(s.run("GET k"), "$1\r\nv\r\n");
+        let listener = s.client;
+        // RESP3, where a subscriber may still run CLIENT REPLY. Pub/sub
+        // confirmations and messages are pushes: they still go out.
+        s.resp3();
+        s.run("CLIENT REPLY OFF");
+        assert_eq!(
+            s.run("SUBSCRIBE c"),
+            ">3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"
+        );
+        let other = s.engine.connect("127.0.0.1:50002", 0);
+        let publish: Vec<Vec<u8>> = ["PUBLISH", "c", "m"]
+            .iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        s.engine.execute(other, &publish, 0);
+        assert_eq!(s.engine.take_pushes(listener).len(), 1);
+        assert_eq!(s.run("PING"), "");
     }
 }

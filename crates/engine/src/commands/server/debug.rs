@@ -64,7 +64,7 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 /// DEBUG PROTOCOL type: one reply of each RESP3 type, as Redis's test
 /// suite uses to check clients. Big numbers and attributes have no
-/// [`Reply`] form in the model.
+/// [`Reply`] form in the model; they answer as a RESP2 client sees them.
 fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
     let ints = || (0..3).map(Reply::Integer).collect::<Vec<_>>();
@@ -94,9 +94,11 @@ fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
         "true" => Reply::Bool(true),
         "false" => Reply::Bool(false),
         "verbatim" => Reply::Verbatim("This is a verbatim\nstring".into()),
-        "bignum" | "attrib" => Reply::error(format!(
-            "ERR DEBUG PROTOCOL {name} is not modelled"
-        )),
+        // The model's replies have no big-number or attribute type: the
+        // number comes as the bulk string RESP2 gives, and the attribute is
+        // left out (RESP2 clients never see it either).
+        "bignum" => Reply::bulk("1234567999999999999999999999999999999"),
+        "attrib" => Reply::bulk("Some real reply following the attribute"),
         _ => Reply::error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
     }
 }

@@ -95,6 +95,12 @@ pub(super) fn getkeys(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         }
         Err(_) => return Reply::error("ERR Invalid number of arguments specified for command"),
     };
+    if let Some(keys) = super::movable_keys::movable_keys(spec.name, call) {
+        return match keys {
+            Ok(keys) => Reply::Array(keys.into_iter().map(|i| Reply::bulk(&call[i])).collect()),
+            Err(error) => error,
+        };
+    }
     let keys = spec.key_indices(call.len());
     if keys.is_empty() {
         return Reply::error("ERR The command has no key arguments");

@@ -4,6 +4,7 @@ mod config;
 mod debug;
 mod info;
 mod introspection;
+mod movable_keys;
 
 use crate::command::help_reply;
 pub(crate) use crate::command::subcommand_syntax_error;
