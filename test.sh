@@ -5,7 +5,8 @@
 #   fmt     cargo fmt --check
 #   clippy  clippy -D warnings, natively and for wasm32 (web and lua crates)
 #   test    cargo test --workspace: unit tests and the differential suite,
-#           which runs command files against redis-server and Lockstep
+#           which runs command files against redis-server and Lockstep;
+#           then lockstep check lessons/ (every lesson parsed, run, proved)
 #   wasm    the wasm tests of lockstep-lua, the engine's scripting tests and
 #           the simulator's determinism test, under Node
 #   build   trunk build --release (the playground, into dist/)
@@ -110,6 +111,7 @@ step_clippy() {
 step_test() {
   have redis-server || die "redis-server is not on PATH; the differential suite needs it."
   cargo test --workspace
+  cargo run --quiet -p lockstep-cli -- check lessons/
 }
 
 step_wasm() {

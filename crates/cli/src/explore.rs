@@ -1,18 +1,22 @@
-//! `lockstep explore FILE [--budget K=V,...] [--seed N] [--trace OUT.json]`:
-//! searches fault schedules for a violation and prints the shortest
-//! failing timeline found, or what was covered without finding one.
+//! `lockstep explore FILE [--budget K=V,...] [--seed N] [--trace OUT.json]
+//! [--keep-own-faults]`: searches fault schedules for a violation and
+//! prints the shortest failing timeline found, or what was covered without
+//! finding one. The scenario's own faults are taken out first, as the web
+//! page's "Break it" does (the simulator's one policy, [`OwnFaults`]);
+//! `--keep-own-faults` keeps them in every run instead.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lockstep_sim::explore::{Explorer, Finding};
+use lockstep_sim::explore::{Explorer, Finding, OwnFaults, SearchSetup};
 
 pub fn main(args: &[String]) -> ExitCode {
     let mut file = None;
     let mut seed = None;
     let mut budget_text = None;
     let mut trace_path = None;
+    let mut own = OwnFaults::TakeOut;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         let parsed: Result<(), String> = match arg.as_str() {
@@ -31,6 +35,10 @@ pub fn main(args: &[String]) -> ExitCode {
                 .next()
                 .map(|v| trace_path = Some(v.clone()))
                 .ok_or_else(|| "--trace wants a file name".to_string()),
+            "--keep-own-faults" => {
+                own = OwnFaults::Keep;
+                Ok(())
+            }
             flag if flag.starts_with('-') => Err(format!("unexpected option '{flag}'")),
             path if file.is_none() => {
                 file = Some(path.to_string());
@@ -52,7 +60,13 @@ pub fn main(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let mut budget = scenario.explore.clone().unwrap_or_default();
+    let SearchSetup {
+        scenario,
+        mut budget,
+        removed,
+        kept,
+        ..
+    } = SearchSetup::new(&scenario, own);
     if let Some(text) = &budget_text {
         if let Err(message) = budget.apply_overrides(text) {
             return crate::usage_error("explore", &message);
@@ -63,14 +77,20 @@ pub fn main(args: &[String]) -> ExitCode {
         "Exploring {file} (seed {seed}): {}",
         budget.describe(scenario.duration_ms)
     );
-    let scripted = scenario.faults.len();
-    if scripted > 0 {
+    if !removed.is_empty() {
         println!(
-            "Note: the scenario scripts {scripted} fault(s) of its own; they stay part of every \
-             run and the explorer adds its faults to them. Remove its [[fault]] entries to let \
-             the explorer find faults on its own."
+            "The scenario's own faults are taken out ({}); --keep-own-faults keeps them.",
+            removed.join("; ")
         );
     }
+    if !kept.is_empty() {
+        println!(
+            "The scenario's own faults stay in every run ({}); the explorer adds its faults \
+             to them.",
+            kept.join("; ")
+        );
+    }
+    let scripted = kept.len();
     let started = Instant::now();
     let explorer = match Explorer::new(&scenario, budget, seed) {
         Ok(explorer) => explorer,
@@ -84,8 +104,8 @@ pub fn main(args: &[String]) -> ExitCode {
         if live {
             let rate = progress.tried as f64 / started.elapsed().as_secs_f64().max(1e-9);
             eprint!(
-                "\r{:>7} / {} schedules ({:.0}/s, {:?})   ",
-                progress.tried, progress.planned, rate, progress.phase
+                "\r{:>7} / {} schedules, {} struck ({:.0}/s, {:?})   ",
+                progress.tried, progress.planned, progress.struck, rate, progress.phase
             );
             let _ = std::io::stderr().flush();
         }

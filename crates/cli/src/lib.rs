@@ -1,7 +1,10 @@
 //! The `lockstep` command's pieces, as a library so that tests (and the
 //! differential suite) can reach them.
 
+pub mod bench;
+pub mod check;
 pub mod explore;
+pub mod lesson;
 pub mod run;
 pub mod serve;
 

@@ -126,3 +126,59 @@ fn explore_finds_and_prints_the_shortest_failing_schedule() {
     assert_eq!(bad_budget.status.code(), Some(2));
     assert!(text(&bad_budget.stderr).contains("'nap' is not one of"));
 }
+
+/// The faults `lockstep explore` prints under "Shortest failing schedule".
+fn printed_faults(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Shortest failing schedule found"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  - "))
+        .map(|l| l.trim_start_matches("  - ").to_string())
+        .collect()
+}
+
+#[test]
+fn explore_answers_as_the_page_does_with_the_same_policy() {
+    use lockstep_sim::explore::{Explorer, Finding, OwnFaults, SearchSetup};
+    let file = story("gc_pause_past_ttl");
+    let scenario = lockstep_lessons::scenario(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    for (own, flags) in [
+        (OwnFaults::TakeOut, &[][..]),
+        (OwnFaults::Keep, &["--keep-own-faults"][..]),
+    ] {
+        // The shared policy, as the page's "Break it" runs it.
+        let setup = SearchSetup::new(&scenario, own);
+        let explorer = Explorer::new(&setup.scenario, setup.budget.clone(), scenario.seed).unwrap();
+        let shared = match explorer.run(100, |_| true) {
+            Finding::Violation(found) => found.faults,
+            Finding::NoViolation(coverage) => panic!("{own:?}: {}", coverage.statement()),
+        };
+        let mut args = vec!["explore", file.as_str()];
+        args.extend(flags);
+        let out = lockstep(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert_eq!(printed_faults(&stdout), shared, "{own:?}: {stdout}");
+        match own {
+            // The explorer finds the story's pause on its own...
+            OwnFaults::TakeOut => assert!(!shared.is_empty(), "{stdout}"),
+            // ...or, with the story's pause kept, needs nothing more.
+            OwnFaults::Keep => assert!(
+                stdout.contains("It fails with no faults beyond the scenario's own 1"),
+                "{stdout}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn run_takes_a_story_by_name_from_the_catalogue() {
+    let by_name = lockstep(&["run", "gc_pause_past_ttl"]);
+    assert!(by_name.status.success(), "{}", text(&by_name.stderr));
+    let by_file = lockstep(&["run", &story("gc_pause_past_ttl")]);
+    assert_eq!(text(&by_name.stdout), text(&by_file.stdout));
+    let unknown = lockstep(&["run", "no_such_story"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("nor is it a story: "));
+}

@@ -5,46 +5,56 @@ use crate::numbers::format_double_reply;
 use crate::reply::Reply;
 
 /// Appends the wire form of `reply` for `protocol` to `out`.
+///
+/// Iterative, with the elements still to write on a heap stack: a script
+/// can return a reply thousands of levels deep (Redis nests one until the
+/// Lua stack is full), deeper than a recursive walk fits in a thread's
+/// stack.
 pub fn encode(reply: &Reply, protocol: Protocol, out: &mut Vec<u8>) {
     let resp3 = protocol == Protocol::Resp3;
-    match reply {
-        Reply::Status(s) => line(out, b'+', s.as_bytes()),
-        Reply::Error(s) => line(out, b'-', s.as_bytes()),
-        Reply::Integer(n) => line(out, b':', n.to_string().as_bytes()),
-        Reply::Bulk(b) => bulk(out, b),
-        Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),
-        Reply::Null => out.extend_from_slice(b"$-1\r\n"),
-        Reply::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),
-        Reply::NullArray => out.extend_from_slice(b"*-1\r\n"),
-        Reply::Array(items) => aggregate(out, b'*', items, protocol),
-        Reply::Double(d) if resp3 => line(out, b',', format_double_reply(*d).as_bytes()),
-        Reply::Double(d) => bulk(out, format_double_reply(*d).as_bytes()),
-        Reply::Map(pairs) => {
-            if resp3 {
-                line(out, b'%', pairs.len().to_string().as_bytes());
-            } else {
-                line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+    let mut pending = vec![reply];
+    while let Some(reply) = pending.pop() {
+        match reply {
+            Reply::Status(s) => line(out, b'+', s.as_bytes()),
+            Reply::Error(s) => line(out, b'-', s.as_bytes()),
+            Reply::Integer(n) => line(out, b':', n.to_string().as_bytes()),
+            Reply::Bulk(b) => bulk(out, b),
+            Reply::Null if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::Null => out.extend_from_slice(b"$-1\r\n"),
+            Reply::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),
+            Reply::NullArray => out.extend_from_slice(b"*-1\r\n"),
+            Reply::Array(items) => aggregate(out, b'*', items, &mut pending),
+            Reply::Double(d) if resp3 => line(out, b',', format_double_reply(*d).as_bytes()),
+            Reply::Double(d) => bulk(out, format_double_reply(*d).as_bytes()),
+            Reply::Map(pairs) => {
+                if resp3 {
+                    line(out, b'%', pairs.len().to_string().as_bytes());
+                } else {
+                    line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                }
+                for (k, v) in pairs.iter().rev() {
+                    pending.push(v);
+                    pending.push(k);
+                }
             }
-            for (k, v) in pairs {
-                encode(k, protocol, out);
-                encode(v, protocol, out);
+            Reply::Set(items) => {
+                aggregate(out, if resp3 { b'~' } else { b'*' }, items, &mut pending)
             }
-        }
-        Reply::Set(items) => aggregate(out, if resp3 { b'~' } else { b'*' }, items, protocol),
-        Reply::Bool(b) if resp3 => out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
-        Reply::Bool(b) => out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
-        Reply::Push(items) => aggregate(out, if resp3 { b'>' } else { b'*' }, items, protocol),
-        Reply::Verbatim(text) if resp3 => {
-            line(out, b'=', (text.len() + 4).to_string().as_bytes());
-            out.extend_from_slice(b"txt:");
-            out.extend_from_slice(text.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
-        Reply::Verbatim(text) => bulk(out, text.as_bytes()),
-        Reply::Many(replies) => {
-            for r in replies {
-                encode(r, protocol, out);
+            Reply::Bool(b) if resp3 => {
+                out.extend_from_slice(if *b { b"#t\r\n" } else { b"#f\r\n" })
             }
+            Reply::Bool(b) => out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
+            Reply::Push(items) => {
+                aggregate(out, if resp3 { b'>' } else { b'*' }, items, &mut pending)
+            }
+            Reply::Verbatim(text) if resp3 => {
+                line(out, b'=', (text.len() + 4).to_string().as_bytes());
+                out.extend_from_slice(b"txt:");
+                out.extend_from_slice(text.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Verbatim(text) => bulk(out, text.as_bytes()),
+            Reply::Many(replies) => pending.extend(replies.iter().rev()),
         }
     }
 }
@@ -68,11 +78,10 @@ fn bulk(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b"\r\n");
 }
 
-fn aggregate(out: &mut Vec<u8>, prefix: u8, items: &[Reply], protocol: Protocol) {
+/// Writes an aggregate's header and queues its elements, first on top.
+fn aggregate<'r>(out: &mut Vec<u8>, prefix: u8, items: &'r [Reply], pending: &mut Vec<&'r Reply>) {
     line(out, prefix, items.len().to_string().as_bytes());
-    for item in items {
-        encode(item, protocol, out);
-    }
+    pending.extend(items.iter().rev());
 }
 
 #[cfg(test)]

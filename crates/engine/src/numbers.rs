@@ -1,11 +1,17 @@
 //! Number parsing and printing with Redis's exact rules (`string2ll`,
-//! `string2ld`, `%.17g`), so that replies and errors match byte for byte.
+//! `string2ld`, `string2d`, `%.17g`), so that replies and errors match byte
+//! for byte.
+//!
+//! The C library conversions underneath (glibc's `strtod` and `printf`'s
+//! `%g`) are [`lockstep_lua::cnum`]'s, re-exported here: Lua's libraries
+//! need the very same ones, and the `lua` crate is the one both can reach.
 
 mod long_double;
-mod strtod;
+mod string2d;
 
+pub use lockstep_lua::cnum::{format_g, strtod, Strtod};
 pub use long_double::LongDouble;
-pub use strtod::{parse_f64, strtod, Strtod};
+pub use string2d::parse_f64;
 
 /// Parses a signed 64-bit integer the way Redis's `string2ll` does: no
 /// leading `+`, no spaces, no leading zeros (except "0" itself), no overflow.
@@ -42,39 +48,6 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     }
 }
 
-/// Formats like C's `printf("%.*g", precision, d)` (glibc output).
-pub fn format_g(d: f64, precision: usize) -> String {
-    if d.is_nan() {
-        return if d.is_sign_negative() { "-nan" } else { "nan" }.into();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    let precision = precision.max(1);
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let sci = format!("{:.*e}", precision - 1, d);
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    if exponent < -4 || exponent >= precision as i32 {
-        let mantissa = trim_fraction_zeros(mantissa);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
-        trim_fraction_zeros(&format!("{:.*}", decimals, d)).to_string()
-    }
-}
-
-fn trim_fraction_zeros(s: &str) -> &str {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        s
-    }
-}
-
 /// How Redis 7.0 prints a double reply (`addReplyDouble`): `%.17g`, with
 /// infinities spelled `inf`/`-inf`.
 pub fn format_double_reply(d: f64) -> String {
@@ -97,13 +70,9 @@ mod tests {
     }
 
     #[test]
-    fn percent_g_matches_glibc() {
-        assert_eq!(format_g(0.1 + 0.2, 17), "0.30000000000000004");
-        assert_eq!(format_g(1.5, 17), "1.5");
-        assert_eq!(format_g(2500.0, 17), "2500");
-        assert_eq!(format_g(1e20, 17), "1e+20");
-        assert_eq!(format_g(1.0e-5, 17), "1.0000000000000001e-05");
-        assert_eq!(format_g(0.0001, 14), "0.0001");
-        assert_eq!(format_g(f64::NEG_INFINITY, 17), "-inf");
+    fn double_replies_are_percent_17g() {
+        assert_eq!(format_double_reply(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(format_double_reply(2500.0), "2500");
+        assert_eq!(format_double_reply(f64::NEG_INFINITY), "-inf");
     }
 }

@@ -48,6 +48,14 @@ impl Reply {
         Reply::Bulk(bytes.as_ref().to_vec())
     }
 
+    /// Whether it holds other replies.
+    pub fn is_aggregate(&self) -> bool {
+        matches!(
+            self,
+            Reply::Array(_) | Reply::Map(_) | Reply::Set(_) | Reply::Push(_) | Reply::Many(_)
+        )
+    }
+
     pub fn is_error(&self) -> bool {
         matches!(self, Reply::Error(_))
     }
@@ -74,5 +82,43 @@ impl Reply {
             "ERR wrong number of arguments for '{}' command",
             name.to_ascii_lowercase()
         ))
+    }
+}
+
+/// Dropped iteratively: a script's reply can nest thousands of levels
+/// deep, and the compiler's recursive drop would overflow the stack of a
+/// connection thread or of the page.
+impl Drop for Reply {
+    fn drop(&mut self) {
+        let mut pending = match self {
+            Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items)
+                if items.iter().any(Reply::is_aggregate) =>
+            {
+                std::mem::take(items)
+            }
+            Reply::Map(pairs)
+                if pairs
+                    .iter()
+                    .any(|(k, v)| k.is_aggregate() || v.is_aggregate()) =>
+            {
+                std::mem::take(pairs)
+                    .into_iter()
+                    .flat_map(|(k, v)| [k, v])
+                    .collect()
+            }
+            _ => return,
+        };
+        while let Some(mut reply) = pending.pop() {
+            match &mut reply {
+                Reply::Array(items)
+                | Reply::Set(items)
+                | Reply::Push(items)
+                | Reply::Many(items) => pending.append(items),
+                Reply::Map(pairs) => {
+                    pending.extend(std::mem::take(pairs).into_iter().flat_map(|(k, v)| [k, v]))
+                }
+                _ => {}
+            }
+        }
     }
 }

@@ -125,7 +125,7 @@ fn pcall_cannot_catch_a_kill() {
     let (mut engine, first) = node_with(&second);
     let script = "local n = 0 while true do pcall(function() while true do end end) n = n + 1 end";
     let outcome = engine.execute(first, &args(&["EVAL", script, "0"]), 0);
-    match outcome.reply {
+    match &outcome.reply {
         Reply::Error(text) => assert!(
             text.starts_with("ERR Script killed by user with SCRIPT KILL..."),
             "{text}"

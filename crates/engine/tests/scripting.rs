@@ -250,3 +250,99 @@ fn a_spare_lua_state_behaves_like_a_fresh_one() {
 fn first_spare_again(engine: &mut Engine) -> lockstep_engine::scripting::SpareScripting {
     engine.take_spare_scripting().expect("a state to spare")
 }
+
+/// How many arrays deep a reply goes before its innermost element is an
+/// error, with that error.
+fn nesting(reply: &Reply) -> (usize, Reply) {
+    let mut depth = 0;
+    let mut at = reply;
+    while let Reply::Array(items) = at {
+        depth += 1;
+        match items.first() {
+            Some(first) => at = first,
+            None => return (depth, Reply::Array(vec![])),
+        }
+    }
+    (depth, at.clone())
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn self_referencing_return_values_stop_at_the_lua_stack_limit() {
+    let (mut e, c) = session();
+    // Redis 7.0 replies 7995 nested one-element arrays, then the error.
+    let reply = run(
+        &mut e,
+        c,
+        &[
+            "EVAL",
+            "local a = {}; local b = {a}; a[1] = b; return a",
+            "0",
+        ],
+    );
+    assert_eq!(nesting(&reply), (7995, err("ERR reached lua stack limit")));
+    let bytes = to_bytes(&reply, Protocol::Resp2);
+    assert!(bytes.ends_with(b"*1\r\n-ERR reached lua stack limit\r\n"));
+    // The server is still there.
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 1", "0"]),
+        Reply::Integer(1)
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn tables_that_refer_to_themselves_twice_are_refused_not_unfolded_forever() {
+    let (mut e, c) = session();
+    let reply = run(
+        &mut e,
+        c,
+        &["EVAL", "local a = {}; a[1] = a; a[2] = a; return a", "0"],
+    );
+    let Reply::Error(text) = &reply else {
+        panic!("expected an error, got a reply of another kind");
+    };
+    assert!(
+        text.starts_with("ERR the script's reply has more than"),
+        "{text}"
+    );
+    assert_eq!(
+        run(&mut e, c, &["EVAL", "return 1", "0"]),
+        Reply::Integer(1)
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn time_advances_inside_a_script_but_expiry_keeps_its_start() {
+    let mut e = Engine::new(0);
+    let c = e.connect("127.0.0.1:50000", 1_000);
+    let at = |e: &mut Engine, args: &[&str], now: i64| {
+        let args: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        e.execute(c, &args, now).reply
+    };
+    assert_eq!(
+        at(&mut e, &["SET", "k", "v", "PX", "5"], 1_000),
+        Reply::ok()
+    );
+    // Waits until TIME has moved 50 ms on (in simulated time), then looks
+    // at a key whose TTL ran out in the meantime: Redis 7.0 still sees it,
+    // since expiry inside a script uses the script's start time.
+    let script = "local function now() local t = redis.call('TIME') \
+                  return tonumber(t[1]) * 1000000 + tonumber(t[2]) end \
+                  local start = now(); local calls = 0 \
+                  repeat calls = calls + 1 until now() - start >= 50000 \
+                  return {calls, redis.call('EXISTS', 'k'), now() - start >= 50000 and 1 or 0}";
+    let reply = at(&mut e, &["EVAL", script, "0"], 1_000);
+    let Reply::Array(items) = &reply else {
+        panic!("expected an array");
+    };
+    assert!(matches!(items[0], Reply::Integer(n) if n > 1));
+    assert_eq!(items[1..], [Reply::Integer(1), Reply::Integer(1)]);
+    // Outside the script, time is the caller's again.
+    assert_eq!(
+        at(&mut e, &["TIME"], 2_000),
+        Reply::Array(vec![Reply::bulk("2"), Reply::bulk("0")])
+    );
+    assert_eq!(at(&mut e, &["EXISTS", "k"], 2_000), Reply::Integer(0));
+}

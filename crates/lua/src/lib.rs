@@ -28,6 +28,7 @@
 //!   wants script output replaces the global.
 //! - Do not use mlua's `set_hook`: it would replace the watchdog's hook.
 
+pub mod cnum;
 pub mod libs;
 mod protected;
 mod sandbox;

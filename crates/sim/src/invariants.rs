@@ -7,7 +7,7 @@ use lockstep_lua::mlua::{Function, Value};
 use lockstep_lua::{Budget, Limits, LuaVm};
 
 use crate::scenario::InvariantSpec;
-use crate::trace::{Time, Verdict, WorldState};
+use crate::trace::{Time, Verdict, VerdictKind, WorldState};
 
 /// Instructions a Lua invariant may run per check.
 const LUA_CHECK_BUDGET: u64 = 1_000_000;
@@ -316,6 +316,8 @@ impl Invariants {
             .zip(&self.verdicts)
             .map(|(spec, verdict)| Verdict {
                 invariant: describe(spec),
+                kind: kind_of(spec),
+                subject: Some(subject_of(spec).to_string()),
                 held: verdict.is_none(),
                 message: verdict.as_ref().map(|(v, _, _)| v.message.clone()),
                 at_seq: verdict.as_ref().map(|(_, _, s)| *s),
@@ -343,6 +345,31 @@ pub fn describe(spec: &InvariantSpec) -> String {
     }
 }
 
+/// The kind of check an invariant is.
+pub fn kind_of(spec: &InvariantSpec) -> VerdictKind {
+    match spec {
+        InvariantSpec::MutualExclusion { .. } => VerdictKind::MutualExclusion,
+        InvariantSpec::NoStaleWrites { .. } => VerdictKind::NoStaleWrites,
+        InvariantSpec::NoDuplicates { .. } => VerdictKind::NoDuplicates,
+        InvariantSpec::Rate { .. } => VerdictKind::Rate,
+        InvariantSpec::SumConserved { .. } => VerdictKind::SumConserved,
+        InvariantSpec::Lua { .. } => VerdictKind::Lua,
+    }
+}
+
+/// What an invariant is about: its section, resource, node or name.
+pub fn subject_of(spec: &InvariantSpec) -> &str {
+    match spec {
+        InvariantSpec::MutualExclusion { name }
+        | InvariantSpec::Rate { name, .. }
+        | InvariantSpec::Lua { name, .. } => name,
+        InvariantSpec::NoStaleWrites { resource } | InvariantSpec::NoDuplicates { resource } => {
+            resource
+        }
+        InvariantSpec::SumConserved { node, .. } => node,
+    }
+}
+
 fn parse_integer(bytes: &[u8]) -> Option<i64> {
     std::str::from_utf8(bytes).ok()?.parse().ok()
 }
@@ -359,12 +386,20 @@ fn run_lua_check(vm: &mut LuaVm, check: &Function, world: &WorldState) -> Result
             let keys = lua.create_table()?;
             for key in &node.keys {
                 let k = lua.create_table()?;
-                k.set("value", key.value.trim_matches('"'))?;
+                // A string's exact bytes; other types their display text.
+                match &key.bytes {
+                    Some(bytes) => k.set("value", lua.create_string(&bytes.0)?)?,
+                    None => k.set("value", key.value.as_str())?,
+                }
                 k.set("type", key.kind.as_str())?;
                 if let Some(ttl) = key.ttl_ms {
                     k.set("ttl_ms", ttl as f64)?;
                 }
-                keys.set(key.key.as_str(), k)?;
+                let name = match &key.key_bytes {
+                    Some(bytes) => lua.create_string(&bytes.0)?,
+                    None => lua.create_string(&key.key)?,
+                };
+                keys.set(name, k)?;
             }
             entry.set("keys", keys)?;
             entry.set("up", node.up)?;

@@ -7,9 +7,11 @@
 //! collection the simulator walks is ordered, so the same scenario and seed
 //! give the same trace byte for byte, natively and in wasm.
 
+pub mod bytes;
 pub mod client;
 pub mod clock;
 pub mod explore;
+pub mod fault;
 pub mod invariants;
 pub mod network;
 pub mod node;
@@ -17,6 +19,7 @@ pub mod resource;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;
+pub mod trigger;
 pub mod world;
 
 use std::rc::Rc;

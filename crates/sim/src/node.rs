@@ -10,7 +10,7 @@ use lockstep_engine::{ClientId, Dataset, Engine};
 use crate::clock::Clock;
 use crate::network::ActorId;
 use crate::scenario::{Fsync, NodeSpec, Persistence};
-use crate::trace::{quote, KeyState, NodeState, Time};
+use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
 use lockstep_engine::value::Value;
 
 /// Most Lua instructions one script may run on a simulated node: 10 s of
@@ -105,7 +105,7 @@ impl Node {
             for (i, line) in spec.data.iter().enumerate() {
                 let args = lockstep_engine::inline::split_args(line.as_bytes()).unwrap_or_default();
                 let outcome = engine.execute(conn, &args, now);
-                if let lockstep_engine::Reply::Error(error) = outcome.reply {
+                if let lockstep_engine::Reply::Error(error) = &outcome.reply {
                     return Err(format!(
                         "node \"{}\" data line {} (`{line}`): {error}",
                         spec.name,
@@ -226,8 +226,15 @@ impl Node {
                 .iter()
                 .map(|(key, entry)| KeyState {
                     key: String::from_utf8_lossy(key).into_owned(),
+                    key_bytes: std::str::from_utf8(key)
+                        .is_err()
+                        .then(|| Bytes(key.to_vec())),
                     kind: entry.value.type_name().to_string(),
                     value: value_text(&entry.value),
+                    bytes: match &entry.value {
+                        Value::String(bytes) => Some(Bytes(bytes.clone())),
+                        _ => None,
+                    },
                     ttl_ms: entry.expire_at_ms.map(|at| at - now),
                 })
                 .collect()

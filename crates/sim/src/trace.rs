@@ -8,14 +8,28 @@
 use std::collections::BTreeMap;
 
 use lockstep_engine::Reply;
+
+pub use crate::bytes::Bytes;
 use serde::{Deserialize, Serialize};
+
+fn first_version() -> u32 {
+    1
+}
 
 /// Global simulated time in microseconds.
 pub type Time = u64;
 
+/// The version of the trace's JSON format; `TRACE.md` says what each
+/// version changed. Raised whenever a field changes meaning or goes away.
+pub const FORMAT_VERSION: u32 = 2;
+
 /// A whole run.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct Trace {
+    /// [`FORMAT_VERSION`] of the simulator that wrote it (1 for traces
+    /// written before the field existed).
+    #[serde(default = "first_version")]
+    pub format_version: u32,
     pub title: String,
     pub seed: u64,
     /// Every actor, in the scenario's order: nodes, clients, resources, and
@@ -29,6 +43,11 @@ pub struct Trace {
     /// Why it stopped: every client finished, the duration ran out, or the
     /// event limit was reached.
     pub stopped: String,
+    /// The faults (by their place in the list the run was given) whose
+    /// moment never came: a time after the run ended, or a trigger that
+    /// never happened. Left out when every fault struck.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unstruck_faults: Vec<usize>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -194,6 +213,13 @@ pub enum What {
     ClockDrift {
         drift: f64,
     },
+    /// A latency spike began: messages between the two groups take
+    /// `extra_ms` longer for `duration_ms`.
+    Delay {
+        between: [Vec<String>; 2],
+        extra_ms: f64,
+        duration_ms: f64,
+    },
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -226,11 +252,21 @@ pub struct NodeState {
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct KeyState {
+    /// The key's name for display (invalid UTF-8 replaced).
     pub key: String,
+    /// The key's exact name, given only when it is not valid UTF-8 (so
+    /// `key` could not carry it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_bytes: Option<Bytes>,
     #[serde(rename = "type")]
     pub kind: String,
-    /// The value, abbreviated for big collections.
+    /// The value for display: quoted, cut after 200 bytes, big
+    /// collections abbreviated.
     pub value: String,
+    /// A string's exact value (base64 in JSON, see [`Bytes`]); absent for
+    /// other types.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bytes: Option<Bytes>,
     /// Milliseconds left on the node's own clock; absent without a TTL.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ttl_ms: Option<i64>,
@@ -252,15 +288,59 @@ pub struct ResourceState {
 pub struct Verdict {
     /// The invariant as the scenario states it, e.g. `mutual_exclusion(report)`.
     pub invariant: String,
+    /// Which check it is: the invariant's `kind`, or `liveness`.
+    pub kind: VerdictKind,
+    /// What it is about: the critical section, resource or node the
+    /// invariant names, the Lua check's name; for a failed liveness check
+    /// the client (or resource, or section) that fell short.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
     pub held: bool,
     /// For a violation: what happened; for liveness: what was missing.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub message: Option<String>,
-    /// `seq` of the violation event.
+    /// Where a failure shows: the violation event, or for liveness the
+    /// failed client's last event (else the run's last event). Absent when
+    /// the verdict held.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub at_seq: Option<u64>,
+    /// The time of that event.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub at_us: Option<Time>,
+}
+
+/// The kind of check behind a [`Verdict`].
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+    MutualExclusion,
+    NoStaleWrites,
+    NoDuplicates,
+    Rate,
+    SumConserved,
+    Lua,
+    /// The scenario's `[liveness]`: the work gets done.
+    Liveness,
+}
+
+impl What {
+    /// Whether the event is a fault striking (or its end): what the
+    /// timelines mark as a fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            What::Pause { .. }
+                | What::Resume
+                | What::Crash
+                | What::Restart { .. }
+                | What::Promote { .. }
+                | What::Partition { .. }
+                | What::Heal
+                | What::ClockJump { .. }
+                | What::ClockDrift { .. }
+                | What::Delay { .. }
+        )
+    }
 }
 
 impl Trace {
@@ -278,11 +358,11 @@ impl Trace {
             .last()
     }
 
-    /// The first violated invariant, if any.
+    /// The first violated invariant (not the liveness check), if any.
     pub fn first_violation(&self) -> Option<&Verdict> {
         self.verdicts
             .iter()
-            .filter(|v| !v.held && v.at_us.is_some())
+            .filter(|v| !v.held && v.kind != VerdictKind::Liveness && v.at_us.is_some())
             .min_by_key(|v| (v.at_us, v.at_seq))
     }
 }
@@ -349,21 +429,12 @@ pub fn command_text(args: &[Vec<u8>]) -> String {
         .join(" ")
 }
 
-/// Bytes in double quotes with redis-cli's escapes; long ones shortened.
+/// Bytes in double quotes with redis-cli's escapes (Redis's `sdscatrepr`,
+/// [`lockstep_engine::repr`]); long ones shortened.
 pub fn quote(bytes: &[u8]) -> String {
     const MAX: usize = 200;
     let mut out = String::from("\"");
-    for &c in bytes.iter().take(MAX) {
-        match c {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(c as char),
-            _ => out.push_str(&format!("\\x{c:02x}")),
-        }
-    }
+    lockstep_engine::repr::write_escaped(&mut out, &bytes[..bytes.len().min(MAX)]);
     if bytes.len() > MAX {
         out.push_str(&format!("…(+{} bytes)", bytes.len() - MAX));
     }

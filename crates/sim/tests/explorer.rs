@@ -460,3 +460,137 @@ fn fixed_window_a_stall_turns_the_backlog_into_a_boundary_burst() {
     );
     assert_fix_passes(&scenario, &[fix]);
 }
+
+/// Every reply of `client-1` arrives after its 5 ms timeout (the link takes
+/// 10 ms each way), so the program never sees one.
+const LATE_REPLIES: &str = r#"
+title = "every reply late"
+duration_ms = 2000
+[network]
+latency_ms = 10
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+timeout_ms = 5
+program = '''
+for i = 1, 3 do redis.pcall("SET", "k", i) sleep(50) end
+'''
+[[invariant]]
+kind = "mutual_exclusion"
+name = "report"
+[explore]
+kinds = ["kill"]
+schedules = 400
+"#;
+
+#[test]
+fn late_replies_trigger_nothing_in_the_world_nor_in_the_explorers_plan() {
+    use lockstep_sim::explore::schedule::{self, Placement};
+    let scenario = Scenario::parse(LATE_REPLIES).unwrap();
+    let baseline = lockstep_sim::run(&scenario, 1).unwrap();
+    let late = baseline
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Receive { late: true, .. }))
+        .count();
+    assert!(late >= 3, "the replies should all be late: {late}");
+    let budget = scenario.explore.clone().unwrap();
+    let moments = schedule::moments(&baseline, &budget, scenario.duration_ms);
+    let after_reply: Vec<_> = moments
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.placement,
+                Placement::After {
+                    event: TriggerEvent::Reply,
+                    ..
+                }
+            )
+        })
+        .collect();
+    assert!(
+        after_reply.is_empty(),
+        "planned after replies the program never saw: {after_reply:?}"
+    );
+    // The world agrees: a kill after the 1st reply never strikes.
+    let kill_after_reply = lockstep_sim::scenario::FaultSpec {
+        kind: FaultKind::Kill {
+            target: "client-1".into(),
+        },
+        at_ms: 0.0,
+        after: Some(lockstep_sim::scenario::Trigger {
+            actor: "client-1".into(),
+            event: TriggerEvent::Reply,
+            matching: None,
+            nth: 1,
+        }),
+    };
+    let trace = run_with(
+        Rc::new(scenario.clone()),
+        vec![kill_after_reply],
+        RunOptions::new(1),
+    )
+    .unwrap();
+    assert!(!trace.events.iter().any(|e| matches!(e.what, What::Crash)));
+}
+
+#[test]
+fn coverage_counts_only_the_schedules_whose_faults_struck() {
+    // The client is done after about 60 ms of a 2000 ms scenario: faults
+    // planned on the later grid times never strike.
+    let scenario = Scenario::parse(LATE_REPLIES).unwrap();
+    let coverage = match explore(&scenario) {
+        Finding::NoViolation(coverage) => coverage,
+        Finding::Violation(found) => panic!("no violation expected: {:?}", found.faults),
+    };
+    assert!(coverage.struck < coverage.tried, "{coverage:?}");
+    assert!(coverage.struck > 0, "{coverage:?}");
+    let statement = coverage.statement();
+    assert!(
+        statement.contains(&format!(
+            "{} schedules planned, {} struck",
+            coverage.tried, coverage.struck
+        )),
+        "{statement}"
+    );
+}
+
+#[test]
+fn the_explorer_tries_delays_and_finds_a_reply_past_the_timeout() {
+    let scenario = Scenario::parse(
+        r#"
+title = "a lock reply after the timeout"
+duration_ms = 20000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+timeout_ms = 500
+program = '''
+redis.call("SET", "lock", "me", "NX", "PX", 10000)
+sleep(3000)
+'''
+[liveness]
+finished = ["client-1"]
+[explore]
+kinds = ["delay"]
+delay_ms = [200, 1000]
+delay_for_ms = 2000
+schedules = 200
+"#,
+    )
+    .unwrap();
+    assert_baseline_passes(&scenario);
+    let found = match explore(&scenario) {
+        Finding::Violation(found) => found,
+        Finding::NoViolation(coverage) => panic!("{}", coverage.statement()),
+    };
+    assert_eq!(found.faults.len(), 1, "{:?}", found.faults);
+    assert!(
+        found.faults[0].starts_with("slow messages between client-1 and redis by 1000 ms"),
+        "{:?}",
+        found.faults
+    );
+    assert!(matches!(found.specs[0].kind, FaultKind::Delay { .. }));
+}

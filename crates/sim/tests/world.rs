@@ -445,3 +445,153 @@ fn fencing_tokens_decide_whose_turn_a_write_belongs_to() {
     assert!(stale_write_verdict(300), "token 1 then token 2: in order");
     assert!(!stale_write_verdict(600), "token 2 then token 1: stale");
 }
+
+#[test]
+fn lua_invariants_see_exact_values_not_the_timelines_text() {
+    // The timeline shows `"say \"hi\""` and cuts the long value at 200
+    // bytes; a check must see the bytes the key holds.
+    let trace = run(r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c"
+program = '''
+redis.call("SET", "q", 'say "hi"')
+redis.call("SET", "long", string.rep("x", 300))
+'''
+[[invariant]]
+kind = "lua"
+name = "quoted"
+check = '''world.nodes.redis.keys.q == nil or world.nodes.redis.keys.q.value == [[say "hi"]]'''
+[[invariant]]
+kind = "lua"
+name = "long"
+check = '''world.nodes.redis.keys.long == nil or #world.nodes.redis.keys.long.value == 300'''
+"#);
+    let verdicts: Vec<_> = trace
+        .verdicts
+        .iter()
+        .map(|v| (v.invariant.as_str(), v.held, v.message.clone()))
+        .collect();
+    assert!(held(&trace, "lua(quoted)"), "{verdicts:?}");
+    assert!(held(&trace, "lua(long)"), "{verdicts:?}");
+    // The checks ran on the values: the keys are there at the end.
+    let state = trace.state_at(trace.events.len() as u64).unwrap();
+    assert_eq!(state.nodes["redis"].keys.len(), 2);
+}
+
+#[test]
+fn a_failed_liveness_verdict_names_the_step_of_the_client_that_failed() {
+    // c1 fails early; c2 goes on working, so the failure is not the
+    // last event and only `at_seq` can point at it.
+    let trace = run(r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c1"
+program = '''
+redis.call("SET", "a", "1")
+error("gave up")
+'''
+[[client]]
+name = "c2"
+program = '''
+for i = 1, 5 do redis.call("INCR", "n") sleep(10) end
+'''
+[liveness]
+finished = ["c1", "c2"]
+"#);
+    let failed = trace
+        .events
+        .iter()
+        .find(|e| e.actor == "c1" && matches!(e.what, What::Finish { error: Some(_), .. }))
+        .expect("c1 fails");
+    assert!(
+        failed.seq + 1 < trace.events.len() as u64,
+        "c2 goes on after"
+    );
+    let liveness = trace
+        .verdicts
+        .iter()
+        .find(|v| !v.held)
+        .expect("a failed verdict");
+    assert_eq!(liveness.at_seq, Some(failed.seq), "{liveness:?}");
+    assert_eq!(liveness.at_us, Some(failed.t_us), "{liveness:?}");
+}
+
+/// A lock whose reply is held up by a latency spike: the client gives up
+/// after 500 ms, the node has set the key all the same.
+const DELAYED_LOCK: &str = r#"
+duration_ms = 20000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+timeout_ms = 500
+program = '''
+local reply = redis.pcall("SET", "lock", "me", "NX", "PX", 10000)
+log("acquire", type(reply) == "table" and reply.err or reply)
+sleep(3000)
+'''
+[liveness]
+finished = ["client-1"]
+"#;
+
+#[test]
+fn a_delay_makes_a_lock_reply_arrive_after_the_timeout() {
+    let trace = run(&format!(
+        r#"{DELAYED_LOCK}
+[[fault]]
+kind = "delay"
+between = [["client-1"], ["redis"]]
+extra_ms = 1000
+duration_ms = 5000
+at_ms = 0
+"#
+    ));
+    let position = |want: &dyn Fn(&What) -> bool| {
+        trace
+            .events
+            .iter()
+            .position(|e| want(&e.what))
+            .unwrap_or_else(|| panic!("{}", lockstep_sim::timeline::render(&trace)))
+    };
+    let delay = position(&|w| matches!(w, What::Delay { .. }));
+    let timeout = position(&|w| matches!(w, What::Timeout { .. }));
+    let late = position(&|w| matches!(w, What::Receive { late: true, .. }));
+    assert!(delay < timeout && timeout < late);
+    // The answer took the spike's 1000 ms on top of the link's 1 ms.
+    let sent = position(&|w| matches!(w, What::Send { .. }));
+    assert!(trace.events[late].t_us - trace.events[sent].t_us > 1_000_000);
+    assert!(logs(&trace, "client-1")[0].contains("TIMEOUT"));
+    // The node took the lock all the same.
+    let state = trace.state_at(trace.events[late].seq).unwrap();
+    assert!(state.nodes["redis"].keys.iter().any(|k| k.key == "lock"));
+    let shown = lockstep_sim::timeline::describe(&trace.events[delay]);
+    assert!(shown.contains("slowed by 1000 ms for 5000 ms"), "{shown}");
+    // Without the spike the reply comes in time.
+    let calm = run(DELAYED_LOCK);
+    assert!(!calm
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::Timeout { .. })));
+}
+
+#[test]
+fn a_delay_fault_is_checked_like_any_other() {
+    let error = error_of(
+        r#"
+[[node]]
+name = "redis"
+[[fault]]
+kind = "delay"
+between = [["nobody"], ["redis"]]
+extra_ms = 10
+duration_ms = 10
+"#,
+    );
+    assert!(
+        error.contains("fault 1 (delay): between: \"nobody\" is not an actor"),
+        "{error}"
+    );
+}

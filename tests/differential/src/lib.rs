@@ -25,10 +25,15 @@
 //! it, [`resp`] finds where raw replies end, [`server`] starts the servers,
 //! [`side`] talks to each side and [`runner`] compares them.
 //!
+//! The whole suite also replays the myth transcripts of every lesson
+//! (`lessons/**/*.md`, see [`myths`]) and keeps the outcome per lesson in
+//! `lessons/checked.json`.
+//!
 //! Needs `redis-server` (Redis 7.0) on `PATH`. The `lockstep` binary is
 //! built first with `cargo build -p lockstep-cli` (so it is never stale),
 //! unless `LOCKSTEP_BIN` names one to use.
 
+pub mod myths;
 pub mod resp;
 pub mod runner;
 pub mod script;
@@ -86,9 +91,13 @@ pub fn display_name(path: &Path) -> String {
 /// file passed.
 pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bool {
     warn_if_built_elsewhere();
+    let whole_suite = files.is_empty() && filters.is_empty();
     let files = if files.is_empty() {
         match runner::case_files(&suite_dir().join("cases")) {
-            Ok(files) => files,
+            Ok(mut files) => {
+                files.extend(myths::lesson_files(&myths::lessons_dir()));
+                files
+            }
             Err(e) => {
                 eprintln!("differential: {e}");
                 return false;
@@ -120,7 +129,17 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
         }
     };
     let started = std::time::Instant::now();
-    let reports = runner::run_files(&files, &lockstep, runner::default_jobs(), display_name);
+    let lessons = std::fs::canonicalize(myths::lessons_dir()).unwrap_or_default();
+    let lesson_name = |path: &Path| -> Option<String> {
+        let absolute = std::fs::canonicalize(path).ok()?;
+        let relative = absolute.strip_prefix(&lessons).ok()?;
+        Some(relative.display().to_string())
+    };
+    let name = |path: &Path| match lesson_name(path) {
+        Some(relative) => format!("lessons/{relative}"),
+        None => display_name(path),
+    };
+    let reports = runner::run_files(&files, &lockstep, runner::default_jobs(), name);
     for report in &reports {
         print!("{}", report.render(verbose));
     }
@@ -135,7 +154,22 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
             let _ = std::fs::remove_dir_all(dir);
         }
     }
-    !reports.is_empty() && reports.iter().all(|r| r.passed())
+    let mut manifest_ok = true;
+    if whole_suite {
+        let checked: Vec<(String, &runner::FileReport)> = files
+            .iter()
+            .zip(&reports)
+            .filter_map(|(f, r)| lesson_name(f).map(|n| (n, r)))
+            .collect();
+        manifest_ok = match myths::redis_version() {
+            Ok(version) => myths::check_manifest(&myths::manifest(&version, &checked)),
+            Err(e) => {
+                eprintln!("differential: {e}");
+                false
+            }
+        };
+    }
+    manifest_ok && !reports.is_empty() && reports.iter().all(|r| r.passed())
 }
 
 /// The `lockstep` binary to test: `LOCKSTEP_BIN`, or (a private copy of)

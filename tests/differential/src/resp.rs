@@ -14,25 +14,34 @@ pub enum Incomplete {
 
 /// The length of the first complete reply in `buf` (type byte through the
 /// final CRLF), for every RESP2 and RESP3 type, attributes included.
+///
+/// Counts the values still to read instead of recursing: a script's reply
+/// can nest thousands of levels deep.
 pub fn reply_len(buf: &[u8]) -> Result<usize, Incomplete> {
     let mut pos = 0;
-    value(buf, &mut pos)?;
+    let mut remaining: u64 = 1;
+    while remaining > 0 {
+        remaining -= 1;
+        remaining = remaining.saturating_add(value(buf, &mut pos)?);
+    }
     Ok(pos)
 }
 
-fn value(buf: &[u8], pos: &mut usize) -> Result<(), Incomplete> {
+/// Reads one value's header (and a bulk payload); returns how many values
+/// it contains, which follow it.
+fn value(buf: &[u8], pos: &mut usize) -> Result<u64, Incomplete> {
     let kind = *buf.get(*pos).ok_or(Incomplete::NeedMore)?;
     let start = *pos + 1;
     let line_end = find_crlf(buf, start).ok_or(Incomplete::NeedMore)?;
     let header = &buf[start..line_end];
     *pos = line_end + 2;
     match kind {
-        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Ok(()),
+        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Ok(0),
         b'$' | b'!' | b'=' => {
             let n = number(header)?;
             if n < 0 {
                 return if kind == b'$' {
-                    Ok(())
+                    Ok(0)
                 } else {
                     Err(malformed(kind, header))
                 };
@@ -49,26 +58,23 @@ fn value(buf: &[u8], pos: &mut usize) -> Result<(), Incomplete> {
                 ));
             }
             *pos = end + 2;
-            Ok(())
+            Ok(0)
         }
         b'*' | b'~' | b'>' | b'%' | b'|' => {
             let n = number(header)?;
             if n < 0 {
                 return if kind == b'*' {
-                    Ok(())
+                    Ok(0)
                 } else {
                     Err(malformed(kind, header))
                 };
             }
             let per_entry = if matches!(kind, b'%' | b'|') { 2 } else { 1 };
-            for _ in 0..n.saturating_mul(per_entry) {
-                value(buf, pos)?;
-            }
-            if kind == b'|' {
-                // An attribute decorates the reply that follows it.
-                value(buf, pos)?;
-            }
-            Ok(())
+            // An attribute decorates the reply that follows it.
+            let decorated = u64::from(kind == b'|');
+            Ok((n as u64)
+                .saturating_mul(per_entry)
+                .saturating_add(decorated))
         }
         _ => Err(Incomplete::Malformed(format!(
             "unknown type byte {:?}",

@@ -77,6 +77,9 @@ impl FileReport {
 /// scripts, client names and ids, statistics), and files can run in
 /// parallel.
 pub fn run_file(path: &Path, name: &str, lockstep: &Path) -> FileReport {
+    if path.extension().is_some_and(|e| e == "md") {
+        return crate::myths::run_lesson(path, name, lockstep);
+    }
     let mut report = FileReport {
         name: name.to_string(),
         total: 0,
@@ -96,36 +99,42 @@ pub fn run_file(path: &Path, name: &str, lockstep: &Path) -> FileReport {
             return report;
         }
     };
+    replay_on_fresh_servers(&steps, lockstep, &mut report);
+    report
+}
+
+/// Replays `steps` on a fresh `redis-server` and a fresh `lockstep serve`,
+/// adding what it compared (or why it could not) to `report`.
+pub fn replay_on_fresh_servers(steps: &[Step], lockstep: &Path, report: &mut FileReport) {
     let redis = match ServerProcess::redis() {
         Ok(server) => server,
         Err(e) => {
             report.error = Some(e);
-            return report;
+            return;
         }
     };
     let mut redis_side = match Connections::open(redis.port) {
         Ok(side) => side,
         Err(e) => {
             report.error = Some(format!("cannot connect to redis-server: {e}"));
-            return report;
+            return;
         }
     };
     let model = match ServerProcess::lockstep(lockstep) {
         Ok(server) => server,
         Err(e) => {
             report.error = Some(e);
-            return report;
+            return;
         }
     };
     let mut model_side = match Connections::open(model.port) {
         Ok(side) => side,
         Err(e) => {
             report.error = Some(format!("cannot connect to lockstep serve: {e}"));
-            return report;
+            return;
         }
     };
-    replay(&steps, &mut redis_side, &mut model_side, &mut report);
-    report
+    replay(steps, &mut redis_side, &mut model_side, report);
 }
 
 /// How long the other connections of a multi-connection file are given to

@@ -27,6 +27,7 @@
 pub mod blocked;
 pub mod busy;
 pub mod outbox;
+pub mod panic_probe;
 pub mod request;
 
 use std::cell::RefCell;
@@ -39,7 +40,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, ScriptProgress};
+use lockstep_engine::scripting::{BusyAnswer, BusyClient, ScriptProgress};
 use lockstep_engine::{encode, ClientId, Engine, Protocol};
 use parking_lot::{Mutex, MutexGuard};
 
@@ -137,6 +138,18 @@ impl Server {
         })
     }
 
+    /// Sets a configuration parameter before serving, as `redis-server
+    /// --name value` does (Redis's own test runs start the server with
+    /// `--enable-debug-command yes`).
+    pub fn set_config(&self, name: &str, value: &str) -> Result<(), String> {
+        self.shared
+            .state
+            .lock()
+            .engine
+            .config_mut()
+            .set_startup(name, value)
+    }
+
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
     }
@@ -180,6 +193,8 @@ struct Connection {
     input: Arc<Mutex<Input>>,
     /// The protocol after its last command, for BUSY replies.
     protocol: Protocol,
+    /// Its transaction while a script keeps the engine busy.
+    busy: BusyClient,
 }
 
 /// Redis refuses a connection past `maxclients` with this, at once.
@@ -218,6 +233,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         outbox: Arc::new(Outbox::default()),
         input: Arc::new(Mutex::new(Input::default())),
         protocol: Protocol::Resp2,
+        busy: BusyClient::default(),
     };
     if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
         if state.register(&mut conn).is_err() {
@@ -277,9 +293,11 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
 
 /// Runs what the connection sent once the engine is free. While a script
 /// keeps the engine busy past `busy-reply-threshold`, commands are answered
-/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); the few
-/// Redis lets through (HELLO, AUTH, MULTI, DISCARD) wait for the script, and
-/// so does everything this connection sent after them.
+/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE, and
+/// MULTI, DISCARD, WATCH, UNWATCH, whose changes are applied to the engine
+/// once it is free); the few others Redis lets through (HELLO, AUTH, RESET,
+/// QUIT) wait for the script, and so does everything this connection sent
+/// after them.
 fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     loop {
         if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
@@ -287,6 +305,8 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
                 conn.outbox.push(MAX_CLIENTS_REPLY);
                 return Closing::AfterFlush;
             };
+            let changed_while_busy = std::mem::take(&mut conn.busy.replay);
+            state.engine.replay(id, changed_while_busy, now_ms());
             // A blocked connection's commands wait for whoever unblocks it.
             let closing = if state.engine.is_blocked(id) {
                 Closing::Open
@@ -297,13 +317,20 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
             state.route_unblocked(shared);
             state.deliver_pushes();
             conn.protocol = state.engine.protocol(id);
+            conn.busy = BusyClient::new(state.engine.in_multi(id));
             return closing;
         }
         let mut input = conn.input.lock();
         if input.deferred.is_empty() {
             if let Some(progress) = shared.gate.busy() {
-                let closing =
-                    answer_while_busy(&mut input, progress, shared, &conn.outbox, conn.protocol);
+                let closing = answer_while_busy(
+                    &mut input,
+                    progress,
+                    &mut conn.busy,
+                    shared,
+                    &conn.outbox,
+                    conn.protocol,
+                );
                 // Everything complete has been answered: read on, unless a
                 // command now waits for the script.
                 if closing != Closing::Open || input.deferred.is_empty() {
@@ -319,6 +346,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
 fn answer_while_busy(
     input: &mut Input,
     progress: ScriptProgress,
+    busy: &mut BusyClient,
     shared: &Shared,
     outbox: &Outbox,
     protocol: Protocol,
@@ -335,7 +363,7 @@ fn answer_while_busy(
                 break;
             }
         };
-        match busy_reply(&args, progress) {
+        match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {
                 shared.gate.kill();
@@ -394,7 +422,16 @@ impl State {
             let started = Instant::now();
             gate.command_started(started);
             let engine = &mut self.engine;
-            let outcome = catch_unwind(AssertUnwindSafe(|| engine.execute(id, &args, now)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                if panic_probe::is_probe(&args) {
+                    panic!(
+                        "{} was sent with {} set",
+                        panic_probe::COMMAND,
+                        panic_probe::ENV
+                    );
+                }
+                engine.execute(id, &args, now)
+            }));
             if let Ok(outcome) = &outcome {
                 stay_busy(outcome.cost_us, started);
             }

@@ -149,7 +149,7 @@ impl RequestParser {
             newline
         };
         let args = split_args(&rest[..line_end])
-            .ok_or_else(|| ProtocolError::new("unbalanced quotes in request"))?;
+            .map_err(|_| ProtocolError::new("unbalanced quotes in request"))?;
         self.pos += newline + 1;
         self.args = args;
         Ok(true)

@@ -14,6 +14,8 @@ use crate::numbers::{parse_i64, LongDouble};
 use crate::reply::Reply;
 use crate::value::Value;
 
+pub mod random;
+
 type Hash = IndexMap<Vec<u8>, Vec<u8>>;
 
 const WRITE: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
@@ -34,6 +36,20 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("hstrlen", 3, READ, FIRST_KEY, hstrlen),
     spec("hincrby", 4, WRITE, FIRST_KEY, hincrby),
     spec("hincrbyfloat", 4, WRITE, FIRST_KEY, hincrbyfloat),
+    spec(
+        "hrandfield",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::hrandfield,
+    ),
+    spec(
+        "hscan",
+        -3,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::hscan,
+    ),
 ];
 
 /// The hash at `key` for reading; `Ok(None)` when the key does not exist.

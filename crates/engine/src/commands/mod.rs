@@ -5,33 +5,46 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod admin;
+pub mod bits;
+pub mod collection_scan;
 pub mod connection;
+pub mod dump;
+pub mod function_dump;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod memory;
 pub mod pubsub;
+pub mod random;
 pub mod scripting;
 pub mod server;
 pub mod sets;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 #[cfg(test)]
-mod test_session;
+pub(crate) mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 13] {
+fn families() -> [&'static [CommandSpec]; 18] {
     [
+        admin::COMMANDS,
+        bits::COMMANDS,
         connection::COMMANDS,
+        dump::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,
         lists::COMMANDS,
+        memory::COMMANDS,
         pubsub::COMMANDS,
         scripting::COMMANDS,
         server::COMMANDS,
         sets::COMMANDS,
+        sort::COMMANDS,
         streams::COMMANDS,
         strings::COMMANDS,
         transactions::COMMANDS,

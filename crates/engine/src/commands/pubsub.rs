@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::client::ClientState;
 use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
+pub use crate::command::{help_reply, subcommand_syntax_error};
 use crate::glob::string_match;
 use crate::reply::Reply;
 
@@ -99,82 +100,105 @@ fn confirmation(kind: &str, name: Option<&[u8]>, count: usize) -> Reply {
     ])
 }
 
+/// What a subscription names: a channel (SUBSCRIBE) or a glob pattern
+/// (PSUBSCRIBE). The two kinds differ only in where the connection keeps
+/// them and in the words of their confirmations.
+#[derive(Clone, Copy)]
+enum Target {
+    Channel,
+    Pattern,
+}
+
+impl Target {
+    /// The confirmation's kind: `subscribe`, `punsubscribe`, ...
+    fn confirmation_kind(self, subscribing: bool) -> &'static str {
+        match (self, subscribing) {
+            (Target::Channel, true) => "subscribe",
+            (Target::Channel, false) => "unsubscribe",
+            (Target::Pattern, true) => "psubscribe",
+            (Target::Pattern, false) => "punsubscribe",
+        }
+    }
+
+    fn add(self, client: &mut ClientState, name: &[u8]) {
+        match self {
+            Target::Channel => client.channels.insert(name.to_vec()),
+            Target::Pattern => client.patterns.insert(name.to_vec()),
+        };
+    }
+
+    /// Patterns keep the order of the rest (Redis keeps them in a list).
+    fn remove(self, client: &mut ClientState, name: &[u8]) {
+        match self {
+            Target::Channel => client.channels.remove(name),
+            Target::Pattern => client.patterns.shift_remove(name),
+        };
+    }
+
+    /// Everything the connection subscribes to of this kind, in the order
+    /// an argument-less UNSUBSCRIBE drops them.
+    fn all(self, client: &ClientState) -> Vec<Vec<u8>> {
+        match self {
+            Target::Channel => client.channels.iter().cloned().collect(),
+            Target::Pattern => client.patterns.iter().cloned().collect(),
+        }
+    }
+}
+
 /// SUBSCRIBE channel [channel ...]: one `subscribe` confirmation per
 /// channel with the connection's subscription count (channels + patterns).
 /// Subscribing twice to a channel is harmless and still confirmed.
 fn subscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let replies = args[1..]
-        .iter()
-        .map(|channel| {
-            me.channels.insert(channel.clone());
-            confirmation("subscribe", Some(channel), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    subscribe_to(ctx, args, Target::Channel)
 }
 
 /// PSUBSCRIBE pattern [pattern ...]: like SUBSCRIBE, for glob patterns.
 fn psubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let replies = args[1..]
-        .iter()
-        .map(|pattern| {
-            me.patterns.insert(pattern.clone());
-            confirmation("psubscribe", Some(pattern), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    subscribe_to(ctx, args, Target::Pattern)
 }
 
 /// UNSUBSCRIBE [channel ...]: one confirmation per channel named (even if
 /// not subscribed), or per subscribed channel when none is named; with no
 /// subscriptions at all a single confirmation with a null channel.
 fn unsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let me = ctx.me();
-    let named: Vec<Vec<u8>> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        me.channels.iter().cloned().collect()
-    };
-    if named.is_empty() {
-        return Reply::Many(vec![confirmation(
-            "unsubscribe",
-            None,
-            me.subscription_count(),
-        )]);
-    }
-    let replies = named
-        .iter()
-        .map(|channel| {
-            me.channels.remove(channel);
-            confirmation("unsubscribe", Some(channel), me.subscription_count())
-        })
-        .collect();
-    Reply::Many(replies)
+    unsubscribe_from(ctx, args, Target::Channel)
 }
 
 /// PUNSUBSCRIBE [pattern ...]: like UNSUBSCRIBE, for patterns, which are
 /// dropped in the order they were subscribed.
 fn punsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    unsubscribe_from(ctx, args, Target::Pattern)
+}
+
+fn subscribe_to(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
     let me = ctx.me();
+    let kind = target.confirmation_kind(true);
+    let replies = args[1..]
+        .iter()
+        .map(|name| {
+            target.add(me, name);
+            confirmation(kind, Some(name), me.subscription_count())
+        })
+        .collect();
+    Reply::Many(replies)
+}
+
+fn unsubscribe_from(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
+    let me = ctx.me();
+    let kind = target.confirmation_kind(false);
     let named: Vec<Vec<u8>> = if args.len() > 1 {
         args[1..].to_vec()
     } else {
-        me.patterns.iter().cloned().collect()
+        target.all(me)
     };
     if named.is_empty() {
-        return Reply::Many(vec![confirmation(
-            "punsubscribe",
-            None,
-            me.subscription_count(),
-        )]);
+        return Reply::Many(vec![confirmation(kind, None, me.subscription_count())]);
     }
     let replies = named
         .iter()
-        .map(|pattern| {
-            me.patterns.shift_remove(pattern);
-            confirmation("punsubscribe", Some(pattern), me.subscription_count())
+        .map(|name| {
+            target.remove(me, name);
+            confirmation(kind, Some(name), me.subscription_count())
         })
         .collect();
     Reply::Many(replies)
@@ -184,7 +208,14 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// subscribed to the channel, then a `pmessage` for every (connection,
 /// matching pattern) pair, and returns how many pushes were queued.
 fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let (channel, message) = (&args[1], &args[2]);
+    let receivers = deliver(ctx, &args[1], &args[2]);
+    Reply::Integer(receivers)
+}
+
+/// Queues `message` on `channel` for its subscribers and the matching
+/// pattern subscribers; how many pushes were queued (PUBLISH's reply;
+/// keyspace notifications use it too).
+pub fn deliver(ctx: &mut Ctx, channel: &[u8], message: &[u8]) -> i64 {
     let mut receivers = 0i64;
     let clients = ctx.clients.len();
     for client in ctx.clients.values_mut() {
@@ -215,7 +246,7 @@ fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         }
     }
     ctx.charge(clients);
-    Reply::Integer(receivers)
+    receivers
 }
 
 /// Every channel some connection subscribes to, each once, in byte order.
@@ -303,29 +334,6 @@ const PUBSUB_HELP: &[&str] = &[
 /// PUBSUB HELP.
 fn pubsub_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     help_reply(&args[0], PUBSUB_HELP)
-}
-
-/// Redis's `addReplyHelp`: a header naming the command, the lines, and
-/// the HELP footer, all as status replies.
-pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
-    let name = String::from_utf8_lossy(command).to_ascii_uppercase();
-    let mut out = vec![Reply::Status(format!(
-        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
-    out.extend(lines.iter().map(|line| Reply::Status((*line).to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = &args[1][..args[1].len().min(128)];
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

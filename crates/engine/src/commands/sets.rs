@@ -2,8 +2,8 @@
 //!
 //! Replies list members in [`SetValue`]'s order: Redis's own for sets of
 //! integers (ascending, as its intset keeps them), a deterministic stand-in
-//! for Redis's random hash order otherwise. SPOP and SRANDMEMBER, which need
-//! the node's random source, are not modelled here.
+//! for Redis's random hash order otherwise. SPOP, SRANDMEMBER and SSCAN
+//! live in [`random`].
 
 use crate::command::{flags, spec, CommandSpec, Ctx, ALL_KEYS, FIRST_KEY, NO_KEYS};
 use crate::keyspace::Entry;
@@ -11,6 +11,8 @@ use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::set::SetValue;
 use crate::value::Value;
+
+pub mod random;
 
 const READ: u32 = flags::READONLY | flags::FAST;
 
@@ -47,6 +49,27 @@ pub const COMMANDS: &[CommandSpec] = &[
         sunionstore,
     ),
     spec("sdiff", -2, flags::READONLY, ALL_KEYS, sdiff),
+    spec(
+        "spop",
+        -2,
+        flags::WRITE | flags::FAST,
+        FIRST_KEY,
+        random::spop,
+    ),
+    spec(
+        "srandmember",
+        -2,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::srandmember,
+    ),
+    spec(
+        "sscan",
+        -3,
+        flags::READONLY | flags::RANDOM,
+        FIRST_KEY,
+        random::sscan,
+    ),
     spec(
         "sdiffstore",
         -3,

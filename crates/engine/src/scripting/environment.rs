@@ -234,7 +234,7 @@ fn string_of(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.to_string_lossy()),
         Value::Integer(i) => Some(i.to_string()),
-        Value::Number(n) => Some(crate::numbers::format_g(*n, 14)),
+        Value::Number(n) => Some(lockstep_lua::cnum::lua_number_text(*n)),
         _ => None,
     }
 }

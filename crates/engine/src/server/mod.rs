@@ -2,6 +2,8 @@
 //! databases not selected by the running command.
 
 pub mod config;
+pub mod memory;
+pub mod replication;
 pub mod slowlog;
 pub mod stats;
 
@@ -40,6 +42,12 @@ pub struct ServerState {
     /// DEBUG SET-ACTIVE-EXPIRE: when false, `Engine::active_expire` does
     /// nothing and keys only expire when accessed.
     pub active_expire_enabled: bool,
+    /// The highest `used_memory` estimate seen (INFO's `used_memory_peak`).
+    pub memory_peak: u64,
+    /// The primary this node replicates, if it is a replica.
+    pub primary: Option<replication::Primary>,
+    /// When the data was last saved (SAVE, BGSAVE; start-up), for LASTSAVE.
+    pub last_save_ms: i64,
     /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
     pub blocking: crate::blocking::Blocking,
 }
@@ -61,6 +69,13 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// Whether writes are refused: a replica with `replica-read-only yes`.
+    pub fn read_only_replica(&self) -> bool {
+        self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
+    }
+}
+
 impl Default for ServerState {
     fn default() -> Self {
         ServerState {
@@ -75,6 +90,9 @@ impl Default for ServerState {
             call_depth: 0,
             own_monitor_line: None,
             active_expire_enabled: true,
+            memory_peak: 0,
+            primary: None,
+            last_save_ms: 0,
             blocking: crate::blocking::Blocking::default(),
         }
     }

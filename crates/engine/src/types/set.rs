@@ -109,6 +109,14 @@ impl SetValue {
         }
     }
 
+    /// The member at position `index` of [`Self::iter`]'s order.
+    pub fn nth(&self, index: usize) -> Option<Vec<u8>> {
+        match self {
+            SetValue::HashTable(members) => members.get_index(index).cloned(),
+            SetValue::IntSet(ints) => ints.iter().nth(index).map(|n| n.to_string().into_bytes()),
+        }
+    }
+
     /// The name OBJECT ENCODING reports.
     pub fn encoding(&self) -> &'static str {
         match self {

@@ -29,10 +29,8 @@
 mod bit;
 mod cjson;
 mod cmsgpack;
-mod cnum;
 mod host;
 mod stack;
-mod strtod;
 mod structlib;
 
 use mlua::Lua;

@@ -10,8 +10,8 @@ use std::ptr;
 
 use mlua::ffi;
 
-use super::cnum;
 use super::host::Failure;
+use crate::cnum;
 
 /// Lua's value types as `lua_type` reports them, with `None` for an index
 /// past the top.

@@ -15,9 +15,9 @@ use std::ffi::c_int;
 
 use mlua::ffi;
 
-use super::cnum;
 use super::host::{push_function, Failure, HostFn, Message};
 use super::stack::Stack;
+use crate::cnum;
 
 /// Opens the library: the global `struct`, laid out as `luaL_register`
 /// lays it out.

@@ -106,6 +106,8 @@ pub struct Process {
     /// A spawned task's arguments, until its first resume.
     pub spawn_args: BTreeMap<u32, MultiValue>,
     pub failed: Option<String>,
+    /// `seq` and time of the event where it failed.
+    pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
 }
 
@@ -296,34 +298,7 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
 }
 
 /// A number as Lua 5.1's `tostring` writes it (`%.14g`).
-pub fn lua_number_text(n: f64) -> String {
-    if n.is_nan() {
-        return if n.is_sign_negative() { "-nan" } else { "nan" }.into();
-    }
-    if n.is_infinite() {
-        return if n < 0.0 { "-inf" } else { "inf" }.into();
-    }
-    if n == 0.0 {
-        return if n.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let scientific = format!("{n:.13e}");
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let trim = |s: &str| {
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s.to_string()
-        }
-    };
-    if !(-4..14).contains(&exponent) {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{}e{sign}{:02}", trim(mantissa), exponent.abs())
-    } else {
-        let decimals = (13 - exponent).max(0) as usize;
-        trim(&format!("{n:.decimals$}"))
-    }
-}
+pub use lockstep_lua::cnum::lua_number_text;
 
 /// A reply as the program sees it: Redis's script conversion, except that
 /// status replies are plain strings (`"OK"`), as client libraries give them.

@@ -18,6 +18,7 @@
 pub mod budget;
 pub mod grade;
 pub mod schedule;
+pub mod search;
 
 use std::rc::Rc;
 
@@ -29,6 +30,7 @@ use crate::trace::{Time, Trace};
 use crate::world::{RunOptions, Spares, World};
 pub use budget::{Budget, ExploreKind};
 use schedule::{Moment, Placement, Planned, Template};
+pub use search::{OwnFaults, SearchSetup};
 
 /// Events one explored run may take before it is cut short.
 const MAX_EVENTS_PER_RUN: u64 = 200_000;
@@ -41,6 +43,9 @@ const MAX_SHRINK_RUNS: u64 = 400;
 pub struct Progress {
     /// Schedules run so far (shrinking included).
     pub tried: u64,
+    /// Of those, the ones whose faults all struck: a fault planned for a
+    /// moment the run never reached tested nothing.
+    pub struck: u64,
     /// The budget's total.
     pub planned: u64,
     pub phase: Phase,
@@ -80,7 +85,10 @@ pub struct Counterexample {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coverage {
+    /// Schedules planned and run (the fault-free run included).
     pub tried: u64,
+    /// Of those, the ones whose faults all struck.
+    pub struck: u64,
     pub systematic_tried: u64,
     pub systematic_total: u64,
     pub random_tried: u64,
@@ -98,9 +106,15 @@ impl Coverage {
             "No violation found within these bounds"
         };
         format!(
-            "{how}: {} schedules tried ({} of {} single-fault placements, {} random schedules); {}. \
+            "{how}: {} schedules planned, {} struck ({} of {} single-fault placements, {} random \
+             schedules; a schedule struck when all its faults happened before the run ended); {}. \
              This is not a proof of correctness: faults outside these bounds were not tried.",
-            self.tried, self.systematic_tried, self.systematic_total, self.random_tried, self.bounds
+            self.tried,
+            self.struck,
+            self.systematic_tried,
+            self.systematic_total,
+            self.random_tried,
+            self.bounds
         )
     }
 }
@@ -115,6 +129,7 @@ pub struct Explorer {
     /// Next (moment, template) pair of the systematic phase.
     next_systematic: usize,
     tried: u64,
+    struck: u64,
     systematic_tried: u64,
     random_tried: u64,
     cancelled: bool,
@@ -147,6 +162,7 @@ impl Explorer {
             moments,
             next_systematic: 0,
             tried: 1,
+            struck: 1,
             systematic_tried: 0,
             random_tried: 0,
             cancelled: false,
@@ -195,6 +211,7 @@ impl Explorer {
         };
         Progress {
             tried: self.tried,
+            struck: self.struck,
             planned: self.budget.schedules.max(self.tried),
             phase,
             best,
@@ -223,6 +240,7 @@ impl Explorer {
     fn coverage(&self) -> Coverage {
         Coverage {
             tried: self.tried,
+            struck: self.struck,
             systematic_tried: self.systematic_tried,
             systematic_total: self.systematic_total(),
             random_tried: self.random_tried,
@@ -332,11 +350,15 @@ impl Explorer {
             extend_ms: schedule::lost_time_ms(schedule),
         };
         let faults = self.faults_with(schedule);
+        let own = self.scenario.faults.len();
         let spares = self.spares.take().unwrap_or_default();
         match World::with_spares(Rc::clone(&self.scenario), faults, options, spares) {
             Ok(world) => {
                 let (trace, spares) = world.run_keeping_spares();
                 self.spares = Some(spares);
+                if trace.unstruck_faults.iter().all(|&i| i < own) {
+                    self.struck += 1;
+                }
                 fails(&trace)
             }
             Err(_) => false,
@@ -425,39 +447,24 @@ impl Explorer {
     }
 
     /// Milder versions of a fault, mildest first (shorter pauses and
-    /// outages).
+    /// outages, smaller spikes): the same kind with a smaller amount from
+    /// the budget.
     fn gentler(&self, template: &Template) -> Vec<Template> {
-        let shorter = |list: &[f64], than: f64| {
-            let mut values: Vec<f64> = list.iter().copied().filter(|&v| v < than).collect();
-            values.sort_by(f64::total_cmp);
-            values
+        let kind = template.kind;
+        let (Some(amounts), true) = (kind.amounts(&self.budget), kind.smaller_is_gentler()) else {
+            return Vec::new();
         };
-        match template {
-            Template::Pause { target, ms } => shorter(&self.budget.pause_ms, *ms)
-                .into_iter()
-                .map(|ms| Template::Pause {
-                    target: target.clone(),
-                    ms,
-                })
-                .collect(),
-            Template::Restart { target, after_ms } => {
-                shorter(&self.budget.restart_after_ms, *after_ms)
-                    .into_iter()
-                    .map(|after_ms| Template::Restart {
-                        target: target.clone(),
-                        after_ms,
-                    })
-                    .collect()
-            }
-            Template::Isolate { target, ms } => shorter(&self.budget.partition_ms, *ms)
-                .into_iter()
-                .map(|ms| Template::Isolate {
-                    target: target.clone(),
-                    ms,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        let than = kind.amount_of(&template.fault);
+        let mut values: Vec<f64> = amounts.iter().copied().filter(|&v| v < than).collect();
+        values.sort_by(f64::total_cmp);
+        let target = template.fault.target().unwrap_or_default();
+        values
+            .into_iter()
+            .map(|amount| Template {
+                kind,
+                fault: kind.fault(target, amount, &self.budget, &self.scenario),
+            })
+            .collect()
     }
 }
 

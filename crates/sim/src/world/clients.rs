@@ -539,13 +539,14 @@ impl World {
     /// A task is over; the main task's end ends the process.
     fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
         let actor = self.actor_of(process);
-        self.emit(
+        let seq = self.emit(
             actor,
             What::Finish {
                 task,
                 error: error.clone(),
             },
         );
+        let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
         if task == MAIN_TASK {
@@ -553,6 +554,7 @@ impl World {
             p.finished = error.is_none();
             if error.is_some() {
                 p.failed = error;
+                p.failed_at = Some((seq, now));
                 p.alive = false;
             }
             let who = self.names[actor].clone();

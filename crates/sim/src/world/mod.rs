@@ -23,9 +23,9 @@ use crate::invariants::{Invariants, Violation};
 use crate::network::{ActorId, Network};
 use crate::node::Node;
 use crate::resource::{Resource, WriteRequest};
-use crate::scenario::{FaultSpec, Scenario, TriggerEvent};
+use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{
-    Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, What, WorldState,
+    Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState,
 };
 
 /// How a run is set up beyond the scenario itself.
@@ -193,6 +193,9 @@ pub struct World {
     /// Triggered faults with no delay: applied before the triggering
     /// actor takes its next step ("right after client-1 acquires").
     immediate: Vec<usize>,
+    /// Which of the faults given to the world have struck (the restarts a
+    /// crash schedules for itself are not counted).
+    struck: Vec<bool>,
     events: Vec<Event>,
     event_count: u64,
     /// The world changed since the invariants over data were last checked.
@@ -311,6 +314,7 @@ impl World {
                 pending_resume: None,
                 last_enter: None,
                 failed: None,
+                failed_at: None,
                 finished: false,
             });
         }
@@ -330,6 +334,7 @@ impl World {
                 fired: false,
             })
             .collect();
+        let faults_given = faults.len();
         let mut world = World {
             invariants: Invariants::new(scenario.invariants.clone()),
             scenario: Rc::clone(&scenario),
@@ -355,6 +360,7 @@ impl World {
             next_run: 1,
             armed,
             immediate: Vec::new(),
+            struck: vec![false; faults_given],
             events: Vec::new(),
             event_count: 0,
             changed: true,
@@ -611,6 +617,7 @@ impl World {
             })
             .collect();
         Trace {
+            format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
             seed: self.options.seed,
             actors,
@@ -618,13 +625,19 @@ impl World {
             verdicts,
             end_us: self.now,
             stopped: std::mem::take(&mut self.stopped),
+            unstruck_faults: (0..self.struck.len())
+                .filter(|&i| !self.struck[i])
+                .collect(),
         }
     }
 
-    /// The scenario's liveness check, if it declares one.
+    /// The scenario's liveness check, if it declares one. A failure points
+    /// at the first client that failed with an error, or else at the last
+    /// event, where what is missing shows.
     fn liveness(&self) -> Option<Verdict> {
         let spec = self.scenario.liveness.as_ref()?;
         let mut missing = Vec::new();
+        let mut first_failure: Option<(u64, Time, String)> = None;
         for name in &spec.finished {
             if let Some(p) = self.processes.iter().find(|p| &p.spec.name == name) {
                 // A client killed by a fault is excused: the question is
@@ -635,9 +648,15 @@ impl World {
                         Some(error) => format!("{name} failed: {error}"),
                         None => format!("{name} did not finish"),
                     });
+                    if let Some((seq, t)) = p.failed_at {
+                        if first_failure.as_ref().is_none_or(|(s, _, _)| seq < *s) {
+                            first_failure = Some((seq, t, name.clone()));
+                        }
+                    }
                 }
             }
         }
+        let mut short_of = None;
         if let Some((resource, want)) = &spec.accepted_writes {
             if let Some(r) = self.resources.iter().find(|r| &r.spec.name == resource) {
                 if r.accepted() < *want {
@@ -645,6 +664,7 @@ impl World {
                         "{resource} accepted {} writes, fewer than {want}",
                         r.accepted()
                     ));
+                    short_of.get_or_insert_with(|| resource.clone());
                 }
             }
         }
@@ -654,14 +674,32 @@ impl World {
                 missing.push(format!(
                     "{count} entries into \"{name}\", fewer than {want}"
                 ));
+                short_of.get_or_insert_with(|| name.clone());
             }
         }
+        let held = missing.is_empty();
+        let (at_seq, at_us, subject) = match first_failure {
+            _ if held => (None, None, None),
+            Some((seq, t, client)) => (Some(seq), Some(t), Some(client)),
+            None => (
+                Some(self.event_count.saturating_sub(1)),
+                Some(self.now),
+                short_of.or_else(|| {
+                    spec.finished
+                        .iter()
+                        .find(|name| missing.iter().any(|m| m.starts_with(name.as_str())))
+                        .cloned()
+                }),
+            ),
+        };
         Some(Verdict {
             invariant: "liveness (the work gets done)".into(),
-            held: missing.is_empty(),
-            message: (!missing.is_empty()).then(|| missing.join("; ")),
-            at_seq: None,
-            at_us: None,
+            kind: VerdictKind::Liveness,
+            subject,
+            held,
+            message: (!held).then(|| missing.join("; ")),
+            at_seq,
+            at_us,
         })
     }
 
@@ -677,14 +715,8 @@ impl World {
         if self.armed.is_empty() {
             return;
         }
-        let (kind, text) = match what {
-            What::Enter { name } => (TriggerEvent::Enter, name.as_str()),
-            What::Leave { name } => (TriggerEvent::Leave, name.as_str()),
-            What::Receive { late: true, .. } => return,
-            What::Receive { text, .. } => (TriggerEvent::Reply, text.as_str()),
-            What::Send { text, .. } => (TriggerEvent::Send, text.as_str()),
-            What::Log { text } => (TriggerEvent::Log, text.as_str()),
-            _ => return,
+        let Some((kind, text)) = crate::trigger::counted(what) else {
+            return;
         };
         let name = self.name(actor).to_string();
         let mut release = Vec::new();
@@ -692,15 +724,7 @@ impl World {
             let Some(trigger) = self.faults[armed.fault].after.as_ref() else {
                 continue;
             };
-            if armed.fired || trigger.actor != name || trigger.event != kind {
-                continue;
-            }
-            let matches = match (&trigger.matching, kind) {
-                (None, _) => true,
-                (Some(want), TriggerEvent::Enter | TriggerEvent::Leave) => text == want,
-                (Some(want), _) => text.contains(want.as_str()),
-            };
-            if matches {
+            if !armed.fired && trigger.counts(&name, kind, text) {
                 armed.seen += 1;
                 if armed.seen == trigger.nth {
                     armed.fired = true;

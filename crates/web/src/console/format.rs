@@ -7,12 +7,12 @@
 //! a map as a flat array and a boolean as an integer.
 
 use lockstep_engine::numbers::format_double_reply;
-use lockstep_engine::{Protocol, Reply};
+use lockstep_engine::{repr, Protocol, Reply};
 
 /// Formats one reply as redis-cli shows it, without a trailing newline.
 pub fn format_reply(reply: &Reply, protocol: Protocol) -> String {
     let mut out = String::new();
-    write_reply(&mut out, reply, protocol == Protocol::Resp3, "");
+    write_reply(&mut out, reply, protocol == Protocol::Resp3);
     if out.ends_with('\n') {
         out.pop();
     }
@@ -49,106 +49,164 @@ impl Aggregate {
     }
 }
 
-/// Appends `reply` (and a newline) to `out`. `prefix` is the indentation of
-/// the enclosing aggregate, written before every line but the first, whose
-/// place the caller has already filled with an index such as `1) `.
-fn write_reply(out: &mut String, reply: &Reply, resp3: bool, prefix: &str) {
-    match reply {
-        Reply::Status(text) => line(out, text),
-        Reply::Error(text) => line(out, &format!("(error) {text}")),
-        Reply::Integer(n) => line(out, &format!("(integer) {n}")),
-        Reply::Bulk(bytes) => line(out, &quote(bytes)),
-        Reply::Null | Reply::NullArray => line(out, "(nil)"),
-        Reply::Double(d) if resp3 => line(out, &format!("(double) {}", format_double_reply(*d))),
-        Reply::Double(d) => line(out, &quote(format_double_reply(*d).as_bytes())),
-        Reply::Bool(b) if resp3 => line(out, if *b { "(true)" } else { "(false)" }),
-        Reply::Bool(b) => line(out, &format!("(integer) {}", i64::from(*b))),
-        // redis-cli prints verbatim text as is, without quotes.
-        Reply::Verbatim(text) if resp3 => line(out, text),
-        Reply::Verbatim(text) => line(out, &quote(text.as_bytes())),
-        Reply::Array(items) => write_aggregate(out, Aggregate::Array, items, resp3, prefix),
-        Reply::Set(items) if resp3 => write_aggregate(out, Aggregate::Set, items, resp3, prefix),
-        Reply::Set(items) => write_aggregate(out, Aggregate::Array, items, resp3, prefix),
-        Reply::Push(items) if resp3 => write_aggregate(out, Aggregate::Push, items, resp3, prefix),
-        Reply::Push(items) => write_aggregate(out, Aggregate::Array, items, resp3, prefix),
-        Reply::Map(pairs) if resp3 => write_map(out, pairs, prefix),
-        Reply::Map(pairs) => {
-            let flat: Vec<Reply> = pairs
-                .iter()
-                .flat_map(|(k, v)| [k.clone(), v.clone()])
-                .collect();
-            write_aggregate(out, Aggregate::Array, &flat, resp3, prefix);
-        }
-        // Several replies in a row (SUBSCRIBE to N channels): each on its own.
-        Reply::Many(replies) => {
-            for r in replies {
-                write_reply(out, r, resp3, prefix);
+/// What is left to print, last first. A script can return a reply
+/// thousands of levels deep (Redis nests one until its Lua stack is full),
+/// so the walk keeps its place here rather than in recursion, and an
+/// indentation is a number of spaces, not a string per level.
+enum Step<'r> {
+    /// A reply whose lines after the first are indented by `indent` spaces.
+    Reply(&'r Reply, usize),
+    /// `N) ` before an element; elements after the first start a new line
+    /// at the aggregate's own indentation.
+    Index {
+        i: usize,
+        width: usize,
+        marker: char,
+        indent: usize,
+    },
+    /// After a map key: ` => ` and the value.
+    MapValue(&'r Reply, usize),
+}
+
+/// Appends `reply` (and a newline) to `out`, as `cliFormatReplyTTY` does.
+fn write_reply(out: &mut String, reply: &Reply, resp3: bool) {
+    let mut steps = vec![Step::Reply(reply, 0)];
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Reply(reply, indent) => write_one(out, reply, resp3, indent, &mut steps),
+            Step::Index {
+                i,
+                width,
+                marker,
+                indent,
+            } => {
+                if i > 0 {
+                    spaces(out, indent);
+                }
+                out.push_str(&format!("{:>width$}{marker} ", i + 1));
+            }
+            Step::MapValue(value, indent) => {
+                out.pop();
+                out.push_str(" => ");
+                if is_multiline(value) {
+                    out.push('\n');
+                    spaces(out, indent);
+                }
+                steps.push(Step::Reply(value, indent));
             }
         }
     }
 }
 
-fn write_aggregate(out: &mut String, kind: Aggregate, items: &[Reply], resp3: bool, prefix: &str) {
-    if items.is_empty() {
+/// Prints a scalar, or queues an aggregate's elements.
+fn write_one<'r>(
+    out: &mut String,
+    reply: &'r Reply,
+    resp3: bool,
+    indent: usize,
+    steps: &mut Vec<Step<'r>>,
+) {
+    match reply {
+        Reply::Status(text) => line(out, text),
+        Reply::Error(text) => line(out, &format!("(error) {text}")),
+        Reply::Integer(n) => line(out, &format!("(integer) {n}")),
+        Reply::Bulk(bytes) => line(out, &repr(bytes)),
+        Reply::Null | Reply::NullArray => line(out, "(nil)"),
+        Reply::Double(d) if resp3 => line(out, &format!("(double) {}", format_double_reply(*d))),
+        Reply::Double(d) => line(out, &repr(format_double_reply(*d).as_bytes())),
+        Reply::Bool(b) if resp3 => line(out, if *b { "(true)" } else { "(false)" }),
+        Reply::Bool(b) => line(out, &format!("(integer) {}", i64::from(*b))),
+        // redis-cli prints verbatim text as is, without quotes.
+        Reply::Verbatim(text) if resp3 => line(out, text),
+        Reply::Verbatim(text) => line(out, &repr(text.as_bytes())),
+        Reply::Array(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
+        Reply::Set(items) if resp3 => queue_aggregate(out, Aggregate::Set, items, indent, steps),
+        Reply::Set(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
+        Reply::Push(items) if resp3 => queue_aggregate(out, Aggregate::Push, items, indent, steps),
+        Reply::Push(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
+        Reply::Map(pairs) if resp3 => queue_map(out, pairs, indent, steps),
+        Reply::Map(pairs) => {
+            let flat: Vec<&Reply> = pairs.iter().flat_map(|(k, v)| [k, v]).collect();
+            queue_aggregate(out, Aggregate::Array, flat, indent, steps);
+        }
+        // Several replies in a row (SUBSCRIBE to N channels): each on its own.
+        Reply::Many(replies) => steps.extend(replies.iter().rev().map(|r| Step::Reply(r, indent))),
+    }
+}
+
+fn queue_aggregate<'r>(
+    out: &mut String,
+    kind: Aggregate,
+    items: impl IntoIterator<Item = &'r Reply, IntoIter: DoubleEndedIterator + ExactSizeIterator>,
+    indent: usize,
+    steps: &mut Vec<Step<'r>>,
+) {
+    let items = items.into_iter();
+    if items.len() == 0 {
         return line(out, kind.empty());
     }
     let width = digits(items.len());
-    let nested = child_prefix(prefix, width);
-    for (i, item) in items.iter().enumerate() {
-        index(out, i, prefix, width, kind.marker());
-        write_reply(out, item, resp3, &nested);
+    let nested = indent + width + 2;
+    for (i, item) in items.enumerate().rev() {
+        steps.push(Step::Reply(item, nested));
+        steps.push(Step::Index {
+            i,
+            width,
+            marker: kind.marker(),
+            indent,
+        });
     }
 }
 
 /// A RESP3 map: `1# "key" => value`, with a multi-line value moved to the
 /// next line so that its numbering lines up.
-fn write_map(out: &mut String, pairs: &[(Reply, Reply)], prefix: &str) {
+fn queue_map<'r>(
+    out: &mut String,
+    pairs: &'r [(Reply, Reply)],
+    indent: usize,
+    steps: &mut Vec<Step<'r>>,
+) {
     if pairs.is_empty() {
         return line(out, Aggregate::Map.empty());
     }
     let width = digits(pairs.len());
-    let nested = child_prefix(prefix, width);
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        index(out, i, prefix, width, Aggregate::Map.marker());
-        write_reply(out, key, true, &nested);
-        out.pop();
-        out.push_str(" => ");
-        if is_multiline(value) {
-            out.push('\n');
-            out.push_str(&nested);
+    let nested = indent + width + 2;
+    for (i, (key, value)) in pairs.iter().enumerate().rev() {
+        steps.push(Step::MapValue(value, nested));
+        steps.push(Step::Reply(key, nested));
+        steps.push(Step::Index {
+            i,
+            width,
+            marker: Aggregate::Map.marker(),
+            indent,
+        });
+    }
+}
+
+/// `cliIsMultilineValueTTY`, for RESP3 maps: a chain of one-element
+/// aggregates is as multi-line as its innermost element.
+fn is_multiline(mut reply: &Reply) -> bool {
+    loop {
+        match reply {
+            Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
+                match items.as_slice() {
+                    [] => return false,
+                    [only] => reply = only,
+                    _ => return true,
+                }
+            }
+            Reply::Map(pairs) => match pairs.as_slice() {
+                [] => return false,
+                [(_, value)] => reply = value,
+                _ => return true,
+            },
+            _ => return false,
         }
-        write_reply(out, value, true, &nested);
     }
 }
 
-/// `cliIsMultilineValueTTY`, for RESP3 maps.
-fn is_multiline(reply: &Reply) -> bool {
-    match reply {
-        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => match items.as_slice() {
-            [] => false,
-            [only] => is_multiline(only),
-            _ => true,
-        },
-        Reply::Map(pairs) => match pairs.as_slice() {
-            [] => false,
-            [(_, value)] => is_multiline(value),
-            _ => true,
-        },
-        _ => false,
-    }
-}
-
-/// Writes `N) ` right-aligned to `width`; the first item's line already
-/// carries the parent's prefix.
-fn index(out: &mut String, i: usize, prefix: &str, width: usize, marker: char) {
-    if i > 0 {
-        out.push_str(prefix);
-    }
-    out.push_str(&format!("{:>width$}{marker} ", i + 1));
-}
-
-fn child_prefix(prefix: &str, width: usize) -> String {
-    format!("{prefix}{}", " ".repeat(width + 2))
+fn spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 fn digits(mut n: usize) -> usize {
@@ -163,28 +221,6 @@ fn digits(mut n: usize) -> usize {
 fn line(out: &mut String, text: &str) {
     out.push_str(text);
     out.push('\n');
-}
-
-/// `sdscatrepr`: double quotes, C escapes, and `\xHH` for every byte that is
-/// not printable ASCII (so UTF-8 text shows as escapes, as in redis-cli).
-pub fn quote(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() + 2);
-    s.push('"');
-    for &b in bytes {
-        match b {
-            b'\\' => s.push_str("\\\\"),
-            b'"' => s.push_str("\\\""),
-            b'\n' => s.push_str("\\n"),
-            b'\r' => s.push_str("\\r"),
-            b'\t' => s.push_str("\\t"),
-            0x07 => s.push_str("\\a"),
-            0x08 => s.push_str("\\b"),
-            0x20..=0x7e => s.push(char::from(b)),
-            _ => s.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    s.push('"');
-    s
 }
 
 #[cfg(test)]
@@ -220,10 +256,8 @@ mod tests {
 
     #[test]
     fn bulk_strings_are_escaped_like_sdscatrepr() {
-        assert_eq!(quote(b"a\"b\\c\n\r\t\x07\x08"), r#""a\"b\\c\n\r\t\a\b""#);
-        assert_eq!(quote(&[0x00, 0xff]), r#""\x00\xff""#);
-        assert_eq!(quote("é".as_bytes()), r#""\xc3\xa9""#);
-        assert_eq!(quote(b""), "\"\"");
+        let bulk = Reply::bulk(b"a\"b\n\x07\xc3\xa9");
+        assert_eq!(resp2(&bulk), r#""a\"b\n\a\xc3\xa9""#);
     }
 
     #[test]
@@ -315,5 +349,17 @@ mod tests {
             "1) \"subscribe\"\n2) \"a\"\n3) (integer) 1\n1) \"subscribe\"\n2) \"b\"\n3) (integer) 2"
         );
         assert_eq!(resp2(&Reply::Many(vec![])), "");
+    }
+
+    #[test]
+    fn replies_nested_thousands_deep_print_as_redis_cli_prints_them() {
+        // What a self-referencing table returned by EVAL becomes in Redis 7.0.
+        let mut reply = Reply::error("ERR reached lua stack limit");
+        for _ in 0..7995 {
+            reply = Reply::Array(vec![reply]);
+        }
+        let expected = format!("{}(error) ERR reached lua stack limit", "1) ".repeat(7995));
+        assert_eq!(resp2(&reply), expected);
+        assert_eq!(resp3(&reply), expected);
     }
 }

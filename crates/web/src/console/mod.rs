@@ -4,6 +4,5 @@
 pub mod format;
 pub mod history;
 pub mod session;
-pub mod split;
 
 pub use session::{prompt, Console, Entry, EntryKind, Tone, CONNECTIONS, PROMPT};

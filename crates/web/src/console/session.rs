@@ -12,11 +12,11 @@
 //! do in the console is plain Rust and tested natively; the component only
 //! passes in lines, key presses and the page's clock.
 
+use lockstep_engine::inline::{split_args, UnbalancedQuotes};
 use lockstep_engine::{ClientId, Engine, Reply, Unblocked};
 
 use super::format::format_reply;
 use super::history::History;
-use super::split::{split_args, InvalidArguments};
 
 /// The console's address as the engine sees it (CLIENT LIST, MONITOR): a
 /// loopback client, as redis-cli on the same machine would be.
@@ -32,6 +32,9 @@ pub const CONNECTIONS: usize = 2;
 pub fn prompt(conn: usize) -> String {
     format!("lockstep:{conn}>")
 }
+
+/// What redis-cli prints for a line it cannot split (and sends nothing).
+pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
 
 /// Most Lua instructions one script typed into the console may run (about
 /// two simulated seconds). Redis would run `while true do end` until SCRIPT
@@ -135,14 +138,14 @@ impl Console {
 
     /// Runs one typed line at `now_ms` (the engine's clock for this command).
     pub fn submit(&mut self, line: &str, now_ms: i64) {
-        let args = split_args(line);
+        let args = split_args(line.as_bytes());
         if matches!(&args, Ok(a) if a.is_empty()) {
             return;
         }
         self.history.push(line);
         self.push(EntryKind::Command(line.to_string()));
         match args {
-            Err(InvalidArguments) => self.output(InvalidArguments::MESSAGE, Tone::Error),
+            Err(UnbalancedQuotes) => self.output(INVALID_ARGUMENTS, Tone::Error),
             Ok(args) => match local_command(&args) {
                 Some(LocalCommand::Clear) => self.clear(),
                 Some(LocalCommand::Help) => self.note(HELP),

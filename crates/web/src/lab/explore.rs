@@ -7,86 +7,27 @@
 //! schedules one by one until the slice is used up, and hands back where the
 //! search stands. The clock is passed in, so all of this is tested natively.
 
-use lockstep_sim::explore::{Budget, Explorer, Finding, Phase, Progress};
-use lockstep_sim::scenario::{FaultKind, Scenario};
+use lockstep_sim::explore::{Explorer, Finding, OwnFaults, Phase, Progress, SearchSetup};
 use lockstep_sim::trace::Trace;
 
 /// Longest stretch of one tick, in ms: short enough that typing and
 /// clicking stay smooth, long enough that timer overhead stays small.
 pub const SLICE_MS: f64 = 25.0;
 
-/// The scenario as the explorer gets it: its own faults taken out, so that
-/// what the explorer finds is its own discovery, not the story's script.
-#[derive(Clone, Debug)]
-pub struct BreakSetup {
-    pub scenario: Scenario,
-    pub budget: Budget,
-    /// The story's own faults, in words, that were taken out.
-    pub removed: Vec<String>,
-    /// True when the scenario has an `[explore]` table.
-    pub own_budget: bool,
-}
+/// The scenario as the explorer gets it: the simulator's one policy for a
+/// scenario's own faults ([`OwnFaults`]); the page takes them out, as
+/// `lockstep explore` does by default.
+pub type BreakSetup = SearchSetup;
 
-impl BreakSetup {
-    pub fn new(scenario: &Scenario) -> BreakSetup {
-        let mut stripped = scenario.clone();
-        let removed = stripped
-            .faults
-            .drain(..)
-            .map(|f| fault_words(&f.kind))
-            .collect();
-        BreakSetup {
-            own_budget: scenario.explore.is_some(),
-            budget: scenario.explore.clone().unwrap_or_default(),
-            scenario: stripped,
-            removed,
-        }
-    }
-
-    /// What the search will try, in words.
-    pub fn bounds(&self) -> String {
-        self.budget.describe(self.scenario.duration_ms)
-    }
-
-    /// Where the budget comes from, for the page.
-    pub fn budget_source(&self) -> &'static str {
-        if self.own_budget {
-            "the scenario's [explore] budget"
-        } else {
-            "the default budget (the scenario has no [explore] table)"
-        }
-    }
-}
-
-/// A scenario fault in a few words (the explorer words its own).
-pub fn fault_words(kind: &FaultKind) -> String {
-    match kind {
-        FaultKind::Pause {
-            target,
-            duration_ms,
-        } => format!("pause {target} for {duration_ms} ms"),
-        FaultKind::Crash {
-            target,
-            restart_after_ms: Some(after),
-        } => format!("crash {target}, restart after {after} ms"),
-        FaultKind::Crash { target, .. } => format!("crash {target}"),
-        FaultKind::Restart { target } => format!("restart {target}"),
-        FaultKind::Kill { target } => format!("kill {target}"),
-        FaultKind::Promote { target } => format!("promote {target}"),
-        FaultKind::Partition { groups } => {
-            let sides: Vec<String> = groups.iter().map(|g| g.join(", ")).collect();
-            format!("partition {}", sides.join(" | "))
-        }
-        FaultKind::Heal {} => "heal the network".into(),
-        FaultKind::ClockJump { target, by_ms } => format!("jump {target}'s clock {by_ms:+} ms"),
-        FaultKind::ClockDrift { target, drift } => format!("drift {target}'s clock {drift:+}"),
-    }
-}
+/// The page's choice of policy.
+pub const PAGE_POLICY: OwnFaults = OwnFaults::TakeOut;
 
 /// Where the search stands, for the progress bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProgressView {
     pub tried: u64,
+    /// Of those, the schedules whose faults all struck.
+    pub struck: u64,
     pub planned: u64,
     /// 0.0 to 1.0.
     pub fraction: f64,
@@ -189,12 +130,14 @@ impl ExploreDriver {
     pub fn view(&self, now_ms: f64) -> ProgressView {
         let Progress {
             tried,
+            struck,
             planned,
             phase,
             ..
         } = self.progress;
         ProgressView {
             tried,
+            struck,
             planned,
             fraction: if planned == 0 {
                 0.0
@@ -270,15 +213,16 @@ impl ExploreDriver {
 mod tests {
     use std::time::Instant;
 
+    use lockstep_sim::explore::Budget;
+    use lockstep_sim::Scenario;
+
     use super::*;
 
     fn story(name: &str) -> Scenario {
-        let text = lockstep_lessons::STORIES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-            .unwrap();
-        lockstep_lessons::scenario(text).unwrap()
+        lockstep_lessons::stories::find(name)
+            .unwrap()
+            .scenario()
+            .unwrap()
     }
 
     /// Drives a search to its end with the real clock, as the page does.
@@ -301,7 +245,7 @@ mod tests {
 
     #[test]
     fn the_story_faults_are_taken_out_and_named() {
-        let setup = BreakSetup::new(&story("gc_pause_past_ttl"));
+        let setup = BreakSetup::new(&story("gc_pause_past_ttl"), PAGE_POLICY);
         assert!(setup.scenario.faults.is_empty());
         assert_eq!(setup.removed, ["pause client-1 for 15000 ms"]);
         assert!(!setup.own_budget);
@@ -311,7 +255,7 @@ mod tests {
 
     #[test]
     fn the_explorer_finds_the_gc_pause_on_its_own() {
-        let setup = BreakSetup::new(&story("gc_pause_past_ttl"));
+        let setup = BreakSetup::new(&story("gc_pause_past_ttl"), PAGE_POLICY);
         let (outcome, _) = drive(&setup, 1);
         let Outcome::Broken {
             faults,
@@ -330,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_search_says_so() {
-        let setup = BreakSetup::new(&story("restart_with_aof"));
+        let setup = BreakSetup::new(&story("restart_with_aof"), PAGE_POLICY);
         let clock = Instant::now();
         let mut now = || clock.elapsed().as_secs_f64() * 1000.0;
         let mut driver = ExploreDriver::start(&setup, 1, now()).unwrap();
@@ -357,7 +301,7 @@ mod tests {
     fn ticks_are_slices_not_the_whole_search() {
         // A clock that moves 10 ms per reading: every tick ends after a
         // couple of runs, so a long search takes many ticks.
-        let setup = BreakSetup::new(&story("restart_with_aof"));
+        let setup = BreakSetup::new(&story("restart_with_aof"), PAGE_POLICY);
         let mut fake = 0.0;
         let mut now = || {
             fake += 10.0;

@@ -108,7 +108,8 @@ pub fn view_explorer(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                 <div class="explore-head">
                     <strong>{ "Breaking it\u{2026}" }</strong>
                     <span class="explore-counts">
-                        { format!("{} / {} schedules \u{b7} {:.0} schedules/s", p.tried, p.planned, p.per_second) }
+                        { format!("{} / {} schedules ({} struck) \u{b7} {:.0} schedules/s",
+                                   p.tried, p.planned, p.struck, p.per_second) }
                     </span>
                     <button type="button" id="cancel-button" class="button-quiet"
                             onclick={dispatch.reform(|_| Action::Cancel)}>{ "Cancel" }</button>

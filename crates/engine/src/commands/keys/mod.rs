@@ -6,6 +6,7 @@
 //! connection's current one, `ctx.db` (see `Ctx::select_db`).
 
 pub mod expire;
+pub mod object;
 pub mod pattern;
 pub mod scan;
 
@@ -44,6 +45,26 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("flushall", -1, W, NO_KEYS, flushall),
     spec("flushdb", -1, W, NO_KEYS, flushdb),
     spec("select", 2, flags::STALE | F, NO_KEYS, select),
+    spec(
+        "object",
+        -2,
+        0,
+        NO_KEYS,
+        crate::commands::connection::container,
+    )
+    .with_subcommands(&[
+        spec("encoding", 3, R, (2, 2, 1), object::encoding),
+        spec("freq", 3, R, (2, 2, 1), object::freq),
+        spec("idletime", 3, R, (2, 2, 1), object::idletime),
+        spec("refcount", 3, R, (2, 2, 1), object::refcount),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            object::help,
+        ),
+    ]),
 ];
 
 /// Whether an option argument equals `name`, compared as C's `strcasecmp`
@@ -300,4 +321,4 @@ fn splitmix64(x: u64) -> u64 {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

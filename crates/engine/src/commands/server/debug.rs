@@ -5,11 +5,11 @@
 //! that wants DEBUG SLEEP turns it on at start-up
 //! (`Engine::config_mut().set_startup("enable-debug-command", "yes")`).
 
+use crate::command::help_reply;
 use crate::command::Ctx;
-use crate::commands::connection::help_reply;
 use crate::reply::Reply;
 
-use super::subcommand_syntax_error;
+use crate::command::subcommand_syntax_error;
 
 /// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR message | HELP.
 pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
@@ -24,11 +24,164 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             ctx.server.active_expire_enabled = atoi(&args[2]) != 0;
             Reply::ok()
         }
+        // The model has no RDB to save and load back: the data after a
+        // reload is the data before, which is what callers check.
+        ("reload", _) => Reply::ok(),
+        // Nor an AOF: loading it back leaves the same data.
+        ("loadaof", 2) => Reply::ok(),
+        // Timers, reply buffers and script deny flags of the real server
+        // have no counterpart in the model; accepting them lets the
+        // callers that set them up go on.
+        ("pause-cron", 3) | ("replybuffer", 3) | ("set-disable-deny-scripts", 3) => Reply::ok(),
+        ("protocol", 3) => protocol(ctx, &args[2]),
+        ("populate", 3..=5) => populate(ctx, args),
+        // Quicklist node sizing does not exist in the model.
+        ("quicklist-packed-threshold", 3) => Reply::ok(),
+        ("change-repl-id", 2) => Reply::ok(),
+        ("object", 3) => object(ctx, &args[2]),
+        ("digest", 2) => Reply::Status(digest(ctx)),
+        ("digest-value", _) => {
+            let now = ctx.now_ms;
+            let digests = args[2..]
+                .iter()
+                .map(|key| {
+                    let text = ctx
+                        .db
+                        .get(key, now)
+                        .map_or_else(String::new, |e| format!("{:?}", e.value));
+                    Reply::Status(hex_digest(text.as_bytes()))
+                })
+                .collect();
+            Reply::Array(digests)
+        }
         ("error", 3) => {
             let text = String::from_utf8_lossy(&args[2]).replace(['\r', '\n'], " ");
             Reply::Error(text)
         }
         _ => subcommand_syntax_error(args),
+    }
+}
+
+/// DEBUG PROTOCOL type: one reply of each RESP3 type, as Redis's test
+/// suite uses to check clients. Big numbers and attributes have no
+/// [`Reply`] form in the model.
+fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let ints = || (0..3).map(Reply::Integer).collect::<Vec<_>>();
+    match name.as_str() {
+        "string" => Reply::bulk("Hello World"),
+        "integer" => Reply::Integer(12345),
+        // Redis's own test value, not an approximation of pi.
+        #[allow(clippy::approx_constant)]
+        "double" => Reply::Double(3.141),
+        "null" => Reply::Null,
+        "array" => Reply::Array(ints()),
+        "set" => Reply::Set(ints()),
+        "map" => Reply::Map(
+            (0..3)
+                .map(|i| (Reply::Integer(i), Reply::Bool(i == 1)))
+                .collect(),
+        ),
+        "push" => {
+            if ctx.me().protocol != crate::client::Protocol::Resp3 {
+                return Reply::error("ERR RESP2 is not supported by this command");
+            }
+            Reply::Many(vec![
+                Reply::Push(vec![Reply::bulk("server-cpu-usage"), Reply::Integer(42)]),
+                Reply::bulk("Some real reply following the push reply"),
+            ])
+        }
+        "true" => Reply::Bool(true),
+        "false" => Reply::Bool(false),
+        "verbatim" => Reply::Verbatim("This is a verbatim\nstring".into()),
+        "bignum" | "attrib" => Reply::error(format!(
+            "ERR DEBUG PROTOCOL {name} is not modelled"
+        )),
+        _ => Reply::error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
+    }
+}
+
+/// DEBUG POPULATE count [prefix] [size]: `prefix:N` keys holding
+/// `value:N` (padded with zeros, or cut, to `size` bytes when given),
+/// skipping keys that exist, as Redis does.
+fn populate(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let Some(count) = crate::numbers::parse_i64(&args[2]).filter(|n| *n >= 0) else {
+        return Reply::error("ERR value is out of range, must be positive");
+    };
+    let prefix = args.get(3).cloned().unwrap_or_else(|| b"key".to_vec());
+    let size = match args.get(4).map(|a| crate::numbers::parse_i64(a)) {
+        None => None,
+        Some(Some(n)) if n >= 0 => Some(n as usize),
+        Some(_) => return Reply::error("ERR value is out of range, must be positive"),
+    };
+    const MAX_POPULATE: i64 = 10_000_000;
+    if count > MAX_POPULATE {
+        return Reply::error(format!(
+            "ERR count is too large for the model (at most {MAX_POPULATE} keys)"
+        ));
+    }
+    let now = ctx.now_ms;
+    for i in 0..count {
+        let mut key = prefix.clone();
+        key.extend_from_slice(format!(":{i}").as_bytes());
+        if ctx.db.exists(&key, now) {
+            continue;
+        }
+        let mut value = format!("value:{i}").into_bytes();
+        if let Some(size) = size {
+            value.resize(size, 0);
+        }
+        ctx.db.set(&key, crate::value::Value::String(value), false);
+    }
+    ctx.charge(count as usize);
+    Reply::ok()
+}
+
+/// DEBUG OBJECT key: Redis's one-line description, with the fields the
+/// model knows (the address and LRU clock are zero: it has neither).
+fn object(ctx: &mut Ctx, key: &[u8]) -> Reply {
+    let now = ctx.now_ms;
+    let Some(entry) = ctx.db.get(key, now) else {
+        return Reply::error("ERR no such key");
+    };
+    let encoding = crate::commands::keys::object::encoding_of(&entry.value, &ctx.server.config);
+    let length = format!("{:?}", entry.value).len();
+    Reply::Status(format!(
+        "Value at:0x0 refcount:1 encoding:{encoding} serializedlength:{length} lru:0 lru_seconds_idle:0"
+    ))
+}
+
+/// DEBUG DIGEST: 40 zeros for an empty dataset, as in Redis; otherwise a
+/// SHA-1 over every database's keys, values and expiry times, so it
+/// changes whenever the data does and not otherwise.
+fn digest(ctx: &mut Ctx) -> String {
+    let mut text = Vec::new();
+    let mut any = false;
+    for index in 0..ctx.db_count() {
+        let Some(db) = ctx.db_at(index) else { continue };
+        for (key, entry) in db.iter() {
+            any = true;
+            text.extend_from_slice(
+                format!(
+                    "{index}:{key:?}={:?}@{:?};",
+                    entry.value, entry.expire_at_ms
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    if any {
+        hex_digest(&text)
+    } else {
+        "0".repeat(40)
+    }
+}
+
+fn hex_digest(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        "0".repeat(40)
+    } else {
+        crate::scripting::sha1_hex(bytes)
     }
 }
 
@@ -190,5 +343,56 @@ mod tests {
         assert_eq!(sleep_micros(b"1e-3"), 1_000);
         assert_eq!(sleep_micros(b"inf"), 0);
         assert_eq!(sleep_micros(b" .5"), 500_000);
+    }
+}
+
+#[cfg(test)]
+mod session_tests {
+    use crate::commands::test_session::{session, Session};
+
+    fn debug_session() -> Session {
+        let mut s = Session::new();
+        s.engine
+            .config_mut()
+            .set_startup("enable-debug-command", "yes")
+            .expect("a known parameter");
+        s
+    }
+
+    #[test]
+    fn populate_reload_and_digest() {
+        let mut s = debug_session();
+        session!(s,
+            "DEBUG DIGEST" => "+0000000000000000000000000000000000000000\r\n",
+            "SET key:1 mine" => "+OK\r\n",
+            "DEBUG POPULATE 3" => "+OK\r\n",
+            "DBSIZE" => ":3\r\n",
+            "GET key:1" => "$4\r\nmine\r\n",
+            "GET key:2" => "$7\r\nvalue:2\r\n",
+            "DEBUG POPULATE 1 p 3" => "+OK\r\n",
+            "GET p:0" => "$3\r\nval\r\n",
+        );
+        let before = s.run("DEBUG DIGEST");
+        session!(s, "DEBUG RELOAD" => "+OK\r\n", "DEBUG LOADAOF" => "+OK\r\n");
+        assert_eq!(s.run("DEBUG DIGEST"), before);
+        s.run("SET key:1 changed");
+        assert_ne!(s.run("DEBUG DIGEST"), before);
+    }
+
+    #[test]
+    fn protocol_types() {
+        let mut s = debug_session();
+        session!(s,
+            "DEBUG PROTOCOL map" => "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n",
+            "DEBUG PROTOCOL push" => "-ERR RESP2 is not supported by this command\r\n",
+        );
+        s.resp3();
+        session!(s,
+            "DEBUG PROTOCOL map" => "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n",
+            "DEBUG PROTOCOL double" => ",3.141\r\n",
+        );
+        assert!(s
+            .run("DEBUG PROTOCOL nope")
+            .starts_with("-ERR Wrong protocol type name."));
     }
 }

@@ -1,8 +1,9 @@
 //! INFO [section ...]: the node's state as `field:value` lines, with the
 //! sections and field names of Redis 7.0.
 //!
-//! Fields the model has no equivalent for (memory, CPU, network bytes,
-//! forks) are reported as 0: the model does not account them.
+//! Memory fields are the model's estimates (`crate::server::memory`);
+//! fields it has no equivalent for (CPU, network bytes, forks) are
+//! reported as 0: the model does not account them.
 
 use std::fmt::Write as _;
 
@@ -175,6 +176,11 @@ fn bytes_to_human(n: u64) -> String {
 }
 
 fn memory(ctx: &mut Ctx, out: &mut String) {
+    let used = crate::commands::memory::used_memory(ctx);
+    let peak = ctx.server.memory_peak.max(used);
+    ctx.server.memory_peak = peak;
+    let scripts = crate::server::memory::scripts_usage(&ctx.server.scripting.scripts);
+    let cached_scripts = ctx.server.scripting.scripts.len();
     let config = &ctx.server.config;
     let maxmemory: u64 = config
         .get("maxmemory")
@@ -188,13 +194,23 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
     lines(
         out,
         &[
-            ("used_memory", "0".into()),
-            ("used_memory_human", "0B".into()),
-            ("used_memory_rss", "0".into()),
-            ("used_memory_rss_human", "0B".into()),
-            ("used_memory_peak", "0".into()),
-            ("used_memory_peak_human", "0B".into()),
+            ("used_memory", used.to_string()),
+            ("used_memory_human", bytes_to_human(used)),
+            ("used_memory_rss", used.to_string()),
+            ("used_memory_rss_human", bytes_to_human(used)),
+            ("used_memory_peak", peak.to_string()),
+            ("used_memory_peak_human", bytes_to_human(peak)),
+            (
+                "used_memory_startup",
+                crate::server::memory::STARTUP_BYTES.to_string(),
+            ),
+            (
+                "used_memory_dataset",
+                (used - crate::server::memory::STARTUP_BYTES - scripts).to_string(),
+            ),
             ("used_memory_lua", "0".into()),
+            ("used_memory_scripts_eval", scripts.to_string()),
+            ("number_of_cached_scripts", cached_scripts.to_string()),
             ("maxmemory", maxmemory.to_string()),
             ("maxmemory_human", bytes_to_human(maxmemory)),
             ("maxmemory_policy", policy),
@@ -205,7 +221,7 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
 
 fn persistence(ctx: &mut Ctx, out: &mut String) {
     let aof = ctx.server.config.get("appendonly") == Some("yes");
-    let started = ctx.server.started_ms.div_euclid(1000);
+    let started = ctx.server.last_save_ms.div_euclid(1000);
     out.push_str("# Persistence\r\n");
     lines(
         out,
@@ -312,12 +328,44 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
     );
 }
 
-fn replication(_ctx: &mut Ctx, out: &mut String) {
+fn replication(ctx: &mut Ctx, out: &mut String) {
     out.push_str("# Replication\r\n");
+    if let Some(primary) = &ctx.server.primary {
+        let read_only = ctx.server.config.get("replica-read-only") != Some("no");
+        let up = primary.link_up;
+        lines(
+            out,
+            &[
+                ("role", "slave".into()),
+                ("master_host", primary.host.clone()),
+                ("master_port", primary.port.to_string()),
+                ("master_link_status", if up { "up" } else { "down" }.into()),
+                (
+                    "master_last_io_seconds_ago",
+                    if up { "0" } else { "-1" }.into(),
+                ),
+                ("master_sync_in_progress", "0".into()),
+                ("slave_read_repl_offset", "0".into()),
+                ("slave_repl_offset", "0".into()),
+            ],
+        );
+        if !up {
+            line(out, "master_link_down_since_seconds", "-1");
+        }
+        lines(
+            out,
+            &[
+                ("slave_priority", "100".into()),
+                ("slave_read_only", u8::from(read_only).to_string()),
+                ("replica_announced", "1".into()),
+            ],
+        );
+    } else {
+        line(out, "role", "master");
+    }
     lines(
         out,
         &[
-            ("role", "master".into()),
             ("connected_slaves", "0".into()),
             ("master_failover_state", "no-failover".into()),
             ("master_replid", REPL_ID.into()),
@@ -438,7 +486,7 @@ mod tests {
             Reply::Verbatim(String::new())
         );
         let all = e.execute(c, &args(&["INFO"]), 0).reply;
-        let Reply::Verbatim(text) = all else {
+        let Reply::Verbatim(text) = &all else {
             panic!("INFO replies with verbatim text")
         };
         assert!(text.starts_with("# Server\r\nredis_version:7.0.15\r\n"));

@@ -9,9 +9,9 @@
 //! COMMAND DOCS is not provided: `redis-cli` then falls back to its built-in
 //! help, which is what it does with servers older than 7.0.
 
+use crate::command::help_reply;
 use crate::command::{flags, CommandSpec, Ctx};
 use crate::commands;
-use crate::commands::connection::help_reply;
 use crate::engine;
 use crate::reply::Reply;
 
@@ -90,7 +90,7 @@ pub(super) fn getkeys(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         Err(_) if commands::lookup(&call[0]).is_none() => {
             return Reply::error("ERR Invalid command specified")
         }
-        Err(Reply::Error(e)) if e.starts_with("ERR unknown subcommand") => {
+        Err(Reply::Error(ref e)) if e.starts_with("ERR unknown subcommand") => {
             return Reply::error("ERR Invalid command specified")
         }
         Err(_) => return Reply::error("ERR Invalid number of arguments specified for command"),

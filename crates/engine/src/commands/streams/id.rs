@@ -89,7 +89,7 @@ fn string2ull(s: &[u8]) -> Option<u64> {
         return u64::try_from(v).ok();
     }
     let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+    while i < s.len() && lockstep_lua::cnum::is_c_space(s[i]) {
         i += 1;
     }
     let negative = match s.get(i) {

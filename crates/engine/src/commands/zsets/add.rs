@@ -68,6 +68,7 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
     ctx.charge(scores.len());
 
     let mut created = None;
+    let limits = super::listpack_limits(ctx);
     let zset = match lookup_mut(ctx, key) {
         Err(wrong_type) => return wrong_type,
         Ok(Some(zset)) => zset,
@@ -80,6 +81,7 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
         }
         Ok(None) => created.insert(SortedSet::new()),
     };
+    zset.set_limits(limits);
 
     let (mut added, mut updated) = (0, 0);
     let mut last_score = None;

@@ -184,6 +184,7 @@ fn generic(ctx: &mut Ctx, args: &[Vec<u8>], name: &str, op: Op, output: Output) 
             ctx.db.remove(dst);
             return Reply::Integer(0);
         }
+        result.set_limits(super::listpack_limits(ctx));
         result.convert_to_listpack_if_small();
         let len = result.len();
         ctx.db.set(dst, Value::ZSet(result), false);
@@ -298,7 +299,7 @@ fn union(inputs: &[Input], how: Aggregate) -> SortedSet {
             }
         }
     }
-    let mut result = SortedSet::new_skiplist();
+    let mut result = SortedSet::new_skiplist(Default::default());
     for (member, score) in scores {
         result.insert(&member, score);
     }
@@ -326,7 +327,7 @@ fn each_common(inputs: &[Input], how: Aggregate, mut found: impl FnMut(&[u8], f6
 }
 
 fn intersection(inputs: &[Input], how: Aggregate) -> SortedSet {
-    let mut result = SortedSet::new_skiplist();
+    let mut result = SortedSet::new_skiplist(Default::default());
     each_common(inputs, how, |member, score| {
         result.insert(member, score);
         true
@@ -345,7 +346,7 @@ fn intersection_size(inputs: &[Input], limit: usize) -> usize {
 
 /// Members of the first input in none of the others, with their first score.
 fn difference(inputs: &[Input]) -> SortedSet {
-    let mut result = SortedSet::new_skiplist();
+    let mut result = SortedSet::new_skiplist(Default::default());
     if let Some((first, others)) = inputs.split_first() {
         for (member, score) in first.members() {
             if others.iter().all(|o| o.score(&member).is_none()) {

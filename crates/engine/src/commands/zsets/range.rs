@@ -106,7 +106,7 @@ pub fn zrangestore(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         return Reply::Integer(0);
     }
     let count = items.len();
-    let mut stored = SortedSet::with_expected_len(expected_len);
+    let mut stored = SortedSet::with_expected_len(expected_len, super::listpack_limits(ctx));
     for (member, score) in items {
         stored.insert(&member, score);
     }

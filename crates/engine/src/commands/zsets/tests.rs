@@ -1,46 +1,6 @@
 //! Sessions against the engine, with the exact bytes Redis 7.0 sends.
 
-use crate::encode::to_bytes;
-use crate::{ClientId, Engine};
-
-struct Session {
-    engine: Engine,
-    client: ClientId,
-}
-
-impl Session {
-    fn new() -> Self {
-        let mut engine = Engine::new(0);
-        let client = engine.connect("127.0.0.1:50000", 0);
-        Session { engine, client }
-    }
-
-    /// Switches the connection to RESP3, as HELLO 3 does.
-    fn resp3(&mut self) {
-        if let Some(client) = self.engine.clients.get_mut(&self.client) {
-            client.protocol = crate::Protocol::Resp3;
-        }
-    }
-
-    /// Runs one command (words split on spaces) and returns the reply bytes
-    /// as the connection's protocol encodes them.
-    fn run(&mut self, line: &str) -> String {
-        let args: Vec<Vec<u8>> = line
-            .split_whitespace()
-            .map(|w| w.as_bytes().to_vec())
-            .collect();
-        let reply = self.engine.execute(self.client, &args, 0).reply;
-        let bytes = to_bytes(&reply, self.engine.protocol(self.client));
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-/// Runs each `command => reply` pair in order.
-macro_rules! session {
-    ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-        $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-    };
-}
+use crate::commands::test_session::{session, Session};
 
 #[test]
 fn leaderboard() {

@@ -21,10 +21,29 @@ pub use range::{LexBound, LexRange, ScoreRange};
 pub use skiplist::Walk;
 use skiplist::{NodeId, SkipList};
 
-/// `zset-max-listpack-entries`: more members than this and Redis converts.
+/// `zset-max-listpack-entries`' default: more members than this and Redis converts.
 pub const LISTPACK_MAX_ENTRIES: usize = 128;
-/// `zset-max-listpack-value`: a longer member and Redis converts.
+/// `zset-max-listpack-value`' default: a longer member and Redis converts.
 pub const LISTPACK_MAX_VALUE: usize = 64;
+
+/// The node's `zset-max-listpack-entries` and `zset-max-listpack-value`
+/// when the set was last written: Redis reads them at every conversion
+/// check, so a command that writes a set sets them first
+/// ([`SortedSet::set_limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListpackLimits {
+    pub entries: usize,
+    pub value: usize,
+}
+
+impl Default for ListpackLimits {
+    fn default() -> Self {
+        ListpackLimits {
+            entries: LISTPACK_MAX_ENTRIES,
+            value: LISTPACK_MAX_VALUE,
+        }
+    }
+}
 
 /// A hasher with fixed keys: the map is only probed, never iterated for
 /// output, but nothing in the engine may depend on a random seed.
@@ -36,6 +55,7 @@ pub struct SortedSet {
     list: SkipList,
     /// Redis would hold this set as a skiplist (it never converts back).
     skiplist_encoded: bool,
+    limits: ListpackLimits,
 }
 
 /// ZADD's options, as `zsetAdd` takes them.
@@ -78,19 +98,26 @@ impl SortedSet {
 
     /// A set about to receive `len` members at once: ZRANGESTORE picks the
     /// skiplist encoding up front when that is over the listpack limit.
-    pub fn with_expected_len(len: usize) -> Self {
+    pub fn with_expected_len(len: usize, limits: ListpackLimits) -> Self {
         SortedSet {
-            skiplist_encoded: len > LISTPACK_MAX_ENTRIES,
+            skiplist_encoded: len > limits.entries,
+            limits,
             ..Self::default()
         }
+    }
+
+    /// Uses the node's current conversion thresholds from now on.
+    pub fn set_limits(&mut self, limits: ListpackLimits) {
+        self.limits = limits;
     }
 
     /// A set held as a skiplist from the start, whatever its size: the
     /// result set ZUNIONSTORE and friends build before
     /// [`Self::convert_to_listpack_if_small`].
-    pub fn new_skiplist() -> Self {
+    pub fn new_skiplist(limits: ListpackLimits) -> Self {
         SortedSet {
             skiplist_encoded: true,
+            limits,
             ..Self::default()
         }
     }
@@ -98,14 +125,14 @@ impl SortedSet {
     /// Redis's `zsetConvertToListpackIfNeeded`: a skiplist small enough for
     /// a listpack becomes one, so its -0 scores become 0.
     pub fn convert_to_listpack_if_small(&mut self) {
-        let small = self.len() <= LISTPACK_MAX_ENTRIES
-            && self
-                .iter()
-                .all(|(member, _)| member.len() <= LISTPACK_MAX_VALUE);
+        let limits = self.limits;
+        let small = self.len() <= limits.entries
+            && self.iter().all(|(member, _)| member.len() <= limits.value);
         if !self.skiplist_encoded || !small {
             return;
         }
         let mut listpack = SortedSet::new();
+        listpack.limits = limits;
         for (member, score) in self.iter() {
             listpack.insert(member, score);
         }
@@ -178,7 +205,7 @@ impl SortedSet {
             }
             None if flags.xx => Ok(AddOutcome::Skipped),
             None => {
-                if self.len() + 1 > LISTPACK_MAX_ENTRIES || member.len() > LISTPACK_MAX_VALUE {
+                if self.len() + 1 > self.limits.entries || member.len() > self.limits.value {
                     self.skiplist_encoded = true;
                 }
                 let stored = self.stored(score);

@@ -15,9 +15,9 @@
 use std::ffi::c_int;
 
 use super::Config;
+use crate::cnum::strtod;
 use crate::libs::host::Failure;
 use crate::libs::stack::Stack;
-use crate::libs::strtod::strtod;
 
 /// Working memory of one `cjson.decode` call.
 #[derive(Default)]

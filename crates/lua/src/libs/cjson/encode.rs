@@ -15,7 +15,7 @@
 use std::ffi::c_int;
 
 use super::Config;
-use crate::libs::cnum;
+use crate::cnum;
 use crate::libs::host::Failure;
 use crate::libs::stack::{Kind, Stack};
 

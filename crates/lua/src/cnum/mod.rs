@@ -1,5 +1,16 @@
 //! Number conversions as the C libraries perform them on Redis's usual
-//! platform (x86-64 Linux, gcc, glibc), whatever the target running them.
+//! platform (x86-64 Linux, gcc, glibc), whatever the target running them:
+//! [`strtod`], `printf`'s `%.*g` ([`format_g`], [`lua_number_text`]) and
+//! the casts from double to integer.
+//!
+//! They live here, public, because every crate above needs the same C
+//! behaviour and this is the crate all of them depend on: Lua itself and
+//! its libraries (cjson reads numbers with `strtod` and writes them with
+//! `%.14g`), the engine (Redis parses scores with `strtod` and prints
+//! doubles with `%.17g`) and the simulator (a client program's numbers as
+//! Lua's `tostring` writes them). They are C library behaviour, not Redis
+//! semantics: Redis's own rules built on them (`string2d`, `addReplyDouble`)
+//! stay in the engine.
 //!
 //! The C code converts doubles to integers with plain casts. Out of range
 //! that is undefined behaviour in C, but what x86-64 does is what Redis
@@ -7,6 +18,10 @@
 //! here rather than left to Rust's saturating `as` or to wasm's semantics.
 //! Widths are x86-64's as well: `long` and `size_t` are 64 bits even where
 //! the running target's are 32.
+
+mod strtod;
+
+pub use strtod::{is_c_space, strtod, Strtod};
 
 /// `(int64_t)d`, compiled to `cvttsd2si`: truncation, and the "integer
 /// indefinite" value `i64::MIN` for NaN and anything out of range.
@@ -44,7 +59,7 @@ pub(crate) fn double_to_i32(d: f64) -> i32 {
 /// Appends `d` as C's `printf("%.*g", precision, d)` writes it (glibc):
 /// shortest of `%e` and `%f` for the precision, trailing zeros dropped,
 /// `inf`, `-inf`, `nan`, `-nan`, `-0`.
-pub(crate) fn write_g(out: &mut Vec<u8>, d: f64, precision: usize) {
+pub fn write_g(out: &mut Vec<u8>, d: f64, precision: usize) {
     if d.is_nan() {
         out.extend_from_slice(if d.is_sign_negative() {
             b"-nan"
@@ -86,6 +101,23 @@ pub(crate) fn write_g(out: &mut Vec<u8>, d: f64, precision: usize) {
     }
 }
 
+/// `printf("%.*g", precision, d)` as a string (see [`write_g`]).
+pub fn format_g(d: f64, precision: usize) -> String {
+    let mut out = Vec::new();
+    write_g(&mut out, d, precision);
+    // `write_g` writes only ASCII digits, signs, `.`, `e` and letters.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Significant digits of Lua 5.1's number format, `LUA_NUMBER_FMT` `%.14g`.
+pub const LUA_NUMBER_PRECISION: usize = 14;
+
+/// A number as Lua 5.1's `tostring` writes it (`%.14g`): `0.1 + 0.2` is
+/// `0.3`, `1e15` is `1e+15`.
+pub fn lua_number_text(n: f64) -> String {
+    format_g(n, LUA_NUMBER_PRECISION)
+}
+
 fn trim_fraction_zeros(s: &str) -> &str {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
@@ -108,6 +140,10 @@ mod tests {
     fn percent_g_matches_glibc() {
         assert_eq!(g(0.1 + 0.2, 14), "0.3");
         assert_eq!(g(0.1 + 0.2, 17), "0.30000000000000004");
+        assert_eq!(g(1.0e-5, 17), "1.0000000000000001e-05");
+        assert_eq!(g(2500.0, 17), "2500");
+        assert_eq!(format_g(1e20, 17), "1e+20");
+        assert_eq!(lua_number_text(0.1 + 0.2), "0.3");
         assert_eq!(g(3.0, 14), "3");
         assert_eq!(g(-0.0, 14), "-0");
         assert_eq!(g(1e15, 14), "1e+15");

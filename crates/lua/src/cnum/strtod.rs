@@ -1,12 +1,17 @@
-//! C's `strtod` as glibc implements it, for the places where Redis hands a
-//! command argument straight to it (sorted set scores and score ranges).
+//! C's `strtod` as glibc implements it, which cjson's decoder reads numbers
+//! with (by default it accepts what strtod accepts: `0x10`, `-inf`, `nan`).
 //!
-//! Redis's acceptance rules are built on where `strtod` stops and whether it
-//! reports `ERANGE`, so both are reproduced: leading white space, an optional
-//! sign, `inf`/`infinity`/`nan(...)` in any case, decimal and hexadecimal
-//! (`0x1.8p3`) forms, and the longest valid prefix. Decimal text is converted
-//! by the standard library (correctly rounded, as glibc is); hexadecimal text
-//! is rounded here, to nearest with ties to even.
+//! Where it stops matters as much as the value: leading white space, an
+//! optional sign, `inf`/`infinity`/`nan(...)` in any case, decimal and
+//! hexadecimal (`0x1.8p3`) forms, and the longest valid prefix. Decimal text
+//! is converted by the standard library (correctly rounded, as glibc is);
+//! hexadecimal text is rounded here, to nearest with ties to even. `-nan` is
+//! a NaN with the sign bit set, as glibc returns it (Lua prints it `-nan`);
+//! a `nan(...)` payload is skipped but not stored in the NaN.
+//!
+//! The engine reads sorted-set scores with it too (Redis hands those
+//! arguments straight to `strtod`, and its `string2d` is built on where
+//! `strtod` stops and whether it reports `ERANGE`).
 
 /// What `strtod` returned for a string.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -14,18 +19,15 @@ pub struct Strtod {
     pub value: f64,
     /// Bytes consumed (`endptr - str`); 0 when no number was found.
     pub len: usize,
-    /// `errno == ERANGE` because the result overflowed to an infinity or
-    /// underflowed to zero (the two cases Redis's `string2d` rejects).
+    /// `errno == ERANGE`: the result overflowed to an infinity or
+    /// underflowed to zero (cjson ignores it; Redis's `string2d` rejects it).
     pub range_error: bool,
 }
 
-/// `strtod(s, &end)` on the C string `s`: parsing stops at a NUL byte, as it
-/// would in C.
+/// `strtod(s, &end)` on the C string `s`. A NUL byte is never part of a
+/// number, so parsing stops there as it would in C; nothing past the number
+/// is looked at (a decoder calls this for every number of a long text).
 pub fn strtod(s: &[u8]) -> Strtod {
-    let s = match s.iter().position(|&b| b == 0) {
-        Some(nul) => &s[..nul],
-        None => s,
-    };
     let nothing = Strtod {
         value: 0.0,
         len: 0,
@@ -55,7 +57,7 @@ pub fn strtod(s: &[u8]) -> Strtod {
     }
     if starts_with_ignore_case(rest, b"nan") {
         return Strtod {
-            value: f64::NAN,
+            value: if negative { -f64::NAN } else { f64::NAN },
             len: i + 3 + nan_payload_len(&rest[3..]),
             range_error: false,
         };
@@ -77,22 +79,9 @@ pub fn strtod(s: &[u8]) -> Strtod {
     }
 }
 
-/// Redis's `string2d`: the whole string must be a number, with no leading
-/// space, not NaN, and neither overflowing nor underflowing to zero. Used
-/// for ZADD and ZINCRBY scores (`ERR value is not a valid float`).
-pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    if s.is_empty() || is_c_space(s[0]) {
-        return None;
-    }
-    let r = strtod(s);
-    if r.len != s.len() || r.range_error || r.value.is_nan() {
-        return None;
-    }
-    Some(r.value)
-}
-
-/// C's `isspace` in the "C" locale.
-fn is_c_space(b: u8) -> bool {
+/// C's `isspace` in the "C" locale (space, `\t`, `\n`, `\v`, `\f`, `\r`):
+/// the white space `strtod` skips.
+pub fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -311,21 +300,5 @@ mod tests {
             strtod(b"0x123456789abcdef0123p0").value,
             0x123456789abcdef0123u128 as f64
         );
-    }
-
-    #[test]
-    fn string2d_rules() {
-        assert_eq!(parse_f64(b"1.5"), Some(1.5));
-        assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(parse_f64(b"+inf"), Some(f64::INFINITY));
-        assert_eq!(parse_f64(b"1e-310"), Some(1e-310));
-        assert_eq!(parse_f64(b"0e-999"), Some(0.0));
-        assert_eq!(parse_f64(b"1e400"), None);
-        assert_eq!(parse_f64(b"1e-400"), None);
-        assert_eq!(parse_f64(b" 1"), None);
-        assert_eq!(parse_f64(b"1 "), None);
-        assert_eq!(parse_f64(b""), None);
-        assert_eq!(parse_f64(b"nan"), None);
-        assert_eq!(parse_f64(b"1\x002"), None);
     }
 }

@@ -1,0 +1,164 @@
+//! `lockstep check` and `lockstep lesson` as an author and a learner meet
+//! them: every lesson of the lock track played start to finish with its
+//! recorded answers, and the messages for a wrong prediction, a failing
+//! fix and a broken lesson file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(args)
+        .output()
+        .expect("run the lockstep binary")
+}
+
+fn lessons_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons")
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lockstep-cli-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn first_lesson() -> PathBuf {
+    lessons_dir().join("locks/01-setnx-then-expire.md")
+}
+
+#[test]
+fn every_lock_lesson_plays_to_the_end_with_its_recorded_answers() {
+    let mut played = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(lessons_dir().join("locks"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    entries.sort();
+    for lesson in entries {
+        let answers = lesson.with_extension("answers.toml");
+        assert!(answers.exists(), "{} has no answers file", lesson.display());
+        let out = lockstep(&[
+            "lesson",
+            lesson.to_str().unwrap(),
+            "--answers",
+            answers.to_str().unwrap(),
+        ]);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}:\n{stdout}\n{}",
+            lesson.display(),
+            text(&out.stderr)
+        );
+        assert!(!stdout.contains("✗"), "{}:\n{stdout}", lesson.display());
+        assert!(stdout.contains("── Timeline (seed"), "{stdout}");
+        assert!(stdout.contains("▸ "), "notes at their steps: {stdout}");
+        played += 1;
+    }
+    assert!(played >= 1);
+}
+
+#[test]
+fn a_wrong_prediction_says_what_the_run_shows() {
+    let answers = temp_file("wrong.toml", "first-reply = \"OK\"\n");
+    let out = lockstep(&[
+        "lesson",
+        first_lesson().to_str().unwrap(),
+        "--answers",
+        answers.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("You said OK; the run shows (nil)."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the answers file has no `tries`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 of 6 answer(s) passed."), "{stdout}");
+}
+
+#[test]
+fn a_failing_fix_says_how_the_explorer_broke_it() {
+    // The naive two-step acquire, handed in unchanged.
+    let answers = temp_file(
+        "fix.toml",
+        "fix = '''\nlocal lock = require(\"lock\")\nlocal id = uuid()\n\
+         if lock.acquire_naive(\"lock:report\", id, 10000) then\n  enter(\"report\")\n  \
+         leave(\"report\")\nend\n'''\n",
+    );
+    let out = lockstep(&[
+        "lesson",
+        first_lesson().to_str().unwrap(),
+        "--answers",
+        answers.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("Not yet: even with no faults at all, liveness"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_broken_lesson_file_names_file_and_line() {
+    let original = std::fs::read_to_string(first_lesson()).unwrap();
+    let broken = original.replace("kind = \"numeric\"", "kind = \"numerical\"");
+    let line = broken
+        .lines()
+        .position(|l| l.contains("numerical"))
+        .unwrap();
+    let path = temp_file("broken.md", &broken);
+    let out = lockstep(&["lesson", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    // The question block's fence is the line before its `id`.
+    let expected = format!("broken.md:{}: unknown question kind `numerical`", line - 1);
+    assert!(stderr.contains(&expected), "{expected}\n{stderr}");
+
+    let out = lockstep(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains(&expected));
+}
+
+#[test]
+fn check_proves_the_lessons_and_reports_a_wrong_anchor() {
+    let out = lockstep(&["check", lessons_dir().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("no problems"));
+
+    let original = std::fs::read_to_string(first_lesson()).unwrap();
+    let moved = original.replace("```note client-1 crash", "```note client-1 crash 2nd");
+    let path = temp_file("anchor.md", &moved);
+    let out = lockstep(&["check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("note: `client-1 crash 2nd` matches no event in the run"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(lockstep(&["lesson"]).status.code(), Some(2));
+    assert_eq!(
+        lockstep(&["lesson", "x.md", "--seed", "minus"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(lockstep(&["check", "a", "b"]).status.code(), Some(2));
+}

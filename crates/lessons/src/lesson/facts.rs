@@ -1,0 +1,187 @@
+//! What a lesson reads from a trace: an event's kind, the key it concerns,
+//! the text it shows, a reply, who holds a section, a key's value.
+//!
+//! Every question and selector goes through these functions, so that when
+//! the trace carries exact values (bytes beside display text) only this
+//! file changes.
+
+use lockstep_sim::trace::{Event, What};
+use lockstep_sim::Trace;
+
+/// Every event kind a selector may name, as the trace spells `type`.
+pub const KINDS: &[&str] = &[
+    "start",
+    "finish",
+    "send",
+    "exec",
+    "script_start",
+    "busy",
+    "receive",
+    "timeout",
+    "drop",
+    "expire",
+    "sleep",
+    "work",
+    "log",
+    "enter",
+    "leave",
+    "write",
+    "pause",
+    "resume",
+    "crash",
+    "restart",
+    "promote",
+    "replicate",
+    "sync",
+    "persist",
+    "partition",
+    "heal",
+    "clock_jump",
+    "clock_drift",
+    "delay",
+    "violation",
+];
+
+/// The event's `type` in the trace.
+pub fn kind(what: &What) -> &'static str {
+    match what {
+        What::Start { .. } => "start",
+        What::Finish { .. } => "finish",
+        What::Send { .. } => "send",
+        What::Exec { .. } => "exec",
+        What::ScriptStart { .. } => "script_start",
+        What::Busy { .. } => "busy",
+        What::Receive { .. } => "receive",
+        What::Timeout { .. } => "timeout",
+        What::Drop { .. } => "drop",
+        What::Expire { .. } => "expire",
+        What::Sleep { .. } => "sleep",
+        What::Work { .. } => "work",
+        What::Log { .. } => "log",
+        What::Enter { .. } => "enter",
+        What::Leave { .. } => "leave",
+        What::Write { .. } => "write",
+        What::Pause { .. } => "pause",
+        What::Resume => "resume",
+        What::Crash => "crash",
+        What::Restart { .. } => "restart",
+        What::Promote { .. } => "promote",
+        What::Replicate { .. } => "replicate",
+        What::Sync { .. } => "sync",
+        What::Persist { .. } => "persist",
+        What::Partition { .. } => "partition",
+        What::Heal => "heal",
+        What::ClockJump { .. } => "clock_jump",
+        What::ClockDrift { .. } => "clock_drift",
+        What::Delay { .. } => "delay",
+        What::Violation { .. } => "violation",
+    }
+}
+
+/// The text a `text="..."` selector searches: the command, reply, log
+/// line, section name, error or reason the event shows.
+pub fn text(what: &What) -> String {
+    match what {
+        What::Send { text, .. } | What::Receive { text, .. } | What::Log { text } => text.clone(),
+        What::Exec { command, reply, .. } => format!("{command} => {reply}"),
+        What::Busy { reply, .. } => reply.clone(),
+        What::Finish { error, .. } => error.clone().unwrap_or_default(),
+        What::Enter { name } | What::Leave { name } => name.clone(),
+        What::Write { detail, .. } => detail.clone(),
+        What::Drop { reason, .. } => reason.clone(),
+        What::Restart { kept } => kept.clone(),
+        What::Promote { reason } => reason.clone(),
+        What::Violation {
+            invariant, message, ..
+        } => format!("{invariant}: {message}"),
+        What::Expire { key } => key.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The key an event concerns: the expired key, or the first argument of a
+/// command sent or run (`SET lock:x ...` concerns `lock:x`).
+pub fn key(what: &What) -> Option<String> {
+    match what {
+        What::Expire { key } => Some(key.clone()),
+        What::Send { text, .. } => second_word(text),
+        What::Exec { command, .. } => second_word(command),
+        _ => None,
+    }
+}
+
+fn second_word(command: &str) -> Option<String> {
+    command
+        .split_whitespace()
+        .nth(1)
+        .map(|w| w.trim_matches('"').to_string())
+}
+
+/// The reply an event shows: what a client received, or what a node
+/// answered. `None` for other events.
+pub fn reply(event: &Event, trace: &Trace) -> Option<String> {
+    match &event.what {
+        What::Receive { text, .. } => Some(text.clone()),
+        What::Exec { reply, .. } => Some(reply.clone()),
+        What::Busy { reply, .. } => Some(reply.clone()),
+        What::Write {
+            accepted, detail, ..
+        } => Some(if *accepted {
+            "accepted".to_string()
+        } else {
+            detail.clone()
+        }),
+        // A send's reply is the receive of the same message.
+        What::Send { msg, .. } => trace.events.iter().find_map(|e| match &e.what {
+            What::Receive { msg: m, text, .. } if m == msg && e.actor == event.actor => {
+                Some(text.clone())
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// Who is inside `section` right after event `seq`, in the trace's order;
+/// empty when nobody is.
+pub fn holders(trace: &Trace, seq: u64, section: &str) -> Vec<String> {
+    trace
+        .state_at(seq)
+        .and_then(|s| s.holders.get(section).cloned())
+        .unwrap_or_default()
+}
+
+/// `key`'s value on `node` right after event `seq`, as the timeline shows
+/// it (strings in double quotes), or `None` if the key does not exist.
+pub fn value(trace: &Trace, seq: u64, node: &str, key: &str) -> Option<String> {
+    trace
+        .state_at(seq)
+        .and_then(|s| s.nodes.get(node))
+        .and_then(|n| n.keys.iter().find(|k| k.key == key))
+        .map(|k| k.value.clone())
+}
+
+/// `key`'s TTL in ms on `node` right after event `seq`: `Some(-1)` for a
+/// key without one, `None` if the key does not exist.
+pub fn ttl_ms(trace: &Trace, seq: u64, node: &str, key: &str) -> Option<i64> {
+    trace
+        .state_at(seq)
+        .and_then(|s| s.nodes.get(node))
+        .and_then(|n| n.keys.iter().find(|k| k.key == key))
+        .map(|k| k.ttl_ms.unwrap_or(-1))
+}
+
+/// The `seq` of the event where an invariant was first violated, if any.
+pub fn first_violation(trace: &Trace) -> Option<u64> {
+    trace.first_violation().and_then(|v| v.at_seq)
+}
+
+/// Whether each verdict held, by the invariant's name as the trace states
+/// it (`mutual_exclusion(report)`, `liveness (the work gets done)`).
+pub fn verdicts(trace: &Trace) -> Vec<(String, bool)> {
+    trace
+        .verdicts
+        .iter()
+        .map(|v| (v.invariant.clone(), v.held))
+        .collect()
+}
