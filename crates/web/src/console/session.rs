@@ -25,8 +25,6 @@ pub const CONSOLE_ADDR: &str = "127.0.0.1:50000";
 /// The prompt shown before each command.
 pub const PROMPT: &str = "lockstep>";
 
-/// What redis-cli prints for a line it cannot split (and sends nothing).
-pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
 /// How many connections the console has.
 pub const CONNECTIONS: usize = 2;
 
@@ -34,6 +32,9 @@ pub const CONNECTIONS: usize = 2;
 pub fn prompt(conn: usize) -> String {
     format!("lockstep:{conn}>")
 }
+
+/// What redis-cli prints for a line it cannot split (and sends nothing).
+pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
 
 /// Most Lua instructions one script typed into the console may run (about
 /// two simulated seconds). Redis would run `while true do end` until SCRIPT
