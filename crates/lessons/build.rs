@@ -1,9 +1,13 @@
-//! Embeds the shared client libraries (`lessons/lib/*.lua`) and the story
-//! scenarios (`lessons/stories/*.toml`) so the binary and the web app carry
-//! them.
+//! Embeds the shared client libraries (`lessons/lib/*.lua`), the story
+//! scenarios (`lessons/stories/*.toml`), the lessons of each track
+//! (`lessons/<track>/*.md`) and `lessons/checked.json` so the binary and
+//! the web app carry them.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+
+/// The lesson tracks, one folder each under `lessons/`.
+const TRACKS: &[&str] = &["locks"];
 
 /// Files in `lessons/<dir>` ending in `.<ext>`, sorted by name.
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
@@ -55,6 +59,25 @@ fn main() {
         "(name, TOML) of every story scenario, by file stem.",
         "STORIES",
         &files("stories", "toml"),
+    );
+    let mut lessons = Vec::new();
+    for track in TRACKS {
+        lessons.extend(files(track, "md"));
+    }
+    table(
+        &mut code,
+        "(file stem, Markdown) of every lesson, track by track.",
+        "LESSONS",
+        &lessons,
+    );
+    let checked = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons/checked.json");
+    println!("cargo:rerun-if-changed={}", checked.display());
+    let _ = writeln!(
+        code,
+        "/// `lessons/checked.json`: per lesson, whether its myth transcripts matched\n\
+         /// a real Redis byte for byte (written by the differential suite).\n\
+         pub const CHECKED_JSON: &str = include_str!({:?});",
+        checked.display().to_string()
     );
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(out, code).expect("write embedded.rs");

@@ -96,6 +96,32 @@ test('EVAL runs Lua 5.1 in the page', async () => {
   assert.equal(reply, '(integer) 2');
 });
 
+test('a BLPOP on one connection is served by an LPUSH on the other', async () => {
+  assert.match(await run('BLPOP jobs 0'), /^Waiting/);
+  assert.match(await page.locator('.wait-line').innerText(), /waiting in BLPOP jobs 0/);
+  assert.match(await page.locator('.conn-tab').first().innerText(), /waiting/);
+  await page.click('.conn-tab:has-text("Connection 2")');
+  assert.equal(await page.locator('.wait-line').count(), 0, 'connection 2 is free');
+  assert.equal(await run('LPUSH jobs j1'), '1) "jobs"\n2) "j1"');
+  const texts = await page.locator('.transcript .output').allInnerTexts();
+  assert.deepEqual(texts.slice(-3).map((t) => t.trim()), [
+    '(integer) 1',
+    'Connection 1, BLPOP jobs 0:',
+    '1) "jobs"\n2) "j1"',
+  ]);
+  await screenshot('blocking.png');
+  // A wait can be cancelled: the connection is reopened.
+  assert.match(await run('BRPOP jobs 0'), /^Waiting/);
+  await page.click('.cancel-wait');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.transcript .output')].some((e) =>
+      e.innerText.startsWith('Cancelled BRPOP jobs 0')),
+  );
+  assert.equal(await page.locator('.wait-line').count(), 0);
+  await page.click('.conn-tab:has-text("Connection 1")');
+  assert.equal(await page.locator('.wait-line').count(), 0, 'connection 1 was served');
+});
+
 test('clear empties the screen', async () => {
   await page.click('button:has-text("Clear")');
   assert.equal(await page.locator('.transcript .entry').count(), 0);

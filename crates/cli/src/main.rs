@@ -39,7 +39,8 @@ commands:
            (--step N: the keys, TTLs, lock holders and resources after event N)
   explore  search fault schedules for the shortest run that breaks an invariant
            (budget keys: faults, schedules, kinds, targets, within_ms, pause_ms,
-           restart_after_ms, partition_ms, clock_jump_ms; lists joined with +;
+           restart_after_ms, partition_ms, clock_jump_ms, delay_ms, delay_for_ms;
+           lists joined with +;
            the scenario's own faults are taken out unless --keep-own-faults)
   check    read every lesson under PATH (default lessons/), run it and prove its
            anchors, computed answers, fixes, myth transcripts and follow-ups

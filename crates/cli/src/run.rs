@@ -51,9 +51,25 @@ impl RunArgs {
     }
 }
 
-/// Reads and checks a scenario file, with the shared libraries.
+/// Reads and checks a scenario file, with the shared libraries — or, when no such file exists, the shipped story
+/// of that name (`gc_pause_past_ttl`), from the one catalogue.
 pub fn load(file: &str) -> Result<lockstep_sim::Scenario, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    let path = std::path::Path::new(file);
+    if !path.exists() {
+        if let Some(story) = lockstep_lessons::stories::find(file) {
+            return story.scenario().map_err(|e| format!("story {file}: {e}"));
+        }
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        let names: Vec<&str> = lockstep_lessons::stories::catalogue()
+            .iter()
+            .map(|s| s.name)
+            .collect();
+        format!(
+            "cannot read {file}: {e} (nor is it a story: {})",
+            names.join(", ")
+        )
+    })?;
     lockstep_lessons::scenario(&text).map_err(|e| format!("{file}: {e}"))
 }
 

@@ -162,3 +162,38 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(lockstep(&["check", "a", "b"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_lesson_is_played_interactively_from_the_terminal() {
+    use std::io::Write;
+    let typed = "B\n\
+                 x\n30\n\
+                 C B D A\n\
+                 A\n\
+                 local id = uuid()\n\
+                 if redis.call(\"SET\", \"lock:report\", id, \"NX\", \"PX\", 3000) then\n\
+                 enter(\"report\")\nwork(1000)\nleave(\"report\")\n\
+                 require(\"lock\").release(\"lock:report\", id)\nend\n.\n\
+                 One command sets the key and its TTL together.\n\n\
+                 1 2 3 4\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["lesson", first_lesson().to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("`x` is not a number; try again."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("6 of 6 answer(s) passed."), "{stdout}");
+    assert!(out.status.success());
+}

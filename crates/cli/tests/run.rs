@@ -171,3 +171,14 @@ fn explore_answers_as_the_page_does_with_the_same_policy() {
         }
     }
 }
+
+#[test]
+fn run_takes_a_story_by_name_from_the_catalogue() {
+    let by_name = lockstep(&["run", "gc_pause_past_ttl"]);
+    assert!(by_name.status.success(), "{}", text(&by_name.stderr));
+    let by_file = lockstep(&["run", &story("gc_pause_past_ttl")]);
+    assert_eq!(text(&by_name.stdout), text(&by_file.stdout));
+    let unknown = lockstep(&["run", "no_such_story"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("nor is it a story: "));
+}

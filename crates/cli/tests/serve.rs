@@ -395,3 +395,83 @@ fn an_endless_script_gets_busy_replies_and_script_kill() {
     };
     assert_eq!(show(&actual), show(&expected));
 }
+
+/// Another connection opens a transaction while a script is busy: Redis
+/// answers MULTI at once, refuses what follows with BUSY and aborts EXEC.
+fn transaction_during_busy_script_session(port: u16) -> Vec<Vec<u8>> {
+    let mut runner = connect(port);
+    let mut other = connect(port);
+    let mut seen = vec![call(
+        &mut other,
+        &["CONFIG", "SET", "busy-reply-threshold", "200"],
+    )];
+    runner
+        .write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(500));
+    for command in [
+        &["MULTI"][..],
+        &["MULTI"],
+        &["SET", "k", "v"],
+        &["EXEC"],
+        &["DISCARD"],
+        &["WATCH", "k"],
+        &["MULTI"],
+        &["UNWATCH"],
+        &["DISCARD"],
+        &["MULTI"],
+    ] {
+        seen.push(call(&mut other, command));
+    }
+    // SCRIPT KILL would be queued inside MULTI: another connection sends it.
+    seen.push(call(&mut connect(port), &["SCRIPT", "KILL"]));
+    seen.push(read_reply(&mut runner, Duration::from_secs(5)).unwrap_or_default());
+    // The transaction opened while busy is still open.
+    seen.push(call(&mut other, &["SET", "k", "v"]));
+    seen.push(call(&mut other, &["EXEC"]));
+    seen
+}
+
+#[test]
+fn multi_during_a_busy_script_is_answered_at_once() {
+    let (real, model) = (redis(), lockstep());
+    let (expected, actual) = std::thread::scope(|scope| {
+        let real = scope.spawn(|| transaction_during_busy_script_session(real.port));
+        let actual = transaction_during_busy_script_session(model.port);
+        (real.join().expect("redis session"), actual)
+    });
+    let show = |replies: &[Vec<u8>]| {
+        replies
+            .iter()
+            .map(|r| escape(r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(show(&actual), show(&expected));
+}
+
+/// A script that has written and then waits for TIME to move on ends, as
+/// in Redis: TIME reads the wall clock inside a script.
+fn time_waiting_script_session(port: u16) -> Vec<Vec<u8>> {
+    let mut client = connect(port);
+    let script = "redis.call('SET', 'w', '1') \
+                  local function now() local t = redis.call('TIME') \
+                  return tonumber(t[1]) * 1000000 + tonumber(t[2]) end \
+                  local start = now() \
+                  repeat until now() - start >= 300000 \
+                  return 'waited'";
+    let started = Instant::now();
+    let reply = call(&mut client, &["EVAL", script, "0"]);
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    vec![reply, call(&mut client, &["GET", "w"])]
+}
+
+#[test]
+fn a_script_waiting_for_time_to_advance_ends() {
+    let (real, model) = (redis(), lockstep());
+    let expected = time_waiting_script_session(real.port);
+    let actual = time_waiting_script_session(model.port);
+    assert_eq!(actual, expected);
+    assert_eq!(actual[0], b"$6\r\nwaited\r\n");
+}

@@ -138,6 +138,33 @@ impl CommandSpec {
     }
 }
 
+/// Redis's `addReplyHelp`, what a container's HELP subcommand answers: a
+/// header naming the command as typed, the lines, and the HELP footer, as
+/// status replies.
+pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Reply::Status(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    )));
+    out.extend(lines.iter().map(|l| Reply::Status((*l).to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// Redis's `addReplySubcommandSyntaxError`, for a subcommand a container's
+/// handler does not accept (the subcommand cut to 128 bytes).
+pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
+    let sub = args.get(1).map_or(&[][..], |a| &a[..a.len().min(128)]);
+    let command = args.first().map_or(&[][..], Vec::as_slice);
+    Reply::error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    ))
+}
+
 /// Who is calling: a connection directly, or a script on its behalf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Caller {

@@ -65,6 +65,7 @@ impl Engine {
     pub fn new(now_ms: i64) -> Self {
         let mut engine = Engine::default();
         engine.server.started_ms = now_ms;
+        engine.server.last_save_ms = now_ms;
         engine.server.next_client_id = FIRST_CLIENT_ID;
         engine
     }
@@ -93,6 +94,29 @@ impl Engine {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
                     ks.unwatch_all(id, &keys);
+                }
+            }
+        }
+    }
+
+    /// Whether the connection is inside MULTI.
+    pub fn in_multi(&self, id: ClientId) -> bool {
+        self.clients.get(&id).is_some_and(|c| c.multi.is_some())
+    }
+
+    /// Applies what a connection changed of its own state while a script
+    /// kept the node busy (see [`crate::scripting::BusyClient`]); the
+    /// replies were given then.
+    pub fn replay(&mut self, id: ClientId, replay: Vec<crate::scripting::Replay>, now_ms: i64) {
+        for change in replay {
+            match change {
+                crate::scripting::Replay::Command(args) => {
+                    self.execute(id, &args, now_ms);
+                }
+                crate::scripting::Replay::FlagTransaction => {
+                    if let Some(multi) = self.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
+                        multi.errored = true;
+                    }
                 }
             }
         }
@@ -183,6 +207,20 @@ impl Engine {
         }
     }
 
+    /// Makes this node a replica of `primary` (host, port, whether the link
+    /// is up), or a primary again with `None`. The engine does not copy
+    /// data itself; it refuses writes as a read-only replica does (also
+    /// inside EVAL and FCALL), refuses WAIT, and reports the role in ROLE
+    /// and INFO replication.
+    pub fn set_replica_of(&mut self, primary: Option<crate::server::replication::Primary>) {
+        self.server.primary = primary;
+    }
+
+    /// The primary this node replicates, if it is a replica.
+    pub fn replica_of(&self) -> Option<&crate::server::replication::Primary> {
+        self.server.primary.as_ref()
+    }
+
     /// The node's configuration, for start-up settings the way a config
     /// file gives them (`Config::set_startup`, e.g. `enable-debug-command`).
     pub fn config_mut(&mut self) -> &mut Config {
@@ -249,10 +287,38 @@ impl Engine {
         if !self.server.active_expire_enabled {
             return Vec::new();
         }
-        let mut removed = self.db.active_expire(now_ms);
-        for db in &mut self.server.parked_dbs {
-            removed.extend(db.active_expire(now_ms));
+        let mut by_db = vec![(0, self.db.active_expire(now_ms))];
+        for (index, db) in self.server.parked_dbs.iter_mut().enumerate() {
+            if index != self.server.active_db {
+                by_db.push((index, db.active_expire(now_ms)));
+            }
         }
+        let expired = by_db.iter().any(|(_, keys)| !keys.is_empty());
+        if expired
+            && self
+                .server
+                .config
+                .get("notify-keyspace-events")
+                .is_some_and(|f| !f.is_empty())
+        {
+            // Pushes go to subscribers through a context of no particular
+            // connection (the first registered one stands in as caller).
+            if let Some(&anyone) = self.clients.keys().next() {
+                let mut ctx = Ctx {
+                    db: &mut self.db,
+                    clients: &mut self.clients,
+                    server: &mut self.server,
+                    client_id: anyone,
+                    now_ms,
+                    caller: Caller::Client,
+                    cost_us: 0,
+                };
+                for (index, keys) in &by_db {
+                    crate::notify::expired_keys(&mut ctx, *index, keys);
+                }
+            }
+        }
+        let removed = by_db.into_iter().flat_map(|(_, keys)| keys).collect();
         // A deleted stream ends its XREADGROUP waiters.
         self.serve_ready_keys(now_ms);
         removed
@@ -370,6 +436,10 @@ impl Engine {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some(Reply::error("ERR Command not allowed inside a transaction"));
         }
+        if self.server.read_only_replica() && writes(&self.server, spec, args) {
+            return Some(Reply::error(crate::server::replication::READONLY_ERROR));
+        }
+        let client = self.client_mut(id);
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
             return Some(Reply::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -429,6 +499,13 @@ impl Engine {
             blocked: false,
         }
     }
+}
+
+/// Whether a command writes, as `processCommand` sees it for READONLY:
+/// write commands, and scripts that declare they may write (EVAL with
+/// flags in a shebang but not `no-writes`; FCALL of such a function).
+fn writes(server: &ServerState, spec: &CommandSpec, args: &[Vec<u8>]) -> bool {
+    spec.has(flags::WRITE) || crate::commands::scripting::declares_writes(server, spec.name, args)
 }
 
 fn first_error(reply: &Reply) -> Option<String> {
@@ -525,7 +602,15 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     let start = ctx.cost_us;
     ctx.cost_us += BASE_COST_US;
     ctx.server.call_depth += 1;
+    let notifying = crate::notify::enabled(ctx);
+    if notifying {
+        ctx.db.start_recording();
+    }
     let reply = (spec.handler)(ctx, args);
+    if notifying {
+        let touched = ctx.db.take_recorded();
+        crate::notify::after_command(ctx, spec.name, touched);
+    }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;
     let name = full_name(spec, args);

@@ -35,6 +35,9 @@ pub struct Keyspace {
     expired_log: Vec<Vec<u8>>,
     /// Total keys removed by expiry (INFO's `expired_keys`).
     pub expired_total: u64,
+    /// Keys modified (and whether by expiry) since `start_recording`, for
+    /// keyspace notifications; `None` while nobody listens.
+    recorded: Option<Vec<(Vec<u8>, bool)>>,
     /// Modifications so far (every `signal_modified`): a host compares it
     /// before and after a command to know whether the data changed, as
     /// Redis's `server.dirty` tells replication and persistence.
@@ -79,6 +82,9 @@ impl Keyspace {
             self.expired_total += 1;
             self.expired_log.push(key.to_vec());
             self.signal_modified(key);
+            if let Some(Some(last)) = self.recorded.as_mut().map(|r| r.last_mut()) {
+                last.1 = true;
+            }
         }
         expired
     }
@@ -285,6 +291,9 @@ impl Keyspace {
     /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
         self.changes += 1;
+        if let Some(recorded) = self.recorded.as_mut() {
+            recorded.push((key.to_vec(), false));
+        }
         self.signal_ready(key);
         let present = self.entries.contains_key(&slot(key));
         if let Some(set) = self.watchers.get_mut(key) {
@@ -298,6 +307,17 @@ impl Keyspace {
                 self.dirty.insert(*client);
             }
         }
+    }
+
+    /// Starts noting which keys are modified (for keyspace notifications).
+    pub fn start_recording(&mut self) {
+        self.recorded.get_or_insert_with(Vec::new);
+    }
+
+    /// The keys modified since [`Self::start_recording`], each with whether
+    /// it was removed by expiry; recording stops.
+    pub fn take_recorded(&mut self) -> Vec<(Vec<u8>, bool)> {
+        self.recorded.take().unwrap_or_default()
     }
 
     /// How many modifications this database has seen; see the field.
@@ -315,6 +335,7 @@ impl Keyspace {
             dirty: BTreeSet::new(),
             expired_log: Vec::new(),
             expired_total: 0,
+            recorded: None,
             changes: 0,
             blocked_keys: BTreeSet::new(),
             ready_keys: Vec::new(),

@@ -311,3 +311,38 @@ fn tables_that_refer_to_themselves_twice_are_refused_not_unfolded_forever() {
         Reply::Integer(1)
     );
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn time_advances_inside_a_script_but_expiry_keeps_its_start() {
+    let mut e = Engine::new(0);
+    let c = e.connect("127.0.0.1:50000", 1_000);
+    let at = |e: &mut Engine, args: &[&str], now: i64| {
+        let args: Vec<Vec<u8>> = args.iter().map(|a| a.as_bytes().to_vec()).collect();
+        e.execute(c, &args, now).reply
+    };
+    assert_eq!(
+        at(&mut e, &["SET", "k", "v", "PX", "5"], 1_000),
+        Reply::ok()
+    );
+    // Waits until TIME has moved 50 ms on (in simulated time), then looks
+    // at a key whose TTL ran out in the meantime: Redis 7.0 still sees it,
+    // since expiry inside a script uses the script's start time.
+    let script = "local function now() local t = redis.call('TIME') \
+                  return tonumber(t[1]) * 1000000 + tonumber(t[2]) end \
+                  local start = now(); local calls = 0 \
+                  repeat calls = calls + 1 until now() - start >= 50000 \
+                  return {calls, redis.call('EXISTS', 'k'), now() - start >= 50000 and 1 or 0}";
+    let reply = at(&mut e, &["EVAL", script, "0"], 1_000);
+    let Reply::Array(items) = &reply else {
+        panic!("expected an array");
+    };
+    assert!(matches!(items[0], Reply::Integer(n) if n > 1));
+    assert_eq!(items[1..], [Reply::Integer(1), Reply::Integer(1)]);
+    // Outside the script, time is the caller's again.
+    assert_eq!(
+        at(&mut e, &["TIME"], 2_000),
+        Reply::Array(vec![Reply::bulk("2"), Reply::bulk("0")])
+    );
+    assert_eq!(at(&mut e, &["EXISTS", "k"], 2_000), Reply::Integer(0));
+}

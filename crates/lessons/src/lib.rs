@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use lockstep_sim::{Scenario, ScenarioError};
 
 pub mod lesson;
+pub mod stories;
 
 include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 
@@ -34,8 +35,27 @@ pub fn stories() -> Vec<(&'static str, Result<Scenario, ScenarioError>)> {
         .collect()
 }
 
+/// The lessons, parsed, by file stem (`01-setnx-then-expire`).
+pub fn lessons() -> Vec<(&'static str, Result<lesson::Lesson, lesson::LessonError>)> {
+    LESSONS
+        .iter()
+        .map(|(name, text)| (*name, lesson::Lesson::parse(text)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_embedded_lesson_parses() {
+        let lessons = super::lessons();
+        assert!(lessons.len() >= 8, "{}", lessons.len());
+        for (name, parsed) in lessons {
+            let lesson = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(lesson.meta.track, "locks", "{name}");
+        }
+        assert!(super::CHECKED_JSON.contains("\"checked_against\""));
+    }
+
     #[test]
     fn every_story_parses_with_the_shared_libraries() {
         let stories = super::stories();

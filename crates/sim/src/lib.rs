@@ -11,6 +11,7 @@ pub mod bytes;
 pub mod client;
 pub mod clock;
 pub mod explore;
+pub mod fault;
 pub mod invariants;
 pub mod network;
 pub mod node;

@@ -27,6 +27,16 @@ pub struct Network {
     /// Group of each actor while partitioned; `None` when whole.
     groups: Option<Vec<u32>>,
     pub in_flight: InFlight,
+    /// Latency spikes (`delay` faults): extra time on messages between two
+    /// sides until a time; expired ones are dropped as messages are sent.
+    spikes: Vec<Spike>,
+}
+
+#[derive(Clone, Debug)]
+struct Spike {
+    sides: [Vec<ActorId>; 2],
+    extra: Time,
+    until: Time,
 }
 
 impl Network {
@@ -52,6 +62,7 @@ impl Network {
             links,
             groups: None,
             in_flight: spec.in_flight_on_partition,
+            spikes: Vec::new(),
         }
     }
 
@@ -84,6 +95,32 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// Slows messages between the two sides by `extra` until `until`.
+    pub fn slow(&mut self, sides: [Vec<ActorId>; 2], extra: Time, until: Time) {
+        self.spikes.push(Spike {
+            sides,
+            extra,
+            until,
+        });
+    }
+
+    /// Extra delay from latency spikes for a message sent now from `a` to
+    /// `b` (spikes add up where they overlap).
+    pub fn spike(&mut self, a: ActorId, b: ActorId, now: Time) -> Time {
+        if self.spikes.is_empty() {
+            return 0;
+        }
+        self.spikes.retain(|s| s.until > now);
+        self.spikes
+            .iter()
+            .filter(|s| {
+                let [one, other] = &s.sides;
+                (one.contains(&a) && other.contains(&b)) || (one.contains(&b) && other.contains(&a))
+            })
+            .map(|s| s.extra)
+            .sum()
     }
 
     /// Whether the next message on the link is lost (drawn only when the

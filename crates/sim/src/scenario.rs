@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::fault::FaultKind;
+
 /// A whole scenario.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -42,10 +44,24 @@ pub struct Scenario {
     /// The explorer's default budget for this scenario.
     #[serde(default)]
     pub explore: Option<crate::explore::Budget>,
+    /// The verdicts the scenario gives with its own seed, by invariant
+    /// (as the verdict names it, e.g. `mutual_exclusion(report)`, or
+    /// `liveness`): what a story sets out to show, checked by the story
+    /// test. Runs ignore it.
+    #[serde(default)]
+    pub expect: std::collections::BTreeMap<String, Expected>,
     /// Shared Lua libraries by name (`lock`, `redlock`, ...): source code a
     /// client program can `require`. Lessons fill this from `lessons/lib`.
     #[serde(default)]
     pub libraries: std::collections::BTreeMap<String, String>,
+}
+
+/// An expected verdict.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    Held,
+    Violated,
 }
 
 fn default_duration_ms() -> u64 {
@@ -250,35 +266,6 @@ pub struct FaultSpec {
     /// Or: when this happens first.
     #[serde(default)]
     pub after: Option<Trigger>,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FaultKind {
-    /// A stop-the-world pause of a client process (GC, VM migration).
-    Pause { target: String, duration_ms: f64 },
-    /// A node dies; with `restart_after_ms` it comes back with what its
-    /// persistence kept.
-    Crash {
-        target: String,
-        #[serde(default)]
-        restart_after_ms: Option<f64>,
-    },
-    /// A stopped node starts again.
-    Restart { target: String },
-    /// A client process dies (its spawned tasks too).
-    Kill { target: String },
-    /// A replica becomes a primary (manual failover); the old primary, if
-    /// it comes back, replicates from it.
-    Promote { target: String },
-    /// Cut the network into groups; actors not named form one more group.
-    Partition { groups: Vec<Vec<String>> },
-    /// Remove every partition.
-    Heal {},
-    /// An actor's clock jumps (NTP step, VM resume).
-    ClockJump { target: String, by_ms: f64 },
-    /// An actor's clock starts running fast or slow.
-    ClockDrift { target: String, drift: f64 },
 }
 
 /// "After client-1 acquires": the first time `actor` does `event`.
@@ -532,63 +519,10 @@ impl Scenario {
                     return fail(format!("{what}: after.nth counts from 1"));
                 }
             }
-            let target_ok = |target: &str, want: &str, ok: bool| {
-                if ok {
-                    Ok(())
-                } else {
-                    fail(format!("{what}: target \"{target}\" is not a {want}"))
-                }
-            };
-            match &fault.kind {
-                FaultKind::Pause {
-                    target,
-                    duration_ms,
-                } => {
-                    target_ok(target, "client", is_client(target))?;
-                    check_non_negative(&format!("{what} duration_ms"), *duration_ms)?;
-                }
-                FaultKind::Kill { target } => target_ok(target, "client", is_client(target))?,
-                FaultKind::Crash {
-                    target,
-                    restart_after_ms,
-                } => {
-                    target_ok(target, "node", is_node(target))?;
-                    if let Some(after) = restart_after_ms {
-                        check_non_negative(&format!("{what} restart_after_ms"), *after)?;
-                    }
-                }
-                FaultKind::Restart { target } | FaultKind::Promote { target } => {
-                    target_ok(target, "node", is_node(target))?
-                }
-                FaultKind::ClockJump { target, by_ms } => {
-                    target_ok(
-                        target,
-                        "node or client",
-                        is_node(target) || is_client(target),
-                    )?;
-                    if !by_ms.is_finite() {
-                        return fail(format!("{what}: by_ms must be a number"));
-                    }
-                }
-                FaultKind::ClockDrift { target, drift } => {
-                    target_ok(
-                        target,
-                        "node or client",
-                        is_node(target) || is_client(target),
-                    )?;
-                    if !(drift.is_finite() && *drift > -1.0) {
-                        return fail(format!("{what}: drift must be above -1"));
-                    }
-                }
-                FaultKind::Partition { groups } => {
-                    for name in groups.iter().flatten() {
-                        if !known(name) {
-                            return fail(format!("{what}: \"{name}\" is not an actor"));
-                        }
-                    }
-                }
-                FaultKind::Heal {} => {}
-            }
+            fault
+                .kind
+                .check(self)
+                .map_err(|m| ScenarioError(format!("{what}: {m}")))?;
         }
         for invariant in &self.invariants {
             match invariant {
@@ -630,48 +564,6 @@ impl Scenario {
             }
         }
         Ok(())
-    }
-}
-
-impl FaultKind {
-    /// The fault in a few words, e.g. "pause client-1 for 15000 ms".
-    pub fn describe(&self) -> String {
-        match self {
-            FaultKind::Pause {
-                target,
-                duration_ms,
-            } => format!("pause {target} for {duration_ms} ms"),
-            FaultKind::Crash {
-                target,
-                restart_after_ms: Some(after),
-            } => format!("crash {target}, restart after {after} ms"),
-            FaultKind::Crash { target, .. } => format!("crash {target}"),
-            FaultKind::Restart { target } => format!("restart {target}"),
-            FaultKind::Kill { target } => format!("kill {target}"),
-            FaultKind::Promote { target } => format!("promote {target}"),
-            FaultKind::Partition { groups } => {
-                let sides: Vec<String> = groups.iter().map(|g| g.join(", ")).collect();
-                format!("partition {}", sides.join(" | "))
-            }
-            FaultKind::Heal {} => "heal the network".into(),
-            FaultKind::ClockJump { target, by_ms } => format!("jump {target}'s clock {by_ms:+} ms"),
-            FaultKind::ClockDrift { target, drift } => format!("drift {target}'s clock {drift:+}"),
-        }
-    }
-
-    /// The `kind` as written in the file.
-    pub fn name(&self) -> &'static str {
-        match self {
-            FaultKind::Pause { .. } => "pause",
-            FaultKind::Crash { .. } => "crash",
-            FaultKind::Restart { .. } => "restart",
-            FaultKind::Kill { .. } => "kill",
-            FaultKind::Promote { .. } => "promote",
-            FaultKind::Partition { .. } => "partition",
-            FaultKind::Heal {} => "heal",
-            FaultKind::ClockJump { .. } => "clock_jump",
-            FaultKind::ClockDrift { .. } => "clock_drift",
-        }
     }
 }
 

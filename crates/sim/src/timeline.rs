@@ -173,6 +173,15 @@ pub fn describe(event: &Event) -> String {
         What::Heal => "network healed".into(),
         What::ClockJump { by_ms } => format!("clock jumps {by_ms:+} ms"),
         What::ClockDrift { drift } => format!("clock drift now {drift:+}"),
+        What::Delay {
+            between,
+            extra_ms,
+            duration_ms,
+        } => format!(
+            "messages {} ↔ {} slowed by {extra_ms} ms for {duration_ms} ms",
+            between[0].join(", "),
+            between[1].join(", ")
+        ),
         What::Violation {
             invariant, message, ..
         } => format!("VIOLATION of {invariant}: {message}"),

@@ -213,6 +213,13 @@ pub enum What {
     ClockDrift {
         drift: f64,
     },
+    /// A latency spike began: messages between the two groups take
+    /// `extra_ms` longer for `duration_ms`.
+    Delay {
+        between: [Vec<String>; 2],
+        extra_ms: f64,
+        duration_ms: f64,
+    },
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -314,6 +321,26 @@ pub enum VerdictKind {
     Lua,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
+}
+
+impl What {
+    /// Whether the event is a fault striking (or its end): what the
+    /// timelines mark as a fault.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            What::Pause { .. }
+                | What::Resume
+                | What::Crash
+                | What::Restart { .. }
+                | What::Promote { .. }
+                | What::Partition { .. }
+                | What::Heal
+                | What::ClockJump { .. }
+                | What::ClockDrift { .. }
+                | What::Delay { .. }
+        )
+    }
 }
 
 impl Trace {

@@ -555,3 +555,42 @@ fn coverage_counts_only_the_schedules_whose_faults_struck() {
         "{statement}"
     );
 }
+
+#[test]
+fn the_explorer_tries_delays_and_finds_a_reply_past_the_timeout() {
+    let scenario = Scenario::parse(
+        r#"
+title = "a lock reply after the timeout"
+duration_ms = 20000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+timeout_ms = 500
+program = '''
+redis.call("SET", "lock", "me", "NX", "PX", 10000)
+sleep(3000)
+'''
+[liveness]
+finished = ["client-1"]
+[explore]
+kinds = ["delay"]
+delay_ms = [200, 1000]
+delay_for_ms = 2000
+schedules = 200
+"#,
+    )
+    .unwrap();
+    assert_baseline_passes(&scenario);
+    let found = match explore(&scenario) {
+        Finding::Violation(found) => found,
+        Finding::NoViolation(coverage) => panic!("{}", coverage.statement()),
+    };
+    assert_eq!(found.faults.len(), 1, "{:?}", found.faults);
+    assert!(
+        found.faults[0].starts_with("slow messages between client-1 and redis by 1000 ms"),
+        "{:?}",
+        found.faults
+    );
+    assert!(matches!(found.specs[0].kind, FaultKind::Delay { .. }));
+}

@@ -88,7 +88,10 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
                 groups[side].push(name.clone());
             }
         }
-        FaultKind::Partition { groups }
+        FaultKind::Partition {
+            groups,
+            duration_ms: None,
+        }
     });
     prop_oneof![
         (client(), 0.0..duration).prop_map(|(target, duration_ms)| FaultKind::Pause {

@@ -218,7 +218,7 @@ fn a_kill_between_setnx_and_expire_leaves_the_lock_forever() {
 
 #[test]
 fn every_story_renders_every_step_from_its_trace() {
-    for (name, _) in support::STORIES {
+    for name in support::names() {
         let trace = run(name);
         assert!(!trace.events.is_empty(), "{name}");
         let text = lockstep_sim::timeline::render(&trace);

@@ -518,3 +518,80 @@ finished = ["c1", "c2"]
     assert_eq!(liveness.at_seq, Some(failed.seq), "{liveness:?}");
     assert_eq!(liveness.at_us, Some(failed.t_us), "{liveness:?}");
 }
+
+/// A lock whose reply is held up by a latency spike: the client gives up
+/// after 500 ms, the node has set the key all the same.
+const DELAYED_LOCK: &str = r#"
+duration_ms = 20000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+timeout_ms = 500
+program = '''
+local reply = redis.pcall("SET", "lock", "me", "NX", "PX", 10000)
+log("acquire", type(reply) == "table" and reply.err or reply)
+sleep(3000)
+'''
+[liveness]
+finished = ["client-1"]
+"#;
+
+#[test]
+fn a_delay_makes_a_lock_reply_arrive_after_the_timeout() {
+    let trace = run(&format!(
+        r#"{DELAYED_LOCK}
+[[fault]]
+kind = "delay"
+between = [["client-1"], ["redis"]]
+extra_ms = 1000
+duration_ms = 5000
+at_ms = 0
+"#
+    ));
+    let position = |want: &dyn Fn(&What) -> bool| {
+        trace
+            .events
+            .iter()
+            .position(|e| want(&e.what))
+            .unwrap_or_else(|| panic!("{}", lockstep_sim::timeline::render(&trace)))
+    };
+    let delay = position(&|w| matches!(w, What::Delay { .. }));
+    let timeout = position(&|w| matches!(w, What::Timeout { .. }));
+    let late = position(&|w| matches!(w, What::Receive { late: true, .. }));
+    assert!(delay < timeout && timeout < late);
+    // The answer took the spike's 1000 ms on top of the link's 1 ms.
+    let sent = position(&|w| matches!(w, What::Send { .. }));
+    assert!(trace.events[late].t_us - trace.events[sent].t_us > 1_000_000);
+    assert!(logs(&trace, "client-1")[0].contains("TIMEOUT"));
+    // The node took the lock all the same.
+    let state = trace.state_at(trace.events[late].seq).unwrap();
+    assert!(state.nodes["redis"].keys.iter().any(|k| k.key == "lock"));
+    let shown = lockstep_sim::timeline::describe(&trace.events[delay]);
+    assert!(shown.contains("slowed by 1000 ms for 5000 ms"), "{shown}");
+    // Without the spike the reply comes in time.
+    let calm = run(DELAYED_LOCK);
+    assert!(!calm
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::Timeout { .. })));
+}
+
+#[test]
+fn a_delay_fault_is_checked_like_any_other() {
+    let error = error_of(
+        r#"
+[[node]]
+name = "redis"
+[[fault]]
+kind = "delay"
+between = [["nobody"], ["redis"]]
+extra_ms = 10
+duration_ms = 10
+"#,
+    );
+    assert!(
+        error.contains("fault 1 (delay): between: \"nobody\" is not an actor"),
+        "{error}"
+    );
+}

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -16,12 +16,17 @@ use std::time::Duration;
 pub struct ServerProcess {
     child: Child,
     pub port: u16,
+    /// The working directory made for this server alone, removed with it.
+    own_dir: Option<PathBuf>,
 }
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.own_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -40,20 +45,37 @@ impl ServerProcess {
             command.args(["--port", &port.to_string(), "--bind", "127.0.0.1"]);
             command.args(["--save", "", "--appendonly", "no", "--loglevel", "notice"]);
             // Command files may turn persistence on (CONFIG SET appendonly
-            // yes); its files go to the system's temporary directory, not
-            // into the source tree.
-            command.current_dir(std::env::temp_dir());
+            // yes); its files go to a directory of this server's own under
+            // the system's temporary directory, not into the source tree.
+            // Not to the temporary directory itself: Redis loads dump.rdb
+            // from its working directory when it starts, so a file one run
+            // leaves there (this checkout's or another's) would fill the
+            // next run's "fresh" server.
+            let dir = std::env::temp_dir().join(format!(
+                "lockstep-differential-redis-{}-{port}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+            command.current_dir(&dir);
             let ready =
                 move |line: &str| line.contains("Ready to accept connections").then_some(port);
             match Self::spawn(command, "redis-server", ready) {
-                Ok(server) => return Ok(server),
+                Ok(mut server) => {
+                    server.own_dir = Some(dir);
+                    return Ok(server);
+                }
                 Err(e) if e.contains("not found") => {
+                    let _ = std::fs::remove_dir_all(&dir);
                     return Err(format!(
                         "{e}: the differential suite needs a real Redis 7.0; \
                          install the apt package `redis-server` (apt-get install redis-server)"
-                    ))
+                    ));
                 }
-                Err(e) => last_error = e,
+                Err(e) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    last_error = e;
+                }
             }
         }
         Err(last_error)
@@ -115,7 +137,11 @@ impl ServerProcess {
                 let _ = tell.send(Err(said.join("\n")));
             }
         });
-        let mut server = ServerProcess { child, port: 0 };
+        let mut server = ServerProcess {
+            child,
+            port: 0,
+            own_dir: None,
+        };
         match told.recv_timeout(STARTUP_DEADLINE) {
             Ok(Ok(port)) => {
                 server.port = port;

@@ -96,4 +96,12 @@ impl ScriptWatcher for ServeWatcher {
         }
         false
     }
+
+    /// TIME inside a script reads the real clock, as in Redis.
+    fn wall_clock_us(&mut self) -> Option<i64> {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        i64::try_from(since_epoch.as_micros()).ok()
+    }
 }

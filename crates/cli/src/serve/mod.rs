@@ -40,7 +40,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, ScriptProgress};
+use lockstep_engine::scripting::{BusyAnswer, BusyClient, ScriptProgress};
 use lockstep_engine::{encode, ClientId, Engine, Protocol};
 use parking_lot::{Mutex, MutexGuard};
 
@@ -193,6 +193,8 @@ struct Connection {
     input: Arc<Mutex<Input>>,
     /// The protocol after its last command, for BUSY replies.
     protocol: Protocol,
+    /// Its transaction while a script keeps the engine busy.
+    busy: BusyClient,
 }
 
 /// Redis refuses a connection past `maxclients` with this, at once.
@@ -231,6 +233,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
         outbox: Arc::new(Outbox::default()),
         input: Arc::new(Mutex::new(Input::default())),
         protocol: Protocol::Resp2,
+        busy: BusyClient::default(),
     };
     if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
         if state.register(&mut conn).is_err() {
@@ -291,9 +294,11 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
 
 /// Runs what the connection sent once the engine is free. While a script
 /// keeps the engine busy past `busy-reply-threshold`, commands are answered
-/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); the few
-/// Redis lets through (HELLO, AUTH, MULTI, DISCARD) wait for the script, and
-/// so does everything this connection sent after them.
+/// as Redis answers them then (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE, and
+/// MULTI, DISCARD, WATCH, UNWATCH, whose changes are applied to the engine
+/// once it is free); the few others Redis lets through (HELLO, AUTH, RESET,
+/// QUIT) wait for the script, and so does everything this connection sent
+/// after them.
 fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     loop {
         if let Some(mut state) = shared.state.try_lock_for(BUSY_POLL) {
@@ -301,6 +306,8 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
                 conn.outbox.push(MAX_CLIENTS_REPLY);
                 return Closing::AfterFlush;
             };
+            let changed_while_busy = std::mem::take(&mut conn.busy.replay);
+            state.engine.replay(id, changed_while_busy, now_ms());
             // A blocked connection's commands wait for whoever unblocks it.
             let closing = if state.engine.is_blocked(id) {
                 Closing::Open
@@ -311,13 +318,20 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
             state.route_unblocked(shared);
             state.deliver_pushes();
             conn.protocol = state.engine.protocol(id);
+            conn.busy = BusyClient::new(state.engine.in_multi(id));
             return closing;
         }
         let mut input = conn.input.lock();
         if input.deferred.is_empty() {
             if let Some(progress) = shared.gate.busy() {
-                let closing =
-                    answer_while_busy(&mut input, progress, shared, &conn.outbox, conn.protocol);
+                let closing = answer_while_busy(
+                    &mut input,
+                    progress,
+                    &mut conn.busy,
+                    shared,
+                    &conn.outbox,
+                    conn.protocol,
+                );
                 // Everything complete has been answered: read on, unless a
                 // command now waits for the script.
                 if closing != Closing::Open || input.deferred.is_empty() {
@@ -333,6 +347,7 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
 fn answer_while_busy(
     input: &mut Input,
     progress: ScriptProgress,
+    busy: &mut BusyClient,
     shared: &Shared,
     outbox: &Outbox,
     protocol: Protocol,
@@ -349,7 +364,7 @@ fn answer_while_busy(
                 break;
             }
         };
-        match busy_reply(&args, progress) {
+        match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {
                 shared.gate.kill();

@@ -1,6 +1,7 @@
 //! Connection commands: PING, ECHO, HELLO, AUTH, CLIENT, QUIT, RESET.
 
 use crate::client::{ClientState, Protocol};
+pub(crate) use crate::command::help_reply;
 use crate::command::{flags, spec, Args, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::discard_transaction;
 use crate::numbers::parse_i64;
@@ -369,20 +370,6 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         cmd,
         c.protocol.version(),
     )
-}
-
-/// Redis's `addReplyHelp`: a header naming the command as typed, the
-/// lines, and the HELP footer, as status replies.
-pub(crate) fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
-    let mut out = Vec::with_capacity(lines.len() + 3);
-    out.push(Reply::Status(format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        String::from_utf8_lossy(command).to_ascii_uppercase()
-    )));
-    out.extend(lines.iter().map(|l| Reply::Status((*l).to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
 }
 
 fn client_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {

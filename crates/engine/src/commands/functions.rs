@@ -56,6 +56,27 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         function_kill,
     ),
+    spec(
+        "dump",
+        2,
+        flags::NOSCRIPT,
+        NO_KEYS,
+        super::function_dump::function_dump,
+    ),
+    spec(
+        "restore",
+        -3,
+        flags::WRITE | flags::DENYOOM | flags::NOSCRIPT,
+        NO_KEYS,
+        super::function_dump::function_restore,
+    ),
+    spec(
+        "stats",
+        2,
+        flags::NOSCRIPT | flags::ALLOW_BUSY,
+        NO_KEYS,
+        super::function_dump::function_stats,
+    ),
     spec("help", 2, flags::STALE, NO_KEYS, function_help),
 ];
 

@@ -5,9 +5,12 @@ use std::sync::OnceLock;
 
 use crate::command::CommandSpec;
 
+pub mod admin;
 pub mod bits;
 pub mod collection_scan;
 pub mod connection;
+pub mod dump;
+pub mod function_dump;
 pub mod functions;
 pub mod hashes;
 pub mod keys;
@@ -22,14 +25,16 @@ pub mod sort;
 pub mod streams;
 pub mod strings;
 #[cfg(test)]
-mod test_session;
+pub(crate) mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 16] {
+fn families() -> [&'static [CommandSpec]; 18] {
     [
+        admin::COMMANDS,
         bits::COMMANDS,
         connection::COMMANDS,
+        dump::COMMANDS,
         functions::COMMANDS,
         hashes::COMMANDS,
         keys::COMMANDS,

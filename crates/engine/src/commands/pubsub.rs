@@ -20,6 +20,7 @@ use std::collections::BTreeSet;
 
 use crate::client::ClientState;
 use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
+pub use crate::command::{help_reply, subcommand_syntax_error};
 use crate::glob::string_match;
 use crate::reply::Reply;
 
@@ -207,7 +208,14 @@ fn unsubscribe_from(ctx: &mut Ctx, args: &[Vec<u8>], target: Target) -> Reply {
 /// subscribed to the channel, then a `pmessage` for every (connection,
 /// matching pattern) pair, and returns how many pushes were queued.
 fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let (channel, message) = (&args[1], &args[2]);
+    let receivers = deliver(ctx, &args[1], &args[2]);
+    Reply::Integer(receivers)
+}
+
+/// Queues `message` on `channel` for its subscribers and the matching
+/// pattern subscribers; how many pushes were queued (PUBLISH's reply;
+/// keyspace notifications use it too).
+pub fn deliver(ctx: &mut Ctx, channel: &[u8], message: &[u8]) -> i64 {
     let mut receivers = 0i64;
     let clients = ctx.clients.len();
     for client in ctx.clients.values_mut() {
@@ -238,7 +246,7 @@ fn publish(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         }
     }
     ctx.charge(clients);
-    Reply::Integer(receivers)
+    receivers
 }
 
 /// Every channel some connection subscribes to, each once, in byte order.
@@ -326,29 +334,6 @@ const PUBSUB_HELP: &[&str] = &[
 /// PUBSUB HELP.
 fn pubsub_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     help_reply(&args[0], PUBSUB_HELP)
-}
-
-/// Redis's `addReplyHelp`: a header naming the command, the lines, and
-/// the HELP footer, all as status replies.
-pub fn help_reply(command: &[u8], lines: &[&str]) -> Reply {
-    let name = String::from_utf8_lossy(command).to_ascii_uppercase();
-    let mut out = vec![Reply::Status(format!(
-        "{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    ))];
-    out.extend(lines.iter().map(|line| Reply::Status((*line).to_string())));
-    out.push(Reply::Status("HELP".into()));
-    out.push(Reply::Status("    Prints this help.".into()));
-    Reply::Array(out)
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = &args[1][..args[1].len().min(128)];
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

@@ -72,6 +72,36 @@ struct Shebang {
     no_writes: bool,
 }
 
+/// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares it may
+/// write (flags given, `no-writes` not among them): Redis then treats the
+/// call as a write command (READONLY on a replica). A script without a
+/// shebang, an unknown script or function is not refused here; it fails
+/// later in its own way.
+pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[Vec<u8>]) -> bool {
+    let Some(target) = args.get(1) else {
+        return false;
+    };
+    let body = match name {
+        "eval" => target.clone(),
+        "evalsha" => {
+            let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
+            match server.scripting.scripts.get(&sha) {
+                Some(body) => body.clone(),
+                None => return false,
+            }
+        }
+        "fcall" => {
+            return server
+                .scripting
+                .libraries
+                .function(&String::from_utf8_lossy(target))
+                .is_some_and(|(_, info)| !info.no_writes());
+        }
+        _ => return false,
+    };
+    parse_shebang(&body).is_ok_and(|s| s.declared && !s.no_writes)
+}
+
 /// Redis's `evalExtractShebangFlags`.
 fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
     if !body.starts_with(b"#!") {

@@ -280,13 +280,7 @@ fn output(ctx: &mut Ctx, o: &Options, selected: Vec<Vec<u8>>) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     #[test]
     fn numeric_alpha_and_limits() {

@@ -14,6 +14,10 @@ use crate::client::{ClientId, Protocol};
 use crate::encode::to_bytes;
 use crate::{Engine, Reply};
 
+/// A realistic Unix time in ms, for sessions that set absolute expire
+/// times (`Session::at(NOW_MS)`).
+pub(crate) const NOW_MS: i64 = 1_700_000_000_000;
+
 pub(crate) struct Session {
     pub(crate) engine: Engine,
     pub(crate) client: ClientId,

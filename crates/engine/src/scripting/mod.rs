@@ -27,7 +27,7 @@ pub use environment::ScriptVm;
 pub use functions::{FunctionInfo, Libraries, Library};
 pub use lrand48::Lrand48;
 pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
-pub use watcher::{busy_reply, BusyAnswer, ScriptProgress, ScriptWatcher};
+pub use watcher::{busy_reply, BusyAnswer, BusyClient, Replay, ScriptProgress, ScriptWatcher};
 
 /// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
 /// million instructions per simulated second.
@@ -56,6 +56,11 @@ pub struct Scripting {
     /// send SCRIPT KILL (the page's console). `None`: no limit, as in Redis.
     pub instruction_limit: Option<u64>,
     pub(crate) watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
+    /// While a script runs: the time, in microseconds, its command now
+    /// running reads where Redis 7.0 reads the clock afresh (`TIME`); `None`
+    /// between scripts. Key expiry keeps the script's start time, as Redis
+    /// pretends time stands still for it.
+    pub(crate) clock_us: Option<i64>,
 }
 
 impl Clone for Scripting {
@@ -68,6 +73,7 @@ impl Clone for Scripting {
             log: Rc::new(RefCell::new(self.log.borrow().clone())),
             instruction_limit: self.instruction_limit,
             watcher: None,
+            clock_us: None,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct ScriptRun<'a> {
 /// State shared between the command dispatcher and the instruction hook.
 #[derive(Default)]
 struct Progress {
+    /// Lua instructions run so far, as of the last watchdog check.
+    instructions: Cell<u64>,
     wrote: Cell<bool>,
     commands_us: Cell<u64>,
     killed_at_line: Cell<Option<usize>>,
@@ -81,10 +83,12 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     svm.resp.set(ScriptResp::Two);
     let resp_cell = Rc::clone(&svm.resp);
     let runner = svm.runner.clone();
+    let started_us = ctx.now_ms.saturating_mul(1000);
     let dispatcher = RefCell::new(Dispatcher {
         ctx: &mut *ctx,
         read_only: run.read_only,
         progress: Rc::clone(&progress),
+        started_us,
     });
     if let Some(watcher) = &watcher {
         watcher.borrow_mut().started();
@@ -104,6 +108,7 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     drop(dispatcher);
     let _ = svm.lua().set_named_registry_value(DISPATCH_KEY, Value::Nil);
     svm.vm.clear_checkpoint();
+    ctx.server.scripting.clock_us = None;
     ctx.clients.remove(&SCRIPT_CLIENT_ID);
     ctx.cost_us += svm.vm.instructions() * NANOS_PER_INSTRUCTION / 1000;
     if let Some(watcher) = &watcher {
@@ -174,8 +179,8 @@ fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
     Ok(t)
 }
 
-/// Every watchdog check: tell the host how far the script got; a kill
-/// notes the line the script was on.
+/// Every watchdog check: note the instructions run (script time), tell the
+/// host how far the script got; a kill notes the line the script was on.
 fn install_checkpoint(
     svm: &ScriptVm,
     progress: &Rc<Progress>,
@@ -183,12 +188,13 @@ fn install_checkpoint(
     busy_threshold_us: u64,
     mode: RunMode,
 ) {
-    let Some(watcher) = watcher else {
-        return;
-    };
     let progress = Rc::clone(progress);
     let lua = svm.lua().weak();
     svm.vm.set_checkpoint(move |instructions| {
+        progress.instructions.set(instructions);
+        let Some(watcher) = &watcher else {
+            return Verdict::Continue;
+        };
         let state = ScriptProgress {
             elapsed_us: elapsed_us(instructions, &progress),
             wrote: progress.wrote.get(),
@@ -269,6 +275,8 @@ struct Dispatcher<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     read_only: bool,
     progress: Rc<Progress>,
+    /// When the script started, in microseconds of the caller's clock.
+    started_us: i64,
 }
 
 impl Dispatcher<'_, '_> {
@@ -303,6 +311,9 @@ impl Dispatcher<'_, '_> {
         if self.read_only && spec.has(flags::WRITE) {
             return Reply::error("ERR Write commands are not allowed from read-only scripts.");
         }
+        if spec.has(flags::WRITE) && self.ctx.server.read_only_replica() {
+            return Reply::error(crate::server::replication::READONLY_ERROR);
+        }
         if spec.has(flags::WRITE) {
             self.progress.wrote.set(true);
         }
@@ -318,6 +329,15 @@ impl Dispatcher<'_, '_> {
         ctx.caller = Caller::Script {
             read_only: self.read_only,
         };
+        let elapsed = elapsed_us(self.progress.instructions.get(), &self.progress);
+        let wall_clock = ctx
+            .server
+            .scripting
+            .watcher
+            .as_ref()
+            .and_then(|w| w.borrow_mut().wall_clock_us());
+        ctx.server.scripting.clock_us =
+            Some(wall_clock.unwrap_or(self.started_us.saturating_add(elapsed as i64)));
         let before = ctx.cost_us;
         let reply = call(ctx, spec, argv);
         let spent = ctx.cost_us - before;

@@ -47,6 +47,14 @@ pub trait ScriptWatcher {
     fn finished(&mut self, progress: ScriptProgress) {
         let _ = progress;
     }
+
+    /// The wall clock in microseconds since the Unix epoch, for a host
+    /// whose scripts run in real time (a server): `TIME` inside a script
+    /// reads it, as Redis reads `gettimeofday`. `None` (the default): the
+    /// script's start plus its simulated cost so far.
+    fn wall_clock_us(&mut self) -> Option<i64> {
+        None
+    }
 }
 
 /// How a node that is running a script answers another client's command.
@@ -118,6 +126,93 @@ pub fn busy_reply(args: &[Vec<u8>], progress: ScriptProgress) -> BusyAnswer {
             BusyAnswer::Defer
         }
         _ => busy(),
+    }
+}
+
+/// A connection's own transaction as it stands while a script keeps the
+/// node busy, so that MULTI, DISCARD, WATCH and UNWATCH are answered at
+/// once, as Redis answers them from inside the script's hook, instead of
+/// waiting for the script. The engine is busy, so what they change is
+/// noted in `replay` and applied once it is free ([`crate::Engine::replay`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BusyClient {
+    /// The connection is inside MULTI.
+    pub in_multi: bool,
+    /// What to apply to the engine, in order, once the script is over.
+    pub replay: Vec<Replay>,
+}
+
+/// A change to a connection's state made while a script was busy.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Replay {
+    /// Run this command, its reply already given.
+    Command(Vec<Vec<u8>>),
+    /// A command was refused inside MULTI: EXEC must fail (`flagTransaction`).
+    FlagTransaction,
+}
+
+impl BusyClient {
+    pub fn new(in_multi: bool) -> BusyClient {
+        BusyClient {
+            in_multi,
+            replay: Vec::new(),
+        }
+    }
+
+    /// [`busy_reply`], with the transaction commands answered here rather
+    /// than deferred, and refusals inside MULTI flagging the transaction as
+    /// `rejectCommand` does. A refused EXEC discards the transaction with
+    /// an EXECABORT saying why, even outside MULTI.
+    pub fn answer(&mut self, args: &[Vec<u8>], progress: ScriptProgress) -> BusyAnswer {
+        let name = args
+            .first()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .unwrap_or_default();
+        let answer = busy_reply(args, progress);
+        match &answer {
+            BusyAnswer::Defer => self.transaction_command(&name, args),
+            BusyAnswer::Reply(Reply::Error(text)) if name == "exec" => {
+                let undo = if self.in_multi { "DISCARD" } else { "UNWATCH" };
+                self.replay
+                    .push(Replay::Command(vec![undo.as_bytes().to_vec()]));
+                self.in_multi = false;
+                let reason = text.strip_prefix("ERR ").unwrap_or(text);
+                BusyAnswer::Reply(Reply::error(format!(
+                    "EXECABORT Transaction discarded because of: {reason}"
+                )))
+            }
+            BusyAnswer::Reply(reply) => {
+                if self.in_multi && reply.is_error() {
+                    self.replay.push(Replay::FlagTransaction);
+                }
+                answer
+            }
+            _ => answer,
+        }
+    }
+
+    fn transaction_command(&mut self, name: &str, args: &[Vec<u8>]) -> BusyAnswer {
+        let reply = match (name, self.in_multi) {
+            ("multi", true) => Reply::error("ERR MULTI calls can not be nested"),
+            ("multi", false) => {
+                self.in_multi = true;
+                Reply::ok()
+            }
+            ("discard", false) => Reply::error("ERR DISCARD without MULTI"),
+            ("discard", true) => {
+                self.in_multi = false;
+                Reply::ok()
+            }
+            ("watch", true) => Reply::error("ERR WATCH inside MULTI is not allowed"),
+            ("watch", false) | ("unwatch", false) => Reply::ok(),
+            // Queued like any other command inside MULTI.
+            ("unwatch", true) => Reply::Status("QUEUED".into()),
+            _ => return BusyAnswer::Defer,
+        };
+        if !reply.is_error() {
+            self.replay.push(Replay::Command(args.to_vec()));
+        }
+        BusyAnswer::Reply(reply)
     }
 }
 
@@ -194,5 +289,39 @@ mod tests {
             error("ERR unknown command 'NOSUCH', with args beginning with: ")
         );
         assert_eq!(busy_reply(&args("MULTI"), eval), BusyAnswer::Defer);
+    }
+
+    #[test]
+    fn a_transaction_begun_while_busy_is_answered_at_once_and_aborted() {
+        let eval = clean(RunMode::Eval);
+        let mut client = BusyClient::new(false);
+        assert_eq!(
+            client.answer(&args("MULTI"), eval),
+            BusyAnswer::Reply(Reply::ok())
+        );
+        assert_eq!(
+            client.answer(&args("MULTI"), eval),
+            error("ERR MULTI calls can not be nested")
+        );
+        assert_eq!(client.answer(&args("SET k v"), eval), error(BUSY_EVAL));
+        assert_eq!(
+            client.answer(&args("EXEC"), eval),
+            error(&format!(
+                "EXECABORT Transaction discarded because of: {BUSY_EVAL}"
+            ))
+        );
+        assert_eq!(
+            client.answer(&args("DISCARD"), eval),
+            error("ERR DISCARD without MULTI")
+        );
+        assert_eq!(
+            client.replay,
+            vec![
+                Replay::Command(args("MULTI")),
+                Replay::FlagTransaction,
+                Replay::Command(args("DISCARD")),
+            ]
+        );
+        assert_eq!(client.answer(&args("HELLO 3"), eval), BusyAnswer::Defer);
     }
 }

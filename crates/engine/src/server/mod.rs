@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod memory;
+pub mod replication;
 pub mod slowlog;
 pub mod stats;
 
@@ -43,6 +44,10 @@ pub struct ServerState {
     pub active_expire_enabled: bool,
     /// The highest `used_memory` estimate seen (INFO's `used_memory_peak`).
     pub memory_peak: u64,
+    /// The primary this node replicates, if it is a replica.
+    pub primary: Option<replication::Primary>,
+    /// When the data was last saved (SAVE, BGSAVE; start-up), for LASTSAVE.
+    pub last_save_ms: i64,
     /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
     pub blocking: crate::blocking::Blocking,
 }
@@ -64,6 +69,13 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// Whether writes are refused: a replica with `replica-read-only yes`.
+    pub fn read_only_replica(&self) -> bool {
+        self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
+    }
+}
+
 impl Default for ServerState {
     fn default() -> Self {
         ServerState {
@@ -79,6 +91,8 @@ impl Default for ServerState {
             own_monitor_line: None,
             active_expire_enabled: true,
             memory_peak: 0,
+            primary: None,
+            last_save_ms: 0,
             blocking: crate::blocking::Blocking::default(),
         }
     }

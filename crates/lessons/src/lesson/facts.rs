@@ -5,7 +5,7 @@
 //! the trace carries exact values (bytes beside display text) only this
 //! file changes.
 
-use lockstep_sim::trace::{Event, What};
+use lockstep_sim::trace::{Event, Verdict, VerdictKind, What};
 use lockstep_sim::Trace;
 
 /// Every event kind a selector may name, as the trace spells `type`.
@@ -38,6 +38,7 @@ pub const KINDS: &[&str] = &[
     "heal",
     "clock_jump",
     "clock_drift",
+    "delay",
     "violation",
 ];
 
@@ -72,6 +73,7 @@ pub fn kind(what: &What) -> &'static str {
         What::Heal => "heal",
         What::ClockJump { .. } => "clock_jump",
         What::ClockDrift { .. } => "clock_drift",
+        What::Delay { .. } => "delay",
         What::Violation { .. } => "violation",
     }
 }
@@ -149,14 +151,24 @@ pub fn holders(trace: &Trace, seq: u64, section: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `key`'s value on `node` right after event `seq`, as the timeline shows
-/// it (strings in double quotes), or `None` if the key does not exist.
+/// `key`'s value on `node` right after event `seq`, or `None` if the key
+/// does not exist. A string is its exact bytes (shown as text, invalid
+/// UTF-8 replaced); other types fall back to the timeline's abbreviated
+/// display, the only form the trace gives them.
 pub fn value(trace: &Trace, seq: u64, node: &str, key: &str) -> Option<String> {
     trace
         .state_at(seq)
         .and_then(|s| s.nodes.get(node))
-        .and_then(|n| n.keys.iter().find(|k| k.key == key))
-        .map(|k| k.value.clone())
+        .and_then(|n| {
+            n.keys.iter().find(|k| match &k.key_bytes {
+                Some(exact) => exact.0 == key.as_bytes(),
+                None => k.key == key,
+            })
+        })
+        .map(|k| match &k.bytes {
+            Some(exact) => String::from_utf8_lossy(&exact.0).into_owned(),
+            None => k.value.clone(),
+        })
 }
 
 /// `key`'s TTL in ms on `node` right after event `seq`: `Some(-1)` for a
@@ -169,17 +181,46 @@ pub fn ttl_ms(trace: &Trace, seq: u64, node: &str, key: &str) -> Option<i64> {
         .map(|k| k.ttl_ms.unwrap_or(-1))
 }
 
-/// The `seq` of the event where an invariant was first violated, if any.
+/// The `seq` of the event where an invariant was first violated, if any
+/// (the liveness check is not an invariant: see [`liveness_failure`]).
 pub fn first_violation(trace: &Trace) -> Option<u64> {
     trace.first_violation().and_then(|v| v.at_seq)
 }
 
-/// Whether each verdict held, by the invariant's name as the trace states
-/// it (`mutual_exclusion(report)`, `liveness (the work gets done)`).
+/// The `seq` where the liveness check failed: the failed client's last
+/// event, or the run's last (the trace's `at_seq`).
+pub fn liveness_failure(trace: &Trace) -> Option<u64> {
+    trace
+        .verdicts
+        .iter()
+        .find(|v| v.kind == VerdictKind::Liveness && !v.held)
+        .and_then(|v| v.at_seq)
+}
+
+/// A verdict's name for lessons, built from its kind and subject (never
+/// from its display text): `mutual_exclusion(report)`,
+/// `no_stale_writes(storage)`, `rate(api)`, and plain `liveness`.
+pub fn verdict_name(verdict: &Verdict) -> String {
+    let kind = match verdict.kind {
+        VerdictKind::MutualExclusion => "mutual_exclusion",
+        VerdictKind::NoStaleWrites => "no_stale_writes",
+        VerdictKind::NoDuplicates => "no_duplicates",
+        VerdictKind::Rate => "rate",
+        VerdictKind::SumConserved => "sum_conserved",
+        VerdictKind::Lua => "lua",
+        VerdictKind::Liveness => return "liveness".to_string(),
+    };
+    match &verdict.subject {
+        Some(subject) => format!("{kind}({subject})"),
+        None => kind.to_string(),
+    }
+}
+
+/// Whether each verdict held, by [`verdict_name`].
 pub fn verdicts(trace: &Trace) -> Vec<(String, bool)> {
     trace
         .verdicts
         .iter()
-        .map(|v| (v.invariant.clone(), v.held))
+        .map(|v| (verdict_name(v), v.held))
         .collect()
 }

@@ -160,10 +160,7 @@ fn toml_line(e: &toml::de::Error, text: &str, body_line: usize) -> usize {
 }
 
 fn story_text(name: &str) -> Option<&'static str> {
-    crate::STORIES
-        .iter()
-        .find(|(stem, _)| *stem == name)
-        .map(|(_, text)| *text)
+    crate::stories::find(name).map(|story| story.text)
 }
 
 impl Lesson {
@@ -176,6 +173,22 @@ impl Lesson {
                 format!("front matter: {}", e.message().trim()),
             )
         })?;
+        for item in &meta.covers {
+            let well_formed = item.split_once('/').is_some_and(|(seed, topic)| {
+                seed.len() == 3
+                    && seed.bytes().all(|b| b.is_ascii_digit())
+                    && !topic.is_empty()
+                    && topic
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+            if !well_formed {
+                return Err(LessonError::at(
+                    doc.front_matter_line,
+                    format!("covers: `{item}` is not `NNN/topic` (a seed number, a-z0-9- topic)"),
+                ));
+            }
+        }
         let mut lesson = Lesson {
             meta,
             pieces: doc.pieces.clone(),
@@ -188,7 +201,7 @@ impl Lesson {
         };
         if let Some(story) = &lesson.meta.story {
             let text = story_text(story).ok_or_else(|| {
-                let known: Vec<&str> = crate::STORIES.iter().map(|(s, _)| *s).collect();
+                let known: Vec<&str> = crate::stories::catalogue().iter().map(|s| s.name).collect();
                 LessonError::at(
                     2,
                     format!(
@@ -418,5 +431,98 @@ impl Lesson {
         let scenario = self.main_scenario()?;
         let seed = seed.unwrap_or(scenario.seed);
         lockstep_sim::run(&scenario, seed).map_err(|m| LessonError::at(1, m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRONT: &str =
+        "+++\nid = \"t/x\"\ntitle = \"t\"\ntrack = \"t\"\norder = 1\nsummary = \"s\"\n\
+                         difficulty = \"beginner\"\nminutes = 1\ninterview = \"q\"\n";
+
+    fn error(rest: &str) -> LessonError {
+        Lesson::parse(&format!("{FRONT}{rest}")).unwrap_err()
+    }
+
+    /// The line of the first line containing `needle` in the whole file.
+    fn line_of(rest: &str, needle: &str) -> usize {
+        format!("{FRONT}{rest}")
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i + 1)
+            .unwrap()
+    }
+
+    const SCENARIO: &str =
+        "```toml scenario\n[[node]]\nname = \"redis\"\n[[client]]\nname = \"c\"\nprogram = \"\"\n```\n";
+
+    #[test]
+    fn bad_front_matter_names_its_line() {
+        let e = Lesson::parse("+++\nid = \"x\"\ntitle = 3\n+++\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("front matter"), "{e}");
+        let e = Lesson::parse(&format!("{FRONT}colour = \"red\"\n+++\n")).unwrap_err();
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+        let e = Lesson::parse(&format!("{FRONT}covers = [\"seed 3\"]\n+++\n")).unwrap_err();
+        assert!(e.message.contains("is not `NNN/topic`"), "{e}");
+    }
+
+    #[test]
+    fn every_author_mistake_is_a_clear_error_at_its_line() {
+        let cases = [
+            (
+                format!("+++\n{SCENARIO}```question\nid = \"q\"\nkind = \"essay\"\nprompt = \"p\"\nmodel_answer = \"m\"\n```\n"),
+                "```question",
+                "unknown question kind `essay`",
+            ),
+            (
+                format!("+++\n{SCENARIO}```lua client-9\nreturn 1\n```\n"),
+                "```lua client-9",
+                "no scenario has a client named \"client-9\"",
+            ),
+            (
+                format!("+++\n{SCENARIO}```lua c\nif then\n```\n"),
+                "```lua c",
+                "Lua syntax error in c's program",
+            ),
+            (
+                format!("+++\n{SCENARIO}```questoin\nx\n```\n"),
+                "```questoin",
+                "unknown block `questoin`",
+            ),
+            (
+                "+++\n```toml scenario\n[[node]\n```\n".to_string(),
+                "[[node]",
+                "scenario:",
+            ),
+            (
+                format!("+++\n{SCENARIO}```note client-1 entr\nx\n```\n"),
+                "```note",
+                "unknown event kind `entr`",
+            ),
+            ("+++\nSome prose.\n".to_string(), "id = ", "has no scenario"),
+        ];
+        for (rest, at, message) in cases {
+            let e = error(&rest);
+            let expected_line = if message == "has no scenario" {
+                1
+            } else {
+                line_of(&rest, at)
+            };
+            assert_eq!(e.line, expected_line, "{message}: {e}");
+            assert!(e.message.contains(message), "{message}: {e}");
+        }
+        let e = Lesson::parse(&format!("{FRONT}story = \"nope\"\n+++\n")).unwrap_err();
+        assert!(e.message.contains("is not a story"), "{e}");
+    }
+
+    #[test]
+    fn a_story_reference_is_the_main_scenario() {
+        let lesson =
+            Lesson::parse(&format!("{FRONT}story = \"gc_pause_past_ttl\"\n+++\n")).unwrap();
+        let scenario = lesson.main_scenario().unwrap();
+        assert_eq!(scenario.title, "A GC pause outlives the lock's TTL");
     }
 }

@@ -9,6 +9,7 @@
 //! client-2 send text="SET" last   its last command containing SET
 //! any violation                   any actor's 1st violation
 //! first violation                 the first invariant to break
+//! liveness failure                where the liveness check failed
 //! ```
 
 use std::fmt;
@@ -37,6 +38,8 @@ pub struct Selector {
     pub text: Option<String>,
     /// "first violation": the verdict that broke first.
     pub first_violation: bool,
+    /// "liveness failure": where the liveness verdict failed.
+    pub liveness_failure: bool,
 }
 
 impl fmt::Display for Selector {
@@ -88,9 +91,9 @@ fn ordinal(word: &str) -> Option<Nth> {
 impl Selector {
     pub fn parse(source: &str) -> Result<Selector, String> {
         let source = source.trim();
-        let usage = "a selector is `ACTOR KIND [1st|2nd|…|last] [key=K] [text=\"…\"]` \
-                     or `first violation`";
-        if source == "first violation" {
+        let usage = "a selector is `ACTOR KIND [1st|2nd|…|last] [key=K] [text=\"…\"]`, \
+                     `first violation` or `liveness failure`";
+        if source == "first violation" || source == "liveness failure" {
             return Ok(Selector {
                 source: source.to_string(),
                 actor: None,
@@ -98,7 +101,8 @@ impl Selector {
                 nth: Nth::Number(1),
                 key: None,
                 text: None,
-                first_violation: true,
+                first_violation: source == "first violation",
+                liveness_failure: source == "liveness failure",
             });
         }
         let words = words(source)?;
@@ -119,6 +123,7 @@ impl Selector {
             key: None,
             text: None,
             first_violation: false,
+            liveness_failure: false,
         };
         for word in &words[2..] {
             if let Some(key) = word.strip_prefix("key=") {
@@ -136,8 +141,13 @@ impl Selector {
 
     /// Every event the selector's filters match, ignoring `nth`.
     pub fn all<'t>(&self, trace: &'t Trace) -> Vec<&'t Event> {
-        if self.first_violation {
-            return facts::first_violation(trace)
+        if self.first_violation || self.liveness_failure {
+            let seq = if self.first_violation {
+                facts::first_violation(trace)
+            } else {
+                facts::liveness_failure(trace)
+            };
+            return seq
                 .and_then(|seq| trace.events.iter().find(|e| e.seq == seq))
                 .into_iter()
                 .collect();
@@ -170,6 +180,8 @@ impl Selector {
         found.ok_or_else(|| {
             if self.first_violation {
                 format!("`{self}` matches nothing: every invariant held in this run")
+            } else if self.liveness_failure {
+                format!("`{self}` matches nothing: the work got done in this run (or the scenario has no [liveness])")
             } else {
                 format!(
                     "`{self}` matches no event in the run ({} event(s) match without the position)",
@@ -194,6 +206,11 @@ mod tests {
         assert_eq!(s.text.as_deref(), Some("SET lock"));
         assert_eq!(Selector::parse("any expire last").unwrap().nth, Nth::Last);
         assert!(Selector::parse("first violation").unwrap().first_violation);
+        assert!(
+            Selector::parse("liveness failure")
+                .unwrap()
+                .liveness_failure
+        );
     }
 
     #[test]

@@ -7,53 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The fault kinds the explorer knows how to place.
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum ExploreKind {
-    /// A stop-the-world pause of a client.
-    Pause,
-    /// A client process dies.
-    Kill,
-    /// A node dies and stays down.
-    Crash,
-    /// A node dies and comes back after a while (with what its persistence kept).
-    Restart,
-    /// One actor is cut off from everyone else for a while.
-    Partition,
-    /// A node's or client's clock jumps.
-    ClockJump,
-    /// A replica is promoted (failover).
-    Promote,
-}
-
-impl ExploreKind {
-    pub const ALL: [ExploreKind; 7] = [
-        ExploreKind::Pause,
-        ExploreKind::Kill,
-        ExploreKind::Crash,
-        ExploreKind::Restart,
-        ExploreKind::Partition,
-        ExploreKind::ClockJump,
-        ExploreKind::Promote,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ExploreKind::Pause => "pause",
-            ExploreKind::Kill => "kill",
-            ExploreKind::Crash => "crash",
-            ExploreKind::Restart => "restart",
-            ExploreKind::Partition => "partition",
-            ExploreKind::ClockJump => "clock_jump",
-            ExploreKind::Promote => "promote",
-        }
-    }
-
-    fn parse(word: &str) -> Option<ExploreKind> {
-        ExploreKind::ALL.into_iter().find(|k| k.name() == word)
-    }
-}
+pub use crate::fault::ExploreKind;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +35,12 @@ pub struct Budget {
     pub partition_ms: Vec<f64>,
     #[serde(default = "default_clock_jump_ms")]
     pub clock_jump_ms: Vec<f64>,
+    /// Extra latency of a `delay` spike.
+    #[serde(default = "default_delay_ms")]
+    pub delay_ms: Vec<f64>,
+    /// How long a `delay` spike lasts.
+    #[serde(default = "default_delay_for_ms")]
+    pub delay_for_ms: f64,
     /// Most schedules to run in all.
     #[serde(default = "default_schedules")]
     pub schedules: u64,
@@ -104,6 +64,12 @@ fn default_partition_ms() -> Vec<f64> {
 fn default_clock_jump_ms() -> Vec<f64> {
     vec![10_000.0, 60_000.0]
 }
+fn default_delay_ms() -> Vec<f64> {
+    vec![1_000.0, 5_000.0]
+}
+fn default_delay_for_ms() -> f64 {
+    10_000.0
+}
 fn default_schedules() -> u64 {
     2_000
 }
@@ -119,6 +85,8 @@ impl Default for Budget {
             restart_after_ms: default_restart_after_ms(),
             partition_ms: default_partition_ms(),
             clock_jump_ms: default_clock_jump_ms(),
+            delay_ms: default_delay_ms(),
+            delay_for_ms: default_delay_for_ms(),
             schedules: default_schedules(),
         }
     }
@@ -174,10 +142,16 @@ impl Budget {
                 "restart_after_ms" => self.restart_after_ms = numbers()?,
                 "partition_ms" => self.partition_ms = numbers()?,
                 "clock_jump_ms" => self.clock_jump_ms = numbers()?,
+                "delay_ms" => self.delay_ms = numbers()?,
+                "delay_for_ms" => match numbers()?.as_slice() {
+                    [ms] if *ms >= 0.0 => self.delay_for_ms = *ms,
+                    _ => return Err("budget delay_for_ms wants one number ≥ 0".into()),
+                },
                 other => {
                     return Err(format!(
                         "unknown budget item '{other}' (known: faults, schedules, kinds, targets, \
-                         within_ms, pause_ms, restart_after_ms, partition_ms, clock_jump_ms)"
+                         within_ms, pause_ms, restart_after_ms, partition_ms, clock_jump_ms, delay_ms, \
+                         delay_for_ms)"
                     ))
                 }
             }
@@ -217,6 +191,13 @@ impl Budget {
         }
         if self.kinds.contains(&ExploreKind::ClockJump) {
             parts.push(format!("clock jumps of {} ms", list(&self.clock_jump_ms)));
+        }
+        if self.kinds.contains(&ExploreKind::Delay) {
+            parts.push(format!(
+                "delays of {} ms for {} ms",
+                list(&self.delay_ms),
+                self.delay_for_ms
+            ));
         }
         parts.join("; ")
     }

@@ -447,39 +447,24 @@ impl Explorer {
     }
 
     /// Milder versions of a fault, mildest first (shorter pauses and
-    /// outages).
+    /// outages, smaller spikes): the same kind with a smaller amount from
+    /// the budget.
     fn gentler(&self, template: &Template) -> Vec<Template> {
-        let shorter = |list: &[f64], than: f64| {
-            let mut values: Vec<f64> = list.iter().copied().filter(|&v| v < than).collect();
-            values.sort_by(f64::total_cmp);
-            values
+        let kind = template.kind;
+        let (Some(amounts), true) = (kind.amounts(&self.budget), kind.smaller_is_gentler()) else {
+            return Vec::new();
         };
-        match template {
-            Template::Pause { target, ms } => shorter(&self.budget.pause_ms, *ms)
-                .into_iter()
-                .map(|ms| Template::Pause {
-                    target: target.clone(),
-                    ms,
-                })
-                .collect(),
-            Template::Restart { target, after_ms } => {
-                shorter(&self.budget.restart_after_ms, *after_ms)
-                    .into_iter()
-                    .map(|after_ms| Template::Restart {
-                        target: target.clone(),
-                        after_ms,
-                    })
-                    .collect()
-            }
-            Template::Isolate { target, ms } => shorter(&self.budget.partition_ms, *ms)
-                .into_iter()
-                .map(|ms| Template::Isolate {
-                    target: target.clone(),
-                    ms,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
+        let than = kind.amount_of(&template.fault);
+        let mut values: Vec<f64> = amounts.iter().copied().filter(|&v| v < than).collect();
+        values.sort_by(f64::total_cmp);
+        let target = template.fault.target().unwrap_or_default();
+        values
+            .into_iter()
+            .map(|amount| Template {
+                kind,
+                fault: kind.fault(target, amount, &self.budget, &self.scenario),
+            })
+            .collect()
     }
 }
 

@@ -5,20 +5,17 @@
 //! their meaning when a fault shifts the timeline, so "kill client-1 right
 //! after its first reply" stays the same idea in every run.
 
-use crate::explore::budget::{Budget, ExploreKind};
-use crate::scenario::{FaultKind, FaultSpec, Scenario, Trigger, TriggerEvent};
+use crate::explore::budget::Budget;
+use crate::fault::{ExploreKind, FaultKind, Targets};
+use crate::scenario::{FaultSpec, Scenario, Trigger, TriggerEvent};
 use crate::trace::{ActorKind, Time, Trace, What};
 
-/// A fault without its moment.
+/// A fault without its moment: the kind the budget named and the fault
+/// it made.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Template {
-    Pause { target: String, ms: f64 },
-    Kill { target: String },
-    Crash { target: String },
-    Restart { target: String, after_ms: f64 },
-    Isolate { target: String, ms: f64 },
-    ClockJump { target: String, by_ms: f64 },
-    Promote { target: String },
+pub struct Template {
+    pub kind: ExploreKind,
+    pub fault: FaultKind,
 }
 
 /// When a fault strikes.
@@ -50,84 +47,35 @@ pub struct Moment {
     pub baseline_us: Time,
 }
 
-/// Every fault the budget allows in this scenario.
+/// Every fault the budget allows in this scenario, kind by kind, target
+/// by target, amount by amount.
 pub fn templates(scenario: &Scenario, budget: &Budget) -> Vec<Template> {
     let allowed =
         |name: &str| budget.targets.is_empty() || budget.targets.iter().any(|t| t == name);
-    let clients: Vec<String> = scenario
-        .clients
-        .iter()
-        .map(|c| c.name.clone())
-        .filter(|n| allowed(n))
-        .collect();
-    let nodes: Vec<String> = scenario
-        .nodes
-        .iter()
-        .map(|n| n.name.clone())
-        .filter(|n| allowed(n))
-        .collect();
-    let replicas: Vec<String> = scenario
-        .nodes
-        .iter()
-        .filter(|n| n.replica_of.is_some())
-        .map(|n| n.name.clone())
-        .filter(|n| allowed(n))
-        .collect();
+    let clients = || scenario.clients.iter().map(|c| &c.name);
+    let nodes = || scenario.nodes.iter().map(|n| &n.name);
+    let replicas = || {
+        scenario
+            .nodes
+            .iter()
+            .filter(|n| n.replica_of.is_some())
+            .map(|n| &n.name)
+    };
     let mut out = Vec::new();
-    for kind in &budget.kinds {
-        match kind {
-            ExploreKind::Pause => {
-                for target in &clients {
-                    for &ms in &budget.pause_ms {
-                        out.push(Template::Pause {
-                            target: target.clone(),
-                            ms,
-                        });
-                    }
-                }
-            }
-            ExploreKind::Kill => {
-                out.extend(clients.iter().map(|t| Template::Kill { target: t.clone() }));
-            }
-            ExploreKind::Crash => {
-                out.extend(nodes.iter().map(|t| Template::Crash { target: t.clone() }));
-            }
-            ExploreKind::Restart => {
-                for target in &nodes {
-                    for &after_ms in &budget.restart_after_ms {
-                        out.push(Template::Restart {
-                            target: target.clone(),
-                            after_ms,
-                        });
-                    }
-                }
-            }
-            ExploreKind::Partition => {
-                for target in nodes.iter().chain(&clients) {
-                    for &ms in &budget.partition_ms {
-                        out.push(Template::Isolate {
-                            target: target.clone(),
-                            ms,
-                        });
-                    }
-                }
-            }
-            ExploreKind::ClockJump => {
-                for target in nodes.iter().chain(&clients) {
-                    for &by_ms in &budget.clock_jump_ms {
-                        out.push(Template::ClockJump {
-                            target: target.clone(),
-                            by_ms,
-                        });
-                    }
-                }
-            }
-            ExploreKind::Promote => {
-                out.extend(
-                    replicas
-                        .iter()
-                        .map(|t| Template::Promote { target: t.clone() }),
-                );
+    for &kind in &budget.kinds {
+        let targets: Vec<&String> = match kind.targets() {
+            Targets::Clients => clients().collect(),
+            Targets::Nodes => nodes().collect(),
+            Targets::Replicas => replicas().collect(),
+            Targets::NodesThenClients => nodes().chain(clients()).collect(),
+        };
+        let amounts = kind.amounts(budget).unwrap_or(&[0.0]);
+        for target in targets.into_iter().filter(|t| allowed(t)) {
+            for &amount in amounts {
+                out.push(Template {
+                    kind,
+                    fault: kind.fault(target, amount, budget, scenario),
+                });
             }
         }
     }
@@ -216,17 +164,18 @@ fn thin<T>(items: Vec<T>, max: usize) -> Vec<T> {
 }
 
 impl Planned {
-    /// The scenario faults that carry this out.
-    pub fn specs(&self) -> Vec<FaultSpec> {
-        let at = |kind: FaultKind, delay_ms: f64| match &self.placement {
+    /// The scenario fault that carries this out.
+    pub fn spec(&self) -> FaultSpec {
+        let kind = self.template.fault.clone();
+        match &self.placement {
             Placement::At { ms } => FaultSpec {
                 kind,
-                at_ms: ms + delay_ms,
+                at_ms: *ms,
                 after: None,
             },
             Placement::After { actor, event, nth } => FaultSpec {
                 kind,
-                at_ms: delay_ms,
+                at_ms: 0.0,
                 after: Some(Trigger {
                     actor: actor.clone(),
                     event: *event,
@@ -234,76 +183,13 @@ impl Planned {
                     nth: *nth,
                 }),
             },
-        };
-        match &self.template {
-            Template::Pause { target, ms } => vec![at(
-                FaultKind::Pause {
-                    target: target.clone(),
-                    duration_ms: *ms,
-                },
-                0.0,
-            )],
-            Template::Kill { target } => vec![at(
-                FaultKind::Kill {
-                    target: target.clone(),
-                },
-                0.0,
-            )],
-            Template::Crash { target } => vec![at(
-                FaultKind::Crash {
-                    target: target.clone(),
-                    restart_after_ms: None,
-                },
-                0.0,
-            )],
-            Template::Restart { target, after_ms } => vec![at(
-                FaultKind::Crash {
-                    target: target.clone(),
-                    restart_after_ms: Some(*after_ms),
-                },
-                0.0,
-            )],
-            Template::Isolate { target, ms } => vec![
-                at(
-                    FaultKind::Partition {
-                        groups: vec![vec![target.clone()]],
-                    },
-                    0.0,
-                ),
-                at(FaultKind::Heal {}, *ms),
-            ],
-            Template::ClockJump { target, by_ms } => vec![at(
-                FaultKind::ClockJump {
-                    target: target.clone(),
-                    by_ms: *by_ms,
-                },
-                0.0,
-            )],
-            Template::Promote { target } => vec![at(
-                FaultKind::Promote {
-                    target: target.clone(),
-                },
-                0.0,
-            )],
         }
     }
 
     /// The fault in words: "pause client-1 for 15000 ms right after its
     /// 1st enter".
     pub fn describe(&self) -> String {
-        let what = match &self.template {
-            Template::Pause { target, ms } => format!("pause {target} for {ms} ms"),
-            Template::Kill { target } => format!("kill {target}"),
-            Template::Crash { target } => format!("crash {target} for good"),
-            Template::Restart { target, after_ms } => {
-                format!("crash {target} and restart it {after_ms} ms later")
-            }
-            Template::Isolate { target, ms } => format!("cut {target} off the network for {ms} ms"),
-            Template::ClockJump { target, by_ms } => {
-                format!("jump {target}'s clock by {by_ms:+} ms")
-            }
-            Template::Promote { target } => format!("promote {target} (failover)"),
-        };
+        let what = self.template.fault.describe();
         let when = match &self.placement {
             Placement::At { ms } => format!("at {ms} ms"),
             Placement::After { actor, event, nth } => {
@@ -334,19 +220,15 @@ fn ordinal(n: u32) -> String {
 
 /// All the scenario faults of a schedule.
 pub fn specs(schedule: &[Planned]) -> Vec<FaultSpec> {
-    schedule.iter().flat_map(Planned::specs).collect()
+    schedule.iter().map(Planned::spec).collect()
 }
 
 /// How much time a schedule's faults take away (pauses, outages,
-/// isolations): the explorer lets the run go on that much longer.
+/// isolations, spikes): the explorer lets the run go on that much longer.
 pub fn lost_time_ms(schedule: &[Planned]) -> u64 {
     schedule
         .iter()
-        .map(|p| match &p.template {
-            Template::Pause { ms, .. } | Template::Isolate { ms, .. } => *ms,
-            Template::Restart { after_ms, .. } => *after_ms,
-            _ => 0.0,
-        })
+        .map(|p| p.template.fault.lasts_ms())
         .sum::<f64>()
         .ceil() as u64
 }

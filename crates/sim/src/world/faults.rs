@@ -34,13 +34,7 @@ impl World {
                 if let Some(node) = node_named(self, &target) {
                     self.crash_node(node);
                     if let Some(after) = restart_after_ms {
-                        let restart = self.faults.len();
-                        self.faults.push(crate::scenario::FaultSpec {
-                            kind: FaultKind::Restart { target },
-                            at_ms: 0.0,
-                            after: None,
-                        });
-                        self.schedule(self.now + ms(after), Pending::Fault(restart));
+                        self.follow_up(FaultKind::Restart { target }, after);
                     }
                 }
             }
@@ -54,18 +48,31 @@ impl World {
                     self.promote(node, "manual failover");
                 }
             }
-            FaultKind::Partition { groups } => {
-                let ids: Vec<Vec<usize>> = groups
-                    .iter()
-                    .map(|g| {
-                        g.iter()
-                            .filter_map(|n| self.names.iter().position(|x| x == n))
-                            .collect()
-                    })
-                    .collect();
+            FaultKind::Partition {
+                groups,
+                duration_ms,
+            } => {
+                let ids: Vec<Vec<usize>> = groups.iter().map(|g| self.ids_of(g)).collect();
                 self.emit_world(What::Partition { groups });
                 self.network.partition(self.names.len(), &ids);
                 self.mark_changed();
+                if let Some(after) = duration_ms {
+                    self.follow_up(FaultKind::Heal {}, after);
+                }
+            }
+            FaultKind::Delay {
+                between,
+                extra_ms,
+                duration_ms,
+            } => {
+                let sides = [self.ids_of(&between[0]), self.ids_of(&between[1])];
+                self.emit_world(What::Delay {
+                    between,
+                    extra_ms,
+                    duration_ms,
+                });
+                self.network
+                    .slow(sides, ms(extra_ms), self.now + ms(duration_ms));
             }
             FaultKind::Heal {} => {
                 if !self.network.is_partitioned() {
@@ -107,5 +114,25 @@ impl World {
                 }
             }
         }
+    }
+
+    /// Schedules the second half of a fault (a crash's restart, a
+    /// partition's heal) `after_ms` from now.
+    fn follow_up(&mut self, kind: FaultKind, after_ms: f64) {
+        let index = self.faults.len();
+        self.faults.push(crate::scenario::FaultSpec {
+            kind,
+            at_ms: 0.0,
+            after: None,
+        });
+        self.schedule(self.now + ms(after_ms), Pending::Fault(index));
+    }
+
+    /// The ids of the named actors (the scenario was checked: all known).
+    fn ids_of(&self, names: &[String]) -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| self.names.iter().position(|x| x == n))
+            .collect()
     }
 }

@@ -27,7 +27,8 @@ impl World {
             );
             return id;
         }
-        let latency = self.network.latency(from, to, &mut self.rng);
+        let latency =
+            self.network.latency(from, to, &mut self.rng) + self.network.spike(from, to, self.now);
         self.schedule(self.now + latency + extra, Pending::Deliver(id));
         id
     }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use lockstep_engine::command::flags;
 use lockstep_engine::engine::resolve;
 use lockstep_engine::scripting::{busy_reply, BusyAnswer, RunMode, ScriptProgress, ScriptWatcher};
+use lockstep_engine::server::replication::Primary;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
@@ -245,7 +246,15 @@ impl World {
         let watcher = Rc::new(RefCell::new(SimWatcher::default()));
         let now_ms = self.nodes[node].now_ms(self.now);
         let addr = self.names[from].clone();
+        // The engine answers as a replica (READONLY inside scripts too,
+        // ROLE, INFO replication) whenever the node follows a primary.
+        let primary = self.nodes[node].replica_of.map(|p| Primary {
+            host: self.names[p].clone(),
+            port: 6379,
+            link_up: true,
+        });
         let n = &mut self.nodes[node];
+        n.engine.set_replica_of(primary);
         let conn = n.connection((from, task), &addr, self.now);
         if mode.is_some() {
             n.engine.set_script_watcher(Some(watcher.clone()));

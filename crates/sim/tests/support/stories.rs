@@ -1,9 +1,7 @@
-//! The story scenarios and the shared Lua libraries, compiled into the test
-//! (and bench) binaries so that they load the same way natively and on
-//! wasm32, where there is no file system.
-//!
-//! lockstep-sim cannot depend on lockstep-lessons (which embeds
-//! `lessons/lib` for everyone else), so this reads the same files itself.
+//! The story scenarios and the shared Lua libraries for the simulator's
+//! tests and benches, taken from the one catalogue
+//! (`lockstep_lessons::stories`, embedded at build time, so they load the
+//! same way natively and on wasm32, where there is no file system).
 //! Included with `#[path]` from `tests/*.rs` and `benches/world.rs`.
 
 #![allow(dead_code)]
@@ -14,82 +12,22 @@ use lockstep_sim::Scenario;
 
 /// `lessons/lib/*.lua`, by the name a program `require`s.
 pub fn libraries() -> BTreeMap<String, String> {
-    [
-        ("lock", include_str!("../../../../lessons/lib/lock.lua")),
-        (
-            "redlock",
-            include_str!("../../../../lessons/lib/redlock.lua"),
-        ),
-        (
-            "ratelimit",
-            include_str!("../../../../lessons/lib/ratelimit.lua"),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, source)| (name.to_string(), source.to_string()))
-    .collect()
+    lockstep_lessons::libraries()
 }
 
-/// The story files under `lessons/stories/`, by file stem.
-pub const STORIES: &[(&str, &str)] = &[
-    (
-        "bank_transfer",
-        include_str!("../../../../lessons/stories/bank_transfer.toml"),
-    ),
-    (
-        "bank_transfer_atomic",
-        include_str!("../../../../lessons/stories/bank_transfer_atomic.toml"),
-    ),
-    (
-        "busy_script",
-        include_str!("../../../../lessons/stories/busy_script.toml"),
-    ),
-    (
-        "clock_jump",
-        include_str!("../../../../lessons/stories/clock_jump.toml"),
-    ),
-    (
-        "failover_loses_lock",
-        include_str!("../../../../lessons/stories/failover_loses_lock.toml"),
-    ),
-    (
-        "fixed_window_boundary",
-        include_str!("../../../../lessons/stories/fixed_window_boundary.toml"),
-    ),
-    (
-        "gc_pause_fenced",
-        include_str!("../../../../lessons/stories/gc_pause_fenced.toml"),
-    ),
-    (
-        "gc_pause_past_ttl",
-        include_str!("../../../../lessons/stories/gc_pause_past_ttl.toml"),
-    ),
-    (
-        "redlock_partition",
-        include_str!("../../../../lessons/stories/redlock_partition.toml"),
-    ),
-    (
-        "restart_with_aof",
-        include_str!("../../../../lessons/stories/restart_with_aof.toml"),
-    ),
-    (
-        "restart_without_aof",
-        include_str!("../../../../lessons/stories/restart_without_aof.toml"),
-    ),
-    (
-        "setnx_expire_crash",
-        include_str!("../../../../lessons/stories/setnx_expire_crash.toml"),
-    ),
-];
+/// Every story's file stem, in the catalogue's order.
+pub fn names() -> Vec<&'static str> {
+    lockstep_lessons::stories::catalogue()
+        .iter()
+        .map(|s| s.name)
+        .collect()
+}
 
 /// A story scenario parsed with the shared libraries; panics (naming the
 /// file) if it does not parse, since the files are part of the test.
 pub fn story(name: &str) -> Scenario {
-    let text = STORIES
-        .iter()
-        .find(|(stem, _)| *stem == name)
-        .map(|(_, text)| *text)
-        .unwrap_or_else(|| panic!("no story scenario named {name}"));
-    Scenario::parse_with_libraries(text, &libraries())
+    lockstep_lessons::stories::find(name)
+        .unwrap_or_else(|| panic!("no story scenario named {name}"))
+        .scenario()
         .unwrap_or_else(|e| panic!("lessons/stories/{name}.toml: {e}"))
 }

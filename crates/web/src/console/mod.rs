@@ -5,4 +5,4 @@ pub mod format;
 pub mod history;
 pub mod session;
 
-pub use session::{Console, Entry, EntryKind, Tone, PROMPT};
+pub use session::{prompt, Console, Entry, EntryKind, Tone, CONNECTIONS, PROMPT};

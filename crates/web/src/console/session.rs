@@ -1,12 +1,19 @@
-//! One console session: a connection to an engine, the transcript shown on
+//! One console session: connections to an engine, the transcript shown on
 //! screen and the line history.
+//!
+//! The console has [`CONNECTIONS`] connections, so that a learner can block
+//! one (BLPOP) and serve it from the other (LPUSH). Lines go to the active
+//! connection; a blocked connection takes no new line until it is served,
+//! times out (the component calls [`Console::tick`] at
+//! [`Console::next_timeout_ms`]) or is cancelled, which closes and reopens
+//! it as interrupting redis-cli would.
 //!
 //! It lives here, apart from the component, so that everything a learner can
 //! do in the console is plain Rust and tested natively; the component only
 //! passes in lines, key presses and the page's clock.
 
 use lockstep_engine::inline::{split_args, UnbalancedQuotes};
-use lockstep_engine::{ClientId, Engine, Reply};
+use lockstep_engine::{ClientId, Engine, Reply, Unblocked};
 
 use super::format::format_reply;
 use super::history::History;
@@ -20,6 +27,13 @@ pub const PROMPT: &str = "lockstep>";
 
 /// What redis-cli prints for a line it cannot split (and sends nothing).
 pub const INVALID_ARGUMENTS: &str = "Invalid argument(s)";
+/// How many connections the console has.
+pub const CONNECTIONS: usize = 2;
+
+/// The prompt of connection `conn` (1-based): `lockstep:2>`.
+pub fn prompt(conn: usize) -> String {
+    format!("lockstep:{conn}>")
+}
 
 /// Most Lua instructions one script typed into the console may run (about
 /// two simulated seconds). Redis would run `while true do end` until SCRIPT
@@ -38,6 +52,8 @@ nothing leaves your browser.
 Type commands as you would in redis-cli, e.g. SET lock:1 me NX PX 3000
 Quote arguments that contain spaces: EVAL \"return 1+1\" 0
 Up/Down browse your history; `clear` or Ctrl+L clears the screen.
+Two connections: BLPOP jobs 0 on connection 1 waits; switch to
+connection 2 and LPUSH jobs j1 to serve it.
 Commands the model does not have yet answer with Redis's own
 unknown-command error.";
 
@@ -68,13 +84,26 @@ pub enum EntryKind {
 pub struct Entry {
     pub id: u64,
     pub kind: EntryKind,
+    /// The connection (1-based) the command was typed on or the output
+    /// belongs to.
+    pub conn: usize,
+}
+
+/// One of the console's connections.
+#[derive(Default)]
+struct Connection {
+    /// `None` after the server closed the connection (QUIT); the next
+    /// command opens a new one.
+    client: Option<ClientId>,
+    /// The blocking command it waits in, as typed.
+    waiting: Option<String>,
 }
 
 pub struct Console {
     engine: Engine,
-    /// `None` after the server closed the connection (QUIT); the next
-    /// command opens a new one.
-    client: Option<ClientId>,
+    connections: Vec<Connection>,
+    /// Index into `connections` of the one typed lines go to.
+    active: usize,
     transcript: Vec<Entry>,
     next_id: u64,
     history: History,
@@ -84,10 +113,16 @@ impl Console {
     pub fn new(now_ms: i64) -> Self {
         let mut engine = Engine::new(now_ms);
         engine.set_script_instruction_limit(Some(SCRIPT_INSTRUCTION_LIMIT));
-        let client = engine.connect(CONSOLE_ADDR, now_ms);
+        let connections = (0..CONNECTIONS)
+            .map(|_| Connection {
+                client: Some(engine.connect(CONSOLE_ADDR, now_ms)),
+                waiting: None,
+            })
+            .collect();
         let mut console = Console {
             engine,
-            client: Some(client),
+            connections,
+            active: 0,
             transcript: Vec::new(),
             next_id: 0,
             history: History::new(),
@@ -113,9 +148,72 @@ impl Console {
             Ok(args) => match local_command(&args) {
                 Some(LocalCommand::Clear) => self.clear(),
                 Some(LocalCommand::Help) => self.note(HELP),
-                None => self.send(&args, now_ms),
+                None => match self.waiting(self.active()) {
+                    Some(command) => {
+                        let text = format!(
+                            "Connection {} is waiting in {command}: serve it from another connection, or cancel it.",
+                            self.active()
+                        );
+                        self.output(&text, Tone::Error);
+                    }
+                    None => self.send(&args, line, now_ms),
+                },
             },
         }
+    }
+
+    /// The connection typed lines go to (1-based).
+    pub fn active(&self) -> usize {
+        self.active + 1
+    }
+
+    /// Makes connection `conn` (1-based) the one typed lines go to.
+    pub fn select(&mut self, conn: usize) {
+        if (1..=self.connections.len()).contains(&conn) {
+            self.active = conn - 1;
+        }
+    }
+
+    /// The blocking command connection `conn` (1-based) waits in, as typed.
+    pub fn waiting(&self, conn: usize) -> Option<&str> {
+        self.connections
+            .get(conn.wrapping_sub(1))
+            .and_then(|c| c.waiting.as_deref())
+    }
+
+    /// When a waiting connection times out: call [`Console::tick`] then.
+    pub fn next_timeout_ms(&self) -> Option<i64> {
+        self.engine.next_block_timeout_ms()
+    }
+
+    /// Ends the waits whose timeout has passed at `now_ms`.
+    pub fn tick(&mut self, now_ms: i64) {
+        let timed_out = self.engine.unblock_timed_out(now_ms);
+        self.deliver(timed_out);
+    }
+
+    /// Gives up connection `conn`'s wait: the connection is closed (the
+    /// engine forgets the wait) and a new one opened, as when redis-cli is
+    /// interrupted and started again.
+    pub fn cancel(&mut self, conn: usize, now_ms: i64) {
+        let Some(connection) = self.connections.get_mut(conn.wrapping_sub(1)) else {
+            return;
+        };
+        let Some(command) = connection.waiting.take() else {
+            return;
+        };
+        if let Some(old) = connection.client.take() {
+            self.engine.disconnect(old);
+        }
+        let id = self.engine.connect(CONSOLE_ADDR, now_ms);
+        connection.client = Some(id);
+        self.push_for(
+            conn,
+            EntryKind::Output {
+                text: format!("Cancelled {command}: connection {conn} reopened (client id {id})."),
+                tone: Tone::Note,
+            },
+        );
     }
 
     /// Empties the screen; the connection, data and history stay.
@@ -133,12 +231,12 @@ impl Console {
         self.history.newer().map(str::to_string)
     }
 
-    fn send(&mut self, args: &[Vec<u8>], now_ms: i64) {
-        let id = match self.client {
+    fn send(&mut self, args: &[Vec<u8>], line: &str, now_ms: i64) {
+        let id = match self.connections[self.active].client {
             Some(id) => id,
             None => {
                 let id = self.engine.connect(CONSOLE_ADDR, now_ms);
-                self.client = Some(id);
+                self.connections[self.active].client = Some(id);
                 self.note(&format!("Reconnected (client id {id})."));
                 id
             }
@@ -159,14 +257,55 @@ impl Console {
         }
         // HELLO 3 answers in the protocol it switches to, so read it after.
         let protocol = self.engine.protocol(id);
-        self.reply(&outcome.reply, protocol);
+        if outcome.blocked {
+            self.connections[self.active].waiting = Some(line.to_string());
+            self.note(&format!(
+                "Waiting\u{2026} connection {} is blocked until another connection serves it or its timeout passes.",
+                self.active()
+            ));
+        } else {
+            self.reply(&outcome.reply, protocol);
+        }
         for push in self.engine.take_pushes(id) {
             self.reply(&push, protocol);
         }
         if outcome.close {
             self.engine.disconnect(id);
-            self.client = None;
+            self.connections[self.active].client = None;
             self.note("Connection closed by the server. The next command opens a new one.");
+        }
+        let served = self.engine.take_unblocked();
+        self.deliver(served);
+    }
+
+    /// Shows the replies of connections whose wait ended, each under a line
+    /// saying which command it answers.
+    fn deliver(&mut self, unblocked: Vec<Unblocked>) {
+        for Unblocked { client, reply } in unblocked {
+            let Some(index) = self
+                .connections
+                .iter()
+                .position(|c| c.client == Some(client))
+            else {
+                continue;
+            };
+            let command = self.connections[index].waiting.take().unwrap_or_default();
+            let conn = index + 1;
+            let protocol = self.engine.protocol(client);
+            self.push_for(
+                conn,
+                EntryKind::Output {
+                    text: format!("Connection {conn}, {command}:"),
+                    tone: Tone::Note,
+                },
+            );
+            let text = format_reply(&reply, protocol);
+            let tone = if reply.is_error() {
+                Tone::Error
+            } else {
+                Tone::Reply
+            };
+            self.push_for(conn, EntryKind::Output { text, tone });
         }
     }
 
@@ -195,12 +334,17 @@ impl Console {
     }
 
     fn push(&mut self, kind: EntryKind) {
+        self.push_for(self.active(), kind);
+    }
+
+    fn push_for(&mut self, conn: usize, kind: EntryKind) {
         if self.transcript.len() == MAX_TRANSCRIPT {
             self.transcript.remove(0);
         }
         self.transcript.push(Entry {
             id: self.next_id,
             kind,
+            conn,
         });
         self.next_id += 1;
     }
@@ -411,6 +555,77 @@ mod tests {
             .map(|(text, _)| text)
             .collect();
         assert_eq!(texts, ["OK", "(nil)", "OK"]);
+    }
+
+    fn texts(console: &Console) -> Vec<String> {
+        outputs(console).into_iter().map(|(text, _)| text).collect()
+    }
+
+    #[test]
+    fn a_blpop_on_one_connection_is_served_by_an_lpush_on_the_other() {
+        let mut console = Console::new(T0);
+        console.submit("BLPOP jobs 0", T0);
+        assert_eq!(console.waiting(1), Some("BLPOP jobs 0"));
+        assert!(
+            texts(&console)[0].starts_with("Waiting"),
+            "{:?}",
+            texts(&console)
+        );
+        // The waiting connection takes no new line.
+        console.submit("PING", T0);
+        assert_eq!(outputs(&console).last().map(|o| o.1), Some(Tone::Error));
+        console.select(2);
+        assert_eq!(console.active(), 2);
+        console.submit("LPUSH jobs j1", T0 + 500);
+        assert_eq!(console.waiting(1), None);
+        let out = texts(&console);
+        assert_eq!(
+            out[out.len() - 3..],
+            [
+                "(integer) 1".to_string(),
+                "Connection 1, BLPOP jobs 0:".to_string(),
+                "1) \"jobs\"\n2) \"j1\"".to_string(),
+            ]
+        );
+        let last = console.transcript().last().expect("an entry");
+        assert_eq!(last.conn, 1, "the served reply belongs to connection 1");
+        console.select(1);
+        console.submit("LLEN jobs", T0 + 600);
+        assert_eq!(
+            texts(&console).last().map(String::as_str),
+            Some("(integer) 0")
+        );
+    }
+
+    #[test]
+    fn a_wait_ends_at_its_timeout() {
+        let mut console = Console::new(T0);
+        console.submit("BLPOP jobs 1.5", T0);
+        assert_eq!(console.next_timeout_ms(), Some(T0 + 1_501));
+        console.tick(T0 + 1_000);
+        assert_eq!(console.waiting(1), Some("BLPOP jobs 1.5"));
+        console.tick(T0 + 1_501);
+        assert_eq!(console.waiting(1), None);
+        assert_eq!(texts(&console).last().map(String::as_str), Some("(nil)"));
+        assert_eq!(console.next_timeout_ms(), None);
+    }
+
+    #[test]
+    fn cancelling_a_wait_reopens_the_connection() {
+        let mut console = Console::new(T0);
+        console.submit("BRPOP jobs 0", T0);
+        console.cancel(1, T0 + 10);
+        assert_eq!(console.waiting(1), None);
+        assert!(texts(&console)
+            .last()
+            .is_some_and(|t| t.starts_with("Cancelled BRPOP jobs 0")));
+        // The cancelled wait takes nothing: the element stays in the list.
+        console.submit("LPUSH jobs j1", T0 + 20);
+        console.submit("LLEN jobs", T0 + 30);
+        assert_eq!(
+            texts(&console).last().map(String::as_str),
+            Some("(integer) 1")
+        );
     }
 
     #[test]

@@ -219,12 +219,10 @@ mod tests {
     use super::*;
 
     fn story(name: &str) -> Scenario {
-        let text = lockstep_lessons::STORIES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-            .unwrap();
-        lockstep_lessons::scenario(text).unwrap()
+        lockstep_lessons::stories::find(name)
+            .unwrap()
+            .scenario()
+            .unwrap()
     }
 
     /// Drives a search to its end with the real clock, as the page does.

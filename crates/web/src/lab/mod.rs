@@ -33,12 +33,10 @@ pub(crate) mod tests {
 
     /// A shipped story's trace with its own seed, as the lab runs it.
     pub fn story_trace(name: &str) -> Trace {
-        let text = lockstep_lessons::STORIES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, t)| *t)
-            .unwrap_or_else(|| panic!("no story {name}"));
-        let scenario = lockstep_lessons::scenario(text).unwrap();
+        let scenario = lockstep_lessons::stories::find(name)
+            .unwrap_or_else(|| panic!("no story {name}"))
+            .scenario()
+            .unwrap();
         lockstep_sim::run(&scenario, scenario.seed).unwrap()
     }
 }

@@ -1,6 +1,5 @@
-//! The story scenarios the lab offers, with the titles its menu shows.
-
-use lockstep_lessons::STORIES;
+//! The story scenarios the lab offers (the one catalogue,
+//! `lockstep_lessons::stories`), with the titles its menu shows.
 
 /// The story a visitor sees first: the classic way a Redis lock fails,
 /// and the one the lab's deep links and tests lean on.
@@ -21,10 +20,11 @@ pub struct Story {
 
 /// Every shipped story, in file order.
 pub fn catalogue() -> Vec<Story> {
-    STORIES
-        .iter()
-        .map(|&(name, text)| {
-            let parsed = lockstep_lessons::scenario(text).ok();
+    lockstep_lessons::stories::catalogue()
+        .into_iter()
+        .map(|story| {
+            let (name, text) = (story.name, story.text);
+            let parsed = story.scenario().ok();
             Story {
                 name,
                 title: parsed

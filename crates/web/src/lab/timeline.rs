@@ -121,15 +121,7 @@ fn local_clock(event: &Event) -> Option<String> {
 fn tone(what: &What) -> &'static str {
     match what {
         What::Violation { .. } => "t-violation",
-        What::Pause { .. }
-        | What::Resume
-        | What::Crash
-        | What::Restart { .. }
-        | What::Promote { .. }
-        | What::Partition { .. }
-        | What::Heal
-        | What::ClockJump { .. }
-        | What::ClockDrift { .. } => "t-fault",
+        what if what.is_fault() => "t-fault",
         What::Enter { .. } | What::Leave { .. } => "t-section",
         What::Finish { error: Some(_), .. } => "t-error",
         What::Exec { reply, .. } | What::Busy { reply, .. } if reply.starts_with("(error)") => {
@@ -154,6 +146,9 @@ fn tone(what: &What) -> &'static str {
         | What::Replicate { .. }
         | What::Sync { .. }
         | What::Persist { .. } => "t-quiet",
+        // The faults (`What::is_fault`, the simulator's one list) are
+        // matched above.
+        _ => "t-fault",
     }
 }
 
@@ -171,13 +166,14 @@ mod tests {
         assert_eq!(view.columns[0].kind, "node");
         assert_eq!(view.columns[3].kind, "resource");
         assert_eq!(view.rows.len(), trace.events.len());
-        let violation = &view.rows[77];
+        let verdict = trace.first_violation().unwrap();
+        let violation = &view.rows[verdict.at_seq.unwrap() as usize];
         assert_eq!(violation.column, None);
         assert_eq!(violation.tone, "t-violation");
         assert!(violation
             .text
             .starts_with("VIOLATION of mutual_exclusion(report)"));
-        assert_eq!(violation.time, "10034.017");
+        assert_eq!(violation.time, ms(verdict.at_us.unwrap()));
         let pause = view
             .rows
             .iter()

@@ -77,8 +77,14 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].invariant, "mutual_exclusion(report)");
         assert!(!rows[0].held);
-        assert_eq!(rows[0].at_seq, Some(77));
-        assert_eq!(rows[0].at.as_deref(), Some("10034.017"));
+        let verdict = &trace.verdicts[0];
+        assert_eq!(rows[0].at_seq, verdict.at_seq);
+        assert_eq!(rows[0].at, verdict.at_us.map(ms));
+        let event = &trace.events[verdict.at_seq.unwrap() as usize];
+        assert!(matches!(
+            event.what,
+            lockstep_sim::trace::What::Violation { .. }
+        ));
         assert_eq!(
             rows[0].message.as_deref(),
             Some("client-2 entered \"report\" while client-1 was still inside")
@@ -86,7 +92,7 @@ mod tests {
         assert_eq!(rows[1].invariant, "no_stale_writes(storage)");
         assert_eq!(
             stopped(&trace),
-            "Stopped at 16006.003 ms: every client finished."
+            format!("Stopped at {} ms: every client finished.", ms(trace.end_us))
         );
     }
 

@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn every_step_of_every_story_draws() {
-        for (name, _) in lockstep_lessons::STORIES {
+        for name in lockstep_lessons::stories::catalogue()
+            .iter()
+            .map(|s| s.name)
+        {
             let trace = story_trace(name);
             let sections = section_names(&trace);
             for step in 0..trace.events.len() {

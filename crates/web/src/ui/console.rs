@@ -1,13 +1,17 @@
-//! The Redis console panel: a terminal-like transcript with an input line.
+//! The Redis console panel: a terminal-like transcript with an input line,
+//! and tabs for the console's connections (block one, serve it from the
+//! other). The logic is in [`crate::console`]; this is the view and the
+//! timer that ends waits at their timeout.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo::timers::callback::Timeout;
 use web_sys::{FocusOptions, HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::now_ms;
-use crate::console::{Console, Entry, EntryKind, Tone, PROMPT};
+use crate::console::{prompt, Console, Entry, EntryKind, Tone, CONNECTIONS};
 
 /// Shown in the empty input: a first command worth trying.
 const PLACEHOLDER: &str = "try: SET lock:1 me NX PX 3000";
@@ -26,6 +30,7 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
     let redraw = use_force_update();
     let screen = use_node_ref();
     let input = use_node_ref();
+    let timeout: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
 
     // Focus the input once, so a visitor can type straight away; without
     // scrolling, since the scenario lab comes first on the page.
@@ -45,6 +50,23 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
             if let Some(el) = screen.cast::<HtmlElement>() {
                 el.set_scroll_top(el.scroll_height());
             }
+        });
+    }
+    // A blocked connection with a timeout is woken when it passes. The
+    // timer is replaced after every render (dropping one cancels it).
+    {
+        let (console, redraw, timeout) = (console.clone(), redraw.clone(), timeout.clone());
+        use_effect(move || {
+            let next = console.borrow().next_timeout_ms();
+            let timer = next.map(|at| {
+                let delay = u32::try_from((at - now_ms()).clamp(0, 86_400_000)).unwrap_or(0);
+                let console = console.clone();
+                Timeout::new(delay, move || {
+                    console.borrow_mut().tick(now_ms());
+                    redraw.force_update();
+                })
+            });
+            *timeout.borrow_mut() = timer;
         });
     }
 
@@ -116,6 +138,60 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
         .map(view_entry)
         .collect::<Html>();
 
+    let active = console.borrow().active();
+    let tabs = (1..=CONNECTIONS)
+        .map(|conn| {
+            let waiting = console.borrow().waiting(conn).is_some();
+            let onclick = {
+                let (console, redraw, input) = (console.clone(), redraw.clone(), input.clone());
+                Callback::from(move |_: MouseEvent| {
+                    console.borrow_mut().select(conn);
+                    redraw.force_update();
+                    focus(&input);
+                })
+            };
+            let label = if waiting {
+                format!("Connection {conn} \u{b7} waiting")
+            } else {
+                format!("Connection {conn}")
+            };
+            html! {
+                <button type="button" role="tab" aria-selected={(conn == active).to_string()}
+                        class={classes!("conn-tab", (conn == active).then_some("active"),
+                                        waiting.then_some("waiting"))}
+                        {onclick}>
+                    { label }
+                </button>
+            }
+        })
+        .collect::<Html>();
+
+    let waiting = console.borrow().waiting(active).map(str::to_string);
+    let wait_line = waiting.as_ref().map(|command| {
+        let oncancel = {
+            let (console, redraw, input) = (console.clone(), redraw.clone(), input.clone());
+            Callback::from(move |_: MouseEvent| {
+                console.borrow_mut().cancel(active, now_ms());
+                redraw.force_update();
+                focus(&input);
+            })
+        };
+        html! {
+            <div class="wait-line" role="status">
+                <span class="spinner" aria-hidden="true"></span>
+                { format!("Connection {active} is waiting in {command}") }
+                <button type="button" class="button-quiet cancel-wait" onclick={oncancel}>
+                    { "Cancel" }
+                </button>
+            </div>
+        }
+    });
+    let placeholder = if waiting.is_some() {
+        "waiting\u{2026} serve it from the other connection"
+    } else {
+        PLACEHOLDER
+    };
+
     html! {
         <section class="panel console" aria-labelledby="console-title">
             <div class="panel-head">
@@ -126,14 +202,16 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
                     { "Clear" }
                 </button>
             </div>
+            <div class="conn-tabs" role="tablist" aria-label="Connections">{ tabs }</div>
             <div class="screen" ref={screen} onclick={onscreenclick}>
                 <div class="transcript" role="log" aria-live="polite" aria-label="Console output">
                     { entries }
                 </div>
+                { for wait_line }
                 <form class="entry input-line" onsubmit={onsubmit}>
-                    <label class="prompt" for="console-input">{ PROMPT }</label>
+                    <label class="prompt" for="console-input">{ prompt(active) }</label>
                     <input id="console-input" ref={input} type="text" {onkeydown}
-                           placeholder={PLACEHOLDER} aria-label="Redis command"
+                           {placeholder} aria-label="Redis command"
                            autocomplete="off" autocapitalize="off" spellcheck="false" />
                 </form>
             </div>
@@ -150,7 +228,7 @@ fn view_entry(entry: &Entry) -> Html {
     match &entry.kind {
         EntryKind::Command(line) => html! {
             <div key={entry.id} class="entry command">
-                <span class="prompt" aria-hidden="true">{ PROMPT }</span>
+                <span class="prompt" aria-hidden="true">{ prompt(entry.conn) }</span>
                 <span class="typed">{ line }</span>
             </div>
         },

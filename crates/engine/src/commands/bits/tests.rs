@@ -1,12 +1,6 @@
 //! Bitmap commands as a redis-cli session would show them, in raw RESP.
 
-use crate::commands::test_session::Session;
-
-macro_rules! session {
-    ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-        $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-    };
-}
+use crate::commands::test_session::{session, Session};
 
 #[test]
 fn setbit_grows_and_getbit_reads() {

@@ -144,13 +144,7 @@ pub fn hscan(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     #[test]
     fn whole_hash_when_the_count_covers_it() {

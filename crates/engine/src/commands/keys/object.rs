@@ -163,13 +163,7 @@ pub fn help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     #[test]
     fn string_encodings_follow_the_value() {

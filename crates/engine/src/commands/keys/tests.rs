@@ -1,9 +1,6 @@
 //! Keyspace commands as redis-cli sessions, with the clock under control.
 
-use crate::commands::test_session::{session, Session};
-
-/// The clock these sessions start at: a realistic Unix time in ms.
-const NOW_MS: i64 = 1_700_000_000_000;
+use crate::commands::test_session::{session, Session, NOW_MS};
 
 #[test]
 fn ttl_rounds_to_the_nearest_second() {

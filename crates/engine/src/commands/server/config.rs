@@ -1,8 +1,8 @@
 //! CONFIG GET / SET / RESETSTAT / REWRITE / HELP. The parameters and
 //! their validation live in `server::config`.
 
+use crate::command::help_reply;
 use crate::command::Ctx;
-use crate::commands::connection::help_reply;
 use crate::reply::Reply;
 
 /// CONFIG GET pattern [pattern ...]: a map of matching parameters.

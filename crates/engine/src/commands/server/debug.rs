@@ -5,11 +5,11 @@
 //! that wants DEBUG SLEEP turns it on at start-up
 //! (`Engine::config_mut().set_startup("enable-debug-command", "yes")`).
 
+use crate::command::help_reply;
 use crate::command::Ctx;
-use crate::commands::connection::help_reply;
 use crate::reply::Reply;
 
-use super::subcommand_syntax_error;
+use crate::command::subcommand_syntax_error;
 
 /// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | ERROR message | HELP.
 pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
@@ -348,13 +348,7 @@ mod tests {
 
 #[cfg(test)]
 mod session_tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     fn debug_session() -> Session {
         let mut s = Session::new();

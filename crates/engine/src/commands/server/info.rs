@@ -221,7 +221,7 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
 
 fn persistence(ctx: &mut Ctx, out: &mut String) {
     let aof = ctx.server.config.get("appendonly") == Some("yes");
-    let started = ctx.server.started_ms.div_euclid(1000);
+    let started = ctx.server.last_save_ms.div_euclid(1000);
     out.push_str("# Persistence\r\n");
     lines(
         out,
@@ -328,12 +328,44 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
     );
 }
 
-fn replication(_ctx: &mut Ctx, out: &mut String) {
+fn replication(ctx: &mut Ctx, out: &mut String) {
     out.push_str("# Replication\r\n");
+    if let Some(primary) = &ctx.server.primary {
+        let read_only = ctx.server.config.get("replica-read-only") != Some("no");
+        let up = primary.link_up;
+        lines(
+            out,
+            &[
+                ("role", "slave".into()),
+                ("master_host", primary.host.clone()),
+                ("master_port", primary.port.to_string()),
+                ("master_link_status", if up { "up" } else { "down" }.into()),
+                (
+                    "master_last_io_seconds_ago",
+                    if up { "0" } else { "-1" }.into(),
+                ),
+                ("master_sync_in_progress", "0".into()),
+                ("slave_read_repl_offset", "0".into()),
+                ("slave_repl_offset", "0".into()),
+            ],
+        );
+        if !up {
+            line(out, "master_link_down_since_seconds", "-1");
+        }
+        lines(
+            out,
+            &[
+                ("slave_priority", "100".into()),
+                ("slave_read_only", u8::from(read_only).to_string()),
+                ("replica_announced", "1".into()),
+            ],
+        );
+    } else {
+        line(out, "role", "master");
+    }
     lines(
         out,
         &[
-            ("role", "master".into()),
             ("connected_slaves", "0".into()),
             ("master_failover_state", "no-failover".into()),
             ("master_replid", REPL_ID.into()),

@@ -9,9 +9,9 @@
 //! COMMAND DOCS is not provided: `redis-cli` then falls back to its built-in
 //! help, which is what it does with servers older than 7.0.
 
+use crate::command::help_reply;
 use crate::command::{flags, CommandSpec, Ctx};
 use crate::commands;
-use crate::commands::connection::help_reply;
 use crate::engine;
 use crate::reply::Reply;
 

@@ -5,8 +5,10 @@ mod debug;
 mod info;
 mod introspection;
 
+use crate::command::help_reply;
+pub(crate) use crate::command::subcommand_syntax_error;
 use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
-use crate::commands::connection::{container, help_reply};
+use crate::commands::connection::container;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
@@ -126,10 +128,17 @@ pub const COMMANDS: &[CommandSpec] = &[
 ];
 
 /// TIME: the node's clock as [seconds, microseconds]. The model's clock
-/// has millisecond resolution, so microseconds are whole milliseconds.
+/// has millisecond resolution between commands, so microseconds are whole
+/// milliseconds there. Inside a script the clock moves on (Redis reads `gettimeofday`), so a
+/// script waiting for TIME to advance ends; see `Scripting::clock_us`.
 fn time(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
-    let secs = ctx.now_ms.div_euclid(1000);
-    let micros = ctx.now_ms.rem_euclid(1000) * 1000;
+    let now_us = ctx
+        .server
+        .scripting
+        .clock_us
+        .unwrap_or(ctx.now_ms.saturating_mul(1000));
+    let secs = now_us.div_euclid(1_000_000);
+    let micros = now_us.rem_euclid(1_000_000);
     Reply::Array(vec![
         Reply::bulk(secs.to_string()),
         Reply::bulk(micros.to_string()),
@@ -137,12 +146,27 @@ fn time(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 }
 
 /// ROLE: always a master with no replicas.
-fn role(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk("master"),
-        Reply::Integer(0),
-        Reply::Array(Vec::new()),
-    ])
+/// ROLE: `master` with its offset and (no) replicas, or `slave` with its
+/// primary, the link's state and the offset it has processed.
+fn role(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    match &ctx.server.primary {
+        None => Reply::Array(vec![
+            Reply::bulk("master"),
+            Reply::Integer(0),
+            Reply::Array(Vec::new()),
+        ]),
+        Some(primary) => Reply::Array(vec![
+            Reply::bulk("slave"),
+            Reply::bulk(&primary.host),
+            Reply::Integer(i64::from(primary.port)),
+            Reply::bulk(if primary.link_up {
+                "connected"
+            } else {
+                "connect"
+            }),
+            Reply::Integer(if primary.link_up { 0 } else { -1 }),
+        ]),
+    }
 }
 
 /// MONITOR: from now on this connection receives a line for every command
@@ -217,16 +241,6 @@ fn slowlog_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             "    Reset the slowlog.",
         ],
     )
-}
-
-/// Redis's `addReplySubcommandSyntaxError`.
-pub(crate) fn subcommand_syntax_error(args: &[Vec<u8>]) -> Reply {
-    let sub = args.get(1).map(|a| &a[..a.len().min(128)]).unwrap_or(b"");
-    Reply::error(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(sub),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-    ))
 }
 
 #[cfg(test)]

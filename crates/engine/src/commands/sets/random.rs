@@ -212,13 +212,7 @@ pub fn sscan(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::test_session::Session;
-
-    macro_rules! session {
-        ($s:expr, $($cmd:expr => $reply:expr),* $(,)?) => {
-            $( assert_eq!($s.run($cmd), $reply, "{}", $cmd); )*
-        };
-    }
+    use crate::commands::test_session::{session, Session};
 
     /// The bulk strings of a flat RESP array, in order.
     fn bulks(resp: &str) -> Vec<String> {

@@ -6,7 +6,7 @@ use super::{
     c_str, format_error, keyword, parse_integer, quoted, stream_mut, Ctx, Reply, Stream, StreamId,
 };
 use crate::command::{flags, spec, CommandSpec, NO_KEYS};
-use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
+use crate::command::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 use crate::value::Value;
 

@@ -3,7 +3,7 @@
 use super::{entry_reply, format_error, id_reply, keyword, parse_integer, quoted, stream_mut};
 use super::{Ctx, Reply, Stream, StreamId};
 use crate::command::{flags, spec, CommandSpec, NO_KEYS};
-use crate::commands::pubsub::{help_reply, subcommand_syntax_error};
+use crate::command::{help_reply, subcommand_syntax_error};
 use crate::types::stream::{ConsumerGroup, INVALID_ENTRIES_READ};
 
 pub const XINFO_SUBCOMMANDS: &[CommandSpec] = &[

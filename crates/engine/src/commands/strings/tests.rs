@@ -1,9 +1,6 @@
 //! String commands as redis-cli sessions.
 
-use crate::commands::test_session::{session, Session};
-
-/// The clock these sessions start at: a realistic Unix time in ms.
-const NOW_MS: i64 = 1_700_000_000_000;
+use crate::commands::test_session::{session, Session, NOW_MS};
 
 #[test]
 fn set_checks_options_then_expire_then_type_then_nx() {

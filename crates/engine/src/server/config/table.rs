@@ -12,6 +12,11 @@ const UINT_MAX: i128 = u32::MAX as i128;
 const LLONG_MAX: i128 = i64::MAX as i128;
 const ULLONG_MAX: i128 = u64::MAX as i128;
 
+// A numeric parameter's `num_conf_type`, for [`ParamDef::format`].
+const MEMORY_CONFIG: u8 = 1 << 0;
+const PERCENT_CONFIG: u8 = 1 << 1;
+const OCTAL_CONFIG: u8 = 1 << 2;
+
 /// The table's rows are written with constructors named after config.c's
 /// (`createBoolConfig`, `createEnumConfig`, `createIntConfig`, ...), so a
 /// row reads like the line of `static_configs` it comes from, and the
@@ -52,8 +57,9 @@ const fn enum_config(
     param(name, flags, Kind::Enum(values), default)
 }
 
-/// `createIntConfig`, `createLongLongConfig`, `createSSizeTConfig`, ...:
-/// a signed integer within `lower..=upper`.
+/// `createIntConfig`, `createLongLongConfig`, `createSizeTConfig`, ...: an
+/// integer within `lower..=upper` (see [`ParamDef::unsigned`] and
+/// [`ParamDef::format`] for the rest of what config.c's constructor says).
 const fn int_config(
     name: &'static str,
     flags: u8,
@@ -61,33 +67,10 @@ const fn int_config(
     upper: i128,
     default: &'static str,
 ) -> ParamDef {
-    numeric(name, flags, lower, upper, false, default)
-}
-
-/// `createUIntConfig`, `createULongConfig`, `createSizeTConfig`, ...: an
-/// unsigned integer, so a negative value fails the bounds, not the parse.
-const fn uint_config(
-    name: &'static str,
-    flags: u8,
-    lower: i128,
-    upper: i128,
-    default: &'static str,
-) -> ParamDef {
-    numeric(name, flags, lower, upper, true, default)
-}
-
-const fn numeric(
-    name: &'static str,
-    flags: u8,
-    lower: i128,
-    upper: i128,
-    unsigned: bool,
-    default: &'static str,
-) -> ParamDef {
     let kind = Kind::Numeric {
         lower,
         upper,
-        unsigned,
+        unsigned: false,
         memory: false,
         percent: false,
         octal: false,
@@ -96,35 +79,39 @@ const fn numeric(
 }
 
 impl ParamDef {
+    /// The C variable is unsigned (`createUIntConfig`, `createULongConfig`,
+    /// `createSizeTConfig`, ...), so a negative value fails the bounds
+    /// rather than the parse.
+    const fn unsigned(mut self) -> ParamDef {
+        if let Kind::Numeric {
+            ref mut unsigned, ..
+        } = self.kind
+        {
+            *unsigned = true;
+        }
+        self
+    }
+
     /// The parameter's other name (`slaveof` for `replicaof`).
     const fn alias(mut self, alias: &'static str) -> ParamDef {
         self.alias = Some(alias);
         self
     }
 
-    /// `MEMORY_CONFIG`: the value takes units (`1gb`).
-    const fn memory(mut self) -> ParamDef {
-        if let Kind::Numeric { ref mut memory, .. } = self.kind {
-            *memory = true;
-        }
-        self
-    }
-
-    /// `PERCENT_CONFIG`: the value may be given as `N%` (stored negative).
-    const fn percent(mut self) -> ParamDef {
+    /// config.c's `num_conf_type` beyond a plain integer: any of
+    /// [`MEMORY_CONFIG`] (units: `1gb`), [`PERCENT_CONFIG`] (`N%`, stored
+    /// negative) and [`OCTAL_CONFIG`] (base 8).
+    const fn format(mut self, format: u8) -> ParamDef {
         if let Kind::Numeric {
-            ref mut percent, ..
+            ref mut memory,
+            ref mut percent,
+            ref mut octal,
+            ..
         } = self.kind
         {
-            *percent = true;
-        }
-        self
-    }
-
-    /// `OCTAL_CONFIG`: the value is base 8 (`unixsocketperm`).
-    const fn octal(mut self) -> ParamDef {
-        if let Kind::Numeric { ref mut octal, .. } = self.kind {
-            *octal = true;
+            *memory = format & MEMORY_CONFIG != 0;
+            *percent = format & PERCENT_CONFIG != 0;
+            *octal = format & OCTAL_CONFIG != 0;
         }
         self
     }
@@ -338,9 +325,11 @@ pub(super) const PARAMS: &[ParamDef] = &[
     int_config("watchdog-period", flag::HIDDEN, 0, INT_MAX, "0"),
     int_config("shutdown-timeout", 0, 0, INT_MAX, "10"),
     int_config("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, "0"),
-    uint_config("maxclients", 0, 1, UINT_MAX, "10000"),
-    uint_config("unixsocketperm", flag::IMMUTABLE, 0, 511, "0").octal(),
-    uint_config("socket-mark-id", flag::IMMUTABLE, 0, UINT_MAX, "0"),
+    int_config("maxclients", 0, 1, UINT_MAX, "10000").unsigned(),
+    int_config("unixsocketperm", flag::IMMUTABLE, 0, 511, "0")
+        .unsigned()
+        .format(OCTAL_CONFIG),
+    int_config("socket-mark-id", flag::IMMUTABLE, 0, UINT_MAX, "0").unsigned(),
     int_config("active-defrag-max-scan-fields", 0, 1, LLONG_MAX, "1000"),
     int_config("slowlog-max-len", 0, 0, LLONG_MAX, "128"),
     int_config("acllog-max-len", 0, 0, LLONG_MAX, "128"),
@@ -348,39 +337,52 @@ pub(super) const PARAMS: &[ParamDef] = &[
     int_config("cluster-node-timeout", 0, 0, LLONG_MAX, "15000"),
     int_config("slowlog-log-slower-than", 0, -1, LLONG_MAX, "10000"),
     int_config("latency-monitor-threshold", 0, 0, LLONG_MAX, "0"),
-    int_config("proto-max-bulk-len", 0, 1048576, LLONG_MAX, "536870912").memory(),
+    int_config("proto-max-bulk-len", 0, 1048576, LLONG_MAX, "536870912").format(MEMORY_CONFIG),
     int_config("stream-node-max-entries", 0, 0, LLONG_MAX, "100"),
-    int_config("repl-backlog-size", 0, 1, LLONG_MAX, "1048576").memory(),
-    uint_config("maxmemory", 0, 0, ULLONG_MAX, "0").memory(),
-    uint_config("cluster-link-sendbuf-limit", 0, 0, ULLONG_MAX, "0").memory(),
-    uint_config("hash-max-listpack-entries", 0, 0, LLONG_MAX, "512")
+    int_config("repl-backlog-size", 0, 1, LLONG_MAX, "1048576").format(MEMORY_CONFIG),
+    int_config("maxmemory", 0, 0, ULLONG_MAX, "0")
+        .unsigned()
+        .format(MEMORY_CONFIG),
+    int_config("cluster-link-sendbuf-limit", 0, 0, ULLONG_MAX, "0")
+        .unsigned()
+        .format(MEMORY_CONFIG),
+    int_config("hash-max-listpack-entries", 0, 0, LLONG_MAX, "512")
+        .unsigned()
         .alias("hash-max-ziplist-entries"),
-    uint_config("set-max-intset-entries", 0, 0, LLONG_MAX, "512"),
-    uint_config("zset-max-listpack-entries", 0, 0, LLONG_MAX, "128")
+    int_config("set-max-intset-entries", 0, 0, LLONG_MAX, "512").unsigned(),
+    int_config("zset-max-listpack-entries", 0, 0, LLONG_MAX, "128")
+        .unsigned()
         .alias("zset-max-ziplist-entries"),
-    uint_config("active-defrag-ignore-bytes", 0, 1, LLONG_MAX, "104857600").memory(),
-    uint_config("hash-max-listpack-value", 0, 0, LLONG_MAX, "64")
+    int_config("active-defrag-ignore-bytes", 0, 1, LLONG_MAX, "104857600")
+        .unsigned()
+        .format(MEMORY_CONFIG),
+    int_config("hash-max-listpack-value", 0, 0, LLONG_MAX, "64")
+        .unsigned()
         .alias("hash-max-ziplist-value")
-        .memory(),
-    uint_config("stream-node-max-bytes", 0, 0, LLONG_MAX, "4096").memory(),
-    uint_config("zset-max-listpack-value", 0, 0, LLONG_MAX, "64")
+        .format(MEMORY_CONFIG),
+    int_config("stream-node-max-bytes", 0, 0, LLONG_MAX, "4096")
+        .unsigned()
+        .format(MEMORY_CONFIG),
+    int_config("zset-max-listpack-value", 0, 0, LLONG_MAX, "64")
+        .unsigned()
         .alias("zset-max-ziplist-value")
-        .memory(),
-    uint_config("hll-sparse-max-bytes", 0, 0, LLONG_MAX, "3000").memory(),
-    uint_config("tracking-table-max-keys", 0, 0, LLONG_MAX, "1000000"),
-    uint_config(
+        .format(MEMORY_CONFIG),
+    int_config("hll-sparse-max-bytes", 0, 0, LLONG_MAX, "3000")
+        .unsigned()
+        .format(MEMORY_CONFIG),
+    int_config("tracking-table-max-keys", 0, 0, LLONG_MAX, "1000000").unsigned(),
+    int_config(
         "client-query-buffer-limit",
         0,
         1048576,
         LLONG_MAX,
         "1073741824",
     )
-    .memory(),
-    int_config("maxmemory-clients", 0, -100, LLONG_MAX, "0")
-        .memory()
-        .percent(),
+    .unsigned()
+    .format(MEMORY_CONFIG),
+    int_config("maxmemory-clients", 0, -100, LLONG_MAX, "0").format(MEMORY_CONFIG | PERCENT_CONFIG),
     int_config("repl-backlog-ttl", 0, 0, LLONG_MAX, "3600"),
-    int_config("auto-aof-rewrite-min-size", 0, 0, LLONG_MAX, "67108864").memory(),
+    int_config("auto-aof-rewrite-min-size", 0, 0, LLONG_MAX, "67108864").format(MEMORY_CONFIG),
     int_config(
         "loading-process-events-interval-bytes",
         flag::HIDDEN,
