@@ -19,7 +19,13 @@ struct Host {
     runner: RefCell<JobRunner>,
     /// A slice is scheduled already.
     ticking: Cell<bool>,
+    /// When progress was last posted: each post redraws the page, so
+    /// progress goes out at most every [`PROGRESS_EVERY_MS`].
+    last_progress: Cell<f64>,
 }
+
+/// Least time between two progress posts, in ms.
+const PROGRESS_EVERY_MS: f64 = 250.0;
 
 /// Starts listening for the page's requests.
 pub fn start() {
@@ -27,6 +33,7 @@ pub fn start() {
         scope: js_sys::global().unchecked_into(),
         runner: RefCell::new(JobRunner::new()),
         ticking: Cell::new(false),
+        last_progress: Cell::new(0.0),
     });
     let on_message = {
         let host = host.clone();
@@ -70,8 +77,14 @@ fn schedule(host: &Rc<Host>) {
         host.ticking.set(false);
         let mut now = now_ms;
         let answer = host.runner.borrow_mut().tick(&mut now);
-        if let Some(answer) = answer {
-            host.post(&answer);
+        match answer {
+            Some(Response::Progress { .. })
+                if now_ms() - host.last_progress.get() < PROGRESS_EVERY_MS => {}
+            Some(answer) => {
+                host.last_progress.set(now_ms());
+                host.post(&answer);
+            }
+            None => {}
         }
         schedule(&host);
     })

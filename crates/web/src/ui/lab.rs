@@ -250,16 +250,17 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     // row is scrolled into the timeline's view.
     {
         let (lab, refs, link_live) = (lab.clone(), refs.clone(), link_live.clone());
-        let initial = use_memo((), {
-            let lab = lab.clone();
-            move |_| lab.borrow().hash()
-        });
+        // The first view's hash, once the first run has arrived from the
+        // worker: until the view differs from it, the address stays clean.
+        let initial: Rc<RefCell<Option<String>>> = use_mut_ref(|| None);
         use_effect(move || {
             let state = lab.borrow();
             if state.breaking().is_none() {
                 if let Some(hash) = state.hash() {
+                    let mut first = initial.borrow_mut();
+                    let first = first.get_or_insert_with(|| hash.clone());
                     let mut live = link_live.borrow_mut();
-                    *live = *live || Some(&hash) != initial.as_ref().as_ref();
+                    *live = *live || hash != *first;
                     if *live && hash != location_hash() {
                         replace_hash(&hash);
                     }

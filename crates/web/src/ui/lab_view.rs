@@ -455,7 +455,12 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
     let lanes = |seq: u64| -> Lanes {
         let at = |i: usize| marks.and_then(|m| m.get(i)).map(Vec::as_slice);
         let i = seq as usize;
-        (at(i), i.checked_sub(1).and_then(at))
+        let before = i.checked_sub(1);
+        (
+            at(i),
+            before.and_then(at),
+            before.and_then(|b| view.rows.get(b)).and_then(|r| r.column),
+        )
     };
     let rows = view.rows[shown_rows]
         .iter()
@@ -491,12 +496,17 @@ pub fn view_timeline(lab: &Lab, dispatch: &Callback<Action>, refs: &Refs) -> Htm
     }
 }
 
-/// A row's lane marks, and the previous row's (a mark's words show where
-/// it starts; the shading runs on).
-type Lanes<'a> = (Option<&'a [Option<String>]>, Option<&'a [Option<String>]>);
+/// A row's lane marks, the previous row's, and the previous row's own
+/// column (a mark's words show where its span starts in the lane; the
+/// shading runs on).
+type Lanes<'a> = (
+    Option<&'a [Option<String>]>,
+    Option<&'a [Option<String>]>,
+    Option<usize>,
+);
 
 fn view_row(row: &Row, columns: usize, current: bool, cause: bool, lanes: Lanes) -> Html {
-    let (marks, before) = lanes;
+    let (marks, before, before_column) = lanes;
     let mark = |i: usize| marks.and_then(|m| m.get(i)).and_then(Option::as_ref);
     let before = |i: usize| before.and_then(|m| m.get(i)).and_then(Option::as_ref);
     let class = classes!(
@@ -511,7 +521,8 @@ fn view_row(row: &Row, columns: usize, current: bool, cause: bool, lanes: Lanes)
                 if i == column {
                     view_event_cell(row, column)
                 } else if let Some(text) = mark(i) {
-                    let words = (before(i) != Some(text)).then(|| text.clone());
+                    let starts = before(i) != Some(text) || before_column == Some(i);
+                    let words = starts.then(|| text.clone());
                     html! {
                         <div class="tl-cell empty lane-marked" title={text.clone()}>
                             if let Some(words) = words {
