@@ -25,6 +25,9 @@ let browser;
 let server;
 let page;
 let problems = [];
+/** The GC-pause story's violation step, as the page's run gives it (set
+ * when the story is run; later tests link to it). */
+let violationStep;
 
 before(async () => {
   browser = await startBrowser();
@@ -46,7 +49,7 @@ async function open(hash = '') {
   await page.waitForSelector('.lab .tl-row', { timeout: 15000 });
 }
 
-/** "Step 77 of 100" -> [77, 100]. */
+/** "Step 5 of 100" -> [5, 100]. */
 async function stepLabel() {
   const text = await page.locator('#step-label').innerText();
   const m = text.match(/Step (\d+) of (\d+)/);
@@ -99,6 +102,8 @@ test('pick the GC-pause story, run it, and see mutual exclusion violated', async
   const text = await violated.innerText();
   assert.match(text, /VIOLATED/);
   assert.match(text, /client-2 entered "report" while client-1 was still inside/);
+  violationStep = Number(await violated.getAttribute('data-at-seq'));
+  assert.ok(Number.isInteger(violationStep) && violationStep > 0, `violation step ${violationStep}`);
   assert.match(await page.locator('.verdicts .stopped').innerText(), /every client finished/);
 });
 
@@ -107,12 +112,12 @@ test('clicking the violation jumps to its step and shows the world there', async
     .locator('button.verdict.violated', { hasText: 'mutual_exclusion(report)' })
     .click();
   const [step] = await stepLabel();
-  assert.equal(step, 77);
-  assert.equal(await currentRowSeq(), 77);
+  assert.equal(step, violationStep);
+  assert.equal(await currentRowSeq(), violationStep);
   assert.match(await page.locator('.tl-row.current').innerText(), /VIOLATION of mutual_exclusion/);
 
   const world = page.locator('#world');
-  assert.match(await world.locator('.world-title').innerText(), /World at step 77/);
+  assert.match(await world.locator('.world-title').innerText(), new RegExp(`World at step ${violationStep}\\b`));
   const lock = world.locator('.keys li', { hasText: 'lock:report' });
   assert.equal(await lock.count(), 1, 'the lock key is on the node');
   assert.match(await lock.locator('.key-ttl').innerText(), /^TTL \d+ ms$/, 'with a TTL');
@@ -121,16 +126,16 @@ test('clicking the violation jumps to its step and shows the world there', async
   assert.match(await report.getAttribute('class'), /\bcrowded\b/);
 
   // The address now names this exact view.
-  assert.equal(new URL(page.url()).hash, '#story=gc_pause_past_ttl&seed=1&step=77');
+  assert.equal(new URL(page.url()).hash, `#story=gc_pause_past_ttl&seed=1&step=${violationStep}`);
   await screenshot('lab-violation.png');
 });
 
 test('arrow keys and the step buttons move through the run', async () => {
   await page.keyboard.press('ArrowRight');
-  assert.equal((await stepLabel())[0], 78);
+  assert.equal((await stepLabel())[0], violationStep + 1);
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
-  assert.equal((await stepLabel())[0], 76);
+  assert.equal((await stepLabel())[0], violationStep - 1);
   await page.click('button[aria-label="Last step"]');
   const [step, last] = await stepLabel();
   assert.equal(step, last);
@@ -162,10 +167,13 @@ test('a deep link opens its story at its step', async () => {
 test('a link pasted into the address bar is followed without a reload', async () => {
   // After a visitor has picked from the menu, a link still moves it.
   await page.selectOption('#story-select', 'bank_transfer');
-  await page.evaluate(() => {
-    window.location.hash = '#story=gc_pause_past_ttl&seed=1&step=77';
-  });
-  await page.waitForFunction(() => /Step 77 of/.test(document.querySelector('#step-label')?.textContent ?? ''));
+  await page.evaluate((step) => {
+    window.location.hash = `#story=gc_pause_past_ttl&seed=1&step=${step}`;
+  }, violationStep);
+  await page.waitForFunction(
+    (step) => new RegExp(`Step ${step} of`).test(document.querySelector('#step-label')?.textContent ?? ''),
+    violationStep,
+  );
   assert.equal(await page.inputValue('#story-select'), 'gc_pause_past_ttl');
 });
 
@@ -280,7 +288,7 @@ test('Break it within bounds that cannot break it: cancel, then the coverage sta
 });
 
 test('bad TOML shows the parser message and keeps the last run', async () => {
-  await open('#story=gc_pause_past_ttl&seed=1&step=77');
+  await open(`#story=gc_pause_past_ttl&seed=1&step=${violationStep}`);
   const rows = await page.locator('.tl-row').count();
   const broken = (await page.inputValue('#scenario-editor')).replace('[[node]]', '[[node]');
   await page.fill('#scenario-editor', broken);
@@ -289,7 +297,7 @@ test('bad TOML shows the parser message and keeps the last run', async () => {
   await error.waitFor();
   assert.match(await error.innerText(), /TOML parse error at line \d+, column \d+/);
   assert.equal(await page.locator('.tl-row').count(), rows, 'the previous run stays');
-  assert.equal((await stepLabel())[0], 77);
+  assert.equal((await stepLabel())[0], violationStep);
   assert.equal(await page.inputValue('#scenario-editor'), broken, 'the edit is kept');
   // "Show line N" puts the caret on the line the parser names.
   await page.click('#editor-error button:has-text("Show line")');
@@ -316,7 +324,7 @@ test('bad TOML shows the parser message and keeps the last run', async () => {
 
 test('the lab holds on a phone-sized screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await open('#story=gc_pause_past_ttl&seed=1&step=77');
+  await open(`#story=gc_pause_past_ttl&seed=1&step=${violationStep}`);
   const overflow = await page.evaluate(
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
@@ -332,7 +340,7 @@ test('the lab holds on a phone-sized screen', async () => {
 
 test('the dark colour scheme is readable', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
-  await open('#story=gc_pause_past_ttl&seed=1&step=77');
+  await open(`#story=gc_pause_past_ttl&seed=1&step=${violationStep}`);
   await screenshot('lab-dark.png');
   await page.emulateMedia({ colorScheme: 'light' });
 });

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::explore::Budget;
+use crate::budget::Budget;
 use crate::scenario::Scenario;
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

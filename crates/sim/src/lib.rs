@@ -7,6 +7,7 @@
 //! collection the simulator walks is ordered, so the same scenario and seed
 //! give the same trace byte for byte, natively and in wasm.
 
+pub mod budget;
 pub mod bytes;
 pub mod client;
 pub mod clock;

@@ -43,7 +43,7 @@ pub struct Scenario {
     pub liveness: Option<LivenessSpec>,
     /// The explorer's default budget for this scenario.
     #[serde(default)]
-    pub explore: Option<crate::explore::Budget>,
+    pub explore: Option<crate::budget::Budget>,
     /// The verdicts the scenario gives with its own seed, by invariant
     /// (as the verdict names it, e.g. `mutual_exclusion(report)`, or
     /// `liveness`): what a story sets out to show, checked by the story

@@ -595,3 +595,33 @@ duration_ms = 10
         "{error}"
     );
 }
+
+#[test]
+fn stepping_one_event_at_a_time_gives_the_same_run() {
+    use std::rc::Rc;
+    let scenario = Scenario::parse(&format!(
+        r#"{DELAYED_LOCK}
+[[fault]]
+kind = "pause"
+target = "client-1"
+duration_ms = 700
+at_ms = 1
+"#
+    ))
+    .unwrap();
+    let whole = lockstep_sim::run(&scenario, 1).unwrap();
+    let mut world = lockstep_sim::World::new(
+        Rc::new(scenario.clone()),
+        scenario.faults.clone(),
+        lockstep_sim::RunOptions::new(1),
+    )
+    .unwrap();
+    let mut steps = 0;
+    while world.step() {
+        steps += 1;
+        assert!(world.stopped().is_empty() || !world.step());
+    }
+    assert!(steps > 5, "{steps}");
+    assert_eq!(world.stopped(), whole.stopped);
+    assert_eq!(world.run().to_json(), whole.to_json());
+}

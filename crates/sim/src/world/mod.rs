@@ -206,6 +206,8 @@ pub struct World {
     /// world right after it.
     unsnapped: bool,
     last_state: Option<WorldState>,
+    /// Events handled so far (for `max_events`).
+    handled: u64,
     stopped: String,
 }
 
@@ -366,6 +368,7 @@ impl World {
             changed: true,
             unsnapped: true,
             last_state: None,
+            handled: 0,
             stopped: String::new(),
         };
         world.start();
@@ -418,39 +421,52 @@ impl World {
     }
 
     fn play(&mut self) {
+        while self.step() {}
+    }
+
+    /// Advances the world by one event (the earliest pending one), then
+    /// applies the faults it released and checks the invariants. Returns
+    /// false, and handles nothing, once the run is over; [`World::stopped`]
+    /// says why. A front end or a worker can drive a run with it, one
+    /// event at a time; [`World::run`] is this in a loop.
+    pub fn step(&mut self) -> bool {
+        if !self.stopped.is_empty() {
+            return false;
+        }
         let duration_ms = self.scenario.duration_ms + self.options.extend_ms;
         let limit = ms(duration_ms as f64);
-        let mut handled: u64 = 0;
-        loop {
-            if self.processes.iter().all(|p| !p.alive || p.finished) {
-                self.stopped = "every client finished".into();
-                break;
-            }
-            let Some(((t, _), pending)) = self.queue.pop_first() else {
-                self.stopped = "nothing left to happen".into();
-                break;
-            };
-            if t > limit {
-                self.now = limit;
-                self.stopped = format!("the scenario's duration ({duration_ms} ms) ran out");
-                break;
-            }
-            self.now = t;
-            self.handle(pending);
-            self.apply_immediate_faults();
-            self.after_event();
-            handled += 1;
-            if self.options.stop_at_violation && self.invariants.any_violated() {
-                self.stopped = "an invariant failed".into();
-                break;
-            }
-            if handled >= self.options.max_events {
-                self.stopped = format!(
-                    "stopped after {handled} events: the scenario never settles (clients looping with no delay?)"
-                );
-                break;
-            }
+        if self.processes.iter().all(|p| !p.alive || p.finished) {
+            self.stopped = "every client finished".into();
+            return false;
         }
+        let Some(((t, _), pending)) = self.queue.pop_first() else {
+            self.stopped = "nothing left to happen".into();
+            return false;
+        };
+        if t > limit {
+            self.now = limit;
+            self.stopped = format!("the scenario's duration ({duration_ms} ms) ran out");
+            return false;
+        }
+        self.now = t;
+        self.handle(pending);
+        self.apply_immediate_faults();
+        self.after_event();
+        self.handled += 1;
+        if self.options.stop_at_violation && self.invariants.any_violated() {
+            self.stopped = "an invariant failed".into();
+        } else if self.handled >= self.options.max_events {
+            self.stopped = format!(
+                "stopped after {} events: the scenario never settles (clients looping with no delay?)",
+                self.handled
+            );
+        }
+        true
+    }
+
+    /// Why the run is over; empty while it goes on.
+    pub fn stopped(&self) -> &str {
+        &self.stopped
     }
 
     fn handle(&mut self, pending: Pending) {

@@ -296,6 +296,7 @@ pub fn view_verdicts(lab: &Lab, dispatch: &Callback<Action>) -> Html {
                 html! {
                     <li>
                         <button type="button" class="verdict violated"
+                                data-at-seq={seq.to_string()}
                                 onclick={dispatch.reform(move |_| Action::Go(seq as usize))}
                                 title="Go to the step where it broke">
                             <span class="verdict-status">{ status }</span>
