@@ -287,8 +287,14 @@ impl Lab {
         Some(status::status_at(&shown.trace, self.step))
     }
 
-    /// The address hash that reproduces this view.
+    /// The address hash that reproduces this view; none while a run is on
+    /// its way. Until it arrives the view mixes the new story's name with
+    /// the old run, and writing that into the address would overwrite a
+    /// link the visitor has just pasted before the page reads it.
     pub fn hash(&self) -> Option<String> {
+        if self.running.is_some() {
+            return None;
+        }
         let shown = self.shown.as_ref()?;
         let (seed, explore) = match &shown.source {
             Source::Story { seed, .. } => (*seed, false),
@@ -917,6 +923,20 @@ mod tests {
         assert_eq!(lab.step(), 12);
         assert_eq!(lab.notice(), None);
         assert_eq!(lab.hash().unwrap(), "#story=clock_jump&seed=3&step=12");
+    }
+
+    #[test]
+    fn no_link_is_offered_while_a_picked_story_is_still_running() {
+        // The page writes `hash()` into the address after each render; a
+        // half-switched view (new story, old run) would overwrite a link
+        // pasted right after a pick, before the page reads it.
+        let mut lab = ready();
+        lab.select_story(stories::find(lab.stories(), "bank_transfer").unwrap());
+        assert_eq!(lab.hash(), None);
+        lab.open_link("#story=clock_jump&seed=1&step=10", 0.0);
+        assert_eq!(lab.hash(), None);
+        settle(&mut lab);
+        assert_eq!(lab.hash().unwrap(), "#story=clock_jump&seed=1&step=10");
     }
 
     #[test]
