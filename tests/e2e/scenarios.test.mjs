@@ -165,8 +165,11 @@ test('a deep link opens its story at its step', async () => {
 });
 
 test('a link pasted into the address bar is followed without a reload', async () => {
-  // After a visitor has picked from the menu, a link still moves it.
+  // After a visitor has picked from the menu (and its run is shown), a
+  // link still moves it.
+  const runs = Number(await page.locator('.lab').getAttribute('data-runs'));
   await page.selectOption('#story-select', 'bank_transfer');
+  await page.waitForFunction((n) => Number(document.querySelector('.lab').dataset.runs) > n, runs);
   await page.evaluate((step) => {
     window.location.hash = `#story=gc_pause_past_ttl&seed=1&step=${step}`;
   }, violationStep);
