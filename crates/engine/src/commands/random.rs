@@ -7,6 +7,11 @@
 
 use crate::command::Ctx;
 
+/// The most members a negative count may ask for (SRANDMEMBER, HRANDFIELD,
+/// ZRANDMEMBER): Redis would build any reply, however large; the model
+/// refuses rather than exhaust memory.
+pub const MAX_SAMPLES: u64 = 10_000_000;
+
 /// A sequence of random indexes for one command.
 pub struct Picker {
     state: u64,
@@ -25,6 +30,39 @@ impl Picker {
     pub fn below(&mut self, len: usize) -> usize {
         self.state = splitmix64(self.state);
         (self.state % len.max(1) as u64) as usize
+    }
+
+    /// `count` distinct elements of a collection of `size` (count < size),
+    /// as Redis picks them: random ones dropped from `all()` when most are
+    /// wanted, random positions drawn (`at`) until enough distinct ones
+    /// otherwise. The caller says how to list and how to reach its
+    /// elements, so each keeps its own cost for both.
+    pub fn distinct<T>(
+        &mut self,
+        size: usize,
+        count: usize,
+        all: impl FnOnce() -> Vec<T>,
+        at: impl Fn(usize) -> Option<T>,
+    ) -> Vec<T> {
+        if count * 3 > size {
+            let mut kept = all();
+            while kept.len() > count {
+                let drop = self.below(kept.len());
+                kept.swap_remove(drop);
+            }
+            return kept;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut picked = Vec::with_capacity(count);
+        while picked.len() < count {
+            let index = self.below(size);
+            if seen.insert(index) {
+                if let Some(element) = at(index) {
+                    picked.push(element);
+                }
+            }
+        }
+        picked
     }
 }
 

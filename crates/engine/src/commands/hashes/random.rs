@@ -9,15 +9,11 @@
 use crate::client::Protocol;
 use crate::command::Ctx;
 use crate::commands::collection_scan;
-use crate::commands::random::Picker;
+use crate::commands::random::{Picker, MAX_SAMPLES};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
 use super::{read_hash, Hash};
-
-/// The most fields a negative count may ask for (the model refuses to
-/// build an unbounded reply).
-const MAX_SAMPLES: u64 = 10_000_000;
 
 /// HRANDFIELD key [count [WITHVALUES]].
 pub fn hrandfield(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
@@ -68,34 +64,11 @@ pub fn hrandfield(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             (0..wanted).map(|_| picker.below(size)).collect()
         }
         n if n as u64 >= size as u64 => (0..size).collect(),
-        n => distinct(size, n as usize, &mut picker),
+        n => picker.distinct(size, n as usize, || (0..size).collect(), Some),
     };
     let reply = fields_reply(hash, &picked, with_values, pairs);
     ctx.charge(picked.len());
     reply
-}
-
-/// `count` distinct positions below `size` (count < size), as Redis picks
-/// them: dropping random ones from all when most are wanted, drawing until
-/// enough distinct ones otherwise.
-fn distinct(size: usize, count: usize, picker: &mut Picker) -> Vec<usize> {
-    if count * 3 > size {
-        let mut kept: Vec<usize> = (0..size).collect();
-        while kept.len() > count {
-            let drop = picker.below(kept.len());
-            kept.swap_remove(drop);
-        }
-        return kept;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut picked = Vec::with_capacity(count);
-    while picked.len() < count {
-        let index = picker.below(size);
-        if seen.insert(index) {
-            picked.push(index);
-        }
-    }
-    picked
 }
 
 fn fields_reply(hash: &Hash, picked: &[usize], with_values: bool, pairs: bool) -> Reply {

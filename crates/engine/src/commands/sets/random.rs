@@ -9,17 +9,12 @@
 
 use crate::command::Ctx;
 use crate::commands::collection_scan;
-use crate::commands::random::Picker;
+use crate::commands::random::{Picker, MAX_SAMPLES};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::set::SetValue;
 
 use super::{read_set, write_set};
-
-/// The most members a negative SRANDMEMBER count may ask for: Redis would
-/// build any reply, however large; the model refuses rather than exhaust
-/// memory.
-const MAX_SAMPLES: u64 = 10_000_000;
 
 /// SPOP key [count]: removes and returns random members; the key goes with
 /// its last member.
@@ -153,36 +148,15 @@ pub fn srandmember(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
                 .collect()
         }
         n if n as u64 >= size as u64 => set.iter().map(|m| m.into_owned()).collect(),
-        n => distinct(set, n as usize, &mut picker),
+        n => picker.distinct(
+            size,
+            n as usize,
+            || set.iter().map(|m| m.into_owned()).collect(),
+            |index| set.nth(index),
+        ),
     };
     ctx.charge(picked.len());
     Reply::Array(picked.into_iter().map(Reply::Bulk).collect())
-}
-
-/// `count` distinct members (fewer than the set holds): dropped at random
-/// from the whole set when most of it is wanted, drawn until enough
-/// distinct ones are otherwise, as Redis does.
-fn distinct(set: &SetValue, count: usize, picker: &mut Picker) -> Vec<Vec<u8>> {
-    let size = set.len();
-    if count * 3 > size {
-        let mut kept: Vec<Vec<u8>> = set.iter().map(|m| m.into_owned()).collect();
-        while kept.len() > count {
-            let drop = picker.below(kept.len());
-            kept.swap_remove(drop);
-        }
-        return kept;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut picked = Vec::with_capacity(count);
-    while picked.len() < count {
-        let index = picker.below(size);
-        if seen.insert(index) {
-            if let Some(member) = set.nth(index) {
-                picked.push(member);
-            }
-        }
-    }
-    picked
 }
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count]: the whole set in one

@@ -7,31 +7,22 @@
 //! errors, reply shapes, and a positive count at least the set's size,
 //! which returns the whole set from the highest score down.
 
-use std::collections::BTreeSet;
-
 use crate::command::Ctx;
+use crate::commands::random::{Picker, MAX_SAMPLES};
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
 use crate::types::zset::SortedSet;
 
 use super::{lookup, resp3, with_scores_reply};
 
-/// The most members a negative count may ask for: Redis would build any
-/// reply, however large; the model refuses rather than exhaust memory.
-const MAX_SAMPLES: u64 = 10_000_000;
-
 pub fn zrandmember(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    let mut seed = ctx.server.stats.total_commands_processed;
-    let mut next = move |below: usize| {
-        seed = splitmix64(seed);
-        (seed % below.max(1) as u64) as usize
-    };
+    let mut picker = Picker::for_command(ctx);
     if args.len() == 2 {
         return match lookup(ctx, &args[1]) {
             Err(wrong_type) => wrong_type,
             Ok(None) => Reply::Null,
             Ok(Some(zset)) => {
-                let index = next(zset.len());
+                let index = picker.below(zset.len());
                 zset.iter_from_rank(index, false)
                     .next()
                     .map_or(Reply::Null, |(m, _)| Reply::bulk(m))
@@ -71,14 +62,21 @@ pub fn zrandmember(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
                     "ERR count is too large for the model (at most {MAX_SAMPLES} samples)"
                 ));
             }
-            (0..wanted).map(|_| at(zset, next(zset.len()))).collect()
+            (0..wanted)
+                .map(|_| at(zset, picker.below(zset.len())))
+                .collect()
         }
         // Redis's set iterator (`zuiNext`) walks from the highest score down.
         n if n as u64 >= zset.len() as u64 => zset
             .iter_from_rank(0, true)
             .map(|(m, s)| (m.to_vec(), s))
             .collect(),
-        n => distinct(zset, n as usize, &mut next),
+        n => picker.distinct(
+            zset.len(),
+            n as usize,
+            || zset.iter().map(|(m, s)| (m.to_vec(), s)).collect(),
+            |index| Some(at(zset, index)),
+        ),
     };
     ctx.charge(picked.len());
     if with_scores {
@@ -92,40 +90,4 @@ fn at(zset: &SortedSet, index: usize) -> (Vec<u8>, f64) {
     zset.iter_from_rank(index, false)
         .next()
         .map_or((Vec::new(), 0.0), |(m, s)| (m.to_vec(), s))
-}
-
-/// `count` distinct members (fewer than the set holds). Like Redis, when
-/// most of the set is wanted, random members are dropped from the whole
-/// set; otherwise random members are drawn until enough distinct ones are.
-fn distinct(
-    zset: &SortedSet,
-    count: usize,
-    next: &mut impl FnMut(usize) -> usize,
-) -> Vec<(Vec<u8>, f64)> {
-    let size = zset.len();
-    if count * 3 > size {
-        let mut kept: Vec<(Vec<u8>, f64)> = zset.iter().map(|(m, s)| (m.to_vec(), s)).collect();
-        while kept.len() > count {
-            let drop = next(kept.len());
-            kept.swap_remove(drop);
-        }
-        return kept;
-    }
-    let mut seen = BTreeSet::new();
-    let mut picked = Vec::with_capacity(count);
-    while picked.len() < count {
-        let index = next(size);
-        if seen.insert(index) {
-            picked.push(at(zset, index));
-        }
-    }
-    picked
-}
-
-/// A fixed, well-mixing step (SplitMix64).
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
