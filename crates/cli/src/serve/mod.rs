@@ -171,11 +171,17 @@ impl Server {
                 }
             };
             let shared = Arc::clone(&self.shared);
+            // Redis numbers clients in the order it accepts them (CLIENT
+            // ID); each connection's thread registers before the next
+            // accept, so two threads never race for the next id.
+            let (registered, wait_registered) = std::sync::mpsc::channel::<()>();
             let spawned = std::thread::Builder::new()
                 .name("connection".into())
-                .spawn(move || serve_connection(&shared, stream));
+                .spawn(move || serve_connection(&shared, stream, registered));
             if spawned.is_err() {
                 std::thread::sleep(Duration::from_millis(10));
+            } else {
+                let _ = wait_registered.recv_timeout(Duration::from_millis(200));
             }
         }
         Ok(())
@@ -218,7 +224,11 @@ impl State {
     }
 }
 
-fn serve_connection(shared: &Shared, mut stream: TcpStream) {
+fn serve_connection(
+    shared: &Shared,
+    mut stream: TcpStream,
+    registered: std::sync::mpsc::Sender<()>,
+) {
     let _ = stream.set_nodelay(true);
     let peer = stream
         .peer_addr()
@@ -242,6 +252,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream) {
             return;
         }
     }
+    drop(registered);
     let writer = {
         let outbox = Arc::clone(&conn.outbox);
         std::thread::Builder::new()
