@@ -6,8 +6,9 @@
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// The lesson tracks, one folder each under `lessons/`.
-const TRACKS: &[&str] = &["locks"];
+/// The lesson tracks, one folder each under `lessons/`, in the order the
+/// home page lists them (a folder not there yet embeds nothing).
+const TRACKS: &[&str] = &["locks", "lua", "patterns", "capstones"];
 
 /// Files in `lessons/<dir>` ending in `.<ext>`, sorted by name.
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
@@ -62,14 +63,26 @@ fn main() {
     );
     let mut lessons = Vec::new();
     for track in TRACKS {
-        lessons.extend(files(track, "md"));
+        lessons.extend(files(track, "md").into_iter().map(|p| (track, p)));
     }
-    table(
-        &mut code,
-        "(file stem, Markdown) of every lesson, track by track.",
-        "LESSONS",
-        &lessons,
+    // Keyed `track/stem`: stems such as `01-...` repeat across tracks.
+    let _ = writeln!(
+        code,
+        "/// (`track/stem`, Markdown) of every lesson, track by track.\npub const LESSONS: &[(&str, &str)] = &["
     );
+    for (track, path) in &lessons {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let _ = writeln!(
+            code,
+            "    (\"{track}/{stem}\", include_str!({:?})),",
+            path.display().to_string()
+        );
+    }
+    code.push_str("];\n");
     let checked = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons/checked.json");
     println!("cargo:rerun-if-changed={}", checked.display());
     let _ = writeln!(

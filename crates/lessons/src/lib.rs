@@ -35,7 +35,7 @@ pub fn stories() -> Vec<(&'static str, Result<Scenario, ScenarioError>)> {
         .collect()
 }
 
-/// The lessons, parsed, by file stem (`01-setnx-then-expire`).
+/// The lessons, parsed, by `track/stem` (`locks/01-setnx-then-expire`).
 pub fn lessons() -> Vec<(&'static str, Result<lesson::Lesson, lesson::LessonError>)> {
     LESSONS
         .iter()
@@ -51,7 +51,11 @@ mod tests {
         assert!(lessons.len() >= 8, "{}", lessons.len());
         for (name, parsed) in lessons {
             let lesson = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(lesson.meta.track, "locks", "{name}");
+            assert!(
+                name.starts_with(&format!("{}/", lesson.meta.track)),
+                "{name} is in the folder of its track {}",
+                lesson.meta.track
+            );
         }
         assert!(super::CHECKED_JSON.contains("\"checked_against\""));
     }
