@@ -1,5 +1,6 @@
 --[[ ratelimit2.lua: two more limiters, both O(1) memory per client, to set
-beside ratelimit.lua's fixed window, sliding log and token bucket.
+beside ratelimit.lua's fixed window, sliding log and token bucket, and that
+sliding log again on the server's clock.
 
 Sliding-window counter: the fixed window's two counters (this window and the
 last), with the last one weighted by how much of it still overlaps the
@@ -15,7 +16,7 @@ key holding one integer, and it says when to retry.
 These live in their own file so that ratelimit.lua, which the first rate
 limiting lessons read line by line, stays short.
 
-Both take their time from the Redis server (TIME inside the script) unless
+All three take their time from the Redis server (TIME inside the script) unless
 `opts.clock == "client"`: app servers' clocks disagree, and a limiter that
 trusts each caller's clock gives a fast clock's callers more room (the
 sliding-log lesson shows it). Redis 7 replicates a script's effects, not the
@@ -109,6 +110,29 @@ function M.gcra(key, limit, period_ms, burst, opts)
   local reply = redis.call("EVAL", M.GCRA_SCRIPT, 1, key, now_arg(opts),
                            period_ms, limit, burst or 1)
   return reply[1] == 1, reply[2]
+end
+
+-- KEYS[1]: a sorted set of request times (ms), one member per request.
+-- ARGV: now (µs or ""), window (ms), limit, a unique member.
+M.SLIDING_LOG_SCRIPT = SERVER_TIME .. [[
+local t = math.floor(now_us(ARGV[1]) / 1000)
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", t - window)
+if redis.call("ZCARD", KEYS[1]) < limit then
+  redis.call("ZADD", KEYS[1], t, ARGV[4])
+  redis.call("PEXPIRE", KEYS[1], window)
+  return 1
+end
+return 0
+]]
+
+--- Sliding-window log on the server's clock: ratelimit.sliding_log without
+-- the trust in each caller's clock. Returns true or false.
+function M.sliding_log(key, limit, window_ms, opts)
+  local reply = redis.call("EVAL", M.SLIDING_LOG_SCRIPT, 1, key, now_arg(opts),
+                           window_ms, limit, uuid())
+  return reply == 1
 end
 
 return M

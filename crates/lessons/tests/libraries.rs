@@ -353,3 +353,58 @@ if early < 5 then error("only " .. early .. " early rebuilds") end
     ));
     assert_clients_finished_cleanly(&trace);
 }
+
+/// Two app servers limit one user to 5 per second; client-2's clock runs
+/// 600 ms ahead. `call` is the limiter.
+fn skewed_servers(call: &str) -> String {
+    format!(
+        r#"
+title = "skew"
+seed = 1
+duration_ms = 5000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+program = '''
+for i = 1, 5 do
+  if {call} then enter("api") leave("api") end
+  sleep(10)
+end
+'''
+[[client]]
+name = "client-2"
+start_ms = 500
+clock = {{ offset_ms = 600 }}
+program = '''
+for i = 1, 5 do
+  if {call} then enter("api") leave("api") end
+  sleep(10)
+end
+'''
+[[invariant]]
+kind = "rate"
+name = "api"
+limit = 5
+window_ms = 1000
+"#
+    )
+}
+
+#[test]
+fn a_sliding_log_on_the_callers_clocks_is_fooled_by_a_fast_clock() {
+    let trace = run(&skewed_servers(
+        r#"require("ratelimit").sliding_log("rl:u", 5, 1000)"#,
+    ));
+    assert_clients_finished_cleanly(&trace);
+    assert!(!held(&trace, VerdictKind::Rate));
+}
+
+#[test]
+fn a_sliding_log_on_the_servers_clock_is_not() {
+    let trace = run(&skewed_servers(
+        r#"require("ratelimit2").sliding_log("rl:u", 5, 1000)"#,
+    ));
+    assert_clients_finished_cleanly(&trace);
+    assert!(held(&trace, VerdictKind::Rate));
+}
