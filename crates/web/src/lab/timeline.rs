@@ -130,12 +130,16 @@ fn tone(what: &What) -> &'static str {
         What::Write {
             accepted: false, ..
         } => "t-error",
-        What::Drop { .. } | What::Timeout { .. } | What::Receive { late: true, .. } => "t-lost",
+        What::Drop { .. }
+        | What::Timeout { .. }
+        | What::Receive { late: true, .. }
+        | What::Disconnect { .. } => "t-lost",
         What::Expire { .. } => "t-expire",
         What::Log { .. } => "t-log",
         What::Send { .. }
         | What::Exec { .. }
         | What::Receive { .. }
+        | What::Message { .. }
         | What::Busy { .. }
         | What::ScriptStart { .. }
         | What::Write { .. } => "t-io",
