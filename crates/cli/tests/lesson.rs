@@ -1,5 +1,5 @@
 //! `lockstep check` and `lockstep lesson` as an author and a learner meet
-//! them: every lesson of the lock track played start to finish with its
+//! them: every lesson of every track played start to finish with its
 //! recorded answers, and the messages for a wrong prediction, a failing
 //! fix and a broken lesson file.
 
@@ -33,16 +33,26 @@ fn first_lesson() -> PathBuf {
     lessons_dir().join("locks/01-setnx-then-expire.md")
 }
 
-#[test]
-fn every_lock_lesson_plays_to_the_end_with_its_recorded_answers() {
-    let mut played = 0;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(lessons_dir().join("locks"))
+/// Every lesson of every track: the `.md` files one folder below
+/// `lessons/` (the README at the top is not a lesson).
+fn every_lesson() -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(lessons_dir())
         .unwrap()
         .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap().filter_map(Result::ok))
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     entries.sort();
+    entries
+}
+
+#[test]
+fn every_lesson_plays_to_the_end_with_its_recorded_answers() {
+    let mut played = 0;
+    let entries = every_lesson();
     for lesson in entries {
         let answers = lesson.with_extension("answers.toml");
         assert!(answers.exists(), "{} has no answers file", lesson.display());

@@ -7,6 +7,8 @@
 //! between two requests takes no simulated time; `work(ms)` is how a
 //! program spends CPU.
 
+pub mod inbox;
+
 use std::collections::BTreeMap;
 
 use lockstep_engine::Reply;
@@ -39,6 +41,12 @@ pub enum Request {
     },
     Sleep(f64),
     Work(f64),
+    /// The next pub/sub message on the task's connection, waiting at most
+    /// this many ms (`None`: as long as the run lasts).
+    NextMessage(Option<f64>),
+    /// Drops the subscription confirmations at the front of the inbox and
+    /// returns the last count (what `subscribe(a, b)` returns).
+    Confirmations,
     Now,
     Uuid,
     Random(Option<f64>, Option<f64>),
@@ -71,6 +79,11 @@ pub enum Waiting {
     },
     /// A wake-up with this token (sleep or work).
     Wake {
+        token: u64,
+    },
+    /// A pub/sub message on the task's connection (or the timeout with
+    /// this token).
+    Message {
         token: u64,
     },
     Nothing,
@@ -109,6 +122,8 @@ pub struct Process {
     /// `seq` and time of the event where it failed.
     pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
+    /// Each task's unread pub/sub deliveries.
+    pub inboxes: BTreeMap<u32, inbox::Inbox>,
 }
 
 impl ClientVm {
@@ -267,6 +282,8 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
         }
         "sleep" => Request::Sleep(number(next()).unwrap_or(0.0)),
         "work" => Request::Work(number(next()).unwrap_or(0.0)),
+        "next_message" => Request::NextMessage(number(next())),
+        "confirmations" => Request::Confirmations,
         "now" => Request::Now,
         "uuid" => Request::Uuid,
         "random" => {

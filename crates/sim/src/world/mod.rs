@@ -9,6 +9,7 @@ mod clients;
 mod faults;
 mod messages;
 mod nodes;
+mod pubsub;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -103,6 +104,12 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// `next_message` waited long enough.
+    MessageTimeout {
+        process: usize,
+        task: u32,
+        token: u64,
+    },
     WaitTimeout {
         node: usize,
         epoch: u64,
@@ -145,6 +152,19 @@ enum Body {
     },
     Ack {
         offset: u64,
+    },
+    /// A pub/sub frame pushed on a task's connection (`conn` on the
+    /// sending node), `bytes` long on the wire.
+    Push {
+        task: u32,
+        conn: lockstep_engine::ClientId,
+        reply: Reply,
+        bytes: u64,
+    },
+    /// The node closed the task's connection (output buffer limit).
+    Closed {
+        task: u32,
+        reason: String,
     },
 }
 
@@ -209,6 +229,12 @@ pub struct World {
     /// Events handled so far (for `max_events`).
     handled: u64,
     stopped: String,
+    /// Subscribed connections' unread output, per (node, connection).
+    outbound: BTreeMap<(usize, lockstep_engine::ClientId), pubsub::Outbound>,
+    /// Per (node, client, task) connection that carries pushes: when its
+    /// last frame arrives, so later frames never overtake it (TCP keeps a
+    /// connection's bytes in order).
+    in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -318,6 +344,7 @@ impl World {
                 failed: None,
                 failed_at: None,
                 finished: false,
+                inboxes: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -370,6 +397,8 @@ impl World {
             last_state: None,
             handled: 0,
             stopped: String::new(),
+            outbound: BTreeMap::new(),
+            in_order: BTreeMap::new(),
         };
         world.start();
         Ok(world)
@@ -493,6 +522,11 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::MessageTimeout {
+                process,
+                task,
+                token,
+            } => self.message_timeout(process, task, token),
             Pending::WaitTimeout {
                 node,
                 epoch,
