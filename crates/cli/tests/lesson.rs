@@ -272,6 +272,16 @@ fn a_covers_id_missing_from_its_seeds_catalogue_is_an_error_with_a_hint() {
         "{}",
         text(&out.stdout)
     );
+    // Checking the one file finds the catalogue beside it too, and lists
+    // no coverage (that is for a folder).
+    let out = lockstep(&["check", dir.join("01.md").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(&expected),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stdout).contains("seed coverage"));
 }
 
 #[test]
