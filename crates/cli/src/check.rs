@@ -286,14 +286,17 @@ pub fn main(args: &[String]) -> ExitCode {
         problems += 1;
         println!("{p}");
     }
-    if Path::new(&path).is_dir() && !catalogues.is_empty() {
+    // Coverage is a property of all the lessons together: only checking
+    // the folder that holds the catalogues can say an item is uncovered
+    // (checking lessons/locks alone would miss what lessons/lua covers).
+    if Path::new(&path).join("coverage").is_dir() && !catalogues.is_empty() {
         let uncovered = print_coverage(&catalogues, &checked);
         if require_coverage {
             problems += uncovered;
         }
     } else if require_coverage {
         println!(
-            "lockstep check: --require-coverage needs a folder with coverage/NNN.toml catalogues"
+            "lockstep check: --require-coverage needs the folder holding coverage/NNN.toml (lessons/)"
         );
         problems += 1;
     }
