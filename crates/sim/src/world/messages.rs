@@ -60,7 +60,7 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
-            answer @ (Body::Reply { .. } | Body::WriteResult { .. }) => {
+            answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
@@ -68,6 +68,7 @@ impl World {
                 self.replica_receive(to, from, offset, data, full)
             }
             Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
+            Body::Query { task, query } => self.database_receive(to, from, task, id, query),
         }
     }
 
