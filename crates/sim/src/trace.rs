@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use lockstep_engine::Reply;
 
 pub use crate::bytes::Bytes;
+pub use crate::event_facts::EVENT_TYPES;
 use serde::{Deserialize, Serialize};
 
 fn first_version() -> u32 {
@@ -62,6 +63,8 @@ pub enum ActorKind {
     Node,
     Client,
     Resource,
+    /// A `[[database]]`.
+    Database,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -197,6 +200,16 @@ pub enum What {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         token: Option<i64>,
     },
+    /// A database answered a query (`queued_us`: how long it waited for
+    /// a connection before its `query_ms`).
+    Query {
+        from: String,
+        msg: u64,
+        query: String,
+        key: String,
+        result: String,
+        queued_us: u64,
+    },
     Pause {
         duration_ms: f64,
     },
@@ -258,6 +271,26 @@ pub struct WorldState {
     /// Critical section name -> processes inside it.
     pub holders: BTreeMap<String, Vec<String>>,
     pub resources: BTreeMap<String, ResourceState>,
+    /// Each `[[database]]`'s rows and query count (absent without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub databases: BTreeMap<String, DatabaseState>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct DatabaseState {
+    /// Every row, in key order.
+    pub rows: Vec<RowState>,
+    /// Queries answered so far.
+    pub queries: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct RowState {
+    pub key: String,
+    /// The row's exact value (rows hold text).
+    pub value: String,
+    /// 1 for a row's first write, one more with every write.
+    pub version: u64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -341,6 +374,8 @@ pub enum VerdictKind {
     Rate,
     SumConserved,
     Lua,
+    /// A `[[metric]]` assertion: a measurement within its bounds.
+    Metric,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
 }

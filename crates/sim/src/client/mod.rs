@@ -60,6 +60,10 @@ pub enum Request {
         token: Option<i64>,
         value: String,
     },
+    Query {
+        database: String,
+        query: crate::database::Query,
+    },
 }
 
 /// How a resume ended.
@@ -309,6 +313,35 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 token,
                 value,
             }
+        }
+        "query" => {
+            use crate::database::{Expect, Query};
+            let database = text(next()).unwrap_or_default();
+            let op = text(next()).unwrap_or_default();
+            let key = text(next()).unwrap_or_default();
+            let value = text(next()).unwrap_or_default();
+            let condition = text(next()).unwrap_or_default();
+            let expected = next();
+            let query = match op.as_str() {
+                "get" => Query::Get { key },
+                "put" => Query::Put { key, value },
+                "delete" => Query::Delete { key },
+                "update" => {
+                    let expect = match condition.as_str() {
+                        "version" => match number(expected) {
+                            Some(v) if v >= 0.0 && v.fract() == 0.0 => Expect::Version(v as u64),
+                            _ => {
+                                return Err("db.update: `version` must be a whole number ≥ 0".into())
+                            }
+                        },
+                        "value" => Expect::Value(text(expected).unwrap_or_default()),
+                        _ => Expect::Absent,
+                    };
+                    Query::Update { key, value, expect }
+                }
+                other => return Err(format!("unknown database operation \"{other}\"")),
+            };
+            Request::Query { database, query }
         }
         other => return Err(format!("unknown request \"{other}\" from the client API")),
     })

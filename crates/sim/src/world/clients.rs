@@ -120,7 +120,9 @@ impl World {
     /// on a write — perhaps too late to matter.
     pub(super) fn client_receive(&mut self, actor: ActorId, from: ActorId, body: Body) {
         let (task, call) = match &body {
-            Body::Reply { task, call, .. } | Body::WriteResult { task, call, .. } => (*task, *call),
+            Body::Reply { task, call, .. }
+            | Body::WriteResult { task, call, .. }
+            | Body::QueryResult { task, call, .. } => (*task, *call),
             _ => return,
         };
         let Some(process) = self.process_of(actor) else {
@@ -156,6 +158,7 @@ impl World {
                 result: Err(reason),
                 ..
             } => reason.clone(),
+            Body::QueryResult { query, answer, .. } => answer.text(query),
             _ => String::new(),
         };
         self.emit(
@@ -182,6 +185,12 @@ impl World {
                 result: Err(reason),
                 ..
             } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+            Body::QueryResult { answer, .. } => {
+                match super::databases::answer_to_lua(self.clients.lua(), &answer) {
+                    Ok(value) => self.resume_with(process, task, true, value, None),
+                    Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+                }
+            }
             _ => {}
         }
     }
@@ -322,6 +331,7 @@ impl World {
                     token,
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
+                Request::Query { database, query } => self.query(process, task, database, query),
             };
             match answer {
                 Some(next) => args = next,
@@ -491,7 +501,7 @@ impl World {
         None
     }
 
-    fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
+    pub(super) fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
             t.waiting = Waiting::Reply { msg, to };
         }

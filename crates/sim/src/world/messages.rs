@@ -64,7 +64,7 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
-            answer @ (Body::Reply { .. } | Body::WriteResult { .. }) => {
+            answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
@@ -79,6 +79,7 @@ impl World {
                 bytes,
             } => self.client_push(to, from, id, (task, conn, reply, bytes)),
             Body::Closed { task, reason } => self.client_closed(to, from, task, reason),
+            Body::Query { task, query } => self.database_receive(to, from, task, id, query),
         }
     }
 

@@ -6,6 +6,7 @@
 //! checks the invariants. The handlers live in submodules by actor kind.
 
 mod clients;
+mod databases;
 mod faults;
 mod messages;
 mod nodes;
@@ -115,6 +116,11 @@ enum Pending {
         epoch: u64,
         waiter: u64,
     },
+    /// A database query has had its `query_ms`.
+    QueryDone {
+        database: usize,
+        job: Box<crate::database::Job<databases::Route>>,
+    },
 }
 
 /// A message on the wire.
@@ -166,6 +172,16 @@ enum Body {
         task: u32,
         reason: String,
     },
+    Query {
+        task: u32,
+        query: crate::database::Query,
+    },
+    QueryResult {
+        task: u32,
+        call: u64,
+        query: crate::database::Query,
+        answer: crate::database::Answer,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -198,6 +214,7 @@ pub struct World {
     nodes: Vec<Node>,
     processes: Vec<Process>,
     resources: Vec<Resource>,
+    databases: Vec<crate::database::Database<databases::Route>>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -287,6 +304,10 @@ impl World {
             names.push(resource.name.clone());
             kinds.push(ActorKind::Resource);
         }
+        for database in &scenario.databases {
+            names.push(database.name.clone());
+            kinds.push(ActorKind::Database);
+        }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
             kinds.push(ActorKind::Sentinel);
@@ -353,6 +374,12 @@ impl World {
             .cloned()
             .map(Resource::new)
             .collect();
+        let databases = scenario
+            .databases
+            .iter()
+            .cloned()
+            .map(crate::database::Database::new)
+            .collect();
         let armed = faults
             .iter()
             .enumerate()
@@ -379,6 +406,7 @@ impl World {
             nodes,
             processes,
             resources,
+            databases,
             sentinel,
             demote: Vec::new(),
             clients,
@@ -532,6 +560,7 @@ impl World {
                 epoch,
                 waiter,
             } => self.wait_timeout(node, epoch, waiter),
+            Pending::QueryDone { database, job } => self.query_done(database, *job),
         }
     }
 
@@ -559,6 +588,7 @@ impl World {
             &self.names,
             &self.invariants.sections,
             &self.resources,
+            &self.databases,
             self.now,
         );
         if self.last_state.as_ref() != Some(&snapshot) {
@@ -632,7 +662,8 @@ impl World {
         let now = self.now;
         let sections = self.invariants.sections.clone();
         let resources = &self.resources;
-        let state = || world_state(nodes, names, &sections, resources, now);
+        let databases = &self.databases;
+        let state = || world_state(nodes, names, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
         self.snapshot_last_event();
@@ -654,9 +685,7 @@ impl World {
     fn finish(&mut self) -> Trace {
         self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
-        if let Some(liveness) = self.liveness() {
-            verdicts.push(liveness);
-        }
+        let liveness = self.liveness();
         let actors = self
             .names
             .iter()
@@ -666,19 +695,27 @@ impl World {
                 kind: *kind,
             })
             .collect();
-        Trace {
+        let mut trace = Trace {
             format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
             seed: self.options.seed,
             actors,
             events: std::mem::take(&mut self.events),
-            verdicts,
+            verdicts: Vec::new(),
             end_us: self.now,
             stopped: std::mem::take(&mut self.stopped),
             unstruck_faults: (0..self.struck.len())
                 .filter(|&i| !self.struck[i])
                 .collect(),
+        };
+        // Metrics are read from the recorded events; a run that keeps no
+        // trace (the explorer's search) has nothing to measure.
+        if self.options.record {
+            verdicts.extend(self.scenario.metrics.iter().map(|m| m.verdict(&trace)));
         }
+        verdicts.extend(liveness);
+        trace.verdicts = verdicts;
+        trace
     }
 
     /// The scenario's liveness check, if it declares one. A failure points
@@ -808,6 +845,7 @@ fn world_state(
     names: &[String],
     sections: &crate::invariants::Sections,
     resources: &[Resource],
+    databases: &[crate::database::Database<databases::Route>],
     now: Time,
 ) -> WorldState {
     WorldState {
@@ -825,5 +863,9 @@ fn world_state(
             .iter()
             .map(|r| (r.spec.name.clone(), r.state()))
             .collect::<BTreeMap<String, ResourceState>>(),
+        databases: databases
+            .iter()
+            .map(|d| (d.spec.name.clone(), d.state()))
+            .collect(),
     }
 }

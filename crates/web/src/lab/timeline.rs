@@ -107,6 +107,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Node => "node",
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
+        ActorKind::Database => "database",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -144,7 +145,8 @@ pub fn tone(what: &What) -> &'static str {
         | What::Message { .. }
         | What::Busy { .. }
         | What::ScriptStart { .. }
-        | What::Write { .. } => "t-io",
+        | What::Write { .. }
+        | What::Query { .. } => "t-io",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }
