@@ -408,3 +408,46 @@ fn a_sliding_log_on_the_servers_clock_is_not() {
     assert_clients_finished_cleanly(&trace);
     assert!(held(&trace, VerdictKind::Rate));
 }
+
+#[test]
+fn a_session_slides_while_active_and_still_ends_at_its_deadline() {
+    let trace = run(r#"
+title = "session"
+seed = 1
+duration_ms = 10000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+program = '''
+local session = require("session")
+local function expect(what, got, want)
+  if got ~= want then error(what .. ": got " .. tostring(got) .. ", want " .. tostring(want)) end
+end
+-- Idle for at most 1 s, alive for at most 3 s.
+session.create("abc", { user_id = 42, cart_count = 0 }, 1000, 3000)
+expect("user", session.get("abc", "user_id"), "42")
+expect("cart", session.incr("abc", "cart_count", 2), 2)
+local ttl = redis.call("PTTL", "session:abc")
+if ttl <= 900 or ttl > 1000 then error("TTL after login " .. ttl) end
+-- Active every 500 ms: the idle expiry slides...
+for _ = 1, 4 do
+  sleep(500)
+  if session.touch("abc", 1000) == 0 then error("ended while active at " .. now()) end
+end
+expect("cart kept", session.get("abc", "cart_count"), "2")
+-- ...but not past the deadline: at about 2 s, less than the idle time is left.
+sleep(500)
+local left = session.touch("abc", 1000)
+if left <= 0 or left > 600 then error("left at " .. now() .. ": " .. left) end
+sleep(700)
+expect("after the deadline", session.touch("abc", 1000), 0)
+expect("gone", redis.call("EXISTS", "session:abc"), 0)
+-- A session left alone ends after the idle time.
+session.create("idle", { user_id = 7 }, 1000, 60000)
+sleep(1100)
+expect("idle session", redis.call("EXISTS", "session:idle"), 0)
+'''
+"#);
+    assert_clients_finished_cleanly(&trace);
+}
