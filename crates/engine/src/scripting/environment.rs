@@ -8,11 +8,10 @@ use std::rc::Rc;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
-use super::command_args::CommandArgs;
+use super::command_args::{AclCheck, CommandArgs};
 use super::convert::ScriptResp;
 use super::lrand48::{Lrand48, LRAND48_MAX};
 use super::{sha1_hex, ScriptLogLine};
-use crate::commands;
 
 /// The chunk name of Lockstep's own Lua code; error positions skip it.
 pub(crate) const HOST_CHUNK: &str = "=lockstep";
@@ -440,6 +439,20 @@ fn host_functions(
         })?,
     )?;
     redis.raw_set(
+        "acl_check_cmd",
+        lua.create_function(|lua, args: AclCheck| {
+            require_running_script(lua, "redis.acl_check_cmd")?;
+            let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
+            let (reply, failed): (Value, bool) = dispatcher.call(lua.create_any_userdata(args)?)?;
+            match (failed, &reply) {
+                (true, Value::Table(t)) => Err(raise(
+                    t.raw_get::<mlua::LuaString>("err")?.to_string_lossy(),
+                )),
+                _ => Ok(reply),
+            }
+        })?,
+    )?;
+    redis.raw_set(
         "sha1hex",
         lua.create_function(|lua, args: MultiValue| {
             if args.len() != 1 {
@@ -513,21 +526,6 @@ fn host_functions(
                 ));
             }
             Ok(())
-        })?,
-    )?;
-    redis.raw_set(
-        "acl_check_cmd",
-        lua.create_function(|lua, args: MultiValue| {
-            require_running_script(lua, "redis.acl_check_cmd")?;
-            let known = match args.front() {
-                Some(Value::String(s)) => commands::lookup(&s.as_bytes()).is_some(),
-                _ => false,
-            };
-            if known {
-                Ok(true)
-            } else {
-                Err(raise("ERR Invalid command passed to redis.acl_check_cmd()"))
-            }
         })?,
     )?;
 

@@ -1,6 +1,7 @@
 //! Node-wide state: configuration, statistics, the slow log, and the
 //! databases not selected by the running command.
 
+pub mod acl;
 pub mod config;
 pub mod memory;
 pub mod replication;
@@ -50,6 +51,12 @@ pub struct ServerState {
     pub last_save_ms: i64,
     /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
     pub blocking: crate::blocking::Blocking,
+    /// ACL users (ACL SETUSER, AUTH user password).
+    pub acl: acl::Acl,
+    /// Whether memory was over `maxmemory` when the running top-level
+    /// command arrived (Redis's `pre_command_oom_state`): scripts refuse
+    /// their first write by it.
+    pub out_of_memory: bool,
 }
 
 impl ServerState {
@@ -70,6 +77,12 @@ impl ServerState {
 }
 
 impl ServerState {
+    /// Whether a script may not grow memory: `maxmemory` is set now and
+    /// memory was over it when the top-level command arrived.
+    pub fn script_out_of_memory(&self) -> bool {
+        self.out_of_memory && self.config.get("maxmemory").is_some_and(|m| m != "0")
+    }
+
     /// Whether writes are refused: a replica with `replica-read-only yes`.
     pub fn read_only_replica(&self) -> bool {
         self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
@@ -94,6 +107,8 @@ impl Default for ServerState {
             primary: None,
             last_save_ms: 0,
             blocking: crate::blocking::Blocking::default(),
+            acl: acl::Acl::default(),
+            out_of_memory: false,
         }
     }
 }
