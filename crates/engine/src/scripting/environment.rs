@@ -559,6 +559,59 @@ fn host_functions(
         })?,
     )?;
 
+    // `setmetatable` with Redis's read-only tables: a host function, like
+    // `pairs`, so that `return setmetatable(...)` keeps the caller's frame
+    // for error positions.
+    let readonly: Rc<RefCell<Option<Table>>> = Rc::new(RefCell::new(None));
+    let setter = Rc::clone(&readonly);
+    host.raw_set(
+        "set_readonly_tables",
+        lua.create_function(move |_, tables: Table| {
+            *setter.borrow_mut() = Some(tables);
+            Ok(())
+        })?,
+    )?;
+    host.raw_set(
+        "setmetatable",
+        lua.create_function(move |lua, args: MultiValue| {
+            let bad = |text: &str| mlua::Error::runtime(format!("{}{text}", caller_position(lua)));
+            let table = match args.front() {
+                Some(Value::Table(t)) => t.clone(),
+                other => {
+                    let got = other.map_or("no value", lua_type_name);
+                    return Err(bad(&format!(
+                        "bad argument #1 to 'setmetatable' (table expected, got {got})"
+                    )));
+                }
+            };
+            let metatable = match args.get(1) {
+                Some(Value::Nil) => None,
+                Some(Value::Table(t)) => Some(t.clone()),
+                _ => {
+                    return Err(bad(
+                        "bad argument #2 to 'setmetatable' (nil or table expected)",
+                    ))
+                }
+            };
+            // Redis's read-only tables have no protected metatable: the
+            // read-only check is what refuses them.
+            let is_readonly = readonly.borrow().as_ref().is_some_and(|t| {
+                matches!(t.raw_get::<Value>(table.clone()), Ok(Value::Boolean(true)))
+            });
+            if is_readonly {
+                return Err(mlua::Error::runtime("Attempt to modify a readonly table"));
+            }
+            let protected = table
+                .metatable()
+                .is_some_and(|m| !matches!(m.raw_get::<Value>("__metatable"), Ok(Value::Nil)));
+            if protected {
+                return Err(bad("cannot change a protected metatable"));
+            }
+            table.set_metatable(metatable)?;
+            Ok(table)
+        })?,
+    )?;
+
     let draw = Rc::clone(&random);
     host.raw_set(
         "random",

@@ -352,7 +352,7 @@ impl Dispatcher<'_, '_> {
             Ok(spec) => spec,
             Err(message) => return Reply::error(message),
         };
-        if spec.has(flags::NOSCRIPT) {
+        if spec.has(flags::NOSCRIPT) && !self.ctx.server.scripts_call_noscript {
             return Reply::error("ERR This Redis command is not allowed from script");
         }
         if let Err(denied) = self.caller_may_run(spec, argv) {

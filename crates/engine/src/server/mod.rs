@@ -57,6 +57,8 @@ pub struct ServerState {
     /// command arrived (Redis's `pre_command_oom_state`): scripts refuse
     /// their first write by it.
     pub out_of_memory: bool,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
+    pub scripts_call_noscript: bool,
 }
 
 impl ServerState {
@@ -109,6 +111,7 @@ impl Default for ServerState {
             blocking: crate::blocking::Blocking::default(),
             acl: acl::Acl::default(),
             out_of_memory: false,
+            scripts_call_noscript: false,
         }
     }
 }

@@ -32,7 +32,13 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         // Timers, reply buffers and script deny flags of the real server
         // have no counterpart in the model; accepting them lets the
         // callers that set them up go on.
-        ("pause-cron", 3) | ("replybuffer", 3) | ("set-disable-deny-scripts", 3) => Reply::ok(),
+        ("pause-cron", 3) | ("replybuffer", 3) => Reply::ok(),
+        // Lets scripts call commands flagged `noscript` (DEBUG itself,
+        // which Redis's tests use to get every RESP3 type into a script).
+        ("set-disable-deny-scripts", 3) => {
+            ctx.server.scripts_call_noscript = atoi(&args[2]) != 0;
+            Reply::ok()
+        }
         ("protocol", 3) => protocol(ctx, &args[2]),
         ("populate", 3..=5) => populate(ctx, args),
         // Quicklist node sizing does not exist in the model.
