@@ -464,8 +464,18 @@ impl Engine {
         if out_of_memory == Some(true) && self.refused_when_out_of_memory(id, spec, args) {
             return Some(Reply::error(crate::server::memory::OOM_ERROR));
         }
-        if self.server.read_only_replica() && writes(&self.server, spec, args) {
+        let queued = |flag: u32| self.queued_any(id, spec, |s| s.has(flag));
+        let is_write = writes(&self.server, spec, args) || queued(flags::WRITE);
+        if is_write && !self.server.enough_good_replicas() {
+            return Some(Reply::error(crate::server::replication::NOREPLICAS_ERROR));
+        }
+        if self.server.read_only_replica() && is_write {
             return Some(Reply::error(crate::server::replication::READONLY_ERROR));
+        }
+        let denies_stale =
+            !spec.has(flags::STALE) || self.queued_any(id, spec, |s| !s.has(flags::STALE));
+        if denies_stale && self.server.serving_no_stale_data() {
+            return Some(Reply::error(crate::server::replication::MASTERDOWN_ERROR));
         }
         let client = self.client_mut(id);
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
@@ -518,14 +528,26 @@ impl Engine {
         let name = spec.name;
         let denyoom = spec.has(flags::DENYOOM)
             || crate::commands::scripting::declares_denyoom(&self.server, name, args)
-            || (name == "exec"
-                && multi.is_some_and(|m| {
-                    m.queued
-                        .iter()
-                        .any(|q| resolve(q).is_ok_and(|s| s.has(flags::DENYOOM)))
-                }));
+            || self.queued_any(id, spec, |s| s.has(flags::DENYOOM));
         let queueing = multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset");
         denyoom || queueing
+    }
+
+    /// Whether `spec` is EXEC and one of the commands `id` queued is as
+    /// `test` asks (Redis's `mstate.cmd_flags` / `cmd_inv_flags`).
+    fn queued_any(
+        &self,
+        id: ClientId,
+        spec: &CommandSpec,
+        test: impl Fn(&CommandSpec) -> bool,
+    ) -> bool {
+        if spec.name != "exec" {
+            return false;
+        }
+        let Some(multi) = self.clients.get(&id).and_then(|c| c.multi.as_ref()) else {
+            return false;
+        };
+        multi.queued.iter().any(|q| resolve(q).is_ok_and(&test))
     }
 
     /// Redis's `rejectCommand`: the error is the reply, and a transaction

@@ -387,6 +387,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
         Reply::Double(d) => out.push_str(&format!("(double) {d}")),
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&quote(s.as_bytes())),
+        Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

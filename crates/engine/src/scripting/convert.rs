@@ -299,15 +299,8 @@ fn special_table(table: &Table, names: &FieldNames) -> Option<Reply> {
         Value::Integer(i) => return Some(Reply::Double(i as f64)),
         _ => {}
     }
-    // The model has no big-number reply: it goes out as the bulk string a
-    // RESP2 client gets, on one line.
     if let Value::String(n) = field(table, &names.big_number) {
-        let bytes = n.as_bytes();
-        let line = bytes
-            .iter()
-            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-            .collect();
-        return Some(Reply::Bulk(line));
+        return Some(Reply::BigNumber(one_line(&n.as_bytes())));
     }
     if let Value::Table(v) = field(table, &names.verbatim_string) {
         if let (Value::String(_), Value::String(s)) =
@@ -367,6 +360,10 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: ScriptResp) -> mlua::Result<
             single_field(lua, "verbatim_string", Value::Table(v))?
         }
         Reply::Verbatim(text) => Value::String(lua.create_string(text)?),
+        Reply::BigNumber(digits) if three => {
+            single_field(lua, "big_number", Value::String(lua.create_string(digits)?))?
+        }
+        Reply::BigNumber(digits) => Value::String(lua.create_string(digits)?),
     })
 }
 

@@ -364,6 +364,14 @@ impl Dispatcher<'_, '_> {
         if spec.has(flags::WRITE) && self.ctx.server.read_only_replica() {
             return Reply::error(crate::server::replication::READONLY_ERROR);
         }
+        // Only before the script's first write, which must not be left
+        // half done.
+        if spec.has(flags::WRITE)
+            && !self.progress.wrote.get()
+            && !self.ctx.server.enough_good_replicas()
+        {
+            return Reply::error(crate::server::replication::NOREPLICAS_ERROR);
+        }
         // `scriptVerifyOOM`: only before the script's first write, which
         // must not be left half done.
         if spec.has(flags::DENYOOM)

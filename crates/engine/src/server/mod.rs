@@ -85,6 +85,23 @@ impl ServerState {
         self.out_of_memory && self.config.get("maxmemory").is_some_and(|m| m != "0")
     }
 
+    /// Redis's `checkGoodReplicasStatus`: a primary with
+    /// `min-replicas-to-write` (and `min-replicas-max-lag`) set needs that
+    /// many good replicas to accept writes. The engine knows of no
+    /// replicas of its own (the simulator copies data between nodes
+    /// itself), so a primary asking for any refuses writes.
+    pub fn enough_good_replicas(&self) -> bool {
+        let set = |name: &str| self.config.get(name).is_some_and(|v| v != "0");
+        self.primary.is_some() || !set("min-replicas-max-lag") || !set("min-replicas-to-write")
+    }
+
+    /// A replica whose link to its primary is down and that is told not to
+    /// serve stale data (`replica-serve-stale-data no`).
+    pub fn serving_no_stale_data(&self) -> bool {
+        self.primary.as_ref().is_some_and(|p| !p.link_up)
+            && self.config.get("replica-serve-stale-data") == Some("no")
+    }
+
     /// Whether writes are refused: a replica with `replica-read-only yes`.
     pub fn read_only_replica(&self) -> bool {
         self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
