@@ -435,6 +435,7 @@ impl World {
             return (false, message).into_lua_multi(self.clients.lua()).ok();
         };
         let text = command_text(&args);
+        let patience = super::blocking::client_patience(&args);
         // A call after the server closed the connection opens a new one.
         if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
             inbox.closed = None;
@@ -448,7 +449,7 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, target);
+        self.await_reply(process, task, msg, target, patience);
         None
     }
 
@@ -487,15 +488,30 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, first + target);
+        self.await_reply(process, task, msg, first + target, None);
         None
     }
 
-    fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
+    /// The task waits for the reply to `msg`, for `timeout_ms` — plus, for
+    /// a blocking command (`patience`), the server's own wait, or without
+    /// end for a wait with no timeout.
+    fn await_reply(
+        &mut self,
+        process: usize,
+        task: u32,
+        msg: u64,
+        to: ActorId,
+        patience: Option<Option<f64>>,
+    ) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
             t.waiting = Waiting::Reply { msg, to };
         }
-        let timeout = ms(self.processes[process].spec.timeout_ms);
+        let extra = match patience {
+            None => 0,
+            Some(None) => return,
+            Some(Some(block_ms)) => ms(block_ms),
+        };
+        let timeout = ms(self.processes[process].spec.timeout_ms) + extra;
         self.schedule(
             self.now + timeout,
             Pending::CallTimeout { process, task, msg },

@@ -5,6 +5,7 @@
 //! the actor it concerns react — which may schedule more events — and then
 //! checks the invariants. The handlers live in submodules by actor kind.
 
+mod blocking;
 mod clients;
 mod faults;
 mod messages;
@@ -104,6 +105,11 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// The earliest blocked client's deadline on a node.
+    BlockTimeout {
+        node: usize,
+        generation: u64,
+    },
     /// `next_message` waited long enough.
     MessageTimeout {
         process: usize,
@@ -522,6 +528,7 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::BlockTimeout { node, generation } => self.block_timeout(node, generation),
             Pending::MessageTimeout {
                 process,
                 task,

@@ -55,7 +55,14 @@ const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
     /// Sends `reply` from `node` to the task that sent message `call`.
-    fn reply_to(&mut self, node: usize, to: ActorId, task: u32, call: u64, reply: Reply) {
+    pub(super) fn reply_to(
+        &mut self,
+        node: usize,
+        to: ActorId,
+        task: u32,
+        call: u64,
+        reply: Reply,
+    ) {
         self.send(node, to, Body::Reply { task, call, reply }, 0);
     }
 
@@ -256,6 +263,16 @@ impl World {
         let n = &mut self.nodes[node];
         n.engine.set_replica_of(primary);
         let conn = n.connection((from, task), &addr, self.now);
+        let command = Queued {
+            msg,
+            from,
+            task,
+            args,
+        };
+        let Some(Queued { args, .. }) = self.hold_if_blocked(node, conn, command) else {
+            return;
+        };
+        let n = &mut self.nodes[node];
         if mode.is_some() {
             n.engine.set_script_watcher(Some(watcher.clone()));
         }
@@ -264,6 +281,17 @@ impl World {
             n.engine.set_script_watcher(None);
         }
         self.node_logs(node);
+        if outcome.blocked {
+            let command = Queued {
+                msg,
+                from,
+                task,
+                args,
+            };
+            self.blocked(node, conn, command);
+            self.after_blocking(node);
+            return;
+        }
         if outcome.cost_us < INLINE_COST_US {
             self.emit(
                 node,
@@ -287,6 +315,7 @@ impl World {
                 },
                 outcome.cost_us,
             );
+            self.after_blocking(node);
             return;
         }
         let run = self.next_run;
@@ -402,6 +431,7 @@ impl World {
         self.after_write(node);
         let reply = running.reply;
         self.reply_to(node, running.from, running.task, running.msg, reply);
+        self.after_blocking(node);
         self.drain_queue(node);
     }
 

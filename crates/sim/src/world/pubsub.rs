@@ -177,6 +177,10 @@ impl World {
                 if self.nodes[node].up {
                     self.nodes[node].engine.disconnect(conn);
                 }
+                self.nodes[node].blocked.remove(&conn);
+                self.nodes[node]
+                    .held_behind_block
+                    .retain(|(held, _)| *held != conn);
                 self.outbound.entry((node, conn)).or_default().closed = true;
             }
         }
