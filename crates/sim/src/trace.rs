@@ -191,6 +191,11 @@ pub enum What {
         msg: u64,
         accepted: bool,
         detail: String,
+        /// The fencing token the write carried, if any: a fact the
+        /// timeline draws on the write, so it is never read back out of
+        /// `detail`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        token: Option<i64>,
     },
     Pause {
         duration_ms: f64,

@@ -546,6 +546,7 @@ impl World {
                     Ok(()) => format!("accepted {}", crate::trace::quote(request.value.as_bytes())),
                     Err(reason) => reason.clone(),
                 },
+                token: request.token,
             },
         );
         self.resources[index].record(&request, &result);

@@ -118,7 +118,9 @@ fn local_clock(event: &Event) -> Option<String> {
     ((event.local_ms - global).abs() >= 0.001).then(|| format!("{:.3}", event.local_ms))
 }
 
-fn tone(what: &What) -> &'static str {
+/// What kind of thing an event is, for colour (the table's rows and the
+/// picture's dots share it).
+pub fn tone(what: &What) -> &'static str {
     match what {
         What::Violation { .. } => "t-violation",
         what if what.is_fault() => "t-fault",
