@@ -10,6 +10,7 @@ mod clients;
 mod faults;
 mod messages;
 mod nodes;
+mod pipeline;
 mod pubsub;
 
 use std::collections::BTreeMap;
@@ -136,6 +137,11 @@ enum Body {
     Command {
         task: u32,
         args: Vec<Vec<u8>>,
+    },
+    /// Pipelined commands, each with its own message id, in order.
+    Pipeline {
+        task: u32,
+        commands: Vec<(u64, Vec<Vec<u8>>)>,
     },
     Reply {
         task: u32,
@@ -351,6 +357,7 @@ impl World {
                 failed_at: None,
                 finished: false,
                 inboxes: BTreeMap::new(),
+                pipelines: BTreeMap::new(),
             });
         }
         let resources = scenario
