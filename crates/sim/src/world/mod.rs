@@ -12,6 +12,7 @@ mod messages;
 mod nodes;
 mod pipeline;
 mod pubsub;
+mod shutdown;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -110,6 +111,12 @@ enum Pending {
     BlockTimeout {
         node: usize,
         generation: u64,
+    },
+    /// A client drops its connections to `node` (a failover moved it).
+    ConnectionReset {
+        process: usize,
+        node: usize,
+        reason: String,
     },
     /// `next_message` waited long enough.
     MessageTimeout {
@@ -536,6 +543,11 @@ impl World {
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
             Pending::BlockTimeout { node, generation } => self.block_timeout(node, generation),
+            Pending::ConnectionReset {
+                process,
+                node,
+                reason,
+            } => self.reset_connections(process, node, reason),
             Pending::MessageTimeout {
                 process,
                 task,

@@ -193,7 +193,7 @@ impl World {
             Some(reply) => {
                 self.reply_to(node, from, task, msg, reply);
             }
-            None => self.crash_node(node),
+            None => self.shut_down(node, false, (from, task)),
         }
         None
     }
@@ -241,6 +241,10 @@ impl World {
                 },
             );
             self.reply_to(node, from, task, msg, reply);
+            return;
+        }
+        if word(&args, 0) == "shutdown" {
+            self.shutdown_command(node, from, task, msg, &args);
             return;
         }
         if word(&args, 0) == "wait" {
@@ -754,10 +758,29 @@ impl World {
                 self.make_replica(sibling, node);
             }
         }
-        for process in &mut self.processes {
+        let mut switched = Vec::new();
+        for (i, process) in self.processes.iter_mut().enumerate() {
             if process.follows_primary || process.node == old {
                 process.node = node;
+                switched.push(i);
             }
+        }
+        // Their client libraries learn of the new primary and drop the
+        // connections to the old one (Sentinel also kills them there):
+        // what was in flight fails now, after the failover's event.
+        for process in switched {
+            let reason = format!(
+                "connection reset: failover, {} is the primary now",
+                self.names[node]
+            );
+            self.schedule(
+                self.now,
+                Pending::ConnectionReset {
+                    process,
+                    node: old,
+                    reason,
+                },
+            );
         }
         if let Some(sentinel) = self.sentinel.as_mut() {
             sentinel.primary = node;
