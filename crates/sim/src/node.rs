@@ -95,6 +95,9 @@ pub struct Node {
     pub blocked: BTreeMap<ClientId, Queued>,
     /// Commands that arrived on a blocked connection, in order.
     pub held_behind_block: Vec<(ClientId, Queued)>,
+    /// Each connection's last write, as the primary's offset after it
+    /// (Redis's per-client `woff`, which WAIT waits for).
+    pub write_offsets: BTreeMap<(ActorId, u32), u64>,
     /// The blocked clients' timer: its generation and node-clock time.
     pub block_timer_gen: u64,
     pub block_timer_at: Option<i64>,
@@ -146,6 +149,7 @@ impl Node {
             held_behind_block: Vec::new(),
             block_timer_gen: 0,
             block_timer_at: None,
+            write_offsets: BTreeMap::new(),
         })
     }
 
@@ -191,6 +195,7 @@ impl Node {
         self.acked.clear();
         self.blocked.clear();
         self.held_behind_block.clear();
+        self.write_offsets.clear();
         self.block_timer_at = None;
     }
 

@@ -120,6 +120,7 @@ sleep(100)
 local ok, err = pcall(redis.call, "GET", "lock")
 log("in flight:", err)
 log("now on the new primary:", tostring(redis.call("GET", "lock")))
+log("WAIT on the new primary:", redis.call("WAIT", 1, 100))
 '''
 [[fault]]
 kind = "partition"
@@ -139,8 +140,49 @@ at_ms = 50
     );
     assert_eq!(event.t_us, promoted.t_us, "at the failover, not after 10 s");
     assert_eq!(logs[1].1, "now on the new primary: mine");
+    // A new connection that wrote nothing there; no replica left to ask.
+    assert_eq!(logs[2].1, "WAIT on the new primary: 0");
     assert!(!trace
         .events
         .iter()
         .any(|e| matches!(e.what, What::Timeout { .. })));
+}
+
+#[test]
+fn wait_counts_replicas_for_this_connection_s_own_writes_only() {
+    let trace = run(r#"
+[network]
+latency_ms = 1
+[[node]]
+name = "p"
+[[node]]
+name = "r"
+replica_of = "p"
+replication_lag_ms = 200
+[[client]]
+name = "writer"
+start_ms = 300
+program = '''
+redis.call("SET", "k", "1")
+log("writer's WAIT:", redis.call("WAIT", 1, 50))
+'''
+[[client]]
+name = "reader"
+start_ms = 302
+program = '''
+redis.call("GET", "k")
+log("reader's WAIT:", redis.call("WAIT", 1, 50))
+'''
+"#);
+    let writer = log_events(&trace, "writer");
+    let reader = log_events(&trace, "reader");
+    assert_eq!(writer[0].1, "writer's WAIT: 0", "its write is 200 ms away");
+    assert_eq!(
+        reader[0].1, "reader's WAIT: 1",
+        "it wrote nothing: the replica has all of that already"
+    );
+    assert!(
+        reader[0].0.t_us < writer[0].0.t_us,
+        "answered at once, not after 50 ms"
+    );
 }

@@ -308,7 +308,7 @@ impl World {
                 },
             );
             self.route_pushes(node, outcome.cost_us);
-            self.after_write(node);
+            self.after_write_by(node, (from, task));
             self.send(
                 node,
                 from,
@@ -432,7 +432,7 @@ impl World {
                 cost_us: running.ends - running.started,
             },
         );
-        self.after_write(node);
+        self.after_write_by(node, (running.from, running.task));
         let reply = running.reply;
         self.reply_to(node, running.from, running.task, running.msg, reply);
         self.after_blocking(node);
@@ -548,6 +548,18 @@ impl World {
         self.schedule_expiry(node);
     }
 
+    /// [`World::after_write`] for a connection's command: if it wrote, the
+    /// primary's offset after it is what that connection's WAIT waits for.
+    fn after_write_by(&mut self, node: usize, connection: (ActorId, u32)) {
+        let before = self.nodes[node].offset;
+        self.after_write(node);
+        let n = &mut self.nodes[node];
+        if n.offset != before {
+            let offset = n.offset;
+            n.write_offsets.insert(connection, offset);
+        }
+    }
+
     /// The replication stream leaves the primary, if it is still alive.
     pub(super) fn replicate_out(
         &mut self,
@@ -635,7 +647,14 @@ impl World {
                 .unwrap_or(0)
         };
         let (wanted, timeout_ms) = (number(1).max(0) as usize, number(2));
-        let offset = self.nodes[node].offset;
+        // As Redis's `c->woff`: the offset of this connection's own last
+        // write on this node; a connection that wrote nothing here (a new
+        // one after a failover) waits for nothing.
+        let offset = self.nodes[node]
+            .write_offsets
+            .get(&(from, task))
+            .copied()
+            .unwrap_or(0);
         let id = self.next_token;
         self.next_token += 1;
         let waiter = Waiter {
