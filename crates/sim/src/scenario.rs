@@ -356,6 +356,36 @@ pub enum InvariantSpec {
     },
     /// A Lua expression over the world that must stay true.
     Lua { name: String, check: String },
+    /// When the run ends (the world settled): `key` on `node` holds `value`.
+    KeyEquals {
+        node: String,
+        key: String,
+        value: String,
+    },
+    /// When the run ends: every key cached on `node` equals its row in
+    /// `database` (key `cache_prefix` + X caches row `row_prefix` + X; a
+    /// key that is not cached is fine).
+    CacheMatchesDatabase {
+        node: String,
+        database: String,
+        #[serde(default)]
+        cache_prefix: String,
+        #[serde(default)]
+        row_prefix: String,
+    },
+    /// When the run ends: every replica of `primary` holds what it holds.
+    ReplicasMatch { primary: String },
+    /// Always: `node` never disagrees with `of` (a node, or a database it
+    /// caches) about a key for longer than `ms`.
+    StaleAtMost {
+        node: String,
+        of: String,
+        ms: f64,
+        #[serde(default)]
+        cache_prefix: String,
+        #[serde(default)]
+        row_prefix: String,
+    },
 }
 
 /// "The work gets done": used when grading a fix, so that a program that
@@ -577,6 +607,34 @@ impl Scenario {
                     return fail(format!(
                         "invariant sum_conserved: node \"{node}\" is not a node"
                     ));
+                }
+                InvariantSpec::KeyEquals { node, .. }
+                | InvariantSpec::CacheMatchesDatabase { node, .. }
+                | InvariantSpec::StaleAtMost { node, .. }
+                | InvariantSpec::ReplicasMatch { primary: node }
+                    if !is_node(node) =>
+                {
+                    return fail(format!(
+                        "invariant {}: \"{node}\" is not a node (nodes: {})",
+                        crate::invariants::describe(invariant),
+                        node_list()
+                    ));
+                }
+                InvariantSpec::CacheMatchesDatabase { database, .. }
+                    if !self.databases.iter().any(|d| &d.name == database) =>
+                {
+                    return fail(format!(
+                        "invariant cache_matches_database: \"{database}\" is not a [[database]]"
+                    ));
+                }
+                InvariantSpec::StaleAtMost { of, ms, .. } => {
+                    let is_database = self.databases.iter().any(|d| &d.name == of);
+                    if !is_node(of) && !is_database {
+                        return fail(format!(
+                            "invariant stale_at_most: of = \"{of}\" is neither a node nor a [[database]]"
+                        ));
+                    }
+                    check_non_negative("invariant stale_at_most: ms", *ms)?;
                 }
                 InvariantSpec::Rate {
                     limit, window_ms, ..

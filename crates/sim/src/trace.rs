@@ -354,6 +354,10 @@ pub enum VerdictKind {
     Lua,
     /// A `[[metric]]` assertion: a measurement within its bounds.
     Metric,
+    KeyEquals,
+    CacheMatchesDatabase,
+    ReplicasMatch,
+    StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
 }

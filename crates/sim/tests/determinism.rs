@@ -68,8 +68,8 @@ fn digest_line(name: &str, seed: u64, scenario: &Scenario) -> (String, String) {
 }
 
 /// Scenarios of the simulator's own tests (`tests/scenarios/`), embedded
-/// so that wasm32 reads them too: the database's queue and the metric
-/// verdicts.
+/// so that wasm32 reads them too: the database's queue, the metric
+/// verdicts, staleness and the settling before end-of-run checks.
 const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "stampede_no_lock",
@@ -79,6 +79,7 @@ const SCENARIO_FILES: &[(&str, &str)] = &[
         "stampede_rebuild_lock",
         include_str!("scenarios/stampede_rebuild_lock.toml"),
     ),
+    ("cache_race", include_str!("scenarios/cache_race.toml")),
 ];
 
 /// Every case, in the golden file's order.

@@ -29,6 +29,10 @@ use crate::trace::{
     Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState,
 };
 
+/// How long the world may take to go quiet after a run, before the
+/// end-of-run invariants are checked.
+const SETTLE_LIMIT: Time = 10_000_000;
+
 /// How a run is set up beyond the scenario itself.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -109,6 +113,8 @@ enum Pending {
         epoch: u64,
         waiter: u64,
     },
+    /// A disagreement may have outlasted its `stale_at_most` bound.
+    StaleCheck,
     /// A database query has had its `query_ms`.
     QueryDone {
         database: usize,
@@ -450,6 +456,62 @@ impl World {
 
     fn play(&mut self) {
         while self.step() {}
+        if self.invariants.any_at_end() {
+            self.settle();
+            let state = world_state(
+                &self.nodes,
+                &self.names,
+                &self.invariants.sections,
+                &self.resources,
+                &self.databases,
+                self.now,
+            );
+            let last = self.event_count.saturating_sub(1);
+            let found = self.invariants.check_end(&state, self.now, last);
+            self.report(found);
+        }
+    }
+
+    /// Lets the world go quiet after the run: messages on their way to
+    /// nodes and databases arrive, replication catches up, queries finish
+    /// and keys expire, for up to [`SETTLE_LIMIT`] more. Client programs
+    /// do not run again (their replies are not delivered), no fault
+    /// strikes, and nothing periodic (snapshots, the sentinel) counts.
+    fn settle(&mut self) {
+        let until = self.now + SETTLE_LIMIT;
+        loop {
+            let next = self
+                .queue
+                .iter()
+                .find(|(_, pending)| self.settles(pending))
+                .map(|(key, _)| *key);
+            let Some(key) = next.filter(|(t, _)| *t <= until) else {
+                break;
+            };
+            let Some(pending) = self.queue.remove(&key) else {
+                break;
+            };
+            self.now = key.0.max(self.now);
+            self.handle(pending);
+            self.apply_immediate_faults();
+            self.after_event();
+        }
+    }
+
+    fn settles(&self, pending: &Pending) -> bool {
+        match pending {
+            Pending::Deliver(id) => self
+                .messages
+                .get(id)
+                .is_some_and(|m| self.kinds.get(m.to) != Some(&ActorKind::Client)),
+            Pending::NodeDone { .. }
+            | Pending::BusyThreshold { .. }
+            | Pending::Expiry { .. }
+            | Pending::ReplicateOut { .. }
+            | Pending::WaitTimeout { .. }
+            | Pending::QueryDone { .. } => true,
+            _ => false,
+        }
     }
 
     /// Advances the world by one event (the earliest pending one), then
@@ -527,6 +589,7 @@ impl World {
                 waiter,
             } => self.wait_timeout(node, epoch, waiter),
             Pending::QueryDone { database, job } => self.query_done(database, *job),
+            Pending::StaleCheck => self.changed = true,
         }
     }
 
@@ -632,6 +695,9 @@ impl World {
         let state = || world_state(nodes, names, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
+        for at in self.invariants.take_stale_deadlines() {
+            self.schedule(at, Pending::StaleCheck);
+        }
         self.snapshot_last_event();
     }
 
