@@ -23,6 +23,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "leave",
     "write",
     "query",
+    "request",
+    "outcome",
     "pause",
     "resume",
     "crash",
@@ -60,6 +62,8 @@ impl What {
             What::Leave { .. } => "leave",
             What::Write { .. } => "write",
             What::Query { .. } => "query",
+            What::Request { .. } => "request",
+            What::Outcome { .. } => "outcome",
             What::Pause { .. } => "pause",
             What::Resume => "resume",
             What::Crash => "crash",
@@ -97,6 +101,7 @@ impl What {
             } => format!("{invariant}: {message}"),
             What::Expire { key } => key.clone(),
             What::Query { query, result, .. } => format!("{query} => {result}"),
+            What::Outcome { outcome, .. } => outcome.clone(),
             _ => String::new(),
         }
     }

@@ -24,6 +24,7 @@ pub mod resource;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;
+pub mod traffic;
 pub mod trigger;
 pub mod world;
 

@@ -36,6 +36,8 @@ pub struct Scenario {
     pub resources: Vec<ResourceSpec>,
     #[serde(default, rename = "database")]
     pub databases: Vec<DatabaseSpec>,
+    #[serde(default, rename = "traffic")]
+    pub traffic: Vec<TrafficSpec>,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
     #[serde(default, rename = "invariant")]
@@ -284,6 +286,82 @@ fn default_connections() -> u32 {
     10
 }
 
+/// Users sending requests to app-server clients (`[[traffic]]`); the
+/// generator is in `src/traffic.rs`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// The generator's actor name: requests leave from it.
+    pub name: String,
+    /// The clients that serve the requests (`next_request`, `serve`).
+    pub to: Vec<String>,
+    /// How many users; each request is from one of them.
+    #[serde(default = "default_users")]
+    pub users: u64,
+    #[serde(default)]
+    pub routing: Routing,
+    #[serde(default)]
+    pub pattern: Pattern,
+    /// Requests per second, all users together (`steady`, `poisson`).
+    #[serde(default = "default_rate")]
+    pub rate_per_s: f64,
+    /// Requests per burst (`burst`).
+    #[serde(default = "default_burst")]
+    pub burst: u64,
+    /// Time between bursts (`burst`).
+    #[serde(default = "default_every_ms")]
+    pub every_ms: f64,
+    #[serde(default)]
+    pub start_ms: f64,
+    /// How long it sends.
+    #[serde(default = "default_traffic_ms")]
+    pub duration_ms: f64,
+}
+
+/// Which server a request goes to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    /// Each request to the next server in turn.
+    #[default]
+    RoundRobin,
+    /// A user always reaches the same server (a session).
+    Sticky,
+}
+
+/// When requests leave.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    /// Evenly spaced at `rate_per_s`, users in turn.
+    #[default]
+    Steady,
+    /// `burst` requests at once every `every_ms`, users in turn.
+    Burst,
+    /// Exponential gaps with mean 1 / `rate_per_s`, each from a random user.
+    Poisson,
+}
+
+fn default_users() -> u64 {
+    1
+}
+
+fn default_rate() -> f64 {
+    10.0
+}
+
+fn default_burst() -> u64 {
+    10
+}
+
+fn default_every_ms() -> f64 {
+    1_000.0
+}
+
+fn default_traffic_ms() -> f64 {
+    1_000.0
+}
+
 /// A fault: what happens, to whom, and when. (Unknown fields are caught
 /// by the kind's own list: serde's `flatten` passes them on to it.)
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -441,8 +519,8 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Every actor's name: nodes, clients, resources, databases, in that
-    /// order.
+    /// Every actor's name: nodes, clients, resources, databases, traffic
+    /// generators, in that order.
     pub fn actor_names(&self) -> Vec<&str> {
         self.nodes
             .iter()
@@ -450,6 +528,7 @@ impl Scenario {
             .chain(self.clients.iter().map(|c| c.name.as_str()))
             .chain(self.resources.iter().map(|r| r.name.as_str()))
             .chain(self.databases.iter().map(|d| d.name.as_str()))
+            .chain(self.traffic.iter().map(|t| t.name.as_str()))
             .collect()
     }
 
@@ -556,6 +635,31 @@ impl Scenario {
             if database.connections == 0 {
                 return fail(format!("{what}: connections must be at least 1"));
             }
+        }
+        for traffic in &self.traffic {
+            let what = format!("traffic \"{}\"", traffic.name);
+            if traffic.to.is_empty() {
+                return fail(format!("{what}: `to` names no client to serve it"));
+            }
+            for client in &traffic.to {
+                if !is_client(client) {
+                    return fail(format!("{what}: to = \"{client}\" is not a [[client]]"));
+                }
+            }
+            if traffic.users == 0 {
+                return fail(format!("{what}: users must be at least 1"));
+            }
+            if traffic.burst == 0 {
+                return fail(format!("{what}: burst must be at least 1"));
+            }
+            if !(traffic.rate_per_s.is_finite() && traffic.rate_per_s > 0.0) {
+                return fail(format!("{what}: rate_per_s must be above 0"));
+            }
+            if !(traffic.every_ms.is_finite() && traffic.every_ms > 0.0) {
+                return fail(format!("{what}: every_ms must be above 0"));
+            }
+            check_non_negative(&format!("{what} start_ms"), traffic.start_ms)?;
+            check_non_negative(&format!("{what} duration_ms"), traffic.duration_ms)?;
         }
         check_probability("[network] loss", self.network.loss)?;
         check_latency("[network] latency_ms", self.network.latency_ms)?;

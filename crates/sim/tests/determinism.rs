@@ -80,6 +80,10 @@ const SCENARIO_FILES: &[(&str, &str)] = &[
         include_str!("scenarios/stampede_rebuild_lock.toml"),
     ),
     ("cache_race", include_str!("scenarios/cache_race.toml")),
+    (
+        "rate_limiter_traffic",
+        include_str!("scenarios/rate_limiter_traffic.toml"),
+    ),
 ];
 
 /// Every case, in the golden file's order.
@@ -93,6 +97,15 @@ fn cases() -> Vec<(String, Scenario)> {
         let scenario = Scenario::parse_with_libraries(text, &stories::libraries())
             .unwrap_or_else(|e| panic!("tests/scenarios/{name}.toml: {e}"));
         cases.push((name.to_string(), scenario));
+    }
+    // Poisson arrivals: gaps drawn from the seeded generator through the
+    // simulator's own logarithm, which must agree across targets.
+    if let Some((_, limiter)) = cases.iter().find(|(n, _)| n == "rate_limiter_traffic") {
+        let mut poisson = limiter.clone();
+        for traffic in &mut poisson.traffic {
+            traffic.pattern = lockstep_sim::scenario::Pattern::Poisson;
+        }
+        cases.push(("rate_limiter_traffic+poisson".to_string(), poisson));
     }
     cases
 }

@@ -19,7 +19,7 @@ impl World {
         self.processes[process].actor
     }
 
-    fn process_of(&self, actor: ActorId) -> Option<usize> {
+    pub(super) fn process_of(&self, actor: ActorId) -> Option<usize> {
         actor
             .checked_sub(self.nodes.len())
             .filter(|&p| p < self.processes.len())
@@ -199,7 +199,7 @@ impl World {
     }
 
     /// Resumes a task with `(ok, value)` or `(false, message)`.
-    fn resume_with(
+    pub(super) fn resume_with(
         &mut self,
         process: usize,
         task: u32,
@@ -308,6 +308,16 @@ impl World {
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
                 Request::Query { database, query } => self.query(process, task, database, query),
+                Request::NextRequest => self.next_request(process, task),
+                Request::Respond {
+                    traffic,
+                    id,
+                    user,
+                    outcome,
+                } => {
+                    self.respond(process, traffic, id, user, outcome);
+                    Some(MultiValue::new())
+                }
             };
             match answer {
                 Some(next) => args = next,
@@ -559,6 +569,11 @@ impl World {
         let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
+        if task != MAIN_TASK && p.alive {
+            // A handler ending may be what a `next_request` waits for.
+            self.release_if_over(process);
+        }
+        let p = &mut self.processes[process];
         if task == MAIN_TASK {
             p.tasks.clear();
             p.finished = error.is_none();

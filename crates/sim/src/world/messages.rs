@@ -40,6 +40,9 @@ impl World {
         if !self.network.connected(message.from, message.to) {
             match self.network.in_flight {
                 InFlight::Drop => {
+                    if matches!(message.body, Body::Request { .. }) {
+                        self.request_lost(message.to);
+                    }
                     self.emit(
                         message.from,
                         What::Drop {
@@ -69,6 +72,9 @@ impl World {
             }
             Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
             Body::Query { task, query } => self.database_receive(to, from, task, id, query),
+            Body::Request { traffic, request } => {
+                self.request_arrives(to, from, id, traffic, request)
+            }
         }
     }
 

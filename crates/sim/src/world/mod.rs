@@ -10,6 +10,7 @@ mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod traffic;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -115,6 +116,10 @@ enum Pending {
     },
     /// A disagreement may have outlasted its `stale_at_most` bound.
     StaleCheck,
+    /// A traffic generator's next batch of requests is due.
+    TrafficNext {
+        traffic: usize,
+    },
     /// A database query has had its `query_ms`.
     QueryDone {
         database: usize,
@@ -168,6 +173,10 @@ enum Body {
         query: crate::database::Query,
         answer: crate::database::Answer,
     },
+    Request {
+        traffic: usize,
+        request: crate::traffic::Request,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -201,6 +210,7 @@ pub struct World {
     processes: Vec<Process>,
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
+    generators: Vec<crate::traffic::Generator>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -288,6 +298,10 @@ impl World {
             names.push(database.name.clone());
             kinds.push(ActorKind::Database);
         }
+        for traffic in &scenario.traffic {
+            names.push(traffic.name.clone());
+            kinds.push(ActorKind::Traffic);
+        }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
             kinds.push(ActorKind::Sentinel);
@@ -345,6 +359,8 @@ impl World {
                 failed: None,
                 failed_at: None,
                 finished: false,
+                inbox: Default::default(),
+                requests_on_the_way: 0,
             });
         }
         let resources = scenario
@@ -358,6 +374,12 @@ impl World {
             .iter()
             .cloned()
             .map(crate::database::Database::new)
+            .collect();
+        let generators = scenario
+            .traffic
+            .iter()
+            .cloned()
+            .map(crate::traffic::Generator::new)
             .collect();
         let armed = faults
             .iter()
@@ -386,6 +408,7 @@ impl World {
             processes,
             resources,
             databases,
+            generators,
             sentinel,
             demote: Vec::new(),
             clients,
@@ -429,6 +452,7 @@ impl World {
         if self.sentinel.is_some() {
             self.schedule(0, Pending::SentinelTick);
         }
+        self.start_traffic();
     }
 
     /// Runs to the end and returns the trace.
@@ -590,6 +614,7 @@ impl World {
             } => self.wait_timeout(node, epoch, waiter),
             Pending::QueryDone { database, job } => self.query_done(database, *job),
             Pending::StaleCheck => self.changed = true,
+            Pending::TrafficNext { traffic } => self.traffic_next(traffic),
         }
     }
 

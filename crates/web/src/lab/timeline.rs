@@ -108,6 +108,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Database => "database",
+        ActorKind::Traffic => "traffic",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -140,7 +141,9 @@ fn tone(what: &What) -> &'static str {
         | What::Busy { .. }
         | What::ScriptStart { .. }
         | What::Write { .. }
-        | What::Query { .. } => "t-io",
+        | What::Query { .. }
+        | What::Request { .. }
+        | What::Outcome { .. } => "t-io",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }
