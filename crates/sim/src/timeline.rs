@@ -134,6 +134,17 @@ pub fn describe(event: &Event) -> String {
         What::Drop {
             to, reason, msg, ..
         } => format!("message {msg} to {to} lost: {reason}"),
+        What::Message {
+            from,
+            channel,
+            pattern,
+            text,
+            ..
+        } => match pattern {
+            Some(pattern) => format!("← message on {channel} (via {pattern}): {text} ({from})"),
+            None => format!("← message on {channel}: {text} ({from})"),
+        },
+        What::Disconnect { client, reason } => format!("closed {client}'s connection: {reason}"),
         What::Timeout { to, .. } => format!("timeout waiting for {to}"),
         What::Expire { key } => format!("{key} expired"),
         What::ScriptStart {

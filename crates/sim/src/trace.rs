@@ -135,6 +135,23 @@ pub enum What {
         msg: u64,
         reason: String,
     },
+    /// A pub/sub message reached a subscriber's connection (task `task`'s);
+    /// `pattern` when it matched a PSUBSCRIBE. Display text, quoted.
+    Message {
+        from: String,
+        msg: u64,
+        task: u32,
+        channel: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        pattern: Option<String>,
+        text: String,
+    },
+    /// A node closed a client's connection (its output buffer passed
+    /// `client-output-buffer-limit`); `reason` says which limit.
+    Disconnect {
+        client: String,
+        reason: String,
+    },
     /// A call gave up waiting.
     Timeout {
         to: String,
@@ -179,6 +196,11 @@ pub enum What {
         msg: u64,
         accepted: bool,
         detail: String,
+        /// The fencing token the write carried, if any: a fact the
+        /// timeline draws on the write, so it is never read back out of
+        /// `detail`.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        token: Option<i64>,
     },
     /// A database answered a query (`queued_us`: how long it waited for
     /// a connection before its `query_ms`).
@@ -442,7 +464,17 @@ fn write_reply(reply: &Reply, out: &mut String) {
         Reply::Double(d) => out.push_str(&format!("(double) {d}")),
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&quote(s.as_bytes())),
-        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+        // Several replies to one command (SUBSCRIBE a b): one after another,
+        // as they travel.
+        Reply::Many(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                write_reply(item, out);
+            }
+        }
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {

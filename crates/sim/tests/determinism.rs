@@ -39,6 +39,11 @@ const STORIES: &[(&str, &str)] = &[
     ("busy_script", "busy script, SCRIPT KILL"),
     // A node clock stepping forward.
     ("clock_jump", "clock jump"),
+    // Pub/sub delivery; a subscriber killed and restarted misses messages.
+    (
+        "pubsub_subscriber_killed",
+        "pub/sub, kill and restart a client",
+    ),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];

@@ -7,6 +7,8 @@
 //! between two requests takes no simulated time; `work(ms)` is how a
 //! program spends CPU.
 
+pub mod inbox;
+
 use std::collections::BTreeMap;
 
 use lockstep_engine::Reply;
@@ -39,6 +41,12 @@ pub enum Request {
     },
     Sleep(f64),
     Work(f64),
+    /// The next pub/sub message on the task's connection, waiting at most
+    /// this many ms (`None`: as long as the run lasts).
+    NextMessage(Option<f64>),
+    /// Drops the subscription confirmations at the front of the inbox and
+    /// returns the last count (what `subscribe(a, b)` returns).
+    Confirmations,
     Now,
     Uuid,
     Random(Option<f64>, Option<f64>),
@@ -88,6 +96,11 @@ pub enum Waiting {
     },
     /// The next request from the traffic (`next_request`).
     Request,
+    /// A pub/sub message on the task's connection (or the timeout with
+    /// this token).
+    Message {
+        token: u64,
+    },
     Nothing,
 }
 
@@ -129,6 +142,8 @@ pub struct Process {
     pub inbox: std::collections::VecDeque<(usize, crate::traffic::Request)>,
     /// Requests on the network towards this process.
     pub requests_on_the_way: u32,
+    /// Each task's unread pub/sub deliveries.
+    pub inboxes: BTreeMap<u32, inbox::Inbox>,
 }
 
 impl ClientVm {
@@ -287,6 +302,8 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
         }
         "sleep" => Request::Sleep(number(next()).unwrap_or(0.0)),
         "work" => Request::Work(number(next()).unwrap_or(0.0)),
+        "next_message" => Request::NextMessage(number(next())),
+        "confirmations" => Request::Confirmations,
         "now" => Request::Now,
         "uuid" => Request::Uuid,
         "random" => {

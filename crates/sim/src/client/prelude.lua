@@ -65,6 +65,31 @@ function random(m, n) return (yield("random", m, n)) end
 function enter(name) yield("enter", tostring(name)) end
 function leave(name) yield("leave", tostring(name)) end
 
+-- Pub/sub. SUBSCRIBE of several channels answers once per channel: the
+-- first answer is the call's reply, the others wait in the connection's
+-- inbox, where these helpers take them so that the program reads the
+-- subscription count and next_message reads messages.
+local function subscription(command, ...)
+  local first = call(nil, false, command, ...)
+  local last = yield("confirmations")
+  return last or first[3]
+end
+
+function subscribe(...) local n = subscription("SUBSCRIBE", ...) return n end
+function psubscribe(...) local n = subscription("PSUBSCRIBE", ...) return n end
+function unsubscribe(...) local n = subscription("UNSUBSCRIBE", ...) return n end
+function punsubscribe(...) local n = subscription("PUNSUBSCRIBE", ...) return n end
+
+-- The next message on this task's connection: {kind, channel, data} (and
+-- pattern), or nil and why ("timeout", or the server closed the
+-- connection). Without a timeout it waits as long as the run lasts.
+function next_message(timeout_ms)
+  if timeout_ms ~= nil then
+    duration(timeout_ms, "next_message")
+  end
+  return yield("next_message", timeout_ms)
+end
+
 function spawn(fn, ...)
   if type(fn) ~= "function" then
     error("spawn expects a function", 2)

@@ -10,6 +10,7 @@ mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod pubsub;
 mod traffic;
 
 use std::collections::BTreeMap;
@@ -109,6 +110,12 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// `next_message` waited long enough.
+    MessageTimeout {
+        process: usize,
+        task: u32,
+        token: u64,
+    },
     WaitTimeout {
         node: usize,
         epoch: u64,
@@ -162,6 +169,19 @@ enum Body {
     },
     Ack {
         offset: u64,
+    },
+    /// A pub/sub frame pushed on a task's connection (`conn` on the
+    /// sending node), `bytes` long on the wire.
+    Push {
+        task: u32,
+        conn: lockstep_engine::ClientId,
+        reply: Reply,
+        bytes: u64,
+    },
+    /// The node closed the task's connection (output buffer limit).
+    Closed {
+        task: u32,
+        reason: String,
     },
     Query {
         task: u32,
@@ -242,6 +262,12 @@ pub struct World {
     /// Events handled so far (for `max_events`).
     handled: u64,
     stopped: String,
+    /// Subscribed connections' unread output, per (node, connection).
+    outbound: BTreeMap<(usize, lockstep_engine::ClientId), pubsub::Outbound>,
+    /// Per (node, client, task) connection that carries pushes: when its
+    /// last frame arrives, so later frames never overtake it (TCP keeps a
+    /// connection's bytes in order).
+    in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -361,6 +387,7 @@ impl World {
                 finished: false,
                 inbox: Default::default(),
                 requests_on_the_way: 0,
+                inboxes: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -427,6 +454,8 @@ impl World {
             last_state: None,
             handled: 0,
             stopped: String::new(),
+            outbound: BTreeMap::new(),
+            in_order: BTreeMap::new(),
         };
         world.start();
         Ok(world)
@@ -607,6 +636,11 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::MessageTimeout {
+                process,
+                task,
+                token,
+            } => self.message_timeout(process, task, token),
             Pending::WaitTimeout {
                 node,
                 epoch,
