@@ -69,6 +69,15 @@ pub enum Request {
         database: String,
         query: crate::database::Query,
     },
+    /// The next request from a traffic generator.
+    NextRequest,
+    /// The outcome of a request served.
+    Respond {
+        traffic: String,
+        id: u64,
+        user: u64,
+        outcome: String,
+    },
 }
 
 /// How a resume ended.
@@ -90,6 +99,8 @@ pub enum Waiting {
     Wake {
         token: u64,
     },
+    /// The next request from the traffic (`next_request`).
+    Request,
     /// A pub/sub message on the task's connection (or the timeout with
     /// this token).
     Message {
@@ -131,6 +142,11 @@ pub struct Process {
     /// `seq` and time of the event where it failed.
     pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
+    /// Requests from traffic generators not yet taken (`next_request`):
+    /// the generator's index and the request.
+    pub inbox: std::collections::VecDeque<(usize, crate::traffic::Request)>,
+    /// Requests on the network towards this process.
+    pub requests_on_the_way: u32,
     /// Each task's unread pub/sub deliveries.
     pub inboxes: BTreeMap<u32, inbox::Inbox>,
     /// Each task's pipeline in flight: its messages and the replies so far.
@@ -352,6 +368,19 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 id,
                 token,
                 value,
+            }
+        }
+        "next_request" => Request::NextRequest,
+        "respond" => {
+            let traffic = text(next()).unwrap_or_default();
+            let id = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let user = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let outcome = text(next()).unwrap_or_default();
+            Request::Respond {
+                traffic,
+                id,
+                user,
+                outcome,
             }
         }
         "query" => {

@@ -201,6 +201,41 @@ function db.delete(name, key)
   return query(name, "delete", key).ok
 end
 
+-- Serving traffic ([[traffic]]). `next_request()` waits for the next
+-- request routed to this client: a table {id =, user =, from =}, or nil
+-- once no more will come (the traffic is over, none is on its way, and the
+-- process's other tasks have ended). `respond(request, outcome)` records
+-- how it went; `serve(handler)` runs `handler(request)` as a task of its
+-- own for each request, so requests are served concurrently, and records
+-- what it returns.
+function next_request()
+  local _, request = yield("next_request")
+  return request
+end
+
+function respond(request, outcome)
+  if type(request) ~= "table" or request.from == nil then
+    error("respond expects the request table next_request gave", 2)
+  end
+  yield("respond", request.from, request.id, request.user, tostring(outcome))
+end
+
+function serve(handler)
+  if type(handler) ~= "function" then
+    error("serve expects a function(request) that returns an outcome", 2)
+  end
+  while true do
+    local request = next_request()
+    if request == nil then
+      return
+    end
+    spawn(function()
+      local outcome = handler(request)
+      respond(request, outcome == nil and "ok" or outcome)
+    end)
+  end
+end
+
 -- pcall and xpcall as coroutines, so that code inside them can still call
 -- the simulator (Lua 5.1 cannot yield across a C pcall).
 local function finish(co, ok, ...)

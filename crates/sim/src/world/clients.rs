@@ -345,6 +345,16 @@ impl World {
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
                 Request::Query { database, query } => self.query(process, task, database, query),
+                Request::NextRequest => self.next_request(process, task),
+                Request::Respond {
+                    traffic,
+                    id,
+                    user,
+                    outcome,
+                } => {
+                    self.respond(process, traffic, id, user, outcome);
+                    Some(MultiValue::new())
+                }
             };
             match answer {
                 Some(next) => args = next,
@@ -630,6 +640,11 @@ impl World {
         let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
+        if task != MAIN_TASK && p.alive {
+            // A handler ending may be what a `next_request` waits for.
+            self.release_if_over(process);
+        }
+        let p = &mut self.processes[process];
         if task == MAIN_TASK {
             p.tasks.clear();
             p.finished = error.is_none();
