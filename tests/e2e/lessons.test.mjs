@@ -150,6 +150,29 @@ test('a lock lesson stops at its predict questions, grades them, and steps to it
   await screenshot('lesson-player.png', false);
 });
 
+test('a fix is graded in the worker: a Lua error is marked at its line; grading can be cancelled', async () => {
+  const fix = page.locator('[data-testid="question-fix"]');
+  const editor = fix.locator('textarea');
+  const start = await editor.inputValue();
+  assert.match(start, /lock\.acquire/, 'the starting code is the client program');
+  // A syntax error on line 2: Lua's message names it, the gutter marks it.
+  await editor.fill('local lock = require("lock")\nif then\n');
+  await page.click('[data-testid="fix-grade-4"]');
+  const verdict = page.locator('[data-testid="verdict-fix"]');
+  await verdict.waitFor({ timeout: 60000 });
+  assert.match(await verdict.getAttribute('class'), /wrong/);
+  assert.match(await verdict.innerText(), /Lua cannot read it/);
+  assert.match(await fix.locator('.q-problem').innerText(), /line 2/);
+  assert.equal(await fix.locator('.fix-gutter .error-line').innerText(), '2');
+  // The starting code runs the explorer: progress shows, Cancel stops it.
+  await editor.fill(start);
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.locator('[data-testid="fix-grading-4"]').waitFor();
+  await fix.locator('button', { hasText: 'Cancel' }).click();
+  assert.match(await fix.locator('.q-problem').innerText(), /cancelled/);
+  await page.locator('[data-testid="fix-grade-4"]').waitFor();
+});
+
 test('interview mode: the question first, each follow-up run, then the rubric and a model answer', async () => {
   await page.click('[data-testid="mode-interview"]');
   await page.fill('[data-testid="interview-answer"]', '');

@@ -93,7 +93,8 @@ pub fn view_article(view: &View) -> Html {
         .pieces
         .iter()
         .map(|piece| match piece {
-            Piece::Prose(text) => view_prose(text),
+            // The page's header already shows the title.
+            Piece::Prose(text) => view_prose(&without_title(text, &lesson.meta.title)),
             Piece::Block(block) => match block.info.first().map(String::as_str) {
                 Some("question") => {
                     let i = question;
@@ -130,6 +131,17 @@ pub fn view_article(view: &View) -> Html {
         })
         .collect::<Html>();
     html! { <article class="lesson-article" aria-label="The lesson">{ pieces }</article> }
+}
+
+/// The prose with a leading `# Title` line left out when it repeats the
+/// lesson's title.
+fn without_title(text: &str, title: &str) -> String {
+    let trimmed = text.trim_start();
+    match trimmed.split_once('\n') {
+        Some((first, rest)) if first.trim() == format!("# {title}") => rest.to_string(),
+        None if trimmed.trim() == format!("# {title}") => String::new(),
+        _ => text.to_string(),
+    }
 }
 
 fn view_code(block: &Block) -> Html {
@@ -687,6 +699,9 @@ fn view_follow_up_result(result: &Result<Vec<crate::learn::player::VerdictCheck>
                             { if c.held { "held" } else { "VIOLATED" } }
                         </span>
                         <code>{ &c.name }</code>
+                        if c.expected.is_some_and(|e| e != c.held) {
+                            <span class="iv-unexpected">{ "not what the lesson expects" }</span>
+                        }
                     </li>
                 }) }
             </ul>
@@ -706,7 +721,8 @@ fn view_model_answer(view: &View, ticked: usize, total: usize) -> Html {
         .map(|q| q.model_answer.as_str())
         .collect();
     html! {
-        <div class="q-verdict right" role="status" data-testid="interview-model">
+        <div class={classes!("q-verdict", if ticked == total { "right" } else { "partial" })}
+             role="status" data-testid="interview-model">
             <p class="q-verdict-head">{ format!("You covered {ticked} of {total} points.") }</p>
             <p><strong>{ "A model answer: " }</strong>{ answers.join(" ") }</p>
         </div>
