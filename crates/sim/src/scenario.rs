@@ -34,10 +34,15 @@ pub struct Scenario {
     pub clients: Vec<ClientSpec>,
     #[serde(default, rename = "resource")]
     pub resources: Vec<ResourceSpec>,
+    #[serde(default, rename = "database")]
+    pub databases: Vec<DatabaseSpec>,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
     #[serde(default, rename = "invariant")]
     pub invariants: Vec<InvariantSpec>,
+    /// Measurements that must lie within bounds when the run ends.
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<crate::metric::MetricSpec>,
     /// What "the work gets done" means, for grading fixes.
     #[serde(default)]
     pub liveness: Option<LivenessSpec>,
@@ -254,6 +259,31 @@ pub struct ResourceSpec {
     pub unique: bool,
 }
 
+/// A database (`[[database]]`): rows with versions, a query counter and a
+/// latency that grows with its load (`src/database.rs` has the model).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSpec {
+    pub name: String,
+    /// How long one query holds a connection.
+    #[serde(default = "default_query_ms")]
+    pub query_ms: f64,
+    /// Queries served at the same time; the rest wait in line.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
+    /// The rows at the start, key = value (each at version 1).
+    #[serde(default)]
+    pub rows: std::collections::BTreeMap<String, String>,
+}
+
+fn default_query_ms() -> f64 {
+    5.0
+}
+
+fn default_connections() -> u32 {
+    10
+}
+
 /// A fault: what happens, to whom, and when. (Unknown fields are caught
 /// by the kind's own list: serde's `flatten` passes them on to it.)
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -381,13 +411,15 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Every actor's name: nodes, clients, resources, in that order.
+    /// Every actor's name: nodes, clients, resources, databases, in that
+    /// order.
     pub fn actor_names(&self) -> Vec<&str> {
         self.nodes
             .iter()
             .map(|n| n.name.as_str())
             .chain(self.clients.iter().map(|c| c.name.as_str()))
             .chain(self.resources.iter().map(|r| r.name.as_str()))
+            .chain(self.databases.iter().map(|d| d.name.as_str()))
             .collect()
     }
 
@@ -488,6 +520,13 @@ impl Scenario {
                 return fail(format!("{what}: timeout_ms must be above 0"));
             }
         }
+        for database in &self.databases {
+            let what = format!("database \"{}\"", database.name);
+            check_non_negative(&format!("{what} query_ms"), database.query_ms)?;
+            if database.connections == 0 {
+                return fail(format!("{what}: connections must be at least 1"));
+            }
+        }
         check_probability("[network] loss", self.network.loss)?;
         check_latency("[network] latency_ms", self.network.latency_ms)?;
         for link in &self.network.links {
@@ -546,6 +585,9 @@ impl Scenario {
                 }
                 _ => {}
             }
+        }
+        for metric in &self.metrics {
+            metric.check().map_err(ScenarioError)?;
         }
         if let Some(liveness) = &self.liveness {
             for name in &liveness.finished {

@@ -39,6 +39,11 @@ const STORIES: &[(&str, &str)] = &[
     ("busy_script", "busy script, SCRIPT KILL"),
     // A node clock stepping forward.
     ("clock_jump", "clock jump"),
+    // Pub/sub delivery; a subscriber killed and restarted misses messages.
+    (
+        "pubsub_subscriber_killed",
+        "pub/sub, kill and restart a client",
+    ),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];
@@ -67,6 +72,20 @@ fn digest_line(name: &str, seed: u64, scenario: &Scenario) -> (String, String) {
     (format!("{name} {seed} {} {sha}", trace.events.len()), json)
 }
 
+/// Scenarios of the simulator's own tests (`tests/scenarios/`), embedded
+/// so that wasm32 reads them too: the database's queue and the metric
+/// verdicts.
+const SCENARIO_FILES: &[(&str, &str)] = &[
+    (
+        "stampede_no_lock",
+        include_str!("scenarios/stampede_no_lock.toml"),
+    ),
+    (
+        "stampede_rebuild_lock",
+        include_str!("scenarios/stampede_rebuild_lock.toml"),
+    ),
+];
+
 /// Every case, in the golden file's order.
 fn cases() -> Vec<(String, Scenario)> {
     let mut cases: Vec<(String, Scenario)> = STORIES
@@ -74,6 +93,11 @@ fn cases() -> Vec<(String, Scenario)> {
         .map(|(name, _)| (name.to_string(), stories::story(name)))
         .collect();
     cases.push((JITTER.1.to_string(), jittered(stories::story(JITTER.0))));
+    for (name, text) in SCENARIO_FILES {
+        let scenario = Scenario::parse_with_libraries(text, &stories::libraries())
+            .unwrap_or_else(|e| panic!("tests/scenarios/{name}.toml: {e}"));
+        cases.push((name.to_string(), scenario));
+    }
     cases
 }
 

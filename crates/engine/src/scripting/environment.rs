@@ -8,6 +8,7 @@ use std::rc::Rc;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
+use super::command_args::CommandArgs;
 use super::convert::ScriptResp;
 use super::lrand48::{Lrand48, LRAND48_MAX};
 use super::{sha1_hex, ScriptLogLine};
@@ -422,7 +423,7 @@ fn host_functions(
 
     redis.raw_set(
         "call",
-        lua.create_function(|lua, args: MultiValue| {
+        lua.create_function(|lua, args: CommandArgs| {
             let (reply, failed) = dispatch(lua, "redis.call/pcall", args)?;
             match (failed, &reply) {
                 (true, Value::Table(t)) => Err(raise(
@@ -434,9 +435,9 @@ fn host_functions(
     )?;
     redis.raw_set(
         "pcall",
-        lua.create_function(
-            |lua, args: MultiValue| Ok(dispatch(lua, "redis.call/pcall", args)?.0),
-        )?,
+        lua.create_function(|lua, args: CommandArgs| {
+            Ok(dispatch(lua, "redis.call/pcall", args)?.0)
+        })?,
     )?;
     redis.raw_set(
         "sha1hex",
@@ -619,10 +620,10 @@ fn require_running_script(lua: &Lua, name: &str) -> mlua::Result<()> {
 
 /// Runs a command through the current script's dispatcher: the reply as Lua
 /// sees it, and whether it is an error.
-fn dispatch(lua: &Lua, name: &str, args: MultiValue) -> mlua::Result<(Value, bool)> {
+fn dispatch(lua: &Lua, name: &str, args: CommandArgs) -> mlua::Result<(Value, bool)> {
     require_running_script(lua, name)?;
     let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
-    dispatcher.call(args)
+    dispatcher.call(lua.create_any_userdata(args)?)
 }
 
 /// Redis's `__redis__err__handler`: turns what was raised into an error

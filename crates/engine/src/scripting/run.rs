@@ -4,9 +4,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
+use lockstep_lua::mlua::{self, AnyUserData, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, RunError, StopReason, Verdict};
 
+use super::command_args::CommandArgs;
 use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
 use super::environment::{ScriptVm, DISPATCH_KEY};
 use super::watcher::{ScriptProgress, ScriptWatcher};
@@ -18,7 +19,6 @@ use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
 use crate::engine::call;
-use crate::numbers::format_g;
 use crate::reply::Reply;
 use lockstep_lua::cnum::lua_number_text;
 
@@ -95,9 +95,10 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     }
     let result = svm.vm.run(budget, |lua| {
         lua.scope(|scope| {
-            let dispatch = scope.create_function(|lua, args: MultiValue| {
+            let dispatch = scope.create_function(|lua, args: AnyUserData| {
                 let resp = resp_cell.get();
-                dispatcher.borrow_mut().dispatch(lua, resp, args)
+                let CommandArgs(argv) = args.take::<CommandArgs>()?;
+                dispatcher.borrow_mut().dispatch(lua, resp, argv)
             })?;
             lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
             let outcome: MultiValue = runner.call(function)?;
@@ -286,9 +287,9 @@ impl Dispatcher<'_, '_> {
         &mut self,
         lua: &Lua,
         resp: ScriptResp,
-        args: MultiValue,
+        argv: Result<Vec<Vec<u8>>, &'static str>,
     ) -> mlua::Result<(Value, bool)> {
-        let reply = match command_arguments(args) {
+        let reply = match argv {
             Ok(argv) => self.run_command(&argv, resp),
             Err(message) => Reply::error(message),
         };
@@ -347,22 +348,6 @@ impl Dispatcher<'_, '_> {
             .set(self.progress.commands_us.get() + spent);
         reply
     }
-}
-
-/// Arguments of `redis.call` as a command: strings as they are, numbers as
-/// `%.17g`, anything else refused.
-fn command_arguments(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
-    if args.is_empty() {
-        return Err("ERR Please specify at least one argument for this redis lib call");
-    }
-    args.into_iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(s.as_bytes().to_vec()),
-            Value::Number(n) => Ok(format_g(n, 17).into_bytes()),
-            Value::Integer(i) => Ok(i.to_string().into_bytes()),
-            _ => Err("ERR Lua redis lib command arguments must be strings or integers"),
-        })
-        .collect()
 }
 
 /// Looks a command up with the errors scripts get (`scriptVerifyCommandArity`).

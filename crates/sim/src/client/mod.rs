@@ -7,6 +7,8 @@
 //! between two requests takes no simulated time; `work(ms)` is how a
 //! program spends CPU.
 
+pub mod inbox;
+
 use std::collections::BTreeMap;
 
 use lockstep_engine::Reply;
@@ -39,6 +41,12 @@ pub enum Request {
     },
     Sleep(f64),
     Work(f64),
+    /// The next pub/sub message on the task's connection, waiting at most
+    /// this many ms (`None`: as long as the run lasts).
+    NextMessage(Option<f64>),
+    /// Drops the subscription confirmations at the front of the inbox and
+    /// returns the last count (what `subscribe(a, b)` returns).
+    Confirmations,
     Now,
     Uuid,
     Random(Option<f64>, Option<f64>),
@@ -51,6 +59,10 @@ pub enum Request {
         id: Option<String>,
         token: Option<i64>,
         value: String,
+    },
+    Query {
+        database: String,
+        query: crate::database::Query,
     },
 }
 
@@ -71,6 +83,11 @@ pub enum Waiting {
     },
     /// A wake-up with this token (sleep or work).
     Wake {
+        token: u64,
+    },
+    /// A pub/sub message on the task's connection (or the timeout with
+    /// this token).
+    Message {
         token: u64,
     },
     Nothing,
@@ -109,6 +126,8 @@ pub struct Process {
     /// `seq` and time of the event where it failed.
     pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
+    /// Each task's unread pub/sub deliveries.
+    pub inboxes: BTreeMap<u32, inbox::Inbox>,
 }
 
 impl ClientVm {
@@ -267,6 +286,8 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
         }
         "sleep" => Request::Sleep(number(next()).unwrap_or(0.0)),
         "work" => Request::Work(number(next()).unwrap_or(0.0)),
+        "next_message" => Request::NextMessage(number(next())),
+        "confirmations" => Request::Confirmations,
         "now" => Request::Now,
         "uuid" => Request::Uuid,
         "random" => {
@@ -292,6 +313,35 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 token,
                 value,
             }
+        }
+        "query" => {
+            use crate::database::{Expect, Query};
+            let database = text(next()).unwrap_or_default();
+            let op = text(next()).unwrap_or_default();
+            let key = text(next()).unwrap_or_default();
+            let value = text(next()).unwrap_or_default();
+            let condition = text(next()).unwrap_or_default();
+            let expected = next();
+            let query = match op.as_str() {
+                "get" => Query::Get { key },
+                "put" => Query::Put { key, value },
+                "delete" => Query::Delete { key },
+                "update" => {
+                    let expect = match condition.as_str() {
+                        "version" => match number(expected) {
+                            Some(v) if v >= 0.0 && v.fract() == 0.0 => Expect::Version(v as u64),
+                            _ => {
+                                return Err("db.update: `version` must be a whole number ≥ 0".into())
+                            }
+                        },
+                        "value" => Expect::Value(text(expected).unwrap_or_default()),
+                        _ => Expect::Absent,
+                    };
+                    Query::Update { key, value, expect }
+                }
+                other => return Err(format!("unknown database operation \"{other}\"")),
+            };
+            Request::Query { database, query }
         }
         other => return Err(format!("unknown request \"{other}\" from the client API")),
     })

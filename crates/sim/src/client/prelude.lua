@@ -65,6 +65,31 @@ function random(m, n) return (yield("random", m, n)) end
 function enter(name) yield("enter", tostring(name)) end
 function leave(name) yield("leave", tostring(name)) end
 
+-- Pub/sub. SUBSCRIBE of several channels answers once per channel: the
+-- first answer is the call's reply, the others wait in the connection's
+-- inbox, where these helpers take them so that the program reads the
+-- subscription count and next_message reads messages.
+local function subscription(command, ...)
+  local first = call(nil, false, command, ...)
+  local last = yield("confirmations")
+  return last or first[3]
+end
+
+function subscribe(...) local n = subscription("SUBSCRIBE", ...) return n end
+function psubscribe(...) local n = subscription("PSUBSCRIBE", ...) return n end
+function unsubscribe(...) local n = subscription("UNSUBSCRIBE", ...) return n end
+function punsubscribe(...) local n = subscription("PUNSUBSCRIBE", ...) return n end
+
+-- The next message on this task's connection: {kind, channel, data} (and
+-- pattern), or nil and why ("timeout", or the server closed the
+-- connection). Without a timeout it waits as long as the run lasts.
+function next_message(timeout_ms)
+  if timeout_ms ~= nil then
+    duration(timeout_ms, "next_message")
+  end
+  return yield("next_message", timeout_ms)
+end
+
 function spawn(fn, ...)
   if type(fn) ~= "function" then
     error("spawn expects a function", 2)
@@ -87,6 +112,54 @@ function write(resource, request)
   local ok, reason = yield("write", tostring(resource), request.id, request.token, request.value)
   if ok then return true end
   return false, reason
+end
+
+-- The database actor ([[database]]): each call is a round trip that waits
+-- for a connection, so its time grows with the database's load.
+local function query(name, op, key, value, condition, expected)
+  if type(key) ~= "string" and type(key) ~= "number" then
+    error("db." .. op .. " expects a row key (a string)", 3)
+  end
+  local ok, answer = yield("query", tostring(name), op, tostring(key),
+    value ~= nil and tostring(value) or "", condition or "", expected)
+  if not ok then
+    error(answer, 3)
+  end
+  return answer
+end
+
+db = {}
+-- The row's value (nil when there is none) and its version (0: none).
+function db.get(name, key)
+  local a = query(name, "get", key)
+  return a.value, a.version
+end
+-- Writes the row; returns its new version.
+function db.put(name, key, value)
+  return query(name, "put", key, value).version
+end
+-- Writes only if the row is as `condition` says: {version = n} (0: the
+-- row does not exist), {value = "free"}, or {absent = true}. Returns
+-- whether it wrote, and the row's value and version now.
+function db.update(name, key, value, condition)
+  if type(condition) ~= "table" then
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  local a
+  if condition.version ~= nil then
+    a = query(name, "update", key, value, "version", condition.version)
+  elseif condition.value ~= nil then
+    a = query(name, "update", key, value, "value", tostring(condition.value))
+  elseif condition.absent then
+    a = query(name, "update", key, value, "absent")
+  else
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  return a.ok, a.value, a.version
+end
+-- Removes the row; returns whether it existed.
+function db.delete(name, key)
+  return query(name, "delete", key).ok
 end
 
 -- pcall and xpcall as coroutines, so that code inside them can still call

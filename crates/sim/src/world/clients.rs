@@ -19,7 +19,7 @@ impl World {
         self.processes[process].actor
     }
 
-    fn process_of(&self, actor: ActorId) -> Option<usize> {
+    pub(super) fn process_of(&self, actor: ActorId) -> Option<usize> {
         actor
             .checked_sub(self.nodes.len())
             .filter(|&p| p < self.processes.len())
@@ -53,7 +53,7 @@ impl World {
 
     /// Whether events for this process must wait (it is paused) or be
     /// ignored (it is gone).
-    fn deferred(&mut self, process: usize, pending: Pending) -> bool {
+    pub(super) fn deferred(&mut self, process: usize, pending: Pending) -> bool {
         let p = &self.processes[process];
         if !p.alive || p.finished {
             return true;
@@ -120,7 +120,9 @@ impl World {
     /// on a write — perhaps too late to matter.
     pub(super) fn client_receive(&mut self, actor: ActorId, from: ActorId, body: Body) {
         let (task, call) = match &body {
-            Body::Reply { task, call, .. } | Body::WriteResult { task, call, .. } => (*task, *call),
+            Body::Reply { task, call, .. }
+            | Body::WriteResult { task, call, .. }
+            | Body::QueryResult { task, call, .. } => (*task, *call),
             _ => return,
         };
         let Some(process) = self.process_of(actor) else {
@@ -156,6 +158,7 @@ impl World {
                 result: Err(reason),
                 ..
             } => reason.clone(),
+            Body::QueryResult { query, answer, .. } => answer.text(query),
             _ => String::new(),
         };
         self.emit(
@@ -171,13 +174,10 @@ impl World {
             return;
         }
         match body {
-            Body::Reply { reply, .. } => match reply_to_lua(self.clients.lua(), &reply) {
-                Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
-                Ok(Err(message)) => {
-                    self.resume_with(process, task, false, Value::Nil, Some(message))
-                }
-                Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
-            },
+            Body::Reply { reply, .. } => {
+                let reply = self.first_of_many(process, task, reply);
+                self.resume_with_reply(process, task, &reply)
+            }
             Body::WriteResult { result: Ok(()), .. } => {
                 self.resume_with(process, task, true, Value::Nil, None)
             }
@@ -185,12 +185,27 @@ impl World {
                 result: Err(reason),
                 ..
             } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+            Body::QueryResult { answer, .. } => {
+                match super::databases::answer_to_lua(self.clients.lua(), &answer) {
+                    Ok(value) => self.resume_with(process, task, true, value, None),
+                    Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+                }
+            }
             _ => {}
         }
     }
 
+    /// Resumes a task with a node's reply, converted for Lua.
+    fn resume_with_reply(&mut self, process: usize, task: u32, reply: &lockstep_engine::Reply) {
+        match reply_to_lua(self.clients.lua(), reply) {
+            Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
+            Ok(Err(message)) => self.resume_with(process, task, false, Value::Nil, Some(message)),
+            Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+        }
+    }
+
     /// Resumes a task with `(ok, value)` or `(false, message)`.
-    fn resume_with(
+    pub(super) fn resume_with(
         &mut self,
         process: usize,
         task: u32,
@@ -216,7 +231,7 @@ impl World {
 
     /// Runs a task until it waits for the world, answering the requests
     /// that need no time (the clock, random numbers, log lines) at once.
-    fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
+    pub(super) fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
         let actor = self.actor_of(process);
         loop {
             // A fault triggered by what the task just did strikes before
@@ -283,6 +298,24 @@ impl World {
                     self.wait_for(process, task, ms(duration), false);
                     None
                 }
+                Request::NextMessage(timeout_ms) => {
+                    let answer = self.take_message(process, task, timeout_ms);
+                    if answer.is_none() {
+                        self.wait_for_message(process, task, timeout_ms);
+                    }
+                    answer
+                }
+                Request::Confirmations => {
+                    let count = self.processes[process]
+                        .inboxes
+                        .entry(task)
+                        .or_default()
+                        .take_confirmations();
+                    count
+                        .map(|c| c as f64)
+                        .into_lua_multi(self.clients.lua())
+                        .ok()
+                }
                 Request::Work(duration) => {
                     self.emit(actor, What::Work { task, ms: duration });
                     self.wait_for(process, task, ms(duration), true);
@@ -298,6 +331,7 @@ impl World {
                     token,
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
+                Request::Query { database, query } => self.query(process, task, database, query),
             };
             match answer {
                 Some(next) => args = next,
@@ -411,6 +445,10 @@ impl World {
             return (false, message).into_lua_multi(self.clients.lua()).ok();
         };
         let text = command_text(&args);
+        // A call after the server closed the connection opens a new one.
+        if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
+            inbox.closed = None;
+        }
         let msg = self.send(actor, target, Body::Command { task, args }, 0);
         self.emit(
             actor,
@@ -463,7 +501,7 @@ impl World {
         None
     }
 
-    fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
+    pub(super) fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
             t.waiting = Waiting::Reply { msg, to };
         }
@@ -502,6 +540,7 @@ impl World {
                     Ok(()) => format!("accepted {}", crate::trace::quote(request.value.as_bytes())),
                     Err(reason) => reason.clone(),
                 },
+                token: request.token,
             },
         );
         self.resources[index].record(&request, &result);
@@ -537,7 +576,7 @@ impl World {
     }
 
     /// A task is over; the main task's end ends the process.
-    fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
+    pub(super) fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
         let actor = self.actor_of(process);
         let seq = self.emit(
             actor,
@@ -637,10 +676,37 @@ impl World {
         let p = &mut self.processes[process];
         p.alive = false;
         p.tasks.clear();
+        p.inboxes.clear();
         p.paused_until = None;
+        self.close_connections_of(actor);
         let who = self.names[actor].clone();
         self.invariants.forget(&who);
         self.mark_changed();
+    }
+
+    /// A killed process starts again: its program from the top, with fresh
+    /// globals and new connections (so no subscriptions). A process that
+    /// is running, finished or failed is left alone.
+    pub(super) fn restart_process(&mut self, process: usize) {
+        let p = &mut self.processes[process];
+        if p.alive || p.finished || p.failed.is_some() {
+            return;
+        }
+        p.alive = true;
+        p.tasks.clear();
+        p.inboxes.clear();
+        p.spawn_args.clear();
+        p.pending_resume = None;
+        p.paused_until = None;
+        p.environment = None;
+        let actor = self.actor_of(process);
+        self.emit(
+            actor,
+            What::Restart {
+                kept: "nothing: the program starts again".into(),
+            },
+        );
+        self.start_process(process);
     }
 
     /// Index of the process for a client name.

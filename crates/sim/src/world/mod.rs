@@ -6,9 +6,11 @@
 //! checks the invariants. The handlers live in submodules by actor kind.
 
 mod clients;
+mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod pubsub;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -103,10 +105,21 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// `next_message` waited long enough.
+    MessageTimeout {
+        process: usize,
+        task: u32,
+        token: u64,
+    },
     WaitTimeout {
         node: usize,
         epoch: u64,
         waiter: u64,
+    },
+    /// A database query has had its `query_ms`.
+    QueryDone {
+        database: usize,
+        job: Box<crate::database::Job<databases::Route>>,
     },
 }
 
@@ -146,6 +159,29 @@ enum Body {
     Ack {
         offset: u64,
     },
+    /// A pub/sub frame pushed on a task's connection (`conn` on the
+    /// sending node), `bytes` long on the wire.
+    Push {
+        task: u32,
+        conn: lockstep_engine::ClientId,
+        reply: Reply,
+        bytes: u64,
+    },
+    /// The node closed the task's connection (output buffer limit).
+    Closed {
+        task: u32,
+        reason: String,
+    },
+    Query {
+        task: u32,
+        query: crate::database::Query,
+    },
+    QueryResult {
+        task: u32,
+        call: u64,
+        query: crate::database::Query,
+        answer: crate::database::Answer,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -178,6 +214,7 @@ pub struct World {
     nodes: Vec<Node>,
     processes: Vec<Process>,
     resources: Vec<Resource>,
+    databases: Vec<crate::database::Database<databases::Route>>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -209,6 +246,12 @@ pub struct World {
     /// Events handled so far (for `max_events`).
     handled: u64,
     stopped: String,
+    /// Subscribed connections' unread output, per (node, connection).
+    outbound: BTreeMap<(usize, lockstep_engine::ClientId), pubsub::Outbound>,
+    /// Per (node, client, task) connection that carries pushes: when its
+    /// last frame arrives, so later frames never overtake it (TCP keeps a
+    /// connection's bytes in order).
+    in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -260,6 +303,10 @@ impl World {
         for resource in &scenario.resources {
             names.push(resource.name.clone());
             kinds.push(ActorKind::Resource);
+        }
+        for database in &scenario.databases {
+            names.push(database.name.clone());
+            kinds.push(ActorKind::Database);
         }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
@@ -318,6 +365,7 @@ impl World {
                 failed: None,
                 failed_at: None,
                 finished: false,
+                inboxes: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -325,6 +373,12 @@ impl World {
             .iter()
             .cloned()
             .map(Resource::new)
+            .collect();
+        let databases = scenario
+            .databases
+            .iter()
+            .cloned()
+            .map(crate::database::Database::new)
             .collect();
         let armed = faults
             .iter()
@@ -352,6 +406,7 @@ impl World {
             nodes,
             processes,
             resources,
+            databases,
             sentinel,
             demote: Vec::new(),
             clients,
@@ -370,6 +425,8 @@ impl World {
             last_state: None,
             handled: 0,
             stopped: String::new(),
+            outbound: BTreeMap::new(),
+            in_order: BTreeMap::new(),
         };
         world.start();
         Ok(world)
@@ -493,11 +550,17 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::MessageTimeout {
+                process,
+                task,
+                token,
+            } => self.message_timeout(process, task, token),
             Pending::WaitTimeout {
                 node,
                 epoch,
                 waiter,
             } => self.wait_timeout(node, epoch, waiter),
+            Pending::QueryDone { database, job } => self.query_done(database, *job),
         }
     }
 
@@ -525,6 +588,7 @@ impl World {
             &self.names,
             &self.invariants.sections,
             &self.resources,
+            &self.databases,
             self.now,
         );
         if self.last_state.as_ref() != Some(&snapshot) {
@@ -598,7 +662,8 @@ impl World {
         let now = self.now;
         let sections = self.invariants.sections.clone();
         let resources = &self.resources;
-        let state = || world_state(nodes, names, &sections, resources, now);
+        let databases = &self.databases;
+        let state = || world_state(nodes, names, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
         self.snapshot_last_event();
@@ -620,9 +685,7 @@ impl World {
     fn finish(&mut self) -> Trace {
         self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
-        if let Some(liveness) = self.liveness() {
-            verdicts.push(liveness);
-        }
+        let liveness = self.liveness();
         let actors = self
             .names
             .iter()
@@ -632,19 +695,27 @@ impl World {
                 kind: *kind,
             })
             .collect();
-        Trace {
+        let mut trace = Trace {
             format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
             seed: self.options.seed,
             actors,
             events: std::mem::take(&mut self.events),
-            verdicts,
+            verdicts: Vec::new(),
             end_us: self.now,
             stopped: std::mem::take(&mut self.stopped),
             unstruck_faults: (0..self.struck.len())
                 .filter(|&i| !self.struck[i])
                 .collect(),
+        };
+        // Metrics are read from the recorded events; a run that keeps no
+        // trace (the explorer's search) has nothing to measure.
+        if self.options.record {
+            verdicts.extend(self.scenario.metrics.iter().map(|m| m.verdict(&trace)));
         }
+        verdicts.extend(liveness);
+        trace.verdicts = verdicts;
+        trace
     }
 
     /// The scenario's liveness check, if it declares one. A failure points
@@ -774,6 +845,7 @@ fn world_state(
     names: &[String],
     sections: &crate::invariants::Sections,
     resources: &[Resource],
+    databases: &[crate::database::Database<databases::Route>],
     now: Time,
 ) -> WorldState {
     WorldState {
@@ -791,5 +863,9 @@ fn world_state(
             .iter()
             .map(|r| (r.spec.name.clone(), r.state()))
             .collect::<BTreeMap<String, ResourceState>>(),
+        databases: databases
+            .iter()
+            .map(|d| (d.spec.name.clone(), d.state()))
+            .collect(),
     }
 }

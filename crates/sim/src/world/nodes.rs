@@ -275,6 +275,7 @@ impl World {
                     cost_us: outcome.cost_us,
                 },
             );
+            self.route_pushes(node, outcome.cost_us);
             self.after_write(node);
             self.send(
                 node,
@@ -316,6 +317,8 @@ impl World {
             },
         );
         self.schedule(ends, Pending::NodeDone { node, run });
+        // A script's PUBLISH goes out when the node is free to write.
+        self.route_pushes(node, outcome.cost_us);
         let threshold = self.now + self.busy_threshold_us(node) + 1;
         if mode.is_some() && threshold < ends {
             self.schedule(threshold, Pending::BusyThreshold { node, run });
@@ -854,6 +857,7 @@ impl World {
         }
         self.emit(node, What::Crash);
         self.nodes[node].crash();
+        self.forget_outbound(node);
         self.mark_changed();
     }
 
@@ -865,6 +869,7 @@ impl World {
         let kept = self.nodes[node].kept_on_restart();
         self.emit(node, What::Restart { kept });
         self.nodes[node].restart(self.now);
+        self.forget_outbound(node);
         self.mark_changed();
         self.schedule_persist(node);
         self.schedule_expiry(node);
