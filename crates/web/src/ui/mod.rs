@@ -6,6 +6,7 @@ mod app;
 mod console;
 mod lab;
 mod lab_view;
+mod picture;
 mod worker;
 
 pub use app::App;
