@@ -625,3 +625,35 @@ at_ms = 1
     assert_eq!(world.stopped(), whole.stopped);
     assert_eq!(world.run().to_json(), whole.to_json());
 }
+
+#[test]
+fn function_libraries_reach_replicas_and_survive_a_restart_but_cached_scripts_do_not() {
+    let trace = run(r##"
+[[node]]
+name = "primary"
+persistence = "aof"
+appendfsync = "always"
+[[node]]
+name = "replica"
+replica_of = "primary"
+[[client]]
+name = "c"
+node = "primary"
+program = '''
+redis.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 7 end, flags={'no-writes'}}")
+local sha = redis.call("SCRIPT", "LOAD", "return 8")
+sleep(1000)
+log(redis.call("FCALL", "f", 0), call_on("replica", "FCALL_RO", "f", 0))
+log(redis.pcall("EVALSHA", sha, 0).err)
+'''
+[[fault]]
+kind = "crash"
+target = "primary"
+at_ms = 500
+restart_after_ms = 100
+"##);
+    assert_eq!(
+        logs(&trace, "c"),
+        ["7 7", "NOSCRIPT No matching script. Please use EVAL."]
+    );
+}
