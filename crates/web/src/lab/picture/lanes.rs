@@ -44,7 +44,8 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Node => 1,
         ActorKind::Sentinel => 2,
         ActorKind::Resource => 3,
-        ActorKind::World => 4,
+        ActorKind::Database => 4,
+        ActorKind::World => 5,
     }
 }
 
@@ -54,6 +55,7 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Sentinel => "sentinel",
+        ActorKind::Database => "database",
         ActorKind::World => "world",
     }
 }
