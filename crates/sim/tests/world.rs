@@ -657,3 +657,27 @@ restart_after_ms = 100
         ["7 7", "NOSCRIPT No matching script. Please use EVAL."]
     );
 }
+
+#[test]
+fn a_double_reply_reads_as_redis_cli_shows_it_over_resp2() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+program = '''
+redis.call("ZADD", "board", 1.5, "amy")
+log(redis.call("ZINCRBY", "board", 0.25, "amy"))
+'''
+"#);
+    let shown: Vec<&str> = trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Receive { text, .. } if e.actor == "c" => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown, ["(integer) 1", "\"1.75\""]);
+    assert_eq!(logs(&trace, "c"), ["1.75"]);
+}
