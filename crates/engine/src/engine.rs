@@ -233,10 +233,11 @@ impl Engine {
         &self.server.config
     }
 
-    /// Modifications to the data so far, over all databases: unchanged
-    /// across a command means it wrote nothing.
+    /// Modifications to the data so far, over all databases and the
+    /// FUNCTION libraries: unchanged across a command means it wrote
+    /// nothing a restart or a replica should see.
     pub fn changes(&self) -> u64 {
-        self.all_dbs().map(Keyspace::changes).sum()
+        self.all_dbs().map(Keyspace::changes).sum::<u64>() + self.server.scripting.library_changes
     }
 
     /// A copy of what the node would persist or send to a replica: every

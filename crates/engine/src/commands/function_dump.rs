@@ -120,6 +120,7 @@ pub fn function_restore(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let reply = match outcome {
         Ok(()) => {
             *libraries = trial;
+            ctx.server.scripting.library_changes += 1;
             Reply::ok()
         }
         Err(message) => Reply::error(format!("ERR {message}")),

@@ -49,6 +49,10 @@ pub struct Scripting {
     pub scripts: BTreeMap<String, Vec<u8>>,
     /// FUNCTION libraries.
     pub libraries: Libraries,
+    /// How many times FUNCTION LOAD, DELETE, FLUSH or RESTORE changed the
+    /// libraries: they are data (Redis counts them in `server.dirty`, so
+    /// they reach the AOF and the replicas), unlike the script cache.
+    pub library_changes: u64,
     /// Built on first use; a clone of the engine rebuilds its own.
     pub(crate) vm: Option<ScriptVm>,
     pub(crate) random: Rc<RefCell<Lrand48>>,
@@ -69,6 +73,7 @@ impl Clone for Scripting {
         Scripting {
             scripts: self.scripts.clone(),
             libraries: self.libraries.clone(),
+            library_changes: self.library_changes,
             vm: None,
             random: Rc::new(RefCell::new(self.random.borrow().clone())),
             log: Rc::new(RefCell::new(self.log.borrow().clone())),
