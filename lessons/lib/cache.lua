@@ -1,7 +1,7 @@
 --[[ cache.lua: cache-aside, three ways to rebuild a missing value.
 
 `load` is the caller's function that reads the source of truth (in the
-lessons, a `[[database]]` read with db.get). The cache never writes the
+lessons, a database actor read with db.get). The cache never writes the
 database.
 
 get_or_load: plain cache-aside. On a miss every caller loads, so when a hot
