@@ -527,3 +527,15 @@ fn a_consumer_that_does_not_claim_leaves_them_pending() {
     let trace = dead_consumer("{}");
     assert!(!held(&trace, VerdictKind::Liveness));
 }
+
+#[test]
+fn every_shared_library_is_valid_lua_5_1() {
+    let libraries = lockstep_lessons::libraries();
+    assert!(libraries.len() >= 8, "{:?}", libraries.keys());
+    for (name, source) in &libraries {
+        let lua = lockstep_lua::mlua::Lua::new();
+        if let Err(e) = lua.load(source.as_str()).set_name(name).into_function() {
+            panic!("lessons/lib/{name}.lua: {e}");
+        }
+    }
+}
