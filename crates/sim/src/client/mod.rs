@@ -356,7 +356,9 @@ pub use lockstep_lua::cnum::lua_number_text;
 pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, String>> {
     Ok(Ok(match reply {
         Reply::Error(message) => return Ok(Err(message.clone())),
-        Reply::Status(s) | Reply::Verbatim(s) => Value::String(lua.create_string(s)?),
+        Reply::Status(s) | Reply::Verbatim(s) | Reply::BigNumber(s) => {
+            Value::String(lua.create_string(s)?)
+        }
         Reply::Integer(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
         Reply::Null | Reply::NullArray => Value::Boolean(false),
