@@ -353,6 +353,13 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     }
 }
 
+/// `FUNCTION STATS`, which a busy node answers about the running script.
+fn is_function_stats(args: &[Vec<u8>]) -> bool {
+    args.len() == 2
+        && args[0].eq_ignore_ascii_case(b"function")
+        && args[1].eq_ignore_ascii_case(b"stats")
+}
+
 /// Answers the complete commands in `parser` while a script is busy; stops at
 /// the first one that must wait for the script (moved to `deferred`).
 fn answer_while_busy(
@@ -375,6 +382,12 @@ fn answer_while_busy(
                 break;
             }
         };
+        if is_function_stats(&args) {
+            if let Some(reply) = shared.gate.function_stats(progress) {
+                encode::encode(&reply, protocol, &mut out);
+                continue;
+            }
+        }
         match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {

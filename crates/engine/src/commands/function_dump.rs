@@ -134,25 +134,7 @@ pub fn function_restore(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 pub fn function_stats(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     let libraries = &ctx.server.scripting.libraries.libraries;
     let functions: usize = libraries.values().map(|l| l.functions.len()).sum();
-    Reply::Map(vec![
-        (Reply::bulk("running_script"), Reply::Null),
-        (
-            Reply::bulk("engines"),
-            Reply::Map(vec![(
-                Reply::bulk("LUA"),
-                Reply::Map(vec![
-                    (
-                        Reply::bulk("libraries_count"),
-                        Reply::Integer(libraries.len() as i64),
-                    ),
-                    (
-                        Reply::bulk("functions_count"),
-                        Reply::Integer(functions as i64),
-                    ),
-                ]),
-            )]),
-        ),
-    ])
+    crate::scripting::function_stats(Reply::Null, libraries.len(), functions)
 }
 
 #[cfg(test)]

@@ -120,6 +120,7 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         function,
         mode: RunMode::Function,
         name: &name,
+        command: args,
         keys: &args[3..split],
         argv: &args[split..],
         read_only: info.no_writes(),
