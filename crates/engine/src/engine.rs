@@ -88,6 +88,12 @@ impl Engine {
     }
 
     /// Forgets a connection: its transaction, watches and subscriptions.
+    /// The connections CLIENT KILL closed since the last call: the host
+    /// closes them (the caller's own after its reply) and disconnects them.
+    pub fn take_killed(&mut self) -> Vec<ClientId> {
+        std::mem::take(&mut self.server.killed_clients)
+    }
+
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
         if let Some(client) = self.clients.remove(&id) {

@@ -480,7 +480,8 @@ impl State {
                 }
                 Ok(outcome) => {
                     encode::encode(&outcome.reply, protocol, &mut out);
-                    if outcome.close {
+                    let killed_self = self.close_killed(id);
+                    if outcome.close || killed_self {
                         closing = Closing::AfterFlush;
                         break;
                     }
@@ -529,6 +530,23 @@ impl State {
         for id in overflowing {
             self.forget(id);
         }
+    }
+
+    /// Closes the connections CLIENT KILL named, other than `own`; returns
+    /// whether `own` was among them (it closes after its reply).
+    fn close_killed(&mut self, own: ClientId) -> bool {
+        let mut killed_self = false;
+        for id in self.engine.take_killed() {
+            if id == own {
+                killed_self = true;
+                continue;
+            }
+            if let Some(outbox) = self.outboxes.get(&id) {
+                outbox.close(Closing::Now);
+            }
+            self.forget(id);
+        }
+        killed_self
     }
 
     /// The connection is gone: its transaction, watches and subscriptions go

@@ -40,6 +40,13 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
     spec("reply", 3, CONN, NO_KEYS, client_reply),
     spec(
+        "kill",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_kill::client_kill,
+    ),
+    spec(
         "unblock",
         -3,
         CONN | flags::ADMIN,

@@ -252,7 +252,8 @@ fn function_flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             }
             Reply::ok()
         }
-        _ => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        (3, _) => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        _ => crate::command::subcommand_syntax_error(args),
     }
 }
 
