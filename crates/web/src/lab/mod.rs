@@ -9,7 +9,9 @@
 //!
 //! - [`state`]: the [`Lab`] itself, every action a visitor can take;
 //! - [`link`]: reading and writing the `#story=...&seed=...&step=...` hash;
-//! - [`timeline`]: columns and rows of a trace, computed once per run;
+//! - [`timeline`]: columns and rows of a trace, computed once per run (the
+//!   "Table" view);
+//! - [`picture`]: the run as swimlanes, arrows, spans and lock bars;
 //! - [`world`]: nodes, keys, TTLs, section holders, resources at a step;
 //! - [`status`]: what each actor is doing, clocks and partitions at a step;
 //! - [`verdicts`]: held / VIOLATED, and why the run stopped;
@@ -24,6 +26,7 @@ pub mod edits;
 pub mod explore;
 pub mod jobs;
 pub mod link;
+pub mod picture;
 pub mod state;
 pub mod status;
 pub mod stories;

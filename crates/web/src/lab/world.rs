@@ -7,8 +7,12 @@
 //! before it (`Trace::state_at`). TTLs in a snapshot are as of the
 //! snapshot's time; they are counted down to the step's time on the node's
 //! own clock (`clock_rate`; a clock jump always brings a new snapshot).
+//!
+//! What the step itself changed is marked too (a key set, its value or TTL
+//! replaced, a key gone): the step's snapshot against the one before it, so
+//! a TTL merely counting down is not a change.
 
-use lockstep_sim::trace::{Trace, What, WorldState};
+use lockstep_sim::trace::{KeyState, Trace, What, WorldState};
 
 use super::timeline::ms;
 
@@ -30,6 +34,8 @@ pub struct NodeView {
     /// `primary` or `replica of <name>`.
     pub role: String,
     pub keys: Vec<KeyRow>,
+    /// Keys this step removed (expired, deleted, lost in a crash).
+    pub removed: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +46,30 @@ pub struct KeyRow {
     pub value: String,
     /// Time left, e.g. `8966 ms`; `None` for a key without a TTL.
     pub ttl: Option<String>,
+    /// What this step did to the key, if anything.
+    pub change: Option<KeyChange>,
+}
+
+/// What a step did to a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyChange {
+    /// It did not exist before this step.
+    New,
+    /// Its value (or type) changed.
+    Value,
+    /// Its TTL was set, removed or moved, rather than counting down.
+    Ttl,
+}
+
+impl KeyChange {
+    /// A word for the badge, and a CSS class.
+    pub fn word(self) -> &'static str {
+        match self {
+            KeyChange::New => "new",
+            KeyChange::Value => "changed",
+            KeyChange::Ttl => "TTL changed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +126,18 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
         .state
         .as_ref()
         .expect("chosen for having a state");
+    // The snapshot before this step's, when this step brought one: what
+    // the step changed is the difference.
+    let before: Option<&WorldState> = (state_index == step)
+        .then(|| (0..step).rev().find_map(|i| events[i].state.as_ref()))
+        .flatten();
+    let step_us = events[step].t_us;
+    let before_us = before.and_then(|_| {
+        (0..step)
+            .rev()
+            .find(|&i| events[i].state.is_some())
+            .map(|i| events[i].t_us)
+    });
     let holders = &state.holders;
     // Global ms since the snapshot; each node's clock advances `clock_rate`
     // times that.
@@ -120,8 +162,23 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
                             let left = (ttl as f64 - elapsed_ms * node.clock_rate).max(0.0).round();
                             format!("{left} ms")
                         }),
+                        change: before.and_then(|b| {
+                            let was = b.nodes.get(name)?.keys.iter().find(|w| w.key == k.key);
+                            let since_ms = before_us.map_or(0.0, |t| (step_us - t) as f64 / 1000.0);
+                            key_change(was, k, since_ms * node.clock_rate)
+                        }),
                     })
                     .collect(),
+                removed: before
+                    .and_then(|b| b.nodes.get(name))
+                    .map(|was| {
+                        was.keys
+                            .iter()
+                            .filter(|w| !node.keys.iter().any(|k| k.key == w.key))
+                            .map(|w| w.key.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
             .collect(),
         sections: sections
@@ -151,6 +208,24 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
                 last_value: r.last_value.clone(),
             })
             .collect(),
+    }
+}
+
+/// What changed between a key as it was (`None`: absent) and as it is,
+/// `elapsed_ms` later on its node's clock.
+fn key_change(was: Option<&KeyState>, now: &KeyState, elapsed_ms: f64) -> Option<KeyChange> {
+    let Some(was) = was else {
+        return Some(KeyChange::New);
+    };
+    if was.value != now.value || was.kind != now.kind || was.bytes != now.bytes {
+        return Some(KeyChange::Value);
+    }
+    match (was.ttl_ms, now.ttl_ms) {
+        (None, None) => None,
+        // Counting down by the time that passed is no change; anything
+        // else (a renewal, PERSIST, a new EXPIRE) is.
+        (Some(a), Some(b)) if (a as f64 - elapsed_ms - b as f64).abs() <= 1.0 => None,
+        _ => Some(KeyChange::Ttl),
     }
 }
 
@@ -215,6 +290,41 @@ mod tests {
             .unwrap();
         let expected = 10_001.0 - trace.events[later].t_us as f64 / 1000.0;
         assert!((left - expected).abs() <= 1.0, "{left} vs {expected}");
+    }
+
+    #[test]
+    fn a_step_marks_the_keys_it_changed() {
+        let trace = story_trace("gc_pause_past_ttl");
+        let set = trace
+            .events
+            .iter()
+            .position(|e| matches!(&e.what, What::Exec { from, .. } if from == "client-1"))
+            .unwrap();
+        let redis = |step: usize| at(&trace, step).nodes[0].clone();
+        assert_eq!(redis(set).keys[0].change, Some(KeyChange::New));
+        // A step later the TTL has only counted down: no change.
+        let next_snapshot = (set + 1..trace.events.len())
+            .find(|&i| trace.events[i].state.is_some())
+            .unwrap();
+        assert!(redis(set + 1).keys.iter().all(|k| k.change.is_none()));
+        let expire = trace
+            .events
+            .iter()
+            .position(|e| matches!(e.what, What::Expire { .. }))
+            .unwrap();
+        assert!(next_snapshot <= expire);
+        assert_eq!(redis(expire).removed, ["lock:report"]);
+        assert!(redis(expire - 1).removed.is_empty());
+        // client-2's SET after the expiry creates it anew.
+        let taken = (expire..trace.events.len())
+            .find(|&i| {
+                redis(i)
+                    .keys
+                    .first()
+                    .is_some_and(|k| k.change == Some(KeyChange::New))
+            })
+            .unwrap();
+        assert!(matches!(&trace.events[taken].what, What::Exec { from, .. } if from == "client-2"));
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! "Next event of this kind / of this actor": the jumps a learner makes
+//! instead of stepping through every event in between.
+
+use std::mem::discriminant;
+
+use lockstep_sim::trace::{Trace, What};
+
+/// The nearest event after `step` (or before it, going back) that is of
+/// the same kind as the event at `step` (a send, an expiry, a pause, ...).
+pub fn same_kind(trace: &Trace, step: usize, forward: bool) -> Option<usize> {
+    let here = discriminant(&trace.events.get(step)?.what);
+    find(trace, step, forward, |e| discriminant(&e.what) == here)
+}
+
+/// The nearest event after (or before) `step` by the same actor.
+pub fn same_actor(trace: &Trace, step: usize, forward: bool) -> Option<usize> {
+    let actor = trace.events.get(step)?.actor.clone();
+    find(trace, step, forward, |e| e.actor == actor)
+}
+
+fn find(
+    trace: &Trace,
+    step: usize,
+    forward: bool,
+    pick: impl Fn(&lockstep_sim::trace::Event) -> bool,
+) -> Option<usize> {
+    if forward {
+        (step + 1..trace.events.len()).find(|&i| pick(&trace.events[i]))
+    } else {
+        (0..step).rev().find(|&i| pick(&trace.events[i]))
+    }
+}
+
+/// The kind of an event in a word or two, for the buttons.
+pub fn kind_word(what: &What) -> &'static str {
+    match what {
+        What::Start { .. } => "start",
+        What::Finish { .. } => "finish",
+        What::Send { .. } => "send",
+        What::Exec { .. } => "command",
+        What::Receive { .. } => "reply",
+        What::Drop { .. } => "loss",
+        What::Timeout { .. } => "timeout",
+        What::Expire { .. } => "expiry",
+        What::ScriptStart { .. } => "script",
+        What::Busy { .. } => "busy reply",
+        What::Sleep { .. } => "sleep",
+        What::Work { .. } => "work",
+        What::Log { .. } => "log",
+        What::Enter { .. } => "enter",
+        What::Leave { .. } => "leave",
+        What::Write { .. } => "write",
+        What::Query { .. } => "query",
+        What::Request { .. } => "request",
+        What::Outcome { .. } => "outcome",
+        What::Message { .. } => "message",
+        What::Disconnect { .. } => "disconnect",
+        What::Pause { .. } => "pause",
+        What::Resume => "resume",
+        What::Crash => "crash",
+        What::Restart { .. } => "restart",
+        What::Promote { .. } => "promotion",
+        What::Replicate { .. } => "replication",
+        What::Sync { .. } => "sync",
+        What::Persist { .. } => "persist",
+        What::Partition { .. } => "partition",
+        What::Heal => "heal",
+        What::ClockJump { .. } => "clock jump",
+        What::ClockDrift { .. } => "clock drift",
+        What::Delay { .. } => "delay",
+        What::Violation { .. } => "violation",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::tests::story_trace;
+
+    #[test]
+    fn jumps_land_on_the_next_event_of_the_same_kind_or_actor() {
+        let trace = story_trace("gc_pause_past_ttl");
+        let sends: Vec<usize> = (0..trace.events.len())
+            .filter(|&i| matches!(trace.events[i].what, What::Send { .. }))
+            .collect();
+        assert_eq!(same_kind(&trace, sends[0], true), Some(sends[1]));
+        assert_eq!(same_kind(&trace, sends[1], false), Some(sends[0]));
+        assert_eq!(same_kind(&trace, sends[0], false), None);
+        let actor = &trace.events[sends[0]].actor;
+        let next = same_actor(&trace, sends[0], true).unwrap();
+        assert_eq!(&trace.events[next].actor, actor);
+        assert!((sends[0] + 1..next).all(|i| &trace.events[i].actor != actor));
+        assert_eq!(same_kind(&trace, 1_000_000, true), None);
+        assert_eq!(kind_word(&trace.events[sends[0]].what), "send");
+    }
+}
