@@ -632,17 +632,20 @@ fn is_pubsub_confirmation(name: &[u8]) -> bool {
 }
 
 /// CLIENT REPLY's effect once a command has run: the reply is dropped
-/// while replies are off and for the one command after CLIENT REPLY SKIP.
+/// while replies are off and for the one command after CLIENT REPLY SKIP —
+/// unless that command is CLIENT REPLY ON, which clears the skip before it
+/// answers, as in Redis.
 fn apply_reply_mode(
     client: &mut ClientState,
     before: crate::client::ReplyMode,
     outcome: &mut Outcome,
 ) {
     use crate::client::ReplyMode;
-    if client.reply_mode == ReplyMode::Off || before == ReplyMode::Skipping {
+    let still_skipping = before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping;
+    if client.reply_mode == ReplyMode::Off || still_skipping {
         outcome.reply = Reply::Many(Vec::new());
     }
-    if before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping {
+    if still_skipping {
         client.reply_mode = ReplyMode::On;
     }
     if client.reply_mode == ReplyMode::SkipNext {
