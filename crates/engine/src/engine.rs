@@ -830,6 +830,23 @@ fn redacted(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
                 }
             }
         }
+        "migrate" => {
+            let mut j = 6;
+            while j < args.len() {
+                let more = args.len() - 1 - j;
+                if args[j].eq_ignore_ascii_case(b"auth") && more >= 1 {
+                    hide(&mut shown, j + 1);
+                    j += 1;
+                } else if args[j].eq_ignore_ascii_case(b"auth2") && more >= 2 {
+                    hide(&mut shown, j + 1);
+                    hide(&mut shown, j + 2);
+                    j += 2;
+                } else if args[j].eq_ignore_ascii_case(b"keys") {
+                    break;
+                }
+                j += 1;
+            }
+        }
         "set" if args.len() >= 4 && args[0].eq_ignore_ascii_case(b"config") => {
             for j in (2..args.len() - 1).step_by(2) {
                 let name = String::from_utf8_lossy(&args[j]).to_ascii_lowercase();
