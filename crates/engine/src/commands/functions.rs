@@ -120,6 +120,7 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         function,
         mode: RunMode::Function,
         name: &name,
+        command: args,
         keys: &args[3..split],
         argv: &args[split..],
         read_only: info.no_writes(),
@@ -256,7 +257,8 @@ fn function_flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             scripting.library_changes += 1;
             Reply::ok()
         }
-        _ => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        (3, _) => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        _ => crate::command::subcommand_syntax_error(args),
     }
 }
 

@@ -28,7 +28,10 @@ pub use environment::ScriptVm;
 pub use functions::{FunctionInfo, Libraries, Library};
 pub use lrand48::Lrand48;
 pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
-pub use watcher::{busy_reply, BusyAnswer, BusyClient, Replay, ScriptProgress, ScriptWatcher};
+pub use watcher::{
+    busy_reply, function_stats, BusyAnswer, BusyClient, Replay, RunningScript, ScriptProgress,
+    ScriptWatcher,
+};
 
 /// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
 /// million instructions per simulated second.
