@@ -41,6 +41,8 @@ pub const KINDS: &[&str] = &[
     "clock_jump",
     "clock_drift",
     "delay",
+    "lose_one_way",
+    "lose_reply",
     "violation",
 ];
 
@@ -78,6 +80,8 @@ pub fn kind(what: &What) -> &'static str {
         What::ClockJump { .. } => "clock_jump",
         What::ClockDrift { .. } => "clock_drift",
         What::Delay { .. } => "delay",
+        What::LoseOneWay { .. } => "lose_one_way",
+        What::LoseReply => "lose_reply",
         What::Violation { .. } => "violation",
     }
 }

@@ -254,6 +254,8 @@ pub struct World {
     /// last frame arrives, so later frames never overtake it (TCP keeps a
     /// connection's bytes in order).
     in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
+    /// Clients whose next reply from a node is lost (`lose_reply`).
+    lose_next_reply: std::collections::BTreeSet<ActorId>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -419,6 +421,7 @@ impl World {
             stopped: String::new(),
             outbound: BTreeMap::new(),
             in_order: BTreeMap::new(),
+            lose_next_reply: Default::default(),
         };
         world.start();
         Ok(world)

@@ -63,6 +63,10 @@ pub fn kind_word(what: &What) -> &'static str {
         What::ClockJump { .. } => "clock jump",
         What::ClockDrift { .. } => "clock drift",
         What::Delay { .. } => "delay",
+        What::Message { .. } => "message",
+        What::Disconnect { .. } => "disconnect",
+        What::LoseOneWay { .. } => "one-way loss",
+        What::LoseReply => "lost reply",
         What::Violation { .. } => "violation",
     }
 }
