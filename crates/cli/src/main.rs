@@ -27,6 +27,7 @@ use lockstep_cli::serve::Server;
 
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG-NAME VALUE]...
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
+                              [--metric EXPR]... [--compare OTHER.toml]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
                                   [--keep-own-faults]
        lockstep check [--require-coverage] [PATH]

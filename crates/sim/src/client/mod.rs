@@ -65,6 +65,19 @@ pub enum Request {
         token: Option<i64>,
         value: String,
     },
+    Query {
+        database: String,
+        query: crate::database::Query,
+    },
+    /// The next request from a traffic generator.
+    NextRequest,
+    /// The outcome of a request served.
+    Respond {
+        traffic: String,
+        id: u64,
+        user: u64,
+        outcome: String,
+    },
 }
 
 /// How a resume ended.
@@ -86,6 +99,8 @@ pub enum Waiting {
     Wake {
         token: u64,
     },
+    /// The next request from the traffic (`next_request`).
+    Request,
     /// A pub/sub message on the task's connection (or the timeout with
     /// this token).
     Message {
@@ -127,6 +142,11 @@ pub struct Process {
     /// `seq` and time of the event where it failed.
     pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
+    /// Requests from traffic generators not yet taken (`next_request`):
+    /// the generator's index and the request.
+    pub inbox: std::collections::VecDeque<(usize, crate::traffic::Request)>,
+    /// Requests on the network towards this process.
+    pub requests_on_the_way: u32,
     /// Each task's unread pub/sub deliveries.
     pub inboxes: BTreeMap<u32, inbox::Inbox>,
     /// Each task's pipeline in flight: its messages and the replies so far.
@@ -350,6 +370,48 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 value,
             }
         }
+        "next_request" => Request::NextRequest,
+        "respond" => {
+            let traffic = text(next()).unwrap_or_default();
+            let id = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let user = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let outcome = text(next()).unwrap_or_default();
+            Request::Respond {
+                traffic,
+                id,
+                user,
+                outcome,
+            }
+        }
+        "query" => {
+            use crate::database::{Expect, Query};
+            let database = text(next()).unwrap_or_default();
+            let op = text(next()).unwrap_or_default();
+            let key = text(next()).unwrap_or_default();
+            let value = text(next()).unwrap_or_default();
+            let condition = text(next()).unwrap_or_default();
+            let expected = next();
+            let query = match op.as_str() {
+                "get" => Query::Get { key },
+                "put" => Query::Put { key, value },
+                "delete" => Query::Delete { key },
+                "update" => {
+                    let expect = match condition.as_str() {
+                        "version" => match number(expected) {
+                            Some(v) if v >= 0.0 && v.fract() == 0.0 => Expect::Version(v as u64),
+                            _ => {
+                                return Err("db.update: `version` must be a whole number ≥ 0".into())
+                            }
+                        },
+                        "value" => Expect::Value(text(expected).unwrap_or_default()),
+                        _ => Expect::Absent,
+                    };
+                    Query::Update { key, value, expect }
+                }
+                other => return Err(format!("unknown database operation \"{other}\"")),
+            };
+            Request::Query { database, query }
+        }
         other => return Err(format!("unknown request \"{other}\" from the client API")),
     })
 }
@@ -363,7 +425,9 @@ pub use lockstep_lua::cnum::lua_number_text;
 pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, String>> {
     Ok(Ok(match reply {
         Reply::Error(message) => return Ok(Err(message.clone())),
-        Reply::Status(s) | Reply::Verbatim(s) => Value::String(lua.create_string(s)?),
+        Reply::Status(s) | Reply::Verbatim(s) | Reply::BigNumber(s) => {
+            Value::String(lua.create_string(s)?)
+        }
         Reply::Integer(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
         Reply::Null | Reply::NullArray => Value::Boolean(false),

@@ -153,6 +153,89 @@ function write(resource, request)
   return false, reason
 end
 
+-- The database actor ([[database]]): each call is a round trip that waits
+-- for a connection, so its time grows with the database's load.
+local function query(name, op, key, value, condition, expected)
+  if type(key) ~= "string" and type(key) ~= "number" then
+    error("db." .. op .. " expects a row key (a string)", 3)
+  end
+  local ok, answer = yield("query", tostring(name), op, tostring(key),
+    value ~= nil and tostring(value) or "", condition or "", expected)
+  if not ok then
+    error(answer, 3)
+  end
+  return answer
+end
+
+db = {}
+-- The row's value (nil when there is none) and its version (0: none).
+function db.get(name, key)
+  local a = query(name, "get", key)
+  return a.value, a.version
+end
+-- Writes the row; returns its new version.
+function db.put(name, key, value)
+  return query(name, "put", key, value).version
+end
+-- Writes only if the row is as `condition` says: {version = n} (0: the
+-- row does not exist), {value = "free"}, or {absent = true}. Returns
+-- whether it wrote, and the row's value and version now.
+function db.update(name, key, value, condition)
+  if type(condition) ~= "table" then
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  local a
+  if condition.version ~= nil then
+    a = query(name, "update", key, value, "version", condition.version)
+  elseif condition.value ~= nil then
+    a = query(name, "update", key, value, "value", tostring(condition.value))
+  elseif condition.absent then
+    a = query(name, "update", key, value, "absent")
+  else
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  return a.ok, a.value, a.version
+end
+-- Removes the row; returns whether it existed.
+function db.delete(name, key)
+  return query(name, "delete", key).ok
+end
+
+-- Serving traffic ([[traffic]]). `next_request()` waits for the next
+-- request routed to this client: a table {id =, user =, from =}, or nil
+-- once no more will come (the traffic is over, none is on its way, and the
+-- process's other tasks have ended). `respond(request, outcome)` records
+-- how it went; `serve(handler)` runs `handler(request)` as a task of its
+-- own for each request, so requests are served concurrently, and records
+-- what it returns.
+function next_request()
+  local _, request = yield("next_request")
+  return request
+end
+
+function respond(request, outcome)
+  if type(request) ~= "table" or request.from == nil then
+    error("respond expects the request table next_request gave", 2)
+  end
+  yield("respond", request.from, request.id, request.user, tostring(outcome))
+end
+
+function serve(handler)
+  if type(handler) ~= "function" then
+    error("serve expects a function(request) that returns an outcome", 2)
+  end
+  while true do
+    local request = next_request()
+    if request == nil then
+      return
+    end
+    spawn(function()
+      local outcome = handler(request)
+      respond(request, outcome == nil and "ok" or outcome)
+    end)
+  end
+end
+
 -- pcall and xpcall as coroutines, so that code inside them can still call
 -- the simulator (Lua 5.1 cannot yield across a C pcall).
 local function finish(co, ok, ...)

@@ -120,7 +120,9 @@ impl World {
     /// on a write — perhaps too late to matter.
     pub(super) fn client_receive(&mut self, actor: ActorId, from: ActorId, body: Body) {
         let (task, call) = match &body {
-            Body::Reply { task, call, .. } | Body::WriteResult { task, call, .. } => (*task, *call),
+            Body::Reply { task, call, .. }
+            | Body::WriteResult { task, call, .. }
+            | Body::QueryResult { task, call, .. } => (*task, *call),
             _ => return,
         };
         let Some(process) = self.process_of(actor) else {
@@ -162,6 +164,7 @@ impl World {
                 result: Err(reason),
                 ..
             } => reason.clone(),
+            Body::QueryResult { query, answer, .. } => answer.text(query),
             _ => String::new(),
         };
         self.emit(
@@ -191,6 +194,12 @@ impl World {
                 result: Err(reason),
                 ..
             } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+            Body::QueryResult { answer, .. } => {
+                match super::databases::answer_to_lua(self.clients.lua(), &answer) {
+                    Ok(value) => self.resume_with(process, task, true, value, None),
+                    Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+                }
+            }
             _ => {}
         }
     }
@@ -335,6 +344,17 @@ impl World {
                     token,
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
+                Request::Query { database, query } => self.query(process, task, database, query),
+                Request::NextRequest => self.next_request(process, task),
+                Request::Respond {
+                    traffic,
+                    id,
+                    user,
+                    outcome,
+                } => {
+                    self.respond(process, traffic, id, user, outcome);
+                    Some(MultiValue::new())
+                }
             };
             match answer {
                 Some(next) => args = next,
@@ -620,6 +640,11 @@ impl World {
         let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
+        if task != MAIN_TASK && p.alive {
+            // A handler ending may be what a `next_request` waits for.
+            self.release_if_over(process);
+        }
+        let p = &mut self.processes[process];
         if task == MAIN_TASK {
             p.tasks.clear();
             p.finished = error.is_none();

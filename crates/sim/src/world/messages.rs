@@ -61,6 +61,9 @@ impl World {
         if !self.network.connected(message.from, message.to) {
             match self.network.in_flight {
                 InFlight::Drop => {
+                    if matches!(message.body, Body::Request { .. }) {
+                        self.request_lost(message.to);
+                    }
                     self.push_lost(message.from, &message.body);
                     self.emit(
                         message.from,
@@ -85,7 +88,7 @@ impl World {
             Body::Pipeline { task, commands } => {
                 self.node_receive_pipeline(to, from, task, commands)
             }
-            answer @ (Body::Reply { .. } | Body::WriteResult { .. }) => {
+            answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
@@ -100,6 +103,10 @@ impl World {
                 bytes,
             } => self.client_push(to, from, id, (task, conn, reply, bytes)),
             Body::Closed { task, reason } => self.client_closed(to, from, task, reason),
+            Body::Query { task, query } => self.database_receive(to, from, task, id, query),
+            Body::Request { traffic, request } => {
+                self.request_arrives(to, from, id, traffic, request)
+            }
         }
     }
 

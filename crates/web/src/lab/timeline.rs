@@ -107,6 +107,8 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Node => "node",
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
+        ActorKind::Database => "database",
+        ActorKind::Traffic => "traffic",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -144,7 +146,10 @@ pub fn tone(what: &What) -> &'static str {
         | What::Message { .. }
         | What::Busy { .. }
         | What::ScriptStart { .. }
-        | What::Write { .. } => "t-io",
+        | What::Write { .. }
+        | What::Query { .. }
+        | What::Request { .. }
+        | What::Outcome { .. } => "t-io",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }
