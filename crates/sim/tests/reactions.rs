@@ -282,3 +282,78 @@ fn the_explorer_finds_the_lost_reply_and_the_one_way_loss() {
         );
     }
 }
+
+const LONG_SCRIPT: &str = r#"
+[network]
+latency_ms = 1
+[[node]]
+name = "p"
+[[node]]
+name = "r"
+replica_of = "p"
+[sentinel]
+primary = "p"
+down_after_ms = 1000
+[[client]]
+name = "c"
+node = "p"
+timeout_ms = 30000
+program = '''
+local reply = redis.pcall("EVAL", SCRIPT, 0)
+log("EVAL:", type(reply) == "table" and reply.err or tostring(reply))
+'''
+"#;
+
+fn sentinel_kills(trace: &Trace) -> Vec<&Event> {
+    trace
+        .events
+        .iter()
+        .filter(|e| {
+            e.actor == "sentinel"
+                && matches!(&e.what, What::Send { text, .. } if text == "SCRIPT KILL")
+        })
+        .collect()
+}
+
+#[test]
+fn the_sentinel_kills_a_read_only_script_that_keeps_the_primary_busy() {
+    let script = "local i = 0 while i < 80000000 do i = i + 1 end return i";
+    let trace = run(&LONG_SCRIPT.replace("SCRIPT,", &format!("{script:?},")));
+    let kills = sentinel_kills(&trace);
+    assert_eq!(kills.len(), 1, "once per script");
+    let started = trace
+        .events
+        .iter()
+        .find(|e| matches!(e.what, What::ScriptStart { .. }))
+        .expect("the script keeps p busy")
+        .t_us;
+    let after = kills[0].t_us - started;
+    // Past busy-reply-threshold (5 s, when p starts answering BUSY), at the
+    // sentinel's next tick (every 100 ms).
+    assert!((5_000_000..5_200_000).contains(&after), "{after}");
+    let logs = log_events(&trace, "c");
+    assert!(
+        logs[0].1.contains("Script killed by user with SCRIPT KILL"),
+        "{}",
+        logs[0].1
+    );
+    assert!(!trace
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::Promote { .. })));
+}
+
+#[test]
+fn a_script_that_wrote_cannot_be_killed_by_the_sentinel() {
+    // Past the 5 s threshold, within the node's 10 s instruction cap.
+    let script =
+        "redis.call('SET', 'x', 1) local i = 0 while i < 20000000 do i = i + 1 end return i";
+    let trace = run(&LONG_SCRIPT.replace("SCRIPT,", &format!("{script:?},")));
+    assert_eq!(sentinel_kills(&trace).len(), 1);
+    assert!(trace.events.iter().any(|e| matches!(
+        &e.what,
+        What::Busy { from, reply, .. } if from == "sentinel" && reply.contains("UNKILLABLE")
+    )));
+    let logs = log_events(&trace, "c");
+    assert_eq!(logs[0].1, "EVAL: 20000000", "the script ran to its end");
+}

@@ -232,6 +232,8 @@ struct Sentinel {
     primary: ActorId,
     down_after: Time,
     down_since: Option<Time>,
+    /// The busy script (its run id) it already sent SCRIPT KILL for.
+    script_kill_sent: Option<u64>,
 }
 
 pub struct World {
@@ -383,6 +385,7 @@ impl World {
                 primary: node_index(&spec.primary)?,
                 down_after: spec.down_after_ms * 1000,
                 down_since: None,
+                script_kill_sent: None,
             })
         });
         let mut processes = Vec::new();
