@@ -271,6 +271,15 @@ pub enum What {
         extra_ms: f64,
         duration_ms: f64,
     },
+    /// From now, for `duration_ms`, messages from `from` to `to` are lost
+    /// (that way only).
+    LoseOneWay {
+        from: Vec<String>,
+        to: Vec<String>,
+        duration_ms: f64,
+    },
+    /// The next reply to this client will be lost.
+    LoseReply,
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -416,6 +425,8 @@ impl What {
                 | What::ClockJump { .. }
                 | What::ClockDrift { .. }
                 | What::Delay { .. }
+                | What::LoseOneWay { .. }
+                | What::LoseReply
         )
     }
 }

@@ -109,6 +109,14 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
         node().prop_map(|target| FaultKind::Restart { target }),
         client().prop_map(|target| FaultKind::Kill { target }),
         client().prop_map(|target| FaultKind::Restart { target }),
+        client().prop_map(|target| FaultKind::LoseReply { target }),
+        (node(), client(), 0.0..duration).prop_map(|(from, to, duration_ms)| {
+            FaultKind::LoseOneWay {
+                from: vec![from],
+                to: vec![to],
+                duration_ms,
+            }
+        }),
         node().prop_map(|target| FaultKind::Promote { target }),
         partition,
         Just(FaultKind::Heal {}),

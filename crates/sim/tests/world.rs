@@ -719,3 +719,49 @@ log(redis.call("ZINCRBY", "board", 0.25, "amy"))
     assert_eq!(shown, ["(integer) 1", "\"1.75\""]);
     assert_eq!(logs(&trace, "c"), ["1.75"]);
 }
+
+/// Two tasks of one process take "the same" lock; `owner` decides whether
+/// the lock tells them apart.
+fn two_tasks_sharing_a_lock(owner: &str) -> Trace {
+    run(&format!(
+        r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "app"
+program = '''
+local function worker()
+  local owner = {owner}
+  local ok = redis.call("SET", "lock", owner, "NX", "PX", 1000)
+  if not ok and redis.call("GET", "lock") ~= owner then
+    log("someone else holds it")
+    return
+  end
+  enter("report")
+  work(100)
+  leave("report")
+end
+spawn(worker)
+spawn(worker)
+sleep(500)
+'''
+[[invariant]]
+kind = "mutual_exclusion"
+name = "report"
+"#
+    ))
+}
+
+#[test]
+fn critical_sections_are_per_task_so_a_lock_owned_by_the_process_is_caught() {
+    let trace = two_tasks_sharing_a_lock("me");
+    let verdict = &trace.verdicts[0];
+    assert!(!verdict.held);
+    assert_eq!(
+        verdict.message.as_deref(),
+        Some("app task 2 entered \"report\" while app task 1 was still inside")
+    );
+    let fixed = two_tasks_sharing_a_lock("uuid()");
+    assert!(fixed.verdicts[0].held);
+    assert_eq!(logs(&fixed, "app"), ["someone else holds it"]);
+}

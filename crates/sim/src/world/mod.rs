@@ -232,6 +232,8 @@ struct Sentinel {
     primary: ActorId,
     down_after: Time,
     down_since: Option<Time>,
+    /// The busy script (its run id) it already sent SCRIPT KILL for.
+    script_kill_sent: Option<u64>,
 }
 
 pub struct World {
@@ -287,6 +289,8 @@ pub struct World {
     /// last frame arrives, so later frames never overtake it (TCP keeps a
     /// connection's bytes in order).
     in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
+    /// Clients whose next reply from a node is lost (`lose_reply`).
+    lose_next_reply: std::collections::BTreeSet<ActorId>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -381,6 +385,7 @@ impl World {
                 primary: node_index(&spec.primary)?,
                 down_after: spec.down_after_ms * 1000,
                 down_since: None,
+                script_kill_sent: None,
             })
         });
         let mut processes = Vec::new();
@@ -476,6 +481,7 @@ impl World {
             stopped: String::new(),
             outbound: BTreeMap::new(),
             in_order: BTreeMap::new(),
+            lose_next_reply: Default::default(),
         };
         world.start();
         Ok(world)
