@@ -453,6 +453,9 @@ pub enum InvariantSpec {
     },
     /// When the run ends: every replica of `primary` holds what it holds.
     ReplicasMatch { primary: String },
+    /// When the run ends: every `SET` a client got `OK` for is still on
+    /// `node` (or on the replica promoted in its place).
+    AcknowledgedWrites { node: String },
     /// Always: `node` never disagrees with `of` (a node, or a database it
     /// caches) about a key for longer than `ms`.
     StaleAtMost {
@@ -716,6 +719,7 @@ impl Scenario {
                 | InvariantSpec::CacheMatchesDatabase { node, .. }
                 | InvariantSpec::StaleAtMost { node, .. }
                 | InvariantSpec::ReplicasMatch { primary: node }
+                | InvariantSpec::AcknowledgedWrites { node }
                     if !is_node(node) =>
                 {
                     return fail(format!(

@@ -395,6 +395,7 @@ pub enum VerdictKind {
     KeyEquals,
     CacheMatchesDatabase,
     ReplicasMatch,
+    AcknowledgedWrites,
     StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
