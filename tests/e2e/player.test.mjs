@@ -18,13 +18,21 @@ let problems = [];
 before(async () => {
   browser = await startBrowser();
   ({ server, page, problems } = browser);
+  // These tests read the timeline as its table (the picture has its own,
+  // timeline.test.mjs): the page remembers a visitor's choice of view.
+  // (about:blank, between loads, has no storage.)
+  await page.addInitScript(() => {
+    try {
+      localStorage.setItem('lockstep.timeline-view', 'table');
+    } catch {}
+  });
 });
 
 after(async () => {
   await browser?.close();
 });
 
-async function open(hash = '') {
+async function open(hash = '#/lab') {
   await page.goto('about:blank');
   await page.goto(server.url + hash, { waitUntil: 'load' });
   await page.waitForSelector('.lab .tl-row', { timeout: 30000 });

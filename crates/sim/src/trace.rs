@@ -480,6 +480,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
                 write_reply(item, out);
             }
         }
+        Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

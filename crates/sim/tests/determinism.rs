@@ -44,6 +44,8 @@ const STORIES: &[(&str, &str)] = &[
         "pubsub_subscriber_killed",
         "pub/sub, kill and restart a client",
     ),
+    // BLPOP workers woken by pushes, in order, and timing out.
+    ("blocking_queue_workers", "blocking commands, a kill"),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];

@@ -41,12 +41,51 @@ local function call(node, protected, ...)
   end
 end
 
+-- Several commands in one round trip: sent together, run in order, their
+-- replies returned together as a list (an error reply as {err = ...}, as
+-- redis.pcall gives it). MULTI ... EXEC in a pipeline is a transaction in
+-- one round trip.
+local function send_pipeline(node, commands)
+  if type(commands) ~= "table" then
+    error("pipeline expects a list of commands, each a list of arguments", 3)
+  end
+  local batch = {}
+  for i = 1, #commands do
+    local command = commands[i]
+    if type(command) ~= "table" or #command == 0 then
+      error("pipeline: command " .. i .. " is not a list of arguments", 3)
+    end
+    local args = {}
+    for j = 1, #command do
+      local kind = type(command[j])
+      if kind == "number" then
+        args[j] = tostring(command[j])
+      elseif kind == "string" then
+        args[j] = command[j]
+      else
+        error("Lua redis lib command arguments must be strings or integers", 3)
+      end
+    end
+    batch[i] = args
+  end
+  if #batch == 0 then
+    return {}
+  end
+  local ok, value = yield("pipeline", node, batch)
+  if ok then
+    return value
+  end
+  error(value, 3)
+end
+
 -- Not tail calls, so that an error can name the caller's line.
 redis = {}
 function redis.call(...) local reply = call(nil, false, ...) return reply end
 function redis.pcall(...) local reply = call(nil, true, ...) return reply end
 function redis.error_reply(text) return { err = text } end
 function redis.status_reply(text) return { ok = text } end
+function pipeline(commands) local replies = send_pipeline(nil, commands) return replies end
+function pipeline_on(node, commands) local replies = send_pipeline(node, commands) return replies end
 function call_on(node, ...) local reply = call(node, false, ...) return reply end
 function pcall_on(node, ...) local reply = call(node, true, ...) return reply end
 

@@ -67,6 +67,9 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
+            Body::Pipeline { task, commands } => {
+                self.node_receive_pipeline(to, from, task, commands)
+            }
             answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }

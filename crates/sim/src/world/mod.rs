@@ -5,12 +5,15 @@
 //! the actor it concerns react — which may schedule more events — and then
 //! checks the invariants. The handlers live in submodules by actor kind.
 
+mod blocking;
 mod clients;
 mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod pipeline;
 mod pubsub;
+mod shutdown;
 mod traffic;
 
 use std::collections::BTreeMap;
@@ -110,6 +113,17 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// The earliest blocked client's deadline on a node.
+    BlockTimeout {
+        node: usize,
+        generation: u64,
+    },
+    /// A client drops its connections to `node` (a failover moved it).
+    ConnectionReset {
+        process: usize,
+        node: usize,
+        reason: String,
+    },
     /// `next_message` waited long enough.
     MessageTimeout {
         process: usize,
@@ -147,6 +161,11 @@ enum Body {
     Command {
         task: u32,
         args: Vec<Vec<u8>>,
+    },
+    /// Pipelined commands, each with its own message id, in order.
+    Pipeline {
+        task: u32,
+        commands: Vec<(u64, Vec<Vec<u8>>)>,
     },
     Reply {
         task: u32,
@@ -391,6 +410,7 @@ impl World {
                 inbox: Default::default(),
                 requests_on_the_way: 0,
                 inboxes: BTreeMap::new(),
+                pipelines: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -645,6 +665,12 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::BlockTimeout { node, generation } => self.block_timeout(node, generation),
+            Pending::ConnectionReset {
+                process,
+                node,
+                reason,
+            } => self.reset_connections(process, node, reason),
             Pending::MessageTimeout {
                 process,
                 task,

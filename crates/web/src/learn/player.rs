@@ -106,6 +106,8 @@ pub struct Player {
     pub interview: Option<Interview>,
     /// The question whose gate stopped the last step forward.
     pub stopped_by: Option<usize>,
+    /// Why the interview answer was not taken (it was empty).
+    pub interview_problem: Option<String>,
 }
 
 impl Player {
@@ -122,6 +124,7 @@ impl Player {
             gates: vec![None; lesson.questions.len()],
             interview,
             stopped_by: None,
+            interview_problem: None,
             lesson,
         }
     }
@@ -242,6 +245,23 @@ impl Player {
             Err(message) => state.problem = Some(message),
         }
         true
+    }
+
+    /// The worker stopped: what it was grading or running is lost, and
+    /// each says so.
+    pub fn worker_failed(&mut self, message: &str) {
+        for q in &mut self.questions {
+            if q.grading.take().is_some() {
+                q.problem = Some(format!("The grading stopped: {message}. Grade again."));
+            }
+        }
+        if let Some(interview) = self.interview.as_mut() {
+            for f in &mut interview.follow_ups {
+                if f.running.take().is_some() {
+                    f.result = Some(Err(format!("The run stopped: {message}. Run it again.")));
+                }
+            }
+        }
     }
 
     // --- the interview ---------------------------------------------------

@@ -56,8 +56,9 @@ pub struct Loaded {
     pub note: Option<String>,
 }
 
-/// Version 1, as the first release wrote it: per lesson the furthest
-/// step and two lists of question ids.
+/// Version 1: per lesson the furthest step and two lists of question ids
+/// (right, wrong). Version 2 keeps one answer per question (the latest),
+/// the run's length (for a percentage) and whether the interview was done.
 #[derive(Deserialize)]
 struct V1 {
     lessons: BTreeMap<String, V1Lesson>,

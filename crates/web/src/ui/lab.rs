@@ -19,8 +19,10 @@ use super::lab_view::{
     view_toolbar, view_verdicts, view_world,
 };
 use super::perf_now;
+use super::picture::RunPicture;
 use super::worker::WorkerLink;
 use crate::lab::Lab;
+use crate::learn::route::{self, Route};
 
 /// Everything a visitor can do in the lab; the views send these.
 #[derive(Clone, Debug, PartialEq)]
@@ -75,6 +77,7 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     // The address is left alone until the view differs from a plain visit,
     // so the home page keeps a clean URL; a linked page always follows.
     let link_live = use_mut_ref(|| !props.hash.trim_start_matches('#').is_empty());
+    let as_table = use_state(stored_table_choice);
 
     let dispatch: Callback<Action> = {
         let (lab, redraw, refs, worker, seed_error) = (
@@ -210,7 +213,11 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
             let listener = EventListener::new(&window, "hashchange", move |_| {
-                let hash = location_hash();
+                // Only the lab's own links (`#/lab?...` or the bare
+                // `#story=...`): another page's hash is not for the lab.
+                let Route::Lab { link: hash } = route::parse(&location_hash()) else {
+                    return;
+                };
                 if lab.borrow().hash().as_deref() == Some(hash.as_str()) {
                     return;
                 }
@@ -281,11 +288,12 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
                 <span class="badge">{ "deterministic simulator" }</span>
             </div>
             <p class="lessons">
-                <strong>{ "Lessons are coming." }</strong>
-                { " Until then, here are the stories they will be built on. Each is a \
-                   scenario that runs in this page \u{2014} Redis nodes, clients running Lua, \
-                   a network, faults \u{2014} and shows a coordination pattern failing. Run one, \
-                   step through it, edit it, or let the explorer break it." }
+                { "The stories the lessons are built on. Each is a scenario that runs in \
+                   this page \u{2014} Redis nodes, clients running Lua, a network, faults \
+                   \u{2014} and shows a coordination pattern failing. Run one, step through \
+                   it, edit it, or let the explorer break it. " }
+                <a href="#/">{ "The lessons" }</a>
+                { " walk through them with questions." }
             </p>
             { view_notice(&state, &dispatch) }
             { view_toolbar(&state, &dispatch, &refs, on_select, (*seed_error).clone()) }
@@ -294,11 +302,56 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
             { view_verdicts(&state, &dispatch) }
             <div class="lab-grid" ref={refs.grid.clone()}>
                 { view_stepper(&state, &dispatch) }
-                { view_timeline(&state, &dispatch, &refs) }
+                <div class="timeline-area">
+                    { view_switch(&as_table) }
+                    if *as_table {
+                        { view_timeline(&state, &dispatch, &refs) }
+                    } else if let Some(shown) = state.shown() {
+                        <RunPicture trace={shown.trace.clone()} step={state.step()}
+                                    on_step={dispatch.reform(Action::Go)} />
+                    }
+                </div>
                 { view_world(&state) }
             </div>
             { view_editor(&state, &dispatch, &refs) }
         </section>
+    }
+}
+
+/// Where the visitor's choice of timeline view is kept between visits.
+const VIEW_KEY: &str = "lockstep.timeline-view";
+
+/// Whether the visitor last chose the Table view (the picture is the
+/// default).
+fn stored_table_choice() -> bool {
+    gloo::utils::window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(VIEW_KEY).ok().flatten())
+        .is_some_and(|v| v == "table")
+}
+
+/// "Picture | Table": the picture for the eye, the table for reading every
+/// event as text (and for screen readers). The choice is remembered; a
+/// full store only means it is not.
+fn view_switch(as_table: &UseStateHandle<bool>) -> Html {
+    let choose = |table: bool| {
+        let as_table = as_table.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(Some(store)) = gloo::utils::window().local_storage() {
+                let _ = store.set_item(VIEW_KEY, if table { "table" } else { "picture" });
+            }
+            as_table.set(table);
+        })
+    };
+    html! {
+        <div class="view-switch" role="group" aria-label="Timeline view">
+            <button type="button" data-testid="view-picture" aria-pressed={(!**as_table).to_string()}
+                    onclick={choose(false)}>{ "Picture" }</button>
+            <button type="button" data-testid="view-table" aria-pressed={as_table.to_string()}
+                    onclick={choose(true)}>{ "Table" }</button>
+        </div>
     }
 }
 
@@ -352,7 +405,7 @@ fn bring_into_view(target: &NodeRef) {
 
 /// True when the key goes to a text field (or the step slider, which
 /// handles its own arrows).
-fn typing_in(event: &KeyboardEvent) -> bool {
+pub(crate) fn typing_in(event: &KeyboardEvent) -> bool {
     event
         .target()
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
@@ -369,7 +422,7 @@ pub fn location_hash() -> String {
 
 /// Rewrites the hash without a history entry per step (Back leaves the
 /// lab, not the last step) and without a hashchange event.
-fn replace_hash(hash: &str) {
+pub(crate) fn replace_hash(hash: &str) {
     if let Ok(history) = gloo::utils::window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
     }
@@ -379,7 +432,7 @@ fn replace_hash(hash: &str) {
 /// without scrolling the page: centred in the part of the box that is on
 /// screen, so a deep link to a step shows that step even when the box runs
 /// past the bottom of the window.
-fn scroll_current_into_view(scroller: &NodeRef) {
+pub(crate) fn scroll_current_into_view(scroller: &NodeRef) {
     let Some(scroller) = scroller.cast::<HtmlElement>() else {
         return;
     };
