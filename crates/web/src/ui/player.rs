@@ -418,13 +418,17 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
         let on_answer: Rc<dyn Fn(Response)> = {
             let (lab, player, redraw) = (state.lab.clone(), state.player.clone(), redraw.clone());
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
+            let lesson_id = state.player.borrow().lesson.meta.id.clone();
             Rc::new(move |answer| {
                 match answer {
                     Response::FollowedUp { id, result } => {
                         player.borrow_mut().follow_up_ran(id, result);
                     }
                     Response::FixGraded { id, result } => {
-                        player.borrow_mut().fix_graded(id, result);
+                        let mut player = player.borrow_mut();
+                        if let Some((question, passed)) = player.fix_graded(id, result) {
+                            remember(&lesson_id, &player, question, passed);
+                        }
                     }
                     other => lab.borrow_mut().receive(other),
                 }
