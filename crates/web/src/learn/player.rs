@@ -543,6 +543,26 @@ mod tests {
     }
 
     #[test]
+    fn every_lessons_notes_and_predict_gates_are_placed_in_its_run() {
+        for entry in Catalogue::load().entries {
+            let trace = entry.lesson.run(None).unwrap();
+            let mut player = Player::new(entry.lesson.clone());
+            player.place(&trace);
+            assert_eq!(
+                player.notes.len(),
+                entry.lesson.notes.len(),
+                "{}",
+                entry.id()
+            );
+            for (i, q) in entry.lesson.questions.iter().enumerate() {
+                if matches!(q.body, Body::Predict { .. }) {
+                    assert!(player.gate(i).is_some(), "{}: {}", entry.id(), q.id);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_fix_grade_lands_on_the_question_that_awaited_it() {
         let (mut player, _) = gc_pause();
         let fix = question(&player, "fix");
