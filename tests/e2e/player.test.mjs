@@ -18,6 +18,14 @@ let problems = [];
 before(async () => {
   browser = await startBrowser();
   ({ server, page, problems } = browser);
+  // These tests read the timeline as its table (the picture has its own,
+  // timeline.test.mjs): the page remembers a visitor's choice of view.
+  // (about:blank, between loads, has no storage.)
+  await page.addInitScript(() => {
+    try {
+      localStorage.setItem('lockstep.timeline-view', 'table');
+    } catch {}
+  });
 });
 
 after(async () => {

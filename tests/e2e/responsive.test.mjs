@@ -103,7 +103,7 @@ async function runsShown() {
 
 test('Run on the busy-script story never blocks the page for 50 ms, nor Break it for long', async () => {
   await page.goto(server.url + '#story=busy_script', { waitUntil: 'load' });
-  await page.waitForSelector('.lab .tl-row', { timeout: 60000 });
+  await page.waitForSelector('.lab [data-testid="picture"] .dot', { timeout: 60000 });
   assert.equal(await page.inputValue('#story-select'), 'busy_script');
 
   await startProbe();
@@ -148,7 +148,7 @@ test('an explore=1 link to the busy-script story does not freeze the page on loa
 test('cancel stops a search in the worker and reports its coverage', async () => {
   await page.goto('about:blank');
   await page.goto(server.url + '#story=busy_script', { waitUntil: 'load' });
-  await page.waitForSelector('.lab .tl-row', { timeout: 60000 });
+  await page.waitForSelector('.lab [data-testid="picture"] .dot', { timeout: 60000 });
   const text = await page.inputValue('#scenario-editor');
   await page.fill('#scenario-editor', `${text}\n[explore]\nkinds = ["kill"]\nschedules = 10000000\n`);
   await page.click('#break-button');

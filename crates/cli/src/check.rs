@@ -49,13 +49,16 @@ pub struct Checked {
     pub report: Report,
 }
 
-/// The folder of seed catalogues for `path`: `PATH/coverage`, or the
-/// nearest `coverage` folder above a lesson file (`lessons/coverage` for
-/// `lessons/locks/01-….md`).
+/// The folder of seed catalogues for `path`: `coverage/` in the folder
+/// checked (or holding the lesson file) or in the one above it, so that
+/// `lessons/`, `lessons/locks/` and `lessons/locks/01-….md` all find
+/// `lessons/coverage`. No higher: an unrelated `coverage/` far up (a
+/// code-coverage report in /tmp) must not judge a lesson.
 pub fn coverage_dir(path: &Path) -> Option<PathBuf> {
     let start = if path.is_dir() { path } else { path.parent()? };
     start
         .ancestors()
+        .take(2)
         .map(|dir| dir.join("coverage"))
         .find(|dir| dir.is_dir())
 }
@@ -283,14 +286,17 @@ pub fn main(args: &[String]) -> ExitCode {
         problems += 1;
         println!("{p}");
     }
-    if Path::new(&path).is_dir() && !catalogues.is_empty() {
+    // Coverage is a property of all the lessons together: only checking
+    // the folder that holds the catalogues can say an item is uncovered
+    // (checking lessons/locks alone would miss what lessons/lua covers).
+    if Path::new(&path).join("coverage").is_dir() && !catalogues.is_empty() {
         let uncovered = print_coverage(&catalogues, &checked);
         if require_coverage {
             problems += uncovered;
         }
     } else if require_coverage {
         println!(
-            "lockstep check: --require-coverage needs a folder with coverage/NNN.toml catalogues"
+            "lockstep check: --require-coverage needs the folder holding coverage/NNN.toml (lessons/)"
         );
         problems += 1;
     }

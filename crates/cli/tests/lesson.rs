@@ -272,6 +272,16 @@ fn a_covers_id_missing_from_its_seeds_catalogue_is_an_error_with_a_hint() {
         "{}",
         text(&out.stdout)
     );
+    // Checking the one file finds the catalogue beside it too, and lists
+    // no coverage (that is for a folder).
+    let out = lockstep(&["check", dir.join("01.md").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(&expected),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stdout).contains("seed coverage"));
 }
 
 #[test]
@@ -303,6 +313,18 @@ fn uncovered_items_are_listed_and_fail_only_when_coverage_is_required() {
     let out = lockstep(&["check", "--require-coverage", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("1 problem(s)"));
+
+    // A track folder below the catalogues sees only part of the lessons:
+    // no report, and requiring coverage there is refused.
+    let track = dir.join("locks");
+    std::fs::create_dir_all(&track).unwrap();
+    std::fs::copy(dir.join("01.md"), track.join("01.md")).unwrap();
+    let out = lockstep(&["check", track.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("seed coverage"));
+    let out = lockstep(&["check", "--require-coverage", track.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("needs the folder holding coverage/"));
 
     let full = folder_with_catalogue("full", None, &[("003/setnx-expire", "two steps")]);
     let out = lockstep(&["check", "--require-coverage", full.to_str().unwrap()]);

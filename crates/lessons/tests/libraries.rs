@@ -35,7 +35,17 @@ fn assert_clients_finished_cleanly(trace: &Trace) {
         .iter()
         .filter(|a| a.kind == ActorKind::Client)
         .count();
-    assert_eq!(finished, clients, "every client's program ends");
+    // A client killed by a fault (the stream tests' worker-1) has no finish.
+    let killed = trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.what, What::Crash))
+        .count();
+    assert_eq!(
+        finished + killed,
+        clients,
+        "every client's program ends or is killed"
+    );
 }
 
 /// The verdict of the invariant of this kind.
@@ -407,4 +417,113 @@ fn a_sliding_log_on_the_servers_clock_is_not() {
     ));
     assert_clients_finished_cleanly(&trace);
     assert!(held(&trace, VerdictKind::Rate));
+}
+
+#[test]
+fn a_session_slides_while_active_and_still_ends_at_its_deadline() {
+    let trace = run(r#"
+title = "session"
+seed = 1
+duration_ms = 10000
+[[node]]
+name = "redis"
+[[client]]
+name = "client-1"
+program = '''
+local session = require("session")
+local function expect(what, got, want)
+  if got ~= want then error(what .. ": got " .. tostring(got) .. ", want " .. tostring(want)) end
+end
+-- Idle for at most 1 s, alive for at most 3 s.
+session.create("abc", { user_id = 42, cart_count = 0 }, 1000, 3000)
+expect("user", session.get("abc", "user_id"), "42")
+expect("cart", session.incr("abc", "cart_count", 2), 2)
+local ttl = redis.call("PTTL", "session:abc")
+if ttl <= 900 or ttl > 1000 then error("TTL after login " .. ttl) end
+-- Active every 500 ms: the idle expiry slides...
+for _ = 1, 4 do
+  sleep(500)
+  if session.touch("abc", 1000) == 0 then error("ended while active at " .. now()) end
+end
+expect("cart kept", session.get("abc", "cart_count"), "2")
+-- ...but not past the deadline: at about 2 s, less than the idle time is left.
+sleep(500)
+local left = session.touch("abc", 1000)
+if left <= 0 or left > 600 then error("left at " .. now() .. ": " .. left) end
+sleep(700)
+expect("after the deadline", session.touch("abc", 1000), 0)
+expect("gone", redis.call("EXISTS", "session:abc"), 0)
+-- A session left alone ends after the idle time.
+session.create("idle", { user_id = 7 }, 1000, 60000)
+sleep(1100)
+expect("idle session", redis.call("EXISTS", "session:idle"), 0)
+'''
+"#);
+    assert_clients_finished_cleanly(&trace);
+}
+
+/// Six orders; worker-1 takes three and is killed after charging two;
+/// worker-2 runs the consumer library with `opts`.
+fn dead_consumer(opts: &str) -> Trace {
+    run(&format!(
+        r#"
+title = "dead consumer"
+seed = 1
+duration_ms = 10000
+[[node]]
+name = "redis"
+data = ["XADD orders 1-1 n 1", "XADD orders 1-2 n 2", "XADD orders 1-3 n 3",
+        "XADD orders 1-4 n 4", "XADD orders 1-5 n 5", "XADD orders 1-6 n 6",
+        "XGROUP CREATE orders billing 0"]
+[[client]]
+name = "worker-1"
+program = '''
+local reply = redis.call("XREADGROUP", "GROUP", "billing", "worker-1", "COUNT", 3, "STREAMS", "orders", ">")
+for _, entry in ipairs(reply[1][2]) do
+  write("payments", {{ id = entry[1] }})
+  log("charged", entry[1])
+  redis.call("XACK", "orders", "billing", entry[1])
+end
+'''
+[[client]]
+name = "worker-2"
+start_ms = 50
+program = '''
+require("consumer").run("orders", "billing", "worker-2", function(id, fields)
+  if fields.n ~= id:sub(3) then error("fields of " .. id .. ": n = " .. tostring(fields.n)) end
+  local ok, why = write("payments", {{ id = id }})
+  return ok or (why or ""):find("already written") ~= nil
+end, 4000, {opts})
+'''
+[[client]]
+name = "checker"
+start_ms = 6000
+program = '''
+local pending = redis.call("XPENDING", "orders", "billing")[1]
+if pending ~= 0 then error(pending .. " pending") end
+'''
+[[resource]]
+name = "payments"
+unique = true
+[[fault]]
+kind = "kill"
+target = "worker-1"
+after = {{ actor = "worker-1", event = "log", nth = 2 }}
+[liveness]
+accepted_writes = ["payments", 6]
+"#
+    ))
+}
+
+#[test]
+fn a_consumer_that_claims_finishes_a_dead_consumers_messages_once() {
+    let trace = dead_consumer("{ min_idle_ms = 1000 }");
+    assert_clients_finished_cleanly(&trace);
+    assert!(held(&trace, VerdictKind::Liveness));
+}
+
+#[test]
+fn a_consumer_that_does_not_claim_leaves_them_pending() {
+    let trace = dead_consumer("{}");
+    assert!(!held(&trace, VerdictKind::Liveness));
 }

@@ -25,6 +25,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "leave",
     "write",
     "query",
+    "request",
+    "outcome",
     "pause",
     "resume",
     "crash",
@@ -64,6 +66,8 @@ impl What {
             What::Leave { .. } => "leave",
             What::Write { .. } => "write",
             What::Query { .. } => "query",
+            What::Request { .. } => "request",
+            What::Outcome { .. } => "outcome",
             What::Pause { .. } => "pause",
             What::Resume => "resume",
             What::Crash => "crash",
@@ -102,6 +106,7 @@ impl What {
             } => format!("{invariant}: {message}"),
             What::Expire { key } => key.clone(),
             What::Query { query, result, .. } => format!("{query} => {result}"),
+            What::Outcome { outcome, .. } => outcome.clone(),
             _ => String::new(),
         }
     }

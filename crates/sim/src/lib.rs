@@ -13,6 +13,7 @@ pub mod client;
 pub mod clock;
 pub mod database;
 pub mod event_facts;
+pub mod eventual;
 pub mod explore;
 pub mod fault;
 pub mod invariants;
@@ -23,6 +24,7 @@ pub mod resource;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;
+pub mod traffic;
 pub mod trigger;
 pub mod world;
 

@@ -178,6 +178,10 @@ pub fn describe(event: &Event) -> String {
             };
             format!("{from}: {query} ⇒ {result}{queued}")
         }
+        What::Request { to, id, user } => format!("request #{id} of user {user} → {to}"),
+        What::Outcome {
+            id, user, outcome, ..
+        } => format!("request #{id} of user {user}: {outcome}"),
         What::Pause { duration_ms } => format!("PAUSED for {duration_ms} ms"),
         What::Resume => "resumed".into(),
         What::Crash => "CRASHED".into(),

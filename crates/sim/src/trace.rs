@@ -65,6 +65,8 @@ pub enum ActorKind {
     Resource,
     /// A `[[database]]`.
     Database,
+    /// A `[[traffic]]` generator.
+    Traffic,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -209,6 +211,20 @@ pub enum What {
         key: String,
         result: String,
         queued_us: u64,
+    },
+    /// A traffic generator sent request `id` of `user` to a client.
+    Request {
+        to: String,
+        id: u64,
+        user: u64,
+    },
+    /// A client finished serving request `id` of `user` (from generator
+    /// `traffic`) with `outcome` (`allowed`, `rejected`, ...).
+    Outcome {
+        traffic: String,
+        id: u64,
+        user: u64,
+        outcome: String,
     },
     Pause {
         duration_ms: f64,
@@ -376,6 +392,10 @@ pub enum VerdictKind {
     Lua,
     /// A `[[metric]]` assertion: a measurement within its bounds.
     Metric,
+    KeyEquals,
+    CacheMatchesDatabase,
+    ReplicasMatch,
+    StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
 }
@@ -454,6 +474,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
                 write_reply(item, out);
             }
         }
+        Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

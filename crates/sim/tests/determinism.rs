@@ -44,6 +44,8 @@ const STORIES: &[(&str, &str)] = &[
         "pubsub_subscriber_killed",
         "pub/sub, kill and restart a client",
     ),
+    // BLPOP workers woken by pushes, in order, and timing out.
+    ("blocking_queue_workers", "blocking commands, a kill"),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];
@@ -73,8 +75,8 @@ fn digest_line(name: &str, seed: u64, scenario: &Scenario) -> (String, String) {
 }
 
 /// Scenarios of the simulator's own tests (`tests/scenarios/`), embedded
-/// so that wasm32 reads them too: the database's queue and the metric
-/// verdicts.
+/// so that wasm32 reads them too: the database's queue, the metric
+/// verdicts, staleness and the settling before end-of-run checks.
 const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "stampede_no_lock",
@@ -83,6 +85,11 @@ const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "stampede_rebuild_lock",
         include_str!("scenarios/stampede_rebuild_lock.toml"),
+    ),
+    ("cache_race", include_str!("scenarios/cache_race.toml")),
+    (
+        "rate_limiter_traffic",
+        include_str!("scenarios/rate_limiter_traffic.toml"),
     ),
 ];
 
@@ -97,6 +104,15 @@ fn cases() -> Vec<(String, Scenario)> {
         let scenario = Scenario::parse_with_libraries(text, &stories::libraries())
             .unwrap_or_else(|e| panic!("tests/scenarios/{name}.toml: {e}"));
         cases.push((name.to_string(), scenario));
+    }
+    // Poisson arrivals: gaps drawn from the seeded generator through the
+    // simulator's own logarithm, which must agree across targets.
+    if let Some((_, limiter)) = cases.iter().find(|(n, _)| n == "rate_limiter_traffic") {
+        let mut poisson = limiter.clone();
+        for traffic in &mut poisson.traffic {
+            traffic.pattern = lockstep_sim::scenario::Pattern::Poisson;
+        }
+        cases.push(("rate_limiter_traffic+poisson".to_string(), poisson));
     }
     cases
 }

@@ -24,7 +24,7 @@ use proptest::prelude::*;
 
 /// Stories with different actors: one node and a resource, a replica
 /// with a sentinel, five Redlock nodes, AOF persistence, seeded data with
-/// a conservation invariant, pub/sub subscribers.
+/// a conservation invariant, pub/sub subscribers, BLPOP workers.
 const SCENARIOS: &[&str] = &[
     "gc_pause_past_ttl",
     "failover_loses_lock",
@@ -32,6 +32,7 @@ const SCENARIOS: &[&str] = &[
     "restart_with_aof",
     "bank_transfer",
     "pubsub_subscriber_killed",
+    "blocking_queue_workers",
 ];
 
 /// Who can be targeted in one scenario.

@@ -20,6 +20,25 @@ use crate::numbers::format_g;
 /// argv, or the error the script gets instead of running anything.
 pub(crate) struct CommandArgs(pub Result<Vec<Vec<u8>>, &'static str>);
 
+/// The arguments of `redis.acl_check_cmd`: the command to check, which is
+/// not run.
+pub(crate) struct AclCheck(pub CommandArgs);
+
+impl mlua::FromLuaMulti for AclCheck {
+    fn from_lua_multi(values: MultiValue, lua: &Lua) -> mlua::Result<Self> {
+        CommandArgs::from_lua_multi(values, lua).map(AclCheck)
+    }
+
+    unsafe fn from_stack_args(
+        nargs: c_int,
+        i: usize,
+        to: Option<&str>,
+        lua: &RawLua,
+    ) -> mlua::Result<Self> {
+        CommandArgs::from_stack_args(nargs, i, to, lua).map(AclCheck)
+    }
+}
+
 const NO_ARGUMENTS: &str = "ERR Please specify at least one argument for this redis lib call";
 const BAD_ARGUMENT: &str = "ERR Lua redis lib command arguments must be strings or integers";
 

@@ -120,6 +120,10 @@ pub fn verdict_name(verdict: &Verdict) -> String {
         VerdictKind::SumConserved => "sum_conserved",
         VerdictKind::Lua => "lua",
         VerdictKind::Metric => "metric",
+        VerdictKind::KeyEquals => "key_equals",
+        VerdictKind::CacheMatchesDatabase => "cache_matches_database",
+        VerdictKind::ReplicasMatch => "replicas_match",
+        VerdictKind::StaleAtMost => "stale_at_most",
         VerdictKind::Liveness => return "liveness".to_string(),
     };
     match &verdict.subject {

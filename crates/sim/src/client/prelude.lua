@@ -41,12 +41,51 @@ local function call(node, protected, ...)
   end
 end
 
+-- Several commands in one round trip: sent together, run in order, their
+-- replies returned together as a list (an error reply as {err = ...}, as
+-- redis.pcall gives it). MULTI ... EXEC in a pipeline is a transaction in
+-- one round trip.
+local function send_pipeline(node, commands)
+  if type(commands) ~= "table" then
+    error("pipeline expects a list of commands, each a list of arguments", 3)
+  end
+  local batch = {}
+  for i = 1, #commands do
+    local command = commands[i]
+    if type(command) ~= "table" or #command == 0 then
+      error("pipeline: command " .. i .. " is not a list of arguments", 3)
+    end
+    local args = {}
+    for j = 1, #command do
+      local kind = type(command[j])
+      if kind == "number" then
+        args[j] = tostring(command[j])
+      elseif kind == "string" then
+        args[j] = command[j]
+      else
+        error("Lua redis lib command arguments must be strings or integers", 3)
+      end
+    end
+    batch[i] = args
+  end
+  if #batch == 0 then
+    return {}
+  end
+  local ok, value = yield("pipeline", node, batch)
+  if ok then
+    return value
+  end
+  error(value, 3)
+end
+
 -- Not tail calls, so that an error can name the caller's line.
 redis = {}
 function redis.call(...) local reply = call(nil, false, ...) return reply end
 function redis.pcall(...) local reply = call(nil, true, ...) return reply end
 function redis.error_reply(text) return { err = text } end
 function redis.status_reply(text) return { ok = text } end
+function pipeline(commands) local replies = send_pipeline(nil, commands) return replies end
+function pipeline_on(node, commands) local replies = send_pipeline(node, commands) return replies end
 function call_on(node, ...) local reply = call(node, false, ...) return reply end
 function pcall_on(node, ...) local reply = call(node, true, ...) return reply end
 
@@ -160,6 +199,41 @@ end
 -- Removes the row; returns whether it existed.
 function db.delete(name, key)
   return query(name, "delete", key).ok
+end
+
+-- Serving traffic ([[traffic]]). `next_request()` waits for the next
+-- request routed to this client: a table {id =, user =, from =}, or nil
+-- once no more will come (the traffic is over, none is on its way, and the
+-- process's other tasks have ended). `respond(request, outcome)` records
+-- how it went; `serve(handler)` runs `handler(request)` as a task of its
+-- own for each request, so requests are served concurrently, and records
+-- what it returns.
+function next_request()
+  local _, request = yield("next_request")
+  return request
+end
+
+function respond(request, outcome)
+  if type(request) ~= "table" or request.from == nil then
+    error("respond expects the request table next_request gave", 2)
+  end
+  yield("respond", request.from, request.id, request.user, tostring(outcome))
+end
+
+function serve(handler)
+  if type(handler) ~= "function" then
+    error("serve expects a function(request) that returns an outcome", 2)
+  end
+  while true do
+    local request = next_request()
+    if request == nil then
+      return
+    end
+    spawn(function()
+      local outcome = handler(request)
+      respond(request, outcome == nil and "ok" or outcome)
+    end)
+  end
 end
 
 -- pcall and xpcall as coroutines, so that code inside them can still call

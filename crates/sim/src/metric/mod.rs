@@ -150,7 +150,10 @@ impl Filter {
 
 fn peer_to(what: &What) -> Option<&str> {
     match what {
-        What::Send { to, .. } | What::Timeout { to, .. } | What::Drop { to, .. } => Some(to),
+        What::Send { to, .. }
+        | What::Timeout { to, .. }
+        | What::Drop { to, .. }
+        | What::Request { to, .. } => Some(to),
         _ => None,
     }
 }
@@ -163,6 +166,7 @@ fn peer_from(what: &What) -> Option<&str> {
         | What::Write { from, .. }
         | What::Query { from, .. }
         | What::Drop { from, .. } => Some(from),
+        What::Outcome { traffic, .. } => Some(traffic),
         _ => None,
     }
 }

@@ -146,11 +146,17 @@ impl World {
             return;
         }
         let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        let late = waiting
-            != Some(Waiting::Reply {
-                msg: call,
-                to: from,
-            });
+        let pipelined = self.expects_in_pipeline(process, task, call);
+        let late = match waiting {
+            Some(Waiting::Reply { to, .. }) if pipelined => to != from,
+            _ => {
+                waiting
+                    != Some(Waiting::Reply {
+                        msg: call,
+                        to: from,
+                    })
+            }
+        };
         let text = match &body {
             Body::Reply { reply, .. } => reply_text(reply),
             Body::WriteResult { result: Ok(()), .. } => "accepted".to_string(),
@@ -174,6 +180,9 @@ impl World {
             return;
         }
         match body {
+            Body::Reply { reply, .. } if pipelined => {
+                self.pipeline_reply(process, task, call, reply)
+            }
             Body::Reply { reply, .. } => {
                 let reply = self.first_of_many(process, task, reply);
                 self.resume_with_reply(process, task, &reply)
@@ -223,6 +232,7 @@ impl World {
                 if let Some(t) = self.processes[process].tasks.get_mut(&task) {
                     t.waiting = Waiting::Nothing;
                 }
+                self.processes[process].pipelines.remove(&task);
                 self.run_task(process, task, args);
             }
             Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
@@ -325,6 +335,9 @@ impl World {
                     node,
                     args: command,
                 } => self.call(process, task, node, command),
+                Request::Pipeline { node, commands } => {
+                    self.pipeline(process, task, node, commands)
+                }
                 Request::Write {
                     resource,
                     id,
@@ -332,6 +345,16 @@ impl World {
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
                 Request::Query { database, query } => self.query(process, task, database, query),
+                Request::NextRequest => self.next_request(process, task),
+                Request::Respond {
+                    traffic,
+                    id,
+                    user,
+                    outcome,
+                } => {
+                    self.respond(process, traffic, id, user, outcome);
+                    Some(MultiValue::new())
+                }
             };
             match answer {
                 Some(next) => args = next,
@@ -432,19 +455,12 @@ impl World {
         args: Vec<Vec<u8>>,
     ) -> Option<MultiValue> {
         let actor = self.actor_of(process);
-        let target = match node {
-            None => Some(self.processes[process].node),
-            Some(name) => self.nodes.iter().position(|n| n.spec.name == name),
-        };
-        let Some(target) = target else {
-            let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
-            let message = format!(
-                "ERR no node named in this call; nodes: {}",
-                names.join(", ")
-            );
-            return (false, message).into_lua_multi(self.clients.lua()).ok();
+        let target = match self.call_target(process, node) {
+            Ok(target) => target,
+            Err(message) => return (false, message).into_lua_multi(self.clients.lua()).ok(),
         };
         let text = command_text(&args);
+        let patience = super::blocking::client_patience(&args);
         // A call after the server closed the connection opens a new one.
         if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
             inbox.closed = None;
@@ -458,8 +474,29 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, target);
+        self.await_reply(process, task, msg, target, patience);
         None
+    }
+
+    /// The node a call goes to: the process's own, or the one named.
+    pub(super) fn call_target(
+        &self,
+        process: usize,
+        node: Option<String>,
+    ) -> Result<ActorId, String> {
+        let Some(name) = node else {
+            return Ok(self.processes[process].node);
+        };
+        self.nodes
+            .iter()
+            .position(|n| n.spec.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
+                format!(
+                    "ERR no node named in this call; nodes: {}",
+                    names.join(", ")
+                )
+            })
     }
 
     fn write(
@@ -497,15 +534,30 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, first + target);
+        self.await_reply(process, task, msg, first + target, None);
         None
     }
 
-    pub(super) fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
+    /// The task waits for the reply to `msg`, for `timeout_ms` — plus, for
+    /// a blocking command (`patience`), the server's own wait, or without
+    /// end for a wait with no timeout.
+    pub(super) fn await_reply(
+        &mut self,
+        process: usize,
+        task: u32,
+        msg: u64,
+        to: ActorId,
+        patience: Option<Option<f64>>,
+    ) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
             t.waiting = Waiting::Reply { msg, to };
         }
-        let timeout = ms(self.processes[process].spec.timeout_ms);
+        let extra = match patience {
+            None => 0,
+            Some(None) => return,
+            Some(Some(block_ms)) => ms(block_ms),
+        };
+        let timeout = ms(self.processes[process].spec.timeout_ms) + extra;
         self.schedule(
             self.now + timeout,
             Pending::CallTimeout { process, task, msg },
@@ -588,6 +640,11 @@ impl World {
         let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
+        if task != MAIN_TASK && p.alive {
+            // A handler ending may be what a `next_request` waits for.
+            self.release_if_over(process);
+        }
+        let p = &mut self.processes[process];
         if task == MAIN_TASK {
             p.tasks.clear();
             p.finished = error.is_none();
@@ -677,6 +734,7 @@ impl World {
         p.alive = false;
         p.tasks.clear();
         p.inboxes.clear();
+        p.pipelines.clear();
         p.paused_until = None;
         self.close_connections_of(actor);
         let who = self.names[actor].clone();
@@ -695,6 +753,7 @@ impl World {
         p.alive = true;
         p.tasks.clear();
         p.inboxes.clear();
+        p.pipelines.clear();
         p.spawn_args.clear();
         p.pending_resume = None;
         p.paused_until = None;

@@ -111,7 +111,7 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, target);
+        self.await_reply(process, task, msg, target, None);
         None
     }
 }

@@ -43,6 +43,9 @@ impl World {
         if !self.network.connected(message.from, message.to) {
             match self.network.in_flight {
                 InFlight::Drop => {
+                    if matches!(message.body, Body::Request { .. }) {
+                        self.request_lost(message.to);
+                    }
                     self.push_lost(message.from, &message.body);
                     self.emit(
                         message.from,
@@ -64,6 +67,9 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
+            Body::Pipeline { task, commands } => {
+                self.node_receive_pipeline(to, from, task, commands)
+            }
             answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }
@@ -80,6 +86,9 @@ impl World {
             } => self.client_push(to, from, id, (task, conn, reply, bytes)),
             Body::Closed { task, reason } => self.client_closed(to, from, task, reason),
             Body::Query { task, query } => self.database_receive(to, from, task, id, query),
+            Body::Request { traffic, request } => {
+                self.request_arrives(to, from, id, traffic, request)
+            }
         }
     }
 

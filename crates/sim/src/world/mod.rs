@@ -5,12 +5,16 @@
 //! the actor it concerns react — which may schedule more events — and then
 //! checks the invariants. The handlers live in submodules by actor kind.
 
+mod blocking;
 mod clients;
 mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod pipeline;
 mod pubsub;
+mod shutdown;
+mod traffic;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -29,6 +33,10 @@ use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{
     Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState,
 };
+
+/// How long the world may take to go quiet after a run, before the
+/// end-of-run invariants are checked.
+const SETTLE_LIMIT: Time = 10_000_000;
 
 /// How a run is set up beyond the scenario itself.
 #[derive(Clone, Debug)]
@@ -105,6 +113,17 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// The earliest blocked client's deadline on a node.
+    BlockTimeout {
+        node: usize,
+        generation: u64,
+    },
+    /// A client drops its connections to `node` (a failover moved it).
+    ConnectionReset {
+        process: usize,
+        node: usize,
+        reason: String,
+    },
     /// `next_message` waited long enough.
     MessageTimeout {
         process: usize,
@@ -115,6 +134,12 @@ enum Pending {
         node: usize,
         epoch: u64,
         waiter: u64,
+    },
+    /// A disagreement may have outlasted its `stale_at_most` bound.
+    StaleCheck,
+    /// A traffic generator's next batch of requests is due.
+    TrafficNext {
+        traffic: usize,
     },
     /// A database query has had its `query_ms`.
     QueryDone {
@@ -136,6 +161,11 @@ enum Body {
     Command {
         task: u32,
         args: Vec<Vec<u8>>,
+    },
+    /// Pipelined commands, each with its own message id, in order.
+    Pipeline {
+        task: u32,
+        commands: Vec<(u64, Vec<Vec<u8>>)>,
     },
     Reply {
         task: u32,
@@ -182,6 +212,10 @@ enum Body {
         query: crate::database::Query,
         answer: crate::database::Answer,
     },
+    Request {
+        traffic: usize,
+        request: crate::traffic::Request,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -215,6 +249,7 @@ pub struct World {
     processes: Vec<Process>,
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
+    generators: Vec<crate::traffic::Generator>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -308,6 +343,10 @@ impl World {
             names.push(database.name.clone());
             kinds.push(ActorKind::Database);
         }
+        for traffic in &scenario.traffic {
+            names.push(traffic.name.clone());
+            kinds.push(ActorKind::Traffic);
+        }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
             kinds.push(ActorKind::Sentinel);
@@ -365,7 +404,10 @@ impl World {
                 failed: None,
                 failed_at: None,
                 finished: false,
+                inbox: Default::default(),
+                requests_on_the_way: 0,
                 inboxes: BTreeMap::new(),
+                pipelines: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -379,6 +421,12 @@ impl World {
             .iter()
             .cloned()
             .map(crate::database::Database::new)
+            .collect();
+        let generators = scenario
+            .traffic
+            .iter()
+            .cloned()
+            .map(crate::traffic::Generator::new)
             .collect();
         let armed = faults
             .iter()
@@ -407,6 +455,7 @@ impl World {
             processes,
             resources,
             databases,
+            generators,
             sentinel,
             demote: Vec::new(),
             clients,
@@ -452,6 +501,7 @@ impl World {
         if self.sentinel.is_some() {
             self.schedule(0, Pending::SentinelTick);
         }
+        self.start_traffic();
     }
 
     /// Runs to the end and returns the trace.
@@ -479,6 +529,62 @@ impl World {
 
     fn play(&mut self) {
         while self.step() {}
+        if self.invariants.any_at_end() {
+            self.settle();
+            let state = world_state(
+                &self.nodes,
+                &self.names,
+                &self.invariants.sections,
+                &self.resources,
+                &self.databases,
+                self.now,
+            );
+            let last = self.event_count.saturating_sub(1);
+            let found = self.invariants.check_end(&state, self.now, last);
+            self.report(found);
+        }
+    }
+
+    /// Lets the world go quiet after the run: messages on their way to
+    /// nodes and databases arrive, replication catches up, queries finish
+    /// and keys expire, for up to [`SETTLE_LIMIT`] more. Client programs
+    /// do not run again (their replies are not delivered), no fault
+    /// strikes, and nothing periodic (snapshots, the sentinel) counts.
+    fn settle(&mut self) {
+        let until = self.now + SETTLE_LIMIT;
+        loop {
+            let next = self
+                .queue
+                .iter()
+                .find(|(_, pending)| self.settles(pending))
+                .map(|(key, _)| *key);
+            let Some(key) = next.filter(|(t, _)| *t <= until) else {
+                break;
+            };
+            let Some(pending) = self.queue.remove(&key) else {
+                break;
+            };
+            self.now = key.0.max(self.now);
+            self.handle(pending);
+            self.apply_immediate_faults();
+            self.after_event();
+        }
+    }
+
+    fn settles(&self, pending: &Pending) -> bool {
+        match pending {
+            Pending::Deliver(id) => self
+                .messages
+                .get(id)
+                .is_some_and(|m| self.kinds.get(m.to) != Some(&ActorKind::Client)),
+            Pending::NodeDone { .. }
+            | Pending::BusyThreshold { .. }
+            | Pending::Expiry { .. }
+            | Pending::ReplicateOut { .. }
+            | Pending::WaitTimeout { .. }
+            | Pending::QueryDone { .. } => true,
+            _ => false,
+        }
     }
 
     /// Advances the world by one event (the earliest pending one), then
@@ -550,6 +656,12 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::BlockTimeout { node, generation } => self.block_timeout(node, generation),
+            Pending::ConnectionReset {
+                process,
+                node,
+                reason,
+            } => self.reset_connections(process, node, reason),
             Pending::MessageTimeout {
                 process,
                 task,
@@ -561,6 +673,8 @@ impl World {
                 waiter,
             } => self.wait_timeout(node, epoch, waiter),
             Pending::QueryDone { database, job } => self.query_done(database, *job),
+            Pending::StaleCheck => self.changed = true,
+            Pending::TrafficNext { traffic } => self.traffic_next(traffic),
         }
     }
 
@@ -666,6 +780,9 @@ impl World {
         let state = || world_state(nodes, names, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
+        for at in self.invariants.take_stale_deadlines() {
+            self.schedule(at, Pending::StaleCheck);
+        }
         self.snapshot_last_event();
     }
 

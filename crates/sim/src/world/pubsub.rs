@@ -177,7 +177,56 @@ impl World {
                 if self.nodes[node].up {
                     self.nodes[node].engine.disconnect(conn);
                 }
+                self.nodes[node].blocked.remove(&conn);
+                self.nodes[node]
+                    .held_behind_block
+                    .retain(|(held, _)| *held != conn);
                 self.outbound.entry((node, conn)).or_default().closed = true;
+            }
+        }
+    }
+
+    /// A client drops its connections to `node`: the node forgets them
+    /// (subscriptions, blocked calls), and each task that was waiting on
+    /// one — for a reply or a message — fails now with `reason`.
+    pub(super) fn reset_connections(&mut self, process: usize, node: usize, reason: String) {
+        if self.deferred(
+            process,
+            Pending::ConnectionReset {
+                process,
+                node,
+                reason: reason.clone(),
+            },
+        ) {
+            return;
+        }
+        let actor = self.processes[process].actor;
+        let keys: Vec<(ActorId, u32)> = self.nodes[node]
+            .connections
+            .keys()
+            .filter(|(a, _)| *a == actor)
+            .copied()
+            .collect();
+        for key in &keys {
+            if let Some(conn) = self.nodes[node].connections.remove(key) {
+                if self.nodes[node].up {
+                    self.nodes[node].engine.disconnect(conn);
+                }
+                self.nodes[node].blocked.remove(&conn);
+                self.outbound.entry((node, conn)).or_default().closed = true;
+            }
+        }
+        let tasks: Vec<u32> = self.processes[process].tasks.keys().copied().collect();
+        for task in tasks {
+            let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
+            match waiting {
+                Some(Waiting::Reply { to, .. }) if to == node => {
+                    self.resume_with(process, task, false, Value::Nil, Some(reason.clone()))
+                }
+                _ if keys.contains(&(actor, task)) => {
+                    self.deliver_to_task(process, task, Err(reason.clone()))
+                }
+                _ => {}
             }
         }
     }

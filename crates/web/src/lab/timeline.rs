@@ -108,6 +108,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Database => "database",
+        ActorKind::Traffic => "traffic",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -146,7 +147,9 @@ pub fn tone(what: &What) -> &'static str {
         | What::Busy { .. }
         | What::ScriptStart { .. }
         | What::Write { .. }
-        | What::Query { .. } => "t-io",
+        | What::Query { .. }
+        | What::Request { .. }
+        | What::Outcome { .. } => "t-io",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }

@@ -19,6 +19,7 @@ use super::lab_view::{
     view_toolbar, view_verdicts, view_world,
 };
 use super::perf_now;
+use super::picture::RunPicture;
 use super::worker::WorkerLink;
 use crate::lab::Lab;
 use crate::learn::route::{self, Route};
@@ -76,6 +77,7 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
     // The address is left alone until the view differs from a plain visit,
     // so the home page keeps a clean URL; a linked page always follows.
     let link_live = use_mut_ref(|| !props.hash.trim_start_matches('#').is_empty());
+    let as_table = use_state(stored_table_choice);
 
     let dispatch: Callback<Action> = {
         let (lab, redraw, refs, worker, seed_error) = (
@@ -300,11 +302,56 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
             { view_verdicts(&state, &dispatch) }
             <div class="lab-grid" ref={refs.grid.clone()}>
                 { view_stepper(&state, &dispatch) }
-                { view_timeline(&state, &dispatch, &refs) }
+                <div class="timeline-area">
+                    { view_switch(&as_table) }
+                    if *as_table {
+                        { view_timeline(&state, &dispatch, &refs) }
+                    } else if let Some(shown) = state.shown() {
+                        <RunPicture trace={shown.trace.clone()} step={state.step()}
+                                    on_step={dispatch.reform(Action::Go)} />
+                    }
+                </div>
                 { view_world(&state) }
             </div>
             { view_editor(&state, &dispatch, &refs) }
         </section>
+    }
+}
+
+/// Where the visitor's choice of timeline view is kept between visits.
+const VIEW_KEY: &str = "lockstep.timeline-view";
+
+/// Whether the visitor last chose the Table view (the picture is the
+/// default).
+fn stored_table_choice() -> bool {
+    gloo::utils::window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(VIEW_KEY).ok().flatten())
+        .is_some_and(|v| v == "table")
+}
+
+/// "Picture | Table": the picture for the eye, the table for reading every
+/// event as text (and for screen readers). The choice is remembered; a
+/// full store only means it is not.
+fn view_switch(as_table: &UseStateHandle<bool>) -> Html {
+    let choose = |table: bool| {
+        let as_table = as_table.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(Some(store)) = gloo::utils::window().local_storage() {
+                let _ = store.set_item(VIEW_KEY, if table { "table" } else { "picture" });
+            }
+            as_table.set(table);
+        })
+    };
+    html! {
+        <div class="view-switch" role="group" aria-label="Timeline view">
+            <button type="button" data-testid="view-picture" aria-pressed={(!**as_table).to_string()}
+                    onclick={choose(false)}>{ "Picture" }</button>
+            <button type="button" data-testid="view-table" aria-pressed={as_table.to_string()}
+                    onclick={choose(true)}>{ "Table" }</button>
+        </div>
     }
 }
 

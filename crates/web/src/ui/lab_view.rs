@@ -588,11 +588,16 @@ pub fn view_world(lab: &Lab) -> Html {
             html! {
                 <ul class="keys">
                     { for node.keys.iter().map(|k| html! {
-                        <li>
+                        <li class={classes!("key", k.change.map(|c| format!("changed-{c:?}").to_lowercase()))}
+                            data-testid="key-row" data-key={k.key.clone()}
+                            data-change={k.change.map(|c| c.word())}>
                             <div class="key-line">
                                 <code class="key-name">{ &k.key }</code>
-                                if k.kind != "string" {
-                                    <span class="key-type">{ &k.kind }</span>
+                                <span class="key-type">{ &k.kind }</span>
+                                if let Some(change) = k.change {
+                                    <span class="key-change" title="What this step did to the key">
+                                        { change.word() }
+                                    </span>
                                 }
                                 <span class="key-ttl" title="Time to live, on the node's clock">
                                     { k.ttl.as_ref().map_or_else(|| "no TTL".to_string(), |t| format!("TTL {t}")) }
@@ -604,6 +609,13 @@ pub fn view_world(lab: &Lab) -> Html {
                 </ul>
             }
         };
+        let removed = (!node.removed.is_empty()).then(|| {
+            html! {
+                <p class="keys-removed" data-testid="keys-removed">
+                    { format!("Gone at this step: {}", node.removed.join(", ")) }
+                </p>
+            }
+        });
         html! {
             <div class={classes!("node", (!node.up).then_some("down"))}>
                 <div class="node-head">
@@ -614,6 +626,7 @@ pub fn view_world(lab: &Lab) -> Html {
                     <span class="node-role">{ &node.role }</span>
                 </div>
                 { keys }
+                { removed.unwrap_or_default() }
             </div>
         }
     });

@@ -8,6 +8,7 @@ mod home;
 mod lab;
 mod lab_view;
 mod markdown_view;
+mod picture;
 mod player;
 mod player_view;
 mod store;

@@ -148,7 +148,13 @@ pub struct FoldMark {
     pub x1: f64,
     pub y0: f64,
     pub y1: f64,
+    /// The whole story: tries, command, answer, how long.
     pub label: String,
+    pub tries: usize,
+    /// The command tried, its answer, and how long the loop lasted.
+    pub command: String,
+    pub answer: String,
+    pub lasted: String,
 }
 
 /// Everything in pixels.
@@ -349,11 +355,15 @@ impl Picture {
                     y0: lane.top + 4.0,
                     y1: lane.top + LANE_H - 4.0,
                     label: format!(
-                        "{}\u{d7} {} \u{2192} {} ({span})",
+                        "{}\u{d7} {} \u{2192} {} over {span}",
                         fold.tries,
-                        short(&fold.command, 28),
-                        short(&fold.answer, 16)
+                        short(&fold.command, 80),
+                        short(&fold.answer, 40)
                     ),
+                    tries: fold.tries,
+                    command: fold.command.clone(),
+                    answer: fold.answer.clone(),
+                    lasted: span,
                 })
             })
             .collect();

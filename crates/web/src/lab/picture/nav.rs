@@ -51,6 +51,8 @@ pub fn kind_word(what: &What) -> &'static str {
         What::Leave { .. } => "leave",
         What::Write { .. } => "write",
         What::Query { .. } => "query",
+        What::Request { .. } => "request",
+        What::Outcome { .. } => "outcome",
         What::Message { .. } => "message",
         What::Disconnect { .. } => "disconnect",
         What::Pause { .. } => "pause",

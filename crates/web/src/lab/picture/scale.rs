@@ -23,7 +23,7 @@ const PX_PER_MS: f64 = 6.0;
 /// Past [`LINEAR_MS`], each doubling of the gap adds this much.
 const PX_PER_DOUBLING: f64 = 26.0;
 /// The width of a closed fold.
-pub const FOLD_PX: f64 = 170.0;
+pub const FOLD_PX: f64 = 190.0;
 
 /// A quiet stretch drawn shorter than its length: the picture labels it.
 #[derive(Clone, Debug, PartialEq)]
