@@ -42,7 +42,7 @@ async function open(hash) {
 /** Opens a lesson and waits for its run to be on show. */
 async function openLesson(hash) {
   await open(hash);
-  await page.waitForSelector('.lesson-run .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
 }
 
 /** "Step 5 of 100" -> [5, 100]. */
@@ -81,7 +81,7 @@ test('the home says what Lockstep is and lists the lock track with search and ta
   assert.equal(await cards.count(), all);
   // The lab and the console stay one click away.
   await page.click('[data-testid="nav-lab"]');
-  await page.waitForSelector('.lab .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lab #step-label', { timeout: 30000 });
   await page.waitForSelector('#console-input');
   await page.click('[data-testid="nav-lessons"]');
   await page.waitForSelector('[data-testid="home"]');
@@ -90,7 +90,12 @@ test('the home says what Lockstep is and lists the lock track with search and ta
 test('a lock lesson stops at its predict questions, grades them, and steps to its violation', async () => {
   await open('#/');
   await page.click(`[data-testid="lesson-${LESSON}"] .lesson-link`);
-  await page.waitForSelector('.lesson-run .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
+  // The run is the lab's picture by default; its table is one click away.
+  await page.waitForSelector('.lesson-run [data-testid="view-picture"][aria-pressed="true"]');
+  assert.ok((await page.locator('.lesson-run svg').count()) > 0, 'the picture is drawn');
+  await page.click('.lesson-run [data-testid="view-table"]');
+  await page.waitForSelector('.lesson-run .tl-row');
   assert.match(await page.locator('.player-title').innerText(), /The GC pause past the TTL/);
   // The article is rendered Markdown: a heading of its own, inline code.
   assert.equal(await page.locator('.lesson-article h2', { hasText: 'Fencing tokens' }).count(), 1);
@@ -149,6 +154,8 @@ test('a lock lesson stops at its predict questions, grades them, and steps to it
   const explain = page.locator('[data-testid="verdict-explain"]');
   await explain.waitFor();
   assert.match(await explain.innerText(), /Missing:/);
+  // Back to the picture for the look of the page.
+  await page.click('.lesson-run [data-testid="view-picture"]');
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot('lesson-player.png', false);
 });
