@@ -46,10 +46,10 @@ async function screenshot(name) {
 }
 
 test('the page loads and shows the shell', async () => {
-  await page.goto(server.url, { waitUntil: 'load' });
+  await page.goto(server.url + '#/lab', { waitUntil: 'load' });
   await page.waitForSelector('#console-input', { timeout: 15000 });
   assert.equal(await page.locator('.brand-name').innerText(), 'Lockstep');
-  assert.match(await page.locator('.lessons').innerText(), /Lessons are coming/);
+  assert.match(await page.locator('.lessons').innerText(), /The lessons walk through them/);
   assert.equal(
     await page.getAttribute('#console-input', 'placeholder'),
     'try: SET lock:1 me NX PX 3000',

@@ -32,7 +32,7 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(hash = '') {
+async function open(hash = '#/lab') {
   await page.goto('about:blank');
   await page.goto(server.url + hash, { waitUntil: 'load' });
   await page.waitForSelector('.lab .tl-row', { timeout: 30000 });

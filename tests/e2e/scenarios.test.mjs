@@ -50,8 +50,9 @@ async function screenshot(name) {
   await page.screenshot({ path: path.join(output, name), fullPage: true });
 }
 
-/** A fresh page load at `hash` (a hash-only goto would not reload). */
-async function open(hash = '') {
+/** A fresh page load at `hash` (a hash-only goto would not reload); the
+ * lab's page by default. */
+async function open(hash = '#/lab') {
   await page.goto('about:blank');
   await page.goto(server.url + hash, { waitUntil: 'load' });
   await page.waitForSelector('.lab .tl-row', { timeout: 15000 });
@@ -69,13 +70,13 @@ async function currentRowSeq() {
   return Number(await page.locator('.tl-row.current').getAttribute('data-seq'));
 }
 
-test('the lab opens on a story, honest that lessons are still coming', async () => {
+test('the lab opens on a story and points to the lessons', async () => {
   await open();
-  assert.match(await page.locator('.lab .lessons').innerText(), /Lessons are coming/);
+  assert.match(await page.locator('.lab .lessons').innerText(), /The lessons walk through them/);
   assert.equal(await page.inputValue('#story-select'), 'gc_pause_past_ttl');
   assert.deepEqual((await stepLabel())[0], 0);
-  // A plain visit keeps a clean address until the visitor does something.
-  assert.equal(new URL(page.url()).hash, '');
+  // A plain visit keeps its address until the visitor does something.
+  assert.equal(new URL(page.url()).hash, '#/lab');
   await screenshot('lab-home.png');
 });
 

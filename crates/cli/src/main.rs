@@ -13,7 +13,7 @@
 //! `lockstep explore FILE [--budget K=V,...] [--seed N] [--keep-own-faults]`
 //! searches fault schedules for the shortest run that breaks an invariant.
 //!
-//! `lockstep check [PATH]` reads and proves every lesson under PATH
+//! `lockstep check [--require-coverage] [PATH]` reads and proves every lesson under PATH
 //! (default `lessons/`); `lockstep lesson FILE [--answers FILE] [--seed N]`
 //! plays one in the terminal.
 //!
@@ -27,9 +27,10 @@ use lockstep_cli::serve::Server;
 
 const USAGE: &str = "usage: lockstep serve [--port PORT] [--bind ADDR] [--CONFIG-NAME VALUE]...
        lockstep run FILE.toml [--seed N] [--trace OUT.json] [--step N]
+                              [--metric EXPR]... [--compare OTHER.toml]
        lockstep explore FILE.toml [--budget K=V,...] [--seed N] [--trace OUT.json]
                                   [--keep-own-faults]
-       lockstep check [PATH]
+       lockstep check [--require-coverage] [PATH]
        lockstep lesson FILE.md [--answers FILE.toml] [--seed N]
        lockstep bench [--only GROUP,...] [--json FILE] [--record | --check]
 
@@ -43,7 +44,10 @@ commands:
            lists joined with +;
            the scenario's own faults are taken out unless --keep-own-faults)
   check    read every lesson under PATH (default lessons/), run it and prove its
-           anchors, computed answers, fixes, myth transcripts and follow-ups
+           anchors, computed answers, fixes, myth transcripts and follow-ups;
+           each lesson's `covers` must name items of PATH/coverage/NNN.toml,
+           and the items no lesson covers are listed (--require-coverage:
+           and fail the check)
   lesson   play a lesson: the story, the timeline with notes, each question
            asked and graded (--answers: read the answers from a TOML file)
   bench    measure Lockstep beside redis-server, redis-benchmark and lua5.1 in

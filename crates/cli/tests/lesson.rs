@@ -1,5 +1,5 @@
 //! `lockstep check` and `lockstep lesson` as an author and a learner meet
-//! them: every lesson of the lock track played start to finish with its
+//! them: every lesson of every track played start to finish with its
 //! recorded answers, and the messages for a wrong prediction, a failing
 //! fix and a broken lesson file.
 
@@ -33,16 +33,26 @@ fn first_lesson() -> PathBuf {
     lessons_dir().join("locks/01-setnx-then-expire.md")
 }
 
-#[test]
-fn every_lock_lesson_plays_to_the_end_with_its_recorded_answers() {
-    let mut played = 0;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(lessons_dir().join("locks"))
+/// Every lesson of every track: the `.md` files one folder below
+/// `lessons/` (the README at the top is not a lesson).
+fn every_lesson() -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(lessons_dir())
         .unwrap()
         .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap().filter_map(Result::ok))
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "md"))
         .collect();
     entries.sort();
+    entries
+}
+
+#[test]
+fn every_lesson_plays_to_the_end_with_its_recorded_answers() {
+    let mut played = 0;
+    let entries = every_lesson();
     for lesson in entries {
         let answers = lesson.with_extension("answers.toml");
         assert!(answers.exists(), "{} has no answers file", lesson.display());
@@ -138,6 +148,13 @@ fn check_proves_the_lessons_and_reports_a_wrong_anchor() {
     let out = lockstep(&["check", lessons_dir().to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("no problems"));
+    // Every `covers` of the real lessons names a catalogued item (else the
+    // check above fails), and the catalogues are counted.
+    assert!(
+        text(&out.stdout).contains("seed coverage: "),
+        "{}",
+        text(&out.stdout)
+    );
 
     let original = std::fs::read_to_string(first_lesson()).unwrap();
     let moved = original.replace("```note client-1 crash", "```note client-1 crash 2nd");
@@ -196,4 +213,142 @@ fn a_lesson_is_played_interactively_from_the_terminal() {
     );
     assert!(stdout.contains("6 of 6 answer(s) passed."), "{stdout}");
     assert!(out.status.success());
+}
+
+/// A folder with lesson 01 (its text changed by `edit`, if any) and a seed-003
+/// catalogue holding `items` (id, what).
+fn folder_with_catalogue(
+    name: &str,
+    edit: Option<(&str, &str)>,
+    items: &[(&str, &str)],
+) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "lockstep-cli-coverage-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(dir.join("coverage")).unwrap();
+    let mut lesson = std::fs::read_to_string(first_lesson()).unwrap();
+    if let Some((from, to)) = edit {
+        lesson = lesson.replace(from, to);
+    }
+    std::fs::write(dir.join("01.md"), lesson).unwrap();
+    let mut catalogue = String::from("seed = \"003-redis-locks-failure-modes.txt\"\n");
+    for (id, what) in items {
+        catalogue.push_str(&format!("\n[[item]]\nid = \"{id}\"\nwhat = \"{what}\"\n"));
+    }
+    std::fs::write(dir.join("coverage/003.toml"), catalogue).unwrap();
+    dir
+}
+
+#[test]
+fn a_covers_id_missing_from_its_seeds_catalogue_is_an_error_with_a_hint() {
+    let dir = folder_with_catalogue(
+        "typo",
+        Some(("\"003/setnx-expire\"", "\"003/setnx-expires\"")),
+        &[
+            ("003/setnx-expire", "two steps"),
+            ("003/gc-pause", "a pause"),
+        ],
+    );
+    let lesson = std::fs::read_to_string(dir.join("01.md")).unwrap();
+    let line = 1 + lesson
+        .lines()
+        .position(|l| l.contains("003/setnx-expires"))
+        .unwrap();
+    let out = lockstep(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = format!(
+        "01.md:{line}: covers: `003/setnx-expires` is not an item of coverage/003.toml \
+         (003-redis-locks-failure-modes.txt); did you mean `003/setnx-expire`?"
+    );
+    assert!(
+        text(&out.stdout).contains(&expected),
+        "{}",
+        text(&out.stdout)
+    );
+    // Seeds 000 and 002 have no catalogue in this folder: not judged.
+    assert!(
+        !text(&out.stdout).contains("`000/"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Checking the one file finds the catalogue beside it too, and lists
+    // no coverage (that is for a folder).
+    let out = lockstep(&["check", dir.join("01.md").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains(&expected),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(!text(&out.stdout).contains("seed coverage"));
+}
+
+#[test]
+fn uncovered_items_are_listed_and_fail_only_when_coverage_is_required() {
+    let dir = folder_with_catalogue(
+        "partial",
+        None,
+        &[
+            ("003/setnx-expire", "two steps"),
+            ("003/gc-pause", "a pause outlives the TTL"),
+        ],
+    );
+    let out = lockstep(&["check", dir.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("seed coverage: 1 of 2 items covered"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not covered: 003/gc-pause — a pause outlives the TTL"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("not covered: 003/setnx-expire"),
+        "{stdout}"
+    );
+
+    let out = lockstep(&["check", "--require-coverage", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("1 problem(s)"));
+
+    // A track folder below the catalogues sees only part of the lessons:
+    // no report, and requiring coverage there is refused.
+    let track = dir.join("locks");
+    std::fs::create_dir_all(&track).unwrap();
+    std::fs::copy(dir.join("01.md"), track.join("01.md")).unwrap();
+    let out = lockstep(&["check", track.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("seed coverage"));
+    let out = lockstep(&["check", "--require-coverage", track.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("needs the folder holding coverage/"));
+
+    let full = folder_with_catalogue("full", None, &[("003/setnx-expire", "two steps")]);
+    let out = lockstep(&["check", "--require-coverage", full.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("seed coverage: 1 of 1 items covered"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_broken_catalogue_is_a_problem_at_its_line() {
+    let dir = folder_with_catalogue(
+        "broken",
+        None,
+        &[("003/setnx-expire", "two steps"), ("004/elsewhere", "x")],
+    );
+    let out = lockstep(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout)
+            .contains("003.toml:8: item `004/elsewhere` is not `003/topic` (a-z0-9- topic)"),
+        "{}",
+        text(&out.stdout)
+    );
 }

@@ -182,3 +182,50 @@ fn run_takes_a_story_by_name_from_the_catalogue() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown.stderr).contains("nor is it a story: "));
 }
+
+fn scenario_file(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sim/tests/scenarios")
+        .join(format!("{name}.toml"))
+        .display()
+        .to_string()
+}
+
+#[test]
+fn run_compare_measures_two_variants_on_one_seed() {
+    let out = lockstep(&[
+        "run",
+        &scenario_file("stampede_no_lock"),
+        "--compare",
+        &scenario_file("stampede_rebuild_lock"),
+        "--metric",
+        "count(db query)",
+        "--metric",
+        "max(wait, db)",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let row = |name: &str| -> Vec<String> {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no row {name}:\n{stdout}"));
+        line[name.len()..]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    // Six readers: all six query without the lock, one with it.
+    assert_eq!(row("count(db query)"), ["6", "1", "-5"]);
+    let waits = row("max(wait, db)");
+    assert_ne!(waits[0], "0", "two connections, six queries: some wait");
+    assert_eq!(waits[1], "0");
+    let bad = lockstep(&[
+        "run",
+        &scenario_file("stampede_no_lock"),
+        "--metric",
+        "p99(x)",
+    ]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("`x` is not a quantity"));
+}

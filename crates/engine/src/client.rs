@@ -56,6 +56,8 @@ pub struct ClientState {
     /// Logged in: always, unless `requirepass` is set (then AUTH or HELLO
     /// AUTH is needed before anything but a few connection commands).
     pub authenticated: bool,
+    /// The ACL user this connection runs as; empty means `default`.
+    pub user: Vec<u8>,
     pub channels: BTreeSet<Vec<u8>>,
     /// In subscription order: Redis keeps a client's patterns in a list, and
     /// PUNSUBSCRIBE without arguments walks it in that order.
@@ -89,6 +91,15 @@ pub enum ReplyMode {
 }
 
 impl ClientState {
+    /// The ACL user this connection runs as.
+    pub fn user_name(&self) -> &[u8] {
+        if self.user.is_empty() {
+            crate::server::acl::DEFAULT_USER
+        } else {
+            &self.user
+        }
+    }
+
     pub fn new(id: ClientId, now_ms: i64) -> Self {
         ClientState {
             id,

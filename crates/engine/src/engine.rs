@@ -375,7 +375,7 @@ impl Engine {
             Ok(spec) => spec,
             Err(reply) => return self.reject(id, args, reply, now_ms),
         };
-        if let Some(reply) = self.refusal(id, spec, args) {
+        if let Some(reply) = self.refusal(id, spec, args, now_ms) {
             return self.reject(id, args, reply, now_ms);
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
@@ -423,7 +423,13 @@ impl Engine {
 
     /// Refusals that depend on the connection's state rather than on the
     /// command's arguments, in `processCommand`'s order.
-    fn refusal(&mut self, id: ClientId, spec: &CommandSpec, args: &[Vec<u8>]) -> Option<Reply> {
+    fn refusal(
+        &mut self,
+        id: ClientId,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+        now_ms: i64,
+    ) -> Option<Reply> {
         if spec.has(flags::PROTECTED) {
             let addr = self.client_mut(id).addr.clone();
             if !self.server.config.debug_command_allowed(&addr) {
@@ -445,8 +451,31 @@ impl Engine {
         if client.multi.is_some() && spec.has(flags::NO_MULTI) {
             return Some(Reply::error("ERR Command not allowed inside a transaction"));
         }
-        if self.server.read_only_replica() && writes(&self.server, spec, args) {
+        let client = self.clients.get(&id)?;
+        if let Err(denied) = self.server.acl.check(client.user_name(), spec, args) {
+            return Some(Reply::error(denied.client_error()));
+        }
+        // As in Redis, the state is only measured while maxmemory is set:
+        // a script run with maxmemory 0 sees the last measurement.
+        let out_of_memory = self.over_maxmemory(id, now_ms);
+        if let Some(out_of_memory) = out_of_memory {
+            self.server.out_of_memory = out_of_memory;
+        }
+        if out_of_memory == Some(true) && self.refused_when_out_of_memory(id, spec, args) {
+            return Some(Reply::error(crate::server::memory::OOM_ERROR));
+        }
+        let queued = |flag: u32| self.queued_any(id, spec, |s| s.has(flag));
+        let is_write = writes(&self.server, spec, args) || queued(flags::WRITE);
+        if is_write && !self.server.enough_good_replicas() {
+            return Some(Reply::error(crate::server::replication::NOREPLICAS_ERROR));
+        }
+        if self.server.read_only_replica() && is_write {
             return Some(Reply::error(crate::server::replication::READONLY_ERROR));
+        }
+        let denies_stale =
+            !spec.has(flags::STALE) || self.queued_any(id, spec, |s| !s.has(flags::STALE));
+        if denies_stale && self.server.serving_no_stale_data() {
+            return Some(Reply::error(crate::server::replication::MASTERDOWN_ERROR));
         }
         let client = self.client_mut(id);
         if client.in_pubsub_context() && !spec.has(flags::PUBSUB) {
@@ -456,6 +485,69 @@ impl Engine {
             )));
         }
         None
+    }
+
+    /// Whether `used_memory` is over `maxmemory` with nothing to evict;
+    /// `None` without a `maxmemory`. Only the `noeviction` policy is
+    /// modelled: under the others nothing is refused (and nothing evicted).
+    fn over_maxmemory(&mut self, id: ClientId, now_ms: i64) -> Option<bool> {
+        let config = &self.server.config;
+        let maxmemory: u64 = config
+            .get("maxmemory")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if maxmemory == 0 {
+            return None;
+        }
+        if config.get("maxmemory-policy").unwrap_or("noeviction") != "noeviction" {
+            return Some(false);
+        }
+        let mut ctx = Ctx {
+            db: &mut self.db,
+            clients: &mut self.clients,
+            server: &mut self.server,
+            client_id: id,
+            now_ms,
+            caller: Caller::Client,
+            cost_us: 0,
+        };
+        Some(crate::commands::memory::used_memory(&mut ctx) > maxmemory)
+    }
+
+    /// `processCommand`'s OOM rule: commands that may grow memory (a
+    /// script that declares flags without `allow-oom`, an EXEC with such
+    /// commands queued), and anything but EXEC/DISCARD/QUIT/RESET inside
+    /// MULTI, since queueing grows memory too.
+    fn refused_when_out_of_memory(
+        &self,
+        id: ClientId,
+        spec: &CommandSpec,
+        args: &[Vec<u8>],
+    ) -> bool {
+        let multi = self.clients.get(&id).and_then(|c| c.multi.as_ref());
+        let name = spec.name;
+        let denyoom = spec.has(flags::DENYOOM)
+            || crate::commands::scripting::declares_denyoom(&self.server, name, args)
+            || self.queued_any(id, spec, |s| s.has(flags::DENYOOM));
+        let queueing = multi.is_some() && !matches!(name, "exec" | "discard" | "quit" | "reset");
+        denyoom || queueing
+    }
+
+    /// Whether `spec` is EXEC and one of the commands `id` queued is as
+    /// `test` asks (Redis's `mstate.cmd_flags` / `cmd_inv_flags`).
+    fn queued_any(
+        &self,
+        id: ClientId,
+        spec: &CommandSpec,
+        test: impl Fn(&CommandSpec) -> bool,
+    ) -> bool {
+        if spec.name != "exec" {
+            return false;
+        }
+        let Some(multi) = self.clients.get(&id).and_then(|c| c.multi.as_ref()) else {
+            return false;
+        };
+        multi.queued.iter().any(|q| resolve(q).is_ok_and(&test))
     }
 
     /// Redis's `rejectCommand`: the error is the reply, and a transaction

@@ -354,6 +354,43 @@ impl Keyspace {
         }
     }
 
+    /// SWAPDB's half: this database's data becomes `other`'s. Watchers
+    /// are touched as Redis's `touchAllWatchedKeysInDb` touches them: a
+    /// key that was absent, or already expired, and is replaced by an
+    /// expired key is no logical change; anything else present on either
+    /// side is.
+    pub fn swap_in(&mut self, other: &Keyspace, now_ms: i64) {
+        let mut dirtied = Vec::new();
+        for (key, set) in self.watchers.iter_mut() {
+            let in_emptied = self.entries.contains_key(&slot(key));
+            let in_replacement = other.entries.contains_key(&slot(key));
+            if !in_emptied && !in_replacement {
+                continue;
+            }
+            let replacement_expired = other.is_logically_expired(key, now_ms);
+            for (client, expired) in set.iter_mut() {
+                if *expired {
+                    if !in_replacement {
+                        *expired = false;
+                        continue;
+                    }
+                    if replacement_expired {
+                        continue;
+                    }
+                } else if !in_emptied && replacement_expired {
+                    *expired = true;
+                    continue;
+                }
+                dirtied.push(*client);
+            }
+        }
+        // The data changes without `replace_data` touching the watchers.
+        let watchers = std::mem::take(&mut self.watchers);
+        self.replace_data(other);
+        self.watchers = watchers;
+        self.dirty.extend(dirtied);
+    }
+
     // ----- Blocked clients' keys -----
 
     /// Redis's `signalKeyAsReady`: a write to a key a client is blocked on

@@ -30,6 +30,9 @@ pub enum Reply {
     Push(Vec<Reply>),
     /// Text meant for humans (INFO): a bulk string in RESP2, `=N\r\ntxt:` in RESP3.
     Verbatim(String),
+    /// A big number's digits (DEBUG PROTOCOL, a script's `{big_number=...}`):
+    /// a bulk string in RESP2, `(` in RESP3 (`addReplyBigNum`).
+    BigNumber(String),
     /// Several top-level replies in a row, as SUBSCRIBE to N channels sends N.
     Many(Vec<Reply>),
 }

@@ -3,12 +3,14 @@
 //! The shared client libraries (`lessons/lib/*.lua`) that scenarios
 //! `require`, the story scenarios (`lessons/stories/*.toml`), reading
 //! scenario files with the libraries, and [`lesson`]: the lesson format,
-//! its checks and question grading.
+//! its checks and question grading, and [`coverage`]: which items of the
+//! source documents the lessons teach.
 
 use std::collections::BTreeMap;
 
 use lockstep_sim::{Scenario, ScenarioError};
 
+pub mod coverage;
 pub mod lesson;
 pub mod stories;
 

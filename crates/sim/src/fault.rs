@@ -24,7 +24,8 @@ pub enum FaultKind {
         #[serde(default)]
         restart_after_ms: Option<f64>,
     },
-    /// A stopped node starts again.
+    /// A stopped node starts again; a killed client starts its program
+    /// again from the top (fresh globals, new connections).
     Restart { target: String },
     /// A client process dies (its spawned tasks too).
     Kill { target: String },
@@ -194,9 +195,12 @@ impl FaultKind {
                 target_is(target, "node", is_node(target))?;
                 restart_after_ms.map_or(Ok(()), |after| non_negative("restart_after_ms", after))
             }
-            FaultKind::Restart { target } | FaultKind::Promote { target } => {
-                target_is(target, "node", is_node(target))
-            }
+            FaultKind::Restart { target } => target_is(
+                target,
+                "node or client",
+                is_node(target) || is_client(target),
+            ),
+            FaultKind::Promote { target } => target_is(target, "node", is_node(target)),
             FaultKind::ClockJump { target, by_ms } => {
                 target_is(
                     target,

@@ -64,6 +64,12 @@ pub struct Invariants {
     entries: BTreeMap<String, VecDeque<(Time, u64)>>,
     writes: BTreeMap<String, Vec<AcceptedWrite>>,
     lua: Option<(LuaVm, Vec<Option<Function>>)>,
+    /// For `stale_at_most`: since when each key has disagreed, and the
+    /// event where it began, by invariant.
+    stale_since: BTreeMap<(usize, String), (Time, u64)>,
+    /// Moments when a disagreement that began will have outlasted its
+    /// bound: the world checks again then, even if nothing else happens.
+    stale_deadlines: Vec<Time>,
 }
 
 impl Invariants {
@@ -94,6 +100,8 @@ impl Invariants {
             entries: BTreeMap::new(),
             writes: BTreeMap::new(),
             lua,
+            stale_since: BTreeMap::new(),
+            stale_deadlines: Vec::new(),
         }
     }
 
@@ -265,6 +273,39 @@ impl Invariants {
                         });
                     }
                 }
+                InvariantSpec::StaleAtMost {
+                    node,
+                    of,
+                    ms,
+                    cache_prefix,
+                    row_prefix,
+                } => {
+                    let world = world.get_or_insert_with(state);
+                    let now_differ =
+                        crate::eventual::disagreements(world, node, of, cache_prefix, row_prefix);
+                    self.stale_since.retain(|(i, key), _| {
+                        *i != index || now_differ.iter().any(|(k, _)| k == key)
+                    });
+                    let bound = (ms * 1000.0).round() as Time;
+                    for (key, how) in now_differ {
+                        let (since, began) =
+                            *self.stale_since.entry((index, key)).or_insert_with(|| {
+                                self.stale_deadlines.push(t + bound + 1);
+                                (t, seq)
+                            });
+                        if t.saturating_sub(since) > bound {
+                            found.push(Violation {
+                                index,
+                                message: format!(
+                                    "stale for {} ms (bound {ms} ms): {how}",
+                                    (t - since) as f64 / 1000.0
+                                ),
+                                caused_by: vec![began, seq],
+                            });
+                            break;
+                        }
+                    }
+                }
                 InvariantSpec::Lua { name, .. } => {
                     let Some((vm, checks)) = self.lua.as_mut() else {
                         continue;
@@ -286,6 +327,37 @@ impl Invariants {
             }
         }
         self.record(found, t)
+    }
+
+    /// Checks the end-of-run invariants on the settled world.
+    pub fn check_end(&mut self, state: &WorldState, t: Time, seq: u64) -> Vec<Violation> {
+        let found = self
+            .specs
+            .iter()
+            .enumerate()
+            .filter(|(i, spec)| crate::eventual::at_end(spec) && self.verdicts[*i].is_none())
+            .filter_map(|(index, spec)| {
+                crate::eventual::check_end(spec, state)
+                    .err()
+                    .map(|message| Violation {
+                        index,
+                        message,
+                        caused_by: vec![seq],
+                    })
+            })
+            .collect();
+        self.record(found, t)
+    }
+
+    /// When to check again for staleness outlasting its bound (taken:
+    /// each moment is returned once).
+    pub fn take_stale_deadlines(&mut self) -> Vec<Time> {
+        std::mem::take(&mut self.stale_deadlines)
+    }
+
+    /// Whether any invariant is checked only when the run ends.
+    pub fn any_at_end(&self) -> bool {
+        self.specs.iter().any(crate::eventual::at_end)
     }
 
     /// Keeps the first violation of each invariant; returns the new ones.
@@ -342,6 +414,16 @@ pub fn describe(spec: &InvariantSpec) -> String {
             format!("sum_conserved({} on {node} = {total})", keys.join(" + "))
         }
         InvariantSpec::Lua { name, .. } => format!("lua({name})"),
+        InvariantSpec::KeyEquals { node, key, value } => {
+            format!("key_equals({key} on {node} = {value:?})")
+        }
+        InvariantSpec::CacheMatchesDatabase { node, database, .. } => {
+            format!("cache_matches_database({node} = {database})")
+        }
+        InvariantSpec::ReplicasMatch { primary } => format!("replicas_match({primary})"),
+        InvariantSpec::StaleAtMost { node, of, ms, .. } => {
+            format!("stale_at_most({node} behind {of} ≤ {ms} ms)")
+        }
     }
 }
 
@@ -354,6 +436,10 @@ pub fn kind_of(spec: &InvariantSpec) -> VerdictKind {
         InvariantSpec::Rate { .. } => VerdictKind::Rate,
         InvariantSpec::SumConserved { .. } => VerdictKind::SumConserved,
         InvariantSpec::Lua { .. } => VerdictKind::Lua,
+        InvariantSpec::KeyEquals { .. } => VerdictKind::KeyEquals,
+        InvariantSpec::CacheMatchesDatabase { .. } => VerdictKind::CacheMatchesDatabase,
+        InvariantSpec::ReplicasMatch { .. } => VerdictKind::ReplicasMatch,
+        InvariantSpec::StaleAtMost { .. } => VerdictKind::StaleAtMost,
     }
 }
 
@@ -366,7 +452,11 @@ pub fn subject_of(spec: &InvariantSpec) -> &str {
         InvariantSpec::NoStaleWrites { resource } | InvariantSpec::NoDuplicates { resource } => {
             resource
         }
-        InvariantSpec::SumConserved { node, .. } => node,
+        InvariantSpec::SumConserved { node, .. }
+        | InvariantSpec::KeyEquals { node, .. }
+        | InvariantSpec::CacheMatchesDatabase { node, .. }
+        | InvariantSpec::StaleAtMost { node, .. } => node,
+        InvariantSpec::ReplicasMatch { primary } => primary,
     }
 }
 

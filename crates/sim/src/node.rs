@@ -91,6 +91,16 @@ pub struct Node {
     pub waiters: Vec<Waiter>,
     /// Generation of the scheduled expiry check, so stale ones are skipped.
     pub expiry_gen: u64,
+    /// Connections blocked in BLPOP and friends, with the command to answer.
+    pub blocked: BTreeMap<ClientId, Queued>,
+    /// Commands that arrived on a blocked connection, in order.
+    pub held_behind_block: Vec<(ClientId, Queued)>,
+    /// Each connection's last write, as the primary's offset after it
+    /// (Redis's per-client `woff`, which WAIT waits for).
+    pub write_offsets: BTreeMap<(ActorId, u32), u64>,
+    /// The blocked clients' timer: its generation and node-clock time.
+    pub block_timer_gen: u64,
+    pub block_timer_at: Option<i64>,
 }
 
 impl Node {
@@ -135,6 +145,11 @@ impl Node {
             queue: VecDeque::new(),
             waiters: Vec::new(),
             expiry_gen: 0,
+            blocked: BTreeMap::new(),
+            held_behind_block: Vec::new(),
+            block_timer_gen: 0,
+            block_timer_at: None,
+            write_offsets: BTreeMap::new(),
         })
     }
 
@@ -178,6 +193,10 @@ impl Node {
         self.queue.clear();
         self.waiters.clear();
         self.acked.clear();
+        self.blocked.clear();
+        self.held_behind_block.clear();
+        self.write_offsets.clear();
+        self.block_timer_at = None;
     }
 
     /// What a restart will find on disk, in words for the trace.

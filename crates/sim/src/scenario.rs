@@ -34,10 +34,17 @@ pub struct Scenario {
     pub clients: Vec<ClientSpec>,
     #[serde(default, rename = "resource")]
     pub resources: Vec<ResourceSpec>,
+    #[serde(default, rename = "database")]
+    pub databases: Vec<DatabaseSpec>,
+    #[serde(default, rename = "traffic")]
+    pub traffic: Vec<TrafficSpec>,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
     #[serde(default, rename = "invariant")]
     pub invariants: Vec<InvariantSpec>,
+    /// Measurements that must lie within bounds when the run ends.
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<crate::metric::MetricSpec>,
     /// What "the work gets done" means, for grading fixes.
     #[serde(default)]
     pub liveness: Option<LivenessSpec>,
@@ -254,6 +261,107 @@ pub struct ResourceSpec {
     pub unique: bool,
 }
 
+/// A database (`[[database]]`): rows with versions, a query counter and a
+/// latency that grows with its load (`src/database.rs` has the model).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSpec {
+    pub name: String,
+    /// How long one query holds a connection.
+    #[serde(default = "default_query_ms")]
+    pub query_ms: f64,
+    /// Queries served at the same time; the rest wait in line.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
+    /// The rows at the start, key = value (each at version 1).
+    #[serde(default)]
+    pub rows: std::collections::BTreeMap<String, String>,
+}
+
+fn default_query_ms() -> f64 {
+    5.0
+}
+
+fn default_connections() -> u32 {
+    10
+}
+
+/// Users sending requests to app-server clients (`[[traffic]]`); the
+/// generator is in `src/traffic.rs`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// The generator's actor name: requests leave from it.
+    pub name: String,
+    /// The clients that serve the requests (`next_request`, `serve`).
+    pub to: Vec<String>,
+    /// How many users; each request is from one of them.
+    #[serde(default = "default_users")]
+    pub users: u64,
+    #[serde(default)]
+    pub routing: Routing,
+    #[serde(default)]
+    pub pattern: Pattern,
+    /// Requests per second, all users together (`steady`, `poisson`).
+    #[serde(default = "default_rate")]
+    pub rate_per_s: f64,
+    /// Requests per burst (`burst`).
+    #[serde(default = "default_burst")]
+    pub burst: u64,
+    /// Time between bursts (`burst`).
+    #[serde(default = "default_every_ms")]
+    pub every_ms: f64,
+    #[serde(default)]
+    pub start_ms: f64,
+    /// How long it sends.
+    #[serde(default = "default_traffic_ms")]
+    pub duration_ms: f64,
+}
+
+/// Which server a request goes to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    /// Each request to the next server in turn.
+    #[default]
+    RoundRobin,
+    /// A user always reaches the same server (a session).
+    Sticky,
+}
+
+/// When requests leave.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Pattern {
+    /// Evenly spaced at `rate_per_s`, users in turn.
+    #[default]
+    Steady,
+    /// `burst` requests at once every `every_ms`, users in turn.
+    Burst,
+    /// Exponential gaps with mean 1 / `rate_per_s`, each from a random user.
+    Poisson,
+}
+
+fn default_users() -> u64 {
+    1
+}
+
+fn default_rate() -> f64 {
+    10.0
+}
+
+fn default_burst() -> u64 {
+    10
+}
+
+fn default_every_ms() -> f64 {
+    1_000.0
+}
+
+fn default_traffic_ms() -> f64 {
+    1_000.0
+}
+
 /// A fault: what happens, to whom, and when. (Unknown fields are caught
 /// by the kind's own list: serde's `flatten` passes them on to it.)
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -326,6 +434,36 @@ pub enum InvariantSpec {
     },
     /// A Lua expression over the world that must stay true.
     Lua { name: String, check: String },
+    /// When the run ends (the world settled): `key` on `node` holds `value`.
+    KeyEquals {
+        node: String,
+        key: String,
+        value: String,
+    },
+    /// When the run ends: every key cached on `node` equals its row in
+    /// `database` (key `cache_prefix` + X caches row `row_prefix` + X; a
+    /// key that is not cached is fine).
+    CacheMatchesDatabase {
+        node: String,
+        database: String,
+        #[serde(default)]
+        cache_prefix: String,
+        #[serde(default)]
+        row_prefix: String,
+    },
+    /// When the run ends: every replica of `primary` holds what it holds.
+    ReplicasMatch { primary: String },
+    /// Always: `node` never disagrees with `of` (a node, or a database it
+    /// caches) about a key for longer than `ms`.
+    StaleAtMost {
+        node: String,
+        of: String,
+        ms: f64,
+        #[serde(default)]
+        cache_prefix: String,
+        #[serde(default)]
+        row_prefix: String,
+    },
 }
 
 /// "The work gets done": used when grading a fix, so that a program that
@@ -381,13 +519,16 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// Every actor's name: nodes, clients, resources, in that order.
+    /// Every actor's name: nodes, clients, resources, databases, traffic
+    /// generators, in that order.
     pub fn actor_names(&self) -> Vec<&str> {
         self.nodes
             .iter()
             .map(|n| n.name.as_str())
             .chain(self.clients.iter().map(|c| c.name.as_str()))
             .chain(self.resources.iter().map(|r| r.name.as_str()))
+            .chain(self.databases.iter().map(|d| d.name.as_str()))
+            .chain(self.traffic.iter().map(|t| t.name.as_str()))
             .collect()
     }
 
@@ -488,6 +629,38 @@ impl Scenario {
                 return fail(format!("{what}: timeout_ms must be above 0"));
             }
         }
+        for database in &self.databases {
+            let what = format!("database \"{}\"", database.name);
+            check_non_negative(&format!("{what} query_ms"), database.query_ms)?;
+            if database.connections == 0 {
+                return fail(format!("{what}: connections must be at least 1"));
+            }
+        }
+        for traffic in &self.traffic {
+            let what = format!("traffic \"{}\"", traffic.name);
+            if traffic.to.is_empty() {
+                return fail(format!("{what}: `to` names no client to serve it"));
+            }
+            for client in &traffic.to {
+                if !is_client(client) {
+                    return fail(format!("{what}: to = \"{client}\" is not a [[client]]"));
+                }
+            }
+            if traffic.users == 0 {
+                return fail(format!("{what}: users must be at least 1"));
+            }
+            if traffic.burst == 0 {
+                return fail(format!("{what}: burst must be at least 1"));
+            }
+            if !(traffic.rate_per_s.is_finite() && traffic.rate_per_s > 0.0) {
+                return fail(format!("{what}: rate_per_s must be above 0"));
+            }
+            if !(traffic.every_ms.is_finite() && traffic.every_ms > 0.0) {
+                return fail(format!("{what}: every_ms must be above 0"));
+            }
+            check_non_negative(&format!("{what} start_ms"), traffic.start_ms)?;
+            check_non_negative(&format!("{what} duration_ms"), traffic.duration_ms)?;
+        }
         check_probability("[network] loss", self.network.loss)?;
         check_latency("[network] latency_ms", self.network.latency_ms)?;
         for link in &self.network.links {
@@ -539,6 +712,34 @@ impl Scenario {
                         "invariant sum_conserved: node \"{node}\" is not a node"
                     ));
                 }
+                InvariantSpec::KeyEquals { node, .. }
+                | InvariantSpec::CacheMatchesDatabase { node, .. }
+                | InvariantSpec::StaleAtMost { node, .. }
+                | InvariantSpec::ReplicasMatch { primary: node }
+                    if !is_node(node) =>
+                {
+                    return fail(format!(
+                        "invariant {}: \"{node}\" is not a node (nodes: {})",
+                        crate::invariants::describe(invariant),
+                        node_list()
+                    ));
+                }
+                InvariantSpec::CacheMatchesDatabase { database, .. }
+                    if !self.databases.iter().any(|d| &d.name == database) =>
+                {
+                    return fail(format!(
+                        "invariant cache_matches_database: \"{database}\" is not a [[database]]"
+                    ));
+                }
+                InvariantSpec::StaleAtMost { of, ms, .. } => {
+                    let is_database = self.databases.iter().any(|d| &d.name == of);
+                    if !is_node(of) && !is_database {
+                        return fail(format!(
+                            "invariant stale_at_most: of = \"{of}\" is neither a node nor a [[database]]"
+                        ));
+                    }
+                    check_non_negative("invariant stale_at_most: ms", *ms)?;
+                }
                 InvariantSpec::Rate {
                     limit, window_ms, ..
                 } if *limit == 0 || window_ms.is_nan() || *window_ms <= 0.0 => {
@@ -546,6 +747,9 @@ impl Scenario {
                 }
                 _ => {}
             }
+        }
+        for metric in &self.metrics {
+            metric.check().map_err(ScenarioError)?;
         }
         if let Some(liveness) = &self.liveness {
             for name in &liveness.finished {

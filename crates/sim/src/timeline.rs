@@ -134,6 +134,17 @@ pub fn describe(event: &Event) -> String {
         What::Drop {
             to, reason, msg, ..
         } => format!("message {msg} to {to} lost: {reason}"),
+        What::Message {
+            from,
+            channel,
+            pattern,
+            text,
+            ..
+        } => match pattern {
+            Some(pattern) => format!("← message on {channel} (via {pattern}): {text} ({from})"),
+            None => format!("← message on {channel}: {text} ({from})"),
+        },
+        What::Disconnect { client, reason } => format!("closed {client}'s connection: {reason}"),
         What::Timeout { to, .. } => format!("timeout waiting for {to}"),
         What::Expire { key } => format!("{key} expired"),
         What::ScriptStart {
@@ -153,6 +164,24 @@ pub fn describe(event: &Event) -> String {
         What::Enter { name } => format!(">> enter {name}"),
         What::Leave { name } => format!("<< leave {name}"),
         What::Write { from, detail, .. } => format!("{from}: {detail}"),
+        What::Query {
+            from,
+            query,
+            result,
+            queued_us,
+            ..
+        } => {
+            let queued = if *queued_us > 0 {
+                format!(" [waited {:.1} ms]", *queued_us as f64 / 1000.0)
+            } else {
+                String::new()
+            };
+            format!("{from}: {query} ⇒ {result}{queued}")
+        }
+        What::Request { to, id, user } => format!("request #{id} of user {user} → {to}"),
+        What::Outcome {
+            id, user, outcome, ..
+        } => format!("request #{id} of user {user}: {outcome}"),
         What::Pause { duration_ms } => format!("PAUSED for {duration_ms} ms"),
         What::Resume => "resumed".into(),
         What::Crash => "CRASHED".into(),
@@ -293,6 +322,23 @@ pub fn render_step(trace: &Trace, seq: u64) -> Result<String, String> {
                 format!(", last value {:?}", resource.last_value)
             }
         ));
+    }
+    for (name, database) in &state.databases {
+        out.push_str(&format!(
+            "\n{name} (database, {} queries answered)\n",
+            database.queries
+        ));
+        if database.rows.is_empty() {
+            out.push_str("  (no rows)\n");
+        }
+        for row in &database.rows {
+            out.push_str(&format!(
+                "  {} = {} (version {})\n",
+                row.key,
+                crate::trace::quote(row.value.as_bytes()),
+                row.version
+            ));
+        }
     }
     Ok(out)
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use lockstep_engine::Reply;
 
 pub use crate::bytes::Bytes;
+pub use crate::event_facts::EVENT_TYPES;
 use serde::{Deserialize, Serialize};
 
 fn first_version() -> u32 {
@@ -62,6 +63,10 @@ pub enum ActorKind {
     Node,
     Client,
     Resource,
+    /// A `[[database]]`.
+    Database,
+    /// A `[[traffic]]` generator.
+    Traffic,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -130,6 +135,23 @@ pub enum What {
         msg: u64,
         reason: String,
     },
+    /// A pub/sub message reached a subscriber's connection (task `task`'s);
+    /// `pattern` when it matched a PSUBSCRIBE. Display text, quoted.
+    Message {
+        from: String,
+        msg: u64,
+        task: u32,
+        channel: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        pattern: Option<String>,
+        text: String,
+    },
+    /// A node closed a client's connection (its output buffer passed
+    /// `client-output-buffer-limit`); `reason` says which limit.
+    Disconnect {
+        client: String,
+        reason: String,
+    },
     /// A call gave up waiting.
     Timeout {
         to: String,
@@ -179,6 +201,30 @@ pub enum What {
         /// `detail`.
         #[serde(skip_serializing_if = "Option::is_none", default)]
         token: Option<i64>,
+    },
+    /// A database answered a query (`queued_us`: how long it waited for
+    /// a connection before its `query_ms`).
+    Query {
+        from: String,
+        msg: u64,
+        query: String,
+        key: String,
+        result: String,
+        queued_us: u64,
+    },
+    /// A traffic generator sent request `id` of `user` to a client.
+    Request {
+        to: String,
+        id: u64,
+        user: u64,
+    },
+    /// A client finished serving request `id` of `user` (from generator
+    /// `traffic`) with `outcome` (`allowed`, `rejected`, ...).
+    Outcome {
+        traffic: String,
+        id: u64,
+        user: u64,
+        outcome: String,
     },
     Pause {
         duration_ms: f64,
@@ -241,6 +287,26 @@ pub struct WorldState {
     /// Critical section name -> processes inside it.
     pub holders: BTreeMap<String, Vec<String>>,
     pub resources: BTreeMap<String, ResourceState>,
+    /// Each `[[database]]`'s rows and query count (absent without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub databases: BTreeMap<String, DatabaseState>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct DatabaseState {
+    /// Every row, in key order.
+    pub rows: Vec<RowState>,
+    /// Queries answered so far.
+    pub queries: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct RowState {
+    pub key: String,
+    /// The row's exact value (rows hold text).
+    pub value: String,
+    /// 1 for a row's first write, one more with every write.
+    pub version: u64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -324,6 +390,12 @@ pub enum VerdictKind {
     Rate,
     SumConserved,
     Lua,
+    /// A `[[metric]]` assertion: a measurement within its bounds.
+    Metric,
+    KeyEquals,
+    CacheMatchesDatabase,
+    ReplicasMatch,
+    StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
 }
@@ -392,7 +464,18 @@ fn write_reply(reply: &Reply, out: &mut String) {
         Reply::Double(d) => out.push_str(&format!("(double) {d}")),
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&quote(s.as_bytes())),
-        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
+        // Several replies to one command (SUBSCRIBE a b): one after another,
+        // as they travel.
+        Reply::Many(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                write_reply(item, out);
+            }
+        }
+        Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {

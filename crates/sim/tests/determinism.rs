@@ -39,6 +39,13 @@ const STORIES: &[(&str, &str)] = &[
     ("busy_script", "busy script, SCRIPT KILL"),
     // A node clock stepping forward.
     ("clock_jump", "clock jump"),
+    // Pub/sub delivery; a subscriber killed and restarted misses messages.
+    (
+        "pubsub_subscriber_killed",
+        "pub/sub, kill and restart a client",
+    ),
+    // BLPOP workers woken by pushes, in order, and timing out.
+    ("blocking_queue_workers", "blocking commands, a kill"),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];
@@ -67,6 +74,25 @@ fn digest_line(name: &str, seed: u64, scenario: &Scenario) -> (String, String) {
     (format!("{name} {seed} {} {sha}", trace.events.len()), json)
 }
 
+/// Scenarios of the simulator's own tests (`tests/scenarios/`), embedded
+/// so that wasm32 reads them too: the database's queue, the metric
+/// verdicts, staleness and the settling before end-of-run checks.
+const SCENARIO_FILES: &[(&str, &str)] = &[
+    (
+        "stampede_no_lock",
+        include_str!("scenarios/stampede_no_lock.toml"),
+    ),
+    (
+        "stampede_rebuild_lock",
+        include_str!("scenarios/stampede_rebuild_lock.toml"),
+    ),
+    ("cache_race", include_str!("scenarios/cache_race.toml")),
+    (
+        "rate_limiter_traffic",
+        include_str!("scenarios/rate_limiter_traffic.toml"),
+    ),
+];
+
 /// Every case, in the golden file's order.
 fn cases() -> Vec<(String, Scenario)> {
     let mut cases: Vec<(String, Scenario)> = STORIES
@@ -74,6 +100,20 @@ fn cases() -> Vec<(String, Scenario)> {
         .map(|(name, _)| (name.to_string(), stories::story(name)))
         .collect();
     cases.push((JITTER.1.to_string(), jittered(stories::story(JITTER.0))));
+    for (name, text) in SCENARIO_FILES {
+        let scenario = Scenario::parse_with_libraries(text, &stories::libraries())
+            .unwrap_or_else(|e| panic!("tests/scenarios/{name}.toml: {e}"));
+        cases.push((name.to_string(), scenario));
+    }
+    // Poisson arrivals: gaps drawn from the seeded generator through the
+    // simulator's own logarithm, which must agree across targets.
+    if let Some((_, limiter)) = cases.iter().find(|(n, _)| n == "rate_limiter_traffic") {
+        let mut poisson = limiter.clone();
+        for traffic in &mut poisson.traffic {
+            traffic.pattern = lockstep_sim::scenario::Pattern::Poisson;
+        }
+        cases.push(("rate_limiter_traffic+poisson".to_string(), poisson));
+    }
     cases
 }
 

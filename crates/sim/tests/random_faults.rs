@@ -24,13 +24,15 @@ use proptest::prelude::*;
 
 /// Stories with different actors: one node and a resource, a replica
 /// with a sentinel, five Redlock nodes, AOF persistence, seeded data with
-/// a conservation invariant.
+/// a conservation invariant, pub/sub subscribers, BLPOP workers.
 const SCENARIOS: &[&str] = &[
     "gc_pause_past_ttl",
     "failover_loses_lock",
     "redlock_partition",
     "restart_with_aof",
     "bank_transfer",
+    "pubsub_subscriber_killed",
+    "blocking_queue_workers",
 ];
 
 /// Who can be targeted in one scenario.
@@ -106,6 +108,7 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
         }),
         node().prop_map(|target| FaultKind::Restart { target }),
         client().prop_map(|target| FaultKind::Kill { target }),
+        client().prop_map(|target| FaultKind::Restart { target }),
         node().prop_map(|target| FaultKind::Promote { target }),
         partition,
         Just(FaultKind::Heal {}),

@@ -625,3 +625,41 @@ at_ms = 1
     assert_eq!(world.stopped(), whole.stopped);
     assert_eq!(world.run().to_json(), whole.to_json());
 }
+
+#[test]
+fn client_programs_have_redis_s_lua_libraries_with_the_same_bytes_as_scripts() {
+    let body = r#"
+local t = cjson.decode('{"user":"ada","tags":[1,2.5,"x"]}')
+return {
+  cjson.encode({ok = true}),
+  t.user .. "/" .. t.tags[2],
+  struct.pack(">I2i4", 513, -2),
+  cmsgpack.pack({1, "two", {3}}),
+  tostring(bit.band(0xff, 0x0f)) .. "," .. bit.tohex(65535, 4),
+}"#;
+    let trace = run(&format!(
+        r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c"
+program = '''
+local function mine() {body}
+end
+local script = redis.call("EVAL", [[{body}]], 0)
+local local_values = mine()
+for i = 1, 5 do
+  log(i, local_values[i] == script[i] and "same" or "differs", #local_values[i])
+end
+log(cjson.decode(cjson.encode({{n = 5}})).n)
+'''
+"#
+    ));
+    let lines = logs(&trace, "c");
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    for (i, line) in lines[..5].iter().enumerate() {
+        assert!(line.starts_with(&format!("{} same ", i + 1)), "{line}");
+        assert!(!line.ends_with(" 0"), "{line}: empty");
+    }
+    assert_eq!(lines[5], "5");
+}

@@ -167,11 +167,12 @@ fn swapdb(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         .map(|db| db.data_only())
         .unwrap_or_default();
     ctx.charge(a.len() + b.len());
+    let now = ctx.now_ms;
     if let Some(db) = ctx.db_at(first) {
-        db.replace_data(&b);
+        db.swap_in(&b, now);
     }
     if let Some(db) = ctx.db_at(second) {
-        db.replace_data(&a);
+        db.swap_in(&a, now);
     }
     Reply::ok()
 }
@@ -303,6 +304,33 @@ mod tests {
         session!(s, "CONFIG SET replica-read-only no" => "+OK\r\n", "SET k w" => "+OK\r\n");
         s.engine.set_replica_of(None);
         session!(s, "ROLE" => "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n", "WAIT 0 0" => ":0\r\n");
+    }
+
+    #[test]
+    fn swapdb_in_an_expired_key_is_no_change_to_a_watcher() {
+        // Redis's multi unit: a watched key that did not exist, or had
+        // already expired, replaced by an expired key, is logically absent
+        // before and after, so EXEC runs; a live key brought in dirties.
+        let mut s = Session::new();
+        // The session runs no active expiry: the key stays, expired.
+        session!(s, "SET x foo PX 1" => "+OK\r\n");
+        s.now_ms += 5;
+        session!(s,
+            "SELECT 1" => "+OK\r\n",
+            "WATCH x" => "+OK\r\n",
+            "SWAPDB 0 1" => "+OK\r\n",
+            "MULTI" => "+OK\r\n",
+            "PING" => "+QUEUED\r\n",
+            "EXEC" => "*1\r\n+PONG\r\n",
+            "SELECT 0" => "+OK\r\n",
+            "SET x live" => "+OK\r\n",
+            "SELECT 1" => "+OK\r\n",
+            "WATCH x" => "+OK\r\n",
+            "SWAPDB 0 1" => "+OK\r\n",
+            "MULTI" => "+OK\r\n",
+            "PING" => "+QUEUED\r\n",
+            "EXEC" => "*-1\r\n",
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::command::{flags, spec, Args, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::discard_transaction;
 use crate::numbers::parse_i64;
 use crate::reply::Reply;
+use crate::server::acl::DEFAULT_USER;
 
 /// The version HELLO and INFO report: the reference server's.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -84,18 +85,25 @@ fn echo(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     Reply::Bulk(args[1].clone())
 }
 
-/// Whether `user`/`password` log in. There are no ACL users: only
-/// `default`, which takes any password unless `requirepass` is set.
+/// Whether `user`/`password` log in, and if so logs the connection in as
+/// that user. `default` takes any password unless `requirepass` is set;
+/// other users are ACL SETUSER's.
 fn authenticate(ctx: &mut Ctx, user: &[u8], password: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    let ok = match ctx.server.config.get("requirepass") {
-        Some("") | None => true,
-        Some(required) => required.as_bytes() == password,
+    let ok = if user == DEFAULT_USER {
+        match ctx.server.config.get("requirepass") {
+            Some("") | None => true,
+            Some(required) => required.as_bytes() == password,
+        }
+    } else {
+        ctx.server
+            .acl
+            .user(user)
+            .is_some_and(|u| u.accepts(password))
     };
     if ok {
-        ctx.me().authenticated = true;
+        let me = ctx.me();
+        me.authenticated = true;
+        me.user = user.to_vec();
     }
     ok
 }
@@ -198,6 +206,7 @@ fn reset(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     me.monitor = false;
     me.protocol = Protocol::Resp2;
     me.authenticated = nopass;
+    me.user.clear();
     me.channels.clear();
     me.patterns.clear();
     me.name = None;
@@ -376,7 +385,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         c.last_command.as_str()
     };
     format!(
-        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.id + 7,
@@ -389,6 +398,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         c.patterns.len(),
         c.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
         cmd,
+        String::from_utf8_lossy(c.user_name()),
         c.protocol.version(),
     )
 }

@@ -104,6 +104,9 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
     if read_only && !info.no_writes() {
         return Reply::error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    if !info.no_writes() && !info.allow_oom() && ctx.server.script_out_of_memory() {
+        return Reply::error(super::scripting::SCRIPT_OOM_ERROR);
+    }
     let mut svm = match take_vm(ctx) {
         Ok(vm) => vm,
         Err(reply) => return reply,
@@ -120,6 +123,7 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         keys: &args[3..split],
         argv: &args[split..],
         read_only: info.no_writes(),
+        allow_oom: info.allow_oom(),
     };
     let reply = run_script(ctx, &mut svm, run);
     put_vm(ctx, svm);

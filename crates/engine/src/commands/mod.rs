@@ -29,27 +29,96 @@ pub(crate) mod test_session;
 pub mod transactions;
 pub mod zsets;
 
-fn families() -> [&'static [CommandSpec]; 18] {
+/// Each family's command table, with the ACL categories its module stands
+/// for (`@string`, `@list`, ...). The other categories come from a
+/// command's flags: see [`in_acl_category`].
+fn families() -> [(&'static [CommandSpec], &'static [&'static str]); 18] {
     [
-        admin::COMMANDS,
-        bits::COMMANDS,
-        connection::COMMANDS,
-        dump::COMMANDS,
-        functions::COMMANDS,
-        hashes::COMMANDS,
-        keys::COMMANDS,
-        lists::COMMANDS,
-        memory::COMMANDS,
-        pubsub::COMMANDS,
-        scripting::COMMANDS,
-        server::COMMANDS,
-        sets::COMMANDS,
-        sort::COMMANDS,
-        streams::COMMANDS,
-        strings::COMMANDS,
-        transactions::COMMANDS,
-        zsets::COMMANDS,
+        (admin::COMMANDS, &[]),
+        (bits::COMMANDS, &["bitmap"]),
+        (connection::COMMANDS, &["connection"]),
+        (dump::COMMANDS, &["keyspace"]),
+        (functions::COMMANDS, &["scripting"]),
+        (hashes::COMMANDS, &["hash"]),
+        (keys::COMMANDS, &["keyspace"]),
+        (lists::COMMANDS, &["list"]),
+        (memory::COMMANDS, &[]),
+        (pubsub::COMMANDS, &["pubsub"]),
+        (scripting::COMMANDS, &["scripting"]),
+        (server::COMMANDS, &[]),
+        (sets::COMMANDS, &["set"]),
+        (sort::COMMANDS, &["set", "sortedset", "list"]),
+        (streams::COMMANDS, &["stream"]),
+        (strings::COMMANDS, &["string"]),
+        (transactions::COMMANDS, &["transaction"]),
+        (zsets::COMMANDS, &["sortedset"]),
     ]
+}
+
+/// Redis 7.0's ACL categories (`ACL CAT`), `all` aside.
+pub const ACL_CATEGORIES: [&str; 21] = [
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// Whether a command of a family belongs to an ACL category: by its
+/// family, or by the flags Redis's categories follow (`write` commands are
+/// `@write`, non-`fast` ones `@slow`, `admin` ones `@admin` and
+/// `@dangerous`).
+fn in_acl_category(spec: &CommandSpec, family: &[&str], category: &str) -> bool {
+    use crate::command::flags;
+    family.contains(&category)
+        || match category {
+            "read" => spec.has(flags::READONLY),
+            "write" => spec.has(flags::WRITE),
+            "fast" => spec.has(flags::FAST),
+            "slow" => !spec.has(flags::FAST),
+            "admin" | "dangerous" => spec.has(flags::ADMIN),
+            "blocking" => spec.has(flags::BLOCKING),
+            _ => false,
+        }
+}
+
+/// Full names (`get`, `config|get`) of the commands in an ACL category, or
+/// `None` if there is no such category.
+pub fn acl_category_members(category: &str) -> Option<Vec<String>> {
+    let all = category == "all";
+    if !all && !ACL_CATEGORIES.contains(&category) {
+        return None;
+    }
+    let mut names = Vec::new();
+    for (table, family) in families() {
+        for spec in table {
+            if all || in_acl_category(spec, family, category) {
+                names.push(spec.name.to_string());
+            }
+            for sub in spec.subcommands {
+                if all || in_acl_category(sub, family, category) {
+                    names.push(format!("{}|{}", spec.name, sub.name));
+                }
+            }
+        }
+    }
+    Some(names)
 }
 
 fn table() -> &'static BTreeMap<&'static str, &'static CommandSpec> {
@@ -57,7 +126,7 @@ fn table() -> &'static BTreeMap<&'static str, &'static CommandSpec> {
     TABLE.get_or_init(|| {
         families()
             .into_iter()
-            .flatten()
+            .flat_map(|(table, _)| table)
             .map(|spec| (spec.name, spec))
             .collect()
     })

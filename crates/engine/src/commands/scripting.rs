@@ -7,6 +7,12 @@ use crate::reply::Reply;
 use crate::scripting::{run_script, sha1_hex, RunMode, ScriptRun, ScriptVm};
 
 /// Scripts are fed to MONITOR by hand, before the commands they run.
+/// `scriptPrepareForRun`'s refusal of a script that may write while memory
+/// is over `maxmemory` (reached inside MULTI; a direct call is refused
+/// before it runs, with the plain OOM error).
+pub(crate) const SCRIPT_OOM_ERROR: &str =
+    "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
+
 const EVAL_FLAGS: u32 = flags::NOSCRIPT | flags::STALE | flags::SKIP_MONITOR;
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -70,6 +76,7 @@ struct Shebang {
     /// A `#!lua` line was given: the script is not in compatibility mode.
     declared: bool,
     no_writes: bool,
+    allow_oom: bool,
 }
 
 /// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares it may
@@ -102,6 +109,34 @@ pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[
     parse_shebang(&body).is_ok_and(|s| s.declared && !s.no_writes)
 }
 
+/// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares flags
+/// without `allow-oom` or `no-writes`: Redis then treats the call as
+/// `denyoom` (refused while memory is over `maxmemory`).
+pub fn declares_denyoom(server: &crate::server::ServerState, name: &str, args: &[Vec<u8>]) -> bool {
+    let Some(target) = args.get(1) else {
+        return false;
+    };
+    let body = match name {
+        "eval" => target.clone(),
+        "evalsha" => {
+            let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
+            match server.scripting.scripts.get(&sha) {
+                Some(body) => body.clone(),
+                None => return false,
+            }
+        }
+        "fcall" => {
+            return server
+                .scripting
+                .libraries
+                .function(&String::from_utf8_lossy(target))
+                .is_some_and(|(_, info)| !info.no_writes() && !info.allow_oom());
+        }
+        _ => return false,
+    };
+    parse_shebang(&body).is_ok_and(|s| s.declared && !s.no_writes && !s.allow_oom)
+}
+
 /// Redis's `evalExtractShebangFlags`.
 fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
     if !body.starts_with(b"#!") {
@@ -122,15 +157,22 @@ fn parse_shebang(body: &[u8]) -> Result<Shebang, String> {
         len: end,
         declared: true,
         no_writes: false,
+        allow_oom: false,
     };
     for part in parts {
         let Some(list) = part.strip_prefix("flags=") else {
             return Err(format!("ERR Unknown lua shebang option: {part}"));
         };
+        if list.is_empty() {
+            // `flags=` declares no flags: the script is out of
+            // compatibility mode, with none of them.
+            continue;
+        }
         for flag in list.split(',') {
             match flag {
                 "no-writes" => shebang.no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                "allow-oom" => shebang.allow_oom = true,
+                "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
                 other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
             }
         }
@@ -166,6 +208,13 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
     if read_only && shebang.declared && !shebang.no_writes {
         return Reply::error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    if shebang.declared
+        && !shebang.no_writes
+        && !shebang.allow_oom
+        && ctx.server.script_out_of_memory()
+    {
+        return Reply::error(SCRIPT_OOM_ERROR);
+    }
     let mut svm = match take_vm(ctx) {
         Ok(vm) => vm,
         Err(reply) => return reply,
@@ -188,6 +237,7 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         keys: &args[3..split],
         argv: &args[split..],
         read_only: read_only || shebang.no_writes,
+        allow_oom: shebang.allow_oom,
     };
     let reply = run_script(ctx, &mut svm, run);
     put_vm(ctx, svm);

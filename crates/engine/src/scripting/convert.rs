@@ -63,6 +63,7 @@ struct FieldNames {
     err: mlua::LuaString,
     ok: mlua::LuaString,
     double: mlua::LuaString,
+    big_number: mlua::LuaString,
     verbatim_string: mlua::LuaString,
     format: mlua::LuaString,
     string: mlua::LuaString,
@@ -76,6 +77,7 @@ impl FieldNames {
             err: lua.create_string("err")?,
             ok: lua.create_string("ok")?,
             double: lua.create_string("double")?,
+            big_number: lua.create_string("big_number")?,
             verbatim_string: lua.create_string("verbatim_string")?,
             format: lua.create_string("format")?,
             string: lua.create_string("string")?,
@@ -284,7 +286,7 @@ impl Walk<'_> {
 }
 
 /// The reply of a table Redis reads by its fields (`err`, `ok`, `double`,
-/// `verbatim_string`), or `None` for an aggregate.
+/// `big_number`, `verbatim_string`), or `None` for an aggregate.
 fn special_table(table: &Table, names: &FieldNames) -> Option<Reply> {
     if let Value::String(e) = field(table, &names.err) {
         return Some(Reply::Error(one_line(&e.as_bytes())));
@@ -296,6 +298,9 @@ fn special_table(table: &Table, names: &FieldNames) -> Option<Reply> {
         Value::Number(d) => return Some(Reply::Double(d)),
         Value::Integer(i) => return Some(Reply::Double(i as f64)),
         _ => {}
+    }
+    if let Value::String(n) = field(table, &names.big_number) {
+        return Some(Reply::BigNumber(one_line(&n.as_bytes())));
     }
     if let Value::Table(v) = field(table, &names.verbatim_string) {
         if let (Value::String(_), Value::String(s)) =
@@ -355,6 +360,10 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: ScriptResp) -> mlua::Result<
             single_field(lua, "verbatim_string", Value::Table(v))?
         }
         Reply::Verbatim(text) => Value::String(lua.create_string(text)?),
+        Reply::BigNumber(digits) if three => {
+            single_field(lua, "big_number", Value::String(lua.create_string(digits)?))?
+        }
+        Reply::BigNumber(digits) => Value::String(lua.create_string(digits)?),
     })
 }
 

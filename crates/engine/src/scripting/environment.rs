@@ -8,10 +8,10 @@ use std::rc::Rc;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
+use super::command_args::{AclCheck, CommandArgs};
 use super::convert::ScriptResp;
 use super::lrand48::{Lrand48, LRAND48_MAX};
 use super::{sha1_hex, ScriptLogLine};
-use crate::commands;
 
 /// The chunk name of Lockstep's own Lua code; error positions skip it.
 pub(crate) const HOST_CHUNK: &str = "=lockstep";
@@ -422,7 +422,7 @@ fn host_functions(
 
     redis.raw_set(
         "call",
-        lua.create_function(|lua, args: MultiValue| {
+        lua.create_function(|lua, args: CommandArgs| {
             let (reply, failed) = dispatch(lua, "redis.call/pcall", args)?;
             match (failed, &reply) {
                 (true, Value::Table(t)) => Err(raise(
@@ -434,9 +434,23 @@ fn host_functions(
     )?;
     redis.raw_set(
         "pcall",
-        lua.create_function(
-            |lua, args: MultiValue| Ok(dispatch(lua, "redis.call/pcall", args)?.0),
-        )?,
+        lua.create_function(|lua, args: CommandArgs| {
+            Ok(dispatch(lua, "redis.call/pcall", args)?.0)
+        })?,
+    )?;
+    redis.raw_set(
+        "acl_check_cmd",
+        lua.create_function(|lua, args: AclCheck| {
+            require_running_script(lua, "redis.acl_check_cmd")?;
+            let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
+            let (reply, failed): (Value, bool) = dispatcher.call(lua.create_any_userdata(args)?)?;
+            match (failed, &reply) {
+                (true, Value::Table(t)) => Err(raise(
+                    t.raw_get::<mlua::LuaString>("err")?.to_string_lossy(),
+                )),
+                _ => Ok(reply),
+            }
+        })?,
     )?;
     redis.raw_set(
         "sha1hex",
@@ -514,21 +528,6 @@ fn host_functions(
             Ok(())
         })?,
     )?;
-    redis.raw_set(
-        "acl_check_cmd",
-        lua.create_function(|lua, args: MultiValue| {
-            require_running_script(lua, "redis.acl_check_cmd")?;
-            let known = match args.front() {
-                Some(Value::String(s)) => commands::lookup(&s.as_bytes()).is_some(),
-                _ => false,
-            };
-            if known {
-                Ok(true)
-            } else {
-                Err(raise("ERR Invalid command passed to redis.acl_check_cmd()"))
-            }
-        })?,
-    )?;
 
     // `pairs` is a host function so that `return pairs(x)` keeps the
     // caller's frame for error positions, as the C original does; it hands
@@ -557,6 +556,59 @@ fn host_functions(
             };
             let next = pairs_next.borrow().clone();
             Ok((next, table, Value::Nil))
+        })?,
+    )?;
+
+    // `setmetatable` with Redis's read-only tables: a host function, like
+    // `pairs`, so that `return setmetatable(...)` keeps the caller's frame
+    // for error positions.
+    let readonly: Rc<RefCell<Option<Table>>> = Rc::new(RefCell::new(None));
+    let setter = Rc::clone(&readonly);
+    host.raw_set(
+        "set_readonly_tables",
+        lua.create_function(move |_, tables: Table| {
+            *setter.borrow_mut() = Some(tables);
+            Ok(())
+        })?,
+    )?;
+    host.raw_set(
+        "setmetatable",
+        lua.create_function(move |lua, args: MultiValue| {
+            let bad = |text: &str| mlua::Error::runtime(format!("{}{text}", caller_position(lua)));
+            let table = match args.front() {
+                Some(Value::Table(t)) => t.clone(),
+                other => {
+                    let got = other.map_or("no value", lua_type_name);
+                    return Err(bad(&format!(
+                        "bad argument #1 to 'setmetatable' (table expected, got {got})"
+                    )));
+                }
+            };
+            let metatable = match args.get(1) {
+                Some(Value::Nil) => None,
+                Some(Value::Table(t)) => Some(t.clone()),
+                _ => {
+                    return Err(bad(
+                        "bad argument #2 to 'setmetatable' (nil or table expected)",
+                    ))
+                }
+            };
+            // Redis's read-only tables have no protected metatable: the
+            // read-only check is what refuses them.
+            let is_readonly = readonly.borrow().as_ref().is_some_and(|t| {
+                matches!(t.raw_get::<Value>(table.clone()), Ok(Value::Boolean(true)))
+            });
+            if is_readonly {
+                return Err(mlua::Error::runtime("Attempt to modify a readonly table"));
+            }
+            let protected = table
+                .metatable()
+                .is_some_and(|m| !matches!(m.raw_get::<Value>("__metatable"), Ok(Value::Nil)));
+            if protected {
+                return Err(bad("cannot change a protected metatable"));
+            }
+            table.set_metatable(metatable)?;
+            Ok(table)
         })?,
     )?;
 
@@ -619,10 +671,10 @@ fn require_running_script(lua: &Lua, name: &str) -> mlua::Result<()> {
 
 /// Runs a command through the current script's dispatcher: the reply as Lua
 /// sees it, and whether it is an error.
-fn dispatch(lua: &Lua, name: &str, args: MultiValue) -> mlua::Result<(Value, bool)> {
+fn dispatch(lua: &Lua, name: &str, args: CommandArgs) -> mlua::Result<(Value, bool)> {
     require_running_script(lua, name)?;
     let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
-    dispatcher.call(args)
+    dispatcher.call(lua.create_any_userdata(args)?)
 }
 
 /// Redis's `__redis__err__handler`: turns what was raised into an error

@@ -21,6 +21,10 @@ impl FunctionInfo {
         self.flags & 1 != 0
     }
 
+    pub fn allow_oom(&self) -> bool {
+        self.flags & 2 != 0
+    }
+
     pub fn flag_names(&self) -> Vec<&'static str> {
         SCRIPT_FLAGS
             .iter()

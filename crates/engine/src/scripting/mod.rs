@@ -10,6 +10,7 @@
 //! (they get BUSY past `busy-reply-threshold`) and where SCRIPT KILL takes
 //! effect, just as Redis handles events from inside its Lua hook.
 
+mod command_args;
 mod convert;
 mod environment;
 mod functions;

@@ -81,6 +81,18 @@ local function readonly_error()
   error('Attempt to modify a readonly table', 2)
 end
 
+-- Tables Redis marks read-only. Its patched Lua refuses `setmetatable` on
+-- them too ("Attempt to modify a readonly table"); here the host's
+-- `setmetatable` checks this list.
+local builtin_setmetatable = setmetatable
+local readonly_tables = builtin_setmetatable({}, {__mode = 'k'})
+host.set_readonly_tables(readonly_tables)
+
+-- What `getmetatable` gives for the globals: Redis's metatable is itself
+-- read-only, so changing it fails the same way.
+local readonly_meta = builtin_setmetatable({}, {__newindex = readonly_error, __metatable = false})
+readonly_tables[readonly_meta] = true
+
 -- Redis marks library tables read-only in place; stock Lua 5.1 cannot, so
 -- each becomes an empty view that reads through to it. `next` and `pairs`
 -- look through a view, so iterating `cjson` still lists its functions.
@@ -88,6 +100,7 @@ local view_target = setmetatable({}, {__mode = 'k'})
 local function readonly_view(t)
   local view = setmetatable({}, {__index = t, __newindex = readonly_error, __metatable = false})
   view_target[view] = t
+  readonly_tables[view] = true
   return view
 end
 
@@ -108,8 +121,9 @@ end
 
 -- What user code sees as its globals: reads fall through to the real
 -- globals table, writes are refused.
-local user_env = setmetatable({}, {__index = globals, __newindex = readonly_error, __metatable = false})
+local user_env = setmetatable({}, {__index = globals, __newindex = readonly_error, __metatable = readonly_meta})
 rawset(globals, '_G', user_env)
+rawset(globals, 'setmetatable', host.setmetatable)
 
 local function nonexistent(_, name)
   error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
@@ -127,7 +141,7 @@ local load_redis = {
 setmetatable(load_redis, {__index = nonexistent, __newindex = readonly_error, __metatable = false})
 local load_api = setmetatable({redis = load_redis},
   {__index = nonexistent, __newindex = readonly_error, __metatable = false})
-local function_meta = {__index = globals, __newindex = readonly_error, __metatable = false}
+local function_meta = {__index = globals, __newindex = readonly_error, __metatable = readonly_meta}
 local function_env = setmetatable({}, function_meta)
 local function set_loading(on)
   function_meta.__index = on and load_api or globals
@@ -138,5 +152,8 @@ setmetatable(globals, {
   __newindex = readonly_error,
   __metatable = false,
 })
+for _, t in ipairs({globals, user_env, function_env, load_api, load_redis}) do
+  readonly_tables[t] = true
+end
 
 return user_env, function_env, set_loading

@@ -4,9 +4,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
+use lockstep_lua::mlua::{self, AnyUserData, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, RunError, StopReason, Verdict};
 
+use super::command_args::{AclCheck, CommandArgs};
 use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
 use super::environment::{ScriptVm, DISPATCH_KEY};
 use super::watcher::{ScriptProgress, ScriptWatcher};
@@ -18,8 +19,8 @@ use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
 use crate::engine::call;
-use crate::numbers::format_g;
 use crate::reply::Reply;
+use crate::server::acl::Denied;
 use lockstep_lua::cnum::lua_number_text;
 
 /// The connection id of the client scripts run their commands as (Redis's
@@ -44,6 +45,9 @@ pub struct ScriptRun<'a> {
     pub argv: &'a [Vec<u8>],
     /// `EVAL_RO`, `EVALSHA_RO` or a `no-writes` script: write commands fail.
     pub read_only: bool,
+    /// Declared `allow-oom`: commands that grow memory run even while the
+    /// node is over `maxmemory`.
+    pub allow_oom: bool,
 }
 
 /// State shared between the command dispatcher and the instruction hook.
@@ -87,6 +91,7 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     let dispatcher = RefCell::new(Dispatcher {
         ctx: &mut *ctx,
         read_only: run.read_only,
+        allow_oom: run.allow_oom,
         progress: Rc::clone(&progress),
         started_us,
     });
@@ -95,9 +100,13 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     }
     let result = svm.vm.run(budget, |lua| {
         lua.scope(|scope| {
-            let dispatch = scope.create_function(|lua, args: MultiValue| {
+            let dispatch = scope.create_function(|lua, args: AnyUserData| {
                 let resp = resp_cell.get();
-                dispatcher.borrow_mut().dispatch(lua, resp, args)
+                if let Ok(AclCheck(CommandArgs(argv))) = args.take::<AclCheck>() {
+                    return dispatcher.borrow().acl_check(lua, argv);
+                }
+                let CommandArgs(argv) = args.take::<CommandArgs>()?;
+                dispatcher.borrow_mut().dispatch(lua, resp, argv)
             })?;
             lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
             let outcome: MultiValue = runner.call(function)?;
@@ -274,6 +283,7 @@ fn failure_reply(value: Value, name: &str) -> Reply {
 struct Dispatcher<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     read_only: bool,
+    allow_oom: bool,
     progress: Rc<Progress>,
     /// When the script started, in microseconds of the caller's clock.
     started_us: i64,
@@ -286,9 +296,9 @@ impl Dispatcher<'_, '_> {
         &mut self,
         lua: &Lua,
         resp: ScriptResp,
-        args: MultiValue,
+        argv: Result<Vec<Vec<u8>>, &'static str>,
     ) -> mlua::Result<(Value, bool)> {
-        let reply = match command_arguments(args) {
+        let reply = match argv {
             Ok(argv) => self.run_command(&argv, resp),
             Err(message) => Reply::error(message),
         };
@@ -300,19 +310,76 @@ impl Dispatcher<'_, '_> {
         Ok((value, failed))
     }
 
+    /// `redis.acl_check_cmd`: whether the script's caller may run `argv`
+    /// (true or false), or the error it raises.
+    fn acl_check(
+        &self,
+        lua: &Lua,
+        argv: Result<Vec<Vec<u8>>, &'static str>,
+    ) -> mlua::Result<(Value, bool)> {
+        let checked = argv.and_then(|argv| {
+            let spec = commands::lookup(&argv[0])
+                .and_then(|spec| match argv.get(1) {
+                    Some(sub) if !spec.subcommands.is_empty() => {
+                        let sub = String::from_utf8_lossy(sub).to_ascii_lowercase();
+                        spec.subcommands.iter().find(|s| s.name == sub)
+                    }
+                    _ => Some(spec),
+                })
+                .ok_or("ERR Invalid command passed to redis.acl_check_cmd()")?;
+            Ok(self.caller_may_run(spec, &argv).is_ok())
+        });
+        match checked {
+            Ok(allowed) => Ok((Value::Boolean(allowed), false)),
+            Err(message) => Ok((error_table(lua, message)?, true)),
+        }
+    }
+
+    /// The script caller's ACL verdict on a command.
+    fn caller_may_run(&self, spec: &CommandSpec, argv: &[Vec<u8>]) -> Result<(), Denied> {
+        let ctx = &*self.ctx;
+        let user = ctx
+            .clients
+            .get(&ctx.client_id)
+            .map_or(crate::server::acl::DEFAULT_USER, |client| {
+                client.user_name()
+            });
+        ctx.server.acl.check(user, spec, argv)
+    }
+
     fn run_command(&mut self, argv: &[Vec<u8>], resp: ScriptResp) -> Reply {
         let spec = match script_command(argv) {
             Ok(spec) => spec,
             Err(message) => return Reply::error(message),
         };
-        if spec.has(flags::NOSCRIPT) {
+        if spec.has(flags::NOSCRIPT) && !self.ctx.server.scripts_call_noscript {
             return Reply::error("ERR This Redis command is not allowed from script");
+        }
+        if let Err(denied) = self.caller_may_run(spec, argv) {
+            return Reply::error(denied.script_error());
         }
         if self.read_only && spec.has(flags::WRITE) {
             return Reply::error("ERR Write commands are not allowed from read-only scripts.");
         }
         if spec.has(flags::WRITE) && self.ctx.server.read_only_replica() {
             return Reply::error(crate::server::replication::READONLY_ERROR);
+        }
+        // Only before the script's first write, which must not be left
+        // half done.
+        if spec.has(flags::WRITE)
+            && !self.progress.wrote.get()
+            && !self.ctx.server.enough_good_replicas()
+        {
+            return Reply::error(crate::server::replication::NOREPLICAS_ERROR);
+        }
+        // `scriptVerifyOOM`: only before the script's first write, which
+        // must not be left half done.
+        if spec.has(flags::DENYOOM)
+            && !self.allow_oom
+            && !self.progress.wrote.get()
+            && self.ctx.server.script_out_of_memory()
+        {
+            return Reply::error(crate::server::memory::OOM_ERROR);
         }
         if spec.has(flags::WRITE) {
             self.progress.wrote.set(true);
@@ -347,22 +414,6 @@ impl Dispatcher<'_, '_> {
             .set(self.progress.commands_us.get() + spent);
         reply
     }
-}
-
-/// Arguments of `redis.call` as a command: strings as they are, numbers as
-/// `%.17g`, anything else refused.
-fn command_arguments(args: MultiValue) -> Result<Vec<Vec<u8>>, &'static str> {
-    if args.is_empty() {
-        return Err("ERR Please specify at least one argument for this redis lib call");
-    }
-    args.into_iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(s.as_bytes().to_vec()),
-            Value::Number(n) => Ok(format_g(n, 17).into_bytes()),
-            Value::Integer(i) => Ok(i.to_string().into_bytes()),
-            _ => Err("ERR Lua redis lib command arguments must be strings or integers"),
-        })
-        .collect()
 }
 
 /// Looks a command up with the errors scripts get (`scriptVerifyCommandArity`).

@@ -12,6 +12,10 @@
 use crate::keyspace::{Entry, Keyspace};
 use crate::value::Value;
 
+/// The error for a command that may grow memory while `used_memory` is
+/// over `maxmemory` and the policy evicts nothing (`noeviction`).
+pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
 /// What an empty Redis 7.0 node reports as `used_memory` (its startup
 /// allocations: shared objects, the command table, the Lua state, ...).
 pub const STARTUP_BYTES: u64 = 870_000;

@@ -1,6 +1,7 @@
 //! Node-wide state: configuration, statistics, the slow log, and the
 //! databases not selected by the running command.
 
+pub mod acl;
 pub mod config;
 pub mod memory;
 pub mod replication;
@@ -50,6 +51,14 @@ pub struct ServerState {
     pub last_save_ms: i64,
     /// Clients blocked on keys (BLPOP, XREAD BLOCK, ...).
     pub blocking: crate::blocking::Blocking,
+    /// ACL users (ACL SETUSER, AUTH user password).
+    pub acl: acl::Acl,
+    /// Whether memory was over `maxmemory` when the running top-level
+    /// command arrived (Redis's `pre_command_oom_state`): scripts refuse
+    /// their first write by it.
+    pub out_of_memory: bool,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
+    pub scripts_call_noscript: bool,
 }
 
 impl ServerState {
@@ -70,6 +79,29 @@ impl ServerState {
 }
 
 impl ServerState {
+    /// Whether a script may not grow memory: `maxmemory` is set now and
+    /// memory was over it when the top-level command arrived.
+    pub fn script_out_of_memory(&self) -> bool {
+        self.out_of_memory && self.config.get("maxmemory").is_some_and(|m| m != "0")
+    }
+
+    /// Redis's `checkGoodReplicasStatus`: a primary with
+    /// `min-replicas-to-write` (and `min-replicas-max-lag`) set needs that
+    /// many good replicas to accept writes. The engine knows of no
+    /// replicas of its own (the simulator copies data between nodes
+    /// itself), so a primary asking for any refuses writes.
+    pub fn enough_good_replicas(&self) -> bool {
+        let set = |name: &str| self.config.get(name).is_some_and(|v| v != "0");
+        self.primary.is_some() || !set("min-replicas-max-lag") || !set("min-replicas-to-write")
+    }
+
+    /// A replica whose link to its primary is down and that is told not to
+    /// serve stale data (`replica-serve-stale-data no`).
+    pub fn serving_no_stale_data(&self) -> bool {
+        self.primary.as_ref().is_some_and(|p| !p.link_up)
+            && self.config.get("replica-serve-stale-data") == Some("no")
+    }
+
     /// Whether writes are refused: a replica with `replica-read-only yes`.
     pub fn read_only_replica(&self) -> bool {
         self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
@@ -94,6 +126,9 @@ impl Default for ServerState {
             primary: None,
             last_save_ms: 0,
             blocking: crate::blocking::Blocking::default(),
+            acl: acl::Acl::default(),
+            out_of_memory: false,
+            scripts_call_noscript: false,
         }
     }
 }

@@ -20,5 +20,14 @@ pub struct Primary {
 /// Redis's `shared.roslaveerr`.
 pub const READONLY_ERROR: &str = "READONLY You can't write against a read only replica.";
 
+/// Redis's `shared.noreplicaserr`: a write while fewer good replicas than
+/// `min-replicas-to-write` are connected.
+pub const NOREPLICAS_ERROR: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// Redis's `shared.masterdownerr`: a replica whose link is down, with
+/// `replica-serve-stale-data no`, serves only commands flagged `stale`.
+pub const MASTERDOWN_ERROR: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
 /// WAIT on a replica.
 pub const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";

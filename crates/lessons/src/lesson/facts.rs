@@ -9,112 +9,23 @@ use lockstep_sim::trace::{Event, Verdict, VerdictKind, What};
 use lockstep_sim::Trace;
 
 /// Every event kind a selector may name, as the trace spells `type`.
-pub const KINDS: &[&str] = &[
-    "start",
-    "finish",
-    "send",
-    "exec",
-    "script_start",
-    "busy",
-    "receive",
-    "timeout",
-    "drop",
-    "expire",
-    "sleep",
-    "work",
-    "log",
-    "enter",
-    "leave",
-    "write",
-    "pause",
-    "resume",
-    "crash",
-    "restart",
-    "promote",
-    "replicate",
-    "sync",
-    "persist",
-    "partition",
-    "heal",
-    "clock_jump",
-    "clock_drift",
-    "delay",
-    "violation",
-];
+pub const KINDS: &[&str] = lockstep_sim::trace::EVENT_TYPES;
 
 /// The event's `type` in the trace.
 pub fn kind(what: &What) -> &'static str {
-    match what {
-        What::Start { .. } => "start",
-        What::Finish { .. } => "finish",
-        What::Send { .. } => "send",
-        What::Exec { .. } => "exec",
-        What::ScriptStart { .. } => "script_start",
-        What::Busy { .. } => "busy",
-        What::Receive { .. } => "receive",
-        What::Timeout { .. } => "timeout",
-        What::Drop { .. } => "drop",
-        What::Expire { .. } => "expire",
-        What::Sleep { .. } => "sleep",
-        What::Work { .. } => "work",
-        What::Log { .. } => "log",
-        What::Enter { .. } => "enter",
-        What::Leave { .. } => "leave",
-        What::Write { .. } => "write",
-        What::Pause { .. } => "pause",
-        What::Resume => "resume",
-        What::Crash => "crash",
-        What::Restart { .. } => "restart",
-        What::Promote { .. } => "promote",
-        What::Replicate { .. } => "replicate",
-        What::Sync { .. } => "sync",
-        What::Persist { .. } => "persist",
-        What::Partition { .. } => "partition",
-        What::Heal => "heal",
-        What::ClockJump { .. } => "clock_jump",
-        What::ClockDrift { .. } => "clock_drift",
-        What::Delay { .. } => "delay",
-        What::Violation { .. } => "violation",
-    }
+    what.type_name()
 }
 
 /// The text a `text="..."` selector searches: the command, reply, log
 /// line, section name, error or reason the event shows.
 pub fn text(what: &What) -> String {
-    match what {
-        What::Send { text, .. } | What::Receive { text, .. } | What::Log { text } => text.clone(),
-        What::Exec { command, reply, .. } => format!("{command} => {reply}"),
-        What::Busy { reply, .. } => reply.clone(),
-        What::Finish { error, .. } => error.clone().unwrap_or_default(),
-        What::Enter { name } | What::Leave { name } => name.clone(),
-        What::Write { detail, .. } => detail.clone(),
-        What::Drop { reason, .. } => reason.clone(),
-        What::Restart { kept } => kept.clone(),
-        What::Promote { reason } => reason.clone(),
-        What::Violation {
-            invariant, message, ..
-        } => format!("{invariant}: {message}"),
-        What::Expire { key } => key.clone(),
-        _ => String::new(),
-    }
+    what.text()
 }
 
 /// The key an event concerns: the expired key, or the first argument of a
 /// command sent or run (`SET lock:x ...` concerns `lock:x`).
 pub fn key(what: &What) -> Option<String> {
-    match what {
-        What::Expire { key } => Some(key.clone()),
-        What::Send { text, .. } => second_word(text),
-        What::Exec { command, .. } => second_word(command),
-        _ => None,
-    }
-}
-
-fn second_word(command: &str) -> Option<String> {
-    command
-        .split_whitespace()
-        .nth(1)
-        .map(|w| w.trim_matches('"').to_string())
+    what.key()
 }
 
 /// The reply an event shows: what a client received, or what a node
@@ -208,6 +119,11 @@ pub fn verdict_name(verdict: &Verdict) -> String {
         VerdictKind::Rate => "rate",
         VerdictKind::SumConserved => "sum_conserved",
         VerdictKind::Lua => "lua",
+        VerdictKind::Metric => "metric",
+        VerdictKind::KeyEquals => "key_equals",
+        VerdictKind::CacheMatchesDatabase => "cache_matches_database",
+        VerdictKind::ReplicasMatch => "replicas_match",
+        VerdictKind::StaleAtMost => "stale_at_most",
         VerdictKind::Liveness => return "liveness".to_string(),
     };
     match &verdict.subject {

@@ -167,6 +167,9 @@ pub fn counted(query: &Query, trace: &Trace) -> Result<f64, String> {
             let (a, b) = (a.find(trace)?, b.find(trace)?);
             Ok(ms(b.t_us) - ms(a.t_us))
         }
+        Query::Metric(metric) => metric
+            .value(trace)
+            .ok_or_else(|| format!("{} has nothing to measure in this run", metric.source)),
     }
 }
 

@@ -148,9 +148,14 @@ fn write(reply: &Reply, indent: usize, out: &mut String) {
         Reply::Integer(i) => out.push_str(&format!("(integer) {i}")),
         Reply::Bulk(b) => out.push_str(&lockstep_sim::trace::quote(b)),
         Reply::Null | Reply::NullArray => out.push_str("(nil)"),
-        Reply::Double(d) => out.push_str(&format!("(double) {d}")),
+        // Transcripts are redis-cli sessions over RESP2, where a double is
+        // a bulk string (ZSCORE "6000"), not RESP3's `(double) 6000`.
+        Reply::Double(d) => out.push_str(&lockstep_sim::trace::quote(
+            lockstep_engine::numbers::format_double_reply(*d).as_bytes(),
+        )),
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&lockstep_sim::trace::quote(s.as_bytes())),
+        Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             if items.is_empty() {
                 out.push_str("(empty array)");
@@ -190,6 +195,12 @@ mod tests {
         let m = myth("> SET k v\nOK\n> UNLINK k\n(integer) 1\n> GET k\n(nil)\n> RPUSH l a b\n(integer) 2\n> LRANGE l 0 -1\n1) \"a\"\n2) \"b\"\n");
         assert_eq!(m.steps.len(), 5);
         assert_eq!(m.steps[0].line, 13);
+        assert_eq!(replay(&m), vec![]);
+    }
+
+    #[test]
+    fn a_score_reads_as_redis_cli_prints_it_over_resp2() {
+        let m = myth("> ZADD lb 6000 alice\n(integer) 1\n> ZSCORE lb alice\n\"6000\"\n> ZINCRBY lb 0.5 alice\n\"6000.5\"\n");
         assert_eq!(replay(&m), vec![]);
     }
 

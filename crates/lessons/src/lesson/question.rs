@@ -76,6 +76,9 @@ pub enum Query {
     MsBetween(Selector, Selector),
     /// The global time of the event, in ms.
     AtMs(Selector),
+    /// A measurement in the simulator's metric language
+    /// (`p99(latency, client-1)`, `count(db query)`).
+    Metric(lockstep_sim::metric::Metric),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +136,7 @@ struct NumericToml {
     count: Option<String>,
     ms_between: Option<[String; 2]>,
     at_ms: Option<String>,
+    metric: Option<String>,
     #[serde(default)]
     tolerance: f64,
     #[serde(default)]
@@ -246,13 +250,17 @@ pub fn parse(text: &str, line: usize) -> Result<Question, ReadError> {
         }
         "numeric" => {
             let t: NumericToml = rest(table, "numeric")?;
-            let query = match (t.count, t.ms_between, t.at_ms) {
-                (Some(s), None, None) => Query::Count(selector(&s)?),
-                (None, Some([a, b]), None) => Query::MsBetween(selector(&a)?, selector(&b)?),
-                (None, None, Some(s)) => Query::AtMs(selector(&s)?),
+            let query = match (t.count, t.ms_between, t.at_ms, t.metric) {
+                (Some(s), None, None, None) => Query::Count(selector(&s)?),
+                (None, Some([a, b]), None, None) => Query::MsBetween(selector(&a)?, selector(&b)?),
+                (None, None, Some(s), None) => Query::AtMs(selector(&s)?),
+                (None, None, None, Some(m)) => {
+                    Query::Metric(lockstep_sim::metric::Metric::parse(&m)?)
+                }
                 _ => {
                     return Err("numeric: give exactly one of `count = SELECTOR`, \
-                                `ms_between = [SELECTOR, SELECTOR]`, `at_ms = SELECTOR`"
+                                `ms_between = [SELECTOR, SELECTOR]`, `at_ms = SELECTOR`, \
+                                `metric = METRIC`"
                         .into())
                 }
             };

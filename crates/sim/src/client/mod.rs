@@ -7,6 +7,8 @@
 //! between two requests takes no simulated time; `work(ms)` is how a
 //! program spends CPU.
 
+pub mod inbox;
+
 use std::collections::BTreeMap;
 
 use lockstep_engine::Reply;
@@ -37,8 +39,19 @@ pub enum Request {
         node: Option<String>,
         args: Vec<Vec<u8>>,
     },
+    /// Several commands sent together, their replies read together.
+    Pipeline {
+        node: Option<String>,
+        commands: Vec<Vec<Vec<u8>>>,
+    },
     Sleep(f64),
     Work(f64),
+    /// The next pub/sub message on the task's connection, waiting at most
+    /// this many ms (`None`: as long as the run lasts).
+    NextMessage(Option<f64>),
+    /// Drops the subscription confirmations at the front of the inbox and
+    /// returns the last count (what `subscribe(a, b)` returns).
+    Confirmations,
     Now,
     Uuid,
     Random(Option<f64>, Option<f64>),
@@ -51,6 +64,19 @@ pub enum Request {
         id: Option<String>,
         token: Option<i64>,
         value: String,
+    },
+    Query {
+        database: String,
+        query: crate::database::Query,
+    },
+    /// The next request from a traffic generator.
+    NextRequest,
+    /// The outcome of a request served.
+    Respond {
+        traffic: String,
+        id: u64,
+        user: u64,
+        outcome: String,
     },
 }
 
@@ -71,6 +97,13 @@ pub enum Waiting {
     },
     /// A wake-up with this token (sleep or work).
     Wake {
+        token: u64,
+    },
+    /// The next request from the traffic (`next_request`).
+    Request,
+    /// A pub/sub message on the task's connection (or the timeout with
+    /// this token).
+    Message {
         token: u64,
     },
     Nothing,
@@ -109,12 +142,32 @@ pub struct Process {
     /// `seq` and time of the event where it failed.
     pub failed_at: Option<(u64, crate::trace::Time)>,
     pub finished: bool,
+    /// Requests from traffic generators not yet taken (`next_request`):
+    /// the generator's index and the request.
+    pub inbox: std::collections::VecDeque<(usize, crate::traffic::Request)>,
+    /// Requests on the network towards this process.
+    pub requests_on_the_way: u32,
+    /// Each task's unread pub/sub deliveries.
+    pub inboxes: BTreeMap<u32, inbox::Inbox>,
+    /// Each task's pipeline in flight: its messages and the replies so far.
+    pub pipelines: BTreeMap<u32, PipelineInFlight>,
+}
+
+/// A pipeline waiting for its replies; the task waits for `msgs[0]`
+/// (`Waiting::Reply`), and the others are matched here.
+#[derive(Clone, Debug)]
+pub struct PipelineInFlight {
+    pub msgs: Vec<u64>,
+    pub replies: Vec<Option<Reply>>,
 }
 
 impl ClientVm {
     pub fn new(libraries: &BTreeMap<String, String>) -> mlua::Result<ClientVm> {
         let vm = LuaVm::new(Limits::default())?;
         let lua = vm.lua();
+        // cjson, struct, cmsgpack and bit, as scripts on the node have them,
+        // so a program can encode what a script decodes.
+        lockstep_lua::libs::install(lua)?;
         lua.load(include_str!("prelude.lua"))
             .set_name("=lockstep")
             .exec()?;
@@ -265,8 +318,32 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 .collect();
             Request::Call { node, args }
         }
+        "pipeline" => {
+            let node = text(next());
+            let Value::Table(list) = next() else {
+                return Err("pipeline expects a list of commands".into());
+            };
+            let mut commands = Vec::new();
+            for command in list.sequence_values::<Value>() {
+                let Ok(Value::Table(command)) = command else {
+                    return Err("pipeline expects a list of commands".into());
+                };
+                let args = command
+                    .sequence_values::<Value>()
+                    .map(|v| match v {
+                        Ok(Value::String(s)) => s.as_bytes().to_vec(),
+                        Ok(other) => text(other).unwrap_or_default().into_bytes(),
+                        Err(_) => Vec::new(),
+                    })
+                    .collect();
+                commands.push(args);
+            }
+            Request::Pipeline { node, commands }
+        }
         "sleep" => Request::Sleep(number(next()).unwrap_or(0.0)),
         "work" => Request::Work(number(next()).unwrap_or(0.0)),
+        "next_message" => Request::NextMessage(number(next())),
+        "confirmations" => Request::Confirmations,
         "now" => Request::Now,
         "uuid" => Request::Uuid,
         "random" => {
@@ -293,6 +370,48 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 value,
             }
         }
+        "next_request" => Request::NextRequest,
+        "respond" => {
+            let traffic = text(next()).unwrap_or_default();
+            let id = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let user = number(next()).unwrap_or(0.0).max(0.0) as u64;
+            let outcome = text(next()).unwrap_or_default();
+            Request::Respond {
+                traffic,
+                id,
+                user,
+                outcome,
+            }
+        }
+        "query" => {
+            use crate::database::{Expect, Query};
+            let database = text(next()).unwrap_or_default();
+            let op = text(next()).unwrap_or_default();
+            let key = text(next()).unwrap_or_default();
+            let value = text(next()).unwrap_or_default();
+            let condition = text(next()).unwrap_or_default();
+            let expected = next();
+            let query = match op.as_str() {
+                "get" => Query::Get { key },
+                "put" => Query::Put { key, value },
+                "delete" => Query::Delete { key },
+                "update" => {
+                    let expect = match condition.as_str() {
+                        "version" => match number(expected) {
+                            Some(v) if v >= 0.0 && v.fract() == 0.0 => Expect::Version(v as u64),
+                            _ => {
+                                return Err("db.update: `version` must be a whole number ≥ 0".into())
+                            }
+                        },
+                        "value" => Expect::Value(text(expected).unwrap_or_default()),
+                        _ => Expect::Absent,
+                    };
+                    Query::Update { key, value, expect }
+                }
+                other => return Err(format!("unknown database operation \"{other}\"")),
+            };
+            Request::Query { database, query }
+        }
         other => return Err(format!("unknown request \"{other}\" from the client API")),
     })
 }
@@ -306,7 +425,9 @@ pub use lockstep_lua::cnum::lua_number_text;
 pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, String>> {
     Ok(Ok(match reply {
         Reply::Error(message) => return Ok(Err(message.clone())),
-        Reply::Status(s) | Reply::Verbatim(s) => Value::String(lua.create_string(s)?),
+        Reply::Status(s) | Reply::Verbatim(s) | Reply::BigNumber(s) => {
+            Value::String(lua.create_string(s)?)
+        }
         Reply::Integer(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
         Reply::Null | Reply::NullArray => Value::Boolean(false),

@@ -41,12 +41,51 @@ local function call(node, protected, ...)
   end
 end
 
+-- Several commands in one round trip: sent together, run in order, their
+-- replies returned together as a list (an error reply as {err = ...}, as
+-- redis.pcall gives it). MULTI ... EXEC in a pipeline is a transaction in
+-- one round trip.
+local function send_pipeline(node, commands)
+  if type(commands) ~= "table" then
+    error("pipeline expects a list of commands, each a list of arguments", 3)
+  end
+  local batch = {}
+  for i = 1, #commands do
+    local command = commands[i]
+    if type(command) ~= "table" or #command == 0 then
+      error("pipeline: command " .. i .. " is not a list of arguments", 3)
+    end
+    local args = {}
+    for j = 1, #command do
+      local kind = type(command[j])
+      if kind == "number" then
+        args[j] = tostring(command[j])
+      elseif kind == "string" then
+        args[j] = command[j]
+      else
+        error("Lua redis lib command arguments must be strings or integers", 3)
+      end
+    end
+    batch[i] = args
+  end
+  if #batch == 0 then
+    return {}
+  end
+  local ok, value = yield("pipeline", node, batch)
+  if ok then
+    return value
+  end
+  error(value, 3)
+end
+
 -- Not tail calls, so that an error can name the caller's line.
 redis = {}
 function redis.call(...) local reply = call(nil, false, ...) return reply end
 function redis.pcall(...) local reply = call(nil, true, ...) return reply end
 function redis.error_reply(text) return { err = text } end
 function redis.status_reply(text) return { ok = text } end
+function pipeline(commands) local replies = send_pipeline(nil, commands) return replies end
+function pipeline_on(node, commands) local replies = send_pipeline(node, commands) return replies end
 function call_on(node, ...) local reply = call(node, false, ...) return reply end
 function pcall_on(node, ...) local reply = call(node, true, ...) return reply end
 
@@ -64,6 +103,31 @@ function uuid() return (yield("uuid")) end
 function random(m, n) return (yield("random", m, n)) end
 function enter(name) yield("enter", tostring(name)) end
 function leave(name) yield("leave", tostring(name)) end
+
+-- Pub/sub. SUBSCRIBE of several channels answers once per channel: the
+-- first answer is the call's reply, the others wait in the connection's
+-- inbox, where these helpers take them so that the program reads the
+-- subscription count and next_message reads messages.
+local function subscription(command, ...)
+  local first = call(nil, false, command, ...)
+  local last = yield("confirmations")
+  return last or first[3]
+end
+
+function subscribe(...) local n = subscription("SUBSCRIBE", ...) return n end
+function psubscribe(...) local n = subscription("PSUBSCRIBE", ...) return n end
+function unsubscribe(...) local n = subscription("UNSUBSCRIBE", ...) return n end
+function punsubscribe(...) local n = subscription("PUNSUBSCRIBE", ...) return n end
+
+-- The next message on this task's connection: {kind, channel, data} (and
+-- pattern), or nil and why ("timeout", or the server closed the
+-- connection). Without a timeout it waits as long as the run lasts.
+function next_message(timeout_ms)
+  if timeout_ms ~= nil then
+    duration(timeout_ms, "next_message")
+  end
+  return yield("next_message", timeout_ms)
+end
 
 function spawn(fn, ...)
   if type(fn) ~= "function" then
@@ -87,6 +151,89 @@ function write(resource, request)
   local ok, reason = yield("write", tostring(resource), request.id, request.token, request.value)
   if ok then return true end
   return false, reason
+end
+
+-- The database actor ([[database]]): each call is a round trip that waits
+-- for a connection, so its time grows with the database's load.
+local function query(name, op, key, value, condition, expected)
+  if type(key) ~= "string" and type(key) ~= "number" then
+    error("db." .. op .. " expects a row key (a string)", 3)
+  end
+  local ok, answer = yield("query", tostring(name), op, tostring(key),
+    value ~= nil and tostring(value) or "", condition or "", expected)
+  if not ok then
+    error(answer, 3)
+  end
+  return answer
+end
+
+db = {}
+-- The row's value (nil when there is none) and its version (0: none).
+function db.get(name, key)
+  local a = query(name, "get", key)
+  return a.value, a.version
+end
+-- Writes the row; returns its new version.
+function db.put(name, key, value)
+  return query(name, "put", key, value).version
+end
+-- Writes only if the row is as `condition` says: {version = n} (0: the
+-- row does not exist), {value = "free"}, or {absent = true}. Returns
+-- whether it wrote, and the row's value and version now.
+function db.update(name, key, value, condition)
+  if type(condition) ~= "table" then
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  local a
+  if condition.version ~= nil then
+    a = query(name, "update", key, value, "version", condition.version)
+  elseif condition.value ~= nil then
+    a = query(name, "update", key, value, "value", tostring(condition.value))
+  elseif condition.absent then
+    a = query(name, "update", key, value, "absent")
+  else
+    error("db.update expects a condition: {version = n}, {value = v} or {absent = true}", 2)
+  end
+  return a.ok, a.value, a.version
+end
+-- Removes the row; returns whether it existed.
+function db.delete(name, key)
+  return query(name, "delete", key).ok
+end
+
+-- Serving traffic ([[traffic]]). `next_request()` waits for the next
+-- request routed to this client: a table {id =, user =, from =}, or nil
+-- once no more will come (the traffic is over, none is on its way, and the
+-- process's other tasks have ended). `respond(request, outcome)` records
+-- how it went; `serve(handler)` runs `handler(request)` as a task of its
+-- own for each request, so requests are served concurrently, and records
+-- what it returns.
+function next_request()
+  local _, request = yield("next_request")
+  return request
+end
+
+function respond(request, outcome)
+  if type(request) ~= "table" or request.from == nil then
+    error("respond expects the request table next_request gave", 2)
+  end
+  yield("respond", request.from, request.id, request.user, tostring(outcome))
+end
+
+function serve(handler)
+  if type(handler) ~= "function" then
+    error("serve expects a function(request) that returns an outcome", 2)
+  end
+  while true do
+    local request = next_request()
+    if request == nil then
+      return
+    end
+    spawn(function()
+      local outcome = handler(request)
+      respond(request, outcome == nil and "ok" or outcome)
+    end)
+  end
 end
 
 -- pcall and xpcall as coroutines, so that code inside them can still call

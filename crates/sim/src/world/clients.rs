@@ -19,7 +19,7 @@ impl World {
         self.processes[process].actor
     }
 
-    fn process_of(&self, actor: ActorId) -> Option<usize> {
+    pub(super) fn process_of(&self, actor: ActorId) -> Option<usize> {
         actor
             .checked_sub(self.nodes.len())
             .filter(|&p| p < self.processes.len())
@@ -53,7 +53,7 @@ impl World {
 
     /// Whether events for this process must wait (it is paused) or be
     /// ignored (it is gone).
-    fn deferred(&mut self, process: usize, pending: Pending) -> bool {
+    pub(super) fn deferred(&mut self, process: usize, pending: Pending) -> bool {
         let p = &self.processes[process];
         if !p.alive || p.finished {
             return true;
@@ -120,7 +120,9 @@ impl World {
     /// on a write — perhaps too late to matter.
     pub(super) fn client_receive(&mut self, actor: ActorId, from: ActorId, body: Body) {
         let (task, call) = match &body {
-            Body::Reply { task, call, .. } | Body::WriteResult { task, call, .. } => (*task, *call),
+            Body::Reply { task, call, .. }
+            | Body::WriteResult { task, call, .. }
+            | Body::QueryResult { task, call, .. } => (*task, *call),
             _ => return,
         };
         let Some(process) = self.process_of(actor) else {
@@ -144,11 +146,17 @@ impl World {
             return;
         }
         let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
-        let late = waiting
-            != Some(Waiting::Reply {
-                msg: call,
-                to: from,
-            });
+        let pipelined = self.expects_in_pipeline(process, task, call);
+        let late = match waiting {
+            Some(Waiting::Reply { to, .. }) if pipelined => to != from,
+            _ => {
+                waiting
+                    != Some(Waiting::Reply {
+                        msg: call,
+                        to: from,
+                    })
+            }
+        };
         let text = match &body {
             Body::Reply { reply, .. } => reply_text(reply),
             Body::WriteResult { result: Ok(()), .. } => "accepted".to_string(),
@@ -156,6 +164,7 @@ impl World {
                 result: Err(reason),
                 ..
             } => reason.clone(),
+            Body::QueryResult { query, answer, .. } => answer.text(query),
             _ => String::new(),
         };
         self.emit(
@@ -171,13 +180,13 @@ impl World {
             return;
         }
         match body {
-            Body::Reply { reply, .. } => match reply_to_lua(self.clients.lua(), &reply) {
-                Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
-                Ok(Err(message)) => {
-                    self.resume_with(process, task, false, Value::Nil, Some(message))
-                }
-                Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
-            },
+            Body::Reply { reply, .. } if pipelined => {
+                self.pipeline_reply(process, task, call, reply)
+            }
+            Body::Reply { reply, .. } => {
+                let reply = self.first_of_many(process, task, reply);
+                self.resume_with_reply(process, task, &reply)
+            }
             Body::WriteResult { result: Ok(()), .. } => {
                 self.resume_with(process, task, true, Value::Nil, None)
             }
@@ -185,12 +194,27 @@ impl World {
                 result: Err(reason),
                 ..
             } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
+            Body::QueryResult { answer, .. } => {
+                match super::databases::answer_to_lua(self.clients.lua(), &answer) {
+                    Ok(value) => self.resume_with(process, task, true, value, None),
+                    Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+                }
+            }
             _ => {}
         }
     }
 
+    /// Resumes a task with a node's reply, converted for Lua.
+    fn resume_with_reply(&mut self, process: usize, task: u32, reply: &lockstep_engine::Reply) {
+        match reply_to_lua(self.clients.lua(), reply) {
+            Ok(Ok(value)) => self.resume_with(process, task, true, value, None),
+            Ok(Err(message)) => self.resume_with(process, task, false, Value::Nil, Some(message)),
+            Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+        }
+    }
+
     /// Resumes a task with `(ok, value)` or `(false, message)`.
-    fn resume_with(
+    pub(super) fn resume_with(
         &mut self,
         process: usize,
         task: u32,
@@ -208,6 +232,7 @@ impl World {
                 if let Some(t) = self.processes[process].tasks.get_mut(&task) {
                     t.waiting = Waiting::Nothing;
                 }
+                self.processes[process].pipelines.remove(&task);
                 self.run_task(process, task, args);
             }
             Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
@@ -216,7 +241,7 @@ impl World {
 
     /// Runs a task until it waits for the world, answering the requests
     /// that need no time (the clock, random numbers, log lines) at once.
-    fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
+    pub(super) fn run_task(&mut self, process: usize, task: u32, mut args: MultiValue) {
         let actor = self.actor_of(process);
         loop {
             // A fault triggered by what the task just did strikes before
@@ -283,6 +308,24 @@ impl World {
                     self.wait_for(process, task, ms(duration), false);
                     None
                 }
+                Request::NextMessage(timeout_ms) => {
+                    let answer = self.take_message(process, task, timeout_ms);
+                    if answer.is_none() {
+                        self.wait_for_message(process, task, timeout_ms);
+                    }
+                    answer
+                }
+                Request::Confirmations => {
+                    let count = self.processes[process]
+                        .inboxes
+                        .entry(task)
+                        .or_default()
+                        .take_confirmations();
+                    count
+                        .map(|c| c as f64)
+                        .into_lua_multi(self.clients.lua())
+                        .ok()
+                }
                 Request::Work(duration) => {
                     self.emit(actor, What::Work { task, ms: duration });
                     self.wait_for(process, task, ms(duration), true);
@@ -292,12 +335,26 @@ impl World {
                     node,
                     args: command,
                 } => self.call(process, task, node, command),
+                Request::Pipeline { node, commands } => {
+                    self.pipeline(process, task, node, commands)
+                }
                 Request::Write {
                     resource,
                     id,
                     token,
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
+                Request::Query { database, query } => self.query(process, task, database, query),
+                Request::NextRequest => self.next_request(process, task),
+                Request::Respond {
+                    traffic,
+                    id,
+                    user,
+                    outcome,
+                } => {
+                    self.respond(process, traffic, id, user, outcome);
+                    Some(MultiValue::new())
+                }
             };
             match answer {
                 Some(next) => args = next,
@@ -398,19 +455,16 @@ impl World {
         args: Vec<Vec<u8>>,
     ) -> Option<MultiValue> {
         let actor = self.actor_of(process);
-        let target = match node {
-            None => Some(self.processes[process].node),
-            Some(name) => self.nodes.iter().position(|n| n.spec.name == name),
-        };
-        let Some(target) = target else {
-            let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
-            let message = format!(
-                "ERR no node named in this call; nodes: {}",
-                names.join(", ")
-            );
-            return (false, message).into_lua_multi(self.clients.lua()).ok();
+        let target = match self.call_target(process, node) {
+            Ok(target) => target,
+            Err(message) => return (false, message).into_lua_multi(self.clients.lua()).ok(),
         };
         let text = command_text(&args);
+        let patience = super::blocking::client_patience(&args);
+        // A call after the server closed the connection opens a new one.
+        if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
+            inbox.closed = None;
+        }
         let msg = self.send(actor, target, Body::Command { task, args }, 0);
         self.emit(
             actor,
@@ -420,8 +474,29 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, target);
+        self.await_reply(process, task, msg, target, patience);
         None
+    }
+
+    /// The node a call goes to: the process's own, or the one named.
+    pub(super) fn call_target(
+        &self,
+        process: usize,
+        node: Option<String>,
+    ) -> Result<ActorId, String> {
+        let Some(name) = node else {
+            return Ok(self.processes[process].node);
+        };
+        self.nodes
+            .iter()
+            .position(|n| n.spec.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
+                format!(
+                    "ERR no node named in this call; nodes: {}",
+                    names.join(", ")
+                )
+            })
     }
 
     fn write(
@@ -459,15 +534,30 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, first + target);
+        self.await_reply(process, task, msg, first + target, None);
         None
     }
 
-    fn await_reply(&mut self, process: usize, task: u32, msg: u64, to: ActorId) {
+    /// The task waits for the reply to `msg`, for `timeout_ms` — plus, for
+    /// a blocking command (`patience`), the server's own wait, or without
+    /// end for a wait with no timeout.
+    pub(super) fn await_reply(
+        &mut self,
+        process: usize,
+        task: u32,
+        msg: u64,
+        to: ActorId,
+        patience: Option<Option<f64>>,
+    ) {
         if let Some(t) = self.processes[process].tasks.get_mut(&task) {
             t.waiting = Waiting::Reply { msg, to };
         }
-        let timeout = ms(self.processes[process].spec.timeout_ms);
+        let extra = match patience {
+            None => 0,
+            Some(None) => return,
+            Some(Some(block_ms)) => ms(block_ms),
+        };
+        let timeout = ms(self.processes[process].spec.timeout_ms) + extra;
         self.schedule(
             self.now + timeout,
             Pending::CallTimeout { process, task, msg },
@@ -538,7 +628,7 @@ impl World {
     }
 
     /// A task is over; the main task's end ends the process.
-    fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
+    pub(super) fn task_ended(&mut self, process: usize, task: u32, error: Option<String>) {
         let actor = self.actor_of(process);
         let seq = self.emit(
             actor,
@@ -550,6 +640,11 @@ impl World {
         let now = self.now;
         let p = &mut self.processes[process];
         p.tasks.remove(&task);
+        if task != MAIN_TASK && p.alive {
+            // A handler ending may be what a `next_request` waits for.
+            self.release_if_over(process);
+        }
+        let p = &mut self.processes[process];
         if task == MAIN_TASK {
             p.tasks.clear();
             p.finished = error.is_none();
@@ -638,10 +733,39 @@ impl World {
         let p = &mut self.processes[process];
         p.alive = false;
         p.tasks.clear();
+        p.inboxes.clear();
+        p.pipelines.clear();
         p.paused_until = None;
+        self.close_connections_of(actor);
         let who = self.names[actor].clone();
         self.invariants.forget(&who);
         self.mark_changed();
+    }
+
+    /// A killed process starts again: its program from the top, with fresh
+    /// globals and new connections (so no subscriptions). A process that
+    /// is running, finished or failed is left alone.
+    pub(super) fn restart_process(&mut self, process: usize) {
+        let p = &mut self.processes[process];
+        if p.alive || p.finished || p.failed.is_some() {
+            return;
+        }
+        p.alive = true;
+        p.tasks.clear();
+        p.inboxes.clear();
+        p.pipelines.clear();
+        p.spawn_args.clear();
+        p.pending_resume = None;
+        p.paused_until = None;
+        p.environment = None;
+        let actor = self.actor_of(process);
+        self.emit(
+            actor,
+            What::Restart {
+                kept: "nothing: the program starts again".into(),
+            },
+        );
+        self.start_process(process);
     }
 
     /// Index of the process for a client name.

@@ -41,6 +41,8 @@ impl World {
             FaultKind::Restart { target } => {
                 if let Some(node) = node_named(self, &target) {
                     self.restart_node(node);
+                } else if let Some(p) = self.process_named(&target) {
+                    self.restart_process(p);
                 }
             }
             FaultKind::Promote { target } => {

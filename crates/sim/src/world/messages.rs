@@ -15,7 +15,9 @@ impl World {
         let reliable = matches!(body, Body::Replicate { .. } | Body::Ack { .. });
         self.messages.insert(id, Message { from, to, body });
         if !reliable && self.network.loses(from, to, &mut self.rng) {
-            self.messages.remove(&id);
+            if let Some(lost) = self.messages.remove(&id) {
+                self.push_lost(from, &lost.body);
+            }
             self.emit(
                 from,
                 What::Drop {
@@ -29,7 +31,8 @@ impl World {
         }
         let latency =
             self.network.latency(from, to, &mut self.rng) + self.network.spike(from, to, self.now);
-        self.schedule(self.now + latency + extra, Pending::Deliver(id));
+        let at = self.keep_in_order(from, to, id, self.now + latency + extra);
+        self.schedule(at, Pending::Deliver(id));
         id
     }
 
@@ -40,6 +43,10 @@ impl World {
         if !self.network.connected(message.from, message.to) {
             match self.network.in_flight {
                 InFlight::Drop => {
+                    if matches!(message.body, Body::Request { .. }) {
+                        self.request_lost(message.to);
+                    }
+                    self.push_lost(message.from, &message.body);
                     self.emit(
                         message.from,
                         What::Drop {
@@ -60,7 +67,10 @@ impl World {
         let Message { from, to, body } = message;
         match body {
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
-            answer @ (Body::Reply { .. } | Body::WriteResult { .. }) => {
+            Body::Pipeline { task, commands } => {
+                self.node_receive_pipeline(to, from, task, commands)
+            }
+            answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
                 self.client_receive(to, from, answer)
             }
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
@@ -68,6 +78,17 @@ impl World {
                 self.replica_receive(to, from, offset, data, full)
             }
             Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
+            Body::Push {
+                task,
+                conn,
+                reply,
+                bytes,
+            } => self.client_push(to, from, id, (task, conn, reply, bytes)),
+            Body::Closed { task, reason } => self.client_closed(to, from, task, reason),
+            Body::Query { task, query } => self.database_receive(to, from, task, id, query),
+            Body::Request { traffic, request } => {
+                self.request_arrives(to, from, id, traffic, request)
+            }
         }
     }
 

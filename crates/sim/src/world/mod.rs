@@ -5,10 +5,16 @@
 //! the actor it concerns react — which may schedule more events — and then
 //! checks the invariants. The handlers live in submodules by actor kind.
 
+mod blocking;
 mod clients;
+mod databases;
 mod faults;
 mod messages;
 mod nodes;
+mod pipeline;
+mod pubsub;
+mod shutdown;
+mod traffic;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -27,6 +33,10 @@ use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{
     Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState,
 };
+
+/// How long the world may take to go quiet after a run, before the
+/// end-of-run invariants are checked.
+const SETTLE_LIMIT: Time = 10_000_000;
 
 /// How a run is set up beyond the scenario itself.
 #[derive(Clone, Debug)]
@@ -103,10 +113,38 @@ enum Pending {
         data: Rc<Dataset>,
     },
     SentinelTick,
+    /// The earliest blocked client's deadline on a node.
+    BlockTimeout {
+        node: usize,
+        generation: u64,
+    },
+    /// A client drops its connections to `node` (a failover moved it).
+    ConnectionReset {
+        process: usize,
+        node: usize,
+        reason: String,
+    },
+    /// `next_message` waited long enough.
+    MessageTimeout {
+        process: usize,
+        task: u32,
+        token: u64,
+    },
     WaitTimeout {
         node: usize,
         epoch: u64,
         waiter: u64,
+    },
+    /// A disagreement may have outlasted its `stale_at_most` bound.
+    StaleCheck,
+    /// A traffic generator's next batch of requests is due.
+    TrafficNext {
+        traffic: usize,
+    },
+    /// A database query has had its `query_ms`.
+    QueryDone {
+        database: usize,
+        job: Box<crate::database::Job<databases::Route>>,
     },
 }
 
@@ -123,6 +161,11 @@ enum Body {
     Command {
         task: u32,
         args: Vec<Vec<u8>>,
+    },
+    /// Pipelined commands, each with its own message id, in order.
+    Pipeline {
+        task: u32,
+        commands: Vec<(u64, Vec<Vec<u8>>)>,
     },
     Reply {
         task: u32,
@@ -145,6 +188,33 @@ enum Body {
     },
     Ack {
         offset: u64,
+    },
+    /// A pub/sub frame pushed on a task's connection (`conn` on the
+    /// sending node), `bytes` long on the wire.
+    Push {
+        task: u32,
+        conn: lockstep_engine::ClientId,
+        reply: Reply,
+        bytes: u64,
+    },
+    /// The node closed the task's connection (output buffer limit).
+    Closed {
+        task: u32,
+        reason: String,
+    },
+    Query {
+        task: u32,
+        query: crate::database::Query,
+    },
+    QueryResult {
+        task: u32,
+        call: u64,
+        query: crate::database::Query,
+        answer: crate::database::Answer,
+    },
+    Request {
+        traffic: usize,
+        request: crate::traffic::Request,
     },
 }
 
@@ -178,6 +248,8 @@ pub struct World {
     nodes: Vec<Node>,
     processes: Vec<Process>,
     resources: Vec<Resource>,
+    databases: Vec<crate::database::Database<databases::Route>>,
+    generators: Vec<crate::traffic::Generator>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -209,6 +281,12 @@ pub struct World {
     /// Events handled so far (for `max_events`).
     handled: u64,
     stopped: String,
+    /// Subscribed connections' unread output, per (node, connection).
+    outbound: BTreeMap<(usize, lockstep_engine::ClientId), pubsub::Outbound>,
+    /// Per (node, client, task) connection that carries pushes: when its
+    /// last frame arrives, so later frames never overtake it (TCP keeps a
+    /// connection's bytes in order).
+    in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -260,6 +338,14 @@ impl World {
         for resource in &scenario.resources {
             names.push(resource.name.clone());
             kinds.push(ActorKind::Resource);
+        }
+        for database in &scenario.databases {
+            names.push(database.name.clone());
+            kinds.push(ActorKind::Database);
+        }
+        for traffic in &scenario.traffic {
+            names.push(traffic.name.clone());
+            kinds.push(ActorKind::Traffic);
         }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
@@ -318,6 +404,10 @@ impl World {
                 failed: None,
                 failed_at: None,
                 finished: false,
+                inbox: Default::default(),
+                requests_on_the_way: 0,
+                inboxes: BTreeMap::new(),
+                pipelines: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -325,6 +415,18 @@ impl World {
             .iter()
             .cloned()
             .map(Resource::new)
+            .collect();
+        let databases = scenario
+            .databases
+            .iter()
+            .cloned()
+            .map(crate::database::Database::new)
+            .collect();
+        let generators = scenario
+            .traffic
+            .iter()
+            .cloned()
+            .map(crate::traffic::Generator::new)
             .collect();
         let armed = faults
             .iter()
@@ -352,6 +454,8 @@ impl World {
             nodes,
             processes,
             resources,
+            databases,
+            generators,
             sentinel,
             demote: Vec::new(),
             clients,
@@ -370,6 +474,8 @@ impl World {
             last_state: None,
             handled: 0,
             stopped: String::new(),
+            outbound: BTreeMap::new(),
+            in_order: BTreeMap::new(),
         };
         world.start();
         Ok(world)
@@ -395,6 +501,7 @@ impl World {
         if self.sentinel.is_some() {
             self.schedule(0, Pending::SentinelTick);
         }
+        self.start_traffic();
     }
 
     /// Runs to the end and returns the trace.
@@ -422,6 +529,62 @@ impl World {
 
     fn play(&mut self) {
         while self.step() {}
+        if self.invariants.any_at_end() {
+            self.settle();
+            let state = world_state(
+                &self.nodes,
+                &self.names,
+                &self.invariants.sections,
+                &self.resources,
+                &self.databases,
+                self.now,
+            );
+            let last = self.event_count.saturating_sub(1);
+            let found = self.invariants.check_end(&state, self.now, last);
+            self.report(found);
+        }
+    }
+
+    /// Lets the world go quiet after the run: messages on their way to
+    /// nodes and databases arrive, replication catches up, queries finish
+    /// and keys expire, for up to [`SETTLE_LIMIT`] more. Client programs
+    /// do not run again (their replies are not delivered), no fault
+    /// strikes, and nothing periodic (snapshots, the sentinel) counts.
+    fn settle(&mut self) {
+        let until = self.now + SETTLE_LIMIT;
+        loop {
+            let next = self
+                .queue
+                .iter()
+                .find(|(_, pending)| self.settles(pending))
+                .map(|(key, _)| *key);
+            let Some(key) = next.filter(|(t, _)| *t <= until) else {
+                break;
+            };
+            let Some(pending) = self.queue.remove(&key) else {
+                break;
+            };
+            self.now = key.0.max(self.now);
+            self.handle(pending);
+            self.apply_immediate_faults();
+            self.after_event();
+        }
+    }
+
+    fn settles(&self, pending: &Pending) -> bool {
+        match pending {
+            Pending::Deliver(id) => self
+                .messages
+                .get(id)
+                .is_some_and(|m| self.kinds.get(m.to) != Some(&ActorKind::Client)),
+            Pending::NodeDone { .. }
+            | Pending::BusyThreshold { .. }
+            | Pending::Expiry { .. }
+            | Pending::ReplicateOut { .. }
+            | Pending::WaitTimeout { .. }
+            | Pending::QueryDone { .. } => true,
+            _ => false,
+        }
     }
 
     /// Advances the world by one event (the earliest pending one), then
@@ -493,11 +656,25 @@ impl World {
                 data,
             } => self.replicate_out(node, epoch, replica, offset, data),
             Pending::SentinelTick => self.sentinel_tick(),
+            Pending::BlockTimeout { node, generation } => self.block_timeout(node, generation),
+            Pending::ConnectionReset {
+                process,
+                node,
+                reason,
+            } => self.reset_connections(process, node, reason),
+            Pending::MessageTimeout {
+                process,
+                task,
+                token,
+            } => self.message_timeout(process, task, token),
             Pending::WaitTimeout {
                 node,
                 epoch,
                 waiter,
             } => self.wait_timeout(node, epoch, waiter),
+            Pending::QueryDone { database, job } => self.query_done(database, *job),
+            Pending::StaleCheck => self.changed = true,
+            Pending::TrafficNext { traffic } => self.traffic_next(traffic),
         }
     }
 
@@ -525,6 +702,7 @@ impl World {
             &self.names,
             &self.invariants.sections,
             &self.resources,
+            &self.databases,
             self.now,
         );
         if self.last_state.as_ref() != Some(&snapshot) {
@@ -598,9 +776,13 @@ impl World {
         let now = self.now;
         let sections = self.invariants.sections.clone();
         let resources = &self.resources;
-        let state = || world_state(nodes, names, &sections, resources, now);
+        let databases = &self.databases;
+        let state = || world_state(nodes, names, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
+        for at in self.invariants.take_stale_deadlines() {
+            self.schedule(at, Pending::StaleCheck);
+        }
         self.snapshot_last_event();
     }
 
@@ -620,9 +802,7 @@ impl World {
     fn finish(&mut self) -> Trace {
         self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
-        if let Some(liveness) = self.liveness() {
-            verdicts.push(liveness);
-        }
+        let liveness = self.liveness();
         let actors = self
             .names
             .iter()
@@ -632,19 +812,27 @@ impl World {
                 kind: *kind,
             })
             .collect();
-        Trace {
+        let mut trace = Trace {
             format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
             seed: self.options.seed,
             actors,
             events: std::mem::take(&mut self.events),
-            verdicts,
+            verdicts: Vec::new(),
             end_us: self.now,
             stopped: std::mem::take(&mut self.stopped),
             unstruck_faults: (0..self.struck.len())
                 .filter(|&i| !self.struck[i])
                 .collect(),
+        };
+        // Metrics are read from the recorded events; a run that keeps no
+        // trace (the explorer's search) has nothing to measure.
+        if self.options.record {
+            verdicts.extend(self.scenario.metrics.iter().map(|m| m.verdict(&trace)));
         }
+        verdicts.extend(liveness);
+        trace.verdicts = verdicts;
+        trace
     }
 
     /// The scenario's liveness check, if it declares one. A failure points
@@ -774,6 +962,7 @@ fn world_state(
     names: &[String],
     sections: &crate::invariants::Sections,
     resources: &[Resource],
+    databases: &[crate::database::Database<databases::Route>],
     now: Time,
 ) -> WorldState {
     WorldState {
@@ -791,5 +980,9 @@ fn world_state(
             .iter()
             .map(|r| (r.spec.name.clone(), r.state()))
             .collect::<BTreeMap<String, ResourceState>>(),
+        databases: databases
+            .iter()
+            .map(|d| (d.spec.name.clone(), d.state()))
+            .collect(),
     }
 }

@@ -55,7 +55,14 @@ const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
     /// Sends `reply` from `node` to the task that sent message `call`.
-    fn reply_to(&mut self, node: usize, to: ActorId, task: u32, call: u64, reply: Reply) {
+    pub(super) fn reply_to(
+        &mut self,
+        node: usize,
+        to: ActorId,
+        task: u32,
+        call: u64,
+        reply: Reply,
+    ) {
         self.send(node, to, Body::Reply { task, call, reply }, 0);
     }
 
@@ -186,7 +193,7 @@ impl World {
             Some(reply) => {
                 self.reply_to(node, from, task, msg, reply);
             }
-            None => self.crash_node(node),
+            None => self.shut_down(node, false, (from, task)),
         }
         None
     }
@@ -236,6 +243,10 @@ impl World {
             self.reply_to(node, from, task, msg, reply);
             return;
         }
+        if word(&args, 0) == "shutdown" {
+            self.shutdown_command(node, from, task, msg, &args);
+            return;
+        }
         if word(&args, 0) == "wait" {
             // WAIT answers later, or now: `intercept` handled the errors.
             self.start_wait(node, from, task, msg, &args);
@@ -256,6 +267,16 @@ impl World {
         let n = &mut self.nodes[node];
         n.engine.set_replica_of(primary);
         let conn = n.connection((from, task), &addr, self.now);
+        let command = Queued {
+            msg,
+            from,
+            task,
+            args,
+        };
+        let Some(Queued { args, .. }) = self.hold_if_blocked(node, conn, command) else {
+            return;
+        };
+        let n = &mut self.nodes[node];
         if mode.is_some() {
             n.engine.set_script_watcher(Some(watcher.clone()));
         }
@@ -264,6 +285,17 @@ impl World {
             n.engine.set_script_watcher(None);
         }
         self.node_logs(node);
+        if outcome.blocked {
+            let command = Queued {
+                msg,
+                from,
+                task,
+                args,
+            };
+            self.blocked(node, conn, command);
+            self.after_blocking(node);
+            return;
+        }
         if outcome.cost_us < INLINE_COST_US {
             self.emit(
                 node,
@@ -275,7 +307,8 @@ impl World {
                     cost_us: outcome.cost_us,
                 },
             );
-            self.after_write(node);
+            self.route_pushes(node, outcome.cost_us);
+            self.after_write_by(node, (from, task));
             self.send(
                 node,
                 from,
@@ -286,6 +319,7 @@ impl World {
                 },
                 outcome.cost_us,
             );
+            self.after_blocking(node);
             return;
         }
         let run = self.next_run;
@@ -316,6 +350,8 @@ impl World {
             },
         );
         self.schedule(ends, Pending::NodeDone { node, run });
+        // A script's PUBLISH goes out when the node is free to write.
+        self.route_pushes(node, outcome.cost_us);
         let threshold = self.now + self.busy_threshold_us(node) + 1;
         if mode.is_some() && threshold < ends {
             self.schedule(threshold, Pending::BusyThreshold { node, run });
@@ -396,9 +432,10 @@ impl World {
                 cost_us: running.ends - running.started,
             },
         );
-        self.after_write(node);
+        self.after_write_by(node, (running.from, running.task));
         let reply = running.reply;
         self.reply_to(node, running.from, running.task, running.msg, reply);
+        self.after_blocking(node);
         self.drain_queue(node);
     }
 
@@ -511,6 +548,18 @@ impl World {
         self.schedule_expiry(node);
     }
 
+    /// [`World::after_write`] for a connection's command: if it wrote, the
+    /// primary's offset after it is what that connection's WAIT waits for.
+    fn after_write_by(&mut self, node: usize, connection: (ActorId, u32)) {
+        let before = self.nodes[node].offset;
+        self.after_write(node);
+        let n = &mut self.nodes[node];
+        if n.offset != before {
+            let offset = n.offset;
+            n.write_offsets.insert(connection, offset);
+        }
+    }
+
     /// The replication stream leaves the primary, if it is still alive.
     pub(super) fn replicate_out(
         &mut self,
@@ -598,7 +647,14 @@ impl World {
                 .unwrap_or(0)
         };
         let (wanted, timeout_ms) = (number(1).max(0) as usize, number(2));
-        let offset = self.nodes[node].offset;
+        // As Redis's `c->woff`: the offset of this connection's own last
+        // write on this node; a connection that wrote nothing here (a new
+        // one after a failover) waits for nothing.
+        let offset = self.nodes[node]
+            .write_offsets
+            .get(&(from, task))
+            .copied()
+            .unwrap_or(0);
         let id = self.next_token;
         self.next_token += 1;
         let waiter = Waiter {
@@ -721,10 +777,29 @@ impl World {
                 self.make_replica(sibling, node);
             }
         }
-        for process in &mut self.processes {
+        let mut switched = Vec::new();
+        for (i, process) in self.processes.iter_mut().enumerate() {
             if process.follows_primary || process.node == old {
                 process.node = node;
+                switched.push(i);
             }
+        }
+        // Their client libraries learn of the new primary and drop the
+        // connections to the old one (Sentinel also kills them there):
+        // what was in flight fails now, after the failover's event.
+        for process in switched {
+            let reason = format!(
+                "connection reset: failover, {} is the primary now",
+                self.names[node]
+            );
+            self.schedule(
+                self.now,
+                Pending::ConnectionReset {
+                    process,
+                    node: old,
+                    reason,
+                },
+            );
         }
         if let Some(sentinel) = self.sentinel.as_mut() {
             sentinel.primary = node;
@@ -854,6 +929,7 @@ impl World {
         }
         self.emit(node, What::Crash);
         self.nodes[node].crash();
+        self.forget_outbound(node);
         self.mark_changed();
     }
 
@@ -865,6 +941,7 @@ impl World {
         let kept = self.nodes[node].kept_on_restart();
         self.emit(node, What::Restart { kept });
         self.nodes[node].restart(self.now);
+        self.forget_outbound(node);
         self.mark_changed();
         self.schedule_persist(node);
         self.schedule_expiry(node);

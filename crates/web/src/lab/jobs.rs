@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 
 use lockstep_sim::trace::Trace;
 
+use lockstep_lessons::lesson::Lesson;
+
+use crate::learn::catalogue::Catalogue;
+use crate::learn::player::Verdict;
+
 use super::explore::{BreakSetup, ExploreDriver, Outcome, ProgressView, Tick, PAGE_POLICY};
 
 /// What the page asks of the worker. `id` ties the answers to the request:
@@ -29,6 +34,20 @@ pub enum Request {
     Explore { id: u64, text: String, seed: u64 },
     /// Stop that search; its coverage so far comes back as its outcome.
     Cancel { id: u64 },
+    /// Run an interview follow-up of a lesson (by its `id`): the main
+    /// scenario, or another of the lesson's, with the follow-up's changes.
+    FollowUp {
+        id: u64,
+        lesson: String,
+        index: usize,
+    },
+    /// Grade a "fix it" answer (question by index) with the explorer.
+    GradeFix {
+        id: u64,
+        lesson: String,
+        question: usize,
+        source: String,
+    },
 }
 
 /// What the worker answers.
@@ -53,6 +72,15 @@ pub enum Response {
     ExploreFailed {
         id: u64,
         message: String,
+    },
+    /// A follow-up's verdicts by name (`mutual_exclusion(report)`).
+    FollowedUp {
+        id: u64,
+        result: Result<Vec<(String, bool)>, String>,
+    },
+    FixGraded {
+        id: u64,
+        result: Result<Verdict, String>,
     },
 }
 
@@ -81,6 +109,37 @@ impl Response {
 pub fn run_text(text: &str, seed: u64) -> Result<Trace, String> {
     let scenario = lockstep_lessons::scenario(text).map_err(|e| e.to_string())?;
     lockstep_sim::run(&scenario, seed)
+}
+
+/// Runs follow-up `index` of `lesson`'s interview: its verdicts by name.
+pub fn run_follow_up(lesson: &Lesson, index: usize) -> Result<Vec<(String, bool)>, String> {
+    let follow_up = lesson
+        .interview
+        .as_ref()
+        .and_then(|i| i.follow_ups.get(index))
+        .ok_or_else(|| format!("the lesson has no follow-up {}", index + 1))?;
+    let scenario = lesson
+        .scenario(&follow_up.scenario, &follow_up.change)
+        .map_err(|e| e.message)?;
+    let trace = lockstep_sim::run(&scenario, scenario.seed)?;
+    Ok(lockstep_lessons::lesson::facts::verdicts(&trace))
+}
+
+/// Grades a "fix it" answer by running the explorer on it.
+pub fn grade_fix(lesson: &Lesson, question: usize, source: &str) -> Result<Verdict, String> {
+    let question = lesson
+        .questions
+        .get(question)
+        .ok_or("the lesson has no such question")?;
+    lockstep_lessons::lesson::grade::grade_fix(lesson, question, source, None).map(Verdict::from)
+}
+
+/// A lesson by its id, parsed from the embedded files.
+fn lesson_by_id(id: &str) -> Result<std::rc::Rc<Lesson>, String> {
+    Catalogue::load()
+        .find(id)
+        .map(|e| e.lesson.clone())
+        .ok_or_else(|| format!("there is no lesson {id}"))
 }
 
 /// The worker's state: at most one search under way, fed one slice at a
@@ -128,6 +187,19 @@ impl JobRunner {
                 }
                 None
             }
+            Request::FollowUp { id, lesson, index } => Some(Response::FollowedUp {
+                id,
+                result: lesson_by_id(&lesson).and_then(|l| run_follow_up(&l, index)),
+            }),
+            Request::GradeFix {
+                id,
+                lesson,
+                question,
+                source,
+            } => Some(Response::FixGraded {
+                id,
+                result: lesson_by_id(&lesson).and_then(|l| grade_fix(&l, question, &source)),
+            }),
         }
     }
 
@@ -250,5 +322,57 @@ mod tests {
         ));
         assert!(!runner.busy());
         assert!(runner.tick(&mut now).is_none());
+    }
+
+    #[test]
+    fn a_follow_up_and_a_fix_are_answered_for_a_lesson_by_id() {
+        let mut runner = JobRunner::new();
+        let lesson = "locks/gc-pause-past-the-ttl";
+        let request = Request::FollowUp {
+            id: 3,
+            lesson: lesson.into(),
+            index: 0,
+        };
+        let answer = runner.handle(Request::from_json(&request.to_json()).unwrap(), 0.0);
+        let Some(Response::FollowedUp { id: 3, result }) = answer else {
+            panic!("{answer:?}");
+        };
+        assert!(result
+            .unwrap()
+            .iter()
+            .any(|(name, _)| name == "mutual_exclusion(report)"));
+        let answer = runner.handle(
+            Request::FollowUp {
+                id: 4,
+                lesson: "locks/no-such".into(),
+                index: 0,
+            },
+            0.0,
+        );
+        assert!(matches!(
+            answer,
+            Some(Response::FollowedUp {
+                id: 4,
+                result: Err(_)
+            })
+        ));
+        let answer = runner.handle(
+            Request::GradeFix {
+                id: 5,
+                lesson: lesson.into(),
+                question: 4,
+                source: "if then".into(),
+            },
+            0.0,
+        );
+        let Some(Response::FixGraded { id: 5, result }) = answer else {
+            panic!("{answer:?}");
+        };
+        let verdict = result.unwrap();
+        assert!(!verdict.passed);
+        assert!(
+            crate::learn::player::lua_error_line(&verdict.feedback[0]).is_some(),
+            "{verdict:?}"
+        );
     }
 }

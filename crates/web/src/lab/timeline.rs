@@ -107,6 +107,8 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Node => "node",
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
+        ActorKind::Database => "database",
+        ActorKind::Traffic => "traffic",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -132,15 +134,22 @@ pub fn tone(what: &What) -> &'static str {
         What::Write {
             accepted: false, ..
         } => "t-error",
-        What::Drop { .. } | What::Timeout { .. } | What::Receive { late: true, .. } => "t-lost",
+        What::Drop { .. }
+        | What::Timeout { .. }
+        | What::Receive { late: true, .. }
+        | What::Disconnect { .. } => "t-lost",
         What::Expire { .. } => "t-expire",
         What::Log { .. } => "t-log",
         What::Send { .. }
         | What::Exec { .. }
         | What::Receive { .. }
+        | What::Message { .. }
         | What::Busy { .. }
         | What::ScriptStart { .. }
-        | What::Write { .. } => "t-io",
+        | What::Write { .. }
+        | What::Query { .. }
+        | What::Request { .. }
+        | What::Outcome { .. } => "t-io",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }

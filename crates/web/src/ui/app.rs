@@ -1,37 +1,95 @@
-//! The page shell: masthead, the scenario lab, then the Redis console.
+//! The page shell: masthead with its navigation, then the page the address
+//! names (see [`crate::learn::route`]): the home, a lesson, or the
+//! scenario lab with the Redis console.
 
+use gloo::events::EventListener;
 use yew::prelude::*;
 
 use super::console::ConsolePanel;
+use super::home::Home;
 use super::lab::{location_hash, ScenarioLab};
+use super::player::LessonPlayer;
+use crate::learn::route::{self, Route};
 
 #[component]
 pub fn App() -> Html {
-    // Read once: the hash the page was opened with.
-    let hash = use_memo((), |_| location_hash());
-    html! {
-        <div class="shell">
-            <header class="masthead">
-                <a class="brand" href="./" aria-label="Lockstep home">
-                    <span class="brand-mark" aria-hidden="true"></span>
-                    <span class="brand-name">{ "Lockstep" }</span>
-                </a>
-                <p class="pitch">
-                    { "Learn Redis coordination patterns by watching them fail." }
-                </p>
-            </header>
-            <main class="workspace">
-                <ScenarioLab hash={AttrValue::from((*hash).clone())} />
+    let route = use_state(|| route::parse(&location_hash()));
+    // Links, Back and Forward change the hash: follow it.
+    {
+        let route = route.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                let next = route::parse(&location_hash());
+                // The lab follows its own links (it listens too): only a
+                // move between pages redraws the shell.
+                let same_page = matches!((&*route, &next), (Route::Lab { .. }, Route::Lab { .. }));
+                if !same_page && *route != next {
+                    route.set(next);
+                    gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    let embed = matches!(&*route, Route::Lesson(l) if l.embed);
+    let page = match &*route {
+        Route::Home => html! { <Home /> },
+        Route::Lesson(lesson) => html! {
+            // A pasted link to another step or mode opens the lesson anew;
+            // stepping rewrites the address without a hashchange.
+            <LessonPlayer key={route::format(&route)} id={AttrValue::from(lesson.id.clone())}
+                          step={lesson.step} embed={lesson.embed} />
+        },
+        Route::Lab { link } => html! {
+            <>
+                <ScenarioLab hash={AttrValue::from(link.clone())} />
                 // The console sits below the lab: focusing it on load would
                 // scroll the page away and take the arrow keys from the stepper.
                 <ConsolePanel autofocus={false} />
-            </main>
-            <footer class="colophon">
-                { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page, \
-                   with a deterministic simulator around it: the same story and seed give the \
-                   same run every time. It aims to give the same replies and errors as Redis; \
-                   nothing you type leaves your browser." }
-            </footer>
+            </>
+        },
+        Route::Unknown { why } => html! {
+            <section class="panel not-found" role="alert" data-testid="not-found">
+                <h2 class="panel-title">{ "This link does not lead anywhere" }</h2>
+                <p>{ format!("The address could not be followed: {why}.") }</p>
+                <p><a class="button-primary" href="#/">{ "Go to the lessons" }</a></p>
+            </section>
+        },
+    };
+    let here = |which: &str| -> Option<&'static str> {
+        let current = match &*route {
+            Route::Home | Route::Lesson(_) => "lessons",
+            Route::Lab { .. } => "lab",
+            Route::Unknown { .. } => "",
+        };
+        (current == which).then_some("page")
+    };
+    html! {
+        <div class={classes!("shell", embed.then_some("embed"))}>
+            if !embed {
+                <header class="masthead">
+                    <a class="brand" href="#/" aria-label="Lockstep home">
+                        <span class="brand-mark" aria-hidden="true"></span>
+                        <span class="brand-name">{ "Lockstep" }</span>
+                    </a>
+                    <p class="pitch">
+                        { "Learn Redis coordination patterns by watching them fail." }
+                    </p>
+                    <nav class="site-nav" aria-label="Sections">
+                        <a href="#/" aria-current={here("lessons")} data-testid="nav-lessons">{ "Lessons" }</a>
+                        <a href="#/lab" aria-current={here("lab")} data-testid="nav-lab">{ "Lab & console" }</a>
+                    </nav>
+                </header>
+            }
+            <main class="workspace">{ page }</main>
+            if !embed {
+                <footer class="colophon">
+                    { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page, \
+                       with a deterministic simulator around it: the same story and seed give the \
+                       same run every time. It aims to give the same replies and errors as Redis; \
+                       nothing you type leaves your browser." }
+                </footer>
+            }
         </div>
     }
 }

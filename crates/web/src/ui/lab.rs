@@ -22,6 +22,7 @@ use super::perf_now;
 use super::picture::RunPicture;
 use super::worker::WorkerLink;
 use crate::lab::Lab;
+use crate::learn::route::{self, Route};
 
 /// Everything a visitor can do in the lab; the views send these.
 #[derive(Clone, Debug, PartialEq)]
@@ -212,7 +213,11 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
             let listener = EventListener::new(&window, "hashchange", move |_| {
-                let hash = location_hash();
+                // Only the lab's own links (`#/lab?...` or the bare
+                // `#story=...`): another page's hash is not for the lab.
+                let Route::Lab { link: hash } = route::parse(&location_hash()) else {
+                    return;
+                };
                 if lab.borrow().hash().as_deref() == Some(hash.as_str()) {
                     return;
                 }
@@ -283,11 +288,12 @@ pub fn ScenarioLab(props: &LabProps) -> Html {
                 <span class="badge">{ "deterministic simulator" }</span>
             </div>
             <p class="lessons">
-                <strong>{ "Lessons are coming." }</strong>
-                { " Until then, here are the stories they will be built on. Each is a \
-                   scenario that runs in this page \u{2014} Redis nodes, clients running Lua, \
-                   a network, faults \u{2014} and shows a coordination pattern failing. Run one, \
-                   step through it, edit it, or let the explorer break it." }
+                { "The stories the lessons are built on. Each is a scenario that runs in \
+                   this page \u{2014} Redis nodes, clients running Lua, a network, faults \
+                   \u{2014} and shows a coordination pattern failing. Run one, step through \
+                   it, edit it, or let the explorer break it. " }
+                <a href="#/">{ "The lessons" }</a>
+                { " walk through them with questions." }
             </p>
             { view_notice(&state, &dispatch) }
             { view_toolbar(&state, &dispatch, &refs, on_select, (*seed_error).clone()) }
@@ -399,7 +405,7 @@ fn bring_into_view(target: &NodeRef) {
 
 /// True when the key goes to a text field (or the step slider, which
 /// handles its own arrows).
-fn typing_in(event: &KeyboardEvent) -> bool {
+pub(crate) fn typing_in(event: &KeyboardEvent) -> bool {
     event
         .target()
         .and_then(|t| t.dyn_into::<HtmlElement>().ok())
@@ -416,7 +422,7 @@ pub fn location_hash() -> String {
 
 /// Rewrites the hash without a history entry per step (Back leaves the
 /// lab, not the last step) and without a hashchange event.
-fn replace_hash(hash: &str) {
+pub(crate) fn replace_hash(hash: &str) {
     if let Ok(history) = gloo::utils::window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
     }
@@ -426,7 +432,7 @@ fn replace_hash(hash: &str) {
 /// without scrolling the page: centred in the part of the box that is on
 /// screen, so a deep link to a step shows that step even when the box runs
 /// past the bottom of the window.
-fn scroll_current_into_view(scroller: &NodeRef) {
+pub(crate) fn scroll_current_into_view(scroller: &NodeRef) {
     let Some(scroller) = scroller.cast::<HtmlElement>() else {
         return;
     };

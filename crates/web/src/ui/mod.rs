@@ -1,12 +1,17 @@
 //! The Yew components. Thin on purpose: they hold the browser-facing state
 //! (inputs, focus, scrolling, timers, the address) and hand everything else
-//! to [`crate::console`] and [`crate::lab`].
+//! to [`crate::console`], [`crate::lab`] and [`crate::learn`].
 
 mod app;
 mod console;
+mod home;
 mod lab;
 mod lab_view;
+mod markdown_view;
 mod picture;
+mod player;
+mod player_view;
+mod store;
 mod worker;
 
 pub use app::App;

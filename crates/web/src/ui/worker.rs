@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::lab::jobs::Response;
+use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
 
 /// Trunk names a worker's files after its binary (no content hash), and
@@ -28,8 +28,28 @@ pub struct WorkerLink {
 }
 
 impl WorkerLink {
-    /// Starts the worker; `changed` is called after each answer it gives.
+    /// Starts the worker for the lab; `changed` is called after each answer.
     pub fn spawn(lab: Rc<RefCell<Lab>>, changed: Rc<dyn Fn()>) -> Result<WorkerLink, String> {
+        let on_answer: Rc<dyn Fn(Response)> = {
+            let (lab, changed) = (lab.clone(), changed.clone());
+            Rc::new(move |answer| {
+                lab.borrow_mut().receive(answer);
+                changed();
+            })
+        };
+        let on_failure: Rc<dyn Fn(String)> = Rc::new(move |message| {
+            lab.borrow_mut().worker_failed(&message);
+            changed();
+        });
+        WorkerLink::spawn_with(on_answer, on_failure)
+    }
+
+    /// Starts the worker; `on_answer` gets each answer but Ready, and
+    /// `on_failure` why the worker failed (or sent what cannot be read).
+    pub fn spawn_with(
+        on_answer: Rc<dyn Fn(Response)>,
+        on_failure: Rc<dyn Fn(String)>,
+    ) -> Result<WorkerLink, String> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
@@ -41,7 +61,7 @@ impl WorkerLink {
         let ready = Rc::new(Cell::new(false));
         let held: Rc<RefCell<Vec<String>>> = Rc::default();
         let on_message = {
-            let (lab, changed) = (lab.clone(), changed.clone());
+            let on_failure = on_failure.clone();
             let (ready, held, target) = (ready.clone(), held.clone(), worker.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                 let text = event.data().as_string().unwrap_or_default();
@@ -51,12 +71,10 @@ impl WorkerLink {
                         for request in held.borrow_mut().drain(..) {
                             let _ = target.post_message(&JsValue::from_str(&request));
                         }
-                        return;
                     }
-                    Ok(answer) => lab.borrow_mut().receive(answer),
-                    Err(message) => lab.borrow_mut().worker_failed(&message),
+                    Ok(answer) => on_answer(answer),
+                    Err(message) => on_failure(message),
                 }
-                changed();
             })
         };
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
@@ -66,8 +84,7 @@ impl WorkerLink {
             } else {
                 message
             };
-            lab.borrow_mut().worker_failed(&message);
-            changed();
+            on_failure(message);
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -84,12 +101,17 @@ impl WorkerLink {
     pub fn flush(&self, lab: &RefCell<Lab>) {
         let requests = lab.borrow_mut().take_requests();
         for request in requests {
-            let json = request.to_json();
-            if self.ready.get() {
-                let _ = self.worker.post_message(&JsValue::from_str(&json));
-            } else {
-                self.held.borrow_mut().push(json);
-            }
+            self.post(&request);
+        }
+    }
+
+    /// Posts one request (held until the worker is ready).
+    pub fn post(&self, request: &Request) {
+        let json = request.to_json();
+        if self.ready.get() {
+            let _ = self.worker.post_message(&JsValue::from_str(&json));
+        } else {
+            self.held.borrow_mut().push(json);
         }
     }
 }

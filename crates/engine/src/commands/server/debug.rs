@@ -32,7 +32,13 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         // Timers, reply buffers and script deny flags of the real server
         // have no counterpart in the model; accepting them lets the
         // callers that set them up go on.
-        ("pause-cron", 3) | ("replybuffer", 3) | ("set-disable-deny-scripts", 3) => Reply::ok(),
+        ("pause-cron", 3) | ("replybuffer", 3) => Reply::ok(),
+        // Lets scripts call commands flagged `noscript` (DEBUG itself,
+        // which Redis's tests use to get every RESP3 type into a script).
+        ("set-disable-deny-scripts", 3) => {
+            ctx.server.scripts_call_noscript = atoi(&args[2]) != 0;
+            Reply::ok()
+        }
         ("protocol", 3) => protocol(ctx, &args[2]),
         ("populate", 3..=5) => populate(ctx, args),
         // Quicklist node sizing does not exist in the model.
@@ -63,8 +69,8 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 /// DEBUG PROTOCOL type: one reply of each RESP3 type, as Redis's test
-/// suite uses to check clients. Big numbers and attributes have no
-/// [`Reply`] form in the model; they answer as a RESP2 client sees them.
+/// suite uses to check clients. Attributes have no [`Reply`] form in the
+/// model; that one answers as a RESP2 client sees it.
 fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
     let ints = || (0..3).map(Reply::Integer).collect::<Vec<_>>();
@@ -94,10 +100,9 @@ fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
         "true" => Reply::Bool(true),
         "false" => Reply::Bool(false),
         "verbatim" => Reply::Verbatim("This is a verbatim\nstring".into()),
-        // The model's replies have no big-number or attribute type: the
-        // number comes as the bulk string RESP2 gives, and the attribute is
+        // The model's replies have no attribute type: the attribute is
         // left out (RESP2 clients never see it either).
-        "bignum" => Reply::bulk("1234567999999999999999999999999999999"),
+        "bignum" => Reply::BigNumber("1234567999999999999999999999999999999".into()),
         "attrib" => Reply::bulk("Some real reply following the attribute"),
         _ => Reply::error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
     }
@@ -387,11 +392,13 @@ mod session_tests {
         session!(s,
             "DEBUG PROTOCOL map" => "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n",
             "DEBUG PROTOCOL push" => "-ERR RESP2 is not supported by this command\r\n",
+            "DEBUG PROTOCOL bignum" => "$37\r\n1234567999999999999999999999999999999\r\n",
         );
         s.resp3();
         session!(s,
             "DEBUG PROTOCOL map" => "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n",
             "DEBUG PROTOCOL double" => ",3.141\r\n",
+            "DEBUG PROTOCOL bignum" => "(1234567999999999999999999999999999999\r\n",
         );
         assert!(s
             .run("DEBUG PROTOCOL nope")

@@ -1,10 +1,21 @@
 //! Server commands: TIME, INFO, CONFIG, SLOWLOG, MONITOR, DEBUG, COMMAND, ROLE.
 
+mod acl;
 mod config;
 mod debug;
 mod info;
 mod introspection;
 mod movable_keys;
+
+/// The key indexes of a resolved command's arguments, or `None` when
+/// its numkeys does not fit (the command will fail on its own).
+pub fn command_keys(spec: &CommandSpec, args: &[Vec<u8>]) -> Option<Vec<usize>> {
+    match movable_keys::movable_keys(spec.name, args) {
+        Some(Ok(keys)) => Some(keys),
+        Some(Err(_)) => None,
+        None => Some(spec.key_indices(args.len())),
+    }
+}
 
 use crate::command::help_reply;
 pub(crate) use crate::command::subcommand_syntax_error;
@@ -39,6 +50,26 @@ pub const COMMANDS: &[CommandSpec] = &[
         role,
     ),
     spec("debug", -2, ADMIN | flags::PROTECTED, NO_KEYS, debug::debug),
+    spec("acl", -2, 0, NO_KEYS, container).with_subcommands(&[
+        spec("setuser", -3, ADMIN, NO_KEYS, acl::setuser),
+        spec("deluser", -3, ADMIN, NO_KEYS, acl::deluser),
+        spec("users", 2, ADMIN, NO_KEYS, acl::users),
+        spec(
+            "whoami",
+            2,
+            flags::NOSCRIPT | flags::LOADING | flags::STALE,
+            NO_KEYS,
+            acl::whoami,
+        ),
+        spec(
+            "cat",
+            -2,
+            flags::NOSCRIPT | flags::LOADING | flags::STALE,
+            NO_KEYS,
+            acl::cat,
+        ),
+        spec("help", 2, flags::LOADING | flags::STALE, NO_KEYS, acl::help),
+    ]),
     spec("config", -2, 0, NO_KEYS, container).with_subcommands(&[
         spec("get", -3, ADMIN, NO_KEYS, config::get),
         spec("set", -4, ADMIN, NO_KEYS, config::set),

@@ -99,6 +99,14 @@ count = "client-2 send text=\"SET\""
 ```
 
 ```question
+id = "retries"
+kind = "numeric"
+prompt = "How many times does client-2 try again?"
+model_answer = "Every SET after its first."
+metric = "retries(client-2 send text=\"SET\")"
+```
+
+```question
 id = "when"
 kind = "order"
 prompt = "Order these."
@@ -202,6 +210,23 @@ fn numeric_counts_from_the_run() {
     let wrong = answer(&lesson, &trace, "tries", &(sends + 1).to_string());
     assert!(!wrong.passed);
     assert!(wrong.feedback[0].contains(&format!("the run shows {sends}")));
+    // The same count through the metric language: the tries after the first.
+    assert!(answer(&lesson, &trace, "retries", &(sends - 1).to_string()).passed);
+    assert!(!answer(&lesson, &trace, "retries", &sends.to_string()).passed);
+}
+
+#[test]
+fn a_numeric_metric_with_a_mistake_is_refused_with_the_reason() {
+    let text = NAIVE.replace(
+        "metric = \"retries(client-2 send text=\\\"SET\\\")\"",
+        "metric = \"median(latency)\"",
+    );
+    assert_ne!(text, NAIVE, "the lesson text has the metric question");
+    let error = crate::lesson::Lesson::parse(&text).expect_err("an unknown function");
+    assert!(
+        format!("{error:?}").contains("unknown function `median`"),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -273,7 +298,7 @@ fn the_whole_lesson_checks_clean() {
     let lesson = Lesson::parse(NAIVE).unwrap();
     let report = crate::lesson::check::check(&lesson);
     assert_eq!(report.problems, vec![]);
-    assert_eq!(report.questions, 6);
+    assert_eq!(report.questions, 7);
     assert_eq!(report.fixes, 1);
 }
 

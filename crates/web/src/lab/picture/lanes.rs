@@ -40,11 +40,13 @@ impl Lane {
 
 fn rank(kind: ActorKind) -> u8 {
     match kind {
-        ActorKind::Client => 0,
-        ActorKind::Node => 1,
-        ActorKind::Sentinel => 2,
-        ActorKind::Resource => 3,
-        ActorKind::World => 4,
+        ActorKind::Traffic => 0,
+        ActorKind::Client => 1,
+        ActorKind::Node => 2,
+        ActorKind::Sentinel => 3,
+        ActorKind::Resource => 4,
+        ActorKind::Database => 5,
+        ActorKind::World => 6,
     }
 }
 
@@ -54,6 +56,8 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Sentinel => "sentinel",
+        ActorKind::Database => "database",
+        ActorKind::Traffic => "traffic",
         ActorKind::World => "world",
     }
 }
