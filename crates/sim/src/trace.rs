@@ -447,16 +447,12 @@ impl Trace {
             .last()
     }
 
-    /// The first violated invariant, if any: not the liveness check, nor
-    /// a `[[metric]]` assertion (judged on the whole run, not at a step).
+    /// The first violated invariant (not the liveness check), if any. A
+    /// failed `[[metric]]` assertion counts, at the run's last event.
     pub fn first_violation(&self) -> Option<&Verdict> {
         self.verdicts
             .iter()
-            .filter(|v| {
-                !v.held
-                    && !matches!(v.kind, VerdictKind::Liveness | VerdictKind::Metric)
-                    && v.at_us.is_some()
-            })
+            .filter(|v| !v.held && v.kind != VerdictKind::Liveness && v.at_us.is_some())
             .min_by_key(|v| (v.at_us, v.at_seq))
     }
 }
