@@ -7,10 +7,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { output, startBrowser } from './browser.mjs';
 
 const LESSON = 'locks/gc-pause-past-the-ttl';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let browser;
 let server;
@@ -39,7 +42,7 @@ async function open(hash) {
 /** Opens a lesson and waits for its run to be on show. */
 async function openLesson(hash) {
   await open(hash);
-  await page.waitForSelector('.lesson-run .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
 }
 
 /** "Step 5 of 100" -> [5, 100]. */
@@ -78,7 +81,7 @@ test('the home says what Lockstep is and lists the lock track with search and ta
   assert.equal(await cards.count(), all);
   // The lab and the console stay one click away.
   await page.click('[data-testid="nav-lab"]');
-  await page.waitForSelector('.lab .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lab #step-label', { timeout: 30000 });
   await page.waitForSelector('#console-input');
   await page.click('[data-testid="nav-lessons"]');
   await page.waitForSelector('[data-testid="home"]');
@@ -87,7 +90,12 @@ test('the home says what Lockstep is and lists the lock track with search and ta
 test('a lock lesson stops at its predict questions, grades them, and steps to its violation', async () => {
   await open('#/');
   await page.click(`[data-testid="lesson-${LESSON}"] .lesson-link`);
-  await page.waitForSelector('.lesson-run .tl-row', { timeout: 30000 });
+  await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
+  // The run is the lab's picture by default; its table is one click away.
+  await page.waitForSelector('.lesson-run [data-testid="view-picture"][aria-pressed="true"]');
+  assert.ok((await page.locator('.lesson-run svg').count()) > 0, 'the picture is drawn');
+  await page.click('.lesson-run [data-testid="view-table"]');
+  await page.waitForSelector('.lesson-run .tl-row');
   assert.match(await page.locator('.player-title').innerText(), /The GC pause past the TTL/);
   // The article is rendered Markdown: a heading of its own, inline code.
   assert.equal(await page.locator('.lesson-article h2', { hasText: 'Fencing tokens' }).count(), 1);
@@ -146,31 +154,49 @@ test('a lock lesson stops at its predict questions, grades them, and steps to it
   const explain = page.locator('[data-testid="verdict-explain"]');
   await explain.waitFor();
   assert.match(await explain.innerText(), /Missing:/);
+  // Back to the picture for the look of the page.
+  await page.click('.lesson-run [data-testid="view-picture"]');
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot('lesson-player.png', false);
 });
 
-test('a fix is graded in the worker: a Lua error is marked at its line; grading can be cancelled', async () => {
+test('a fix is graded in the worker both ways: a Lua error at its line, the start fails, Cancel, the model passes', async () => {
   const fix = page.locator('[data-testid="question-fix"]');
   const editor = fix.locator('textarea');
+  const verdict = page.locator('[data-testid="verdict-fix"]');
   const start = await editor.inputValue();
   assert.match(start, /lock\.acquire/, 'the starting code is the client program');
   // A syntax error on line 2: Lua's message names it, the gutter marks it.
   await editor.fill('local lock = require("lock")\nif then\n');
   await page.click('[data-testid="fix-grade-4"]');
-  const verdict = page.locator('[data-testid="verdict-fix"]');
   await verdict.waitFor({ timeout: 60000 });
   assert.match(await verdict.getAttribute('class'), /wrong/);
   assert.match(await verdict.innerText(), /Lua cannot read it/);
   assert.match(await fix.locator('.q-problem').innerText(), /line 2/);
   assert.equal(await fix.locator('.fix-gutter .error-line').innerText(), '2');
-  // The starting code runs the explorer: progress shows, Cancel stops it.
+  // The starting code does not pass.
   await editor.fill(start);
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.waitForFunction(() => {
+    const v = document.querySelector('[data-testid="verdict-fix"]');
+    return v && !/Lua cannot read it/.test(v.innerText);
+  }, null, { timeout: 120000 });
+  assert.match(await verdict.getAttribute('class'), /wrong/);
+  // The lesson's model answer (read from the lesson file): the explorer
+  // tries its whole budget, which takes long enough to cancel.
+  const file = await fs.readFile(path.join(root, 'lessons', 'locks', '04-gc-pause-past-the-ttl.md'), 'utf8');
+  const model = file.match(/id = "fix"[\s\S]*?model = '''\n([\s\S]*?)'''/)[1];
+  await editor.fill(model);
   await page.click('[data-testid="fix-grade-4"]');
   await page.locator('[data-testid="fix-grading-4"]').waitFor();
   await fix.locator('button', { hasText: 'Cancel' }).click();
   assert.match(await fix.locator('.q-problem').innerText(), /cancelled/);
-  await page.locator('[data-testid="fix-grade-4"]').waitFor();
+  // Graded again, to the end, in a new worker: it passes.
+  const started = Date.now();
+  await page.click('[data-testid="fix-grade-4"]');
+  await verdict.waitFor({ timeout: 180000 });
+  assert.match(await verdict.getAttribute('class'), /right/, await verdict.innerText());
+  console.log(`fix graded by the explorer in the worker: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
 test('interview mode: the question first, each follow-up run, then the rubric and a model answer', async () => {
@@ -216,7 +242,7 @@ test('progress is kept across a reload: steps, answers, the wrong list, the inte
   await page.waitForSelector('[data-testid="home"]');
   const progress = await page.locator(`[data-testid="lesson-${LESSON}"] [data-testid="lesson-progress"]`).innerText();
   assert.match(progress, /100% of the run/);
-  assert.match(progress, /1\/6 right/);
+  assert.match(progress, /2\/6 right/, 'stale and the fix');
   assert.match(progress, /interview done/);
   const wrong = await page.locator('[data-testid="wrong-list"]').innerText();
   assert.match(wrong, /who is inside it/);
@@ -262,6 +288,26 @@ test('forged and unknown lesson links say so and lead home', async () => {
   }
   await page.click('[data-testid="not-found"] a[href="#/"]');
   await page.waitForSelector('[data-testid="home"]');
+});
+
+test('the page thread: long tasks on opening the home and a lesson (printed)', async () => {
+  const longTasks = async () =>
+    page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const seen = [];
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) seen.push(Math.round(e.duration));
+          }).observe({ type: 'longtask', buffered: true });
+          setTimeout(() => resolve(seen), 500);
+        }),
+    );
+  await open('#/');
+  await page.waitForSelector('[data-testid="home"]');
+  const home = await longTasks();
+  await openLesson(`#/lesson/${LESSON}`);
+  const lesson = await longTasks();
+  console.log(`long tasks (ms) loading the home: [${home}]; loading a lesson: [${lesson}]`);
 });
 
 test('readable on a phone', async () => {

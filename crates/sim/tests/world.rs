@@ -664,6 +664,62 @@ log(cjson.decode(cjson.encode({{n = 5}})).n)
     assert_eq!(lines[5], "5");
 }
 
+#[test]
+fn function_libraries_reach_replicas_and_survive_a_restart_but_cached_scripts_do_not() {
+    let trace = run(r##"
+[[node]]
+name = "primary"
+persistence = "aof"
+appendfsync = "always"
+[[node]]
+name = "replica"
+replica_of = "primary"
+[[client]]
+name = "c"
+node = "primary"
+program = '''
+redis.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 7 end, flags={'no-writes'}}")
+local sha = redis.call("SCRIPT", "LOAD", "return 8")
+sleep(1000)
+log(redis.call("FCALL", "f", 0), call_on("replica", "FCALL_RO", "f", 0))
+log(redis.pcall("EVALSHA", sha, 0).err)
+'''
+[[fault]]
+kind = "crash"
+target = "primary"
+at_ms = 500
+restart_after_ms = 100
+"##);
+    assert_eq!(
+        logs(&trace, "c"),
+        ["7 7", "NOSCRIPT No matching script. Please use EVAL."]
+    );
+}
+
+#[test]
+fn a_double_reply_reads_as_redis_cli_shows_it_over_resp2() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+program = '''
+redis.call("ZADD", "board", 1.5, "amy")
+log(redis.call("ZINCRBY", "board", 0.25, "amy"))
+'''
+"#);
+    let shown: Vec<&str> = trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Receive { text, .. } if e.actor == "c" => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown, ["(integer) 1", "\"1.75\""]);
+    assert_eq!(logs(&trace, "c"), ["1.75"]);
+}
+
 /// Two tasks of one process take "the same" lock; `owner` decides whether
 /// the lock tells them apart.
 fn two_tasks_sharing_a_lock(owner: &str) -> Trace {

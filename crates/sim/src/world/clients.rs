@@ -184,6 +184,9 @@ impl World {
                 self.pipeline_reply(process, task, call, reply)
             }
             Body::Reply { reply, .. } => {
+                if let Some(writes) = self.writes.as_mut() {
+                    writes.replied(call, &reply);
+                }
                 let reply = self.first_of_many(process, task, reply);
                 self.resume_with_reply(process, task, &reply)
             }
@@ -495,7 +498,11 @@ impl World {
         if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
             inbox.closed = None;
         }
+        let sent_args = self.writes.is_some().then(|| args.clone());
         let msg = self.send(actor, target, Body::Command { task, args }, 0);
+        if let (Some(writes), Some(args)) = (self.writes.as_mut(), sent_args) {
+            writes.sent(msg, &args, self.now);
+        }
         self.emit(
             actor,
             What::Send {

@@ -252,6 +252,9 @@ pub struct World {
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
+    /// Clients' `SET`s and their acknowledgements, when an
+    /// `acknowledged_writes` invariant needs them.
+    writes: Option<crate::eventual::Writes>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -461,6 +464,11 @@ impl World {
             resources,
             databases,
             generators,
+            writes: scenario
+                .invariants
+                .iter()
+                .any(|i| matches!(i, crate::scenario::InvariantSpec::AcknowledgedWrites { .. }))
+                .then(Default::default),
             sentinel,
             demote: Vec::new(),
             clients,
@@ -546,7 +554,8 @@ impl World {
                 self.now,
             );
             let last = self.event_count.saturating_sub(1);
-            let found = self.invariants.check_end(&state, self.now, last);
+            let writes = self.writes.clone().unwrap_or_default();
+            let found = self.invariants.check_end(&state, &writes, self.now, last);
             self.report(found);
         }
     }

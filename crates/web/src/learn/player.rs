@@ -231,20 +231,28 @@ impl Player {
         }
     }
 
-    /// The worker graded a fix (`id` is the request's).
-    pub fn fix_graded(&mut self, id: u64, result: Result<Verdict, String>) -> bool {
-        let Some(state) = self.questions.iter_mut().find(|s| s.grading == Some(id)) else {
-            return false;
-        };
+    /// The worker graded a fix (`id` is the request's): the question's
+    /// index and whether it passed, when the answer was awaited.
+    pub fn fix_graded(
+        &mut self,
+        id: u64,
+        result: Result<Verdict, String>,
+    ) -> Option<(usize, bool)> {
+        let index = self.questions.iter().position(|s| s.grading == Some(id))?;
+        let state = &mut self.questions[index];
         state.grading = None;
         match result {
             Ok(verdict) => {
+                let passed = verdict.passed;
                 state.verdict = Some(verdict);
                 state.problem = None;
+                Some((index, passed))
             }
-            Err(message) => state.problem = Some(message),
+            Err(message) => {
+                state.problem = Some(message);
+                None
+            }
         }
-        true
     }
 
     /// The worker stopped: what it was grading or running is lost, and
@@ -532,6 +540,50 @@ mod tests {
         assert_eq!(player.interview.as_ref().unwrap().stage, Stage::Rubric);
         player.finish_interview();
         assert_eq!(player.interview.as_ref().unwrap().stage, Stage::Done);
+    }
+
+    #[test]
+    fn every_lessons_notes_and_predict_gates_are_placed_in_its_run() {
+        for entry in Catalogue::load().entries {
+            let trace = entry.lesson.run(None).unwrap();
+            let mut player = Player::new(entry.lesson.clone());
+            player.place(&trace);
+            assert_eq!(
+                player.notes.len(),
+                entry.lesson.notes.len(),
+                "{}",
+                entry.id()
+            );
+            for (i, q) in entry.lesson.questions.iter().enumerate() {
+                if matches!(q.body, Body::Predict { .. }) {
+                    assert!(player.gate(i).is_some(), "{}: {}", entry.id(), q.id);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_fix_grade_lands_on_the_question_that_awaited_it() {
+        let (mut player, _) = gc_pause();
+        let fix = question(&player, "fix");
+        player.questions[fix].grading = Some(7);
+        let graded = crate::lab::jobs::grade_fix(&player.lesson, fix, "if then").unwrap();
+        assert_eq!(
+            player.fix_graded(8, Ok(graded.clone())),
+            None,
+            "another request's"
+        );
+        assert_eq!(player.fix_graded(7, Ok(graded)), Some((fix, false)));
+        assert_eq!(player.questions[fix].grading, None);
+        assert!(player.questions[fix].verdict.is_some());
+        // A lost worker says so on what it was grading.
+        player.questions[fix].grading = Some(9);
+        player.worker_failed("it crashed");
+        assert!(player.questions[fix]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("it crashed"));
     }
 
     #[test]

@@ -323,7 +323,7 @@ const VIEW_KEY: &str = "lockstep.timeline-view";
 
 /// Whether the visitor last chose the Table view (the picture is the
 /// default).
-fn stored_table_choice() -> bool {
+pub(crate) fn stored_table_choice() -> bool {
     gloo::utils::window()
         .local_storage()
         .ok()
@@ -335,7 +335,7 @@ fn stored_table_choice() -> bool {
 /// "Picture | Table": the picture for the eye, the table for reading every
 /// event as text (and for screen readers). The choice is remembered; a
 /// full store only means it is not.
-fn view_switch(as_table: &UseStateHandle<bool>) -> Html {
+pub(crate) fn view_switch(as_table: &UseStateHandle<bool>) -> Html {
     let choose = |table: bool| {
         let as_table = as_table.clone();
         Callback::from(move |_: MouseEvent| {

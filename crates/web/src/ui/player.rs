@@ -13,7 +13,9 @@ use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
-use super::lab::{replace_hash, scroll_current_into_view, typing_in, Action, Refs};
+use super::lab::{
+    replace_hash, scroll_current_into_view, stored_table_choice, typing_in, Action, Refs,
+};
 use super::player_view::{view_article, view_interview, view_run, Act, Mode, View};
 use super::store::{catalogue, update_progress};
 use super::worker::WorkerLink;
@@ -87,6 +89,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
     let redraw = use_force_update();
     let mode = use_state(|| Mode::Lesson);
     let snippet = use_state(|| None::<String>);
+    let as_table = use_state(stored_table_choice);
     let refs = use_memo((), |_| Refs::default());
     let state = {
         let lesson = lesson.clone();
@@ -206,6 +209,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         checked_against: entry_checked.then(|| catalogue().checked_against.clone()),
         drafts: &state.drafts.borrow(),
         snippet: (*snippet).clone(),
+        as_table: &as_table,
     };
     let meta = &lesson.meta;
     let on_mode = |m: Mode| dispatch.reform(move |_| Act::Mode(m));
@@ -418,13 +422,17 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
         let on_answer: Rc<dyn Fn(Response)> = {
             let (lab, player, redraw) = (state.lab.clone(), state.player.clone(), redraw.clone());
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
+            let lesson_id = state.player.borrow().lesson.meta.id.clone();
             Rc::new(move |answer| {
                 match answer {
                     Response::FollowedUp { id, result } => {
                         player.borrow_mut().follow_up_ran(id, result);
                     }
                     Response::FixGraded { id, result } => {
-                        player.borrow_mut().fix_graded(id, result);
+                        let mut player = player.borrow_mut();
+                        if let Some((question, passed)) = player.fix_graded(id, result) {
+                            remember(&lesson_id, &player, question, passed);
+                        }
                     }
                     other => lab.borrow_mut().receive(other),
                 }

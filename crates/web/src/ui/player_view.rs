@@ -11,9 +11,10 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::lab::{Action, Refs};
+use super::lab::{view_switch, Action, Refs};
 use super::lab_view::{view_stepper, view_timeline, view_verdicts, view_world};
 use super::markdown_view::view_prose;
+use super::picture::RunPicture;
 use crate::lab::Lab;
 use crate::learn::player::{lua_error_line, Player, QuestionState, Stage, Verdict};
 
@@ -60,6 +61,9 @@ pub struct View<'a> {
     pub checked_against: Option<String>,
     pub drafts: &'a BTreeMap<usize, String>,
     pub snippet: Option<String>,
+    /// The run as the lab's table rather than its picture (the choice the
+    /// lab remembers).
+    pub as_table: &'a UseStateHandle<bool>,
 }
 
 /// The value of the input or text area with this id.
@@ -553,9 +557,17 @@ pub fn view_run(view: &View) -> Html {
                     </p>
                 }).take(if view.embed { 1 } else { 3 }) }
             </div>
-            // The timeline: the lab's component, so a new picture of the
-            // run drops in here and in the lab alike.
-            { view_timeline(lab, &to_player, view.refs) }
+            // The run: the lab's picture or table, with the lab's switch;
+            // every step it asks for goes through the player's gates.
+            <div class="timeline-area">
+                { view_switch(view.as_table) }
+                if **view.as_table {
+                    { view_timeline(lab, &to_player, view.refs) }
+                } else if let Some(shown) = lab.shown() {
+                    <RunPicture trace={shown.trace.clone()} step={step}
+                                on_step={view.dispatch.reform(|s| Act::Lab(Action::Go(s)))} />
+                }
+            </div>
             if !view.embed {
                 { view_verdicts(lab, &to_player) }
                 <details class="world-fold">
