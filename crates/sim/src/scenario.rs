@@ -412,6 +412,8 @@ pub enum TriggerEvent {
     Send,
     /// The actor logged a line.
     Log,
+    /// A pub/sub message reached the actor.
+    Message,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -368,3 +368,31 @@ fn the_story_s_worker_never_sees_the_jobs_published_while_it_was_down() {
         .collect();
     assert_eq!(worked, expected);
 }
+
+#[test]
+fn a_fault_can_strike_right_after_the_nth_message_a_subscriber_receives() {
+    let trace = run(&format!(
+        r#"
+[network]
+latency_ms = 1
+[[node]]
+name = "redis"
+[[client]]
+name = "sub"
+{SUBSCRIBER}
+{PUBLISHER}
+[[fault]]
+kind = "kill"
+target = "sub"
+at_ms = 0
+after = {{ actor = "sub", event = "message", nth = 3 }}
+"#
+    ));
+    assert_eq!(deliveries(&trace, "sub"), ["1", "2", "3"]);
+    let got: Vec<String> = logs(&trace, "sub");
+    assert_eq!(
+        got,
+        ["subscribed to 1", "got 1", "got 2"],
+        "killed before its program read the third"
+    );
+}

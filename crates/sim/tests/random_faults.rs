@@ -168,6 +168,7 @@ fn trigger_event() -> impl Strategy<Value = TriggerEvent> {
         Just(TriggerEvent::Reply),
         Just(TriggerEvent::Send),
         Just(TriggerEvent::Log),
+        Just(TriggerEvent::Message),
     ]
 }
 
