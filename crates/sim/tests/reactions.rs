@@ -357,3 +357,47 @@ fn a_script_that_wrote_cannot_be_killed_by_the_sentinel() {
     let logs = log_events(&trace, "c");
     assert_eq!(logs[0].1, "EVAL: 20000000", "the script ran to its end");
 }
+
+#[test]
+fn the_lock_story_s_wait_after_the_failover_fails_instead_of_vouching() {
+    let scenario = lockstep_lessons::stories::find("failover_wait_cannot_vouch")
+        .expect("the story is in the catalogue")
+        .scenario()
+        .expect("the story parses");
+    let trace = lockstep_sim::run(&scenario, scenario.seed).unwrap();
+    let promoted = trace
+        .events
+        .iter()
+        .find(|e| e.actor == "r" && matches!(e.what, What::Promote { .. }))
+        .expect("the sentinel promotes r");
+    // The WAIT was sent to p, which had just crashed.
+    let wait = trace
+        .events
+        .iter()
+        .find(|e| {
+            e.actor == "client-1"
+                && matches!(&e.what, What::Send { text, to, .. } if text.starts_with("WAIT") && to == "p")
+        })
+        .expect("client-1 sent WAIT to p");
+    assert!(wait.t_us < promoted.t_us);
+    let logs = log_events(&trace, "client-1");
+    let (event, text) = logs[0];
+    assert_eq!(
+        text, "client-1 WAIT failed: connection reset: failover, r is the primary now",
+        "not a count of replicas"
+    );
+    assert_eq!(event.t_us, promoted.t_us, "at the failover");
+    assert!(!trace
+        .events
+        .iter()
+        .any(|e| { e.actor == "client-1" && matches!(&e.what, What::Enter { .. }) }));
+    // r never saw client-1's lock: client-2 takes it there.
+    assert!(log_events(&trace, "client-2")
+        .iter()
+        .any(|(_, text)| *text == "client-2 has the lock"));
+    assert!(
+        trace.verdicts.iter().all(|v| v.held),
+        "{:?}",
+        trace.verdicts
+    );
+}
