@@ -144,6 +144,13 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
                 duration_ms,
             }
         }),
+        (clocked(), clocked(), 0.0..5_000.0, 0.0..duration).prop_map(
+            |(one, other, extra_ms, duration_ms)| FaultKind::Delay {
+                between: [vec![one], vec![other]],
+                extra_ms,
+                duration_ms,
+            }
+        ),
         node().prop_map(|target| FaultKind::Promote { target }),
         partition,
         Just(FaultKind::Heal {}),
