@@ -671,3 +671,47 @@ fn a_lost_set_reply_the_explorer_finds_the_owner_locked_out_by_its_own_lock() {
     );
     assert_fix_passes(&scenario, &[fix]);
 }
+
+#[test]
+fn pubsub_as_a_queue_killing_the_worker_mid_stream_loses_acknowledged_jobs_too() {
+    let scenario = load("pubsub_acknowledged.toml");
+    let budget = lockstep_sim::budget::Budget {
+        kinds: vec![lockstep_sim::fault::ExploreKind::Kill],
+        ..scenario.explore.clone().unwrap()
+    };
+    let found = match Explorer::new(&scenario, budget, scenario.seed)
+        .unwrap()
+        .run(100, |_| true)
+    {
+        Finding::Violation(found) => found,
+        Finding::NoViolation(coverage) => panic!("{}", coverage.statement()),
+    };
+    assert_eq!(
+        found.specs[0].kind,
+        FaultKind::Kill {
+            target: "worker".into()
+        }
+    );
+    // Killed with jobs unread in its socket: PUBLISH had counted it for
+    // each of them.
+    let killed_at = found
+        .trace
+        .events
+        .iter()
+        .find(|e| e.actor == "worker" && matches!(e.what, What::Crash))
+        .expect("the worker is killed")
+        .t_us;
+    let delivered_before: usize = found
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.actor == "worker" && e.t_us <= killed_at)
+        .filter(|e| matches!(e.what, What::Message { .. }))
+        .count();
+    assert!(delivered_before >= 1, "{:?}", found.faults);
+    assert!(found
+        .trace
+        .verdicts
+        .iter()
+        .any(|v| !v.held && v.invariant == "acknowledged_messages(jobs to worker)"));
+}
