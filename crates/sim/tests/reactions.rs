@@ -401,3 +401,32 @@ fn the_lock_story_s_wait_after_the_failover_fails_instead_of_vouching() {
         trace.verdicts
     );
 }
+
+#[test]
+fn one_way_loss_of_requests_runs_nothing_so_the_retry_is_safe() {
+    // The client starts once the loss is on, so its first INCR is lost.
+    let client = RETRYING_INCR.replace("timeout_ms = 200", "timeout_ms = 200\nstart_ms = 10");
+    let trace = run(&format!(
+        r#"{client}
+[[fault]]
+kind = "lose_one_way"
+from = ["c"]
+to = ["redis"]
+duration_ms = 300
+at_ms = 0
+"#
+    ));
+    let sent = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Send { text, .. } if text.starts_with("INCR")))
+        .count();
+    let execs = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Exec { command, .. } if command.starts_with("INCR")))
+        .count();
+    assert!(sent >= 2, "the first attempt timed out and was retried");
+    assert_eq!(execs, 1, "only the attempt that got through ran");
+    assert!(trace.verdicts[0].held, "credited once");
+}
