@@ -493,6 +493,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
             }
         }
         Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
+        Reply::Attributed { reply, .. } => write_reply(reply, out),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

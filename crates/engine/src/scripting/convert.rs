@@ -364,6 +364,8 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: ScriptResp) -> mlua::Result<
             single_field(lua, "big_number", Value::String(lua.create_string(digits)?))?
         }
         Reply::BigNumber(digits) => Value::String(lua.create_string(digits)?),
+        // Attributes are not shown to scripts, as in Redis 7.0.
+        Reply::Attributed { reply, .. } => reply_to_lua(lua, reply, resp)?,
     })
 }
 

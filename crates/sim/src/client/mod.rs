@@ -430,6 +430,7 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, Stri
         }
         Reply::Integer(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
+        Reply::Attributed { reply, .. } => return reply_to_lua(lua, reply),
         Reply::Null | Reply::NullArray => Value::Boolean(false),
         Reply::Double(_) => {
             // RESP2 sends a double as a bulk string in Redis's own format.

@@ -631,6 +631,16 @@ mod tests {
     }
 
     #[test]
+    fn the_window_takes_what_reaches_into_it_and_text_is_cut_with_an_ellipsis() {
+        assert!(in_view(10.0, 20.0, 15.0, 100.0));
+        assert!(in_view(120.0, 5.0, 15.0, 100.0), "either end first");
+        assert!(!in_view(0.0, 14.0, 15.0, 100.0));
+        assert!(!in_view(101.0, 300.0, 15.0, 100.0));
+        assert_eq!(short("lock:report", 20), "lock:report");
+        assert_eq!(short("SET lock:report abc", 8), "SET loc\u{2026}");
+    }
+
+    #[test]
     fn every_story_lays_out_inside_its_picture() {
         for story in lockstep_lessons::stories::catalogue() {
             let (trace, _, picture) = laid_out(story.name);
