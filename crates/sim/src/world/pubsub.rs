@@ -296,7 +296,7 @@ impl World {
         };
         let p = &self.processes[process];
         if !p.alive || p.finished {
-            if !p.alive && !p.finished {
+            if p.killed() {
                 // A subscription made by a command that reached the node
                 // after the kill: the closed socket ends it now.
                 self.close_connections_of(actor);
