@@ -144,6 +144,13 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
                 duration_ms,
             }
         }),
+        (client(), node(), 0.0..duration).prop_map(|(from, to, duration_ms)| {
+            FaultKind::LoseOneWay {
+                from: vec![from],
+                to: vec![to],
+                duration_ms,
+            }
+        }),
         (clocked(), clocked(), 0.0..5_000.0, 0.0..duration).prop_map(
             |(one, other, extra_ms, duration_ms)| FaultKind::Delay {
                 between: [vec![one], vec![other]],

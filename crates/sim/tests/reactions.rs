@@ -430,3 +430,28 @@ at_ms = 0
     assert_eq!(execs, 1, "only the attempt that got through ran");
     assert!(trace.verdicts[0].held, "credited once");
 }
+
+#[test]
+fn the_explorer_finds_no_double_credit_when_only_requests_are_lost() {
+    use lockstep_sim::explore::{Explorer, Finding};
+    use lockstep_sim::fault::ExploreKind;
+    let scenario = Scenario::parse(RETRYING_INCR).unwrap();
+    let budget = lockstep_sim::budget::Budget {
+        kinds: vec![ExploreKind::LoseRequests],
+        partition_ms: vec![100, 300, 2000].into_iter().map(f64::from).collect(),
+        schedules: 100,
+        ..Default::default()
+    };
+    let finding = Explorer::new(&scenario, budget, 1)
+        .unwrap()
+        .run(100, |_| true);
+    let Finding::NoViolation(coverage) = finding else {
+        panic!("a lost request never runs: nothing to credit twice");
+    };
+    let statement = coverage.statement();
+    assert!(
+        statement.contains("one-way losses of 100/300/2000 ms"),
+        "{statement}"
+    );
+    assert!(coverage.struck > 0, "{statement}");
+}
