@@ -412,6 +412,8 @@ pub enum TriggerEvent {
     Send,
     /// The actor logged a line.
     Log,
+    /// A pub/sub message reached the actor.
+    Message,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -460,6 +462,10 @@ pub enum InvariantSpec {
     /// When the run ends: every `SET` a client got `OK` for is still on
     /// `node` (or on the replica promoted in its place).
     AcknowledgedWrites { node: String },
+    /// When the run ends: every message whose `PUBLISH` to `channel` was
+    /// answered with at least one receiver was taken by `subscriber`'s
+    /// program — what a worker that treats pub/sub as a queue counts on.
+    AcknowledgedMessages { subscriber: String, channel: String },
     /// Always: `node` never disagrees with `of` (a node, or a database it
     /// caches) about a key for longer than `ms`.
     StaleAtMost {
@@ -759,6 +765,13 @@ impl Scenario {
                         ));
                     }
                     check_non_negative("invariant stale_at_most: ms", *ms)?;
+                }
+                InvariantSpec::AcknowledgedMessages { subscriber, .. }
+                    if !is_client(subscriber) =>
+                {
+                    return fail(format!(
+                        "invariant acknowledged_messages: subscriber \"{subscriber}\" is not a client"
+                    ));
                 }
                 InvariantSpec::Rate {
                     limit, window_ms, ..

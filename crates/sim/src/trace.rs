@@ -405,6 +405,7 @@ pub enum VerdictKind {
     CacheMatchesDatabase,
     ReplicasMatch,
     AcknowledgedWrites,
+    AcknowledgedMessages,
     StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,

@@ -38,6 +38,14 @@ const SCENARIOS: &[&str] = &[
     "stampede_rebuild_lock",
     "rate_limiter_traffic",
     "cache_race",
+    // A WAIT cut short by a failover, SHUTDOWN; the acknowledged_messages
+    // check, a lock taken under a short timeout. (The sentinel's SCRIPT
+    // KILL story runs a script of 80M steps: too slow to run by the
+    // hundred.)
+    "failover_wait_cannot_vouch",
+    "shutdown_closes_connections",
+    "pubsub_acknowledged",
+    "lost_lock_reply",
 ];
 
 /// A story by name, or one of `tests/scenarios/*.toml`.
@@ -46,6 +54,8 @@ fn scenario(name: &str) -> Scenario {
         "stampede_rebuild_lock" => include_str!("scenarios/stampede_rebuild_lock.toml"),
         "rate_limiter_traffic" => include_str!("scenarios/rate_limiter_traffic.toml"),
         "cache_race" => include_str!("scenarios/cache_race.toml"),
+        "pubsub_acknowledged" => include_str!("explore/pubsub_acknowledged.toml"),
+        "lost_lock_reply" => include_str!("explore/lost_lock_reply.toml"),
         story => return stories::story(story),
     };
     Scenario::parse_with_libraries(file, &stories::libraries())
@@ -134,6 +144,20 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
                 duration_ms,
             }
         }),
+        (client(), node(), 0.0..duration).prop_map(|(from, to, duration_ms)| {
+            FaultKind::LoseOneWay {
+                from: vec![from],
+                to: vec![to],
+                duration_ms,
+            }
+        }),
+        (clocked(), clocked(), 0.0..5_000.0, 0.0..duration).prop_map(
+            |(one, other, extra_ms, duration_ms)| FaultKind::Delay {
+                between: [vec![one], vec![other]],
+                extra_ms,
+                duration_ms,
+            }
+        ),
         node().prop_map(|target| FaultKind::Promote { target }),
         partition,
         Just(FaultKind::Heal {}),
@@ -168,6 +192,7 @@ fn trigger_event() -> impl Strategy<Value = TriggerEvent> {
         Just(TriggerEvent::Reply),
         Just(TriggerEvent::Send),
         Just(TriggerEvent::Log),
+        Just(TriggerEvent::Message),
     ]
 }
 

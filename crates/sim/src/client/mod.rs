@@ -153,6 +153,14 @@ pub struct Process {
     pub pipelines: BTreeMap<u32, PipelineInFlight>,
 }
 
+impl Process {
+    /// Killed by a fault and not restarted: its sockets closed with it
+    /// (a program that ended, even with an error, is not killed).
+    pub fn killed(&self) -> bool {
+        !self.alive && !self.finished && self.failed.is_none()
+    }
+}
+
 /// A pipeline waiting for its replies; the task waits for `msgs[0]`
 /// (`Waiting::Reply`), and the others are matched here.
 #[derive(Clone, Debug)]

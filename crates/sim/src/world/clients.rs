@@ -129,7 +129,14 @@ impl World {
             return;
         };
         let p = &self.processes[process];
-        if !p.alive || p.finished {
+        if p.killed() {
+            // A command that was on its way when the process was killed
+            // ran on a connection opened after the kill closed the others:
+            // its answer meets a closed socket, and the node drops it too.
+            self.close_connections_of(actor);
+            return;
+        }
+        if p.finished {
             return;
         }
         if let Some(until) = p.paused_until {

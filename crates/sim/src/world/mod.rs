@@ -252,8 +252,9 @@ pub struct World {
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
-    /// Clients' `SET`s and their acknowledgements, when an
-    /// `acknowledged_writes` invariant needs them.
+    /// Clients' `SET`s and `PUBLISH`es, their acknowledgements and the
+    /// messages programs took, when an `acknowledged_writes` or
+    /// `acknowledged_messages` invariant needs them.
     writes: Option<crate::eventual::Writes>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
@@ -467,7 +468,13 @@ impl World {
             writes: scenario
                 .invariants
                 .iter()
-                .any(|i| matches!(i, crate::scenario::InvariantSpec::AcknowledgedWrites { .. }))
+                .any(|i| {
+                    matches!(
+                        i,
+                        crate::scenario::InvariantSpec::AcknowledgedWrites { .. }
+                            | crate::scenario::InvariantSpec::AcknowledgedMessages { .. }
+                    )
+                })
                 .then(Default::default),
             sentinel,
             demote: Vec::new(),
