@@ -46,6 +46,11 @@ const STORIES: &[(&str, &str)] = &[
     ),
     // BLPOP workers woken by pushes, in order, and timing out.
     ("blocking_queue_workers", "blocking commands, a kill"),
+    // A deploy of one client and an operator's SCRIPT FLUSH mid-run.
+    (
+        "rolling_deploy_script_flush",
+        "deploy, operator command, NOSCRIPT",
+    ),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];

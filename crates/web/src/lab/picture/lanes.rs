@@ -43,10 +43,11 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Traffic => 0,
         ActorKind::Client => 1,
         ActorKind::Node => 2,
-        ActorKind::Sentinel => 3,
-        ActorKind::Resource => 4,
-        ActorKind::Database => 5,
-        ActorKind::World => 6,
+        ActorKind::Operator => 3,
+        ActorKind::Sentinel => 4,
+        ActorKind::Resource => 5,
+        ActorKind::Database => 6,
+        ActorKind::World => 7,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Sentinel => "sentinel",
+        ActorKind::Operator => "operator",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
         ActorKind::World => "world",

@@ -70,6 +70,8 @@ pub fn kind_word(what: &What) -> &'static str {
         What::Delay { .. } => "delay",
         What::LoseOneWay { .. } => "one-way loss",
         What::LoseReply => "lost reply",
+        What::Operator { .. } => "operator command",
+        What::Deploy { .. } => "deploy",
         What::Violation { .. } => "violation",
     }
 }
