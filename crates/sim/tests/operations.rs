@@ -545,3 +545,48 @@ fn operations_that_name_nothing_are_refused_with_their_place() {
     assert!(error("[[deploy]]\nclient = \"c\"").contains("changes nothing"));
     assert!(error("[[deploy]]\nclient = \"c\"\nlibrary = \"nope\"").contains("not known"));
 }
+
+#[test]
+fn an_operator_shutdown_is_answered_by_the_closed_connection_and_keeps_the_aof() {
+    let trace = run(r#"
+[[node]]
+name = "redis"
+persistence = "aof"
+appendfsync = "no"
+
+[[client]]
+name = "c"
+program = '''
+redis.call("SET", "a", "1")
+sleep(100)
+local ok, err = pcall(redis.call, "GET", "a")
+log(ok and "up" or "down")
+sleep(100)
+log(redis.call("GET", "a"))
+'''
+
+[[operator]]
+at_ms = 50
+node = "redis"
+command = "SHUTDOWN"
+
+[[fault]]
+kind = "restart"
+target = "redis"
+at_ms = 150
+"#);
+    let shutdown = operator_event(&trace, "SHUTDOWN");
+    assert!(
+        matches!(&shutdown.what, What::Operator { reply, .. } if reply.contains("connection closed by redis")),
+        "{shutdown:?}"
+    );
+    let logs: Vec<String> = events(&trace, "c")
+        .into_iter()
+        .filter_map(|e| match &e.what {
+            What::Log { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    // SHUTDOWN flushes the AOF even with appendfsync no: the write is back.
+    assert_eq!(logs, ["down", "1"]);
+}

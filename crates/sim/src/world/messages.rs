@@ -93,6 +93,9 @@ impl World {
             Body::Reply { call, reply, .. } if self.is_operator(to) => {
                 self.operator_reply(from, call, reply)
             }
+            Body::Closed { reason, .. } if self.is_operator(to) => {
+                self.operator_closed(from, &reason)
+            }
             _ if self.is_operator(to) => {}
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
             Body::Pipeline { task, commands } => {

@@ -42,6 +42,20 @@ impl World {
         self.operator_asks.insert(msg, (index, self.now));
     }
 
+    /// The node closed the operator's connection (SHUTDOWN): every
+    /// command still waiting there gets that as its answer.
+    pub(super) fn operator_closed(&mut self, node: ActorId, reason: &str) {
+        let waiting: Vec<u64> = self
+            .operator_asks
+            .iter()
+            .filter(|(_, (index, _))| self.scenario.operators[*index].node == self.names[node])
+            .map(|(msg, _)| *msg)
+            .collect();
+        for msg in waiting {
+            self.operator_reply(node, msg, Reply::error(reason));
+        }
+    }
+
     /// The node answered an operator command.
     pub(super) fn operator_reply(&mut self, node: ActorId, call: u64, reply: Reply) {
         let Some((index, asked_us)) = self.operator_asks.remove(&call) else {

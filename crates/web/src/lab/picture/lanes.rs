@@ -116,4 +116,20 @@ mod tests {
         }
         assert!(height >= lanes[3].top + lanes[3].height);
     }
+
+    #[test]
+    fn the_operator_has_its_own_lane_just_below_the_nodes() {
+        let trace = story_trace("rolling_deploy_script_flush");
+        let (lanes, _) = lay_out(&trace, &key_bars(&trace).rows);
+        let lanes: Vec<(&str, &str)> = lanes.iter().map(|l| (l.name.as_str(), l.kind)).collect();
+        assert_eq!(
+            lanes,
+            [
+                ("app-1", "client"),
+                ("app-2", "client"),
+                ("redis", "node"),
+                ("operator", "operator")
+            ]
+        );
+    }
 }
