@@ -590,3 +590,107 @@ at_ms = 150
     // SHUTDOWN flushes the AOF even with appendfsync no: the write is back.
     assert_eq!(logs, ["down", "1"]);
 }
+
+/// A client that logs its release every 100 ms, deployed with release 2
+/// at 250 ms, and a fault.
+fn deploy_during(fault: &str) -> String {
+    format!(
+        r#"
+duration_ms = 3000
+
+[[node]]
+name = "redis"
+
+[[client]]
+name = "app"
+program = 'for i = 1, 10 do log("release 1") sleep(100) end'
+
+# Keeps the run going while app is down.
+[[client]]
+name = "watch"
+program = 'sleep(1000)'
+
+[[deploy]]
+at_ms = 250
+client = "app"
+program = 'log("release 2")'
+
+{fault}"#
+    )
+}
+
+fn release_logs(trace: &Trace) -> Vec<(u64, String)> {
+    events(trace, "app")
+        .into_iter()
+        .filter_map(|e| match &e.what {
+            What::Log { text } => Some((e.t_us, text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_paused_client_switches_to_its_new_release_when_it_runs_again() {
+    let trace = run(&deploy_during(
+        "[[fault]]\nkind = \"pause\"\ntarget = \"app\"\nat_ms = 200\nduration_ms = 400",
+    ));
+    let deploy = events(&trace, "app")
+        .into_iter()
+        .find(|e| matches!(e.what, What::Deploy { .. }))
+        .expect("deployed");
+    assert_eq!(deploy.t_us, 600_000, "when the pause ended");
+    let logs = release_logs(&trace);
+    assert_eq!(logs.last().unwrap(), &(600_000, "release 2".to_string()));
+    assert!(logs
+        .iter()
+        .all(|(t, text)| (*t < 600_000) == (text == "release 1")));
+}
+
+#[test]
+fn a_killed_client_gets_its_new_release_when_it_is_restarted() {
+    let trace = run(&deploy_during(
+        "[[fault]]\nkind = \"kill\"\ntarget = \"app\"\nat_ms = 150\n\n\
+         [[fault]]\nkind = \"restart\"\ntarget = \"app\"\nat_ms = 500",
+    ));
+    let deploy = events(&trace, "app")
+        .into_iter()
+        .find_map(|e| match &e.what {
+            What::Deploy { change, .. } => Some((e.t_us, change.clone())),
+            _ => None,
+        })
+        .expect("deployed");
+    assert_eq!(deploy.0, 250_000);
+    assert!(
+        deploy.1.ends_with("it runs when the process is restarted"),
+        "{}",
+        deploy.1
+    );
+    let logs = release_logs(&trace);
+    assert_eq!(logs.last().unwrap(), &(500_000, "release 2".to_string()));
+    assert_eq!(finish_error(&trace, "app"), None);
+}
+
+#[test]
+fn a_deploy_before_the_client_starts_gives_it_the_new_release_once() {
+    let trace = run(r#"
+[[node]]
+name = "redis"
+
+[[client]]
+name = "app"
+start_ms = 200
+program = 'log("release 1")'
+
+[[deploy]]
+at_ms = 100
+client = "app"
+program = 'log("release 2")'
+"#);
+    let logs = release_logs(&trace);
+    assert_eq!(logs, [(200_000, "release 2".to_string())]);
+    let starts = events(&trace, "app")
+        .into_iter()
+        .filter(|e| e.what == What::Start { task: 0 })
+        .count();
+    assert_eq!(starts, 1);
+}

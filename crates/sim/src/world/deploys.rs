@@ -17,8 +17,8 @@
 //! connections, as a restarted process does; the old one leaves its
 //! critical sections and its connections close (subscriptions end).
 //! A paused process switches once it runs again; a killed one gets the
-//! new release when it is restarted; a finished or failed one starts the
-//! new release at once.
+//! new release when it is restarted, one not started yet when it starts;
+//! a finished or failed one starts the new release at once.
 
 use super::World;
 use crate::client::{Request, Waiting};
@@ -34,8 +34,12 @@ impl World {
         self.deploys_due.entry(process).or_default().push(index);
         let p = &self.processes[process];
         let killed = !p.alive && p.failed.is_none() && !p.finished;
+        // Task numbers start counting when the program first starts.
+        let not_started = p.alive && p.next_task == 0;
         if killed {
             self.install_release(process, "; it runs when the process is restarted");
+        } else if not_started {
+            self.install_release(process, "; it runs when the process starts");
         } else if self.clean_point(process) {
             self.switch_release(process);
         }
