@@ -58,6 +58,11 @@ const STORIES: &[(&str, &str)] = &[
         "shutdown_closes_connections",
         "SHUTDOWN, closed connections",
     ),
+    // A deploy of one client and an operator's SCRIPT FLUSH mid-run.
+    (
+        "rolling_deploy_script_flush",
+        "deploy, operator command, NOSCRIPT",
+    ),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];

@@ -24,7 +24,8 @@ use proptest::prelude::*;
 
 /// Stories with different actors: one node and a resource, a replica
 /// with a sentinel, five Redlock nodes, AOF persistence, seeded data with
-/// a conservation invariant, pub/sub subscribers, BLPOP workers.
+/// a conservation invariant, pub/sub subscribers, BLPOP workers, a
+/// deploy and an operator.
 const SCENARIOS: &[&str] = &[
     "gc_pause_past_ttl",
     "failover_loses_lock",
@@ -33,6 +34,9 @@ const SCENARIOS: &[&str] = &[
     "bank_transfer",
     "pubsub_subscriber_killed",
     "blocking_queue_workers",
+    // A deploy and an operator's command: faults that strike a client
+    // while its new release is due, or the node the operator works on.
+    "rolling_deploy_script_flush",
     // The simulator's own scenarios (tests/scenarios): a database with a
     // queue, traffic to two app servers, staleness and end-of-run checks.
     "stampede_rebuild_lock",
