@@ -67,6 +67,8 @@ pub enum ActorKind {
     Database,
     /// A `[[traffic]]` generator.
     Traffic,
+    /// A member of a `[[consensus]]` service.
+    Member,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -211,6 +213,28 @@ pub enum What {
         key: String,
         result: String,
         queued_us: u64,
+    },
+    /// A consensus leader answered a request once a majority of members
+    /// had written it (`revision`: the service's revision after it).
+    Commit {
+        from: String,
+        msg: u64,
+        request: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        key: Option<String>,
+        result: String,
+        revision: u64,
+    },
+    /// A consensus member became the leader of `term`.
+    Elected {
+        term: u64,
+    },
+    /// A lease's holder sent no keepalive for its TTL (on the service's
+    /// clock): the leader committed its end and deleted `keys`.
+    LeaseExpire {
+        lease: u64,
+        keys: Vec<String>,
+        revision: u64,
     },
     /// A traffic generator sent request `id` of `user` to a client.
     Request {

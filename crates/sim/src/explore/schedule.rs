@@ -53,7 +53,10 @@ pub fn templates(scenario: &Scenario, budget: &Budget) -> Vec<Template> {
     let allowed =
         |name: &str| budget.targets.is_empty() || budget.targets.iter().any(|t| t == name);
     let clients = || scenario.clients.iter().map(|c| &c.name);
-    let nodes = || scenario.nodes.iter().map(|n| &n.name);
+    // Consensus members are servers too: they crash, restart, get cut off
+    // and have their clocks jump like Redis nodes.
+    let members = scenario.member_names();
+    let nodes = || scenario.nodes.iter().map(|n| &n.name).chain(members.iter());
     let replicas = || {
         scenario
             .nodes

@@ -7,6 +7,7 @@
 
 mod blocking;
 mod clients;
+mod consensus;
 mod databases;
 mod faults;
 mod messages;
@@ -141,6 +142,15 @@ enum Pending {
     TrafficNext {
         traffic: usize,
     },
+    /// A consensus service's election timeout ran out after a crash,
+    /// restart, partition or heal.
+    ElectionCheck {
+        service: usize,
+    },
+    /// A lease deadline on a consensus leader's clock.
+    LeaseCheck {
+        service: usize,
+    },
     /// A database query has had its `query_ms`.
     QueryDone {
         database: usize,
@@ -216,6 +226,28 @@ enum Body {
         traffic: usize,
         request: crate::traffic::Request,
     },
+    /// A program's request to a consensus member.
+    ConsensusRequest {
+        task: u32,
+        op: crate::consensus::Op,
+    },
+    ConsensusAnswer {
+        task: u32,
+        call: u64,
+        op: crate::consensus::Op,
+        outcome: crate::consensus::Outcome,
+    },
+    /// A consensus leader's state at entry `index` of `term`.
+    Append {
+        term: u64,
+        index: u64,
+        store: Rc<crate::consensus::Store>,
+    },
+    /// A member wrote the leader's entry `index` of `term`.
+    AppendAck {
+        term: u64,
+        index: u64,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -252,6 +284,7 @@ pub struct World {
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
+    services: Vec<crate::consensus::Service<consensus::Route>>,
     /// Clients' `SET`s and their acknowledgements, when an
     /// `acknowledged_writes` invariant needs them.
     writes: Option<crate::eventual::Writes>,
@@ -353,6 +386,10 @@ impl World {
         for traffic in &scenario.traffic {
             names.push(traffic.name.clone());
             kinds.push(ActorKind::Traffic);
+        }
+        for member in scenario.member_names() {
+            names.push(member);
+            kinds.push(ActorKind::Member);
         }
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
@@ -464,6 +501,7 @@ impl World {
             resources,
             databases,
             generators,
+            services: consensus::services(&scenario),
             writes: scenario
                 .invariants
                 .iter()
@@ -689,6 +727,8 @@ impl World {
             } => self.wait_timeout(node, epoch, waiter),
             Pending::QueryDone { database, job } => self.query_done(database, *job),
             Pending::StaleCheck => self.changed = true,
+            Pending::ElectionCheck { service } => self.election_check(service),
+            Pending::LeaseCheck { service } => self.lease_check(service),
             Pending::TrafficNext { traffic } => self.traffic_next(traffic),
         }
     }
@@ -763,6 +803,10 @@ impl World {
             Some(ActorKind::Client) => self.processes[actor - self.nodes.len()]
                 .clock
                 .local_ms(self.now),
+            Some(ActorKind::Member) => self
+                .member_of(actor)
+                .map(|(s, m)| self.services[s].members[m].clock.local_ms(self.now))
+                .unwrap_or(self.now as f64 / 1000.0),
             _ => self.now as f64 / 1000.0,
         };
         (local * 1000.0).round() / 1000.0

@@ -109,6 +109,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Resource => "resource",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
+        ActorKind::Member => "consensus member",
         ActorKind::Sentinel => "sentinel",
         ActorKind::World => "world",
     }
@@ -148,6 +149,7 @@ pub fn tone(what: &What) -> &'static str {
         | What::ScriptStart { .. }
         | What::Write { .. }
         | What::Query { .. }
+        | What::Commit { .. }
         | What::Request { .. }
         | What::Outcome { .. } => "t-io",
         What::Start { .. }
@@ -156,7 +158,9 @@ pub fn tone(what: &What) -> &'static str {
         | What::Work { .. }
         | What::Replicate { .. }
         | What::Sync { .. }
-        | What::Persist { .. } => "t-quiet",
+        | What::Persist { .. }
+        | What::Elected { .. } => "t-quiet",
+        What::LeaseExpire { .. } => "t-expire",
         // The faults (`What::is_fault`, the simulator's one list) are
         // matched above.
         _ => "t-fault",

@@ -45,8 +45,9 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Node => 2,
         ActorKind::Sentinel => 3,
         ActorKind::Resource => 4,
-        ActorKind::Database => 5,
-        ActorKind::World => 6,
+        ActorKind::Member => 5,
+        ActorKind::Database => 6,
+        ActorKind::World => 7,
     }
 }
 
@@ -58,6 +59,7 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Sentinel => "sentinel",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
+        ActorKind::Member => "consensus member",
         ActorKind::World => "world",
     }
 }
