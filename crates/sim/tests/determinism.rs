@@ -46,6 +46,9 @@ const STORIES: &[(&str, &str)] = &[
     ),
     // BLPOP workers woken by pushes, in order, and timing out.
     ("blocking_queue_workers", "blocking commands, a kill"),
+    // A consensus service: majority commit, leases expiring on the
+    // leader's clock while a client is paused, revisions as tokens.
+    ("consensus_lock_gc_pause", "consensus service, lease expiry"),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];
