@@ -253,6 +253,8 @@ pub struct Member {
 #[derive(Clone, Debug)]
 pub struct Proposal<R> {
     pub index: u64,
+    /// The leader's state right after this entry.
+    pub store: Rc<Store>,
     pub op: Op,
     pub outcome: Outcome,
     /// Who gets the answer (`None`: the leader's own entry).
@@ -276,6 +278,8 @@ pub struct Service<R> {
     pub deadlines: BTreeMap<u64, Time>,
     /// Leases whose expiry entry is on its way.
     expiring: std::collections::BTreeSet<u64>,
+    /// The state as of the last committed entry: what the world shows.
+    committed: Rc<Store>,
 }
 
 impl<R> Service<R> {
@@ -300,6 +304,7 @@ impl<R> Service<R> {
             proposals: Vec::new(),
             deadlines: BTreeMap::new(),
             expiring: Default::default(),
+            committed: Rc::new(Store::default()),
         }
     }
 
@@ -322,12 +327,14 @@ impl<R> Service<R> {
         member.index += 1;
         member.store = Rc::new(store);
         let index = member.index;
+        let store = Rc::clone(&member.store);
         self.matched[leader] = index;
         if let Op::Expire { lease } = op {
             self.expiring.insert(lease);
         }
         self.proposals.push(Proposal {
             index,
+            store,
             op,
             outcome,
             reply_to,
@@ -370,6 +377,9 @@ impl<R> Service<R> {
             .position(|p| p.index > committed)
             .unwrap_or(self.proposals.len());
         let done: Vec<Proposal<R>> = self.proposals.drain(..split).collect();
+        if let Some(last) = done.last() {
+            self.committed = Rc::clone(&last.store);
+        }
         for proposal in &done {
             if let Op::Expire { lease } | Op::Revoke { lease } = proposal.op {
                 self.expiring.remove(&lease);
@@ -458,11 +468,42 @@ impl<R> Service<R> {
         self.members[winner].term = self.term;
         self.matched = vec![0; self.members.len()];
         self.matched[winner] = self.members[winner].index;
+        self.committed = Rc::clone(&self.members[winner].store);
         let leases: Vec<(u64, f64)> = self.members[winner].store.leases().collect();
         for (lease, ttl) in leases {
             self.lease_renewed(lease, ttl, now);
         }
         Some(winner)
+    }
+}
+
+impl<R> Service<R> {
+    /// The committed state as the world shows it; `names` are the members'.
+    pub fn state(&self, names: &[String]) -> crate::trace::ConsensusState {
+        let store = &self.committed;
+        crate::trace::ConsensusState {
+            leader: self.leader.and_then(|l| names.get(l).cloned()),
+            term: self.term,
+            revision: store.revision,
+            keys: store
+                .keys
+                .iter()
+                .map(|(key, kv)| crate::trace::ConsensusKey {
+                    key: key.clone(),
+                    value: kv.value.clone(),
+                    revision: kv.mod_revision,
+                    lease: kv.lease,
+                })
+                .collect(),
+            leases: store
+                .leases()
+                .map(|(lease, ttl_ms)| crate::trace::LeaseState { lease, ttl_ms })
+                .collect(),
+            down: (0..self.members.len())
+                .filter(|&m| !self.members[m].up)
+                .filter_map(|m| names.get(m).cloned())
+                .collect(),
+        }
     }
 }
 

@@ -323,6 +323,44 @@ pub struct WorldState {
     /// Each `[[database]]`'s rows and query count (absent without one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub databases: BTreeMap<String, DatabaseState>,
+    /// Each `[[consensus]]` service's committed state (absent without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub consensus: BTreeMap<String, ConsensusState>,
+}
+
+/// A consensus service as its members have committed it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ConsensusState {
+    /// The member leading now (absent while there is none).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub leader: Option<String>,
+    pub term: u64,
+    /// The revision of the last committed write.
+    pub revision: u64,
+    /// Every key, in key order.
+    pub keys: Vec<ConsensusKey>,
+    /// Every live lease.
+    pub leases: Vec<LeaseState>,
+    /// Members that are down.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub down: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ConsensusKey {
+    pub key: String,
+    pub value: String,
+    /// The revision of the write that set it (a fencing token).
+    pub revision: u64,
+    /// The lease it goes with, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lease: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct LeaseState {
+    pub lease: u64,
+    pub ttl_ms: f64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

@@ -132,11 +132,24 @@ restart_after_ms = 2000
         1_000_000,
         "elected one election timeout after the crash"
     );
+    // The world shows the service as committed: the new leader, the key
+    // with the revision that wrote it, the member that is down.
+    let world = &trace.state_at(elected.seq).unwrap().consensus["etcd"];
+    assert_eq!(world.leader.as_deref(), Some(elected.actor.as_str()));
+    assert_eq!(world.term, 2);
+    assert_eq!(world.revision, 1);
+    assert_eq!(
+        (world.keys[0].key.as_str(), world.keys[0].value.as_str()),
+        ("k", "v")
+    );
+    assert_eq!(world.down, ["etcd-1"]);
     let restart = trace
         .events
         .iter()
         .find(|e| e.actor == "etcd-1" && matches!(e.what, What::Restart { .. }))
         .unwrap();
+    let after = &trace.state_at(restart.seq).unwrap().consensus["etcd"];
+    assert!(after.down.is_empty());
     assert!(
         restart.what.text().contains("revision 1"),
         "{:?}",
@@ -314,6 +327,35 @@ log(tostring(ok), why)
         let error = Scenario::parse(&toml).unwrap_err().to_string();
         assert!(error.contains(want), "{error}");
     }
+}
+
+#[test]
+fn the_explorer_aims_crashes_cuts_and_clock_jumps_at_the_members() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/explore/lease_lock.toml");
+    let scenario = parse(&std::fs::read_to_string(path).unwrap());
+    let budget = scenario.explore.clone().unwrap();
+    let faults: Vec<String> = lockstep_sim::explore::schedule::templates(&scenario, &budget)
+        .iter()
+        .map(|t| t.fault.describe())
+        .collect();
+    for member in ["etcd-1", "etcd-2", "etcd-3"] {
+        for want in [
+            format!("crash {member} and restart it 1000 ms later"),
+            format!("cut {member} off the network for 2000 ms"),
+            format!("jump {member}'s clock by +60000 ms"),
+        ] {
+            assert!(faults.contains(&want), "{want} not in {faults:?}");
+        }
+    }
+    // A member is a valid target in a scenario's own faults, a promotion
+    // (Redis replicas only) is not.
+    let with = |fault: &str| Scenario::parse(&format!("{SERVICE}\n[[fault]]\n{fault}\n"));
+    assert!(with("kind = \"crash\"\ntarget = \"etcd-2\"\nat_ms = 1").is_ok());
+    let refused = with("kind = \"promote\"\ntarget = \"etcd-2\"\nat_ms = 1").unwrap_err();
+    assert!(
+        refused.to_string().contains("is not a Redis node"),
+        "{refused}"
+    );
 }
 
 fn explore_file(file: &str, kinds: &str) -> Finding {

@@ -107,7 +107,8 @@ pub fn moments(trace: &Trace, budget: &Budget, duration_ms: u64) -> Vec<Moment> 
     let mut events = Vec::new();
     let mut times = Vec::new();
     for event in &trace.events {
-        if let What::Expire { .. } = event.what {
+        // A key's or a consensus lease's expiry: just before and at it.
+        if let What::Expire { .. } | What::LeaseExpire { .. } = event.what {
             times.push(event.t_us.saturating_sub(1000));
             times.push(event.t_us);
         }

@@ -351,6 +351,16 @@ impl World {
         self.consensus_topology_changed();
     }
 
+    /// Every service's committed state, for the world's snapshots.
+    pub(super) fn consensus_state(
+        &self,
+    ) -> std::collections::BTreeMap<String, crate::trace::ConsensusState> {
+        self.services
+            .iter()
+            .map(|s| (s.spec.name.clone(), s.state(&s.spec.member_names())))
+            .collect()
+    }
+
     /// After a heal, the leader brings every member up to date.
     pub(super) fn consensus_healed(&mut self) {
         for service in 0..self.services.len() {

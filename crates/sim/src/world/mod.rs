@@ -752,7 +752,7 @@ impl World {
             return;
         }
         self.unsnapped = false;
-        let snapshot = world_state(
+        let mut snapshot = world_state(
             &self.nodes,
             &self.names,
             &self.invariants.sections,
@@ -760,6 +760,7 @@ impl World {
             &self.databases,
             self.now,
         );
+        snapshot.consensus = self.consensus_state();
         if self.last_state.as_ref() != Some(&snapshot) {
             if let Some(event) = self.events.last_mut() {
                 event.state = Some(snapshot.clone());
@@ -1043,5 +1044,7 @@ fn world_state(
             .iter()
             .map(|d| (d.spec.name.clone(), d.state()))
             .collect(),
+        // Filled in by the snapshot (`World::consensus_state`).
+        consensus: BTreeMap::new(),
     }
 }
