@@ -405,6 +405,24 @@ fn a_lock_on_the_service_survives_the_faults_that_break_redlock() {
             failed(&found.trace)
         ),
     }
+    // What it does not survive: the holder itself stopping past its lease.
+    match explore_file("lease_lock.toml", "pause") {
+        Finding::Violation(found) => assert!(
+            matches!(
+                &found.specs[0].kind,
+                lockstep_sim::scenario::FaultKind::Pause { target, duration_ms }
+                    if target == "client-1" && *duration_ms > 30000.0
+            ),
+            "{:?}",
+            found.faults
+        ),
+        Finding::NoViolation(coverage) => {
+            panic!(
+                "a pause past the lease should break it: {}",
+                coverage.statement()
+            )
+        }
+    }
 }
 
 #[test]
