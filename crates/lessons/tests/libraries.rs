@@ -539,3 +539,50 @@ fn every_shared_library_is_valid_lua_5_1() {
         }
     }
 }
+
+#[test]
+fn a_lease_lock_is_kept_alive_past_its_ttl_and_handed_on_with_a_higher_token() {
+    let trace = run(r#"
+title = "lease_lock"
+seed = 1
+[[node]]
+name = "redis"
+[[consensus]]
+name = "etcd"
+[[client]]
+name = "client-1"
+program = '''
+local lease_lock = require("lease_lock")
+local lock = lease_lock.acquire("etcd", "lock:job", "client-1", 1000)
+if not lock or lock.token ~= 1 then error("first lock, token 1: " .. tostring(lock and lock.token)) end
+enter("job")
+sleep(3000)            -- three TTLs: only the heartbeats keep the lease
+if not lock.held then error("the heartbeats should have kept the lease") end
+leave("job")
+lease_lock.release(lock)
+'''
+[[client]]
+name = "client-2"
+start_ms = 500
+program = '''
+local lease_lock = require("lease_lock")
+local lock, why = lease_lock.acquire("etcd", "lock:job", "client-2", 1000, 100, 100)
+if not lock then error("client-2: " .. tostring(why)) end
+if now() < 3000 then error("client-2 got the lock at " .. now() .. " ms, while client-1 held it") end
+if lock.token <= 1 then error("a later holder's token must be higher, got " .. lock.token) end
+enter("job")
+leave("job")
+lease_lock.release(lock)
+'''
+[[invariant]]
+kind = "mutual_exclusion"
+name = "job"
+"#);
+    assert_clients_finished_cleanly(&trace);
+    assert!(held(&trace, VerdictKind::MutualExclusion));
+    let expired = trace
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::LeaseExpire { .. }));
+    assert!(!expired, "released by revoke, never by expiry");
+}

@@ -25,6 +25,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "leave",
     "write",
     "query",
+    "commit",
+    "elected",
+    "lease_expire",
     "request",
     "outcome",
     "pause",
@@ -70,6 +73,9 @@ impl What {
             What::Leave { .. } => "leave",
             What::Write { .. } => "write",
             What::Query { .. } => "query",
+            What::Commit { .. } => "commit",
+            What::Elected { .. } => "elected",
+            What::LeaseExpire { .. } => "lease_expire",
             What::Request { .. } => "request",
             What::Outcome { .. } => "outcome",
             What::Pause { .. } => "pause",
@@ -117,6 +123,10 @@ impl What {
             } => format!("{invariant}: {message}"),
             What::Expire { key } => key.clone(),
             What::Query { query, result, .. } => format!("{query} => {result}"),
+            What::Commit {
+                request, result, ..
+            } => format!("{request} => {result}"),
+            What::LeaseExpire { keys, .. } => keys.join(" "),
             What::Outcome { outcome, .. } => outcome.clone(),
             _ => String::new(),
         }
@@ -131,6 +141,8 @@ impl What {
             What::Send { text, .. } => second_word(text),
             What::Exec { command, .. } | What::Operator { command, .. } => second_word(command),
             What::Query { key, .. } => Some(key.clone()),
+            What::Commit { key, .. } => key.clone(),
+            What::LeaseExpire { keys, .. } => keys.first().cloned(),
             _ => None,
         }
     }

@@ -188,9 +188,13 @@ impl FaultKind {
     /// The checks TOML's types cannot express; the message names the
     /// field or actor at fault.
     pub fn check(&self, scenario: &Scenario) -> Result<(), String> {
-        let is_node = |n: &str| scenario.nodes.iter().any(|x| x.name == n);
+        // Consensus members crash, restart and have clocks as nodes do.
+        let members = scenario.member_names();
+        let is_node =
+            |n: &str| scenario.nodes.iter().any(|x| x.name == n) || members.iter().any(|m| m == n);
         let is_client = |n: &str| scenario.clients.iter().any(|x| x.name == n);
-        let known = |n: &str| scenario.actor_names().contains(&n);
+        let names = scenario.actor_names();
+        let known = |n: &str| names.iter().any(|x| x == n);
         let target_is = |target: &str, want: &str, ok: bool| {
             if ok {
                 Ok(())
@@ -226,7 +230,11 @@ impl FaultKind {
                 "node or client",
                 is_node(target) || is_client(target),
             ),
-            FaultKind::Promote { target } => target_is(target, "node", is_node(target)),
+            FaultKind::Promote { target } => target_is(
+                target,
+                "Redis node",
+                scenario.nodes.iter().any(|x| &x.name == target),
+            ),
             FaultKind::ClockJump { target, by_ms } => {
                 target_is(
                     target,

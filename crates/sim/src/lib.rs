@@ -11,6 +11,7 @@ pub mod budget;
 pub mod bytes;
 pub mod client;
 pub mod clock;
+pub mod consensus;
 pub mod database;
 pub mod event_facts;
 pub mod eventual;

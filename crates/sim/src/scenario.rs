@@ -38,6 +38,9 @@ pub struct Scenario {
     pub databases: Vec<DatabaseSpec>,
     #[serde(default, rename = "traffic")]
     pub traffic: Vec<TrafficSpec>,
+    /// Replicated lock services (`[[consensus]]`), etcd- or ZooKeeper-like.
+    #[serde(default, rename = "consensus")]
+    pub consensus: Vec<ConsensusSpec>,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
     /// Commands an operator runs on nodes at given times (`SCRIPT FLUSH`,
@@ -291,6 +294,46 @@ fn default_query_ms() -> f64 {
 
 fn default_connections() -> u32 {
     10
+}
+
+/// A consensus service (`[[consensus]]`): `members` actors named
+/// `<name>-1` … `<name>-N` with a leader, majority commit, leases and a
+/// revision (`src/consensus.rs` has the model and its assumptions).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSpec {
+    pub name: String,
+    /// How many members (3 or 5 as a rule; a majority must agree).
+    #[serde(default = "default_members")]
+    pub members: u32,
+    /// How long a member takes to write an entry before acknowledging it.
+    #[serde(default = "default_consensus_latency_ms")]
+    pub latency_ms: f64,
+    /// How long the members wait without a leader that reaches a majority
+    /// before electing a new one.
+    #[serde(default = "default_election_timeout_ms")]
+    pub election_timeout_ms: f64,
+}
+
+impl ConsensusSpec {
+    /// The members' actor names, in order: `etcd-1`, `etcd-2`, ...
+    pub fn member_names(&self) -> Vec<String> {
+        (1..=self.members)
+            .map(|i| format!("{}-{i}", self.name))
+            .collect()
+    }
+}
+
+fn default_members() -> u32 {
+    3
+}
+
+fn default_consensus_latency_ms() -> f64 {
+    1.0
+}
+
+fn default_election_timeout_ms() -> f64 {
+    1_000.0
 }
 
 /// Users sending requests to app-server clients (`[[traffic]]`); the
@@ -582,15 +625,24 @@ impl Scenario {
     }
 
     /// Every actor's name: nodes, clients, resources, databases, traffic
-    /// generators, in that order.
-    pub fn actor_names(&self) -> Vec<&str> {
+    /// generators, consensus members, in that order.
+    pub fn actor_names(&self) -> Vec<String> {
         self.nodes
             .iter()
-            .map(|n| n.name.as_str())
-            .chain(self.clients.iter().map(|c| c.name.as_str()))
-            .chain(self.resources.iter().map(|r| r.name.as_str()))
-            .chain(self.databases.iter().map(|d| d.name.as_str()))
-            .chain(self.traffic.iter().map(|t| t.name.as_str()))
+            .map(|n| n.name.clone())
+            .chain(self.clients.iter().map(|c| c.name.clone()))
+            .chain(self.resources.iter().map(|r| r.name.clone()))
+            .chain(self.databases.iter().map(|d| d.name.clone()))
+            .chain(self.traffic.iter().map(|t| t.name.clone()))
+            .chain(self.member_names())
+            .collect()
+    }
+
+    /// Every consensus member's name, service by service.
+    pub fn member_names(&self) -> Vec<String> {
+        self.consensus
+            .iter()
+            .flat_map(ConsensusSpec::member_names)
             .collect()
     }
 
@@ -614,7 +666,7 @@ impl Scenario {
         let is_node = |n: &str| self.nodes.iter().any(|x| x.name == n);
         let is_client = |n: &str| self.clients.iter().any(|x| x.name == n);
         let is_resource = |n: &str| self.resources.iter().any(|x| x.name == n);
-        let known = |n: &str| names.contains(&n);
+        let known = |n: &str| names.iter().any(|x| x == n);
         let node_list = || {
             self.nodes
                 .iter()
@@ -696,6 +748,16 @@ impl Scenario {
             check_non_negative(&format!("{what} query_ms"), database.query_ms)?;
             if database.connections == 0 {
                 return fail(format!("{what}: connections must be at least 1"));
+            }
+        }
+        for service in &self.consensus {
+            let what = format!("consensus \"{}\"", service.name);
+            if service.members == 0 || service.members > 9 {
+                return fail(format!("{what}: members must be between 1 and 9"));
+            }
+            check_non_negative(&format!("{what} latency_ms"), service.latency_ms)?;
+            if service.election_timeout_ms.is_nan() || service.election_timeout_ms <= 0.0 {
+                return fail(format!("{what}: election_timeout_ms must be above 0"));
             }
         }
         for traffic in &self.traffic {
@@ -859,7 +921,7 @@ impl Scenario {
     /// exist, commands parse, and a deploy changes something.
     fn validate_operations(&self) -> Result<(), ScenarioError> {
         let fail = |m: String| Err(ScenarioError(m));
-        if !self.operators.is_empty() && self.actor_names().contains(&OPERATOR) {
+        if !self.operators.is_empty() && self.actor_names().iter().any(|name| name == OPERATOR) {
             return fail(format!(
                 "an actor is named \"{OPERATOR}\", the name [[operator]] commands run under: rename it"
             ));

@@ -178,6 +178,20 @@ pub fn describe(event: &Event) -> String {
             };
             format!("{from}: {query} ⇒ {result}{queued}")
         }
+        What::Commit {
+            from,
+            request,
+            result,
+            ..
+        } => format!("{from}: {request} ⇒ {result} [majority]"),
+        What::Elected { term } => format!("ELECTED leader of term {term}"),
+        What::LeaseExpire { lease, keys, .. } => {
+            if keys.is_empty() {
+                format!("lease {lease} EXPIRED")
+            } else {
+                format!("lease {lease} EXPIRED: deleted {}", keys.join(", "))
+            }
+        }
         What::Request { to, id, user } => format!("request #{id} of user {user} → {to}"),
         What::Outcome {
             id, user, outcome, ..

@@ -69,6 +69,8 @@ pub enum ActorKind {
     Traffic,
     /// Whoever runs the `[[operator]]` commands.
     Operator,
+    /// A member of a `[[consensus]]` service.
+    Member,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -214,6 +216,28 @@ pub enum What {
         result: String,
         queued_us: u64,
     },
+    /// A consensus leader answered a request once a majority of members
+    /// had written it (`revision`: the service's revision after it).
+    Commit {
+        from: String,
+        msg: u64,
+        request: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        key: Option<String>,
+        result: String,
+        revision: u64,
+    },
+    /// A consensus member became the leader of `term`.
+    Elected {
+        term: u64,
+    },
+    /// A lease's holder sent no keepalive for its TTL (on the service's
+    /// clock): the leader committed its end and deleted `keys`.
+    LeaseExpire {
+        lease: u64,
+        keys: Vec<String>,
+        revision: u64,
+    },
     /// A traffic generator sent request `id` of `user` to a client.
     Request {
         to: String,
@@ -316,6 +340,44 @@ pub struct WorldState {
     /// Each `[[database]]`'s rows and query count (absent without one).
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub databases: BTreeMap<String, DatabaseState>,
+    /// Each `[[consensus]]` service's committed state (absent without one).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub consensus: BTreeMap<String, ConsensusState>,
+}
+
+/// A consensus service as its members have committed it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ConsensusState {
+    /// The member leading now (absent while there is none).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub leader: Option<String>,
+    pub term: u64,
+    /// The revision of the last committed write.
+    pub revision: u64,
+    /// Every key, in key order.
+    pub keys: Vec<ConsensusKey>,
+    /// Every live lease.
+    pub leases: Vec<LeaseState>,
+    /// Members that are down.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub down: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ConsensusKey {
+    pub key: String,
+    pub value: String,
+    /// The revision of the write that set it (a fencing token).
+    pub revision: u64,
+    /// The lease it goes with, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub lease: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct LeaseState {
+    pub lease: u64,
+    pub ttl_ms: f64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]

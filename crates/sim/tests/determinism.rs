@@ -63,6 +63,9 @@ const STORIES: &[(&str, &str)] = &[
         "rolling_deploy_script_flush",
         "deploy, operator command, NOSCRIPT",
     ),
+    // A consensus service: majority commit, leases expiring on the
+    // leader's clock while a client is paused, revisions as tokens.
+    ("consensus_lock_gc_pause", "consensus service, lease expiry"),
 ];
 
 const SEEDS: &[u64] = &[1, 2, 3];

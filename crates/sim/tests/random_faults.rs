@@ -37,6 +37,9 @@ const SCENARIOS: &[&str] = &[
     // A deploy and an operator's command: faults that strike a client
     // while its new release is due, or the node the operator works on.
     "rolling_deploy_script_flush",
+    // A three-member consensus service: crashes, cuts and clock jumps of
+    // its members, elections, lease expiry.
+    "consensus_lock_gc_pause",
     // The simulator's own scenarios (tests/scenarios): a database with a
     // queue, traffic to two app servers, staleness and end-of-run checks.
     "stampede_rebuild_lock",
@@ -78,14 +81,16 @@ struct Cast {
 
 impl Cast {
     fn of(scenario: &Scenario) -> Cast {
-        let mut anyone: Vec<String> = scenario
-            .actor_names()
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let mut anyone: Vec<String> = scenario.actor_names();
         anyone.push("nobody".into());
         Cast {
-            nodes: scenario.nodes.iter().map(|n| n.name.clone()).collect(),
+            // Consensus members are servers: crashes and restarts hit them too.
+            nodes: scenario
+                .nodes
+                .iter()
+                .map(|n| n.name.clone())
+                .chain(scenario.member_names())
+                .collect(),
             clients: scenario.clients.iter().map(|c| c.name.clone()).collect(),
             anyone,
             duration_ms: scenario.duration_ms as f64,

@@ -69,6 +69,11 @@ pub enum Request {
         database: String,
         query: crate::database::Query,
     },
+    /// A request to a consensus service.
+    Consensus {
+        service: String,
+        op: crate::consensus::Op,
+    },
     /// The next request from a traffic generator.
     NextRequest,
     /// The outcome of a request served.
@@ -441,6 +446,44 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 other => return Err(format!("unknown database operation \"{other}\"")),
             };
             Request::Query { database, query }
+        }
+        "consensus" => {
+            use crate::consensus::Op;
+            let service = text(next()).unwrap_or_default();
+            let op = text(next()).unwrap_or_default();
+            let lease_id = |value: Value, what: &str| match number(value) {
+                Some(n) if n >= 1.0 && n.fract() == 0.0 => Ok(n as u64),
+                _ => Err(format!("{what} expects a lease id (from grant)")),
+            };
+            let op = match op.as_str() {
+                "grant" => match number(next()) {
+                    Some(ttl_ms) if ttl_ms.is_finite() && ttl_ms > 0.0 => Op::Grant { ttl_ms },
+                    _ => return Err("grant expects a TTL in ms above 0".into()),
+                },
+                "keepalive" => Op::KeepAlive {
+                    lease: lease_id(next(), "keepalive")?,
+                },
+                "revoke" => Op::Revoke {
+                    lease: lease_id(next(), "revoke")?,
+                },
+                "put_if_absent" => {
+                    let key = text(next()).unwrap_or_default();
+                    let value = text(next()).unwrap_or_default();
+                    let lease = match next() {
+                        Value::Nil => None,
+                        other => Some(lease_id(other, "put_if_absent")?),
+                    };
+                    Op::PutIfAbsent { key, value, lease }
+                }
+                "get" => Op::Get {
+                    key: text(next()).unwrap_or_default(),
+                },
+                "delete" => Op::Delete {
+                    key: text(next()).unwrap_or_default(),
+                },
+                other => return Err(format!("unknown consensus operation \"{other}\"")),
+            };
+            Request::Consensus { service, op }
         }
         other => return Err(format!("unknown request \"{other}\" from the client API")),
     })

@@ -201,6 +201,66 @@ function db.delete(name, key)
   return query(name, "delete", key).ok
 end
 
+-- A consensus service ([[consensus]]): `local cs = consensus("etcd")`. Each
+-- call is a round trip to the service's leader, answered once a majority of
+-- its members have written it. A call that fails (no answer within the
+-- client's timeout_ms: the leader is down or cut off, an election is under
+-- way; or a refusal) returns nil and why, so a program can retry.
+function consensus(name)
+  name = tostring(name)
+  local function call(op, ...)
+    local ok, answer = yield("consensus", name, op, ...)
+    if not ok then return nil, answer end
+    if answer.error then return nil, answer.error end
+    return answer
+  end
+  local cs = {}
+  -- A new lease that lives ttl_ms past its last keepalive: its id.
+  function cs.grant(ttl_ms)
+    if type(ttl_ms) ~= "number" or ttl_ms <= 0 then
+      error("cs.grant expects a TTL in ms above 0", 2)
+    end
+    local a, why = call("grant", ttl_ms)
+    if not a then return nil, why end
+    return a.lease
+  end
+  -- Restarts the lease's countdown: true, or nil and why (it expired).
+  function cs.keepalive(lease)
+    local a, why = call("keepalive", lease)
+    if not a then return nil, why end
+    return true
+  end
+  -- Ends the lease now, deleting the keys attached to it.
+  function cs.revoke(lease)
+    local a, why = call("revoke", lease)
+    if not a then return nil, why end
+    return true
+  end
+  -- Writes key only if it does not exist, attached to lease (optional).
+  -- Returns true and the write's revision (a fencing token: later writes
+  -- get higher ones), or false and the holder's value and revision, or nil
+  -- and why the call failed.
+  function cs.put_if_absent(key, value, lease)
+    local a, why = call("put_if_absent", tostring(key), tostring(value), lease)
+    if not a then return nil, why end
+    if a.ok then return true, a.revision end
+    return false, a.value, a.revision
+  end
+  -- The key's value and the revision of its last change (nil, 0: none).
+  function cs.get(key)
+    local a, why = call("get", tostring(key))
+    if not a then return nil, why end
+    return a.value, a.revision
+  end
+  -- Deletes the key: whether it existed.
+  function cs.delete(key)
+    local a, why = call("delete", tostring(key))
+    if not a then return nil, why end
+    return a.ok
+  end
+  return cs
+end
+
 -- Serving traffic ([[traffic]]). `next_request()` waits for the next
 -- request routed to this client: a table {id =, user =, from =}, or nil
 -- once no more will come (the traffic is over, none is on its way, and the

@@ -53,7 +53,10 @@ pub fn templates(scenario: &Scenario, budget: &Budget) -> Vec<Template> {
     let allowed =
         |name: &str| budget.targets.is_empty() || budget.targets.iter().any(|t| t == name);
     let clients = || scenario.clients.iter().map(|c| &c.name);
-    let nodes = || scenario.nodes.iter().map(|n| &n.name);
+    // Consensus members are servers too: they crash, restart, get cut off
+    // and have their clocks jump like Redis nodes.
+    let members = scenario.member_names();
+    let nodes = || scenario.nodes.iter().map(|n| &n.name).chain(members.iter());
     let replicas = || {
         scenario
             .nodes
@@ -104,7 +107,8 @@ pub fn moments(trace: &Trace, budget: &Budget, duration_ms: u64) -> Vec<Moment> 
     let mut events = Vec::new();
     let mut times = Vec::new();
     for event in &trace.events {
-        if let What::Expire { .. } = event.what {
+        // A key's or a consensus lease's expiry: just before and at it.
+        if let What::Expire { .. } | What::LeaseExpire { .. } = event.what {
             times.push(event.t_us.saturating_sub(1000));
             times.push(event.t_us);
         }

@@ -165,6 +165,7 @@ fn peer_from(what: &What) -> Option<&str> {
         | What::Busy { from, .. }
         | What::Write { from, .. }
         | What::Query { from, .. }
+        | What::Commit { from, .. }
         | What::Drop { from, .. } => Some(from),
         What::Outcome { traffic, .. } => Some(traffic),
         _ => None,

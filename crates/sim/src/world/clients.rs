@@ -123,7 +123,8 @@ impl World {
         let (task, call) = match &body {
             Body::Reply { task, call, .. }
             | Body::WriteResult { task, call, .. }
-            | Body::QueryResult { task, call, .. } => (*task, *call),
+            | Body::QueryResult { task, call, .. }
+            | Body::ConsensusAnswer { task, call, .. } => (*task, *call),
             _ => return,
         };
         let Some(process) = self.process_of(actor) else {
@@ -173,6 +174,7 @@ impl World {
                 ..
             } => reason.clone(),
             Body::QueryResult { query, answer, .. } => answer.text(query),
+            Body::ConsensusAnswer { op, outcome, .. } => outcome.text(op),
             _ => String::new(),
         };
         self.emit(
@@ -207,6 +209,12 @@ impl World {
             } => self.resume_with(process, task, false, Value::Nil, Some(reason)),
             Body::QueryResult { answer, .. } => {
                 match super::databases::answer_to_lua(self.clients.lua(), &answer) {
+                    Ok(value) => self.resume_with(process, task, true, value, None),
+                    Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
+                }
+            }
+            Body::ConsensusAnswer { outcome, .. } => {
+                match super::consensus::outcome_to_lua(self.clients.lua(), &outcome) {
                     Ok(value) => self.resume_with(process, task, true, value, None),
                     Err(error) => self.task_ended(process, task, Some(lua_error_text(&error))),
                 }
@@ -359,6 +367,9 @@ impl World {
                     value,
                 } => self.write(process, task, resource, WriteRequest { id, token, value }),
                 Request::Query { database, query } => self.query(process, task, database, query),
+                Request::Consensus { service, op } => {
+                    self.consensus_request(process, task, service, op)
+                }
                 Request::NextRequest => self.next_request(process, task),
                 Request::Respond {
                     traffic,

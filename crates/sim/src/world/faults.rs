@@ -31,16 +31,24 @@ impl World {
                 target,
                 restart_after_ms,
             } => {
-                if let Some(node) = node_named(self, &target) {
+                let known = if let Some(node) = node_named(self, &target) {
                     self.crash_node(node);
-                    if let Some(after) = restart_after_ms {
-                        self.follow_up(FaultKind::Restart { target }, after);
-                    }
+                    true
+                } else if let Some((service, member)) = self.member_named(&target) {
+                    self.crash_member(service, member);
+                    true
+                } else {
+                    false
+                };
+                if let (true, Some(after)) = (known, restart_after_ms) {
+                    self.follow_up(FaultKind::Restart { target }, after);
                 }
             }
             FaultKind::Restart { target } => {
                 if let Some(node) = node_named(self, &target) {
                     self.restart_node(node);
+                } else if let Some((service, member)) = self.member_named(&target) {
+                    self.restart_member(service, member);
                 } else if let Some(p) = self.process_named(&target) {
                     self.restart_process(p);
                 }
@@ -58,6 +66,7 @@ impl World {
                 self.emit_world(What::Partition { groups });
                 self.network.partition(self.names.len(), &ids);
                 self.mark_changed();
+                self.consensus_topology_changed();
                 if let Some(after) = duration_ms {
                     self.follow_up(FaultKind::Heal {}, after);
                 }
@@ -105,6 +114,7 @@ impl World {
                 self.network.heal();
                 self.mark_changed();
                 self.release_held();
+                self.consensus_healed();
                 // Replicas cut off from their primary missed part of the
                 // stream: they resynchronise.
                 for replica in 0..self.nodes.len() {
@@ -119,6 +129,15 @@ impl World {
                     self.emit(node, What::ClockJump { by_ms });
                     self.nodes[node].clock.jump(self.now, by_ms);
                     self.node_clock_changed(node);
+                } else if let Some((service, member)) = self.member_named(&target) {
+                    // A consensus member: its wall clock moves, its leases
+                    // (timed on a monotonic clock) do not.
+                    let actor = self.member_actor(service, member);
+                    self.emit(actor, What::ClockJump { by_ms });
+                    self.services[service].members[member]
+                        .clock
+                        .jump(self.now, by_ms);
+                    self.mark_changed();
                 } else if let Some(p) = self.process_named(&target) {
                     let actor = self.processes[p].actor;
                     self.emit(actor, What::ClockJump { by_ms });
@@ -130,6 +149,13 @@ impl World {
                     self.emit(node, What::ClockDrift { drift });
                     self.nodes[node].clock.set_drift(self.now, drift);
                     self.node_clock_changed(node);
+                } else if let Some((service, member)) = self.member_named(&target) {
+                    let actor = self.member_actor(service, member);
+                    self.emit(actor, What::ClockDrift { drift });
+                    self.services[service].members[member]
+                        .clock
+                        .set_drift(self.now, drift);
+                    self.mark_changed();
                 } else if let Some(p) = self.process_named(&target) {
                     let actor = self.processes[p].actor;
                     self.emit(actor, What::ClockDrift { drift });

@@ -12,7 +12,15 @@ impl World {
     pub(super) fn send(&mut self, from: ActorId, to: ActorId, body: Body, extra: Time) -> u64 {
         let id = self.next_msg;
         self.next_msg += 1;
-        let reliable = matches!(body, Body::Replicate { .. } | Body::Ack { .. });
+        // Replication between servers retransmits until it gets through: only
+        // partitions stop it, not random loss.
+        let reliable = matches!(
+            body,
+            Body::Replicate { .. }
+                | Body::Ack { .. }
+                | Body::Append { .. }
+                | Body::AppendAck { .. }
+        );
         self.messages.insert(id, Message { from, to, body });
         if self.is_operator(from) || self.is_operator(to) {
             // The operator works on the node's own host: no network between.
@@ -101,9 +109,13 @@ impl World {
             Body::Pipeline { task, commands } => {
                 self.node_receive_pipeline(to, from, task, commands)
             }
-            answer @ (Body::Reply { .. } | Body::WriteResult { .. } | Body::QueryResult { .. }) => {
-                self.client_receive(to, from, answer)
-            }
+            answer @ (Body::Reply { .. }
+            | Body::WriteResult { .. }
+            | Body::QueryResult { .. }
+            | Body::ConsensusAnswer { .. }) => self.client_receive(to, from, answer),
+            Body::ConsensusRequest { task, op } => self.consensus_receive(to, from, task, id, op),
+            Body::Append { term, index, store } => self.member_append(to, from, term, index, store),
+            Body::AppendAck { term, index } => self.member_ack(to, from, term, index),
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
             Body::Replicate { offset, data, full } => {
                 self.replica_receive(to, from, offset, data, full)

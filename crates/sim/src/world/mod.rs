@@ -7,6 +7,7 @@
 
 mod blocking;
 mod clients;
+mod consensus;
 mod databases;
 mod deploys;
 mod faults;
@@ -149,6 +150,15 @@ enum Pending {
     TrafficNext {
         traffic: usize,
     },
+    /// A consensus service's election timeout ran out after a crash,
+    /// restart, partition or heal.
+    ElectionCheck {
+        service: usize,
+    },
+    /// A lease deadline on a consensus leader's clock.
+    LeaseCheck {
+        service: usize,
+    },
     /// A database query has had its `query_ms`.
     QueryDone {
         database: usize,
@@ -224,6 +234,28 @@ enum Body {
         traffic: usize,
         request: crate::traffic::Request,
     },
+    /// A program's request to a consensus member.
+    ConsensusRequest {
+        task: u32,
+        op: crate::consensus::Op,
+    },
+    ConsensusAnswer {
+        task: u32,
+        call: u64,
+        op: crate::consensus::Op,
+        outcome: crate::consensus::Outcome,
+    },
+    /// A consensus leader's state at entry `index` of `term`.
+    Append {
+        term: u64,
+        index: u64,
+        store: Rc<crate::consensus::Store>,
+    },
+    /// A member wrote the leader's entry `index` of `term`.
+    AppendAck {
+        term: u64,
+        index: u64,
+    },
 }
 
 /// A fault waiting for its trigger.
@@ -260,6 +292,7 @@ pub struct World {
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
+    services: Vec<crate::consensus::Service<consensus::Route>>,
     /// Clients' `SET`s and `PUBLISH`es, their acknowledgements and the
     /// messages programs took, when an `acknowledged_writes` or
     /// `acknowledged_messages` invariant needs them.
@@ -369,6 +402,10 @@ impl World {
         for traffic in &scenario.traffic {
             names.push(traffic.name.clone());
             kinds.push(ActorKind::Traffic);
+        }
+        for member in scenario.member_names() {
+            names.push(member);
+            kinds.push(ActorKind::Member);
         }
         let operator = (!scenario.operators.is_empty()).then(|| {
             names.push(crate::scenario::OPERATOR.into());
@@ -486,6 +523,7 @@ impl World {
             resources,
             databases,
             generators,
+            services: consensus::services(&scenario),
             writes: scenario
                 .invariants
                 .iter()
@@ -734,6 +772,8 @@ impl World {
             } => self.wait_timeout(node, epoch, waiter),
             Pending::QueryDone { database, job } => self.query_done(database, *job),
             Pending::StaleCheck => self.changed = true,
+            Pending::ElectionCheck { service } => self.election_check(service),
+            Pending::LeaseCheck { service } => self.lease_check(service),
             Pending::TrafficNext { traffic } => self.traffic_next(traffic),
         }
     }
@@ -757,7 +797,7 @@ impl World {
             return;
         }
         self.unsnapped = false;
-        let snapshot = world_state(
+        let mut snapshot = world_state(
             &self.nodes,
             &self.names,
             &self.invariants.sections,
@@ -765,6 +805,7 @@ impl World {
             &self.databases,
             self.now,
         );
+        snapshot.consensus = self.consensus_state();
         if self.last_state.as_ref() != Some(&snapshot) {
             if let Some(event) = self.events.last_mut() {
                 event.state = Some(snapshot.clone());
@@ -808,6 +849,10 @@ impl World {
             Some(ActorKind::Client) => self.processes[actor - self.nodes.len()]
                 .clock
                 .local_ms(self.now),
+            Some(ActorKind::Member) => self
+                .member_of(actor)
+                .map(|(s, m)| self.services[s].members[m].clock.local_ms(self.now))
+                .unwrap_or(self.now as f64 / 1000.0),
             _ => self.now as f64 / 1000.0,
         };
         (local * 1000.0).round() / 1000.0
@@ -1044,5 +1089,7 @@ fn world_state(
             .iter()
             .map(|d| (d.spec.name.clone(), d.state()))
             .collect(),
+        // Filled in by the snapshot (`World::consensus_state`).
+        consensus: BTreeMap::new(),
     }
 }

@@ -109,6 +109,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Resource => "resource",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
+        ActorKind::Member => "consensus member",
         ActorKind::Sentinel => "sentinel",
         ActorKind::Operator => "operator",
         ActorKind::World => "world",
@@ -151,6 +152,7 @@ pub fn tone(what: &What) -> &'static str {
         | What::ScriptStart { .. }
         | What::Write { .. }
         | What::Query { .. }
+        | What::Commit { .. }
         | What::Request { .. }
         | What::Outcome { .. }
         | What::Operator { .. } => "t-io",
@@ -161,7 +163,9 @@ pub fn tone(what: &What) -> &'static str {
         | What::Work { .. }
         | What::Replicate { .. }
         | What::Sync { .. }
-        | What::Persist { .. } => "t-quiet",
+        | What::Persist { .. }
+        | What::Elected { .. } => "t-quiet",
+        What::LeaseExpire { .. } => "t-expire",
         // The faults (`What::is_fault`, the simulator's one list) are
         // matched above.
         _ => "t-fault",

@@ -25,6 +25,22 @@ pub struct WorldView {
     /// empty one reads "nobody inside" instead of vanishing.
     pub sections: Vec<SectionView>,
     pub resources: Vec<ResourceView>,
+    /// Each consensus service, as its members have committed it.
+    pub services: Vec<ServiceView>,
+}
+
+/// A consensus service at the step: who leads, and the committed keys
+/// with the revision that wrote each (the fencing token a holder carries).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceView {
+    pub name: String,
+    /// `etcd-2 leads term 2`, or `no leader (term 1)` during an election.
+    pub leader: String,
+    pub revision: u64,
+    /// `lock:report = "client-1" (revision 1, lease 1)`, in key order.
+    pub keys: Vec<String>,
+    /// Members that are down.
+    pub down: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -208,6 +224,34 @@ pub fn world_at(trace: &Trace, sections: &[String], step: usize) -> WorldView {
                 last_value: r.last_value.clone(),
             })
             .collect(),
+        services: state
+            .consensus
+            .iter()
+            .map(|(name, s)| service_view(name, s))
+            .collect(),
+    }
+}
+
+fn service_view(name: &str, service: &lockstep_sim::trace::ConsensusState) -> ServiceView {
+    ServiceView {
+        name: name.to_string(),
+        leader: match &service.leader {
+            Some(leader) => format!("{leader} leads term {}", service.term),
+            None => format!("no leader (term {})", service.term),
+        },
+        revision: service.revision,
+        keys: service
+            .keys
+            .iter()
+            .map(|k| {
+                let lease = k.lease.map(|l| format!(", lease {l}")).unwrap_or_default();
+                format!(
+                    "{} = \u{201c}{}\u{201d} (revision {}{lease})",
+                    k.key, k.value, k.revision
+                )
+            })
+            .collect(),
+        down: service.down.clone(),
     }
 }
 
@@ -251,6 +295,27 @@ mod tests {
         assert_eq!(redis.role, "primary");
         assert_eq!(redis.keys[0].key, "lock:report");
         assert_eq!(redis.keys[0].ttl.as_deref(), Some("9999 ms"));
+    }
+
+    #[test]
+    fn a_consensus_service_shows_its_leader_and_the_revision_of_each_key() {
+        let trace = story_trace("consensus_lock_gc_pause");
+        let seq = trace.first_violation().and_then(|v| v.at_seq).unwrap() as usize;
+        let world = world_at(&trace, &section_names(&trace), seq);
+        let etcd = &world.services[0];
+        assert_eq!(etcd.name, "etcd");
+        assert_eq!(etcd.leader, "etcd-1 leads term 1");
+        // client-2 entered on the key it wrote after client-1's lease ran
+        // out: revision 1 was client-1's put, 2 the expiry.
+        assert_eq!(etcd.keys.len(), 1);
+        assert!(
+            etcd.keys[0].starts_with("lock:report = \u{201c}client-2\u{201d} (revision 3"),
+            "{:?}",
+            etcd.keys
+        );
+        assert!(etcd.down.is_empty());
+        let no_service = world_at(&story_trace("gc_pause_past_ttl"), &[], 5);
+        assert!(no_service.services.is_empty());
     }
 
     #[test]

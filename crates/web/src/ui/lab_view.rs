@@ -658,6 +658,21 @@ pub fn view_world(lab: &Lab) -> Html {
             </li>
         }
     });
+    let services = world.services.iter().map(|s| {
+        html! {
+            <li class="service" data-testid="consensus-service">
+                <code>{ &s.name }</code>
+                <span>{ format!("{} \u{b7} revision {}", s.leader, s.revision) }</span>
+                if !s.down.is_empty() {
+                    <span class="pill bad">{ format!("down: {}", s.down.join(", ")) }</span>
+                }
+                if s.keys.is_empty() {
+                    <span class="last-value">{ "no keys" }</span>
+                }
+                { for s.keys.iter().map(|k| html! { <span class="last-value">{ k }</span> }) }
+            </li>
+        }
+    });
     html! {
         <aside class="world-pane" aria-labelledby="world-title" id="world">
             <h3 id="world-title" class="world-title">
@@ -675,6 +690,10 @@ pub fn view_world(lab: &Lab) -> Html {
             if !world.resources.is_empty() {
                 <h4>{ "Resources" }</h4>
                 <ul class="resources">{ for resources }</ul>
+            }
+            if !world.services.is_empty() {
+                <h4>{ "Consensus services" }</h4>
+                <ul class="services">{ for services }</ul>
             }
         </aside>
     }

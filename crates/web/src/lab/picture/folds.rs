@@ -91,7 +91,8 @@ fn one_try(events: &[Event], start: usize) -> Option<Try> {
             | What::Busy { msg: m, .. }
             | What::ScriptStart { msg: m, .. }
             | What::Write { msg: m, .. }
-            | What::Query { msg: m, .. } => *m == *msg && event.actor == *to,
+            | What::Query { msg: m, .. }
+            | What::Commit { msg: m, .. } => *m == *msg && event.actor == *to,
             What::Receive { msg: m, text, .. } if *m == *msg && event.actor == *client => {
                 answer = Some(text.clone());
                 true

@@ -46,6 +46,7 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Operator => 3,
         ActorKind::Sentinel => 4,
         ActorKind::Resource => 5,
+        ActorKind::Member => 6,
         ActorKind::Database => 6,
         ActorKind::World => 7,
     }
@@ -60,6 +61,7 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Operator => "operator",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
+        ActorKind::Member => "consensus member",
         ActorKind::World => "world",
     }
 }

@@ -124,7 +124,8 @@ pub fn read_marks(trace: &Trace, lane_of: &BTreeMap<String, usize>) -> Marks {
             | What::Busy { from, msg, .. }
             | What::ScriptStart { from, msg, .. }
             | What::Write { from, msg, .. }
-            | What::Query { from, msg, .. } => {
+            | What::Query { from, msg, .. }
+            | What::Commit { from, msg, .. } => {
                 let first = match handled.get_mut(msg) {
                     Some(seen) => {
                         seen.1 = seq;
