@@ -38,9 +38,22 @@ test('the operator has its own lane, its command shows the reply, the deploy is 
     .locator('[data-testid^="lane-"]')
     .evaluateAll((nodes) => nodes.map((n) => n.dataset.testid));
   assert.deepEqual(lanes, ['lane-app-1', 'lane-app-2', 'lane-redis', 'lane-operator']);
-  const texts = await page.locator('.dot text').allTextContents();
-  assert.ok(texts.includes('SCRIPT FLUSH \u21d2 OK'), `dot labels: ${texts.join(' | ')}`);
-  assert.ok(texts.includes('deploy'), `dot labels: ${texts.join(' | ')}`);
-  await page.screenshot({ path: path.join(output, 'operations-picture.png'), fullPage: false });
+  // Step through the run (the picture follows the cursor) to the
+  // operator's command, noting the labels drawn on the way.
+  const seen = new Set();
+  await page.locator('.pic-scroll').focus();
+  const last = Number((await page.locator('#step-label').innerText()).match(/of (\d+)/)[1]);
+  let atCommand = false;
+  for (let i = 0; i <= last && !atCommand; i++) {
+    for (const text of await page.locator('.dot text').allTextContents()) {
+      if (text === 'SCRIPT FLUSH \u21d2 OK' || text === 'deploy') seen.add(text);
+    }
+    const current = await page.locator('[data-testid="current-event"]').innerText();
+    atCommand = current.includes('operator on redis: SCRIPT FLUSH');
+    if (!atCommand) await page.keyboard.press('ArrowRight');
+  }
+  assert.ok(atCommand, 'the cursor reached the operator command');
+  await page.locator('[data-testid="picture"]').screenshot({ path: path.join(output, 'operations-picture.png') });
+  assert.deepEqual([...seen].sort(), ['SCRIPT FLUSH \u21d2 OK', 'deploy']);
   assert.deepEqual(problems, []);
 });
