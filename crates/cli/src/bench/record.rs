@@ -130,8 +130,14 @@ pub fn record(
                     .filter(|f| f.group == group.as_str())
                     .cloned()
                     .collect();
-                let command =
-                    format!("target/release-native/lockstep bench --only {group} --record");
+                // Only the web group may be recorded by a debug build (its
+                // figures come from Chromium): say which binary ran.
+                let binary = if cfg!(debug_assertions) {
+                    "target/debug/lockstep"
+                } else {
+                    "target/release-native/lockstep"
+                };
+                let command = format!("{binary} bench --only {group} --record");
                 let body = section(&theirs, notes, machine, &command);
                 text = replace_section(&text, &begin, &end, &body);
             }
