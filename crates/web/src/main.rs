@@ -1,8 +1,10 @@
-//! Entry point that Trunk builds into the page's wasm module.
+//! Entry point that Trunk builds into the page's wasm module: the first
+//! screen (the home), which loads the whole app (`app_main.rs`) when the
+//! learner opens a lesson or the lab.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    lockstep_web::ui::start();
+    lockstep_web::ui::first_screen::start();
 }
 
 /// Natively there is no page to render into; say how to get one.

@@ -12,8 +12,9 @@
 //!
 //! Each group is a module: [`engine`] (in process), [`protocol`] (`lockstep
 //! serve`), [`lua`], [`zset`] (a 1M-member sorted set), [`sim`] and
-//! [`wasm`] (the same on wasm32, under Node and in headless Chromium). The
-//! regression check lives in [`record`].
+//! [`wasm`] (the same on wasm32, under Node and in headless Chromium), and
+//! [`web`] (the page itself in headless Chromium). The regression check
+//! lives in [`record`].
 
 pub mod engine;
 pub mod figure;
@@ -23,6 +24,7 @@ pub mod record;
 pub mod servers;
 pub mod sim;
 pub mod wasm;
+pub mod web;
 pub mod workload;
 pub mod zset;
 
@@ -48,6 +50,10 @@ pub const GROUPS: &[(&str, &str)] = &[
     (
         "wasm",
         "Lua, the 1M zset and the simulator on wasm32 (Node, headless Chromium)",
+    ),
+    (
+        "web",
+        "the page in headless Chromium: first screen bytes and time, step jumps",
     ),
 ];
 
@@ -163,7 +169,13 @@ pub fn main(args: &[String]) -> ExitCode {
         Ok(args) => args,
         Err(message) => return crate::usage_error("bench", &message),
     };
-    if cfg!(debug_assertions) {
+    // The web group's figures come from Chromium and Trunk's build, not
+    // from this binary, so a debug build may measure and record them.
+    let only_web = args
+        .only
+        .as_ref()
+        .is_some_and(|groups| groups.iter().all(|g| g == "web"));
+    if cfg!(debug_assertions) && !only_web {
         eprintln!(
             "lockstep bench: this is a debug build, its figures mean nothing; build the \
              measured one with `cargo build -p lockstep-cli --profile release-native` and run \
@@ -199,6 +211,7 @@ pub fn main(args: &[String]) -> ExitCode {
             "zset" => zset::run(&mut bench),
             "sim" => sim::run(&mut bench),
             "wasm" => wasm::run(&mut bench),
+            "web" => web::run(&mut bench),
             _ => Ok(()),
         };
         if let Err(message) = outcome {

@@ -84,32 +84,80 @@ pub fn write_json(path: &Path, figures: &[Figure], machine: &Machine) -> Result<
 }
 
 /// Writes the run into [`MARKDOWN`] (between its markers) and [`JSON`].
+///
+/// A run of every group replaces the whole recording. A run of some groups
+/// (`--only web --record`) replaces only those groups' figures in [`JSON`]
+/// and writes their table in a section of its own, with its own date and
+/// machine, so a slow group can be recorded without the others.
 pub fn record(
     figures: &[Figure],
     notes: &[String],
     machine: &Machine,
     args: &BenchArgs,
 ) -> Result<(), String> {
-    if args.only.is_some() {
-        return Err("--record wants every group; run it without --only".into());
-    }
-    write_json(Path::new(JSON), figures, machine)?;
-    let cpus = machine.cpus;
-    let loaded = machine
-        .load_at_start
-        .split_whitespace()
-        .next()
-        .and_then(|l| l.parse::<f64>().ok())
-        .is_some_and(|load| load >= cpus as f64 * 0.5);
+    let existing_markdown = std::fs::read_to_string(MARKDOWN).unwrap_or_default();
+    let updated = match &args.only {
+        None => {
+            write_json(Path::new(JSON), figures, machine)?;
+            // The groups' own sections would now repeat older figures.
+            let mut text = existing_markdown;
+            for (group, _) in super::GROUPS {
+                let (begin, end) = group_markers(group);
+                text = remove_section(&text, &begin, &end);
+            }
+            let command = "target/release-native/lockstep bench --record";
+            replace_section(
+                &text,
+                BEGIN,
+                END,
+                &section(figures, notes, machine, command),
+            )
+        }
+        Some(groups) => {
+            let recorded = std::fs::read_to_string(JSON)
+                .ok()
+                .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+                .unwrap_or_else(|| to_json(&[], machine));
+            let merged = merge(recorded, figures, groups);
+            let text = serde_json::to_string_pretty(&merged)
+                .map_err(|e| format!("cannot write JSON: {e}"))?;
+            std::fs::write(JSON, text + "\n").map_err(|e| format!("cannot write {JSON}: {e}"))?;
+            let mut text = existing_markdown;
+            for group in groups {
+                let (begin, end) = group_markers(group);
+                let theirs: Vec<Figure> = figures
+                    .iter()
+                    .filter(|f| f.group == group.as_str())
+                    .cloned()
+                    .collect();
+                // Only the web group may be recorded by a debug build (its
+                // figures come from Chromium): say which binary ran.
+                let binary = if cfg!(debug_assertions) {
+                    "target/debug/lockstep"
+                } else {
+                    "target/release-native/lockstep"
+                };
+                let command = format!("{binary} bench --only {group} --record");
+                let body = section(&theirs, notes, machine, &command);
+                text = replace_section(&text, &begin, &end, &body);
+            }
+            text
+        }
+    };
+    std::fs::write(MARKDOWN, updated).map_err(|e| format!("cannot write {MARKDOWN}: {e}"))
+}
+
+/// A recorded table with when, where and how it was measured.
+fn section(figures: &[Figure], notes: &[String], machine: &Machine, command: &str) -> String {
     let mut section = format!(
-        "{BEGIN}\n\nRecorded {} on {} ({cpus} CPUs) with \
-         `target/release-native/lockstep bench --record`.\n\
+        "\n\nRecorded {} on {} ({} CPUs) with `{command}`.\n\
          Load average (1, 5, 15 min) at the start: {}; at the end: {}.{}\n\n",
         machine.date,
         machine.cpu_model,
+        machine.cpus,
         machine.load_at_start,
         load_average(),
-        if loaded {
+        if was_loaded(machine) {
             " The machine was loaded by other work during the run, so absolute \
              figures are low; the ratios compare sides measured under the same load."
         } else {
@@ -120,17 +168,69 @@ pub fn record(
     for note in notes {
         section.push_str(&format!("\nChecked in this run: {note}.\n"));
     }
-    section.push_str(&format!("\n{END}"));
-    let existing = std::fs::read_to_string(MARKDOWN).unwrap_or_default();
-    let updated = match (existing.find(BEGIN), existing.find(END)) {
-        (Some(begin), Some(end)) if begin < end => format!(
-            "{}{section}{}",
-            &existing[..begin],
-            &existing[end + END.len()..]
-        ),
-        _ => format!("# Benchmarks\n\n{section}\n"),
-    };
-    std::fs::write(MARKDOWN, updated).map_err(|e| format!("cannot write {MARKDOWN}: {e}"))
+    section
+}
+
+fn was_loaded(machine: &Machine) -> bool {
+    machine
+        .load_at_start
+        .split_whitespace()
+        .next()
+        .and_then(|l| l.parse::<f64>().ok())
+        .is_some_and(|load| load >= machine.cpus as f64 * 0.5)
+}
+
+/// The lines around a group's own section in [`MARKDOWN`].
+fn group_markers(group: &str) -> (String, String) {
+    (
+        format!("<!-- lockstep bench --only {group} --record: begin -->"),
+        format!("<!-- lockstep bench --only {group} --record: end -->"),
+    )
+}
+
+/// `text` with what lies between `begin` and `end` replaced by `body`
+/// (markers kept); the section is appended when the markers are missing.
+fn replace_section(text: &str, begin: &str, end: &str, body: &str) -> String {
+    match (text.find(begin), text.find(end)) {
+        (Some(b), Some(e)) if b < e => {
+            format!(
+                "{}{begin}{body}\n{end}{}",
+                &text[..b],
+                &text[e + end.len()..]
+            )
+        }
+        _ if text.trim().is_empty() => format!("# Benchmarks\n\n{begin}{body}\n{end}\n"),
+        _ => format!("{}\n\n{begin}{body}\n{end}\n", text.trim_end()),
+    }
+}
+
+/// `text` without the section between `begin` and `end` (markers too).
+fn remove_section(text: &str, begin: &str, end: &str) -> String {
+    match (text.find(begin), text.find(end)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{}", text[..b].trim_end(), &text[e + end.len()..])
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// The recording with the figures of `groups` replaced by `figures`' (the
+/// other groups' figures, and the recording's machine and date, kept).
+fn merge(mut recorded: Value, figures: &[Figure], groups: &[String]) -> Value {
+    let mut kept: Vec<Value> = recorded["figures"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| {
+            !groups
+                .iter()
+                .any(|g| f["group"].as_str() == Some(g.as_str()))
+        })
+        .collect();
+    kept.extend(figures.iter().map(Figure::to_json));
+    recorded["figures"] = Value::Array(kept);
+    recorded
 }
 
 /// Compares `figures` with the recorded run: Ok with a report when no ratio
@@ -209,6 +309,41 @@ mod tests {
             .expect_err("a fell by 31%");
         assert!(report.contains("REGRESSED: a:"), "{report}");
         assert!(!report.contains("REGRESSED: b"), "{report}");
+    }
+
+    #[test]
+    fn recording_some_groups_replaces_only_their_figures() {
+        let mut old_web = figure("web one", 1.0);
+        old_web.group = "web";
+        let recorded =
+            json!({ "date": "then", "figures": [figure("a", 100.0).to_json(), old_web.to_json()] });
+        let mut new_web = figure("web two", 5.0);
+        new_web.group = "web";
+        let merged = merge(recorded, &[new_web], &["web".to_string()]);
+        let names: Vec<&str> = merged["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["a", "web two"]);
+        assert_eq!(merged["date"], "then");
+    }
+
+    #[test]
+    fn a_section_is_replaced_in_place_or_appended_and_can_be_removed() {
+        let text = "# B\n\nprose\n<!-- s -->\nold\n<!-- e -->\nafter\n";
+        let replaced = replace_section(text, "<!-- s -->", "<!-- e -->", "\nnew");
+        assert_eq!(
+            replaced,
+            "# B\n\nprose\n<!-- s -->\nnew\n<!-- e -->\nafter\n"
+        );
+        let appended = replace_section("# B\n", "<!-- x -->", "<!-- y -->", "\nbody");
+        assert_eq!(appended, "# B\n\n<!-- x -->\nbody\n<!-- y -->\n");
+        assert_eq!(
+            remove_section(&replaced, "<!-- s -->", "<!-- e -->"),
+            "# B\n\nprose\nafter\n"
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Shown {
     /// Per event, per timeline column: what shades that actor's lane
     /// (paused, down, busy), see [`status::lane_marks`].
     pub lanes: Rc<Vec<Vec<Option<String>>>>,
+    /// Saved scanners, so the status at a step never replays the whole run.
+    pub status_checkpoints: Rc<status::Checkpoints>,
 }
 
 /// Where the run on show came from.
@@ -72,6 +74,7 @@ impl Shown {
             program_errors: verdicts::program_errors(&trace),
             stopped: verdicts::stopped(&trace),
             sections: world::section_names(&trace),
+            status_checkpoints: Rc::new(status::Checkpoints::new(&trace)),
             trace: Rc::new(trace),
             source,
         }
@@ -284,7 +287,7 @@ impl Lab {
     /// What each actor is doing at the current step, and the network.
     pub fn status(&self) -> Option<Status> {
         let shown = self.shown.as_ref()?;
-        Some(status::status_at(&shown.trace, self.step))
+        Some(shown.status_checkpoints.status_at(&shown.trace, self.step))
     }
 
     /// The address hash that reproduces this view; none while a run is on

@@ -91,6 +91,7 @@ pub struct Status {
 }
 
 /// Reads events in order and keeps [`Status`] up to date.
+#[derive(Clone, Debug)]
 pub struct Scanner {
     status: Status,
     index: BTreeMap<String, usize>,
@@ -186,6 +187,56 @@ pub fn status_at(trace: &Trace, step: usize) -> Status {
     scanner.status
 }
 
+/// Events between two saved scanners in [`Checkpoints`]: a jump replays at
+/// most this many events (a few hundred µs of work in the page).
+pub const CHECKPOINT_EVERY: usize = 256;
+
+/// The scanner saved every few events of one trace, read once when the
+/// run is shown, so the status at any step replays only the events since
+/// the nearest checkpoint instead of the whole run up to the step: a jump
+/// to the end of a 100,000-event run costs what a jump in a short one does.
+#[derive(Clone, Debug)]
+pub struct Checkpoints {
+    every: usize,
+    /// `saved[k]`: the scanner before event `k * every`.
+    saved: Vec<Scanner>,
+}
+
+impl Checkpoints {
+    pub fn new(trace: &Trace) -> Checkpoints {
+        Checkpoints::every(trace, CHECKPOINT_EVERY)
+    }
+
+    /// Checkpoints `every` events apart (at least one apart).
+    pub fn every(trace: &Trace, every: usize) -> Checkpoints {
+        let every = every.max(1);
+        let mut scanner = Scanner::new(trace);
+        let mut saved = vec![scanner.clone()];
+        for (i, event) in trace.events.iter().enumerate() {
+            scanner.apply(event);
+            if (i + 1) % every == 0 {
+                saved.push(scanner.clone());
+            }
+        }
+        Checkpoints { every, saved }
+    }
+
+    /// The status after event `step` of `trace` (the trace these were made
+    /// from); the same as [`status_at`].
+    pub fn status_at(&self, trace: &Trace, step: usize) -> Status {
+        let through = step.saturating_add(1).min(trace.events.len());
+        let k = (through / self.every).min(self.saved.len().saturating_sub(1));
+        let Some(saved) = self.saved.get(k) else {
+            return status_at(trace, step);
+        };
+        let mut scanner = saved.clone();
+        for event in &trace.events[k * self.every..through] {
+            scanner.apply(event);
+        }
+        scanner.status
+    }
+}
+
 /// For every event, each timeline column's lane mark (see
 /// [`ActorStatus::lane_mark`]); `columns` are actor names.
 pub fn lane_marks(trace: &Trace, columns: &[String]) -> Vec<Vec<Option<String>>> {
@@ -214,6 +265,25 @@ pub fn lane_marks(trace: &Trace, columns: &[String]) -> Vec<Vec<Option<String>>>
 mod tests {
     use super::*;
     use crate::lab::tests::story_trace;
+
+    #[test]
+    fn checkpoints_give_the_status_a_full_scan_gives_at_every_step() {
+        for story in ["gc_pause_past_ttl", "redlock_partition", "busy_script"] {
+            let trace = story_trace(story);
+            let last = trace.events.len() - 1;
+            // Spacings that put checkpoints on, before and after the ends.
+            for every in [1, 7, CHECKPOINT_EVERY, last, last + 1, last + 50] {
+                let checkpoints = Checkpoints::every(&trace, every);
+                for step in (0..=last).chain([last + 1, usize::MAX]) {
+                    assert_eq!(
+                        checkpoints.status_at(&trace, step),
+                        status_at(&trace, step),
+                        "{story}, every {every}, step {step}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn at_the_violation_the_paused_client_is_paused_and_still_inside() {

@@ -1,6 +1,6 @@
-//! The lessons the page offers: every embedded lesson that parses, by
-//! track, with what the home lists for each, the search and tag filter,
-//! and which lessons' myths were checked against a real Redis.
+//! The lessons the player opens: every embedded lesson that parses, by
+//! track, and which lessons' myths were checked against a real Redis.
+//! (The home lists lessons from summaries instead: [`super::listing`].)
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -100,16 +100,6 @@ impl Catalogue {
             .collect()
     }
 
-    /// Every tag, sorted.
-    pub fn tags(&self) -> Vec<String> {
-        let tags: BTreeSet<&String> = self
-            .entries
-            .iter()
-            .flat_map(|e| e.lesson.meta.tags.iter())
-            .collect();
-        tags.into_iter().cloned().collect()
-    }
-
     /// Whether the lesson's myths were replayed against a real Redis and
     /// matched byte for byte.
     pub fn checked(&self, entry: &Entry) -> bool {
@@ -143,28 +133,6 @@ fn read_checked(json: &str) -> (BTreeSet<String>, String) {
     }
 }
 
-/// Whether `entry` matches the search words (all of them, anywhere in its
-/// title, summary, interview question or tags) and the tag, if one is set.
-pub fn matches(entry: &Entry, search: &str, tag: Option<&str>) -> bool {
-    let meta = &entry.lesson.meta;
-    if let Some(tag) = tag {
-        if !meta.tags.iter().any(|t| t == tag) {
-            return false;
-        }
-    }
-    let haystack = format!(
-        "{} {} {} {}",
-        meta.title,
-        meta.summary,
-        meta.interview,
-        meta.tags.join(" ")
-    )
-    .to_lowercase();
-    search
-        .split_whitespace()
-        .all(|word| haystack.contains(&word.to_lowercase()))
-}
-
 pub fn difficulty(difficulty: Difficulty) -> &'static str {
     match difficulty {
         Difficulty::Beginner => "beginner",
@@ -188,18 +156,6 @@ mod tests {
         assert_eq!(orders, sorted);
         assert!(catalogue.find(START_HERE).is_some());
         assert!(catalogue.find("locks/no-such-lesson").is_none());
-    }
-
-    #[test]
-    fn search_needs_every_word_and_the_tag_filters() {
-        let catalogue = Catalogue::load();
-        let gc = catalogue.find("locks/gc-pause-past-the-ttl").unwrap();
-        assert!(matches(gc, "", None));
-        assert!(matches(gc, "FENCING pause", None));
-        assert!(!matches(gc, "fencing zebra", None));
-        assert!(matches(gc, "", Some("fencing token")));
-        assert!(!matches(gc, "", Some("no such tag")));
-        assert!(catalogue.tags().contains(&"fencing token".to_string()));
     }
 
     #[test]

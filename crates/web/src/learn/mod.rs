@@ -6,11 +6,14 @@
 //! - [`markdown`]: a lesson's prose as blocks to draw (never raw HTML);
 //! - [`player`]: notes and predict gates in the run, answers, the interview;
 //! - [`progress`]: what the learner did, versioned for `localStorage`;
-//! - [`scenario_text`]: a lesson's scenario as the text the lab runs.
+//! - [`scenario_text`]: a lesson's scenario as the text the lab runs;
+//! - [`summary`], [`listing`]: what the home lists, written by the build.
 
 pub mod catalogue;
+pub mod listing;
 pub mod markdown;
 pub mod player;
 pub mod progress;
 pub mod route;
 pub mod scenario_text;
+pub mod summary;

@@ -5,6 +5,7 @@
 use gloo::events::EventListener;
 use yew::prelude::*;
 
+use super::chrome::{colophon, masthead, Section};
 use super::console::ConsolePanel;
 use super::home::Home;
 use super::lab::{location_hash, ScenarioLab};
@@ -56,40 +57,16 @@ pub fn App() -> Html {
             </section>
         },
     };
-    let here = |which: &str| -> Option<&'static str> {
-        let current = match &*route {
-            Route::Home | Route::Lesson(_) => "lessons",
-            Route::Lab { .. } => "lab",
-            Route::Unknown { .. } => "",
-        };
-        (current == which).then_some("page")
+    let section = match &*route {
+        Route::Home | Route::Lesson(_) => Section::Lessons,
+        Route::Lab { .. } => Section::Lab,
+        Route::Unknown { .. } => Section::Neither,
     };
     html! {
         <div class={classes!("shell", embed.then_some("embed"))}>
-            if !embed {
-                <header class="masthead">
-                    <a class="brand" href="#/" aria-label="Lockstep home">
-                        <span class="brand-mark" aria-hidden="true"></span>
-                        <span class="brand-name">{ "Lockstep" }</span>
-                    </a>
-                    <p class="pitch">
-                        { "Learn Redis coordination patterns by watching them fail." }
-                    </p>
-                    <nav class="site-nav" aria-label="Sections">
-                        <a href="#/" aria-current={here("lessons")} data-testid="nav-lessons">{ "Lessons" }</a>
-                        <a href="#/lab" aria-current={here("lab")} data-testid="nav-lab">{ "Lab & console" }</a>
-                    </nav>
-                </header>
-            }
+            if !embed { { masthead(section) } }
             <main class="workspace">{ page }</main>
-            if !embed {
-                <footer class="colophon">
-                    { "Lockstep runs a model of Redis 7, compiled to WebAssembly, in this page, \
-                       with a deterministic simulator around it: the same story and seed give the \
-                       same run every time. It aims to give the same replies and errors as Redis; \
-                       nothing you type leaves your browser." }
-                </footer>
-            }
+            if !embed { { colophon() } }
         </div>
     }
 }

@@ -5,16 +5,18 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::store::{catalogue, save_problem, with_progress};
-use crate::learn::catalogue::{self, Entry, START_HERE};
+use super::store::{listing, save_problem, with_progress};
+use crate::learn::catalogue::START_HERE;
+use crate::learn::listing::matches;
 use crate::learn::progress::LessonProgress;
 use crate::learn::route::lesson_hash;
+use crate::learn::summary::LessonSummary;
 
 #[component]
 pub fn Home() -> Html {
     let search = use_state(String::new);
     let tag = use_state(|| None::<String>);
-    let catalogue = catalogue();
+    let catalogue = listing();
     let first_visit = with_progress(|p| p.is_first_visit());
     let on_search = {
         let search = search.clone();
@@ -34,9 +36,9 @@ pub fn Home() -> Html {
         .tracks()
         .into_iter()
         .map(|(track, title, entries)| {
-            let shown: Vec<&Entry> = entries
+            let shown: Vec<&LessonSummary> = entries
                 .into_iter()
-                .filter(|e| catalogue::matches(e, &search, tag.as_deref()))
+                .filter(|e| matches(e, &search, tag.as_deref()))
                 .collect();
             if shown.is_empty() {
                 return html! {};
@@ -54,18 +56,14 @@ pub fn Home() -> Html {
     let any_shown = catalogue
         .entries
         .iter()
-        .any(|e| catalogue::matches(e, &search, tag.as_deref()));
+        .any(|e| matches(e, &search, tag.as_deref()));
     let wrong = with_progress(|p| {
         p.wrong()
             .into_iter()
             .filter_map(|(lesson, question)| {
                 let entry = catalogue.find(lesson)?;
-                let q = entry.lesson.questions.iter().find(|q| q.id == question)?;
-                Some((
-                    entry.id().to_string(),
-                    entry.lesson.meta.title.clone(),
-                    q.prompt.clone(),
-                ))
+                let q = entry.questions.iter().find(|q| q.id == question)?;
+                Some((entry.id.clone(), entry.title.clone(), q.prompt.clone()))
             })
             .collect::<Vec<_>>()
     });
@@ -81,9 +79,9 @@ pub fn Home() -> Html {
                 </p>
                 if let Some(start) = start {
                     <a class="button-primary start-here" data-testid="start-here"
-                       href={lesson_hash(start.id(), None, false)}>
-                        { if first_visit { format!("Start here: {}", start.lesson.meta.title) }
-                          else { format!("From the start: {}", start.lesson.meta.title) } }
+                       href={lesson_hash(&start.id, None, false)}>
+                        { if first_visit { format!("Start here: {}", start.title) }
+                          else { format!("From the start: {}", start.title) } }
                     </a>
                 }
             </section>
@@ -127,20 +125,20 @@ pub fn Home() -> Html {
     }
 }
 
-fn view_card(entry: &Entry) -> Html {
-    let meta = &entry.lesson.meta;
-    let progress = with_progress(|p| p.lesson(entry.id()).cloned());
-    let total = entry.lesson.questions.len();
+fn view_card(entry: &LessonSummary) -> Html {
+    let meta = entry;
+    let progress = with_progress(|p| p.lesson(&entry.id).cloned());
+    let total = entry.questions.len();
     html! {
-        <li class="lesson-card" data-testid={format!("lesson-{}", entry.id())}>
-            <a class="lesson-link" href={lesson_hash(entry.id(), None, false)}>
+        <li class="lesson-card" data-testid={format!("lesson-{}", entry.id)}>
+            <a class="lesson-link" href={lesson_hash(&entry.id, None, false)}>
                 <span class="lesson-order">{ meta.order }</span>
                 <span class="lesson-title">{ &meta.title }</span>
             </a>
             <p class="lesson-interview">{ &meta.interview }</p>
             <p class="lesson-facts">
-                <span class={classes!("pill", "difficulty", catalogue::difficulty(meta.difficulty))}>
-                    { catalogue::difficulty(meta.difficulty) }
+                <span class={classes!("pill", "difficulty", meta.difficulty.clone())}>
+                    { &meta.difficulty }
                 </span>
                 <span>{ format!("{} min", meta.minutes) }</span>
                 { view_progress(progress.as_ref(), total) }

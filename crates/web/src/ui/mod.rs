@@ -3,7 +3,9 @@
 //! to [`crate::console`], [`crate::lab`] and [`crate::learn`].
 
 mod app;
+mod chrome;
 mod console;
+pub mod first_screen;
 mod home;
 mod lab;
 mod lab_view;

@@ -1,4 +1,4 @@
-//! The page's one copy of the lesson catalogue and of the learner's
+//! The page's one copy of the lesson catalogue, the home's listing and the learner's
 //! progress, and saving progress to `localStorage`.
 //!
 //! Saving can fail (a full store, storage turned off); the progress then
@@ -9,10 +9,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::learn::catalogue::Catalogue;
+use crate::learn::listing::Listing;
 use crate::learn::progress::{Progress, ASIDE_KEY, KEY};
 
 thread_local! {
     static CATALOGUE: Rc<Catalogue> = Rc::new(Catalogue::load());
+    static LISTING: Rc<Listing> = Rc::new(Listing::load());
     static PROGRESS: RefCell<Option<Progress>> = const { RefCell::new(None) };
     static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
 }
@@ -20,6 +22,11 @@ thread_local! {
 /// The lessons, parsed once.
 pub fn catalogue() -> Rc<Catalogue> {
     CATALOGUE.with(Rc::clone)
+}
+
+/// What the home lists, read once (no lesson is parsed for it).
+pub fn listing() -> Rc<Listing> {
+    LISTING.with(Rc::clone)
 }
 
 fn storage() -> Option<web_sys::Storage> {
