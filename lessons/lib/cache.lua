@@ -1,8 +1,8 @@
 --[[ cache.lua: cache-aside, three ways to rebuild a missing value.
 
 `load` is the caller's function that reads the source of truth (in the
-lessons, a second node standing for the database, read with call_on, plus
-the time the query takes). The cache never writes the database.
+lessons, a database actor read with db.get). The cache never writes the
+database.
 
 get_or_load: plain cache-aside. On a miss every caller loads, so when a hot
 key expires every request in flight queries the database (a stampede).

@@ -170,6 +170,9 @@ test('the key inspector shows the lock TTL counting down and what a step changed
   assert.match(await row.locator('.key-type').innerText(), /string/);
   // The picture says the same TTL at the cursor.
   assert.match(await page.locator('[data-testid="ttl-now"]').first().textContent(), /TTL 10000 ms/);
+  // ... and shades what is left of it, from the cursor to the deadline.
+  const left = Number(await page.locator('[data-testid="ttl-left"]').first().getAttribute('width'));
+  assert.ok(left > 0, `TTL left drawn: ${left}`);
   // A step later nothing happened to the key: no change marked, TTL lower or equal.
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction((s) => document.querySelector('[data-testid="picture"]').dataset.step === String(s + 1), setStep);

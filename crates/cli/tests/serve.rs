@@ -401,6 +401,68 @@ fn multi_during_a_busy_script_is_answered_at_once() {
     assert_eq!(show(&actual), show(&expected));
 }
 
+/// FUNCTION STATS while a function is busy describes it at once (its
+/// duration aside, which depends on timing); while an EVAL script is busy
+/// it is refused with BUSY, as in Redis.
+fn function_stats_during_busy_script_session(port: u16) -> Vec<Vec<u8>> {
+    let mut runner = connect(port);
+    let mut other = connect(port);
+    let mut seen = vec![
+        call(&mut other, &["CONFIG", "SET", "busy-reply-threshold", "100"]),
+        call(
+            &mut other,
+            &[
+                "FUNCTION",
+                "LOAD",
+                "#!lua name=spin\nredis.register_function('spin', function() while true do end end)",
+            ],
+        ),
+    ];
+    runner
+        .write_all(b"*3\r\n$5\r\nFCALL\r\n$4\r\nspin\r\n$1\r\n0\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(400));
+    let stats = call(&mut other, &["FUNCTION", "STATS"]);
+    let text = String::from_utf8_lossy(&stats).into_owned();
+    let masked = match text.split_once("duration_ms\r\n:") {
+        Some((head, tail)) => {
+            let rest = tail.split_once("\r\n").map_or("", |(_, rest)| rest);
+            format!("{head}duration_ms\r\n:N\r\n{rest}")
+        }
+        None => text,
+    };
+    seen.push(masked.into_bytes());
+    seen.push(call(&mut other, &["FUNCTION", "KILL"]));
+    seen.push(read_reply(&mut runner, Duration::from_secs(5)).unwrap_or_default());
+    runner
+        .write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(400));
+    seen.push(call(&mut other, &["FUNCTION", "STATS"]));
+    seen.push(call(&mut other, &["SCRIPT", "KILL"]));
+    seen.push(read_reply(&mut runner, Duration::from_secs(5)).unwrap_or_default());
+    seen.push(call(&mut other, &["FUNCTION", "STATS"]));
+    seen
+}
+
+#[test]
+fn function_stats_during_a_busy_function_describes_it() {
+    let (real, model) = (redis(), lockstep());
+    let (expected, actual) = std::thread::scope(|scope| {
+        let real = scope.spawn(|| function_stats_during_busy_script_session(real.port));
+        let actual = function_stats_during_busy_script_session(model.port);
+        (real.join().expect("redis session"), actual)
+    });
+    let show = |replies: &[Vec<u8>]| {
+        replies
+            .iter()
+            .map(|r| escape(r))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(show(&actual), show(&expected));
+}
+
 /// A script that has written and then waits for TIME to move on ends, as
 /// in Redis: TIME reads the wall clock inside a script.
 fn time_waiting_script_session(port: u16) -> Vec<Vec<u8>> {

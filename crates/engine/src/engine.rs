@@ -88,6 +88,12 @@ impl Engine {
     }
 
     /// Forgets a connection: its transaction, watches and subscriptions.
+    /// The connections CLIENT KILL closed since the last call: the host
+    /// closes them (the caller's own after its reply) and disconnects them.
+    pub fn take_killed(&mut self) -> Vec<ClientId> {
+        std::mem::take(&mut self.server.killed_clients)
+    }
+
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
         if let Some(client) = self.clients.remove(&id) {
@@ -233,10 +239,11 @@ impl Engine {
         &self.server.config
     }
 
-    /// Modifications to the data so far, over all databases: unchanged
-    /// across a command means it wrote nothing.
+    /// Modifications to the data so far, over all databases and the
+    /// FUNCTION libraries: unchanged across a command means it wrote
+    /// nothing a restart or a replica should see.
     pub fn changes(&self) -> u64 {
-        self.all_dbs().map(Keyspace::changes).sum()
+        self.all_dbs().map(Keyspace::changes).sum::<u64>() + self.server.scripting.library_changes
     }
 
     /// A copy of what the node would persist or send to a replica: every
@@ -626,17 +633,20 @@ fn is_pubsub_confirmation(name: &[u8]) -> bool {
 }
 
 /// CLIENT REPLY's effect once a command has run: the reply is dropped
-/// while replies are off and for the one command after CLIENT REPLY SKIP.
+/// while replies are off and for the one command after CLIENT REPLY SKIP —
+/// unless that command is CLIENT REPLY ON, which clears the skip before it
+/// answers, as in Redis.
 fn apply_reply_mode(
     client: &mut ClientState,
     before: crate::client::ReplyMode,
     outcome: &mut Outcome,
 ) {
     use crate::client::ReplyMode;
-    if client.reply_mode == ReplyMode::Off || before == ReplyMode::Skipping {
+    let still_skipping = before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping;
+    if client.reply_mode == ReplyMode::Off || still_skipping {
         outcome.reply = Reply::Many(Vec::new());
     }
-    if before == ReplyMode::Skipping && client.reply_mode == ReplyMode::Skipping {
+    if still_skipping {
         client.reply_mode = ReplyMode::On;
     }
     if client.reply_mode == ReplyMode::SkipNext {
@@ -819,6 +829,23 @@ fn redacted(spec: &CommandSpec, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
                 } else {
                     break;
                 }
+            }
+        }
+        "migrate" => {
+            let mut j = 6;
+            while j < args.len() {
+                let more = args.len() - 1 - j;
+                if args[j].eq_ignore_ascii_case(b"auth") && more >= 1 {
+                    hide(&mut shown, j + 1);
+                    j += 1;
+                } else if args[j].eq_ignore_ascii_case(b"auth2") && more >= 2 {
+                    hide(&mut shown, j + 1);
+                    hide(&mut shown, j + 2);
+                    j += 2;
+                } else if args[j].eq_ignore_ascii_case(b"keys") {
+                    break;
+                }
+                j += 1;
             }
         }
         "set" if args.len() >= 4 && args[0].eq_ignore_ascii_case(b"config") => {

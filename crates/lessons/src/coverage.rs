@@ -39,6 +39,20 @@ struct CatalogueToml {
     items: Vec<Item>,
 }
 
+/// The seed number of a well-formed item id, `NNN/topic` (three digits, a
+/// topic of a-z, 0-9 and `-`): the one rule for ids, in lessons' `covers`
+/// and in catalogues alike.
+pub fn seed_of(id: &str) -> Option<&str> {
+    let (seed, topic) = id.split_once('/')?;
+    let well_formed = seed.len() == 3
+        && seed.bytes().all(|b| b.is_ascii_digit())
+        && !topic.is_empty()
+        && topic
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    well_formed.then_some(seed)
+}
+
 /// The 1-based line of the first line of `text` containing `needle`.
 fn line_of(text: &str, needle: &str) -> Option<usize> {
     text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
@@ -68,13 +82,7 @@ impl Catalogue {
         let mut seen = BTreeSet::new();
         for item in &parsed.items {
             let line = line_of(text, &format!("\"{}\"", item.id)).unwrap_or(1);
-            let topic = item.id.strip_prefix(&format!("{number}/"));
-            let well_formed = topic.is_some_and(|t| {
-                !t.is_empty()
-                    && t.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            });
-            if !well_formed {
+            if seed_of(&item.id) != Some(number) {
                 return Err(LessonError::at(
                     line,
                     format!("item `{}` is not `{number}/topic` (a-z0-9- topic)", item.id),
@@ -159,13 +167,13 @@ impl Catalogues {
     pub fn unknown_covers(&self, lesson: &Lesson, text: &str) -> Vec<LessonError> {
         let mut problems = Vec::new();
         for id in &lesson.meta.covers {
-            let number = id.split('/').next().unwrap_or_default();
-            let Some(catalogue) = self.by_number.get(number) else {
+            let Some(catalogue) = seed_of(id).and_then(|n| self.by_number.get(n)) else {
                 continue;
             };
             if catalogue.has(id) {
                 continue;
             }
+            let number = &catalogue.number;
             let line = line_of(text, &format!("\"{id}\"")).unwrap_or(2);
             let hint = catalogue
                 .closest(id)
@@ -273,6 +281,22 @@ what = "the resource turns away old tokens"
         assert!(e.message.contains("not document 004"), "{}", e.message);
         let e = Catalogue::parse("003", "seed = \"003-x\"\nitems = 1\n").unwrap_err();
         assert!(e.message.contains("unknown field"), "{}", e.message);
+    }
+
+    #[test]
+    fn ids_are_three_digits_a_slash_and_a_plain_topic() {
+        assert_eq!(seed_of("003/gc-pause"), Some("003"));
+        for bad in [
+            "3/gc",
+            "003/",
+            "003/GC",
+            "003/gc pause",
+            "003",
+            "abc/x",
+            "003/a/b",
+        ] {
+            assert_eq!(seed_of(bad), None, "{bad}");
+        }
     }
 
     #[test]

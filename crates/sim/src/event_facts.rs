@@ -40,6 +40,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "clock_jump",
     "clock_drift",
     "delay",
+    "lose_one_way",
+    "lose_reply",
     "violation",
 ];
 
@@ -81,6 +83,8 @@ impl What {
             What::ClockJump { .. } => "clock_jump",
             What::ClockDrift { .. } => "clock_drift",
             What::Delay { .. } => "delay",
+            What::LoseOneWay { .. } => "lose_one_way",
+            What::LoseReply => "lose_reply",
             What::Violation { .. } => "violation",
         }
     }

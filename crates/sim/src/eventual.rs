@@ -9,8 +9,82 @@
 
 use std::collections::BTreeMap;
 
+use lockstep_engine::Reply;
+
 use crate::scenario::InvariantSpec;
-use crate::trace::WorldState;
+use crate::trace::{Time, WorldState};
+
+/// The `SET key value` commands clients sent and which of them were
+/// acknowledged (`OK` reached the program in time), for
+/// `acknowledged_writes`. Kept only when a scenario asks for that check.
+#[derive(Clone, Debug, Default)]
+pub struct Writes {
+    sent: BTreeMap<u64, SentWrite>,
+    /// Message ids, in the order their `OK` arrived.
+    acknowledged: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct SentWrite {
+    key: String,
+    value: Vec<u8>,
+    sent_at: Time,
+}
+
+impl Writes {
+    /// A client sent `args` as message `msg`; a plain `SET k v ...` is kept.
+    pub fn sent(&mut self, msg: u64, args: &[Vec<u8>], now: Time) {
+        if args.len() >= 3 && args[0].eq_ignore_ascii_case(b"SET") {
+            self.sent.insert(
+                msg,
+                SentWrite {
+                    key: String::from_utf8_lossy(&args[1]).into_owned(),
+                    value: args[2].clone(),
+                    sent_at: now,
+                },
+            );
+        }
+    }
+
+    /// The reply to `msg` reached the program.
+    pub fn replied(&mut self, msg: u64, reply: &Reply) {
+        if self.sent.contains_key(&msg) && matches!(reply, Reply::Status(s) if s == "OK") {
+            self.acknowledged.push(msg);
+        }
+    }
+
+    /// Every key whose last acknowledged write is missing from `node`:
+    /// the key must hold that write's value or that of a write sent after
+    /// it (which may have landed later without its `OK` arriving).
+    fn lost(&self, state: &WorldState, node: &str) -> Vec<String> {
+        let Some(keys) = keys_of(state, node) else {
+            return vec![format!("{node} is down")];
+        };
+        let mut last: BTreeMap<&str, &SentWrite> = BTreeMap::new();
+        for msg in &self.acknowledged {
+            if let Some(write) = self.sent.get(msg) {
+                last.insert(write.key.as_str(), write);
+            }
+        }
+        let mut out = Vec::new();
+        for (key, acked) in last {
+            let have = keys.get(key);
+            let kept = self.sent.values().any(|w| {
+                w.key == key
+                    && w.sent_at >= acked.sent_at
+                    && have.is_some_and(|(kind, bytes)| kind == "string" && bytes == &w.value)
+            });
+            if !kept {
+                out.push(format!(
+                    "SET {key} {} was acknowledged, but {key} is {} on {node}",
+                    crate::trace::quote(&acked.value),
+                    shown(have)
+                ));
+            }
+        }
+        out
+    }
+}
 
 /// A key's content for comparisons: its type and exact bytes (strings) or
 /// display text (other types).
@@ -47,6 +121,7 @@ pub fn at_end(spec: &InvariantSpec) -> bool {
         InvariantSpec::KeyEquals { .. }
             | InvariantSpec::CacheMatchesDatabase { .. }
             | InvariantSpec::ReplicasMatch { .. }
+            | InvariantSpec::AcknowledgedWrites { .. }
     )
 }
 
@@ -115,8 +190,24 @@ pub fn disagreements(
 
 /// Checks an end-of-run invariant on the settled world; `Err` says what
 /// differs (the first few differences).
-pub fn check_end(spec: &InvariantSpec, state: &WorldState) -> Result<(), String> {
+pub fn check_end(spec: &InvariantSpec, state: &WorldState, writes: &Writes) -> Result<(), String> {
     let differences: Vec<String> = match spec {
+        InvariantSpec::AcknowledgedWrites { node } => {
+            // After a failover the data lives on the promoted replica.
+            let primary = state
+                .nodes
+                .iter()
+                .find(|(name, n)| *name == node && n.up && n.role == "primary")
+                .or_else(|| {
+                    state
+                        .nodes
+                        .iter()
+                        .find(|(_, n)| n.up && n.role == "primary")
+                })
+                .map(|(name, _)| name.as_str())
+                .unwrap_or(node);
+            writes.lost(state, primary)
+        }
         InvariantSpec::KeyEquals { node, key, value } => {
             let have = keys_of(state, node).and_then(|keys| keys.get(key).cloned());
             match &have {

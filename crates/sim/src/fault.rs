@@ -53,6 +53,17 @@ pub enum FaultKind {
         extra_ms: f64,
         duration_ms: f64,
     },
+    /// Messages from `from` to `to` are lost for `duration_ms`, while the
+    /// other way works: commands arrive and run, their replies never come
+    /// back (or the reverse).
+    LoseOneWay {
+        from: Vec<String>,
+        to: Vec<String>,
+        duration_ms: f64,
+    },
+    /// The next reply a node sends to `target` is lost: the command ran,
+    /// the client never hears it did.
+    LoseReply { target: String },
 }
 
 impl FaultKind {
@@ -69,6 +80,8 @@ impl FaultKind {
             FaultKind::ClockJump { .. } => "clock_jump",
             FaultKind::ClockDrift { .. } => "clock_drift",
             FaultKind::Delay { .. } => "delay",
+            FaultKind::LoseOneWay { .. } => "lose_one_way",
+            FaultKind::LoseReply { .. } => "lose_reply",
         }
     }
 
@@ -120,6 +133,16 @@ impl FaultKind {
                 between[0].join(", "),
                 between[1].join(", ")
             ),
+            FaultKind::LoseOneWay {
+                from,
+                to,
+                duration_ms,
+            } => format!(
+                "lose messages from {} to {} for {duration_ms} ms",
+                from.join(", "),
+                to.join(", ")
+            ),
+            FaultKind::LoseReply { target } => format!("lose the next reply to {target}"),
         }
     }
 
@@ -133,7 +156,9 @@ impl FaultKind {
             | FaultKind::Kill { target }
             | FaultKind::Promote { target }
             | FaultKind::ClockJump { target, .. }
-            | FaultKind::ClockDrift { target, .. } => Some(target),
+            | FaultKind::ClockDrift { target, .. }
+            | FaultKind::LoseReply { target } => Some(target),
+            FaultKind::LoseOneWay { to, .. } => to.first().map(String::as_str),
             FaultKind::Partition { groups, .. } => groups.first()?.first().map(String::as_str),
             FaultKind::Delay { between, .. } => between[0].first().map(String::as_str),
             FaultKind::Heal {} => None,
@@ -150,7 +175,8 @@ impl FaultKind {
                 duration_ms: Some(duration_ms),
                 ..
             }
-            | FaultKind::Delay { duration_ms, .. } => *duration_ms,
+            | FaultKind::Delay { duration_ms, .. }
+            | FaultKind::LoseOneWay { duration_ms, .. } => *duration_ms,
             FaultKind::Crash {
                 restart_after_ms: Some(after),
                 ..
@@ -251,6 +277,22 @@ impl FaultKind {
                 non_negative("extra_ms", *extra_ms)?;
                 non_negative("duration_ms", *duration_ms)
             }
+            FaultKind::LoseOneWay {
+                from,
+                to,
+                duration_ms,
+            } => {
+                for (field, side) in [("from", from), ("to", to)] {
+                    if side.is_empty() {
+                        return Err(format!("{field} wants a non-empty list of actors"));
+                    }
+                    if let Some(name) = side.iter().find(|n| !known(n)) {
+                        return Err(format!("{field}: \"{name}\" is not an actor"));
+                    }
+                }
+                non_negative("duration_ms", *duration_ms)
+            }
+            FaultKind::LoseReply { target } => target_is(target, "client", is_client(target)),
         }
     }
 }
@@ -277,6 +319,11 @@ pub enum ExploreKind {
     Promote,
     /// A client's messages to and from the nodes are slowed for a while.
     Delay,
+    /// For a while the nodes' replies to a client are lost, while its
+    /// commands still arrive and run.
+    LoseOneWay,
+    /// One reply to a client is lost.
+    LoseReply,
 }
 
 /// Which actors an explored fault may hit.
@@ -289,7 +336,7 @@ pub enum Targets {
 }
 
 impl ExploreKind {
-    pub const ALL: [ExploreKind; 8] = [
+    pub const ALL: [ExploreKind; 10] = [
         ExploreKind::Pause,
         ExploreKind::Kill,
         ExploreKind::Crash,
@@ -298,6 +345,8 @@ impl ExploreKind {
         ExploreKind::ClockJump,
         ExploreKind::Promote,
         ExploreKind::Delay,
+        ExploreKind::LoseOneWay,
+        ExploreKind::LoseReply,
     ];
 
     pub fn name(self) -> &'static str {
@@ -310,6 +359,8 @@ impl ExploreKind {
             ExploreKind::ClockJump => "clock_jump",
             ExploreKind::Promote => "promote",
             ExploreKind::Delay => "delay",
+            ExploreKind::LoseOneWay => "lose_one_way",
+            ExploreKind::LoseReply => "lose_reply",
         }
     }
 
@@ -319,7 +370,11 @@ impl ExploreKind {
 
     pub fn targets(self) -> Targets {
         match self {
-            ExploreKind::Pause | ExploreKind::Kill | ExploreKind::Delay => Targets::Clients,
+            ExploreKind::Pause
+            | ExploreKind::Kill
+            | ExploreKind::Delay
+            | ExploreKind::LoseOneWay
+            | ExploreKind::LoseReply => Targets::Clients,
             ExploreKind::Crash | ExploreKind::Restart => Targets::Nodes,
             ExploreKind::Promote => Targets::Replicas,
             ExploreKind::Partition | ExploreKind::ClockJump => Targets::NodesThenClients,
@@ -332,10 +387,13 @@ impl ExploreKind {
         match self {
             ExploreKind::Pause => Some(&budget.pause_ms),
             ExploreKind::Restart => Some(&budget.restart_after_ms),
-            ExploreKind::Partition => Some(&budget.partition_ms),
+            ExploreKind::Partition | ExploreKind::LoseOneWay => Some(&budget.partition_ms),
             ExploreKind::ClockJump => Some(&budget.clock_jump_ms),
             ExploreKind::Delay => Some(&budget.delay_ms),
-            ExploreKind::Kill | ExploreKind::Crash | ExploreKind::Promote => None,
+            ExploreKind::Kill
+            | ExploreKind::Crash
+            | ExploreKind::Promote
+            | ExploreKind::LoseReply => None,
         }
     }
 
@@ -384,6 +442,12 @@ impl ExploreKind {
                 extra_ms: amount,
                 duration_ms: budget.delay_for_ms,
             },
+            ExploreKind::LoseOneWay => FaultKind::LoseOneWay {
+                from: scenario.nodes.iter().map(|n| n.name.clone()).collect(),
+                to: vec![target],
+                duration_ms: amount,
+            },
+            ExploreKind::LoseReply => FaultKind::LoseReply { target },
         }
     }
 
@@ -395,6 +459,7 @@ impl ExploreKind {
                 restart_after_ms, ..
             } => restart_after_ms.unwrap_or(0.0),
             FaultKind::Partition { duration_ms, .. } => duration_ms.unwrap_or(0.0),
+            FaultKind::LoseOneWay { duration_ms, .. } => *duration_ms,
             FaultKind::ClockJump { by_ms, .. } => *by_ms,
             FaultKind::Delay { extra_ms, .. } => *extra_ms,
             _ => 0.0,

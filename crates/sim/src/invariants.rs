@@ -330,14 +330,20 @@ impl Invariants {
     }
 
     /// Checks the end-of-run invariants on the settled world.
-    pub fn check_end(&mut self, state: &WorldState, t: Time, seq: u64) -> Vec<Violation> {
+    pub fn check_end(
+        &mut self,
+        state: &WorldState,
+        writes: &crate::eventual::Writes,
+        t: Time,
+        seq: u64,
+    ) -> Vec<Violation> {
         let found = self
             .specs
             .iter()
             .enumerate()
             .filter(|(i, spec)| crate::eventual::at_end(spec) && self.verdicts[*i].is_none())
             .filter_map(|(index, spec)| {
-                crate::eventual::check_end(spec, state)
+                crate::eventual::check_end(spec, state, writes)
                     .err()
                     .map(|message| Violation {
                         index,
@@ -421,6 +427,7 @@ pub fn describe(spec: &InvariantSpec) -> String {
             format!("cache_matches_database({node} = {database})")
         }
         InvariantSpec::ReplicasMatch { primary } => format!("replicas_match({primary})"),
+        InvariantSpec::AcknowledgedWrites { node } => format!("acknowledged_writes({node})"),
         InvariantSpec::StaleAtMost { node, of, ms, .. } => {
             format!("stale_at_most({node} behind {of} ≤ {ms} ms)")
         }
@@ -439,6 +446,7 @@ pub fn kind_of(spec: &InvariantSpec) -> VerdictKind {
         InvariantSpec::KeyEquals { .. } => VerdictKind::KeyEquals,
         InvariantSpec::CacheMatchesDatabase { .. } => VerdictKind::CacheMatchesDatabase,
         InvariantSpec::ReplicasMatch { .. } => VerdictKind::ReplicasMatch,
+        InvariantSpec::AcknowledgedWrites { .. } => VerdictKind::AcknowledgedWrites,
         InvariantSpec::StaleAtMost { .. } => VerdictKind::StaleAtMost,
     }
 }
@@ -455,7 +463,8 @@ pub fn subject_of(spec: &InvariantSpec) -> &str {
         InvariantSpec::SumConserved { node, .. }
         | InvariantSpec::KeyEquals { node, .. }
         | InvariantSpec::CacheMatchesDatabase { node, .. }
-        | InvariantSpec::StaleAtMost { node, .. } => node,
+        | InvariantSpec::StaleAtMost { node, .. }
+        | InvariantSpec::AcknowledgedWrites { node } => node,
         InvariantSpec::ReplicasMatch { primary } => primary,
     }
 }

@@ -30,6 +30,16 @@ pub struct Network {
     /// Latency spikes (`delay` faults): extra time on messages between two
     /// sides until a time; expired ones are dropped as messages are sent.
     spikes: Vec<Spike>,
+    /// One-way losses (`lose_one_way` faults): messages from one side to
+    /// the other are dropped until a time; the other way still works.
+    one_way: Vec<OneWay>,
+}
+
+#[derive(Clone, Debug)]
+struct OneWay {
+    from: Vec<ActorId>,
+    to: Vec<ActorId>,
+    until: Time,
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +73,7 @@ impl Network {
             groups: None,
             in_flight: spec.in_flight_on_partition,
             spikes: Vec::new(),
+            one_way: Vec::new(),
         }
     }
 
@@ -104,6 +115,22 @@ impl Network {
             extra,
             until,
         });
+    }
+
+    /// Drops messages from `from` to `to` (that way only) until `until`.
+    pub fn lose_one_way(&mut self, from: Vec<ActorId>, to: Vec<ActorId>, until: Time) {
+        self.one_way.push(OneWay { from, to, until });
+    }
+
+    /// Whether a message sent now from `a` to `b` is lost one way.
+    pub fn lost_one_way(&mut self, a: ActorId, b: ActorId, now: Time) -> bool {
+        if self.one_way.is_empty() {
+            return false;
+        }
+        self.one_way.retain(|o| o.until > now);
+        self.one_way
+            .iter()
+            .any(|o| o.from.contains(&a) && o.to.contains(&b))
     }
 
     /// Extra delay from latency spikes for a message sent now from `a` to

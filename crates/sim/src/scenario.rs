@@ -342,6 +342,10 @@ pub enum Pattern {
     Poisson,
 }
 
+/// Requests one generator may send in a run: enough for any lesson, few
+/// enough that a mistyped rate cannot exhaust the page's memory.
+pub const MAX_REQUESTS: u64 = 100_000;
+
 fn default_users() -> u64 {
     1
 }
@@ -453,6 +457,9 @@ pub enum InvariantSpec {
     },
     /// When the run ends: every replica of `primary` holds what it holds.
     ReplicasMatch { primary: String },
+    /// When the run ends: every `SET` a client got `OK` for is still on
+    /// `node` (or on the replica promoted in its place).
+    AcknowledgedWrites { node: String },
     /// Always: `node` never disagrees with `of` (a node, or a database it
     /// caches) about a key for longer than `ms`.
     StaleAtMost {
@@ -660,6 +667,18 @@ impl Scenario {
             }
             check_non_negative(&format!("{what} start_ms"), traffic.start_ms)?;
             check_non_negative(&format!("{what} duration_ms"), traffic.duration_ms)?;
+            let expected = match traffic.pattern {
+                Pattern::Burst => {
+                    traffic.burst as f64 * (traffic.duration_ms / traffic.every_ms).ceil()
+                }
+                _ => traffic.rate_per_s * traffic.duration_ms / 1000.0,
+            };
+            if expected > MAX_REQUESTS as f64 {
+                return fail(format!(
+                    "{what} would send about {expected:.0} requests; at most {MAX_REQUESTS} \
+                     per generator (lower the rate, the bursts or the duration)"
+                ));
+            }
         }
         check_probability("[network] loss", self.network.loss)?;
         check_latency("[network] latency_ms", self.network.latency_ms)?;
@@ -716,6 +735,7 @@ impl Scenario {
                 | InvariantSpec::CacheMatchesDatabase { node, .. }
                 | InvariantSpec::StaleAtMost { node, .. }
                 | InvariantSpec::ReplicasMatch { primary: node }
+                | InvariantSpec::AcknowledgedWrites { node }
                     if !is_node(node) =>
                 {
                     return fail(format!(

@@ -211,6 +211,16 @@ pub fn describe(event: &Event) -> String {
             between[0].join(", "),
             between[1].join(", ")
         ),
+        What::LoseOneWay {
+            from,
+            to,
+            duration_ms,
+        } => format!(
+            "messages {} → {} lost for {duration_ms} ms (the other way works)",
+            from.join(", "),
+            to.join(", ")
+        ),
+        What::LoseReply => "the next reply to it will be lost".into(),
         What::Violation {
             invariant, message, ..
         } => format!("VIOLATION of {invariant}: {message}"),

@@ -271,6 +271,15 @@ pub enum What {
         extra_ms: f64,
         duration_ms: f64,
     },
+    /// From now, for `duration_ms`, messages from `from` to `to` are lost
+    /// (that way only).
+    LoseOneWay {
+        from: Vec<String>,
+        to: Vec<String>,
+        duration_ms: f64,
+    },
+    /// The next reply to this client will be lost.
+    LoseReply,
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -395,6 +404,7 @@ pub enum VerdictKind {
     KeyEquals,
     CacheMatchesDatabase,
     ReplicasMatch,
+    AcknowledgedWrites,
     StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
@@ -416,6 +426,8 @@ impl What {
                 | What::ClockJump { .. }
                 | What::ClockDrift { .. }
                 | What::Delay { .. }
+                | What::LoseOneWay { .. }
+                | What::LoseReply
         )
     }
 }
@@ -435,7 +447,8 @@ impl Trace {
             .last()
     }
 
-    /// The first violated invariant (not the liveness check), if any.
+    /// The first violated invariant (not the liveness check), if any. A
+    /// failed `[[metric]]` assertion counts, at the run's last event.
     pub fn first_violation(&self) -> Option<&Verdict> {
         self.verdicts
             .iter()
@@ -461,7 +474,11 @@ fn write_reply(reply: &Reply, out: &mut String) {
         Reply::Integer(i) => out.push_str(&format!("(integer) {i}")),
         Reply::Bulk(b) => out.push_str(&quote(b)),
         Reply::Null | Reply::NullArray => out.push_str("(nil)"),
-        Reply::Double(d) => out.push_str(&format!("(double) {d}")),
+        // Client programs speak RESP2, where a double is a bulk string:
+        // redis-cli shows ZSCORE as "110", not RESP3's `(double) 110`.
+        Reply::Double(d) => out.push_str(&quote(
+            lockstep_engine::numbers::format_double_reply(*d).as_bytes(),
+        )),
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&quote(s.as_bytes())),
         // Several replies to one command (SUBSCRIBE a b): one after another,

@@ -192,3 +192,60 @@ fn eventual_invariants_name_what_they_cannot_find() {
     ))
     .contains("neither a node nor a [[database]]"));
 }
+
+fn failover(lag_ms: u32) -> String {
+    format!(
+        r#"
+[[node]]
+name = "p"
+[[node]]
+name = "r"
+replica_of = "p"
+replication_lag_ms = {lag_ms}
+
+[sentinel]
+primary = "p"
+down_after_ms = 1000
+
+[[client]]
+name = "writer"
+program = '''
+redis.call("SET", "order:1", "paid")
+sleep(3000)
+'''
+
+[[fault]]
+kind = "crash"
+target = "p"
+at_ms = 50
+
+[[invariant]]
+kind = "acknowledged_writes"
+node = "p"
+"#
+    )
+}
+
+#[test]
+fn a_failover_before_replication_loses_an_acknowledged_write() {
+    let lost = run(&failover(500));
+    let promoted = lost
+        .events
+        .iter()
+        .any(|e| e.actor == "r" && matches!(e.what, What::Promote { .. }));
+    assert!(promoted, "the sentinel promoted r");
+    let verdict = verdict(&lost, "acknowledged_writes(p)");
+    assert!(!verdict.held);
+    assert_eq!(
+        verdict.message.as_deref(),
+        Some(
+            "when the run ended, SET order:1 \"paid\" was acknowledged, but order:1 is (nil) on r"
+        )
+    );
+    let kept = run(&failover(0));
+    assert!(verdict_held(&kept, "acknowledged_writes(p)"));
+}
+
+fn verdict_held(trace: &Trace, prefix: &str) -> bool {
+    verdict(trace, prefix).held
+}

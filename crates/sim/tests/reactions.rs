@@ -186,3 +186,174 @@ log("reader's WAIT:", redis.call("WAIT", 1, 50))
         "answered at once, not after 50 ms"
     );
 }
+
+/// A client that retries INCR on any error: safe on a timeout only if
+/// the command did not run. The invariant: one credit per client.
+const RETRYING_INCR: &str = r#"
+title = "retrying a non-idempotent INCR"
+seed = 1
+duration_ms = 5000
+[network]
+latency_ms = 1
+[[node]]
+name = "redis"
+[[client]]
+name = "c"
+timeout_ms = 200
+program = '''
+for attempt = 1, 5 do
+  local ok = pcall(redis.call, "INCR", "credits")
+  if ok then return end
+  sleep(50)
+end
+'''
+[[invariant]]
+kind = "lua"
+name = "credited once"
+check = "world.nodes.redis.keys.credits == nil or world.nodes.redis.keys.credits.value == '1'"
+"#;
+
+#[test]
+fn a_lost_reply_makes_a_retry_run_the_command_twice() {
+    let trace = run(&format!(
+        r#"{RETRYING_INCR}
+[[fault]]
+kind = "lose_reply"
+target = "c"
+at_ms = 0
+"#
+    ));
+    assert!(trace.events.iter().any(|e| matches!(
+        &e.what,
+        What::Drop { reason, to, .. } if to == "c" && reason.contains("lose_reply")
+    )));
+    assert!(trace
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::Timeout { .. })));
+    let verdict = &trace.verdicts[0];
+    assert!(!verdict.held, "the retry credited twice");
+}
+
+#[test]
+fn one_way_loss_lets_commands_run_while_their_replies_vanish() {
+    let trace = run(&format!(
+        r#"{RETRYING_INCR}
+[[fault]]
+kind = "lose_one_way"
+from = ["redis"]
+to = ["c"]
+duration_ms = 300
+at_ms = 0
+"#
+    ));
+    let execs = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Exec { command, .. } if command.starts_with("INCR")))
+        .count();
+    assert!(execs >= 2, "each attempt ran on the node");
+    assert!(!trace.verdicts[0].held);
+}
+
+#[test]
+fn the_explorer_finds_the_lost_reply_and_the_one_way_loss() {
+    use lockstep_sim::explore::{Explorer, Finding};
+    use lockstep_sim::fault::ExploreKind;
+    let scenario = Scenario::parse(RETRYING_INCR).unwrap();
+    for (kind, word) in [
+        (ExploreKind::LoseReply, "lose the next reply to c"),
+        (ExploreKind::LoseOneWay, "lose messages from redis to c"),
+    ] {
+        let budget = lockstep_sim::budget::Budget {
+            kinds: vec![kind],
+            ..Default::default()
+        };
+        let finding = Explorer::new(&scenario, budget, 1)
+            .unwrap()
+            .run(100, |_| true);
+        let Finding::Violation(found) = finding else {
+            panic!("{kind:?}: no counterexample");
+        };
+        assert!(
+            found.faults.iter().any(|f| f.starts_with(word)),
+            "{:?}",
+            found.faults
+        );
+    }
+}
+
+const LONG_SCRIPT: &str = r#"
+[network]
+latency_ms = 1
+[[node]]
+name = "p"
+[[node]]
+name = "r"
+replica_of = "p"
+[sentinel]
+primary = "p"
+down_after_ms = 1000
+[[client]]
+name = "c"
+node = "p"
+timeout_ms = 30000
+program = '''
+local reply = redis.pcall("EVAL", SCRIPT, 0)
+log("EVAL:", type(reply) == "table" and reply.err or tostring(reply))
+'''
+"#;
+
+fn sentinel_kills(trace: &Trace) -> Vec<&Event> {
+    trace
+        .events
+        .iter()
+        .filter(|e| {
+            e.actor == "sentinel"
+                && matches!(&e.what, What::Send { text, .. } if text == "SCRIPT KILL")
+        })
+        .collect()
+}
+
+#[test]
+fn the_sentinel_kills_a_read_only_script_that_keeps_the_primary_busy() {
+    let script = "local i = 0 while i < 80000000 do i = i + 1 end return i";
+    let trace = run(&LONG_SCRIPT.replace("SCRIPT,", &format!("{script:?},")));
+    let kills = sentinel_kills(&trace);
+    assert_eq!(kills.len(), 1, "once per script");
+    let started = trace
+        .events
+        .iter()
+        .find(|e| matches!(e.what, What::ScriptStart { .. }))
+        .expect("the script keeps p busy")
+        .t_us;
+    let after = kills[0].t_us - started;
+    // Past busy-reply-threshold (5 s, when p starts answering BUSY), at the
+    // sentinel's next tick (every 100 ms).
+    assert!((5_000_000..5_200_000).contains(&after), "{after}");
+    let logs = log_events(&trace, "c");
+    assert!(
+        logs[0].1.contains("Script killed by user with SCRIPT KILL"),
+        "{}",
+        logs[0].1
+    );
+    assert!(!trace
+        .events
+        .iter()
+        .any(|e| matches!(e.what, What::Promote { .. })));
+}
+
+#[test]
+fn a_script_that_wrote_cannot_be_killed_by_the_sentinel() {
+    // Past the 5 s threshold, within the node's 10 s instruction cap.
+    let script =
+        "redis.call('SET', 'x', 1) local i = 0 while i < 20000000 do i = i + 1 end return i";
+    let trace = run(&LONG_SCRIPT.replace("SCRIPT,", &format!("{script:?},")));
+    assert_eq!(sentinel_kills(&trace).len(), 1);
+    assert!(trace.events.iter().any(|e| matches!(
+        &e.what,
+        What::Busy { from, reply, .. } if from == "sentinel" && reply.contains("UNKILLABLE")
+    )));
+    let logs = log_events(&trace, "c");
+    assert_eq!(logs[0].1, "EVAL: 20000000", "the script ran to its end");
+}

@@ -149,5 +149,7 @@ fn bad_traffic_gets_a_clear_error() {
         .contains("to = \"web\" is not a [[client]]"));
     assert!(error("rate_per_s = 40", "rate_per_s = 0").contains("rate_per_s must be above 0"));
     assert!(error("users = 5", "users = 0").contains("users must be at least 1"));
+    assert!(error("rate_per_s = 40", "rate_per_s = 1e9")
+        .contains("would send about 2000000000 requests; at most 100000"));
     assert!(error("pattern = \"steady\"", "pattern = \"wave\"").contains("unknown variant"));
 }

@@ -663,3 +663,105 @@ log(cjson.decode(cjson.encode({{n = 5}})).n)
     }
     assert_eq!(lines[5], "5");
 }
+
+#[test]
+fn function_libraries_reach_replicas_and_survive_a_restart_but_cached_scripts_do_not() {
+    let trace = run(r##"
+[[node]]
+name = "primary"
+persistence = "aof"
+appendfsync = "always"
+[[node]]
+name = "replica"
+replica_of = "primary"
+[[client]]
+name = "c"
+node = "primary"
+program = '''
+redis.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 7 end, flags={'no-writes'}}")
+local sha = redis.call("SCRIPT", "LOAD", "return 8")
+sleep(1000)
+log(redis.call("FCALL", "f", 0), call_on("replica", "FCALL_RO", "f", 0))
+log(redis.pcall("EVALSHA", sha, 0).err)
+'''
+[[fault]]
+kind = "crash"
+target = "primary"
+at_ms = 500
+restart_after_ms = 100
+"##);
+    assert_eq!(
+        logs(&trace, "c"),
+        ["7 7", "NOSCRIPT No matching script. Please use EVAL."]
+    );
+}
+
+#[test]
+fn a_double_reply_reads_as_redis_cli_shows_it_over_resp2() {
+    let trace = run(r#"
+[[node]]
+name = "n"
+[[client]]
+name = "c"
+program = '''
+redis.call("ZADD", "board", 1.5, "amy")
+log(redis.call("ZINCRBY", "board", 0.25, "amy"))
+'''
+"#);
+    let shown: Vec<&str> = trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.what {
+            What::Receive { text, .. } if e.actor == "c" => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown, ["(integer) 1", "\"1.75\""]);
+    assert_eq!(logs(&trace, "c"), ["1.75"]);
+}
+
+/// Two tasks of one process take "the same" lock; `owner` decides whether
+/// the lock tells them apart.
+fn two_tasks_sharing_a_lock(owner: &str) -> Trace {
+    run(&format!(
+        r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "app"
+program = '''
+local function worker()
+  local owner = {owner}
+  local ok = redis.call("SET", "lock", owner, "NX", "PX", 1000)
+  if not ok and redis.call("GET", "lock") ~= owner then
+    log("someone else holds it")
+    return
+  end
+  enter("report")
+  work(100)
+  leave("report")
+end
+spawn(worker)
+spawn(worker)
+sleep(500)
+'''
+[[invariant]]
+kind = "mutual_exclusion"
+name = "report"
+"#
+    ))
+}
+
+#[test]
+fn critical_sections_are_per_task_so_a_lock_owned_by_the_process_is_caught() {
+    let trace = two_tasks_sharing_a_lock("me");
+    let verdict = &trace.verdicts[0];
+    assert!(!verdict.held);
+    assert_eq!(
+        verdict.message.as_deref(),
+        Some("app task 2 entered \"report\" while app task 1 was still inside")
+    );
+    let fixed = two_tasks_sharing_a_lock("uuid()");
+    assert!(fixed.verdicts[0].held);
+    assert_eq!(logs(&fixed, "app"), ["someone else holds it"]);
+}

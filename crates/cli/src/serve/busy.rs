@@ -14,7 +14,8 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use lockstep_engine::scripting::{ScriptProgress, ScriptWatcher};
+use lockstep_engine::scripting::{RunningScript, ScriptProgress, ScriptWatcher};
+use lockstep_engine::Reply;
 
 #[derive(Debug, Default)]
 struct GateState {
@@ -24,6 +25,8 @@ struct GateState {
     progress: Option<ScriptProgress>,
     /// SCRIPT KILL was accepted from another connection.
     kill: bool,
+    /// What the running script is, for FUNCTION STATS.
+    running: Option<RunningScript>,
 }
 
 /// What other connections can see of a running script.
@@ -54,6 +57,12 @@ impl ScriptGate {
     /// The running script's progress, if it is past the busy threshold.
     pub fn busy(&self) -> Option<ScriptProgress> {
         self.lock().progress.filter(ScriptProgress::is_busy)
+    }
+
+    /// FUNCTION STATS while the script is busy, as Redis answers it from
+    /// the script's hook; `None` if nothing is known of what runs.
+    pub fn function_stats(&self, progress: ScriptProgress) -> Option<Reply> {
+        self.lock().running.as_ref().map(|r| r.stats(progress))
     }
 
     /// Asks the running script to stop (SCRIPT KILL accepted).
@@ -95,6 +104,10 @@ impl ScriptWatcher for ServeWatcher {
             }
         }
         false
+    }
+
+    fn running(&mut self, script: &RunningScript) {
+        self.gate.lock().running = Some(script.clone());
     }
 
     /// TIME inside a script reads the real clock, as in Redis.

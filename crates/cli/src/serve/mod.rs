@@ -353,6 +353,13 @@ fn run_when_ready(shared: &Shared, conn: &mut Connection) -> Closing {
     }
 }
 
+/// `FUNCTION STATS`, which a busy node answers about the running script.
+fn is_function_stats(args: &[Vec<u8>]) -> bool {
+    args.len() == 2
+        && args[0].eq_ignore_ascii_case(b"function")
+        && args[1].eq_ignore_ascii_case(b"stats")
+}
+
 /// Answers the complete commands in `parser` while a script is busy; stops at
 /// the first one that must wait for the script (moved to `deferred`).
 fn answer_while_busy(
@@ -375,6 +382,12 @@ fn answer_while_busy(
                 break;
             }
         };
+        if is_function_stats(&args) {
+            if let Some(reply) = shared.gate.function_stats(progress) {
+                encode::encode(&reply, protocol, &mut out);
+                continue;
+            }
+        }
         match busy.answer(&args, progress) {
             BusyAnswer::Reply(reply) => encode::encode(&reply, protocol, &mut out),
             BusyAnswer::Kill => {
@@ -467,7 +480,8 @@ impl State {
                 }
                 Ok(outcome) => {
                     encode::encode(&outcome.reply, protocol, &mut out);
-                    if outcome.close {
+                    let killed_self = self.close_killed(id);
+                    if outcome.close || killed_self {
                         closing = Closing::AfterFlush;
                         break;
                     }
@@ -516,6 +530,23 @@ impl State {
         for id in overflowing {
             self.forget(id);
         }
+    }
+
+    /// Closes the connections CLIENT KILL named, other than `own`; returns
+    /// whether `own` was among them (it closes after its reply).
+    fn close_killed(&mut self, own: ClientId) -> bool {
+        let mut killed_self = false;
+        for id in self.engine.take_killed() {
+            if id == own {
+                killed_self = true;
+                continue;
+            }
+            if let Some(outbox) = self.outboxes.get(&id) {
+                outbox.close(Closing::Now);
+            }
+            self.forget(id);
+        }
+        killed_self
     }
 
     /// The connection is gone: its transaction, watches and subscriptions go

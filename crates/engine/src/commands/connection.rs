@@ -40,6 +40,13 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
     spec("reply", 3, CONN, NO_KEYS, client_reply),
     spec(
+        "kill",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_kill::client_kill,
+    ),
+    spec(
         "unblock",
         -3,
         CONN | flags::ADMIN,
@@ -285,10 +292,10 @@ fn client_reply(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 /// CLIENT INFO: this connection's CLIENT LIST line.
-fn client_info(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+fn client_info(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let now = ctx.now_ms;
     let dirty = is_dirty(ctx, ctx.client_id);
-    let line = info_line(ctx.me(), now, dirty);
+    let line = info_line(ctx.me(), now, dirty, query_len(args));
     Reply::Verbatim(line + "\n")
 }
 
@@ -336,8 +343,13 @@ fn client_list(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let mut out = String::new();
     for id in selected {
         let dirty = is_dirty(ctx, id);
+        let qbuf = if id == ctx.client_id {
+            query_len(args)
+        } else {
+            0
+        };
         if let Some(c) = ctx.clients.get(&id) {
-            out.push_str(&info_line(c, now, dirty));
+            out.push_str(&info_line(c, now, dirty, qbuf));
             out.push('\n');
         }
     }
@@ -354,9 +366,21 @@ fn is_dirty(ctx: &mut Ctx, id: u64) -> bool {
         .any(|db| ctx.db_at(db).is_some_and(|ks| ks.is_dirty(id)))
 }
 
-/// Redis's `catClientInfoString`. Memory and buffer fields are 0: the
-/// model does not account memory.
-fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
+/// The bytes of a command as a RESP multibulk: the caller's query buffer
+/// while its command runs (CLIENT LIST's `qbuf`).
+fn query_len(args: &[Vec<u8>]) -> usize {
+    let header = |n: usize| n.to_string().len() + 3;
+    header(args.len())
+        + args
+            .iter()
+            .map(|a| header(a.len()) + a.len() + 2)
+            .sum::<usize>()
+}
+
+/// Redis's `catClientInfoString`. Memory and other buffer fields are 0:
+/// the model does not account memory; `qbuf` is the running command's own
+/// size on the caller's line, as in Redis, and 0 on the others.
+fn info_line(c: &ClientState, now_ms: i64, dirty: bool, qbuf: usize) -> String {
     let mut flags = String::new();
     if c.monitor {
         flags.push('O');
@@ -385,7 +409,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         c.last_command.as_str()
     };
     format!(
-        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.id + 7,
@@ -397,6 +421,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool) -> String {
         c.channels.len(),
         c.patterns.len(),
         c.multi.as_ref().map_or(-1, |m| m.queued.len() as i64),
+        qbuf,
         cmd,
         String::from_utf8_lossy(c.user_name()),
         c.protocol.version(),
@@ -601,6 +626,10 @@ mod client_reply_tests {
         assert_eq!(s.run("CLIENT REPLY ON"), "+OK\r\n");
         assert_eq!(s.run("CLIENT REPLY SKIP"), "");
         assert_eq!(s.run("GET k"), "");
+        assert_eq!(s.run("GET k"), "$1\r\nv\r\n");
+        // CLIENT REPLY ON right after SKIP clears the skip and answers.
+        assert_eq!(s.run("CLIENT REPLY SKIP"), "");
+        assert_eq!(s.run("CLIENT REPLY ON"), "+OK\r\n");
         assert_eq!(s.run("GET k"), "$1\r\nv\r\n");
         let listener = s.client;
         // RESP3, where a subscriber may still run CLIENT REPLY. Pub/sub

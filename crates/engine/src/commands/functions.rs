@@ -120,6 +120,7 @@ fn fcall(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> Reply {
         function,
         mode: RunMode::Function,
         name: &name,
+        command: args,
         keys: &args[3..split],
         argv: &args[split..],
         read_only: info.no_writes(),
@@ -158,7 +159,10 @@ fn function_load(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         .load(&mut svm, &args[i], replace);
     put_vm(ctx, svm);
     match loaded {
-        Ok(name) => Reply::Bulk(name.into_bytes()),
+        Ok(name) => {
+            ctx.server.scripting.library_changes += 1;
+            Reply::Bulk(name.into_bytes())
+        }
         Err(message) => Reply::error(format!("ERR {message}")),
     }
 }
@@ -167,6 +171,7 @@ fn function_delete(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let name = String::from_utf8_lossy(&args[2]).into_owned();
     let scripting = &mut ctx.server.scripting;
     if scripting.libraries.delete(scripting.vm.as_mut(), &name) {
+        scripting.library_changes += 1;
         Reply::ok()
     } else {
         Reply::error("ERR Library not found")
@@ -249,9 +254,11 @@ fn function_flush(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             for name in names {
                 scripting.libraries.delete(scripting.vm.as_mut(), &name);
             }
+            scripting.library_changes += 1;
             Reply::ok()
         }
-        _ => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        (3, _) => Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"),
+        _ => crate::command::subcommand_syntax_error(args),
     }
 }
 

@@ -7,6 +7,7 @@ use crate::command::CommandSpec;
 
 pub mod admin;
 pub mod bits;
+mod client_kill;
 pub mod collection_scan;
 pub mod connection;
 pub mod dump;

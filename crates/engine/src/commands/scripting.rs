@@ -234,6 +234,7 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         function,
         mode: RunMode::Eval,
         name: &sha,
+        command: args,
         keys: &args[3..split],
         argv: &args[split..],
         read_only: read_only || shebang.no_writes,

@@ -70,9 +70,14 @@ fn metadata(code: &[u8]) -> Result<Metadata, String> {
         .iter()
         .position(|&b| b == b'\n')
         .ok_or("Invalid library metadata")?;
-    let line = String::from_utf8_lossy(&code[..end]);
-    let mut parts = line.split_ascii_whitespace();
-    let engine = parts.next().ok_or("Invalid library metadata")?[2..].to_string();
+    // Redis splits the line as a command line (`sdssplitargs`), so quotes
+    // work: `name="foo"` names `foo`.
+    let words = crate::inline::split_args(&code[..end]).map_err(|_| "Invalid library metadata")?;
+    let mut parts = words
+        .iter()
+        .map(|w| String::from_utf8_lossy(w).into_owned());
+    let engine = parts.next().ok_or("Invalid library metadata")?;
+    let engine = engine.get(2..).unwrap_or_default().to_string();
     let mut name = None;
     for part in parts {
         if part.len() >= 5 && part[..5].eq_ignore_ascii_case("name=") {

@@ -28,7 +28,10 @@ pub use environment::ScriptVm;
 pub use functions::{FunctionInfo, Libraries, Library};
 pub use lrand48::Lrand48;
 pub use run::{run_script, RunMode, ScriptRun, SCRIPT_CLIENT_ID};
-pub use watcher::{busy_reply, BusyAnswer, BusyClient, Replay, ScriptProgress, ScriptWatcher};
+pub use watcher::{
+    busy_reply, function_stats, BusyAnswer, BusyClient, Replay, RunningScript, ScriptProgress,
+    ScriptWatcher,
+};
 
 /// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
 /// million instructions per simulated second.
@@ -49,6 +52,10 @@ pub struct Scripting {
     pub scripts: BTreeMap<String, Vec<u8>>,
     /// FUNCTION libraries.
     pub libraries: Libraries,
+    /// How many times FUNCTION LOAD, DELETE, FLUSH or RESTORE changed the
+    /// libraries: they are data (Redis counts them in `server.dirty`, so
+    /// they reach the AOF and the replicas), unlike the script cache.
+    pub library_changes: u64,
     /// Built on first use; a clone of the engine rebuilds its own.
     pub(crate) vm: Option<ScriptVm>,
     pub(crate) random: Rc<RefCell<Lrand48>>,
@@ -69,6 +76,7 @@ impl Clone for Scripting {
         Scripting {
             scripts: self.scripts.clone(),
             libraries: self.libraries.clone(),
+            library_changes: self.library_changes,
             vm: None,
             random: Rc::new(RefCell::new(self.random.borrow().clone())),
             log: Rc::new(RefCell::new(self.log.borrow().clone())),

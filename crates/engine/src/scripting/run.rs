@@ -10,7 +10,7 @@ use lockstep_lua::{Budget, RunError, StopReason, Verdict};
 use super::command_args::{AclCheck, CommandArgs};
 use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
 use super::environment::{ScriptVm, DISPATCH_KEY};
-use super::watcher::{ScriptProgress, ScriptWatcher};
+use super::watcher::{RunningScript, ScriptProgress, ScriptWatcher};
 use super::NANOS_PER_INSTRUCTION;
 
 /// The Lua heap cap of `lockstep_lua::Limits::default()`, for messages.
@@ -41,6 +41,8 @@ pub struct ScriptRun<'a> {
     pub mode: RunMode,
     /// How errors name the script: its sha for EVAL, its name for FCALL.
     pub name: &'a str,
+    /// The command that runs it, as its client sent it (FUNCTION STATS).
+    pub command: &'a [Vec<u8>],
     pub keys: &'a [Vec<u8>],
     pub argv: &'a [Vec<u8>],
     /// `EVAL_RO`, `EVALSHA_RO` or a `no-writes` script: write commands fail.
@@ -96,7 +98,17 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
         started_us,
     });
     if let Some(watcher) = &watcher {
-        watcher.borrow_mut().started();
+        let libraries = &dispatcher.borrow().ctx.server.scripting.libraries.libraries;
+        let running = RunningScript {
+            mode: run.mode,
+            name: run.name.to_string(),
+            command: run.command.to_vec(),
+            libraries: libraries.len(),
+            functions: libraries.values().map(|l| l.functions.len()).sum(),
+        };
+        let mut watcher = watcher.borrow_mut();
+        watcher.started();
+        watcher.running(&running);
     }
     let result = svm.vm.run(budget, |lua| {
         lua.scope(|scope| {

@@ -40,6 +40,12 @@ pub trait ScriptWatcher {
     /// its own (a server on the wall clock) starts timing here.
     fn started(&mut self) {}
 
+    /// What is about to run, for a host that answers FUNCTION STATS while
+    /// the node is busy (Redis answers it from inside the script's hook).
+    fn running(&mut self, script: &RunningScript) {
+        let _ = script;
+    }
+
     /// The script is over, however it ended (returned, failed, killed).
     /// `progress.elapsed_us` is everything it cost in simulated time, which
     /// is what the command's cost includes for it: a host that already
@@ -55,6 +61,65 @@ pub trait ScriptWatcher {
     fn wall_clock_us(&mut self) -> Option<i64> {
         None
     }
+}
+
+/// The script a busy node is running, as FUNCTION STATS describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunningScript {
+    pub mode: RunMode,
+    /// The function's name (the script's sha for EVAL).
+    pub name: String,
+    /// The command that runs it, as its client sent it.
+    pub command: Vec<Vec<u8>>,
+    /// The Lua engine's libraries and functions.
+    pub libraries: usize,
+    pub functions: usize,
+}
+
+impl RunningScript {
+    /// FUNCTION STATS while this function runs (`functionStatsCommand`);
+    /// while an EVAL script runs, it is refused with BUSY.
+    pub fn stats(&self, progress: ScriptProgress) -> Reply {
+        if self.mode == RunMode::Eval {
+            return Reply::error(BUSY_EVAL);
+        }
+        let running = Reply::Map(vec![
+            (Reply::bulk("name"), Reply::bulk(self.name.as_bytes())),
+            (
+                Reply::bulk("command"),
+                Reply::Array(self.command.iter().map(Reply::bulk).collect()),
+            ),
+            (
+                Reply::bulk("duration_ms"),
+                Reply::Integer((progress.elapsed_us / 1000) as i64),
+            ),
+        ]);
+        function_stats(running, self.libraries, self.functions)
+    }
+}
+
+/// FUNCTION STATS's reply: what runs (`Reply::Null` for nothing) and the
+/// Lua engine's counts.
+pub fn function_stats(running: Reply, libraries: usize, functions: usize) -> Reply {
+    Reply::Map(vec![
+        (Reply::bulk("running_script"), running),
+        (
+            Reply::bulk("engines"),
+            Reply::Map(vec![(
+                Reply::bulk("LUA"),
+                Reply::Map(vec![
+                    (
+                        Reply::bulk("libraries_count"),
+                        Reply::Integer(libraries as i64),
+                    ),
+                    (
+                        Reply::bulk("functions_count"),
+                        Reply::Integer(functions as i64),
+                    ),
+                ]),
+            )]),
+        ),
+    ])
 }
 
 /// How a node that is running a script answers another client's command.
@@ -121,6 +186,9 @@ pub fn busy_reply(args: &[Vec<u8>], progress: ScriptProgress) -> BusyAnswer {
     match (word(0).as_str(), word(1).as_str()) {
         ("script", "kill") => kill(RunMode::Eval),
         ("function", "kill") => kill(RunMode::Function),
+        // Answered from the running script's description by a host that
+        // has one (`RunningScript::stats`); otherwise after the script.
+        ("function", "stats") if progress.mode == RunMode::Eval => busy(),
         ("function", "stats")
         | ("hello" | "auth" | "multi" | "discard" | "watch" | "unwatch" | "reset" | "quit", _) => {
             BusyAnswer::Defer

@@ -59,6 +59,9 @@ pub struct ServerState {
     pub out_of_memory: bool,
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call `noscript` commands.
     pub scripts_call_noscript: bool,
+    /// Connections CLIENT KILL closed, for the host to drop
+    /// ([`crate::Engine::take_killed`]).
+    pub killed_clients: Vec<crate::client::ClientId>,
 }
 
 impl ServerState {
@@ -129,6 +132,7 @@ impl Default for ServerState {
             acl: acl::Acl::default(),
             out_of_memory: false,
             scripts_call_noscript: false,
+            killed_clients: Vec::new(),
         }
     }
 }

@@ -123,6 +123,7 @@ pub fn verdict_name(verdict: &Verdict) -> String {
         VerdictKind::KeyEquals => "key_equals",
         VerdictKind::CacheMatchesDatabase => "cache_matches_database",
         VerdictKind::ReplicasMatch => "replicas_match",
+        VerdictKind::AcknowledgedWrites => "acknowledged_writes",
         VerdictKind::StaleAtMost => "stale_at_most",
         VerdictKind::Liveness => return "liveness".to_string(),
     };

@@ -174,15 +174,7 @@ impl Lesson {
             )
         })?;
         for item in &meta.covers {
-            let well_formed = item.split_once('/').is_some_and(|(seed, topic)| {
-                seed.len() == 3
-                    && seed.bytes().all(|b| b.is_ascii_digit())
-                    && !topic.is_empty()
-                    && topic
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            });
-            if !well_formed {
+            if crate::coverage::seed_of(item).is_none() {
                 return Err(LessonError::at(
                     doc.front_matter_line,
                     format!("covers: `{item}` is not `NNN/topic` (a seed number, a-z0-9- topic)"),

@@ -184,6 +184,9 @@ impl World {
                 self.pipeline_reply(process, task, call, reply)
             }
             Body::Reply { reply, .. } => {
+                if let Some(writes) = self.writes.as_mut() {
+                    writes.replied(call, &reply);
+                }
                 let reply = self.first_of_many(process, task, reply);
                 self.resume_with_reply(process, task, &reply)
             }
@@ -289,12 +292,12 @@ impl World {
                     Some(MultiValue::new())
                 }
                 Request::Enter(name) => {
-                    self.enter(process, &name);
+                    self.enter(process, task, &name);
                     Some(MultiValue::new())
                 }
                 Request::Leave(name) => {
                     self.emit(actor, What::Leave { name: name.clone() });
-                    let who = self.names[actor].clone();
+                    let who = self.holder(process, task);
                     self.invariants.leave(&name, &who);
                     self.mark_changed();
                     Some(MultiValue::new())
@@ -371,7 +374,37 @@ impl World {
         self.rng.random_range(low..=high) as f64
     }
 
-    fn enter(&mut self, process: usize, name: &str) {
+    /// Who is inside a critical section: the process for its main task, the
+    /// task for a spawned one (`client-1 task 2`), so that two tasks of one
+    /// process sharing a lock are two holders to the invariants.
+    fn holder(&self, process: usize, task: u32) -> String {
+        let name = &self.processes[process].spec.name;
+        if task == MAIN_TASK {
+            name.clone()
+        } else {
+            format!("{name} task {task}")
+        }
+    }
+
+    /// A process that ends or dies leaves every section, from every task.
+    fn forget_holders_of(&mut self, process: usize) {
+        let name = self.processes[process].spec.name.clone();
+        let prefix = format!("{name} task ");
+        let holders: Vec<String> = self
+            .invariants
+            .sections
+            .inside
+            .values()
+            .flat_map(|inside| inside.keys())
+            .filter(|who| **who == name || who.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for who in holders {
+            self.invariants.forget(&who);
+        }
+    }
+
+    fn enter(&mut self, process: usize, task: u32, name: &str) {
         let actor = self.actor_of(process);
         let seq = self.emit(
             actor,
@@ -382,7 +415,7 @@ impl World {
         let p = &mut self.processes[process];
         p.last_enter = Some(self.now);
         *p.entered_count.entry(name.to_string()).or_insert(0) += 1;
-        let who = self.names[actor].clone();
+        let who = self.holder(process, task);
         let found = self.invariants.enter(name, &who, self.now, seq);
         self.mark_changed();
         self.report(found);
@@ -465,7 +498,11 @@ impl World {
         if let Some(inbox) = self.processes[process].inboxes.get_mut(&task) {
             inbox.closed = None;
         }
+        let sent_args = self.writes.is_some().then(|| args.clone());
         let msg = self.send(actor, target, Body::Command { task, args }, 0);
+        if let (Some(writes), Some(args)) = (self.writes.as_mut(), sent_args) {
+            writes.sent(msg, &args, self.now);
+        }
         self.emit(
             actor,
             What::Send {
@@ -653,7 +690,11 @@ impl World {
                 p.failed_at = Some((seq, now));
                 p.alive = false;
             }
-            let who = self.names[actor].clone();
+            self.forget_holders_of(process);
+            self.mark_changed();
+        } else {
+            // A spawned task that ends leaves the sections it was in.
+            let who = self.holder(process, task);
             self.invariants.forget(&who);
             self.mark_changed();
         }
@@ -737,8 +778,7 @@ impl World {
         p.pipelines.clear();
         p.paused_until = None;
         self.close_connections_of(actor);
-        let who = self.names[actor].clone();
-        self.invariants.forget(&who);
+        self.forget_holders_of(process);
         self.mark_changed();
     }
 

@@ -76,6 +76,27 @@ impl World {
                 self.network
                     .slow(sides, ms(extra_ms), self.now + ms(duration_ms));
             }
+            FaultKind::LoseOneWay {
+                from,
+                to,
+                duration_ms,
+            } => {
+                let (senders, receivers) = (self.ids_of(&from), self.ids_of(&to));
+                self.emit_world(What::LoseOneWay {
+                    from,
+                    to,
+                    duration_ms,
+                });
+                self.network
+                    .lose_one_way(senders, receivers, self.now + ms(duration_ms));
+            }
+            FaultKind::LoseReply { target } => {
+                if let Some(p) = self.process_named(&target) {
+                    let actor = self.processes[p].actor;
+                    self.emit(actor, What::LoseReply);
+                    self.lose_next_reply.insert(actor);
+                }
+            }
             FaultKind::Heal {} => {
                 if !self.network.is_partitioned() {
                     return;

@@ -14,7 +14,25 @@ impl World {
         self.next_msg += 1;
         let reliable = matches!(body, Body::Replicate { .. } | Body::Ack { .. });
         self.messages.insert(id, Message { from, to, body });
-        if !reliable && self.network.loses(from, to, &mut self.rng) {
+        let fault = if reliable {
+            None
+        } else if self.network.lost_one_way(from, to, self.now) {
+            Some("lost one way (lose_one_way)")
+        } else if matches!(self.messages[&id].body, Body::Reply { .. })
+            && self.lose_next_reply.remove(&to)
+        {
+            Some("reply lost (lose_reply)")
+        } else {
+            None
+        };
+        let lost = match fault {
+            Some(reason) => Some(reason),
+            None if !reliable && self.network.loses(from, to, &mut self.rng) => {
+                Some("lost on the network")
+            }
+            None => None,
+        };
+        if let Some(reason) = lost {
             if let Some(lost) = self.messages.remove(&id) {
                 self.push_lost(from, &lost.body);
             }
@@ -24,7 +42,7 @@ impl World {
                     from: self.name(from).to_string(),
                     to: self.name(to).to_string(),
                     msg: id,
-                    reason: "lost on the network".into(),
+                    reason: reason.into(),
                 },
             );
             return id;

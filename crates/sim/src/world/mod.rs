@@ -232,6 +232,8 @@ struct Sentinel {
     primary: ActorId,
     down_after: Time,
     down_since: Option<Time>,
+    /// The busy script (its run id) it already sent SCRIPT KILL for.
+    script_kill_sent: Option<u64>,
 }
 
 pub struct World {
@@ -250,6 +252,9 @@ pub struct World {
     resources: Vec<Resource>,
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
+    /// Clients' `SET`s and their acknowledgements, when an
+    /// `acknowledged_writes` invariant needs them.
+    writes: Option<crate::eventual::Writes>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
@@ -287,6 +292,8 @@ pub struct World {
     /// last frame arrives, so later frames never overtake it (TCP keeps a
     /// connection's bytes in order).
     in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
+    /// Clients whose next reply from a node is lost (`lose_reply`).
+    lose_next_reply: std::collections::BTreeSet<ActorId>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -381,6 +388,7 @@ impl World {
                 primary: node_index(&spec.primary)?,
                 down_after: spec.down_after_ms * 1000,
                 down_since: None,
+                script_kill_sent: None,
             })
         });
         let mut processes = Vec::new();
@@ -456,6 +464,11 @@ impl World {
             resources,
             databases,
             generators,
+            writes: scenario
+                .invariants
+                .iter()
+                .any(|i| matches!(i, crate::scenario::InvariantSpec::AcknowledgedWrites { .. }))
+                .then(Default::default),
             sentinel,
             demote: Vec::new(),
             clients,
@@ -476,6 +489,7 @@ impl World {
             stopped: String::new(),
             outbound: BTreeMap::new(),
             in_order: BTreeMap::new(),
+            lose_next_reply: Default::default(),
         };
         world.start();
         Ok(world)
@@ -540,7 +554,8 @@ impl World {
                 self.now,
             );
             let last = self.event_count.saturating_sub(1);
-            let found = self.invariants.check_end(&state, self.now, last);
+            let writes = self.writes.clone().unwrap_or_default();
+            let found = self.invariants.check_end(&state, &writes, self.now, last);
             self.report(found);
         }
     }

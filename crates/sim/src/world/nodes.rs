@@ -837,6 +837,7 @@ impl World {
         let primary = sentinel.primary;
         let reachable = self.nodes[primary].up && self.network.connected(sentinel.actor, primary);
         if reachable {
+            self.sentinel_script_kill(primary);
             if let Some(s) = self.sentinel.as_mut() {
                 s.down_since = None;
             }
@@ -865,6 +866,42 @@ impl World {
             );
             self.promote(replica, &reason);
         }
+    }
+
+    /// Sentinel's answer to a primary stuck in a script: once the primary
+    /// has given no valid reply to its PINGs for `down_after_ms` (it is
+    /// subjectively down) and answers BUSY, the sentinel sends SCRIPT KILL,
+    /// once per script (Redis's `SRI_SCRIPT_KILL_SENT`). A script that has
+    /// written cannot be killed; the sentinel's failover is then the only
+    /// way out.
+    fn sentinel_script_kill(&mut self, primary: usize) {
+        let Some(sentinel) = self.sentinel.clone() else {
+            return;
+        };
+        let Some(running) = self.nodes[primary].running.as_ref() else {
+            return;
+        };
+        if running.script.is_none() || sentinel.script_kill_sent == Some(running.id) {
+            return;
+        }
+        let elapsed = self.now - running.started;
+        if elapsed < sentinel.down_after || elapsed <= self.busy_threshold_us(primary) {
+            return;
+        }
+        let run = running.id;
+        if let Some(s) = self.sentinel.as_mut() {
+            s.script_kill_sent = Some(run);
+        }
+        let args = vec![b"SCRIPT".to_vec(), b"KILL".to_vec()];
+        let msg = self.send(sentinel.actor, primary, Body::Command { task: 0, args }, 0);
+        self.emit(
+            sentinel.actor,
+            What::Send {
+                to: self.names[primary].clone(),
+                msg,
+                text: "SCRIPT KILL".into(),
+            },
+        );
     }
 
     /// Removes keys whose TTL has passed (primaries only: a replica waits

@@ -267,6 +267,12 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                     { deadline.unwrap_or_default() }
                     <rect class="bar" x={b.x0.to_string()} y={(b.y - 6.0).to_string()}
                           width={(b.x1 - b.x0).max(2.0).to_string()} height="12" rx="3" />
+                    // The TTL left at the cursor, running down as it moves.
+                    if let (true, Some(deadline)) = (here, b.deadline_x) {
+                        <rect class="ttl-left" data-testid="ttl-left" x={cursor_x.to_string()}
+                              y={(b.y - 6.0).to_string()} width={(deadline - cursor_x).max(0.0).to_string()}
+                              height="12" rx="3" />
+                    }
                     <text x={(b.x0.max(lo) + 5.0).to_string()} y={(b.y + 4.0).to_string()}>
                         { short(&b.label, 60) }
                     </text>
@@ -336,8 +342,14 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                     if a.fate == "dropped" {
                         <path class="lost-mark" d={format!("M{} {} l8 8 m0 -8 l-8 8", a.x2 - 4.0, a.y2 - 4.0)} />
                     }
+                    // A request's words lean left of its middle, a reply's
+                    // right, so a quick round trip's two labels stay apart.
                     if long {
-                        <text x={(mx + 3.0).to_string()} y={(my - 3.0).to_string()}>{ &a.label }</text>
+                        <text x={(if a.kind == "request" { mx - 4.0 } else { mx + 4.0 }).to_string()}
+                              y={(my - 3.0).to_string()}
+                              text-anchor={if a.kind == "request" { "end" } else { "start" }}>
+                            { &a.label }
+                        </text>
                     }
                 </g>
             }

@@ -6,6 +6,7 @@
 //! connection's current one, `ctx.db` (see `Ctx::select_db`).
 
 pub mod expire;
+pub mod migrate;
 pub mod object;
 pub mod pattern;
 pub mod scan;
@@ -29,6 +30,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("renamenx", 3, W | F, (1, 2, 1), renamenx),
     spec("copy", -3, W | flags::DENYOOM, (1, 2, 1), copy),
     spec("move", 3, W | F, FIRST_KEY, move_),
+    // Keys move with the KEYS option: see `movable_keys`.
+    spec("migrate", -6, W, NO_KEYS, migrate::migrate),
     spec("expire", -3, W | F, FIRST_KEY, expire::expire),
     spec("pexpire", -3, W | F, FIRST_KEY, expire::pexpire),
     spec("expireat", -3, W | F, FIRST_KEY, expire::expireat),

@@ -24,9 +24,7 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             ctx.server.active_expire_enabled = atoi(&args[2]) != 0;
             Reply::ok()
         }
-        // The model has no RDB to save and load back: the data after a
-        // reload is the data before, which is what callers check.
-        ("reload", _) => Reply::ok(),
+        ("reload", _) => reload(ctx, &args[2..]),
         // Nor an AOF: loading it back leaves the same data.
         ("loadaof", 2) => Reply::ok(),
         // Timers, reply buffers and script deny flags of the real server
@@ -66,6 +64,36 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         }
         _ => subcommand_syntax_error(args),
     }
+}
+
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save, flush, load back. The
+/// model has no RDB: the data after a reload is the data before, which is
+/// what callers check. Loading without flushing first, and without MERGE,
+/// meets everything already there: Redis refuses a function library that
+/// exists (and dies on a key that does); here either is the load error.
+fn reload(ctx: &mut Ctx, options: &[Vec<u8>]) -> Reply {
+    let (mut merge, mut flush) = (false, true);
+    for option in options {
+        match String::from_utf8_lossy(option)
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "merge" => merge = true,
+            "noflush" => flush = false,
+            "nosave" => {}
+            _ => {
+                return Reply::error(
+                    "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+                )
+            }
+        }
+    }
+    let has_data = !ctx.server.scripting.libraries.libraries.is_empty()
+        || (0..ctx.db_count()).any(|i| ctx.db_at(i).is_some_and(|db| !db.is_empty()));
+    if !flush && !merge && has_data {
+        return Reply::error("ERR Error trying to load the RDB dump");
+    }
+    Reply::ok()
 }
 
 /// DEBUG PROTOCOL type: one reply of each RESP3 type, as Redis's test
@@ -147,8 +175,9 @@ fn populate(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// DEBUG OBJECT key: Redis's one-line description, with the fields the
 /// model knows (the address and LRU clock are zero: it has neither).
 fn object(ctx: &mut Ctx, key: &[u8]) -> Reply {
-    let now = ctx.now_ms;
-    let Some(entry) = ctx.db.get(key, now) else {
+    // Redis looks in the table itself: a key past its TTL that is not yet
+    // removed is still described (and not removed by looking).
+    let Some(entry) = ctx.db.peek(key) else {
         return Reply::error("ERR no such key");
     };
     let encoding = crate::commands::keys::object::encoding_of(&entry.value, &ctx.server.config);
@@ -384,6 +413,32 @@ mod session_tests {
         assert_eq!(s.run("DEBUG DIGEST"), before);
         s.run("SET key:1 changed");
         assert_ne!(s.run("DEBUG DIGEST"), before);
+    }
+
+    #[test]
+    fn reload_without_flush_or_merge_meets_what_is_there() {
+        let mut s = debug_session();
+        session!(s,
+            "DEBUG RELOAD NOFLUSH" => "+OK\r\n",
+            "DEBUG RELOAD BOGUS" => "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n",
+            "SET k v" => "+OK\r\n",
+            "DEBUG RELOAD NOFLUSH" => "-ERR Error trying to load the RDB dump\r\n",
+            "DEBUG RELOAD NOFLUSH MERGE" => "+OK\r\n",
+            "DEBUG RELOAD NOSAVE" => "+OK\r\n",
+            "GET k" => "$1\r\nv\r\n",
+        );
+    }
+
+    #[test]
+    fn object_describes_a_key_past_its_ttl_until_it_is_removed() {
+        let mut s = debug_session();
+        session!(s, "SET key v PX 1" => "+OK\r\n");
+        s.now_ms += 5;
+        assert!(s.run("DEBUG OBJECT key").starts_with("+Value at:"));
+        session!(s,
+            "EXISTS key" => ":0\r\n",
+            "DEBUG OBJECT key" => "-ERR no such key\r\n",
+        );
     }
 
     #[test]

@@ -25,6 +25,12 @@ use crate::numbers::parse_i64;
 use crate::reply::Reply;
 
 const ADMIN: u32 = flags::ADMIN | flags::NOSCRIPT | flags::LOADING | flags::STALE;
+const CLUSTER_ADMIN: u32 = flags::ADMIN | flags::STALE;
+
+/// CLUSTER on a node without cluster support, as Redis answers it.
+fn cluster_disabled(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
+    Reply::error("ERR This instance has cluster support disabled")
+}
 
 pub const COMMANDS: &[CommandSpec] = &[
     spec(
@@ -50,6 +56,79 @@ pub const COMMANDS: &[CommandSpec] = &[
         role,
     ),
     spec("debug", -2, ADMIN | flags::PROTECTED, NO_KEYS, debug::debug),
+    // No cluster mode: every subcommand says so, after the usual arity and
+    // script checks (CLUSTER RESET is refused to scripts).
+    spec("cluster", -2, 0, NO_KEYS, container).with_subcommands(&[
+        spec("addslots", -3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec(
+            "addslotsrange",
+            -4,
+            CLUSTER_ADMIN,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("bumpepoch", 2, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec(
+            "count-failure-reports",
+            3,
+            CLUSTER_ADMIN,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec(
+            "countkeysinslot",
+            3,
+            flags::STALE,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("delslots", -3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec(
+            "delslotsrange",
+            -4,
+            CLUSTER_ADMIN,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("failover", -2, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("flushslots", 2, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("forget", 3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("getkeysinslot", 4, flags::STALE, NO_KEYS, cluster_disabled),
+        spec(
+            "help",
+            2,
+            flags::LOADING | flags::STALE,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("info", 2, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("keyslot", 3, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("links", 2, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("meet", -4, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("myid", 2, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("nodes", 2, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("replicas", 3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("replicate", 3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec(
+            "reset",
+            -2,
+            CLUSTER_ADMIN | flags::NOSCRIPT,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("saveconfig", 2, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec(
+            "set-config-epoch",
+            3,
+            CLUSTER_ADMIN,
+            NO_KEYS,
+            cluster_disabled,
+        ),
+        spec("setslot", -4, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("shards", 2, flags::STALE, NO_KEYS, cluster_disabled),
+        spec("slaves", 3, CLUSTER_ADMIN, NO_KEYS, cluster_disabled),
+        spec("slots", 2, flags::STALE, NO_KEYS, cluster_disabled),
+    ]),
     spec("acl", -2, 0, NO_KEYS, container).with_subcommands(&[
         spec("setuser", -3, ADMIN, NO_KEYS, acl::setuser),
         spec("deluser", -3, ADMIN, NO_KEYS, acl::deluser),

@@ -25,6 +25,7 @@ pub fn movable_keys(name: &str, call: &[Vec<u8>]) -> Option<Result<Vec<usize>, R
             Ok(numkeys(2).map_or_else(Vec::new, |n| (3..3 + n).collect()))
         }
         "zunionstore" | "zinterstore" | "zdiffstore" => counted(2, vec![1]),
+        "migrate" => Ok(crate::commands::keys::migrate::migrate_keys(call)),
         "zunion" | "zinter" | "zdiff" | "zintercard" | "sintercard" | "lmpop" | "zmpop" => {
             counted(1, Vec::new())
         }

@@ -90,7 +90,8 @@ fn one_try(events: &[Event], start: usize) -> Option<Try> {
             What::Exec { msg: m, .. }
             | What::Busy { msg: m, .. }
             | What::ScriptStart { msg: m, .. }
-            | What::Write { msg: m, .. } => *m == *msg && event.actor == *to,
+            | What::Write { msg: m, .. }
+            | What::Query { msg: m, .. } => *m == *msg && event.actor == *to,
             What::Receive { msg: m, text, .. } if *m == *msg && event.actor == *client => {
                 answer = Some(text.clone());
                 true

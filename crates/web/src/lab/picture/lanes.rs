@@ -1,6 +1,6 @@
-//! One swimlane per client, node and resource (and the sentinel): clients
-//! on top, where the story starts, nodes in the middle, resources at the
-//! bottom, so most arrows cross few lanes. A node's lane grows a row for
+//! One swimlane per actor but the world: traffic generators and clients on
+//! top, where the story starts, nodes (and the sentinel) in the middle,
+//! resources and databases at the bottom, so most arrows cross few lanes. A node's lane grows a row for
 //! each lock key it holds a bar for.
 
 use std::collections::BTreeMap;

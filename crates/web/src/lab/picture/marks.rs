@@ -123,7 +123,8 @@ pub fn read_marks(trace: &Trace, lane_of: &BTreeMap<String, usize>) -> Marks {
             What::Exec { from, msg, .. }
             | What::Busy { from, msg, .. }
             | What::ScriptStart { from, msg, .. }
-            | What::Write { from, msg, .. } => {
+            | What::Write { from, msg, .. }
+            | What::Query { from, msg, .. } => {
                 let first = match handled.get_mut(msg) {
                     Some(seen) => {
                         seen.1 = seq;

@@ -552,6 +552,57 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_script_shades_its_node_until_it_ends_and_late_replies_are_marked() {
+        let (trace, reading, picture) = laid_out("busy_script");
+        let (start, until, node) = trace
+            .events
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| match e.what {
+                What::ScriptStart { busy_until_us, .. } => {
+                    Some((i, busy_until_us, e.actor.clone()))
+                }
+                _ => None,
+            })
+            .unwrap();
+        let busy = picture.shades.iter().find(|s| s.kind == "busy").unwrap();
+        assert_eq!(busy.x0, picture.scale.x(start));
+        assert_eq!(busy.x1, picture.scale.x_of_time(until));
+        let lane = &reading.lanes[reading.lane_of[&node]];
+        assert!(busy.y0 >= lane.top && busy.y1 <= lane.top + lane.height);
+        let late: Vec<&Arrow> = picture.arrows.iter().filter(|a| a.fate == "late").collect();
+        let late_receives = trace
+            .events
+            .iter()
+            .filter(|e| matches!(e.what, What::Receive { late: true, .. }))
+            .count();
+        assert_eq!(late.len(), late_receives);
+        assert!(late
+            .iter()
+            .all(|a| a.kind == "reply" && a.label.starts_with("late")));
+    }
+
+    #[test]
+    fn a_crashed_node_is_down_from_its_crash_to_its_restart() {
+        let (trace, reading, picture) = laid_out("restart_without_aof");
+        let crash = position(&trace, |e| matches!(e.what, What::Crash));
+        let restart = position(&trace, |e| matches!(e.what, What::Restart { .. }));
+        let down = picture.shades.iter().find(|s| s.kind == "down").unwrap();
+        assert_eq!(
+            (down.x0, down.x1),
+            (picture.scale.x(crash), picture.scale.x(restart))
+        );
+        let lane = &reading.lanes[reading.lane_of[&trace.events[crash].actor]];
+        assert_eq!(lane.kind, "node");
+        assert!(down.y0 >= lane.top && down.y1 <= lane.top + lane.height);
+        // A crash with no restart runs to the end of the picture.
+        let (_, _, never) = laid_out("setnx_expire_crash");
+        let down = never.shades.iter().find(|s| s.kind == "down").unwrap();
+        assert_eq!(down.end_seq, None);
+        assert!(down.x1 > down.x0);
+    }
+
+    #[test]
     fn a_closed_fold_is_narrow_and_opening_it_spreads_its_events() {
         let (trace, reading, closed) = laid_out("gc_pause_past_ttl");
         let fold = &closed.folds[0];

@@ -68,6 +68,8 @@ pub fn kind_word(what: &What) -> &'static str {
         What::ClockJump { .. } => "clock jump",
         What::ClockDrift { .. } => "clock drift",
         What::Delay { .. } => "delay",
+        What::LoseOneWay { .. } => "one-way loss",
+        What::LoseReply => "lost reply",
         What::Violation { .. } => "violation",
     }
 }
