@@ -47,6 +47,11 @@ pub enum Act {
     TickRubric(usize, bool),
     FinishInterview,
     CopyEmbed,
+    WhatIf(super::what_if::WhatIfAct),
+    /// Load the run that breaks a fix question's answer into the timeline.
+    ShowBreaking(usize),
+    /// Back from that run to the lesson's own.
+    BackToLesson,
 }
 
 /// What the views read.
@@ -64,6 +69,8 @@ pub struct View<'a> {
     /// The run as the lab's table rather than its picture (the choice the
     /// lab remembers).
     pub as_table: &'a UseStateHandle<bool>,
+    /// The charts the run on show calls for.
+    pub charts: &'a [crate::learn::charts::Chart],
 }
 
 /// The value of the input or text area with this id.
@@ -475,9 +482,12 @@ fn view_fix(view: &View, i: usize, q: &Question, state: &QuestionState) -> Html 
                         <span class={classes!((error_line == Some(n)).then_some("error-line"))}>{ n }</span>
                     }) }
                 </div>
-                <textarea id={text_id} class="fix-text" spellcheck="false" rows={lines.max(6).to_string()}
-                          aria-label={format!("Edit {what} (Lua)")} value={start} {oninput}
-                          readonly={state.grading.is_some()} />
+                <div class="fix-layers">
+                    { view_highlighted(&start, error_line) }
+                    <textarea id={text_id} class="fix-text" spellcheck="false" rows={lines.max(6).to_string()}
+                              aria-label={format!("Edit {what} (Lua)")} value={start} {oninput}
+                              readonly={state.grading.is_some()} />
+                </div>
             </div>
             if let Some(line) = error_line {
                 <p class="q-problem" role="alert">{ format!("Lua reports a problem at line {line}.") }</p>
@@ -493,7 +503,37 @@ fn view_fix(view: &View, i: usize, q: &Question, state: &QuestionState) -> Html 
                 <button type="button" class="button-primary" onclick={grade}
                         data-testid={format!("fix-grade-{i}")}>{ "Grade it with the explorer" }</button>
             }
+            if state.breaking.is_some() && state.grading.is_none() {
+                <button type="button" class="button-quiet" data-testid={format!("fix-show-breaking-{i}")}
+                        onclick={view.dispatch.reform(move |_| Act::ShowBreaking(i))}>
+                    { "Show the run that breaks it" }
+                </button>
+            }
         </div>
+    }
+}
+
+/// The program highlighted, drawn under the (transparent) text area so
+/// the two line up character for character; the line Lua reports is
+/// underlined.
+fn view_highlighted(source: &str, error_line: Option<usize>) -> Html {
+    let lines = crate::learn::lua_tokens::lines(source);
+    let count = lines.len();
+    html! {
+        <pre class="fix-highlight" aria-hidden="true" data-testid="fix-highlight">
+            { for lines.into_iter().enumerate().map(|(k, pieces)| html! {
+                <>
+                    <span class={classes!("code-line", (error_line == Some(k + 1)).then_some("error-line"))}>
+                        { for pieces.into_iter().map(|(kind, text)| html! {
+                            <span class={kind.class()}>{ text }</span>
+                        }) }
+                    </span>
+                    { if k + 1 < count { "\n" } else { "" } }
+                </>
+            }) }
+            // A trailing newline needs a line of its own to be drawn.
+            { "\n" }
+        </pre>
     }
 }
 
@@ -542,6 +582,14 @@ pub fn view_run(view: &View) -> Html {
                     <textarea readonly=true rows="3" data-testid="embed-snippet" value={snippet.clone()} />
                 </label>
             }
+            if view.player.showing_breaking.is_some() {
+                <div class="source counterexample" role="status" data-testid="breaking-run">
+                    <p><strong>{ "Showing the run that breaks your answer" }</strong>
+                       { ", as the explorer found it: step to the violation to see how." }</p>
+                    <button type="button" class="button-quiet" data-testid="back-to-lesson"
+                            onclick={view.dispatch.reform(|_| Act::BackToLesson)}>{ "Back to the lesson's run" }</button>
+                </div>
+            }
             if let Some((id, prompt)) = stopped {
                 <p class="run-stopped" role="status" data-testid="run-stopped">
                     { "Paused for a prediction: " }
@@ -568,6 +616,9 @@ pub fn view_run(view: &View) -> Html {
                                 on_step={view.dispatch.reform(|s| Act::Lab(Action::Go(s)))} />
                 }
             </div>
+            if !view.embed {
+                { super::charts::view_charts(view.charts, lab.shown().and_then(|s| s.trace.events.get(step)).map(|e| e.t_us as f64 / 1000.0)) }
+            }
             if !view.embed {
                 { view_verdicts(lab, &to_player) }
                 <details class="world-fold">
