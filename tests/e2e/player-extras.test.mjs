@@ -2,7 +2,8 @@
 // changed, run again in the worker, both runs on one time axis with their
 // verdicts) and the "fix it" editor (Lua highlighted, the error marked at
 // the line Lua reports, the run that breaks a failing answer loaded into
-// the timeline).
+// the timeline), charts, the key inspector, and a console on a node forked
+// at a step.
 //
 // Run after `trunk build --release`:  node --test tests/e2e/player-extras.test.mjs
 
@@ -198,5 +199,54 @@ test('charts: a stampede shows the database load, a rate limiter its requests an
   // A lock lesson has nothing to chart.
   await openLesson(`#/lesson/${LESSON}`);
   assert.equal(await page.locator('[data-testid="charts"]').count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test('the key inspector marks what a step changed, and a console opens on the node forked at that step', async () => {
+  await openLesson(`#/lesson/${LESSON}`);
+  const lockRow = page.locator('[data-testid="key-row"][data-key="lock:report"]');
+  // Step until the lock key appears: that step marks it new.
+  await page.locator('#step-label').click();
+  for (let i = 0; i < 80 && (await lockRow.count()) === 0; i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.equal(await lockRow.count(), 1, 'the lock key appears in the key inspector');
+  assert.match(await lockRow.getAttribute('class'), /changed-new/);
+  await page.locator('.world-fold summary').click();
+  const value = (await lockRow.locator('.key-value').innerText()).trim();
+  assert.match(await lockRow.innerText(), /ms/, 'its TTL is shown');
+  // The step after: the same key, no longer marked as changed.
+  await page.keyboard.press('ArrowRight');
+  if ((await lockRow.count()) === 1) {
+    assert.doesNotMatch((await lockRow.getAttribute('class')) ?? '', /changed-new/);
+  }
+  await page.keyboard.press('ArrowLeft');
+  const [step] = (await page.locator('#step-label').innerText()).match(/\d+/).map(Number);
+  // A console on redis, the world forked at this step.
+  await page.click('[data-testid="fork-redis"]');
+  const consoleBox = page.locator('[data-testid="fork-console"]');
+  await consoleBox.waitFor({ timeout: 30000 });
+  assert.equal(Number(await consoleBox.getAttribute('data-step')), step);
+  assert.match(await consoleBox.locator('.panel-title').innerText(), new RegExp(`Console on redis at step ${step}`));
+  const outputs = consoleBox.locator('.entry.output');
+  const send = async (line) => {
+    const before = await outputs.count();
+    await page.fill('#console-input', line);
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="fork-console"] .entry.output').length > n,
+      before,
+    );
+    return (await outputs.last().innerText()).trim();
+  };
+  assert.equal(await send('GET lock:report'), value);
+  const pttl = Number((await send('PTTL lock:report')).match(/\(integer\) (-?\d+)/)[1]);
+  assert.ok(pttl > 0 && pttl <= 10000, `PTTL ${pttl}`);
+  // Changes in the console do not touch the run.
+  assert.equal(await send('DEL lock:report'), '(integer) 1');
+  assert.equal(await lockRow.count(), 1, 'the run still has its lock');
+  await consoleBox.screenshot({ path: path.join(output, 'fork-console.png') });
+  await page.click('[data-testid="fork-close"]');
+  assert.equal(await consoleBox.count(), 0);
   assert.deepEqual(problems, []);
 });

@@ -48,6 +48,15 @@ pub enum Request {
         question: usize,
         source: String,
     },
+    /// Run the scenario up to `step` and dump node `node`'s keys, for a
+    /// console on that node at that step.
+    Fork {
+        id: u64,
+        text: String,
+        seed: u64,
+        step: usize,
+        node: String,
+    },
 }
 
 /// What the worker answers.
@@ -85,6 +94,10 @@ pub enum Response {
         /// explorer's counterexample, or the fault-free run that failed).
         #[serde(default)]
         breaking: Option<Box<Trace>>,
+    },
+    Forked {
+        id: u64,
+        result: Result<super::fork::Forked, String>,
     },
 }
 
@@ -218,6 +231,16 @@ impl JobRunner {
                     breaking,
                 })
             }
+            Request::Fork {
+                id,
+                text,
+                seed,
+                step,
+                node,
+            } => Some(Response::Forked {
+                id,
+                result: super::fork::fork_node(&text, seed, step, &node),
+            }),
         }
     }
 

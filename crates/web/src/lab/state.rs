@@ -429,7 +429,7 @@ impl Lab {
                 }
             }
             // A lesson's follow-ups and fixes: the player's, not the lab's.
-            Response::FollowedUp { .. } | Response::FixGraded { .. } => {}
+            Response::FollowedUp { .. } | Response::FixGraded { .. } | Response::Forked { .. } => {}
             Response::ExploreFailed { id, message } => {
                 if self.breaking.as_ref().is_some_and(|b| b.id == id) {
                     self.breaking = None;

@@ -20,6 +20,7 @@ use super::player_view::{view_article, view_interview, view_run, Act, Mode, View
 use super::store::{catalogue, update_progress};
 use super::what_if::{view_what_if, WhatIfAct};
 use super::worker::WorkerLink;
+use crate::lab::fork::ForkPanel;
 use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
 use crate::learn::player::Player;
@@ -81,6 +82,8 @@ struct PageState {
     drafts: Rc<RefCell<BTreeMap<usize, String>>>,
     /// The "what if" panel: its changes, its run, the comparison.
     what_if: Rc<RefCell<Panel>>,
+    /// A console on a node at a step.
+    fork: Rc<RefCell<ForkPanel>>,
 }
 
 #[component]
@@ -118,6 +121,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 last_id: Rc::new(RefCell::new(1 << 40)),
                 drafts: Rc::default(),
                 what_if: Rc::default(),
+                fork: Rc::default(),
             }
         })
     };
@@ -232,6 +236,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         snippet: (*snippet).clone(),
         as_table: &as_table,
         charts: &charts,
+        fork: &state.fork.borrow(),
     };
     let meta = &lesson.meta;
     let on_mode = |m: Mode| dispatch.reform(move |_| Act::Mode(m));
@@ -442,6 +447,22 @@ fn handle(
                 lab.go(allowed);
             }
         }
+        Act::ForkConsole(node) => {
+            let shown = lab.shown().map(|s| (s.text.to_string(), s.trace.seed));
+            if let Some((text, seed)) = shown {
+                let request_id = next_id(state);
+                let step = lab.step();
+                state.fork.borrow_mut().ask(request_id, &node, step);
+                state.outbox.borrow_mut().push(Request::Fork {
+                    id: request_id,
+                    text,
+                    seed,
+                    step,
+                    node,
+                });
+            }
+        }
+        Act::CloseFork => state.fork.borrow_mut().close(),
         Act::BackToLesson => {
             player.showing_breaking = None;
             lab.run();
@@ -485,8 +506,14 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
             let lesson_id = state.player.borrow().lesson.meta.id.clone();
             let what_if = state.what_if.clone();
+            let fork = state.fork.clone();
             Rc::new(move |answer| {
                 let answer = match answer {
+                    Response::Forked { id, result } => {
+                        fork.borrow_mut().received(id, result);
+                        redraw.force_update();
+                        return;
+                    }
                     // The "what if" run is the panel's, not the lab's.
                     Response::Ran { id, result } => {
                         let lab_ref = lab.borrow();
@@ -533,7 +560,12 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
                 redraw.clone(),
             );
             let what_if = state.what_if.clone();
+            let fork = state.fork.clone();
             Rc::new(move |message: String| {
+                let fork_lost = fork.borrow_mut().asked.take().is_some();
+                if fork_lost {
+                    fork.borrow_mut().problem = Some(format!("The fork stopped: {message}."));
+                }
                 what_if.borrow_mut().worker_failed(&message);
                 lab.borrow_mut().worker_failed(&message);
                 player.borrow_mut().worker_failed(&message);

@@ -52,6 +52,9 @@ pub enum Act {
     ShowBreaking(usize),
     /// Back from that run to the lesson's own.
     BackToLesson,
+    /// Open a console on this node, the world forked at the step on show.
+    ForkConsole(String),
+    CloseFork,
 }
 
 /// What the views read.
@@ -71,6 +74,8 @@ pub struct View<'a> {
     pub as_table: &'a UseStateHandle<bool>,
     /// The charts the run on show calls for.
     pub charts: &'a [crate::learn::charts::Chart],
+    /// The console on a node at a step.
+    pub fork: &'a crate::lab::fork::ForkPanel,
 }
 
 /// The value of the input or text area with this id.
@@ -625,8 +630,60 @@ pub fn view_run(view: &View) -> Html {
                     <summary>{ "The world at this step: keys, TTLs, who holds what" }</summary>
                     { view_world(lab) }
                 </details>
+                { view_fork(view) }
             }
         </section>
+    }
+}
+
+/// "Console on NODE at step N" for each node of the run, and the console
+/// once the worker has forked the world there.
+fn view_fork(view: &View) -> Html {
+    let Some(shown) = view.lab.shown() else {
+        return html! {};
+    };
+    // A counterexample's faults are not in the scenario's text: a fork of
+    // it would be another run.
+    if view.player.showing_breaking.is_some() {
+        return html! {};
+    }
+    let nodes: Vec<String> = shown
+        .trace
+        .actors
+        .iter()
+        .filter(|a| a.kind == lockstep_sim::trace::ActorKind::Node)
+        .map(|a| a.name.clone())
+        .collect();
+    let fork = view.fork;
+    html! {
+        <div class="fork" data-testid="fork">
+            <div class="fork-buttons" role="group" aria-label="Open a console on a node at this step">
+                { for nodes.into_iter().map(|node| {
+                    let name = node.clone();
+                    html! {
+                        <button type="button" class="button-quiet" data-testid={format!("fork-{node}")}
+                                disabled={fork.asked.is_some()}
+                                onclick={view.dispatch.reform(move |_| Act::ForkConsole(name.clone()))}>
+                            { format!("Console on {node} at step {}", view.lab.step()) }
+                        </button>
+                    }
+                }) }
+                if fork.asked.is_some() {
+                    <span class="run-loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Forking the world at this step\u{2026}" }</span>
+                }
+            </div>
+            if let Some(problem) = &fork.problem {
+                <p class="q-problem" role="alert">{ problem }</p>
+            }
+            if let Some(forked) = &fork.forked {
+                <div class="fork-console" data-testid="fork-console" data-step={forked.step.to_string()}>
+                    <super::console::ConsolePanel key={fork.shown.to_string()} autofocus={true}
+                                                  forked={Some(forked.clone())} />
+                    <button type="button" class="button-quiet" data-testid="fork-close"
+                            onclick={view.dispatch.reform(|_| Act::CloseFork)}>{ "Close the console" }</button>
+                </div>
+            }
+        </div>
     }
 }
 
