@@ -38,11 +38,17 @@ fn view_chart(chart: &Chart, now_ms: Option<f64>) -> Html {
         .max(1) as f64;
     let window_px = (x(chart.window_ms) - x(0.0)).max(1.0);
     let bar_w = (window_px * 0.8 / bars).max(1.0);
-    let ticks = [0.0, 0.25, 0.5, 0.75, 1.0].map(|f| f * chart.span_ms);
+    // Round times about a quarter of the run apart.
+    let tick_step = crate::learn::charts::window_for(chart.span_ms * 6.0);
+    let ticks: Vec<f64> = (0..)
+        .map(|k| k as f64 * tick_step)
+        .take_while(|t| *t <= chart.span_ms)
+        .collect();
     html! {
         <figure class="run-chart" data-testid={format!("chart-{}", chart.id)}>
             <figcaption>
                 <strong>{ &chart.title }</strong>
+                <span class="chart-unit">{ format!("({})", chart.unit) }</span>
                 <span class="chart-legend">
                     { for chart.series.iter().map(|s| html! {
                         <span class={classes!("chart-key", s.class)} title={s.query.clone()}>{ &s.name }</span>
@@ -61,9 +67,8 @@ fn view_chart(chart: &Chart, now_ms: Option<f64>) -> Html {
                       y1={(H - BOTTOM).to_string()} y2={(H - BOTTOM).to_string()} />
                 <line class="chart-axis" x1={LEFT.to_string()} x2={LEFT.to_string()}
                       y1={TOP.to_string()} y2={(H - BOTTOM).to_string()} />
-                <text class="chart-y" x={(LEFT - 4.0).to_string()} y={(TOP + 8.0).to_string()}>{ number(top / 1.1) }</text>
+                <text class="chart-y" x={(LEFT - 4.0).to_string()} y={(y(top / 1.1) + 4.0).to_string()}>{ number((top / 1.1).round()) }</text>
                 <text class="chart-y" x={(LEFT - 4.0).to_string()} y={(H - BOTTOM).to_string()}>{ "0" }</text>
-                <text class="chart-unit" x={(LEFT + 4.0).to_string()} y={(TOP - 3.0).to_string()}>{ &chart.unit }</text>
                 { for ticks.iter().map(|&t| html! {
                     <text class="chart-x" x={x(t).to_string()} y={(H - 6.0).to_string()}>{ duration_label(t) }</text>
                 }) }

@@ -80,11 +80,24 @@ pub fn view_what_if(
             }
             <div class="what-if-knobs">
                 { for knobs.iter().enumerate().map(|(i, knob)| {
+                    // What the last run used: typed, else the variation's
+                    // value, else the lesson's.
+                    let from_preset = panel
+                        .changes
+                        .preset
+                        .and_then(|k| presets.get(k))
+                        .and_then(|p| p.change.get(&knob.path))
+                        .and_then(|v| match v {
+                            toml::Value::String(s) => Some(s.clone()),
+                            toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => Some(v.to_string()),
+                            _ => None,
+                        });
                     let shown = panel
                         .changes
                         .values
                         .get(&knob.path)
                         .cloned()
+                        .or(from_preset)
                         .unwrap_or_else(|| knob.value.clone());
                     let mode = match knob.kind {
                         KnobKind::Whole => "numeric",
