@@ -469,6 +469,42 @@ mod tests {
     }
 
     #[test]
+    fn every_lessons_variations_run_as_the_lesson_expects() {
+        // Five Redlock nodes instead of four, AOF on, a fault added: each
+        // follow-up on the main scenario, run through this panel's path.
+        let mut presets_run = 0;
+        for (name, parsed) in lockstep_lessons::lessons() {
+            let lesson = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let follow_ups: Vec<_> = lesson
+                .interview
+                .iter()
+                .flat_map(|i| &i.follow_ups)
+                .filter(|f| f.scenario.is_empty() && !f.change.is_empty())
+                .cloned()
+                .collect();
+            for (index, follow_up) in follow_ups.iter().enumerate() {
+                let changes = Changes {
+                    preset: Some(index),
+                    ..Changes::default()
+                };
+                let (text, seed) = scenario_text(&lesson, &changes)
+                    .unwrap_or_else(|e| panic!("{name} {}: {e}", follow_up.ask));
+                let trace = run_text(&text, seed).unwrap();
+                for (verdict, expected) in &follow_up.expect {
+                    assert_eq!(
+                        held(&trace, verdict),
+                        *expected,
+                        "{name}: {}",
+                        follow_up.ask
+                    );
+                }
+                presets_run += 1;
+            }
+        }
+        assert!(presets_run > 10, "{presets_run}");
+    }
+
+    #[test]
     fn an_edited_client_program_is_run() {
         let lesson = lesson("locks/gc-pause-past-the-ttl");
         let mut changes = Changes::default();
