@@ -83,8 +83,10 @@ test('what if: a shorter pause runs in the worker and is drawn beside the lesson
   // A third of the lesson's pause, run in the worker.
   const shorter = Math.round(original / 3);
   await pause.fill(String(shorter));
+  const asked = Date.now();
   await page.click('[data-testid="what-if-run"]');
   await whatIfRuns(1);
+  console.log(`what if: the changed run came back from the worker and was drawn in ${Date.now() - asked} ms`);
   await page.waitForSelector('[data-testid="what-if-result"]');
   const before = await verdicts('before');
   const after = await verdicts('after');
@@ -223,9 +225,11 @@ test('the key inspector marks what a step changed, and a console opens on the no
   await page.keyboard.press('ArrowLeft');
   const [step] = (await page.locator('#step-label').innerText()).match(/\d+/).map(Number);
   // A console on redis, the world forked at this step.
+  const asked = Date.now();
   await page.click('[data-testid="fork-redis"]');
   const consoleBox = page.locator('[data-testid="fork-console"]');
   await consoleBox.waitFor({ timeout: 30000 });
+  console.log(`console at step ${step}: forked in the worker and opened in ${Date.now() - asked} ms`);
   assert.equal(Number(await consoleBox.getAttribute('data-step')), step);
   assert.match(await consoleBox.locator('.panel-title').innerText(), new RegExp(`Console on redis at step ${step}`, 'i'));
   const outputs = consoleBox.locator('.entry.output');
