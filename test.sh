@@ -155,6 +155,7 @@ step_e2e() {
     tests/e2e/operations.test.mjs
     tests/e2e/first-screen.test.mjs
     tests/e2e/access.test.mjs
+    tests/e2e/player-extras.test.mjs
   )
   node --test --test-reporter=spec "${files[@]}"
 }

@@ -338,6 +338,18 @@ pub fn grade_fix(
     source: &str,
     seed: Option<u64>,
 ) -> Result<Graded, String> {
+    grade_fix_with_run(lesson, question, source, seed).map(|(graded, _)| graded)
+}
+
+/// [`grade_fix`], with the run that breaks a failing answer: the
+/// explorer's counterexample, or the fault-free run when that already
+/// fails (a page shows it in the timeline).
+pub fn grade_fix_with_run(
+    lesson: &Lesson,
+    question: &Question,
+    source: &str,
+    seed: Option<u64>,
+) -> Result<(Graded, Option<lockstep_sim::trace::Trace>), String> {
     let Body::Fix(fix) = &question.body else {
         return Err("not a fix question".into());
     };
@@ -369,9 +381,16 @@ pub fn grade_fix(
         .set_name("=your code")
         .into_function()
     {
-        return Ok(not_yet(format!("Not yet: Lua cannot read it: {e}")));
+        return Ok((not_yet(format!("Not yet: Lua cannot read it: {e}")), None));
     }
     let result = explore_grade(&scenario, &[edit], budget, seed, |_| true)?;
+    let breaking = match &result.finding {
+        Some(lockstep_sim::explore::Finding::Violation(c)) => Some(c.trace.clone()),
+        // A cancelled search found nothing to show.
+        Some(lockstep_sim::explore::Finding::NoViolation(_)) => None,
+        // The fault-free run already failed.
+        None => Some(result.baseline.clone()),
+    };
     // A program that stops on an error has not done its job, even when the
     // scenario's liveness check does not name it.
     if let Some(client) = &fix.client {
@@ -382,17 +401,23 @@ pub fn grade_fix(
             _ => None,
         });
         if let Some(error) = raised {
-            return Ok(not_yet(format!(
-                "Not yet: with no faults at all, {client} stops with an error: {error}"
-            )));
+            return Ok((
+                not_yet(format!(
+                    "Not yet: with no faults at all, {client} stops with an error: {error}"
+                )),
+                Some(result.baseline),
+            ));
         }
     }
-    Ok(Graded {
-        passed: result.passed,
-        feedback: vec![result.summary],
-        answer: fix.model.clone(),
-        model_answer: question.model_answer.clone(),
-    })
+    Ok((
+        Graded {
+            passed: result.passed,
+            feedback: vec![result.summary],
+            answer: fix.model.clone(),
+            model_answer: question.model_answer.clone(),
+        },
+        breaking,
+    ))
 }
 
 #[cfg(test)]

@@ -724,6 +724,26 @@ impl World {
         &self.stopped
     }
 
+    /// Events recorded so far. Stepping until this passes an event's `seq`
+    /// gives the world right after that event (and after the others the
+    /// same moment's handling wrote) — a fork of the run at that step.
+    pub fn events_recorded(&self) -> u64 {
+        self.event_count
+    }
+
+    /// Node `name`'s Redis as it is now, with the time on the node's own
+    /// clock in ms (what its commands run at); `None` for no such node or
+    /// a node that is down. A console opened on a fork reads it.
+    pub fn node_engine_mut(&mut self, name: &str) -> Option<(&mut lockstep_engine::Engine, i64)> {
+        let now = self.now;
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|n| n.spec.name == name && n.up)?;
+        let now_ms = node.now_ms(now);
+        Some((&mut node.engine, now_ms))
+    }
+
     fn handle(&mut self, pending: Pending) {
         match pending {
             Pending::StartProcess(p) => self.start_process(p),

@@ -112,7 +112,16 @@ pub struct Console {
 
 impl Console {
     pub fn new(now_ms: i64) -> Self {
-        let mut engine = Engine::new(now_ms);
+        Console::with_engine(
+            Engine::new(now_ms),
+            now_ms,
+            "Connected to a Redis 7 model running in this page. Type help for tips.",
+        )
+    }
+
+    /// A console on an engine prepared elsewhere (a node of a run, forked
+    /// at a step), greeting with `greeting`.
+    pub fn with_engine(mut engine: Engine, now_ms: i64, greeting: &str) -> Self {
         engine.set_script_instruction_limit(Some(SCRIPT_INSTRUCTION_LIMIT));
         let connections = (0..CONNECTIONS)
             .map(|_| Connection {
@@ -128,7 +137,7 @@ impl Console {
             next_id: 0,
             history: History::new(),
         };
-        console.note("Connected to a Redis 7 model running in this page. Type help for tips.");
+        console.note(greeting);
         console
     }
 

@@ -48,6 +48,15 @@ pub enum Request {
         question: usize,
         source: String,
     },
+    /// Run the scenario up to `step` and dump node `node`'s keys, for a
+    /// console on that node at that step.
+    Fork {
+        id: u64,
+        text: String,
+        seed: u64,
+        step: usize,
+        node: String,
+    },
 }
 
 /// What the worker answers.
@@ -81,6 +90,14 @@ pub enum Response {
     FixGraded {
         id: u64,
         result: Result<Verdict, String>,
+        /// For an answer that did not pass: the run that breaks it (the
+        /// explorer's counterexample, or the fault-free run that failed).
+        #[serde(default)]
+        breaking: Option<Box<Trace>>,
+    },
+    Forked {
+        id: u64,
+        result: Result<super::fork::Forked, String>,
     },
 }
 
@@ -125,13 +142,19 @@ pub fn run_follow_up(lesson: &Lesson, index: usize) -> Result<Vec<(String, bool)
     Ok(lockstep_lessons::lesson::facts::verdicts(&trace))
 }
 
-/// Grades a "fix it" answer by running the explorer on it.
-pub fn grade_fix(lesson: &Lesson, question: usize, source: &str) -> Result<Verdict, String> {
+/// Grades a "fix it" answer by running the explorer on it: the verdict,
+/// and the run that breaks an answer that did not pass.
+pub fn grade_fix(
+    lesson: &Lesson,
+    question: usize,
+    source: &str,
+) -> Result<(Verdict, Option<Box<Trace>>), String> {
     let question = lesson
         .questions
         .get(question)
         .ok_or("the lesson has no such question")?;
-    lockstep_lessons::lesson::grade::grade_fix(lesson, question, source, None).map(Verdict::from)
+    lockstep_lessons::lesson::grade::grade_fix_with_run(lesson, question, source, None)
+        .map(|(graded, run)| (Verdict::from(graded), run.map(Box::new)))
 }
 
 /// A lesson by its id, parsed from the embedded files.
@@ -196,9 +219,27 @@ impl JobRunner {
                 lesson,
                 question,
                 source,
-            } => Some(Response::FixGraded {
+            } => {
+                let graded = lesson_by_id(&lesson).and_then(|l| grade_fix(&l, question, &source));
+                let (result, breaking) = match graded {
+                    Ok((verdict, run)) => (Ok(verdict), run),
+                    Err(message) => (Err(message), None),
+                };
+                Some(Response::FixGraded {
+                    id,
+                    result,
+                    breaking,
+                })
+            }
+            Request::Fork {
                 id,
-                result: lesson_by_id(&lesson).and_then(|l| grade_fix(&l, question, &source)),
+                text,
+                seed,
+                step,
+                node,
+            } => Some(Response::Forked {
+                id,
+                result: super::fork::fork_node(&text, seed, step, &node),
             }),
         }
     }
@@ -365,7 +406,7 @@ mod tests {
             },
             0.0,
         );
-        let Some(Response::FixGraded { id: 5, result }) = answer else {
+        let Some(Response::FixGraded { id: 5, result, .. }) = answer else {
             panic!("{answer:?}");
         };
         let verdict = result.unwrap();

@@ -17,6 +17,7 @@
 //! - [`verdicts`]: held / VIOLATED, and why the run stopped;
 //! - [`jobs`]: runs and searches in the web worker, and its messages;
 //! - [`explore`]: "Break it", the explorer in slices the worker runs;
+//! - [`fork`]: a console on a node of the run at a step;
 //! - [`editor`]: the line a TOML error points at;
 //! - [`edits`]: a visitor's edits, small enough for a link;
 //! - [`stories`]: the shipped stories and their titles.
@@ -24,6 +25,7 @@
 pub mod editor;
 pub mod edits;
 pub mod explore;
+pub mod fork;
 pub mod jobs;
 pub mod link;
 pub mod picture;

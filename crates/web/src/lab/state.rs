@@ -432,7 +432,7 @@ impl Lab {
                 }
             }
             // A lesson's follow-ups and fixes: the player's, not the lab's.
-            Response::FollowedUp { .. } | Response::FixGraded { .. } => {}
+            Response::FollowedUp { .. } | Response::FixGraded { .. } | Response::Forked { .. } => {}
             Response::ExploreFailed { id, message } => {
                 if self.breaking.as_ref().is_some_and(|b| b.id == id) {
                     self.breaking = None;
@@ -498,6 +498,22 @@ impl Lab {
             matches!(shown.source, Source::Counterexample { .. }) || self.step == shown.last();
         self.shown = Some(shown);
         self.runs_shown += 1;
+    }
+
+    /// Shows a run found elsewhere — the counterexample that breaks a
+    /// "fix it" answer — as a counterexample of the scenario on show, at
+    /// `step`. A run under way is dropped (its answer will be ignored).
+    pub fn show_found(&mut self, trace: Trace, step: usize) {
+        self.running = None;
+        self.report = None;
+        let source = Source::Counterexample {
+            explore_seed: self.seed,
+            edited: self.edited(),
+            run_seed: trace.seed,
+            faults: Vec::new(),
+        };
+        let text: Rc<str> = self.text.as_str().into();
+        self.show(Shown::new(trace, source, text), Some(step));
     }
 
     /// Moves to `step`, clamped to the run.

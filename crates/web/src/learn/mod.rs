@@ -7,13 +7,21 @@
 //! - [`player`]: notes and predict gates in the run, answers, the interview;
 //! - [`progress`]: what the learner did, versioned for `localStorage`;
 //! - [`scenario_text`]: a lesson's scenario as the text the lab runs;
-//! - [`summary`], [`listing`]: what the home lists, written by the build.
+//! - [`summary`], [`listing`]: what the home lists, written by the build;
+//! - [`what_if`]: a lesson's parameters and variations, run again;
+//! - [`compare`]: two runs on one time axis, with their verdicts;
+//! - [`lua_tokens`]: Lua source in pieces, for the editor's highlighting;
+//! - [`charts`]: rate limits, database load and latency, read from the run.
 
 pub mod catalogue;
+pub mod charts;
+pub mod compare;
 pub mod listing;
+pub mod lua_tokens;
 pub mod markdown;
 pub mod player;
 pub mod progress;
 pub mod route;
 pub mod scenario_text;
 pub mod summary;
+pub mod what_if;

@@ -48,6 +48,8 @@ pub struct QuestionState {
     pub explain_submitted: bool,
     /// A fix is being graded in the worker (the request's id).
     pub grading: Option<u64>,
+    /// A fix that did not pass: the run that breaks it, for the timeline.
+    pub breaking: Option<Rc<Trace>>,
 }
 
 /// A step note placed in the run.
@@ -108,6 +110,9 @@ pub struct Player {
     pub stopped_by: Option<usize>,
     /// Why the interview answer was not taken (it was empty).
     pub interview_problem: Option<String>,
+    /// The timeline shows the run that breaks this fix question's answer
+    /// rather than the lesson's run.
+    pub showing_breaking: Option<usize>,
 }
 
 impl Player {
@@ -125,6 +130,7 @@ impl Player {
             interview,
             stopped_by: None,
             interview_problem: None,
+            showing_breaking: None,
             lesson,
         }
     }
@@ -232,18 +238,24 @@ impl Player {
     }
 
     /// The worker graded a fix (`id` is the request's): the question's
-    /// index and whether it passed, when the answer was awaited.
+    /// index and whether it passed, when the answer was awaited. `breaking`
+    /// is the run that breaks an answer that did not pass.
     pub fn fix_graded(
         &mut self,
         id: u64,
         result: Result<Verdict, String>,
+        breaking: Option<Trace>,
     ) -> Option<(usize, bool)> {
         let index = self.questions.iter().position(|s| s.grading == Some(id))?;
         let state = &mut self.questions[index];
         state.grading = None;
+        state.breaking = None;
         match result {
             Ok(verdict) => {
                 let passed = verdict.passed;
+                if !passed {
+                    state.breaking = breaking.map(Rc::new);
+                }
                 state.verdict = Some(verdict);
                 state.problem = None;
                 Some((index, passed))
@@ -567,13 +579,15 @@ mod tests {
         let (mut player, _) = gc_pause();
         let fix = question(&player, "fix");
         player.questions[fix].grading = Some(7);
-        let graded = crate::lab::jobs::grade_fix(&player.lesson, fix, "if then").unwrap();
+        let (graded, run) = crate::lab::jobs::grade_fix(&player.lesson, fix, "if then").unwrap();
+        // Lua could not read it: there is no run to show.
+        assert!(run.is_none());
         assert_eq!(
-            player.fix_graded(8, Ok(graded.clone())),
+            player.fix_graded(8, Ok(graded.clone()), None),
             None,
             "another request's"
         );
-        assert_eq!(player.fix_graded(7, Ok(graded)), Some((fix, false)));
+        assert_eq!(player.fix_graded(7, Ok(graded), None), Some((fix, false)));
         assert_eq!(player.questions[fix].grading, None);
         assert!(player.questions[fix].verdict.is_some());
         // A lost worker says so on what it was grading.
@@ -584,6 +598,33 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("it crashed"));
+    }
+
+    #[test]
+    fn a_fix_that_fails_brings_back_the_run_that_breaks_it() {
+        let (mut player, _) = gc_pause();
+        let fix = question(&player, "fix");
+        let Body::Fix(spec) = &player.lesson.questions[fix].body else {
+            panic!("not a fix");
+        };
+        // The lesson's own broken code: the explorer's counterexample
+        // comes back, and it shows a violation.
+        let start = lockstep_lessons::lesson::grade::fix_start(&player.lesson, spec).unwrap();
+        let model = spec.model.clone();
+        let (graded, run) = crate::lab::jobs::grade_fix(&player.lesson, fix, &start).unwrap();
+        assert!(!graded.passed);
+        let run = run.expect("a failing fix comes with its run");
+        assert!(crate::lab::verdicts::first_failure(&run).is_some());
+        player.questions[fix].grading = Some(3);
+        player.fix_graded(3, Ok(graded), Some(*run));
+        assert!(player.questions[fix].breaking.is_some());
+        // The model answer passes, with nothing to show.
+        let (graded, run) = crate::lab::jobs::grade_fix(&player.lesson, fix, &model).unwrap();
+        assert!(graded.passed, "{graded:?}");
+        assert!(run.is_none());
+        player.questions[fix].grading = Some(4);
+        player.fix_graded(4, Ok(graded), None);
+        assert!(player.questions[fix].breaking.is_none());
     }
 
     #[test]

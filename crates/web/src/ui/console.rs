@@ -22,11 +22,29 @@ pub struct ConsoleProps {
     /// to a step of a run, which is what the visitor came for).
     #[prop_or(true)]
     pub autofocus: bool,
+    /// A node of a run forked at a step: the console opens on its keys
+    /// (see [`crate::lab::fork`]) instead of an empty Redis. Give the
+    /// component a new `key` for a new fork.
+    #[prop_or_default]
+    pub forked: Option<Rc<crate::lab::fork::Forked>>,
 }
 
 #[component]
 pub fn ConsolePanel(props: &ConsoleProps) -> Html {
-    let console: Rc<RefCell<Console>> = use_mut_ref(|| Console::new(now_ms()));
+    let console: Rc<RefCell<Console>> = {
+        let forked = props.forked.clone();
+        use_mut_ref(move || match forked {
+            Some(forked) => crate::lab::fork::console_on(&forked, now_ms()),
+            None => Console::new(now_ms()),
+        })
+    };
+    let (title_id, title) = match &props.forked {
+        Some(f) => (
+            "fork-console-title",
+            format!("Console on {} at step {}", f.node, f.step),
+        ),
+        None => ("console-title", "Redis console".to_string()),
+    };
     let redraw = use_force_update();
     let screen = use_node_ref();
     let input = use_node_ref();
@@ -193,9 +211,9 @@ pub fn ConsolePanel(props: &ConsoleProps) -> Html {
     };
 
     html! {
-        <section class="panel console" aria-labelledby="console-title">
+        <section class="panel console" aria-labelledby={title_id}>
             <div class="panel-head">
-                <h2 id="console-title" class="panel-title">{ "Redis console" }</h2>
+                <h2 id={title_id} class="panel-title">{ title }</h2>
                 <span class="badge">{ "Redis 7 model" }</span>
                 <button type="button" class="button-quiet" onclick={onclear}
                         title="Clear the screen (Ctrl+L)">

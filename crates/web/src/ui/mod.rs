@@ -3,6 +3,7 @@
 //! to [`crate::console`], [`crate::lab`] and [`crate::learn`].
 
 mod app;
+mod charts;
 mod chrome;
 mod console;
 pub mod first_screen;
@@ -14,6 +15,7 @@ mod picture;
 mod player;
 mod player_view;
 mod store;
+mod what_if;
 mod worker;
 
 pub use app::App;

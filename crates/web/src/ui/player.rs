@@ -18,12 +18,15 @@ use super::lab::{
 };
 use super::player_view::{view_article, view_interview, view_run, Act, Mode, View};
 use super::store::{catalogue, update_progress};
+use super::what_if::{view_what_if, WhatIfAct};
 use super::worker::WorkerLink;
+use crate::lab::fork::ForkPanel;
 use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
 use crate::learn::player::Player;
 use crate::learn::route::lesson_hash;
 use crate::learn::scenario_text;
+use crate::learn::what_if::Panel;
 
 #[derive(Properties, PartialEq)]
 pub struct PlayerProps {
@@ -77,6 +80,10 @@ struct PageState {
     last_id: Rc<RefCell<u64>>,
     /// Fix drafts by question.
     drafts: Rc<RefCell<BTreeMap<usize, String>>>,
+    /// The "what if" panel: its changes, its run, the comparison.
+    what_if: Rc<RefCell<Panel>>,
+    /// A console on a node at a step.
+    fork: Rc<RefCell<ForkPanel>>,
 }
 
 #[component]
@@ -113,6 +120,8 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 linked_step: Rc::new(RefCell::new(step)),
                 last_id: Rc::new(RefCell::new(1 << 40)),
                 drafts: Rc::default(),
+                what_if: Rc::default(),
+                fork: Rc::default(),
             }
         })
     };
@@ -194,6 +203,22 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         });
     }
 
+    // The run's charts, computed once per run on show.
+    let charts = {
+        let lab = state.lab.borrow();
+        let trace = lab.shown().map(|s| s.trace.clone());
+        let lesson = lesson.clone();
+        use_memo(lab.runs_shown(), move |_| {
+            let limits = lesson
+                .scenarios
+                .get("")
+                .map(|s| crate::learn::charts::rate_limits(&s.table))
+                .unwrap_or_default();
+            trace
+                .map(|t| crate::learn::charts::charts(&t, &limits))
+                .unwrap_or_default()
+        })
+    };
     let lab = state.lab.borrow();
     let player = state.player.borrow();
     let entry_checked = catalogue()
@@ -210,6 +235,8 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         drafts: &state.drafts.borrow(),
         snippet: (*snippet).clone(),
         as_table: &as_table,
+        charts: &charts,
+        fork: &state.fork.borrow(),
     };
     let meta = &lesson.meta;
     let on_mode = |m: Mode| dispatch.reform(move |_| Act::Mode(m));
@@ -248,6 +275,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 }
                 { view_run(&view) }
             </div>
+            if !props.embed {
+                { view_what_if(&lesson, &state.what_if.borrow(), lab.shown().and_then(|s| s.trace.events.get(lab.step())).map(|e| e.t_us), &dispatch.reform(Act::WhatIf)) }
+            }
         </div>
     }
 }
@@ -385,6 +415,58 @@ fn handle(
                 true
             });
         }
+        Act::WhatIf(WhatIfAct::Run(changes)) => {
+            let request_id = next_id(state);
+            if let Ok((text, seed)) =
+                state
+                    .what_if
+                    .borrow_mut()
+                    .start(&player.lesson, changes, request_id)
+            {
+                state.outbox.borrow_mut().push(Request::Run {
+                    id: request_id,
+                    text,
+                    seed,
+                });
+            }
+        }
+        Act::ShowBreaking(question) => {
+            let run = player
+                .questions
+                .get(question)
+                .and_then(|q| q.breaking.clone());
+            if let Some(run) = run {
+                // Notes and gates are placed in this run here, so the
+                // worker's next answer does not place them again.
+                player.place(&run);
+                player.showing_breaking = Some(question);
+                let failure = crate::lab::verdicts::first_failure(&run).unwrap_or(0) as usize;
+                lab.show_found((*run).clone(), 0);
+                *state.placed.borrow_mut() = lab.runs_shown();
+                let allowed = player.allowed_step(failure);
+                lab.go(allowed);
+            }
+        }
+        Act::ForkConsole(node) => {
+            let shown = lab.shown().map(|s| (s.text.to_string(), s.trace.seed));
+            if let Some((text, seed)) = shown {
+                let request_id = next_id(state);
+                let step = lab.step();
+                state.fork.borrow_mut().ask(request_id, &node, step);
+                state.outbox.borrow_mut().push(Request::Fork {
+                    id: request_id,
+                    text,
+                    seed,
+                    step,
+                    node,
+                });
+            }
+        }
+        Act::CloseFork => state.fork.borrow_mut().close(),
+        Act::BackToLesson => {
+            player.showing_breaking = None;
+            lab.run();
+        }
         Act::CopyEmbed => {
             let step = lab.step() as u64;
             let text = embed_snippet(id, step);
@@ -423,14 +505,44 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
             let (lab, player, redraw) = (state.lab.clone(), state.player.clone(), redraw.clone());
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
             let lesson_id = state.player.borrow().lesson.meta.id.clone();
+            let what_if = state.what_if.clone();
+            let fork = state.fork.clone();
             Rc::new(move |answer| {
+                let answer = match answer {
+                    Response::Forked { id, result } => {
+                        fork.borrow_mut().received(id, result);
+                        redraw.force_update();
+                        return;
+                    }
+                    // The "what if" run is the panel's, not the lab's.
+                    Response::Ran { id, result } => {
+                        let lab_ref = lab.borrow();
+                        let before = lab_ref.shown().map(|s| s.trace.clone());
+                        drop(lab_ref);
+                        let mut panel = what_if.borrow_mut();
+                        if panel.running == Some(id) {
+                            panel.ran(id, result, before.as_deref());
+                            drop(panel);
+                            redraw.force_update();
+                            return;
+                        }
+                        Response::Ran { id, result }
+                    }
+                    other => other,
+                };
                 match answer {
                     Response::FollowedUp { id, result } => {
                         player.borrow_mut().follow_up_ran(id, result);
                     }
-                    Response::FixGraded { id, result } => {
+                    Response::FixGraded {
+                        id,
+                        result,
+                        breaking,
+                    } => {
                         let mut player = player.borrow_mut();
-                        if let Some((question, passed)) = player.fix_graded(id, result) {
+                        if let Some((question, passed)) =
+                            player.fix_graded(id, result, breaking.map(|run| *run))
+                        {
                             remember(&lesson_id, &player, question, passed);
                         }
                     }
@@ -447,7 +559,14 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
                 state.lost.clone(),
                 redraw.clone(),
             );
+            let what_if = state.what_if.clone();
+            let fork = state.fork.clone();
             Rc::new(move |message: String| {
+                let fork_lost = fork.borrow_mut().asked.take().is_some();
+                if fork_lost {
+                    fork.borrow_mut().problem = Some(format!("The fork stopped: {message}."));
+                }
+                what_if.borrow_mut().worker_failed(&message);
                 lab.borrow_mut().worker_failed(&message);
                 player.borrow_mut().worker_failed(&message);
                 *lost.borrow_mut() = true;

@@ -47,6 +47,14 @@ pub enum Act {
     TickRubric(usize, bool),
     FinishInterview,
     CopyEmbed,
+    WhatIf(super::what_if::WhatIfAct),
+    /// Load the run that breaks a fix question's answer into the timeline.
+    ShowBreaking(usize),
+    /// Back from that run to the lesson's own.
+    BackToLesson,
+    /// Open a console on this node, the world forked at the step on show.
+    ForkConsole(String),
+    CloseFork,
 }
 
 /// What the views read.
@@ -64,6 +72,10 @@ pub struct View<'a> {
     /// The run as the lab's table rather than its picture (the choice the
     /// lab remembers).
     pub as_table: &'a UseStateHandle<bool>,
+    /// The charts the run on show calls for.
+    pub charts: &'a [crate::learn::charts::Chart],
+    /// The console on a node at a step.
+    pub fork: &'a crate::lab::fork::ForkPanel,
 }
 
 /// The value of the input or text area with this id.
@@ -475,9 +487,12 @@ fn view_fix(view: &View, i: usize, q: &Question, state: &QuestionState) -> Html 
                         <span class={classes!((error_line == Some(n)).then_some("error-line"))}>{ n }</span>
                     }) }
                 </div>
-                <textarea id={text_id} class="fix-text" spellcheck="false" rows={lines.max(6).to_string()}
-                          aria-label={format!("Edit {what} (Lua)")} value={start} {oninput}
-                          readonly={state.grading.is_some()} />
+                <div class="fix-layers">
+                    { view_highlighted(&start, error_line) }
+                    <textarea id={text_id} class="fix-text" spellcheck="false" rows={lines.max(6).to_string()}
+                              aria-label={format!("Edit {what} (Lua)")} value={start} {oninput}
+                              readonly={state.grading.is_some()} />
+                </div>
             </div>
             if let Some(line) = error_line {
                 <p class="q-problem" role="alert">{ format!("Lua reports a problem at line {line}.") }</p>
@@ -493,7 +508,37 @@ fn view_fix(view: &View, i: usize, q: &Question, state: &QuestionState) -> Html 
                 <button type="button" class="button-primary" onclick={grade}
                         data-testid={format!("fix-grade-{i}")}>{ "Grade it with the explorer" }</button>
             }
+            if state.breaking.is_some() && state.grading.is_none() {
+                <button type="button" class="button-quiet" data-testid={format!("fix-show-breaking-{i}")}
+                        onclick={view.dispatch.reform(move |_| Act::ShowBreaking(i))}>
+                    { "Show the run that breaks it" }
+                </button>
+            }
         </div>
+    }
+}
+
+/// The program highlighted, drawn under the (transparent) text area so
+/// the two line up character for character; the line Lua reports is
+/// underlined.
+fn view_highlighted(source: &str, error_line: Option<usize>) -> Html {
+    let lines = crate::learn::lua_tokens::lines(source);
+    let count = lines.len();
+    html! {
+        <pre class="fix-highlight" aria-hidden="true" data-testid="fix-highlight">
+            { for lines.into_iter().enumerate().map(|(k, pieces)| html! {
+                <>
+                    <span class={classes!("code-line", (error_line == Some(k + 1)).then_some("error-line"))}>
+                        { for pieces.into_iter().map(|(kind, text)| html! {
+                            <span class={kind.class()}>{ text }</span>
+                        }) }
+                    </span>
+                    { if k + 1 < count { "\n" } else { "" } }
+                </>
+            }) }
+            // A trailing newline needs a line of its own to be drawn.
+            { "\n" }
+        </pre>
     }
 }
 
@@ -542,6 +587,14 @@ pub fn view_run(view: &View) -> Html {
                     <textarea readonly=true rows="3" data-testid="embed-snippet" value={snippet.clone()} />
                 </label>
             }
+            if view.player.showing_breaking.is_some() {
+                <div class="source counterexample" role="status" data-testid="breaking-run">
+                    <p><strong>{ "Showing the run that breaks your answer" }</strong>
+                       { ", as the explorer found it: step to the violation to see how." }</p>
+                    <button type="button" class="button-quiet" data-testid="back-to-lesson"
+                            onclick={view.dispatch.reform(|_| Act::BackToLesson)}>{ "Back to the lesson's run" }</button>
+                </div>
+            }
             if let Some((id, prompt)) = stopped {
                 <p class="run-stopped" role="status" data-testid="run-stopped">
                     { "Paused for a prediction: " }
@@ -569,13 +622,68 @@ pub fn view_run(view: &View) -> Html {
                 }
             </div>
             if !view.embed {
+                { super::charts::view_charts(view.charts, lab.shown().and_then(|s| s.trace.events.get(step)).map(|e| e.t_us as f64 / 1000.0)) }
+            }
+            if !view.embed {
                 { view_verdicts(lab, &to_player) }
                 <details class="world-fold">
                     <summary>{ "The world at this step: keys, TTLs, who holds what" }</summary>
                     { view_world(lab) }
                 </details>
+                { view_fork(view) }
             }
         </section>
+    }
+}
+
+/// "Console on NODE at step N" for each node of the run, and the console
+/// once the worker has forked the world there.
+fn view_fork(view: &View) -> Html {
+    let Some(shown) = view.lab.shown() else {
+        return html! {};
+    };
+    // A counterexample's faults are not in the scenario's text: a fork of
+    // it would be another run.
+    if view.player.showing_breaking.is_some() {
+        return html! {};
+    }
+    let nodes: Vec<String> = shown
+        .trace
+        .actors
+        .iter()
+        .filter(|a| a.kind == lockstep_sim::trace::ActorKind::Node)
+        .map(|a| a.name.clone())
+        .collect();
+    let fork = view.fork;
+    html! {
+        <div class="fork" data-testid="fork">
+            <div class="fork-buttons" role="group" aria-label="Open a console on a node at this step">
+                { for nodes.into_iter().map(|node| {
+                    let name = node.clone();
+                    html! {
+                        <button type="button" class="button-quiet" data-testid={format!("fork-{node}")}
+                                disabled={fork.asked.is_some()}
+                                onclick={view.dispatch.reform(move |_| Act::ForkConsole(name.clone()))}>
+                            { format!("Console on {node} at step {}", view.lab.step()) }
+                        </button>
+                    }
+                }) }
+                if fork.asked.is_some() {
+                    <span class="run-loading" role="status"><span class="spinner" aria-hidden="true"></span>{ "Forking the world at this step\u{2026}" }</span>
+                }
+            </div>
+            if let Some(problem) = &fork.problem {
+                <p class="q-problem" role="alert">{ problem }</p>
+            }
+            if let Some(forked) = &fork.forked {
+                <div class="fork-console" data-testid="fork-console" data-step={forked.step.to_string()}>
+                    <super::console::ConsolePanel key={fork.shown.to_string()} autofocus={true}
+                                                  forked={Some(forked.clone())} />
+                    <button type="button" class="button-quiet" data-testid="fork-close"
+                            onclick={view.dispatch.reform(|_| Act::CloseFork)}>{ "Close the console" }</button>
+                </div>
+            }
+        </div>
     }
 }
 
