@@ -125,7 +125,7 @@ impl Node {
             }
             engine.disconnect(conn);
         }
-        let durable = Rc::new(engine.dataset());
+        let durable = on_disk(&spec, &engine);
         let changes_seen = engine.changes();
         Ok(Node {
             spec,
@@ -151,6 +151,20 @@ impl Node {
             block_timer_at: None,
             write_offsets: BTreeMap::new(),
         })
+    }
+
+    /// Fills the node's `populate` values from `rng` before the run
+    /// starts; like seed data, they count as already on disk.
+    pub fn populate(&mut self, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(), String> {
+        if self.spec.populate.is_empty() {
+            return Ok(());
+        }
+        let now = self.now_ms(0);
+        crate::populate::populate(&mut self.engine, &self.spec.populate, now, rng)
+            .map_err(|e| format!("node \"{}\" {e}", self.spec.name))?;
+        self.durable = on_disk(&self.spec, &self.engine);
+        self.changes_seen = self.engine.changes();
+        Ok(())
     }
 
     /// The node's clock in whole ms, as the engine takes it.
@@ -266,6 +280,18 @@ impl Node {
             keys,
             clock_rate: self.clock.rate(),
         }
+    }
+}
+
+/// What the node's disk holds at start: its seed data, or nothing
+/// without persistence (a restart then starts empty). Not taking a copy
+/// there keeps a big seeded value unshared, so the first write to it does
+/// not have to copy it.
+fn on_disk(spec: &NodeSpec, engine: &Engine) -> Rc<Dataset> {
+    if spec.persistence == Persistence::None {
+        Rc::new(Dataset::default())
+    } else {
+        Rc::new(engine.dataset())
     }
 }
 
