@@ -18,7 +18,7 @@ pub const MAX_MEMBERS: u64 = 10_000_000;
 
 /// Members per generated command: big enough to stay cheap, small enough
 /// that no single batch shows in the slow log.
-const BATCH: u64 = 500;
+const BATCH: usize = 500;
 
 /// One generated value: `{ key = "board", type = "zset", members = 1000000,
 /// score = "random 0..10000" }`.
@@ -119,35 +119,44 @@ fn fill(
     if entry.score.is_some() && entry.kind != "zset" {
         return Err(fail("only a zset takes a score".to_string()));
     }
-    let mut start = 0;
-    while start < entry.members {
-        let end = (start + BATCH).min(entry.members);
-        let mut args = vec![command.to_vec(), entry.key.as_bytes().to_vec()];
-        for i in start..end {
-            let member = format!("{}{i}", entry.prefix).into_bytes();
+    let mut members = generate(entry, score, rng).into_iter().peekable();
+    while members.peek().is_some() {
+        let mut args = Vec::with_capacity(2 + 2 * BATCH);
+        args.extend([command.to_vec(), entry.key.as_bytes().to_vec()]);
+        for (score, name, index) in members.by_ref().take(BATCH) {
             match entry.kind.as_str() {
-                "zset" => {
-                    let value = match score {
-                        Score::Index => i as i64,
-                        Score::Random(low, high) => rng.random_range(low..=high),
-                    };
-                    args.push(value.to_string().into_bytes());
-                    args.push(member);
-                }
-                "hash" => {
-                    args.push(member);
-                    args.push(i.to_string().into_bytes());
-                }
-                _ => args.push(member),
+                "zset" => args.extend([score.to_string().into_bytes(), name]),
+                "hash" => args.extend([name, index.to_string().into_bytes()]),
+                _ => args.push(name),
             }
         }
         let outcome = engine.execute(conn, &args, now_ms);
         if let lockstep_engine::Reply::Error(error) = &outcome.reply {
             return Err(fail(error.clone()));
         }
-        start = end;
     }
     Ok(())
+}
+
+/// Every member of `entry` as (score, name, index), scores drawn from
+/// `rng` in index order. A sorted set's members come back in the set's
+/// own order (score, then name): inserted that way, each lands at the
+/// end of the skip list, whose last nodes stay in the CPU's cache, which
+/// makes a million inserts several times faster than in random order.
+fn generate(entry: &PopulateSpec, score: Score, rng: &mut ChaCha8Rng) -> Vec<(i64, Vec<u8>, u64)> {
+    let mut members: Vec<(i64, Vec<u8>, u64)> = (0..entry.members)
+        .map(|i| {
+            let score = match score {
+                Score::Random(low, high) if entry.kind == "zset" => rng.random_range(low..=high),
+                _ => i as i64,
+            };
+            (score, format!("{}{i}", entry.prefix).into_bytes(), i)
+        })
+        .collect();
+    if entry.kind == "zset" {
+        members.sort_unstable_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    }
+    members
 }
 
 #[cfg(test)]
