@@ -206,6 +206,13 @@ impl Ctx<'_> {
         self.cost_us += elements as u64 / 4;
     }
 
+    /// Charges for `count` lookups or updates in a sorted structure of
+    /// `size` elements: each walks the skiplist's O(log N) levels, so a
+    /// ZADD into a million-member set costs more than into a small one.
+    pub fn charge_log(&mut self, count: usize, size: usize) {
+        self.charge(count * log_depth(size));
+    }
+
     pub fn in_script(&self) -> bool {
         matches!(self.caller, Caller::Script { .. })
     }
@@ -242,5 +249,25 @@ impl Ctx<'_> {
     /// empty or null reply at once), as `CLIENT_DENY_BLOCKING` does.
     pub fn may_block(&mut self) -> bool {
         !self.in_script() && !self.me().in_exec
+    }
+}
+
+/// The levels a search walks in a sorted structure of `size` elements
+/// (⌈log2(size + 1)⌉, at least 1).
+pub fn log_depth(size: usize) -> usize {
+    ((usize::BITS - size.leading_zeros()) as usize).max(1)
+}
+
+/// How many elements a value holds: what freeing it synchronously walks
+/// (a string counts one per kilobyte, as copying one is charged).
+pub fn element_count(value: &crate::value::Value) -> usize {
+    use crate::value::Value;
+    match value {
+        Value::String(bytes) => 1 + bytes.len() / 1024,
+        Value::List(items) => items.len(),
+        Value::Hash(map) => map.len(),
+        Value::Set(set) => set.len(),
+        Value::ZSet(zset) => zset.len(),
+        Value::Stream(stream) => stream.len() as usize,
     }
 }

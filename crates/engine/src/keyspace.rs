@@ -6,6 +6,7 @@
 //! identical on every platform and every run.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::client::ClientId;
 use crate::value::Value;
@@ -22,7 +23,15 @@ type Slot = (u64, Vec<u8>);
 
 #[derive(Clone, Debug, Default)]
 pub struct Keyspace {
-    entries: BTreeMap<Slot, Entry>,
+    /// Each entry behind its own `Rc`, so a snapshot ([`Keyspace::data_only`])
+    /// copies pointers, not values: the first write to a shared entry
+    /// copies that one value ([`Keyspace::get_mut`]), and every other key
+    /// stays shared. A million-member set costs nothing to snapshot until
+    /// it is written.
+    entries: BTreeMap<Slot, Rc<Entry>>,
+    /// Values copied because a snapshot still shared them when they were
+    /// written (see `entries`): what copy-on-write has cost so far.
+    values_copied: u64,
     /// (expire time, key) for every key with a TTL, so the active expiry
     /// cycle visits keys in the order they die.
     expires: BTreeSet<(i64, Vec<u8>)>,
@@ -92,19 +101,36 @@ impl Keyspace {
     /// The live entry at `key`, expiring it first if needed.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
-        self.entries.get(&slot(key))
+        self.entries.get(&slot(key)).map(|e| &**e)
     }
 
     /// The live entry at `key` for modification. The caller must call
     /// [`Keyspace::signal_modified`] if it changes anything.
+    /// If a snapshot shares the value, this copies it first (once: the
+    /// copy is this keyspace's own from then on).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
-        self.entries.get_mut(&slot(key))
+        let entry = self.entries.get_mut(&slot(key))?;
+        if Rc::strong_count(entry) > 1 {
+            self.values_copied += 1;
+        }
+        Some(Rc::make_mut(entry))
     }
 
     /// Looks at an entry without expiring it (for INFO, rendering, tests).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.entries.get(&slot(key)).map(|e| &**e)
+    }
+
+    /// The entry at `key` as stored, shared with any snapshot holding it:
+    /// two keyspaces hold the same value when these are `Rc::ptr_eq`.
+    pub fn peek_shared(&self, key: &[u8]) -> Option<&Rc<Entry>> {
         self.entries.get(&slot(key))
+    }
+
+    /// How many values a write had to copy because a snapshot shared them.
+    pub fn values_copied(&self) -> u64 {
+        self.values_copied
     }
 
     pub fn exists(&mut self, key: &[u8], now_ms: i64) -> bool {
@@ -122,16 +148,31 @@ impl Keyspace {
         }
         self.entries.insert(
             s,
-            Entry {
+            Rc::new(Entry {
                 value,
                 expire_at_ms,
-            },
+            }),
         );
         self.signal_modified(key);
     }
 
-    /// Removes `key`, signalling watchers if it existed.
-    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+    /// Stores an entry taken from another key (RENAME, MOVE) with its
+    /// TTL, without copying its value; signals watchers as `set` does.
+    pub fn set_entry(&mut self, key: &[u8], entry: Rc<Entry>) {
+        let s = slot(key);
+        if let Some(old) = self.entries.get(&s).and_then(|e| e.expire_at_ms) {
+            self.expires.remove(&(old, key.to_vec()));
+        }
+        if let Some(t) = entry.expire_at_ms {
+            self.expires.insert((t, key.to_vec()));
+        }
+        self.entries.insert(s, entry);
+        self.signal_modified(key);
+    }
+
+    /// Removes `key`, signalling watchers if it existed. The entry comes
+    /// back shared: dropping it frees the value only if no snapshot holds it.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Rc<Entry>> {
         let removed = self.remove_slot(&slot(key));
         if removed.is_some() {
             self.signal_modified(key);
@@ -139,7 +180,7 @@ impl Keyspace {
         removed
     }
 
-    fn remove_slot(&mut self, s: &Slot) -> Option<Entry> {
+    fn remove_slot(&mut self, s: &Slot) -> Option<Rc<Entry>> {
         let entry = self.entries.remove(s)?;
         if let Some(t) = entry.expire_at_ms {
             self.expires.remove(&(t, s.1.clone()));
@@ -150,9 +191,16 @@ impl Keyspace {
     /// Sets or clears the absolute expiry of an existing key. Does not
     /// signal watchers: the command decides (Redis signals on EXPIRE).
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
-        let Some(entry) = self.entries.get_mut(&slot(key)) else {
+        let Some(shared) = self.entries.get_mut(&slot(key)) else {
             return false;
         };
+        if shared.expire_at_ms == at_ms {
+            return true;
+        }
+        if Rc::strong_count(shared) > 1 {
+            self.values_copied += 1;
+        }
+        let entry = Rc::make_mut(shared);
         if let Some(old) = entry.expire_at_ms.take() {
             self.expires.remove(&(old, key.to_vec()));
         }
@@ -215,7 +263,7 @@ impl Keyspace {
     /// All keys in iteration order, including ones whose TTL passed but
     /// that no access has removed yet; callers filter with `now_ms`.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
-        self.entries.iter().map(|((_, k), e)| (k, e))
+        self.entries.iter().map(|((_, k), e)| (k, &**e))
     }
 
     /// One SCAN step: keys whose hash is at or past `cursor`, up to `count`
@@ -330,6 +378,7 @@ impl Keyspace {
     pub fn data_only(&self) -> Keyspace {
         Keyspace {
             entries: self.entries.clone(),
+            values_copied: 0,
             expires: self.expires.clone(),
             watchers: BTreeMap::new(),
             dirty: BTreeSet::new(),
@@ -525,5 +574,57 @@ mod tests {
             cursor = next;
         }
         assert_eq!(seen.len(), 100);
+    }
+
+    fn big_list(n: usize) -> Value {
+        Value::List((0..n).map(|i| i.to_string().into_bytes()).collect())
+    }
+
+    #[test]
+    fn a_snapshot_shares_values_until_one_is_written() {
+        let mut ks = Keyspace::new();
+        ks.set(b"big", big_list(10_000), false);
+        ks.set(b"small", s("v"), false);
+        let snapshot = ks.data_only();
+        let shared = |ks: &Keyspace, key: &[u8]| {
+            Rc::ptr_eq(
+                ks.peek_shared(key).expect("live"),
+                snapshot.peek_shared(key).expect("in the snapshot"),
+            )
+        };
+        assert!(shared(&ks, b"big") && shared(&ks, b"small"));
+
+        // Writing one key copies that key only; the snapshot keeps the
+        // value it was taken with.
+        ks.get_mut(b"small", 0).expect("live").value = s("w");
+        assert!(!shared(&ks, b"small"));
+        assert!(shared(&ks, b"big"), "an unwritten key stays shared");
+        assert_eq!(ks.values_copied(), 1);
+        assert_eq!(snapshot.peek(b"small").map(|e| &e.value), Some(&s("v")));
+
+        // A second write to the now private copy copies nothing.
+        ks.get_mut(b"small", 0).expect("live").value = s("x");
+        assert_eq!(ks.values_copied(), 1);
+
+        // RENAME's move keeps the value shared: no copy of the big list.
+        let moved = ks.remove(b"big").expect("live");
+        ks.set_entry(b"renamed", moved);
+        assert!(Rc::ptr_eq(
+            ks.peek_shared(b"renamed").expect("moved"),
+            snapshot.peek_shared(b"big").expect("in the snapshot"),
+        ));
+        assert_eq!(ks.values_copied(), 1);
+    }
+
+    #[test]
+    fn an_entry_moved_with_its_ttl_keeps_expiring() {
+        let mut ks = Keyspace::new();
+        ks.set(b"a", s("v"), false);
+        ks.set_expire(b"a", Some(50));
+        let entry = ks.remove(b"a").expect("live");
+        ks.set_entry(b"b", entry);
+        assert_eq!(ks.next_expiry_ms(), Some(50));
+        assert_eq!(ks.active_expire(51), vec![b"b".to_vec()]);
+        assert!(ks.is_empty());
     }
 }

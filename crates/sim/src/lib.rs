@@ -21,6 +21,7 @@ pub mod invariants;
 pub mod metric;
 pub mod network;
 pub mod node;
+pub mod populate;
 pub mod resource;
 pub mod scenario;
 pub mod timeline;

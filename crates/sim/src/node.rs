@@ -165,9 +165,9 @@ impl Node {
             }
             engine.disconnect(conn);
         }
-        let disk = Rc::new(engine.dataset());
         let changes_seen = engine.changes();
         let (settings, config_seen) = startup_settings(&spec, &engine);
+        let disk = on_disk(&settings, &engine);
         // Seed data counts as on disk: in the RDB file a node with
         // snapshots starts from, and in the AOF.
         let rdb_file = settings.rdb_every.map(|_| Rc::clone(&disk));
@@ -201,6 +201,22 @@ impl Node {
             block_timer_at: None,
             write_offsets: BTreeMap::new(),
         })
+    }
+
+    /// Fills the node's `populate` values from `rng` before the run
+    /// starts; like seed data, they count as already on disk.
+    pub fn populate(&mut self, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(), String> {
+        if self.spec.populate.is_empty() {
+            return Ok(());
+        }
+        let now = self.now_ms(0);
+        crate::populate::populate(&mut self.engine, &self.spec.populate, now, rng)
+            .map_err(|e| format!("node \"{}\" {e}", self.spec.name))?;
+        let disk = on_disk(&self.settings, &self.engine);
+        self.rdb_file = self.settings.rdb_every.map(|_| Rc::clone(&disk));
+        self.aof_file = disk;
+        self.changes_seen = self.engine.changes();
+        Ok(())
     }
 
     /// The node's clock in whole ms, as the engine takes it.
@@ -394,6 +410,18 @@ fn startup_settings(spec: &NodeSpec, engine: &Engine) -> (DiskSettings, ConfigSe
         rdb_every,
     };
     (settings, seen)
+}
+
+/// What the node's disk holds at start: its seed data, or nothing when
+/// it keeps nothing on disk (a restart then starts empty). Not taking a
+/// copy there keeps a big seeded value unshared, so the first write to it
+/// does not have to copy it.
+fn on_disk(settings: &DiskSettings, engine: &Engine) -> Rc<Dataset> {
+    if settings.aof || settings.rdb_every.is_some() {
+        Rc::new(engine.dataset())
+    } else {
+        Rc::new(Dataset::default())
+    }
 }
 
 fn fresh_engine(spec: &NodeSpec, local_ms: f64) -> Engine {

@@ -204,6 +204,11 @@ pub struct NodeSpec {
     /// as already on disk and already replicated.
     #[serde(default)]
     pub data: Vec<String>,
+    /// Big generated values (`{ key = "board", type = "zset", members =
+    /// 1000000, score = "random 0..10000" }`), filled after `data` from
+    /// the run's seed; they count as on disk and replicated like `data`.
+    #[serde(default)]
+    pub populate: Vec<crate::populate::PopulateSpec>,
 }
 
 fn default_rdb_every_ms() -> u64 {

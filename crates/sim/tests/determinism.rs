@@ -96,7 +96,8 @@ fn digest_line(name: &str, seed: u64, scenario: &Scenario) -> (String, String) {
 
 /// Scenarios of the simulator's own tests (`tests/scenarios/`), embedded
 /// so that wasm32 reads them too: the database's queue, the metric
-/// verdicts, staleness and the settling before end-of-run checks.
+/// verdicts, staleness and the settling before end-of-run checks,
+/// generated data.
 const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "stampede_no_lock",
@@ -120,6 +121,12 @@ const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "lost_lock_reply",
         include_str!("explore/lost_lock_reply.toml"),
+    ),
+    // Generated data (`populate`), costs by size, DEL against UNLINK, and
+    // a replica copying a big data set.
+    (
+        "leaderboard_populate",
+        include_str!("scenarios/leaderboard_populate.toml"),
     ),
 ];
 

@@ -130,6 +130,40 @@ fn sorted_set_of_a_million() {
     });
 }
 
+/// The leaderboard scenario of the native zset group, on 1M members:
+/// building its world (populating the board), then each event timed.
+#[wasm_bindgen_test]
+#[ignore = "a benchmark: lockstep bench --only wasm runs it"]
+fn leaderboard_of_a_million() {
+    let text = include_str!("../../bench/scale/leaderboard.toml").replace("MEMBERS", "1000000");
+    let scenario = std::rc::Rc::new(lockstep_sim::Scenario::parse(&text).expect("parses"));
+    let started = now_ms();
+    let mut world = lockstep_sim::World::new(
+        std::rc::Rc::clone(&scenario),
+        scenario.faults.clone(),
+        lockstep_sim::RunOptions::new(scenario.seed),
+    )
+    .expect("builds");
+    report("scale:ready:s", (now_ms() - started) / 1000.0);
+    let mut slowest: f64 = 0.0;
+    let mut events = 0u32;
+    let run_started = now_ms();
+    loop {
+        let started = now_ms();
+        let more = world.step();
+        slowest = slowest.max(now_ms() - started);
+        events += 1;
+        if !more {
+            break;
+        }
+    }
+    report("scale:step_max:ms", slowest);
+    report(
+        "scale:step_mean:ms",
+        (now_ms() - run_started) / f64::from(events),
+    );
+}
+
 fn story(name: &str) -> lockstep_sim::Scenario {
     lockstep_lessons::stories()
         .into_iter()

@@ -120,6 +120,8 @@ pub struct Bench {
     /// Native figures the wasm group compares with, kept from their own
     /// groups so a full run measures them once.
     native_zset: Option<zset::Timings>,
+    /// The populated leaderboard scenario's native figures.
+    native_scale: Option<zset::Scale>,
     native_sim: Option<sim::Rates>,
     /// Whether the progress line can be rewritten in place.
     terminal: bool,
@@ -199,6 +201,7 @@ pub fn main(args: &[String]) -> ExitCode {
         notes: Vec::new(),
         redis: None,
         native_zset: None,
+        native_scale: None,
         native_sim: None,
         terminal: std::io::stderr().is_terminal(),
     };

@@ -90,6 +90,37 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         });
     }
 
+    let native_scale = super::zset::native_scale(bench)?;
+    let scale_rows = [
+        (
+            "ready (populate)",
+            "s",
+            "scale:ready:s",
+            native_scale.ready_s,
+            Target::AtMost(2.0),
+        ),
+        (
+            "slowest step",
+            "ms",
+            "scale:step_max:ms",
+            native_scale.step_max_ms,
+            Target::AtMost(16.0),
+        ),
+    ];
+    for (what, unit, key, reference, target) in scale_rows {
+        bench.add(Figure {
+            group: "wasm",
+            name: format!("1M-member leaderboard scenario: {what}, wasm under Node"),
+            unit,
+            better: Better::Lower,
+            ours: figure(&node, key)?,
+            reference_name: "our native build".into(),
+            reference,
+            reference_unit: None,
+            target: Some(target),
+        });
+    }
+
     let native_sim = super::sim::native_rates(bench)?;
     add_simulator_rows(bench, "wasm under Node", &node, native_sim)?;
     bench.progress("wasm: the simulator in headless Chromium (chromedriver)");

@@ -3,14 +3,20 @@
 //! process around each `Engine::execute`; the reference is the time
 //! `redis-server` itself reports spending in those commands (`INFO
 //! commandstats`, `INFO latencystats`), so neither side counts the network.
+//! Then the simulator at that size: a leaderboard scenario whose node is
+//! populated with 1M members, timed until its world is ready and per
+//! event (`tests/bench/scale/leaderboard.toml`).
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::TcpStream as Socket;
+use std::rc::Rc;
 use std::time::Instant;
 
 use lockstep_engine::Engine;
 
-use super::figure::{Better, Figure};
+use lockstep_sim::{RunOptions, Scenario, World};
+
+use super::figure::{Better, Figure, Target};
 use super::workload::Rng;
 use super::Bench;
 
@@ -106,7 +112,88 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         ours.zrevrange.1,
         reference.zrevrange.1,
     );
+
+    bench.progress("zset: the leaderboard scenario populated with 1M members, native");
+    let big = native_scale(bench)?;
+    let small = scale_timings(SMALL_BOARD)?;
+    bench.add(Figure {
+        group: "zset",
+        name: "1M-member leaderboard scenario: ready (populate), native".into(),
+        unit: "s",
+        better: Better::Lower,
+        ours: big.ready_s,
+        reference_name: "redis-server's 1M ZADD (INFO)".into(),
+        reference: reference.insert_s,
+        reference_unit: None,
+        target: Some(Target::AtMost(2.0)),
+    });
+    bench.add(Figure {
+        group: "zset",
+        name: "1M-member leaderboard scenario: slowest step, native".into(),
+        unit: "ms",
+        better: Better::Lower,
+        ours: big.step_max_ms,
+        reference_name: "the same scenario on 1k members".into(),
+        reference: small.step_max_ms,
+        reference_unit: None,
+        target: Some(Target::AtMost(16.0)),
+    });
     Ok(())
+}
+
+/// The populated 1M-member scenario's native figures, measured once per
+/// run (the wasm group compares with them too).
+pub fn native_scale(bench: &mut Bench) -> Result<Scale, String> {
+    if let Some(scale) = bench.native_scale {
+        return Ok(scale);
+    }
+    let scale = scale_timings(MEMBERS)?;
+    bench.native_scale = Some(scale);
+    Ok(scale)
+}
+
+/// The leaderboard scenario shared with the wasm bench; `MEMBERS` in it
+/// is replaced by the board's size.
+pub const SCALE_SCENARIO: &str = include_str!("../../../../tests/bench/scale/leaderboard.toml");
+
+/// The board size the scale figures' step time is compared with.
+const SMALL_BOARD: u64 = 1_000;
+
+/// The leaderboard scenario on a board of some size: how long building
+/// the world takes (populating it), and its events' mean and slowest
+/// times, each event stepped and timed on its own.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub ready_s: f64,
+    pub step_mean_ms: f64,
+    pub step_max_ms: f64,
+}
+
+pub fn scale_timings(members: u64) -> Result<Scale, String> {
+    let text = SCALE_SCENARIO.replace("MEMBERS", &members.to_string());
+    let scenario = Rc::new(Scenario::parse(&text).map_err(|e| e.to_string())?);
+    let started = Instant::now();
+    let mut world = World::new(
+        Rc::clone(&scenario),
+        scenario.faults.clone(),
+        RunOptions::new(scenario.seed),
+    )?;
+    let ready_s = started.elapsed().as_secs_f64();
+    let mut steps_ms = Vec::new();
+    loop {
+        let started = Instant::now();
+        let more = world.step();
+        steps_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        if !more {
+            break;
+        }
+    }
+    let total: f64 = steps_ms.iter().sum();
+    Ok(Scale {
+        ready_s,
+        step_mean_ms: total / steps_ms.len() as f64,
+        step_max_ms: steps_ms.iter().copied().fold(0.0, f64::max),
+    })
 }
 
 /// Our native figures, measured once per run (the wasm group compares

@@ -430,6 +430,12 @@ impl World {
                 )
             })
             .collect::<Result<_, _>>()?;
+        // Bulk seed data draws first from the run's one RNG, in node order,
+        // so scenarios without it keep their random streams.
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+        for node in &mut nodes {
+            node.populate(&mut rng)?;
+        }
         for node in &mut nodes {
             if let Some(spare) = scripting.pop() {
                 node.engine.adopt_spare_scripting(spare);
@@ -510,7 +516,7 @@ impl World {
             invariants: Invariants::new(scenario.invariants.clone()),
             scenario: Rc::clone(&scenario),
             faults,
-            rng: ChaCha8Rng::seed_from_u64(options.seed),
+            rng,
             options,
             names,
             kinds,

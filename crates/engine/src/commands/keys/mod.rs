@@ -22,7 +22,7 @@ const F: u32 = flags::FAST;
 /// Flags and key positions as `COMMAND INFO` reports them in Redis 7.0.
 pub const COMMANDS: &[CommandSpec] = &[
     spec("del", -2, W, ALL_KEYS, del),
-    spec("unlink", -2, W | F, ALL_KEYS, del),
+    spec("unlink", -2, W | F, ALL_KEYS, unlink),
     spec("exists", -2, R | F, ALL_KEYS, exists),
     spec("touch", -2, R | F, ALL_KEYS, exists),
     spec("type", 2, R | F, FIRST_KEY, type_),
@@ -83,15 +83,29 @@ pub fn error_text(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).replace(['\r', '\n'], " ")
 }
 
-/// DEL key [key ...] (and UNLINK): how many of the keys existed. The model
-/// frees memory at once either way, so UNLINK is DEL.
+/// DEL key [key ...]: how many of the keys existed. Freeing happens in
+/// the call, so DEL of a big value blocks the node for O(N) of its
+/// elements (simulated time).
 fn del(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    remove_keys(ctx, args, true)
+}
+
+/// UNLINK key [key ...]: as DEL, but Redis frees big values on a
+/// background thread, so the call costs O(1) per key whatever the size.
+fn unlink(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    remove_keys(ctx, args, false)
+}
+
+fn remove_keys(ctx: &mut Ctx, args: &[Vec<u8>], free_now: bool) -> Reply {
     let now = ctx.now_ms;
     let mut deleted = 0;
     for key in &args[1..] {
         ctx.db.expire_if_needed(key, now);
-        if ctx.db.remove(key).is_some() {
+        if let Some(entry) = ctx.db.remove(key) {
             deleted += 1;
+            if free_now {
+                ctx.charge(crate::command::element_count(&entry.value));
+            }
         }
     }
     Reply::Integer(deleted)
@@ -144,10 +158,7 @@ fn rename_generic(ctx: &mut Ctx, args: &[Vec<u8>], nx: bool) -> Reply {
     let Some(entry) = ctx.db.remove(src) else {
         return Reply::error("ERR no such key");
     };
-    ctx.db.set(dst, entry.value, false);
-    if entry.expire_at_ms.is_some() {
-        ctx.db.set_expire(dst, entry.expire_at_ms);
-    }
+    ctx.db.set_entry(dst, entry);
     done
 }
 
@@ -213,10 +224,7 @@ fn move_(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
         return Reply::Integer(0);
     };
     if let Some(db) = ctx.db_at(target) {
-        db.set(key, entry.value, false);
-        if entry.expire_at_ms.is_some() {
-            db.set_expire(key, entry.expire_at_ms);
-        }
+        db.set_entry(key, entry);
     }
     Reply::Integer(1)
 }
@@ -254,29 +262,45 @@ fn dbsize(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 }
 
 /// FLUSHALL [ASYNC|SYNC]: removes every key of every database (not
-/// functions). ASYNC frees at once in the model.
+/// functions). SYNC (the default) frees every element in the call, O(N);
+/// ASYNC leaves that to a background thread and costs O(1).
 fn flushall(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     if !flush_args_ok(args) {
         return Reply::syntax_error();
     }
+    let free_now = !is_async(args);
     for index in 0..ctx.db_count() {
         if let Some(db) = ctx.db_at(index) {
-            let len = db.len();
+            let work = if free_now { elements_in(db) } else { 0 };
             db.clear();
-            ctx.charge(len);
+            ctx.charge(work);
         }
     }
     Reply::ok()
 }
 
-/// FLUSHDB [ASYNC|SYNC]: removes every key of the current database.
+/// FLUSHDB [ASYNC|SYNC]: removes every key of the current database, at
+/// the same cost as FLUSHALL.
 fn flushdb(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     if !flush_args_ok(args) {
         return Reply::syntax_error();
     }
-    ctx.charge(ctx.db.len());
+    if !is_async(args) {
+        ctx.charge(elements_in(ctx.db));
+    }
     ctx.db.clear();
     Reply::ok()
+}
+
+/// Every element a database holds: what a synchronous flush frees.
+fn elements_in(db: &crate::keyspace::Keyspace) -> usize {
+    db.iter()
+        .map(|(_, entry)| crate::command::element_count(&entry.value))
+        .sum()
+}
+
+fn is_async(args: &[Vec<u8>]) -> bool {
+    args.len() == 2 && option_is(&args[1], "async")
 }
 
 /// Redis's `getFlushCommandFlags`: nothing, or exactly one of SYNC/ASYNC.

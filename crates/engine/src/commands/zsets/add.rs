@@ -65,7 +65,6 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
             None => return Reply::not_float(),
         }
     }
-    ctx.charge(scores.len());
 
     let mut created = None;
     let limits = super::listpack_limits(ctx);
@@ -83,6 +82,7 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
     };
     zset.set_limits(limits);
 
+    let touched = scores.len();
     let (mut added, mut updated) = (0, 0);
     let mut last_score = None;
     let mut failed = false;
@@ -105,12 +105,14 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
         }
     }
 
+    let size = zset.len();
     if added + updated > 0 {
         match created {
             Some(zset) => ctx.db.set(key, Value::ZSet(zset), false),
             None => ctx.db.signal_modified(key),
         }
     }
+    ctx.charge_log(touched, size);
     if failed {
         return Reply::error("ERR resulting score is not a number (NaN)");
     }

@@ -53,12 +53,16 @@ pub fn zrevrank(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 fn rank(ctx: &mut Ctx, args: &[Vec<u8>], reverse: bool) -> Reply {
-    match lookup(ctx, &args[1]) {
-        Err(wrong_type) => wrong_type,
-        Ok(zset) => zset
-            .and_then(|z| z.rank(&args[2], reverse))
-            .map_or(Reply::Null, |r| Reply::Integer(r as i64)),
-    }
+    let (reply, size) = match lookup(ctx, &args[1]) {
+        Err(wrong_type) => return wrong_type,
+        Ok(zset) => (
+            zset.and_then(|z| z.rank(&args[2], reverse))
+                .map_or(Reply::Null, |r| Reply::Integer(r as i64)),
+            zset.map_or(0, |z| z.len()),
+        ),
+    };
+    ctx.charge_log(1, size);
+    reply
 }
 
 /// ZCOUNT key min max: members with a score in the range, in O(log N).
