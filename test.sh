@@ -6,7 +6,8 @@
 #   clippy  clippy -D warnings, natively and for wasm32 (web and lua crates)
 #   test    cargo test --workspace: unit tests and the differential suite,
 #           which runs command files against redis-server and Lockstep;
-#           then lockstep check lessons/ (every lesson parsed, run, proved)
+#           then lockstep check lessons/ --require-coverage (every lesson
+#           parsed, run, proved; every seed item covered)
 #   wasm    the wasm tests of lockstep-lua, the engine's scripting tests and
 #           the simulator's determinism test, under Node
 #   build   trunk build --release (the playground, into dist/)
@@ -111,7 +112,7 @@ step_clippy() {
 step_test() {
   have redis-server || die "redis-server is not on PATH; the differential suite needs it."
   cargo test --workspace
-  cargo run --quiet -p lockstep-cli -- check lessons/
+  cargo run --quiet -p lockstep-cli -- check lessons/ --require-coverage
 }
 
 step_wasm() {

@@ -52,7 +52,7 @@ async function screenshot(name) {
 }
 
 /** A fresh load of the lab, with the picture drawn. */
-async function open(hash = '') {
+async function open(hash = '#/lab') {
   await page.goto('about:blank');
   await page.goto(server.url + hash, { waitUntil: 'load' });
   await page.waitForSelector('[data-testid="picture"] [data-testid="arrow"]', { timeout: 30000 });

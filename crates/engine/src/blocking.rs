@@ -238,6 +238,20 @@ impl Ctx<'_> {
                 ks.forget_blocked_key(key);
             }
         }
+        // An error ends the blocked command as failed, in the error stats
+        // and its command's `failed_calls`, as Redis counts it on unblock.
+        if let Reply::Error(text) = &reply {
+            let command = self
+                .clients
+                .get(&client)
+                .map(|c| c.last_command.clone())
+                .filter(|name| !name.is_empty());
+            let stats = &mut self.server.stats;
+            if let Some(command) = command {
+                stats.command(&command).failed_calls += 1;
+            }
+            stats.count_error(text);
+        }
         self.server
             .blocking
             .unblocked

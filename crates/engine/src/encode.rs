@@ -56,6 +56,16 @@ pub fn encode(reply: &Reply, protocol: Protocol, out: &mut Vec<u8>) {
             Reply::Verbatim(text) => bulk(out, text.as_bytes()),
             Reply::BigNumber(digits) if resp3 => line(out, b'(', digits.as_bytes()),
             Reply::BigNumber(digits) => bulk(out, digits.as_bytes()),
+            Reply::Attributed { attributes, reply } => {
+                pending.push(reply);
+                if resp3 {
+                    line(out, b'|', attributes.len().to_string().as_bytes());
+                    for (k, v) in attributes.iter().rev() {
+                        pending.push(v);
+                        pending.push(k);
+                    }
+                }
+            }
             Reply::Many(replies) => pending.extend(replies.iter().rev()),
         }
     }

@@ -768,7 +768,9 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     entry.usec += duration;
     if let Reply::Error(text) = &reply {
         entry.failed_calls += 1;
-        stats.count_error(text);
+        if !std::mem::take(&mut stats.error_reply_already_counted) {
+            stats.count_error(text);
+        }
     }
 
     let shown = redacted(spec, args);

@@ -33,6 +33,13 @@ pub enum Reply {
     /// A big number's digits (DEBUG PROTOCOL, a script's `{big_number=...}`):
     /// a bulk string in RESP2, `(` in RESP3 (`addReplyBigNum`).
     BigNumber(String),
+    /// A reply with RESP3 attributes before it (`|N` and key/value pairs);
+    /// a RESP2 client, and a script, sees the reply alone (DEBUG PROTOCOL
+    /// attrib).
+    Attributed {
+        attributes: Vec<(Reply, Reply)>,
+        reply: Box<Reply>,
+    },
     /// Several top-level replies in a row, as SUBSCRIBE to N channels sends N.
     Many(Vec<Reply>),
 }

@@ -189,6 +189,13 @@ impl Budget {
         if self.kinds.contains(&ExploreKind::Partition) {
             parts.push(format!("partitions of {} ms", list(&self.partition_ms)));
         }
+        if self
+            .kinds
+            .iter()
+            .any(|k| matches!(k, ExploreKind::LoseOneWay | ExploreKind::LoseRequests))
+        {
+            parts.push(format!("one-way losses of {} ms", list(&self.partition_ms)));
+        }
         if self.kinds.contains(&ExploreKind::ClockJump) {
             parts.push(format!("clock jumps of {} ms", list(&self.clock_jump_ms)));
         }

@@ -45,6 +45,8 @@ pub const EVENT_TYPES: &[&str] = &[
     "delay",
     "lose_one_way",
     "lose_reply",
+    "operator",
+    "deploy",
     "violation",
 ];
 
@@ -91,6 +93,8 @@ impl What {
             What::Delay { .. } => "delay",
             What::LoseOneWay { .. } => "lose_one_way",
             What::LoseReply => "lose_reply",
+            What::Operator { .. } => "operator",
+            What::Deploy { .. } => "deploy",
             What::Violation { .. } => "violation",
         }
     }
@@ -102,7 +106,10 @@ impl What {
             What::Send { text, .. } | What::Receive { text, .. } | What::Log { text } => {
                 text.clone()
             }
-            What::Exec { command, reply, .. } => format!("{command} => {reply}"),
+            What::Exec { command, reply, .. } | What::Operator { command, reply, .. } => {
+                format!("{command} => {reply}")
+            }
+            What::Deploy { change, .. } => change.clone(),
             What::Busy { reply, .. } => reply.clone(),
             What::Finish { error, .. } => error.clone().unwrap_or_default(),
             What::Enter { name } | What::Leave { name } => name.clone(),
@@ -132,7 +139,7 @@ impl What {
         match self {
             What::Expire { key } => Some(key.clone()),
             What::Send { text, .. } => second_word(text),
-            What::Exec { command, .. } => second_word(command),
+            What::Exec { command, .. } | What::Operator { command, .. } => second_word(command),
             What::Query { key, .. } => Some(key.clone()),
             What::Commit { key, .. } => key.clone(),
             What::LeaseExpire { keys, .. } => keys.first().cloned(),

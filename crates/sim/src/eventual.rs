@@ -14,14 +14,26 @@ use lockstep_engine::Reply;
 use crate::scenario::InvariantSpec;
 use crate::trace::{Time, WorldState};
 
-/// The `SET key value` commands clients sent and which of them were
-/// acknowledged (`OK` reached the program in time), for
-/// `acknowledged_writes`. Kept only when a scenario asks for that check.
+/// What clients were told their writes did, for the end-of-run checks
+/// that compare it with where the world ended up: the `SET key value`
+/// commands sent and which were acknowledged (`OK` reached the program in
+/// time), for `acknowledged_writes`; the `PUBLISH`es answered with at
+/// least one receiver, and the messages subscribers' programs took, for
+/// `acknowledged_messages`. Kept only when a scenario asks for one of
+/// those checks.
 #[derive(Clone, Debug, Default)]
 pub struct Writes {
     sent: BTreeMap<u64, SentWrite>,
     /// Message ids, in the order their `OK` arrived.
     acknowledged: Vec<u64>,
+    /// `PUBLISH channel data` commands sent, by message id.
+    published: BTreeMap<u64, Published>,
+    /// Message ids of the `PUBLISH`es answered with a receiver count of at
+    /// least one, in the order the answers arrived.
+    heard: Vec<u64>,
+    /// Each message a subscriber's program took (`next_message` returned
+    /// it): the subscriber, the channel, the data.
+    taken: Vec<(String, Vec<u8>, Vec<u8>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -31,9 +43,25 @@ struct SentWrite {
     sent_at: Time,
 }
 
+#[derive(Clone, Debug)]
+struct Published {
+    channel: Vec<u8>,
+    data: Vec<u8>,
+}
+
 impl Writes {
-    /// A client sent `args` as message `msg`; a plain `SET k v ...` is kept.
+    /// A client sent `args` as message `msg`; a plain `SET k v ...` and a
+    /// `PUBLISH channel data` are kept.
     pub fn sent(&mut self, msg: u64, args: &[Vec<u8>], now: Time) {
+        if args.len() == 3 && args[0].eq_ignore_ascii_case(b"PUBLISH") {
+            self.published.insert(
+                msg,
+                Published {
+                    channel: args[1].clone(),
+                    data: args[2].clone(),
+                },
+            );
+        }
         if args.len() >= 3 && args[0].eq_ignore_ascii_case(b"SET") {
             self.sent.insert(
                 msg,
@@ -51,6 +79,45 @@ impl Writes {
         if self.sent.contains_key(&msg) && matches!(reply, Reply::Status(s) if s == "OK") {
             self.acknowledged.push(msg);
         }
+        if self.published.contains_key(&msg) && matches!(reply, Reply::Integer(n) if *n >= 1) {
+            self.heard.push(msg);
+        }
+    }
+
+    /// `subscriber`'s program took a message (`next_message` returned it).
+    pub fn taken(&mut self, subscriber: &str, channel: &[u8], data: &[u8]) {
+        self.taken
+            .push((subscriber.to_string(), channel.to_vec(), data.to_vec()));
+    }
+
+    /// Every message published on `channel` whose `PUBLISH` was answered
+    /// with at least one receiver but that `subscriber`'s program never
+    /// took. Each acknowledged `PUBLISH` needs a take of its own: the same
+    /// data published twice must be taken twice.
+    fn missed(&self, subscriber: &str, channel: &str) -> Vec<String> {
+        let mut takes: BTreeMap<&[u8], usize> = BTreeMap::new();
+        for (who, on, data) in &self.taken {
+            if who == subscriber && on.as_slice() == channel.as_bytes() {
+                *takes.entry(data.as_slice()).or_default() += 1;
+            }
+        }
+        let mut out = Vec::new();
+        for msg in &self.heard {
+            let Some(publish) = self.published.get(msg) else {
+                continue;
+            };
+            if publish.channel.as_slice() != channel.as_bytes() {
+                continue;
+            }
+            match takes.get_mut(publish.data.as_slice()) {
+                Some(left) if *left > 0 => *left -= 1,
+                _ => out.push(format!(
+                    "PUBLISH {channel} {} reached a subscriber, but {subscriber} never got it",
+                    crate::trace::quote(&publish.data)
+                )),
+            }
+        }
+        out
     }
 
     /// Every key whose last acknowledged write is missing from `node`:
@@ -122,6 +189,7 @@ pub fn at_end(spec: &InvariantSpec) -> bool {
             | InvariantSpec::CacheMatchesDatabase { .. }
             | InvariantSpec::ReplicasMatch { .. }
             | InvariantSpec::AcknowledgedWrites { .. }
+            | InvariantSpec::AcknowledgedMessages { .. }
     )
 }
 
@@ -208,6 +276,10 @@ pub fn check_end(spec: &InvariantSpec, state: &WorldState, writes: &Writes) -> R
                 .unwrap_or(node);
             writes.lost(state, primary)
         }
+        InvariantSpec::AcknowledgedMessages {
+            subscriber,
+            channel,
+        } => writes.missed(subscriber, channel),
         InvariantSpec::KeyEquals { node, key, value } => {
             let have = keys_of(state, node).and_then(|keys| keys.get(key).cloned());
             match &have {

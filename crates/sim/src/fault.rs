@@ -330,6 +330,10 @@ pub enum ExploreKind {
     /// For a while the nodes' replies to a client are lost, while its
     /// commands still arrive and run.
     LoseOneWay,
+    /// For a while a client's commands to the nodes are lost, while what
+    /// the nodes send it (replies to earlier calls, pub/sub messages)
+    /// still arrives: nothing it sends runs.
+    LoseRequests,
     /// One reply to a client is lost.
     LoseReply,
 }
@@ -344,7 +348,7 @@ pub enum Targets {
 }
 
 impl ExploreKind {
-    pub const ALL: [ExploreKind; 10] = [
+    pub const ALL: [ExploreKind; 11] = [
         ExploreKind::Pause,
         ExploreKind::Kill,
         ExploreKind::Crash,
@@ -354,6 +358,7 @@ impl ExploreKind {
         ExploreKind::Promote,
         ExploreKind::Delay,
         ExploreKind::LoseOneWay,
+        ExploreKind::LoseRequests,
         ExploreKind::LoseReply,
     ];
 
@@ -368,6 +373,7 @@ impl ExploreKind {
             ExploreKind::Promote => "promote",
             ExploreKind::Delay => "delay",
             ExploreKind::LoseOneWay => "lose_one_way",
+            ExploreKind::LoseRequests => "lose_requests",
             ExploreKind::LoseReply => "lose_reply",
         }
     }
@@ -382,6 +388,7 @@ impl ExploreKind {
             | ExploreKind::Kill
             | ExploreKind::Delay
             | ExploreKind::LoseOneWay
+            | ExploreKind::LoseRequests
             | ExploreKind::LoseReply => Targets::Clients,
             ExploreKind::Crash | ExploreKind::Restart => Targets::Nodes,
             ExploreKind::Promote => Targets::Replicas,
@@ -395,7 +402,9 @@ impl ExploreKind {
         match self {
             ExploreKind::Pause => Some(&budget.pause_ms),
             ExploreKind::Restart => Some(&budget.restart_after_ms),
-            ExploreKind::Partition | ExploreKind::LoseOneWay => Some(&budget.partition_ms),
+            ExploreKind::Partition | ExploreKind::LoseOneWay | ExploreKind::LoseRequests => {
+                Some(&budget.partition_ms)
+            }
             ExploreKind::ClockJump => Some(&budget.clock_jump_ms),
             ExploreKind::Delay => Some(&budget.delay_ms),
             ExploreKind::Kill
@@ -453,6 +462,11 @@ impl ExploreKind {
             ExploreKind::LoseOneWay => FaultKind::LoseOneWay {
                 from: scenario.nodes.iter().map(|n| n.name.clone()).collect(),
                 to: vec![target],
+                duration_ms: amount,
+            },
+            ExploreKind::LoseRequests => FaultKind::LoseOneWay {
+                from: vec![target],
+                to: scenario.nodes.iter().map(|n| n.name.clone()).collect(),
                 duration_ms: amount,
             },
             ExploreKind::LoseReply => FaultKind::LoseReply { target },

@@ -428,6 +428,10 @@ pub fn describe(spec: &InvariantSpec) -> String {
         }
         InvariantSpec::ReplicasMatch { primary } => format!("replicas_match({primary})"),
         InvariantSpec::AcknowledgedWrites { node } => format!("acknowledged_writes({node})"),
+        InvariantSpec::AcknowledgedMessages {
+            subscriber,
+            channel,
+        } => format!("acknowledged_messages({channel} to {subscriber})"),
         InvariantSpec::StaleAtMost { node, of, ms, .. } => {
             format!("stale_at_most({node} behind {of} ≤ {ms} ms)")
         }
@@ -447,6 +451,7 @@ pub fn kind_of(spec: &InvariantSpec) -> VerdictKind {
         InvariantSpec::CacheMatchesDatabase { .. } => VerdictKind::CacheMatchesDatabase,
         InvariantSpec::ReplicasMatch { .. } => VerdictKind::ReplicasMatch,
         InvariantSpec::AcknowledgedWrites { .. } => VerdictKind::AcknowledgedWrites,
+        InvariantSpec::AcknowledgedMessages { .. } => VerdictKind::AcknowledgedMessages,
         InvariantSpec::StaleAtMost { .. } => VerdictKind::StaleAtMost,
     }
 }
@@ -466,6 +471,7 @@ pub fn subject_of(spec: &InvariantSpec) -> &str {
         | InvariantSpec::StaleAtMost { node, .. }
         | InvariantSpec::AcknowledgedWrites { node } => node,
         InvariantSpec::ReplicasMatch { primary } => primary,
+        InvariantSpec::AcknowledgedMessages { subscriber, .. } => subscriber,
     }
 }
 

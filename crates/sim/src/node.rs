@@ -22,6 +22,32 @@ pub const SCRIPT_INSTRUCTION_CAP: u64 = 100_000_000;
 /// How often the OS flushes an `appendfsync no` file.
 pub const OS_FLUSH_US: Time = 30_000_000;
 
+/// The persistence a node runs with: its start-up configuration (the
+/// scenario's `persistence`, `appendfsync`, `rdb_every_ms`, or the same
+/// settings in `config`), changed by `CONFIG SET` until the next restart,
+/// which reads the start-up configuration again as Redis reads redis.conf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskSettings {
+    /// `appendonly yes`: every write goes to the AOF, which a restart loads.
+    pub aof: bool,
+    pub fsync: Fsync,
+    /// RDB snapshots (`save`): how often, when anything changed.
+    pub rdb_every: Option<Time>,
+}
+
+/// The periodic work of a node's persistence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskJob {
+    /// The AOF's fsync (`everysec`) or the OS's flush (`no`).
+    Fsync,
+    /// An RDB snapshot (`save`).
+    Snapshot,
+}
+
+/// The persistence settings as the engine's configuration spells them:
+/// `appendonly`, `appendfsync`, `save`.
+pub type ConfigSeen = [String; 3];
+
 /// A command that arrived while the node was busy, waiting its turn.
 #[derive(Clone, Debug)]
 pub struct Queued {
@@ -81,10 +107,24 @@ pub struct Node {
     pub acked: BTreeMap<ActorId, u64>,
     /// A replica that missed part of the stream needs a full resync.
     pub needs_sync: bool,
-    /// What a restart would find on disk.
-    pub durable: Rc<Dataset>,
+    /// The persistence in force now.
+    pub settings: DiskSettings,
+    /// The persistence the node starts (and restarts) with.
+    pub startup: DiskSettings,
+    /// The engine's persistence configuration when `settings` was last
+    /// brought in line with it.
+    pub config_seen: ConfigSeen,
+    /// The AOF on disk, up to its last fsync.
+    pub aof_file: Rc<Dataset>,
+    /// The last RDB file written, if any.
+    pub rdb_file: Option<Rc<Dataset>>,
+    /// Bumped when the node crashes, restarts or changes its settings:
+    /// periodic disk work scheduled before is void.
+    pub disk_gen: u64,
     pub changes_seen: u64,
-    pub dirty_since_persist: bool,
+    /// Writes not yet in the AOF file / in an RDB snapshot.
+    pub aof_dirty: bool,
+    pub rdb_dirty: bool,
     pub connections: BTreeMap<(ActorId, u32), ClientId>,
     pub running: Option<Running>,
     pub queue: VecDeque<Queued>,
@@ -125,8 +165,12 @@ impl Node {
             }
             engine.disconnect(conn);
         }
-        let durable = Rc::new(engine.dataset());
+        let disk = Rc::new(engine.dataset());
         let changes_seen = engine.changes();
+        let (settings, config_seen) = startup_settings(&spec, &engine);
+        // Seed data counts as on disk: in the RDB file a node with
+        // snapshots starts from, and in the AOF.
+        let rdb_file = settings.rdb_every.map(|_| Rc::clone(&disk));
         Ok(Node {
             spec,
             engine,
@@ -137,9 +181,15 @@ impl Node {
             offset: 0,
             acked: BTreeMap::new(),
             needs_sync: false,
-            durable,
+            rdb_file,
+            aof_file: disk,
+            settings,
+            startup: settings,
+            config_seen,
+            disk_gen: 0,
             changes_seen,
-            dirty_since_persist: false,
+            aof_dirty: false,
+            rdb_dirty: false,
             connections: BTreeMap::new(),
             running: None,
             queue: VecDeque::new(),
@@ -171,16 +221,19 @@ impl Node {
 
     /// Whether the data reaches disk with each write.
     pub fn fsync_always(&self) -> bool {
-        self.spec.persistence == Persistence::Aof && self.spec.appendfsync == Fsync::Always
+        self.settings.aof && self.settings.fsync == Fsync::Always
     }
 
-    /// How often the background persistence runs, if it does.
-    pub fn persist_every(&self) -> Option<Time> {
-        match (self.spec.persistence, self.spec.appendfsync) {
-            (Persistence::None, _) | (Persistence::Aof, Fsync::Always) => None,
-            (Persistence::Aof, Fsync::Everysec) => Some(1_000_000),
-            (Persistence::Aof, Fsync::No) => Some(OS_FLUSH_US),
-            (Persistence::Rdb, _) => Some(self.spec.rdb_every_ms.max(1) * 1000),
+    /// How often a periodic disk job runs, if it does now.
+    pub fn every(&self, job: DiskJob) -> Option<Time> {
+        match job {
+            DiskJob::Fsync if !self.settings.aof => None,
+            DiskJob::Fsync => match self.settings.fsync {
+                Fsync::Always => None,
+                Fsync::Everysec => Some(1_000_000),
+                Fsync::No => Some(OS_FLUSH_US),
+            },
+            DiskJob::Snapshot => self.settings.rdb_every,
         }
     }
 
@@ -188,6 +241,7 @@ impl Node {
     pub fn crash(&mut self) {
         self.up = false;
         self.epoch += 1;
+        self.disk_gen += 1;
         self.connections.clear();
         self.running = None;
         self.queue.clear();
@@ -199,30 +253,46 @@ impl Node {
         self.block_timer_at = None;
     }
 
-    /// What a restart will find on disk, in words for the trace.
-    pub fn kept_on_restart(&self) -> String {
-        match self.spec.persistence {
-            Persistence::None => "nothing: no persistence".to_string(),
-            Persistence::Rdb => "the last RDB snapshot".to_string(),
-            Persistence::Aof => match self.spec.appendfsync {
-                Fsync::Always => "every acknowledged write (appendfsync always)".to_string(),
-                Fsync::Everysec => "the AOF up to its last fsync (everysec)".to_string(),
-                Fsync::No => "the AOF up to the OS's last flush (appendfsync no)".to_string(),
-            },
+    /// What a restart with the start-up configuration loads: the AOF when
+    /// `appendonly` is on, else the last RDB file, else nothing.
+    fn loads_on_restart(&self) -> Option<&Rc<Dataset>> {
+        if self.startup.aof {
+            Some(&self.aof_file)
+        } else {
+            self.rdb_file.as_ref()
         }
     }
 
-    /// The node starts again at `t` with what its disk kept.
+    /// What a restart will find on disk, in words for the trace.
+    pub fn kept_on_restart(&self) -> String {
+        if self.startup.aof {
+            return match self.startup.fsync {
+                Fsync::Always => "every acknowledged write (appendfsync always)".to_string(),
+                Fsync::Everysec => "the AOF up to its last fsync (everysec)".to_string(),
+                Fsync::No => "the AOF up to the OS's last flush (appendfsync no)".to_string(),
+            };
+        }
+        match self.rdb_file {
+            Some(_) => "the last RDB snapshot".to_string(),
+            None => "nothing: no persistence".to_string(),
+        }
+    }
+
+    /// The node starts again at `t` with what its disk kept, and with its
+    /// start-up configuration (changes made by CONFIG SET are gone).
     pub fn restart(&mut self, t: Time) {
         self.up = true;
         self.epoch += 1;
+        self.disk_gen += 1;
+        let loads = self.loads_on_restart().cloned();
         self.engine = fresh_engine(&self.spec, self.clock.local_ms(t));
-        if self.spec.persistence != Persistence::None {
-            let durable = Rc::clone(&self.durable);
-            self.engine.load_dataset(&durable);
+        (self.settings, self.config_seen) = startup_settings(&self.spec, &self.engine);
+        if let Some(data) = loads {
+            self.engine.load_dataset(&data);
         }
         self.changes_seen = self.engine.changes();
-        self.dirty_since_persist = false;
+        self.aof_dirty = false;
+        self.rdb_dirty = false;
         self.offset = 0;
     }
 
@@ -269,6 +339,63 @@ impl Node {
     }
 }
 
+/// `save` as the start-up configuration spells `rdb_every_ms`: whole
+/// seconds, one change.
+fn save_text(spec: &NodeSpec) -> String {
+    match spec.persistence {
+        Persistence::Rdb => format!("{} 1", spec.rdb_every_ms.div_ceil(1000).max(1)),
+        _ => String::new(),
+    }
+}
+
+/// The engine's persistence configuration, as CONFIG GET answers it.
+pub fn config_seen(engine: &Engine) -> ConfigSeen {
+    ["appendonly", "appendfsync", "save"].map(|name| {
+        engine
+            .config()
+            .get(name)
+            .map(str::to_string)
+            .unwrap_or_default()
+    })
+}
+
+/// `appendfsync` as the engine's configuration spells it.
+pub fn parse_fsync(text: &str) -> Fsync {
+    match text {
+        "always" => Fsync::Always,
+        "no" => Fsync::No,
+        _ => Fsync::Everysec,
+    }
+}
+
+/// How often `save` rules snapshot: the simulator takes the shortest
+/// interval and snapshots then if anything changed (Redis also counts the
+/// changes each rule asks for).
+pub fn parse_save(text: &str) -> Option<Time> {
+    let words: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    words.chunks(2).map(|pair| pair[0].max(1) * 1_000_000).min()
+}
+
+/// The settings a node starts with, read from its fresh engine (the
+/// scenario's fields, and `config` where it sets them itself).
+fn startup_settings(spec: &NodeSpec, engine: &Engine) -> (DiskSettings, ConfigSeen) {
+    let seen = config_seen(engine);
+    let rdb_every = if seen[2] == save_text(spec) && spec.persistence == Persistence::Rdb {
+        Some(spec.rdb_every_ms.max(1) * 1000)
+    } else {
+        parse_save(&seen[2])
+    };
+    let settings = DiskSettings {
+        aof: seen[0] == "yes",
+        fsync: parse_fsync(&seen[1]),
+        rdb_every,
+    };
+    (settings, seen)
+}
+
 fn fresh_engine(spec: &NodeSpec, local_ms: f64) -> Engine {
     let mut engine = Engine::new(local_ms.floor() as i64);
     // The simulator drives time itself; DEBUG SLEEP and friends are part
@@ -276,6 +403,22 @@ fn fresh_engine(spec: &NodeSpec, local_ms: f64) -> Engine {
     let _ = engine
         .config_mut()
         .set_startup("enable-debug-command", "yes");
+    // The scenario's persistence, so CONFIG GET tells the truth and
+    // CONFIG SET has something to change.
+    let appendonly = if spec.persistence == Persistence::Aof {
+        "yes"
+    } else {
+        "no"
+    };
+    let fsync = match spec.appendfsync {
+        Fsync::Always => "always",
+        Fsync::Everysec => "everysec",
+        Fsync::No => "no",
+    };
+    let config = engine.config_mut();
+    let _ = config.set_startup("appendonly", appendonly);
+    let _ = config.set_startup("appendfsync", fsync);
+    let _ = config.set_startup("save", &save_text(spec));
     for (name, value) in &spec.config {
         let _ = engine.config_mut().set_startup(name, value);
     }

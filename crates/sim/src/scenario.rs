@@ -43,6 +43,13 @@ pub struct Scenario {
     pub consensus: Vec<ConsensusSpec>,
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
+    /// Commands an operator runs on nodes at given times (`SCRIPT FLUSH`,
+    /// `CONFIG SET appendfsync always`, ...).
+    #[serde(default, rename = "operator")]
+    pub operators: Vec<OperatorSpec>,
+    /// New versions of client programs, rolled out at given times.
+    #[serde(default, rename = "deploy")]
+    pub deploys: Vec<DeploySpec>,
     #[serde(default, rename = "invariant")]
     pub invariants: Vec<InvariantSpec>,
     /// Measurements that must lie within bounds when the run ends.
@@ -409,6 +416,48 @@ fn default_traffic_ms() -> f64 {
     1_000.0
 }
 
+/// The name of the actor that runs `[[operator]]` commands.
+pub const OPERATOR: &str = "operator";
+
+/// A command an operator runs on a node at a given time, from an admin
+/// connection on the node's own host: the network (latency, loss,
+/// partitions) does not touch it. `src/world/operators.rs` runs it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorSpec {
+    /// Global time at which the operator sends it.
+    #[serde(default)]
+    pub at_ms: f64,
+    pub node: String,
+    /// In redis-cli syntax: `SCRIPT FLUSH`, `CONFIG SET appendfsync always`.
+    pub command: String,
+}
+
+/// A new version of a client's program (`[[deploy]]`): at `at_ms` the
+/// process is stopped at its next clean point and started again with
+/// what this changes (`src/world/deploys.rs` says when that is).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeploySpec {
+    /// Global time from which the new version is due.
+    #[serde(default)]
+    pub at_ms: f64,
+    pub client: String,
+    /// The new program's Lua source.
+    #[serde(default)]
+    pub program: Option<String>,
+    /// Or: the new program is this library's `main(params)`.
+    #[serde(default)]
+    pub library: Option<String>,
+    /// New `params` (absent: the old ones).
+    #[serde(default)]
+    pub params: Option<toml::Table>,
+    /// New versions of libraries the program `require`s, by name: the
+    /// release ships its own copy of them.
+    #[serde(default)]
+    pub libraries: std::collections::BTreeMap<String, String>,
+}
+
 /// A fault: what happens, to whom, and when. (Unknown fields are caught
 /// by the kind's own list: serde's `flatten` passes them on to it.)
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -455,6 +504,8 @@ pub enum TriggerEvent {
     Send,
     /// The actor logged a line.
     Log,
+    /// A pub/sub message reached the actor.
+    Message,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -503,6 +554,10 @@ pub enum InvariantSpec {
     /// When the run ends: every `SET` a client got `OK` for is still on
     /// `node` (or on the replica promoted in its place).
     AcknowledgedWrites { node: String },
+    /// When the run ends: every message whose `PUBLISH` to `channel` was
+    /// answered with at least one receiver was taken by `subscriber`'s
+    /// program — what a worker that treats pub/sub as a queue counts on.
+    AcknowledgedMessages { subscriber: String, channel: String },
     /// Always: `node` never disagrees with `of` (a node, or a database it
     /// caches) about a key for longer than `ms`.
     StaleAtMost {
@@ -759,6 +814,7 @@ impl Scenario {
                 check_latency("[[network.link]] latency_ms", latency)?;
             }
         }
+        self.validate_operations()?;
         for (i, fault) in self.faults.iter().enumerate() {
             let what = format!("fault {} ({})", i + 1, fault.kind.name());
             check_non_negative(&format!("{what} at_ms"), fault.at_ms)?;
@@ -822,6 +878,13 @@ impl Scenario {
                     }
                     check_non_negative("invariant stale_at_most: ms", *ms)?;
                 }
+                InvariantSpec::AcknowledgedMessages { subscriber, .. }
+                    if !is_client(subscriber) =>
+                {
+                    return fail(format!(
+                        "invariant acknowledged_messages: subscriber \"{subscriber}\" is not a client"
+                    ));
+                }
                 InvariantSpec::Rate {
                     limit, window_ms, ..
                 } if *limit == 0 || window_ms.is_nan() || *window_ms <= 0.0 => {
@@ -847,6 +910,60 @@ impl Scenario {
                         "[liveness] accepted_writes names \"{resource}\", which is not a resource"
                     ));
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// `[[operator]]` and `[[deploy]]`: the nodes and clients they name
+    /// exist, commands parse, and a deploy changes something.
+    fn validate_operations(&self) -> Result<(), ScenarioError> {
+        let fail = |m: String| Err(ScenarioError(m));
+        if !self.operators.is_empty() && self.actor_names().iter().any(|n| n == OPERATOR) {
+            return fail(format!(
+                "an actor is named \"{OPERATOR}\", the name [[operator]] commands run under: rename it"
+            ));
+        }
+        for (i, op) in self.operators.iter().enumerate() {
+            let what = format!("operator {} (`{}`)", i + 1, op.command);
+            check_non_negative(&format!("{what} at_ms"), op.at_ms)?;
+            if !self.nodes.iter().any(|n| n.name == op.node) {
+                return fail(format!("{what}: node = \"{}\" is not a node", op.node));
+            }
+            match lockstep_engine::inline::split_args(op.command.as_bytes()) {
+                Ok(words) if !words.is_empty() => {}
+                _ => {
+                    return fail(format!(
+                        "{what}: not a command (unbalanced quotes, or empty)"
+                    ))
+                }
+            }
+        }
+        for (i, deploy) in self.deploys.iter().enumerate() {
+            let what = format!("deploy {} (client \"{}\")", i + 1, deploy.client);
+            check_non_negative(&format!("{what} at_ms"), deploy.at_ms)?;
+            if !self.clients.iter().any(|c| c.name == deploy.client) {
+                return fail(format!("{what}: there is no such [[client]]"));
+            }
+            if deploy.program.is_some() && deploy.library.is_some() {
+                return fail(format!("{what} has both a program and a library: give one"));
+            }
+            if let Some(library) = &deploy.library {
+                if !self.libraries.contains_key(library) && !deploy.libraries.contains_key(library)
+                {
+                    return fail(format!("{what}: library \"{library}\" is not known"));
+                }
+            }
+            if deploy.program.is_none()
+                && deploy.library.is_none()
+                && deploy.params.is_none()
+                && deploy.libraries.is_empty()
+            {
+                return fail(format!(
+                    "{what} changes nothing: give a program, a library, params or libraries"
+                ));
             }
         }
         Ok(())

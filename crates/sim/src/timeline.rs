@@ -235,6 +235,13 @@ pub fn describe(event: &Event) -> String {
             to.join(", ")
         ),
         What::LoseReply => "the next reply to it will be lost".into(),
+        What::Operator {
+            node,
+            command,
+            reply,
+            ..
+        } => format!("operator on {node}: {command} ⇒ {reply}"),
+        What::Deploy { change, .. } => format!("DEPLOY: {change}"),
         What::Violation {
             invariant, message, ..
         } => format!("VIOLATION of {invariant}: {message}"),

@@ -69,6 +69,8 @@ pub enum ActorKind {
     Traffic,
     /// A member of a `[[consensus]]` service.
     Member,
+    /// Whoever runs the `[[operator]]` commands.
+    Operator,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,
@@ -304,6 +306,21 @@ pub enum What {
     },
     /// The next reply to this client will be lost.
     LoseReply,
+    /// An `[[operator]]` command got its reply from `node`; it was asked
+    /// at `asked_us` (later only if the node was busy).
+    Operator {
+        node: String,
+        msg: u64,
+        command: String,
+        reply: String,
+        asked_us: Time,
+    },
+    /// A client was stopped and started again with a new version of its
+    /// program (`[[deploy]]`), due since `due_us`; `change` says what.
+    Deploy {
+        change: String,
+        due_us: Time,
+    },
     /// An invariant failed for the first time.
     Violation {
         invariant: String,
@@ -467,6 +484,7 @@ pub enum VerdictKind {
     CacheMatchesDatabase,
     ReplicasMatch,
     AcknowledgedWrites,
+    AcknowledgedMessages,
     StaleAtMost,
     /// The scenario's `[liveness]`: the work gets done.
     Liveness,
@@ -554,6 +572,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
             }
         }
         Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
+        Reply::Attributed { reply, .. } => write_reply(reply, out),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {

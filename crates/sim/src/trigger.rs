@@ -17,6 +17,7 @@ pub fn counted(what: &What) -> Option<(TriggerEvent, &str)> {
         What::Receive { text, .. } => Some((TriggerEvent::Reply, text)),
         What::Send { text, .. } => Some((TriggerEvent::Send, text)),
         What::Log { text } => Some((TriggerEvent::Log, text)),
+        What::Message { text, .. } => Some((TriggerEvent::Message, text)),
         _ => None,
     }
 }

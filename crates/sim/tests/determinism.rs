@@ -46,6 +46,23 @@ const STORIES: &[(&str, &str)] = &[
     ),
     // BLPOP workers woken by pushes, in order, and timing out.
     ("blocking_queue_workers", "blocking commands, a kill"),
+    // A crash mid-WAIT; the failover resets the clients' connections.
+    (
+        "failover_wait_cannot_vouch",
+        "crash, failover resets connections, WAIT",
+    ),
+    // The sentinel sends SCRIPT KILL to a primary answering BUSY.
+    ("sentinel_kills_busy_script", "sentinel, BUSY, SCRIPT KILL"),
+    // SHUTDOWN NOSAVE closes every connection: callers hear at once.
+    (
+        "shutdown_closes_connections",
+        "SHUTDOWN, closed connections",
+    ),
+    // A deploy of one client and an operator's SCRIPT FLUSH mid-run.
+    (
+        "rolling_deploy_script_flush",
+        "deploy, operator command, NOSCRIPT",
+    ),
     // A consensus service: majority commit, leases expiring on the
     // leader's clock while a client is paused, revisions as tokens.
     ("consensus_lock_gc_pause", "consensus service, lease expiry"),
@@ -93,6 +110,16 @@ const SCENARIO_FILES: &[(&str, &str)] = &[
     (
         "rate_limiter_traffic",
         include_str!("scenarios/rate_limiter_traffic.toml"),
+    ),
+    // The explorer's scenarios for pub/sub loss and a lost lock reply,
+    // with no faults: the acknowledged_messages check, a client timeout.
+    (
+        "pubsub_acknowledged",
+        include_str!("explore/pubsub_acknowledged.toml"),
+    ),
+    (
+        "lost_lock_reply",
+        include_str!("explore/lost_lock_reply.toml"),
     ),
 ];
 

@@ -594,3 +594,124 @@ schedules = 200
     );
     assert!(matches!(found.specs[0].kind, FaultKind::Delay { .. }));
 }
+
+#[test]
+fn pubsub_as_a_queue_the_explorer_finds_acknowledged_jobs_that_never_reach_the_worker() {
+    let (_, found) = counterexample("pubsub_acknowledged.toml", 1);
+    let kind = &found.specs[0].kind;
+    assert!(
+        matches!(
+            kind,
+            FaultKind::Kill { target } if target == "worker"
+        ) || matches!(
+            kind,
+            FaultKind::Partition { groups, .. } if groups == &[vec!["worker".to_string()]]
+        ),
+        "a pause loses nothing; killing or cutting off the worker does: {:?}",
+        found.faults
+    );
+    let verdict = found
+        .trace
+        .verdicts
+        .iter()
+        .find(|v| !v.held)
+        .expect("a failed verdict");
+    assert_eq!(verdict.invariant, "acknowledged_messages(jobs to worker)");
+    assert!(
+        verdict
+            .message
+            .as_deref()
+            .unwrap_or_default()
+            .contains("reached a subscriber, but worker never got it"),
+        "{:?}",
+        verdict.message
+    );
+}
+
+#[test]
+fn a_lost_set_reply_the_explorer_finds_the_owner_locked_out_by_its_own_lock() {
+    let (scenario, found) = counterexample("lost_lock_reply.toml", 1);
+    assert!(
+        matches!(
+            found.specs[0].kind,
+            FaultKind::LoseReply { .. } | FaultKind::LoseOneWay { .. }
+        ),
+        "{:?}",
+        found.faults
+    );
+    // The first SET ran and took the lock; client-1 never heard so, and
+    // every retry met its own key.
+    let sets: Vec<(u64, &str, &str)> = execs(&found.trace, "redis", "client-1")
+        .into_iter()
+        .filter(|(_, command, _)| command.starts_with("SET lock:report"))
+        .collect();
+    assert!(sets.len() >= 2, "{sets:?}");
+    assert_eq!(sets[0].2, "OK", "{sets:?}");
+    assert!(
+        sets[1..].iter().all(|(_, _, reply)| *reply == "(nil)"),
+        "{sets:?}"
+    );
+    assert!(found.trace.events.iter().any(|e| matches!(
+        &e.what,
+        What::Drop { to, .. } if to == "client-1"
+    )));
+    let liveness = found
+        .trace
+        .verdicts
+        .iter()
+        .find(|v| v.invariant.starts_with("liveness"))
+        .expect("a liveness verdict");
+    assert!(!liveness.held);
+    // The fix: a retry that finds its own id in the key has the lock.
+    let fix = fixed_program(
+        &scenario,
+        "client-1",
+        "if reply == \"OK\" then",
+        "if reply == \"OK\" or redis.pcall(\"GET\", \"lock:report\") == id then",
+    );
+    assert_fix_passes(&scenario, &[fix]);
+}
+
+#[test]
+fn pubsub_as_a_queue_killing_the_worker_mid_stream_loses_acknowledged_jobs_too() {
+    let scenario = load("pubsub_acknowledged.toml");
+    let budget = lockstep_sim::budget::Budget {
+        kinds: vec![lockstep_sim::fault::ExploreKind::Kill],
+        ..scenario.explore.clone().unwrap()
+    };
+    let found = match Explorer::new(&scenario, budget, scenario.seed)
+        .unwrap()
+        .run(100, |_| true)
+    {
+        Finding::Violation(found) => found,
+        Finding::NoViolation(coverage) => panic!("{}", coverage.statement()),
+    };
+    assert_eq!(
+        found.specs[0].kind,
+        FaultKind::Kill {
+            target: "worker".into()
+        }
+    );
+    // Killed with jobs unread in its socket: PUBLISH had counted it for
+    // each of them.
+    let killed_at = found
+        .trace
+        .events
+        .iter()
+        .find(|e| e.actor == "worker" && matches!(e.what, What::Crash))
+        .expect("the worker is killed")
+        .t_us;
+    let delivered_before: usize = found
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.actor == "worker" && e.t_us <= killed_at)
+        .filter(|e| matches!(e.what, What::Message { .. }))
+        .count();
+    assert!(delivered_before >= 1, "{:?}", found.faults);
+    assert!(found
+        .trace
+        .verdicts
+        .iter()
+        .any(|v| !v.held && v.invariant == "acknowledged_messages(jobs to worker)"));
+}

@@ -137,3 +137,35 @@ at_ms = 0
         lines[0]
     );
 }
+
+#[test]
+fn a_pipeline_yielded_by_hand_with_no_commands_is_answered_not_a_crash() {
+    let trace = run(r#"
+[[node]]
+name = "redis"
+[[client]]
+name = "c"
+program = '''
+local ok, replies = coroutine.yield("pipeline", nil, {})
+log(tostring(ok), #replies, #pipeline({}))
+coroutine.yield("pipeline", nil, {"GET"})
+log("not reached")
+'''
+"#);
+    let lines = logs(&trace, "c");
+    assert_eq!(lines, ["true 0 0"]);
+    let error = trace
+        .events
+        .iter()
+        .find_map(|e| match &e.what {
+            What::Finish {
+                error: Some(error), ..
+            } => Some(error.clone()),
+            _ => None,
+        })
+        .expect("a malformed pipeline stops the program with an error");
+    assert!(
+        error.contains("pipeline expects a list of commands"),
+        "{error}"
+    );
+}

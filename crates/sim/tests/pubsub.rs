@@ -368,3 +368,140 @@ fn the_story_s_worker_never_sees_the_jobs_published_while_it_was_down() {
         .collect();
     assert_eq!(worked, expected);
 }
+
+#[test]
+fn a_fault_can_strike_right_after_the_nth_message_a_subscriber_receives() {
+    let trace = run(&format!(
+        r#"
+[network]
+latency_ms = 1
+[[node]]
+name = "redis"
+[[client]]
+name = "sub"
+{SUBSCRIBER}
+{PUBLISHER}
+[[fault]]
+kind = "kill"
+target = "sub"
+at_ms = 0
+after = {{ actor = "sub", event = "message", nth = 3 }}
+"#
+    ));
+    assert_eq!(deliveries(&trace, "sub"), ["1", "2", "3"]);
+    let got: Vec<String> = logs(&trace, "sub");
+    assert_eq!(
+        got,
+        ["subscribed to 1", "got 1", "got 2"],
+        "killed before its program read the third"
+    );
+}
+
+/// The worker that treats a channel as a job queue (the explorer's
+/// `pubsub_acknowledged.toml`), with `faults` added.
+fn job_queue(faults: &str) -> Trace {
+    run(&format!(
+        "{}\n{faults}",
+        include_str!("explore/pubsub_acknowledged.toml")
+    ))
+}
+
+fn acknowledged_messages(trace: &Trace) -> &lockstep_sim::trace::Verdict {
+    trace
+        .verdicts
+        .iter()
+        .find(|v| v.invariant == "acknowledged_messages(jobs to worker)")
+        .expect("the invariant's verdict")
+}
+
+#[test]
+fn every_acknowledged_job_is_taken_when_nothing_goes_wrong_or_the_worker_only_pauses() {
+    let quiet = job_queue("");
+    assert!(acknowledged_messages(&quiet).held);
+    assert_eq!(logs(&quiet, "worker").len(), 10, "ten jobs done");
+    let paused = job_queue(
+        r#"
+[[fault]]
+kind = "pause"
+target = "worker"
+duration_ms = 2000
+at_ms = 300
+"#,
+    );
+    assert!(
+        acknowledged_messages(&paused).held,
+        "the jobs waited in the socket: {:?}",
+        acknowledged_messages(&paused).message
+    );
+}
+
+#[test]
+fn a_worker_killed_with_jobs_unread_loses_jobs_publish_acknowledged() {
+    let trace = job_queue(
+        r#"
+[[fault]]
+kind = "kill"
+target = "worker"
+at_ms = 700
+"#,
+    );
+    let verdict = acknowledged_messages(&trace);
+    assert!(!verdict.held);
+    let message = verdict.message.as_deref().unwrap_or_default();
+    let named: Vec<&str> = message
+        .split("PUBLISH jobs ")
+        .skip(1)
+        .filter_map(|rest| rest.split(' ').next())
+        .map(|job| job.trim_matches('"'))
+        .collect();
+    assert!(!named.is_empty(), "{message}");
+    let done: Vec<String> = logs(&trace, "worker");
+    let acknowledged: Vec<String> = publishes(&trace)
+        .into_iter()
+        .filter(|(_, _, reply)| reply.contains('1'))
+        .map(|(_, job, _)| job.trim_matches('"').to_string())
+        .collect();
+    for job in named {
+        assert!(acknowledged.iter().any(|j| j == job), "{job}: {message}");
+        assert!(
+            !done.iter().any(|l| l.ends_with(&format!(" {job}"))),
+            "{job} was done: {message}"
+        );
+    }
+    // Jobs published once the node knew the worker was gone went to
+    // nobody: PUBLISH said 0, so they are not among the acknowledged.
+    let nobody = logs(&trace, "producer");
+    assert!(!nobody.is_empty());
+    for line in &nobody {
+        let job = line.trim_end_matches(" reached nobody");
+        assert!(!message.contains(&format!("{job}\"")), "{job}: {message}");
+    }
+}
+
+#[test]
+fn a_subscription_that_lands_after_its_process_was_killed_ends_with_the_closed_socket() {
+    // Killed right after sending SUBSCRIBE: the command still runs, on a
+    // connection the kill did not close; its answer meets the closed
+    // socket, and from then on PUBLISH counts nobody.
+    let trace = job_queue(
+        r#"
+[[fault]]
+kind = "kill"
+target = "worker"
+at_ms = 0
+after = { actor = "worker", event = "send" }
+"#,
+    );
+    let subscribed = first(
+        &trace,
+        |e| matches!(&e.what, What::Exec { command, .. } if command == "SUBSCRIBE jobs"),
+    );
+    let crashed = first(&trace, |e| {
+        e.actor == "worker" && matches!(e.what, What::Crash)
+    });
+    assert!(crashed.t_us < subscribed.t_us);
+    let replies: Vec<String> = publishes(&trace).into_iter().map(|(_, _, r)| r).collect();
+    assert_eq!(replies.len(), 10);
+    assert!(replies.iter().all(|r| r == "(integer) 0"), "{replies:?}");
+    assert!(acknowledged_messages(&trace).held);
+}

@@ -24,7 +24,8 @@ use proptest::prelude::*;
 
 /// Stories with different actors: one node and a resource, a replica
 /// with a sentinel, five Redlock nodes, AOF persistence, seeded data with
-/// a conservation invariant, pub/sub subscribers, BLPOP workers.
+/// a conservation invariant, pub/sub subscribers, BLPOP workers, a
+/// deploy and an operator.
 const SCENARIOS: &[&str] = &[
     "gc_pause_past_ttl",
     "failover_loses_lock",
@@ -33,6 +34,9 @@ const SCENARIOS: &[&str] = &[
     "bank_transfer",
     "pubsub_subscriber_killed",
     "blocking_queue_workers",
+    // A deploy and an operator's command: faults that strike a client
+    // while its new release is due, or the node the operator works on.
+    "rolling_deploy_script_flush",
     // A three-member consensus service: crashes, cuts and clock jumps of
     // its members, elections, lease expiry.
     "consensus_lock_gc_pause",
@@ -41,6 +45,14 @@ const SCENARIOS: &[&str] = &[
     "stampede_rebuild_lock",
     "rate_limiter_traffic",
     "cache_race",
+    // A WAIT cut short by a failover, SHUTDOWN; the acknowledged_messages
+    // check, a lock taken under a short timeout. (The sentinel's SCRIPT
+    // KILL story runs a script of 80M steps: too slow to run by the
+    // hundred.)
+    "failover_wait_cannot_vouch",
+    "shutdown_closes_connections",
+    "pubsub_acknowledged",
+    "lost_lock_reply",
 ];
 
 /// A story by name, or one of `tests/scenarios/*.toml`.
@@ -49,6 +61,8 @@ fn scenario(name: &str) -> Scenario {
         "stampede_rebuild_lock" => include_str!("scenarios/stampede_rebuild_lock.toml"),
         "rate_limiter_traffic" => include_str!("scenarios/rate_limiter_traffic.toml"),
         "cache_race" => include_str!("scenarios/cache_race.toml"),
+        "pubsub_acknowledged" => include_str!("explore/pubsub_acknowledged.toml"),
+        "lost_lock_reply" => include_str!("explore/lost_lock_reply.toml"),
         story => return stories::story(story),
     };
     Scenario::parse_with_libraries(file, &stories::libraries())
@@ -139,6 +153,20 @@ fn kind(cast: &Cast) -> BoxedStrategy<FaultKind> {
                 duration_ms,
             }
         }),
+        (client(), node(), 0.0..duration).prop_map(|(from, to, duration_ms)| {
+            FaultKind::LoseOneWay {
+                from: vec![from],
+                to: vec![to],
+                duration_ms,
+            }
+        }),
+        (clocked(), clocked(), 0.0..5_000.0, 0.0..duration).prop_map(
+            |(one, other, extra_ms, duration_ms)| FaultKind::Delay {
+                between: [vec![one], vec![other]],
+                extra_ms,
+                duration_ms,
+            }
+        ),
         node().prop_map(|target| FaultKind::Promote { target }),
         partition,
         Just(FaultKind::Heal {}),
@@ -173,6 +201,7 @@ fn trigger_event() -> impl Strategy<Value = TriggerEvent> {
         Just(TriggerEvent::Reply),
         Just(TriggerEvent::Send),
         Just(TriggerEvent::Log),
+        Just(TriggerEvent::Message),
     ]
 }
 

@@ -357,3 +357,101 @@ fn a_script_that_wrote_cannot_be_killed_by_the_sentinel() {
     let logs = log_events(&trace, "c");
     assert_eq!(logs[0].1, "EVAL: 20000000", "the script ran to its end");
 }
+
+#[test]
+fn the_lock_story_s_wait_after_the_failover_fails_instead_of_vouching() {
+    let scenario = lockstep_lessons::stories::find("failover_wait_cannot_vouch")
+        .expect("the story is in the catalogue")
+        .scenario()
+        .expect("the story parses");
+    let trace = lockstep_sim::run(&scenario, scenario.seed).unwrap();
+    let promoted = trace
+        .events
+        .iter()
+        .find(|e| e.actor == "r" && matches!(e.what, What::Promote { .. }))
+        .expect("the sentinel promotes r");
+    // The WAIT was sent to p, which had just crashed.
+    let wait = trace
+        .events
+        .iter()
+        .find(|e| {
+            e.actor == "client-1"
+                && matches!(&e.what, What::Send { text, to, .. } if text.starts_with("WAIT") && to == "p")
+        })
+        .expect("client-1 sent WAIT to p");
+    assert!(wait.t_us < promoted.t_us);
+    let logs = log_events(&trace, "client-1");
+    let (event, text) = logs[0];
+    assert_eq!(
+        text, "client-1 WAIT failed: connection reset: failover, r is the primary now",
+        "not a count of replicas"
+    );
+    assert_eq!(event.t_us, promoted.t_us, "at the failover");
+    assert!(!trace
+        .events
+        .iter()
+        .any(|e| { e.actor == "client-1" && matches!(&e.what, What::Enter { .. }) }));
+    // r never saw client-1's lock: client-2 takes it there.
+    assert!(log_events(&trace, "client-2")
+        .iter()
+        .any(|(_, text)| *text == "client-2 has the lock"));
+    assert!(
+        trace.verdicts.iter().all(|v| v.held),
+        "{:?}",
+        trace.verdicts
+    );
+}
+
+#[test]
+fn one_way_loss_of_requests_runs_nothing_so_the_retry_is_safe() {
+    // The client starts once the loss is on, so its first INCR is lost.
+    let client = RETRYING_INCR.replace("timeout_ms = 200", "timeout_ms = 200\nstart_ms = 10");
+    let trace = run(&format!(
+        r#"{client}
+[[fault]]
+kind = "lose_one_way"
+from = ["c"]
+to = ["redis"]
+duration_ms = 300
+at_ms = 0
+"#
+    ));
+    let sent = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Send { text, .. } if text.starts_with("INCR")))
+        .count();
+    let execs = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.what, What::Exec { command, .. } if command.starts_with("INCR")))
+        .count();
+    assert!(sent >= 2, "the first attempt timed out and was retried");
+    assert_eq!(execs, 1, "only the attempt that got through ran");
+    assert!(trace.verdicts[0].held, "credited once");
+}
+
+#[test]
+fn the_explorer_finds_no_double_credit_when_only_requests_are_lost() {
+    use lockstep_sim::explore::{Explorer, Finding};
+    use lockstep_sim::fault::ExploreKind;
+    let scenario = Scenario::parse(RETRYING_INCR).unwrap();
+    let budget = lockstep_sim::budget::Budget {
+        kinds: vec![ExploreKind::LoseRequests],
+        partition_ms: vec![100, 300, 2000].into_iter().map(f64::from).collect(),
+        schedules: 100,
+        ..Default::default()
+    };
+    let finding = Explorer::new(&scenario, budget, 1)
+        .unwrap()
+        .run(100, |_| true);
+    let Finding::NoViolation(coverage) = finding else {
+        panic!("a lost request never runs: nothing to credit twice");
+    };
+    let statement = coverage.statement();
+    assert!(
+        statement.contains("one-way losses of 100/300/2000 ms"),
+        "{statement}"
+    );
+    assert!(coverage.struck > 0, "{statement}");
+}

@@ -319,7 +319,7 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: ScriptResp) -> mlua::Result<
     let three = resp == ScriptResp::Three;
     Ok(match reply {
         Reply::Status(s) => single_field(lua, "ok", Value::String(lua.create_string(s)?))?,
-        Reply::Error(e) => error_table(lua, e)?,
+        Reply::Error(e) => command_error_table(lua, e)?,
         Reply::Integer(n) => Value::Number(*n as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
         Reply::Null | Reply::NullArray if three => Value::Nil,
@@ -364,6 +364,8 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp: ScriptResp) -> mlua::Result<
             single_field(lua, "big_number", Value::String(lua.create_string(digits)?))?
         }
         Reply::BigNumber(digits) => Value::String(lua.create_string(digits)?),
+        // Attributes are not shown to scripts, as in Redis 7.0.
+        Reply::Attributed { reply, .. } => reply_to_lua(lua, reply, resp)?,
     })
 }
 
@@ -389,6 +391,36 @@ pub fn error_table(lua: &Lua, text: &str) -> mlua::Result<Value> {
         None => format!("ERR {text}"),
     };
     single_field(lua, "err", Value::String(lua.create_string(full)?))
+}
+
+/// The field Redis adds to the error table of a command's error reply
+/// (and of a command the script may not run): the error was counted in
+/// INFO errorstats when the command failed, so if the script passes it on
+/// as its own reply it is not counted again. Scripts can see the field.
+pub const ALREADY_COUNTED_FIELD: &str = "ignore_error_stats_update";
+
+/// The error table of a command's error reply, marked as already counted.
+pub fn command_error_table(lua: &Lua, text: &str) -> mlua::Result<Value> {
+    let value = error_table(lua, text)?;
+    if let Value::Table(t) = &value {
+        t.raw_set(ALREADY_COUNTED_FIELD, true)?;
+    }
+    Ok(value)
+}
+
+/// Whether a script's result (returned or raised) is an error table that
+/// was counted when its command failed.
+pub fn is_counted_error(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Table(t)) => {
+            matches!(t.raw_get::<Value>("err"), Ok(Value::String(_)))
+                && matches!(
+                    t.raw_get::<Value>(ALREADY_COUNTED_FIELD),
+                    Ok(Value::Boolean(true))
+                )
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
 use super::command_args::{AclCheck, CommandArgs};
-use super::convert::ScriptResp;
+use super::convert::{ScriptResp, ALREADY_COUNTED_FIELD};
 use super::lrand48::{Lrand48, LRAND48_MAX};
 use super::{sha1_hex, ScriptLogLine};
 
@@ -324,11 +324,16 @@ pub(crate) const DISPATCH_KEY: &str = "lockstep.dispatch";
 /// `return redis.call(...)` tail call keeps the script's frame, and the
 /// error handler can still name the line.
 #[derive(Debug)]
-pub(crate) struct RaisedReply(pub String);
+pub(crate) struct RaisedReply {
+    pub text: String,
+    /// A command's error, already counted in INFO errorstats (the table
+    /// gets `ignore_error_stats_update`, as Redis's does).
+    pub counted: bool,
+}
 
 impl fmt::Display for RaisedReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -336,7 +341,10 @@ impl std::error::Error for RaisedReply {}
 
 /// `luaPushError` + `luaError`: raise `{err = "ERR text"}`.
 fn raise(text: impl Into<String>) -> mlua::Error {
-    mlua::Error::external(RaisedReply(text.into()))
+    mlua::Error::external(RaisedReply {
+        text: text.into(),
+        counted: false,
+    })
 }
 
 /// What a raised value means to a script: an error table, or a message.
@@ -344,9 +352,12 @@ fn error_value(lua: &Lua, raised: Value) -> mlua::Result<Value> {
     let Value::Error(error) = raised else {
         return Ok(raised);
     };
-    if let Some(RaisedReply(text)) = error.downcast_ref::<RaisedReply>() {
+    if let Some(RaisedReply { text, counted }) = error.downcast_ref::<RaisedReply>() {
         let t = lua.create_table()?;
         t.raw_set("err", lua.create_string(text)?)?;
+        if *counted {
+            t.raw_set(ALREADY_COUNTED_FIELD, true)?;
+        }
         return Ok(Value::Table(t));
     }
     let mut root: &mlua::Error = &error;
@@ -425,9 +436,11 @@ fn host_functions(
         lua.create_function(|lua, args: CommandArgs| {
             let (reply, failed) = dispatch(lua, "redis.call/pcall", args)?;
             match (failed, &reply) {
-                (true, Value::Table(t)) => Err(raise(
-                    t.raw_get::<mlua::LuaString>("err")?.to_string_lossy(),
-                )),
+                (true, Value::Table(t)) => {
+                    let text = t.raw_get::<mlua::LuaString>("err")?.to_string_lossy();
+                    let counted = t.raw_get::<bool>(ALREADY_COUNTED_FIELD).unwrap_or(false);
+                    Err(mlua::Error::external(RaisedReply { text, counted }))
+                }
                 _ => Ok(reply),
             }
         })?,

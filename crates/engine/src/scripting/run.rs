@@ -8,7 +8,9 @@ use lockstep_lua::mlua::{self, AnyUserData, Function, Lua, MultiValue, Table, Va
 use lockstep_lua::{Budget, RunError, StopReason, Verdict};
 
 use super::command_args::{AclCheck, CommandArgs};
-use super::convert::{error_table, lua_to_reply, reply_to_lua, ScriptResp};
+use super::convert::{
+    command_error_table, error_table, is_counted_error, lua_to_reply, reply_to_lua, ScriptResp,
+};
 use super::environment::{ScriptVm, DISPATCH_KEY};
 use super::watcher::{RunningScript, ScriptProgress, ScriptWatcher};
 use super::NANOS_PER_INSTRUCTION;
@@ -110,6 +112,8 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
         watcher.started();
         watcher.running(&running);
     }
+    // Set when the script's result is a command's error it passes on.
+    let counted_error = Cell::new(false);
     let result = svm.vm.run(budget, |lua| {
         lua.scope(|scope| {
             let dispatch = scope.create_function(|lua, args: AnyUserData| {
@@ -123,6 +127,7 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
             lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
             let outcome: MultiValue = runner.call(function)?;
             lua.set_named_registry_value(DISPATCH_KEY, Value::Nil)?;
+            counted_error.set(is_counted_error(outcome.get(1)));
             script_outcome_to_reply(lua, &outcome, resp_cell.get(), run.name)
         })
     });
@@ -142,7 +147,12 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     }
 
     match result {
-        Ok(reply) => reply,
+        Ok(reply) => {
+            if reply.is_error() && counted_error.get() {
+                ctx.server.stats.error_reply_already_counted = true;
+            }
+            reply
+        }
         Err(RunError::Stopped(StopReason::Host)) => {
             let line = progress.killed_at_line.get().unwrap_or(0);
             let source = match run.mode {
@@ -316,7 +326,7 @@ impl Dispatcher<'_, '_> {
         };
         let failed = reply.is_error();
         let value = match &reply {
-            Reply::Error(e) => error_table(lua, e)?,
+            Reply::Error(e) => command_error_table(lua, e)?,
             other => reply_to_lua(lua, other, resp)?,
         };
         Ok((value, failed))
@@ -359,22 +369,25 @@ impl Dispatcher<'_, '_> {
         ctx.server.acl.check(user, spec, argv)
     }
 
-    fn run_command(&mut self, argv: &[Vec<u8>], resp: ScriptResp) -> Reply {
-        let spec = match script_command(argv) {
-            Ok(spec) => spec,
-            Err(message) => return Reply::error(message),
-        };
+    /// Why the script may not run this command now, as `scriptCall`'s
+    /// checks answer before `call`: each refusal counts as the command's
+    /// `rejected_calls`, not as a call.
+    fn refusal(&self, spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Reply> {
         if spec.has(flags::NOSCRIPT) && !self.ctx.server.scripts_call_noscript {
-            return Reply::error("ERR This Redis command is not allowed from script");
+            return Some(Reply::error(
+                "ERR This Redis command is not allowed from script",
+            ));
         }
         if let Err(denied) = self.caller_may_run(spec, argv) {
-            return Reply::error(denied.script_error());
+            return Some(Reply::error(denied.script_error()));
         }
         if self.read_only && spec.has(flags::WRITE) {
-            return Reply::error("ERR Write commands are not allowed from read-only scripts.");
+            return Some(Reply::error(
+                "ERR Write commands are not allowed from read-only scripts.",
+            ));
         }
         if spec.has(flags::WRITE) && self.ctx.server.read_only_replica() {
-            return Reply::error(crate::server::replication::READONLY_ERROR);
+            return Some(Reply::error(crate::server::replication::READONLY_ERROR));
         }
         // Only before the script's first write, which must not be left
         // half done.
@@ -382,7 +395,7 @@ impl Dispatcher<'_, '_> {
             && !self.progress.wrote.get()
             && !self.ctx.server.enough_good_replicas()
         {
-            return Reply::error(crate::server::replication::NOREPLICAS_ERROR);
+            return Some(Reply::error(crate::server::replication::NOREPLICAS_ERROR));
         }
         // `scriptVerifyOOM`: only before the script's first write, which
         // must not be left half done.
@@ -391,7 +404,37 @@ impl Dispatcher<'_, '_> {
             && !self.progress.wrote.get()
             && self.ctx.server.script_out_of_memory()
         {
-            return Reply::error(crate::server::memory::OOM_ERROR);
+            return Some(Reply::error(crate::server::memory::OOM_ERROR));
+        }
+        None
+    }
+
+    /// `scriptCall`'s error path: the refusal is an error reply of the
+    /// script's client (counted in INFO errorstats now) and a rejected call
+    /// of the command, if there is one.
+    fn rejected(&mut self, spec: Option<&CommandSpec>, refusal: Reply) -> Reply {
+        let stats = &mut self.ctx.server.stats;
+        if let Some(spec) = spec {
+            stats.command(spec.name).rejected_calls += 1;
+        }
+        if let Reply::Error(text) = &refusal {
+            stats.count_error(text);
+        }
+        refusal
+    }
+
+    fn run_command(&mut self, argv: &[Vec<u8>], resp: ScriptResp) -> Reply {
+        let spec = match script_command(argv) {
+            Ok(spec) => spec,
+            Err(message) => {
+                // A known command with the wrong arity is rejected, as
+                // `scriptCall` counts it; an unknown one has no stats.
+                let spec = commands::lookup(&argv[0]);
+                return self.rejected(spec, Reply::error(message));
+            }
+        };
+        if let Some(refusal) = self.refusal(spec, argv) {
+            return self.rejected(Some(spec), refusal);
         }
         if spec.has(flags::WRITE) {
             self.progress.wrote.set(true);

@@ -26,6 +26,10 @@ pub struct Stats {
     /// Keys expired before the last CONFIG RESETSTAT (the keyspaces count
     /// from the start; INFO reports the difference).
     pub expired_keys_base: u64,
+    /// Redis's `ERR_REPLY_FLAG_NO_STATS_UPDATE`: the next error reply (a
+    /// script passing on a command's error) was counted in `errors` when
+    /// the command failed; it counts only as its command's failed call.
+    pub error_reply_already_counted: bool,
 }
 
 impl Stats {

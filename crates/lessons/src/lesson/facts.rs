@@ -124,6 +124,7 @@ pub fn verdict_name(verdict: &Verdict) -> String {
         VerdictKind::CacheMatchesDatabase => "cache_matches_database",
         VerdictKind::ReplicasMatch => "replicas_match",
         VerdictKind::AcknowledgedWrites => "acknowledged_writes",
+        VerdictKind::AcknowledgedMessages => "acknowledged_messages",
         VerdictKind::StaleAtMost => "stale_at_most",
         VerdictKind::Liveness => return "liveness".to_string(),
     };

@@ -156,6 +156,7 @@ fn write(reply: &Reply, indent: usize, out: &mut String) {
         Reply::Bool(b) => out.push_str(if *b { "(true)" } else { "(false)" }),
         Reply::Verbatim(s) => out.push_str(&lockstep_sim::trace::quote(s.as_bytes())),
         Reply::BigNumber(digits) => out.push_str(&format!("(big number) {digits}")),
+        Reply::Attributed { reply, .. } => write(reply, indent, out),
         Reply::Array(items) | Reply::Set(items) | Reply::Push(items) | Reply::Many(items) => {
             if items.is_empty() {
                 out.push_str("(empty array)");

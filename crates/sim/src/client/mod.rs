@@ -156,6 +156,17 @@ pub struct Process {
     pub inboxes: BTreeMap<u32, inbox::Inbox>,
     /// Each task's pipeline in flight: its messages and the replies so far.
     pub pipelines: BTreeMap<u32, PipelineInFlight>,
+    /// Libraries its current release ships itself (`[[deploy]]`
+    /// `libraries`), in place of the scenario's of the same name.
+    pub libraries: BTreeMap<String, String>,
+}
+
+impl Process {
+    /// Killed by a fault and not restarted: its sockets closed with it
+    /// (a program that ended, even with an error, is not killed).
+    pub fn killed(&self) -> bool {
+        !self.alive && !self.finished && self.failed.is_none()
+    }
 }
 
 /// A pipeline waiting for its replies; the task waits for `msgs[0]`
@@ -193,11 +204,30 @@ impl ClientVm {
 
     /// Compiles a process's program into a task-ready function with the
     /// process's own environment.
-    pub fn program(&self, spec: &ClientSpec) -> mlua::Result<(Function, Table)> {
+    /// `own_libraries` replace the scenario's libraries of the same name
+    /// for this process (a deployed release's own copies).
+    pub fn program(
+        &self,
+        spec: &ClientSpec,
+        own_libraries: &BTreeMap<String, String>,
+    ) -> mlua::Result<(Function, Table)> {
         let lua = self.vm.lua();
         let params = toml_to_lua(lua, &toml::Value::Table(spec.params.clone()))?;
         let make: Function = lua.globals().get("__lockstep_environment")?;
-        let env: Table = make.call((spec.name.as_str(), params, self.libraries.clone()))?;
+        let libraries = if own_libraries.is_empty() {
+            self.libraries.clone()
+        } else {
+            let table = lua.create_table()?;
+            for pair in self.libraries.pairs::<Value, Value>() {
+                let (name, source) = pair?;
+                table.raw_set(name, source)?;
+            }
+            for (name, source) in own_libraries {
+                table.raw_set(name.as_str(), lua.create_string(source)?)?;
+            }
+            table
+        };
+        let env: Table = make.call((spec.name.as_str(), params, libraries))?;
         let source = match (&spec.program, &spec.library) {
             (Some(program), _) => program.clone(),
             (None, Some(library)) => format!("return require({library:?}).main(params)"),
@@ -473,6 +503,7 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply) -> mlua::Result<Result<Value, Stri
         }
         Reply::Integer(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => Value::String(lua.create_string(b)?),
+        Reply::Attributed { reply, .. } => return reply_to_lua(lua, reply),
         Reply::Null | Reply::NullArray => Value::Boolean(false),
         Reply::Double(_) => {
             // RESP2 sends a double as a bulk string in Redis's own format.

@@ -329,8 +329,15 @@ end
 -- library's state, without compiling it again.
 local factories = {}
 
+-- Keyed by name and source: a deployed release may ship its own version
+-- of a library.
 local function library_factory(name, source)
-  local factory = factories[name]
+  local versions = factories[name]
+  if versions == nil then
+    versions = {}
+    factories[name] = versions
+  end
+  local factory = versions[source]
   if factory == nil then
     local err
     -- On the first line, so line numbers in errors stay the library's own.
@@ -338,7 +345,7 @@ local function library_factory(name, source)
     if not factory then
       error(err, 0)
     end
-    factories[name] = factory
+    versions[source] = factory
   end
   return factory
 end

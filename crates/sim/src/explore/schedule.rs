@@ -203,6 +203,7 @@ impl Planned {
                     TriggerEvent::Reply => "reply",
                     TriggerEvent::Send => "command sent",
                     TriggerEvent::Log => "log line",
+                    TriggerEvent::Message => "pub/sub message",
                 };
                 format!("right after {actor}'s {} {event}", ordinal(*nth))
             }

@@ -27,7 +27,8 @@ impl World {
 
     pub(super) fn start_process(&mut self, process: usize) {
         let actor = self.actor_of(process);
-        let compiled = self.clients.program(&self.processes[process].spec);
+        let p = &self.processes[process];
+        let compiled = self.clients.program(&p.spec, &p.libraries);
         let thread = compiled.and_then(|(function, env)| {
             self.processes[process].environment = Some(env);
             self.clients.thread(function)
@@ -130,7 +131,14 @@ impl World {
             return;
         };
         let p = &self.processes[process];
-        if !p.alive || p.finished {
+        if p.killed() {
+            // A command that was on its way when the process was killed
+            // ran on a connection opened after the kill closed the others:
+            // its answer meets a closed socket, and the node drops it too.
+            self.close_connections_of(actor);
+            return;
+        }
+        if p.finished {
             return;
         }
         if let Some(until) = p.paused_until {
@@ -278,6 +286,9 @@ impl World {
                 Step::Failed(message) => return self.task_ended(process, task, Some(message)),
                 Step::Yielded(request) => request,
             };
+            if self.switch_before(process, &request) {
+                return;
+            }
             let answer: Option<MultiValue> = match request {
                 Request::Now => {
                     let local = self.processes[process].clock.local_ms(self.now).floor();
@@ -398,7 +409,7 @@ impl World {
     }
 
     /// A process that ends or dies leaves every section, from every task.
-    fn forget_holders_of(&mut self, process: usize) {
+    pub(super) fn forget_holders_of(&mut self, process: usize) {
         let name = self.processes[process].spec.name.clone();
         let prefix = format!("{name} task ");
         let holders: Vec<String> = self
@@ -714,6 +725,9 @@ impl World {
             for p in &mut self.processes {
                 p.alive = false;
             }
+        } else if self.clean_point(process) {
+            // The end of a task may be the clean point a deploy waits for.
+            self.switch_release(process);
         }
     }
 
@@ -771,6 +785,8 @@ impl World {
             self.emit(actor, What::Resume);
             if let Some((task, args)) = self.processes[process].pending_resume.take() {
                 self.run_task(process, task, args);
+            } else if self.clean_point(process) {
+                self.switch_release(process);
             }
         }
     }

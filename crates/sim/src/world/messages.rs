@@ -22,6 +22,11 @@ impl World {
                 | Body::AppendAck { .. }
         );
         self.messages.insert(id, Message { from, to, body });
+        if self.is_operator(from) || self.is_operator(to) {
+            // The operator works on the node's own host: no network between.
+            self.schedule(self.now + extra, Pending::Deliver(id));
+            return id;
+        }
         let fault = if reliable {
             None
         } else if self.network.lost_one_way(from, to, self.now) {
@@ -66,7 +71,8 @@ impl World {
         let Some(message) = self.messages.remove(&id) else {
             return;
         };
-        if !self.network.connected(message.from, message.to) {
+        let local = self.is_operator(message.from) || self.is_operator(message.to);
+        if !local && !self.network.connected(message.from, message.to) {
             match self.network.in_flight {
                 InFlight::Drop => {
                     if matches!(message.body, Body::Request { .. }) {
@@ -92,6 +98,13 @@ impl World {
         }
         let Message { from, to, body } = message;
         match body {
+            Body::Reply { call, reply, .. } if self.is_operator(to) => {
+                self.operator_reply(from, call, reply)
+            }
+            Body::Closed { reason, .. } if self.is_operator(to) => {
+                self.operator_closed(from, &reason)
+            }
+            _ if self.is_operator(to) => {}
             Body::Command { task, args } => self.node_receive(to, from, task, id, args),
             Body::Pipeline { task, commands } => {
                 self.node_receive_pipeline(to, from, task, commands)

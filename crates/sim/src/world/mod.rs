@@ -9,9 +9,12 @@ mod blocking;
 mod clients;
 mod consensus;
 mod databases;
+mod deploys;
 mod faults;
 mod messages;
 mod nodes;
+mod operators;
+mod persistence;
 mod pipeline;
 mod pubsub;
 mod shutdown;
@@ -98,8 +101,13 @@ enum Pending {
     },
     Persist {
         node: usize,
-        epoch: u64,
+        generation: u64,
+        job: crate::node::DiskJob,
     },
+    /// An `[[operator]]` command is due.
+    Operator(usize),
+    /// A `[[deploy]]` is due.
+    Deploy(usize),
     Fault(usize),
     Resume {
         process: usize,
@@ -285,8 +293,9 @@ pub struct World {
     databases: Vec<crate::database::Database<databases::Route>>,
     generators: Vec<crate::traffic::Generator>,
     services: Vec<crate::consensus::Service<consensus::Route>>,
-    /// Clients' `SET`s and their acknowledgements, when an
-    /// `acknowledged_writes` invariant needs them.
+    /// Clients' `SET`s and `PUBLISH`es, their acknowledgements and the
+    /// messages programs took, when an `acknowledged_writes` or
+    /// `acknowledged_messages` invariant needs them.
     writes: Option<crate::eventual::Writes>,
     sentinel: Option<Sentinel>,
     /// Old primaries to turn into replicas of the new one once reachable.
@@ -327,6 +336,13 @@ pub struct World {
     in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
     /// Clients whose next reply from a node is lost (`lose_reply`).
     lose_next_reply: std::collections::BTreeSet<ActorId>,
+    /// The actor that runs `[[operator]]` commands, if the scenario has any.
+    operator: Option<ActorId>,
+    /// Operator commands waiting for their reply: message id to the
+    /// command's index and when it was asked.
+    operator_asks: BTreeMap<u64, (usize, Time)>,
+    /// Deploys due but not yet done, per process, in order.
+    deploys_due: BTreeMap<usize, Vec<usize>>,
 }
 
 /// Lua states handed from one run to the next (see [`World::with_spares`]).
@@ -391,6 +407,11 @@ impl World {
             names.push(member);
             kinds.push(ActorKind::Member);
         }
+        let operator = (!scenario.operators.is_empty()).then(|| {
+            names.push(crate::scenario::OPERATOR.into());
+            kinds.push(ActorKind::Operator);
+            names.len() - 1
+        });
         let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
             names.push("sentinel".into());
             kinds.push(ActorKind::Sentinel);
@@ -453,6 +474,7 @@ impl World {
                 requests_on_the_way: 0,
                 inboxes: BTreeMap::new(),
                 pipelines: BTreeMap::new(),
+                libraries: BTreeMap::new(),
             });
         }
         let resources = scenario
@@ -505,7 +527,13 @@ impl World {
             writes: scenario
                 .invariants
                 .iter()
-                .any(|i| matches!(i, crate::scenario::InvariantSpec::AcknowledgedWrites { .. }))
+                .any(|i| {
+                    matches!(
+                        i,
+                        crate::scenario::InvariantSpec::AcknowledgedWrites { .. }
+                            | crate::scenario::InvariantSpec::AcknowledgedMessages { .. }
+                    )
+                })
                 .then(Default::default),
             sentinel,
             demote: Vec::new(),
@@ -528,6 +556,9 @@ impl World {
             outbound: BTreeMap::new(),
             in_order: BTreeMap::new(),
             lose_next_reply: Default::default(),
+            operator,
+            operator_asks: BTreeMap::new(),
+            deploys_due: BTreeMap::new(),
         };
         world.start();
         Ok(world)
@@ -552,6 +583,14 @@ impl World {
         }
         if self.sentinel.is_some() {
             self.schedule(0, Pending::SentinelTick);
+        }
+        for i in 0..self.scenario.operators.len() {
+            let at = ms(self.scenario.operators[i].at_ms);
+            self.schedule(at, Pending::Operator(i));
+        }
+        for i in 0..self.scenario.deploys.len() {
+            let at = ms(self.scenario.deploys[i].at_ms);
+            self.schedule(at, Pending::Deploy(i));
         }
         self.start_traffic();
     }
@@ -698,7 +737,13 @@ impl World {
             Pending::NodeDone { node, run } => self.node_done(node, run),
             Pending::BusyThreshold { node, run } => self.busy_threshold(node, run),
             Pending::Expiry { node, generation } => self.expiry(node, generation),
-            Pending::Persist { node, epoch } => self.persist(node, epoch),
+            Pending::Persist {
+                node,
+                generation,
+                job,
+            } => self.persist(node, generation, job),
+            Pending::Operator(i) => self.operator_command(i),
+            Pending::Deploy(i) => self.deploy_due(i),
             Pending::Fault(i) => self.fault(i),
             Pending::Resume { process } => self.resume_process(process),
             Pending::ReplicateOut {

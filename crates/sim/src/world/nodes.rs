@@ -309,6 +309,7 @@ impl World {
             );
             self.route_pushes(node, outcome.cost_us);
             self.after_write_by(node, (from, task));
+            self.after_admin(node, &args, &outcome.reply);
             self.send(
                 node,
                 from,
@@ -433,6 +434,7 @@ impl World {
             },
         );
         self.after_write_by(node, (running.from, running.task));
+        self.after_admin(node, &running.args, &running.reply);
         let reply = running.reply;
         self.reply_to(node, running.from, running.task, running.msg, reply);
         self.after_blocking(node);
@@ -510,7 +512,8 @@ impl World {
             return;
         }
         n.changes_seen = changes;
-        n.dirty_since_persist = true;
+        n.aof_dirty = true;
+        n.rdb_dirty = true;
         let is_primary = n.replica_of.is_none();
         if is_primary {
             n.offset += 1;
@@ -527,8 +530,8 @@ impl World {
         if always || !replicas.is_empty() {
             let data = Rc::new(self.nodes[node].engine.dataset());
             if always {
-                self.nodes[node].durable = Rc::clone(&data);
-                self.nodes[node].dirty_since_persist = false;
+                self.nodes[node].aof_file = Rc::clone(&data);
+                self.nodes[node].aof_dirty = false;
             }
             let offset = self.nodes[node].offset;
             let epoch = self.nodes[node].epoch;
@@ -602,9 +605,11 @@ impl World {
         r.engine.load_dataset(&data);
         r.offset = offset;
         r.changes_seen = r.engine.changes();
-        r.dirty_since_persist = true;
+        r.aof_dirty = true;
+        r.rdb_dirty = true;
         if r.fsync_always() {
-            r.durable = Rc::clone(&data);
+            r.aof_file = Rc::clone(&data);
+            r.aof_dirty = false;
         }
         self.mark_changed();
         self.send(replica, primary, Body::Ack { offset }, 0);
@@ -932,31 +937,6 @@ impl World {
         let generation = n.expiry_gen;
         let at = n.clock.global_at(at_ms as f64 + 1.0, self.now);
         self.schedule(at, Pending::Expiry { node, generation });
-    }
-
-    pub(super) fn schedule_persist(&mut self, node: usize) {
-        if let Some(every) = self.nodes[node].persist_every() {
-            let epoch = self.nodes[node].epoch;
-            self.schedule(self.now + every, Pending::Persist { node, epoch });
-        }
-    }
-
-    /// The background save (RDB) or fsync (AOF everysec/no) runs.
-    pub(super) fn persist(&mut self, node: usize, epoch: u64) {
-        let n = &mut self.nodes[node];
-        if n.epoch != epoch || !n.up {
-            return;
-        }
-        if n.dirty_since_persist {
-            n.durable = Rc::new(n.engine.dataset());
-            n.dirty_since_persist = false;
-            let what = match n.spec.persistence {
-                crate::scenario::Persistence::Rdb => "RDB snapshot",
-                _ => "AOF fsync",
-            };
-            self.emit(node, What::Persist { what: what.into() });
-        }
-        self.schedule_persist(node);
     }
 
     /// The node's machine stops.

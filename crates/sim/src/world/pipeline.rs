@@ -25,6 +25,15 @@ impl World {
         node: Option<String>,
         commands: Vec<Vec<Vec<u8>>>,
     ) -> Option<MultiValue> {
+        if commands.is_empty() {
+            // Only a program yielding by hand gets here (`pipeline({})`
+            // answers without the world): nothing to send, nothing back.
+            let lua = self.clients.lua();
+            return lua
+                .create_table()
+                .and_then(|t| (true, t).into_lua_multi(lua))
+                .ok();
+        }
         let target = match self.call_target(process, node) {
             Ok(target) => target,
             Err(message) => return (false, message).into_lua_multi(self.clients.lua()).ok(),

@@ -296,6 +296,11 @@ impl World {
         };
         let p = &self.processes[process];
         if !p.alive || p.finished {
+            if p.killed() {
+                // A subscription made by a command that reached the node
+                // after the kill: the closed socket ends it now.
+                self.close_connections_of(actor);
+            }
             self.push_lost(
                 from,
                 &Body::Push {
@@ -431,6 +436,12 @@ impl World {
         let lua = self.clients.lua();
         let inbox = self.processes[process].inboxes.entry(task).or_default();
         let answer = if let Some(delivery) = inbox.items.pop_front() {
+            if let (Some(writes), Delivery::Message { channel, data, .. }) =
+                (self.writes.as_mut(), &delivery)
+            {
+                let actor = self.processes[process].actor;
+                writes.taken(&self.names[actor], channel, data);
+            }
             delivery.to_lua(lua).map(|v| (v,).into_lua_multi(lua))
         } else if let Some(reason) = inbox.closed.clone() {
             Ok((Value::Nil, reason).into_lua_multi(lua))

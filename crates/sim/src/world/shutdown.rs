@@ -56,7 +56,12 @@ impl World {
         msg: u64,
         args: &[Vec<u8>],
     ) {
-        let how = Shutdown::parse(args, self.nodes[node].spec.persistence);
+        let snapshots = if self.nodes[node].settings.rdb_every.is_some() {
+            Persistence::Rdb
+        } else {
+            Persistence::None
+        };
+        let how = Shutdown::parse(args, snapshots);
         let save = match how {
             Shutdown::Refuse(reply) => {
                 self.emit(
@@ -92,14 +97,16 @@ impl World {
     /// node is down until a restart.
     pub(super) fn shut_down(&mut self, node: usize, save: bool, caller: (ActorId, u32)) {
         let n = &mut self.nodes[node];
-        let keeps = match n.spec.persistence {
-            Persistence::None => false,
-            Persistence::Aof => true,
-            Persistence::Rdb => save,
-        };
-        if keeps {
-            n.durable = std::rc::Rc::new(n.engine.dataset());
-            n.dirty_since_persist = false;
+        if n.settings.aof || save {
+            let data = std::rc::Rc::new(n.engine.dataset());
+            if n.settings.aof {
+                n.aof_file = std::rc::Rc::clone(&data);
+                n.aof_dirty = false;
+            }
+            if save {
+                n.rdb_file = Some(data);
+                n.rdb_dirty = false;
+            }
         }
         // Every client with a connection, a command waiting its turn, or a
         // WAIT: each hears the close.

@@ -141,6 +141,8 @@ fn write_one<'r>(
         Reply::Verbatim(text) if resp3 => line(out, text),
         Reply::Verbatim(text) => line(out, &repr(text.as_bytes())),
         Reply::BigNumber(digits) if resp3 => line(out, &format!("(big number) {digits}")),
+        // redis-cli prints the reply after its attributes.
+        Reply::Attributed { reply, .. } => write_one(out, reply, resp3, indent, steps),
         Reply::BigNumber(digits) => line(out, &repr(digits.as_bytes())),
         Reply::Array(items) => queue_aggregate(out, Aggregate::Array, items, indent, steps),
         Reply::Set(items) if resp3 => queue_aggregate(out, Aggregate::Set, items, indent, steps),

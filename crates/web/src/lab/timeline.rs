@@ -111,6 +111,7 @@ fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Traffic => "traffic",
         ActorKind::Member => "consensus member",
         ActorKind::Sentinel => "sentinel",
+        ActorKind::Operator => "operator",
         ActorKind::World => "world",
     }
 }
@@ -129,7 +130,9 @@ pub fn tone(what: &What) -> &'static str {
         what if what.is_fault() => "t-fault",
         What::Enter { .. } | What::Leave { .. } => "t-section",
         What::Finish { error: Some(_), .. } => "t-error",
-        What::Exec { reply, .. } | What::Busy { reply, .. } if reply.starts_with("(error)") => {
+        What::Exec { reply, .. } | What::Busy { reply, .. } | What::Operator { reply, .. }
+            if reply.starts_with("(error)") =>
+        {
             "t-error"
         }
         What::Write {
@@ -151,7 +154,9 @@ pub fn tone(what: &What) -> &'static str {
         | What::Query { .. }
         | What::Commit { .. }
         | What::Request { .. }
-        | What::Outcome { .. } => "t-io",
+        | What::Outcome { .. }
+        | What::Operator { .. } => "t-io",
+        What::Deploy { .. } => "t-section",
         What::Start { .. }
         | What::Finish { .. }
         | What::Sleep { .. }

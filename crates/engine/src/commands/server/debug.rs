@@ -97,8 +97,7 @@ fn reload(ctx: &mut Ctx, options: &[Vec<u8>]) -> Reply {
 }
 
 /// DEBUG PROTOCOL type: one reply of each RESP3 type, as Redis's test
-/// suite uses to check clients. Attributes have no [`Reply`] form in the
-/// model; that one answers as a RESP2 client sees it.
+/// suite uses to check clients.
 fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
     let ints = || (0..3).map(Reply::Integer).collect::<Vec<_>>();
@@ -128,10 +127,14 @@ fn protocol(ctx: &mut Ctx, name: &[u8]) -> Reply {
         "true" => Reply::Bool(true),
         "false" => Reply::Bool(false),
         "verbatim" => Reply::Verbatim("This is a verbatim\nstring".into()),
-        // The model's replies have no attribute type: the attribute is
-        // left out (RESP2 clients never see it either).
         "bignum" => Reply::BigNumber("1234567999999999999999999999999999999".into()),
-        "attrib" => Reply::bulk("Some real reply following the attribute"),
+        "attrib" => Reply::Attributed {
+            attributes: vec![(
+                Reply::bulk("key-popularity"),
+                Reply::Array(vec![Reply::bulk("key:123"), Reply::Integer(90)]),
+            )],
+            reply: Box::new(Reply::bulk("Some real reply following the attribute")),
+        },
         _ => Reply::error("ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"),
     }
 }
@@ -448,12 +451,14 @@ mod session_tests {
             "DEBUG PROTOCOL map" => "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n",
             "DEBUG PROTOCOL push" => "-ERR RESP2 is not supported by this command\r\n",
             "DEBUG PROTOCOL bignum" => "$37\r\n1234567999999999999999999999999999999\r\n",
+            "DEBUG PROTOCOL attrib" => "$39\r\nSome real reply following the attribute\r\n",
         );
         s.resp3();
         session!(s,
             "DEBUG PROTOCOL map" => "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n",
             "DEBUG PROTOCOL double" => ",3.141\r\n",
             "DEBUG PROTOCOL bignum" => "(1234567999999999999999999999999999999\r\n",
+            "DEBUG PROTOCOL attrib" => "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n",
         );
         assert!(s
             .run("DEBUG PROTOCOL nope")

@@ -43,11 +43,12 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Traffic => 0,
         ActorKind::Client => 1,
         ActorKind::Node => 2,
-        ActorKind::Sentinel => 3,
-        ActorKind::Resource => 4,
-        ActorKind::Member => 5,
-        ActorKind::Database => 6,
-        ActorKind::World => 7,
+        ActorKind::Operator => 3,
+        ActorKind::Sentinel => 4,
+        ActorKind::Resource => 5,
+        ActorKind::Member => 6,
+        ActorKind::Database => 7,
+        ActorKind::World => 8,
     }
 }
 
@@ -57,6 +58,7 @@ pub fn kind_name(kind: ActorKind) -> &'static str {
         ActorKind::Client => "client",
         ActorKind::Resource => "resource",
         ActorKind::Sentinel => "sentinel",
+        ActorKind::Operator => "operator",
         ActorKind::Database => "database",
         ActorKind::Traffic => "traffic",
         ActorKind::Member => "consensus member",
@@ -115,5 +117,21 @@ mod tests {
             assert_eq!(pair[0].top + pair[0].height, pair[1].top, "lanes touch");
         }
         assert!(height >= lanes[3].top + lanes[3].height);
+    }
+
+    #[test]
+    fn the_operator_has_its_own_lane_just_below_the_nodes() {
+        let trace = story_trace("rolling_deploy_script_flush");
+        let (lanes, _) = lay_out(&trace, &key_bars(&trace).rows);
+        let lanes: Vec<(&str, &str)> = lanes.iter().map(|l| (l.name.as_str(), l.kind)).collect();
+        assert_eq!(
+            lanes,
+            [
+                ("app-1", "client"),
+                ("app-2", "client"),
+                ("redis", "node"),
+                ("operator", "operator")
+            ]
+        );
     }
 }

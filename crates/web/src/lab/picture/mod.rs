@@ -407,6 +407,11 @@ fn dot_label(what: &What) -> Option<String> {
         What::Write {
             accepted: false, ..
         } => "rejected".into(),
+        // An operator's command is the point of its lane: say what it did.
+        What::Operator { command, reply, .. } => {
+            format!("{} \u{21d2} {}", short(command, 24), short(reply, 16))
+        }
+        What::Deploy { .. } => "deploy".into(),
         _ => return None,
     })
 }
@@ -423,6 +428,21 @@ mod tests {
 
     fn position(trace: &Trace, pick: impl Fn(&lockstep_sim::trace::Event) -> bool) -> usize {
         trace.events.iter().position(pick).unwrap()
+    }
+
+    #[test]
+    fn operator_commands_and_deploys_are_labelled_on_their_lanes() {
+        let trace = story_trace("rolling_deploy_script_flush");
+        let flush = position(&trace, |e| matches!(e.what, What::Operator { .. }));
+        let deploy = position(&trace, |e| matches!(e.what, What::Deploy { .. }));
+        assert_eq!(
+            dot_label(&trace.events[flush].what).as_deref(),
+            Some("SCRIPT FLUSH \u{21d2} OK")
+        );
+        assert_eq!(
+            dot_label(&trace.events[deploy].what).as_deref(),
+            Some("deploy")
+        );
     }
 
     fn laid_out(name: &str) -> (Trace, Reading, Picture) {
@@ -628,6 +648,16 @@ mod tests {
         assert!(closed.dots.len() < on_lanes);
         assert!(open.width > closed.width);
         assert_eq!(reading.fold_of(fold.first), Some(0));
+    }
+
+    #[test]
+    fn the_window_takes_what_reaches_into_it_and_text_is_cut_with_an_ellipsis() {
+        assert!(in_view(10.0, 20.0, 15.0, 100.0));
+        assert!(in_view(120.0, 5.0, 15.0, 100.0), "either end first");
+        assert!(!in_view(0.0, 14.0, 15.0, 100.0));
+        assert!(!in_view(101.0, 300.0, 15.0, 100.0));
+        assert_eq!(short("lock:report", 20), "lock:report");
+        assert_eq!(short("SET lock:report abc", 8), "SET loc\u{2026}");
     }
 
     #[test]

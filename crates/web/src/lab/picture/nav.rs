@@ -73,6 +73,8 @@ pub fn kind_word(what: &What) -> &'static str {
         What::Delay { .. } => "delay",
         What::LoseOneWay { .. } => "one-way loss",
         What::LoseReply => "lost reply",
+        What::Operator { .. } => "operator command",
+        What::Deploy { .. } => "deploy",
         What::Violation { .. } => "violation",
     }
 }
@@ -97,5 +99,20 @@ mod tests {
         assert!((sends[0] + 1..next).all(|i| &trace.events[i].actor != actor));
         assert_eq!(same_kind(&trace, 1_000_000, true), None);
         assert_eq!(kind_word(&trace.events[sends[0]].what), "send");
+    }
+
+    #[test]
+    fn operator_commands_and_deploys_have_their_own_words_and_jumps() {
+        let trace = story_trace("rolling_deploy_script_flush");
+        let find = |word: &str| {
+            (0..trace.events.len())
+                .find(|&i| kind_word(&trace.events[i].what) == word)
+                .unwrap_or_else(|| panic!("no {word} in the story"))
+        };
+        let (flush, deploy) = (find("operator command"), find("deploy"));
+        assert_eq!(trace.events[flush].actor, "operator");
+        assert_eq!(trace.events[deploy].actor, "app-1");
+        assert_eq!(same_kind(&trace, flush, true), None, "one operator command");
+        assert_eq!(same_kind(&trace, deploy, false), None, "one deploy");
     }
 }
