@@ -357,6 +357,22 @@ test('the dark colour scheme is readable', async () => {
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
+test('a consensus story shows the service in the world panel', async () => {
+  await open('#story=consensus_lock_gc_pause&seed=1&step=0');
+  await page.click('#show-verdicts');
+  await page
+    .locator('button.verdict.violated', { hasText: 'mutual_exclusion(report)' })
+    .click();
+  assert.match(await page.locator('.tl-row.current').innerText(), /VIOLATION of mutual_exclusion/);
+  const service = page.locator('#world [data-testid="consensus-service"]');
+  assert.equal(await service.count(), 1);
+  const text = await service.innerText();
+  assert.match(text, /etcd-1 leads term 1/);
+  // client-2 entered on the key it wrote once client-1's lease had run out.
+  assert.match(text, /lock:report = \u201cclient-2\u201d \(revision 3, lease 2\)/);
+  await screenshot('lab-consensus.png');
+});
+
 test('no console errors or failed requests', () => {
   assert.deepEqual(problems, []);
 });

@@ -926,7 +926,7 @@ impl Scenario {
     /// exist, commands parse, and a deploy changes something.
     fn validate_operations(&self) -> Result<(), ScenarioError> {
         let fail = |m: String| Err(ScenarioError(m));
-        if !self.operators.is_empty() && self.actor_names().iter().any(|name| name == OPERATOR) {
+        if !self.operators.is_empty() && self.actor_names().iter().any(|n| n == OPERATOR) {
             return fail(format!(
                 "an actor is named \"{OPERATOR}\", the name [[operator]] commands run under: rename it"
             ));

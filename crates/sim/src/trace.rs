@@ -67,10 +67,10 @@ pub enum ActorKind {
     Database,
     /// A `[[traffic]]` generator.
     Traffic,
-    /// Whoever runs the `[[operator]]` commands.
-    Operator,
     /// A member of a `[[consensus]]` service.
     Member,
+    /// Whoever runs the `[[operator]]` commands.
+    Operator,
     Sentinel,
     /// The fault injector: partitions and heals belong to nobody.
     World,

@@ -47,8 +47,8 @@ fn rank(kind: ActorKind) -> u8 {
         ActorKind::Sentinel => 4,
         ActorKind::Resource => 5,
         ActorKind::Member => 6,
-        ActorKind::Database => 6,
-        ActorKind::World => 7,
+        ActorKind::Database => 7,
+        ActorKind::World => 8,
     }
 }
 
