@@ -342,7 +342,7 @@ pub fn main(args: &[String]) -> ExitCode {
             let verdicts = lesson
                 .scenario(&f.scenario, &f.change)
                 .map_err(|e| e.message)
-                .and_then(|s| lockstep_sim::run(&s, args.seed.unwrap_or(s.seed)));
+                .and_then(|s| Ok(lockstep_sim::run(&s, args.seed.unwrap_or(s.seed))?));
             if let Ok(run) = verdicts {
                 for (name, held) in facts::verdicts(&run) {
                     println!("    {} {name}", if held { "holds:" } else { "breaks:" });

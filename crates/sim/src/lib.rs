@@ -13,6 +13,7 @@ pub mod client;
 pub mod clock;
 pub mod consensus;
 pub mod database;
+pub mod error;
 pub mod event_facts;
 pub mod eventual;
 pub mod explore;
@@ -32,12 +33,13 @@ pub mod world;
 
 use std::rc::Rc;
 
-pub use scenario::{Scenario, ScenarioError};
+pub use error::{ErrorKind, ScenarioError};
+pub use scenario::Scenario;
 pub use trace::Trace;
 pub use world::{RunOptions, Spares, World};
 
 /// Runs `scenario` with its own faults and `seed`, recording everything.
-pub fn run(scenario: &Scenario, seed: u64) -> Result<Trace, String> {
+pub fn run(scenario: &Scenario, seed: u64) -> Result<Trace, ScenarioError> {
     run_with(
         Rc::new(scenario.clone()),
         scenario.faults.clone(),
@@ -50,6 +52,6 @@ pub fn run_with(
     scenario: Rc<Scenario>,
     faults: Vec<scenario::FaultSpec>,
     options: RunOptions,
-) -> Result<Trace, String> {
+) -> Result<Trace, ScenarioError> {
     Ok(World::new(scenario, faults, options)?.run())
 }

@@ -8,6 +8,7 @@ use lockstep_engine::scripting::RunMode;
 use lockstep_engine::{ClientId, Dataset, Engine};
 
 use crate::clock::Clock;
+use crate::error::{ErrorKind, ScenarioError};
 use crate::network::ActorId;
 use crate::scenario::{Fsync, NodeSpec, Persistence};
 use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
@@ -146,7 +147,7 @@ pub struct Node {
 impl Node {
     /// A node at time 0 with its seed data loaded; an error names the
     /// seed command Redis refused.
-    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Result<Node, String> {
+    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Result<Node, ScenarioError> {
         let clock = Clock::new(spec.clock.offset_ms, spec.clock.drift);
         let mut engine = fresh_engine(&spec, clock.local_ms(0));
         if !spec.data.is_empty() {
@@ -156,11 +157,16 @@ impl Node {
                 let args = lockstep_engine::inline::split_args(line.as_bytes()).unwrap_or_default();
                 let outcome = engine.execute(conn, &args, now);
                 if let lockstep_engine::Reply::Error(error) = &outcome.reply {
-                    return Err(format!(
-                        "node \"{}\" data line {} (`{line}`): {error}",
-                        spec.name,
-                        i + 1
-                    ));
+                    return Err(ScenarioError::new(
+                        ErrorKind::Build,
+                        format!(
+                            "node \"{}\" data line {} (`{line}`): {error}",
+                            spec.name,
+                            i + 1
+                        ),
+                    )
+                    .actor(&spec.name)
+                    .field("data"));
                 }
             }
             engine.disconnect(conn);
@@ -205,13 +211,18 @@ impl Node {
 
     /// Fills the node's `populate` values from `rng` before the run
     /// starts; like seed data, they count as already on disk.
-    pub fn populate(&mut self, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(), String> {
+    pub fn populate(&mut self, rng: &mut rand_chacha::ChaCha8Rng) -> Result<(), ScenarioError> {
         if self.spec.populate.is_empty() {
             return Ok(());
         }
         let now = self.now_ms(0);
-        crate::populate::populate(&mut self.engine, &self.spec.populate, now, rng)
-            .map_err(|e| format!("node \"{}\" {e}", self.spec.name))?;
+        crate::populate::populate(&mut self.engine, &self.spec.populate, now, rng).map_err(
+            |e| {
+                ScenarioError::new(ErrorKind::Build, format!("node \"{}\" {e}", self.spec.name))
+                    .actor(&self.spec.name)
+                    .field("populate")
+            },
+        )?;
         let disk = on_disk(&self.settings, &self.engine);
         self.rdb_file = self.settings.rdb_every.map(|_| Rc::clone(&disk));
         self.aof_file = disk;

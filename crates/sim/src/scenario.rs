@@ -592,17 +592,7 @@ pub struct LivenessSpec {
     pub entries: Option<(String, u32)>,
 }
 
-/// What went wrong reading a scenario; the message names the place.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioError(pub String);
-
-impl std::fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ScenarioError {}
+pub use crate::error::{ErrorKind, ScenarioError};
 
 impl Scenario {
     /// Reads TOML and checks that every name refers to something.
@@ -617,8 +607,8 @@ impl Scenario {
         text: &str,
         shared: &std::collections::BTreeMap<String, String>,
     ) -> Result<Scenario, ScenarioError> {
-        let mut scenario: Scenario =
-            toml::from_str(text).map_err(|e| ScenarioError(format!("{e}").trim().to_string()))?;
+        let mut scenario: Scenario = toml::from_str(text)
+            .map_err(|e| ScenarioError::new(ErrorKind::Toml, format!("{e}").trim().to_string()))?;
         for (name, source) in shared {
             scenario
                 .libraries
@@ -653,19 +643,27 @@ impl Scenario {
 
     /// The checks that TOML's types cannot express.
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let fail = |m: String| Err(ScenarioError(m));
+        use ErrorKind::{BadValue, Conflict, Missing, UnknownName};
+        let fail = |kind: ErrorKind, m: String| ScenarioError::new(kind, m);
         if self.nodes.is_empty() {
-            return fail("the scenario has no [[node]]: add at least one Redis node".into());
+            return Err(fail(
+                Missing,
+                "the scenario has no [[node]]: add at least one Redis node".into(),
+            )
+            .field("node"));
         }
         let names = self.actor_names();
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() {
-                return fail("an actor has an empty name".into());
+                return Err(fail(BadValue, "an actor has an empty name".into()).field("name"));
             }
             if names[..i].contains(name) {
-                return fail(format!(
-                    "two actors are named \"{name}\": names must be unique"
-                ));
+                return Err(fail(
+                    Conflict,
+                    format!("two actors are named \"{name}\": names must be unique"),
+                )
+                .actor(name)
+                .field("name"));
             }
         }
         let is_node = |n: &str| self.nodes.iter().any(|x| x.name == n);
@@ -680,164 +678,262 @@ impl Scenario {
                 .join(", ")
         };
         for node in &self.nodes {
+            let what = format!("node \"{}\"", node.name);
+            let at = |field| At::actor(&what, &node.name, field);
             if let Some(primary) = &node.replica_of {
                 if !is_node(primary) || primary == &node.name {
-                    return fail(format!(
-                        "node \"{}\": replica_of = \"{primary}\" is not another node (nodes: {})",
-                        node.name,
-                        node_list()
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "{what}: replica_of = \"{primary}\" is not another node (nodes: {})",
+                            node_list()
+                        ),
+                    )
+                    .actor(&node.name)
+                    .field("replica_of"));
                 }
             }
-            check_non_negative(
-                &format!("node \"{}\" replication_lag_ms", node.name),
-                node.replication_lag_ms,
-            )?;
+            check_non_negative(at("replication_lag_ms"), node.replication_lag_ms)?;
             for (i, line) in node.data.iter().enumerate() {
                 match lockstep_engine::inline::split_args(line.as_bytes()) {
                     Ok(words) if !words.is_empty() => {}
                     _ => {
-                        return fail(format!(
-                            "node \"{}\" data line {}: `{line}` is not a command (unbalanced quotes, or empty)",
-                            node.name,
+                        return Err(fail(
+                            BadValue,
+                            format!(
+                            "{what} data line {}: `{line}` is not a command (unbalanced quotes, or empty)",
                             i + 1
-                        ))
+                        ),
+                        )
+                        .actor(&node.name)
+                        .field("data"))
                     }
                 }
             }
         }
         if let Some(sentinel) = &self.sentinel {
             if !is_node(&sentinel.primary) {
-                return fail(format!(
-                    "[sentinel] primary = \"{}\" is not a node (nodes: {})",
-                    sentinel.primary,
-                    node_list()
-                ));
+                return Err(fail(
+                    UnknownName,
+                    format!(
+                        "[sentinel] primary = \"{}\" is not a node (nodes: {})",
+                        sentinel.primary,
+                        node_list()
+                    ),
+                )
+                .field("sentinel.primary"));
             }
         }
         for client in &self.clients {
             let what = format!("client \"{}\"", client.name);
+            let at = |field| At::actor(&what, &client.name, field);
+            let client_fail = |kind, m: String| fail(kind, m).actor(&client.name);
             if let Some(node) = &client.node {
                 if !is_node(node) {
-                    return fail(format!(
-                        "{what}: node = \"{node}\" is not a node (nodes: {})",
-                        node_list()
-                    ));
+                    return Err(client_fail(
+                        UnknownName,
+                        format!(
+                            "{what}: node = \"{node}\" is not a node (nodes: {})",
+                            node_list()
+                        ),
+                    )
+                    .field("node"));
                 }
             }
             match (&client.program, &client.library) {
-                (None, None) => return fail(format!("{what} has neither a program nor a library")),
+                (None, None) => {
+                    return Err(client_fail(
+                        Missing,
+                        format!("{what} has neither a program nor a library"),
+                    )
+                    .field("program"))
+                }
                 (Some(_), Some(_)) => {
-                    return fail(format!("{what} has both a program and a library: give one"))
+                    return Err(client_fail(
+                        Conflict,
+                        format!("{what} has both a program and a library: give one"),
+                    )
+                    .field("library"))
                 }
                 (None, Some(lib)) if !self.libraries.contains_key(lib) => {
                     let have: Vec<&str> = self.libraries.keys().map(String::as_str).collect();
-                    return fail(format!(
-                        "{what}: library \"{lib}\" is not known (libraries: {})",
-                        if have.is_empty() {
-                            "none".to_string()
-                        } else {
-                            have.join(", ")
-                        }
-                    ));
+                    return Err(client_fail(
+                        UnknownName,
+                        format!(
+                            "{what}: library \"{lib}\" is not known (libraries: {})",
+                            if have.is_empty() {
+                                "none".to_string()
+                            } else {
+                                have.join(", ")
+                            }
+                        ),
+                    )
+                    .field("library"));
                 }
                 _ => {}
             }
-            check_non_negative(&format!("{what} start_ms"), client.start_ms)?;
+            check_non_negative(at("start_ms"), client.start_ms)?;
             if client.timeout_ms.is_nan() || client.timeout_ms <= 0.0 {
-                return fail(format!("{what}: timeout_ms must be above 0"));
+                return Err(
+                    client_fail(BadValue, format!("{what}: timeout_ms must be above 0"))
+                        .field("timeout_ms"),
+                );
             }
         }
         for database in &self.databases {
             let what = format!("database \"{}\"", database.name);
-            check_non_negative(&format!("{what} query_ms"), database.query_ms)?;
+            check_non_negative(
+                At::actor(&what, &database.name, "query_ms"),
+                database.query_ms,
+            )?;
             if database.connections == 0 {
-                return fail(format!("{what}: connections must be at least 1"));
+                return Err(
+                    fail(BadValue, format!("{what}: connections must be at least 1"))
+                        .actor(&database.name)
+                        .field("connections"),
+                );
             }
         }
         for service in &self.consensus {
             let what = format!("consensus \"{}\"", service.name);
+            let service_fail =
+                |m: String, field: &str| fail(BadValue, m).actor(&service.name).field(field);
             if service.members == 0 || service.members > 9 {
-                return fail(format!("{what}: members must be between 1 and 9"));
+                return Err(service_fail(
+                    format!("{what}: members must be between 1 and 9"),
+                    "members",
+                ));
             }
-            check_non_negative(&format!("{what} latency_ms"), service.latency_ms)?;
+            check_non_negative(
+                At::actor(&what, &service.name, "latency_ms"),
+                service.latency_ms,
+            )?;
             if service.election_timeout_ms.is_nan() || service.election_timeout_ms <= 0.0 {
-                return fail(format!("{what}: election_timeout_ms must be above 0"));
+                return Err(service_fail(
+                    format!("{what}: election_timeout_ms must be above 0"),
+                    "election_timeout_ms",
+                ));
             }
         }
         for traffic in &self.traffic {
             let what = format!("traffic \"{}\"", traffic.name);
+            let at = |field| At::actor(&what, &traffic.name, field);
+            let traffic_fail =
+                |kind, m: String, field: &str| fail(kind, m).actor(&traffic.name).field(field);
             if traffic.to.is_empty() {
-                return fail(format!("{what}: `to` names no client to serve it"));
+                return Err(traffic_fail(
+                    Missing,
+                    format!("{what}: `to` names no client to serve it"),
+                    "to",
+                ));
             }
             for client in &traffic.to {
                 if !is_client(client) {
-                    return fail(format!("{what}: to = \"{client}\" is not a [[client]]"));
-                }
-            }
-            if traffic.users == 0 {
-                return fail(format!("{what}: users must be at least 1"));
-            }
-            if traffic.burst == 0 {
-                return fail(format!("{what}: burst must be at least 1"));
-            }
-            if !(traffic.rate_per_s.is_finite() && traffic.rate_per_s > 0.0) {
-                return fail(format!("{what}: rate_per_s must be above 0"));
-            }
-            if !(traffic.every_ms.is_finite() && traffic.every_ms > 0.0) {
-                return fail(format!("{what}: every_ms must be above 0"));
-            }
-            check_non_negative(&format!("{what} start_ms"), traffic.start_ms)?;
-            check_non_negative(&format!("{what} duration_ms"), traffic.duration_ms)?;
-            let expected = match traffic.pattern {
-                Pattern::Burst => {
-                    traffic.burst as f64 * (traffic.duration_ms / traffic.every_ms).ceil()
-                }
-                _ => traffic.rate_per_s * traffic.duration_ms / 1000.0,
-            };
-            if expected > MAX_REQUESTS as f64 {
-                return fail(format!(
-                    "{what} would send about {expected:.0} requests; at most {MAX_REQUESTS} \
-                     per generator (lower the rate, the bursts or the duration)"
-                ));
-            }
-        }
-        check_probability("[network] loss", self.network.loss)?;
-        check_latency("[network] latency_ms", self.network.latency_ms)?;
-        for link in &self.network.links {
-            for end in &link.between {
-                if !known(end) {
-                    return fail(format!(
-                        "[[network.link]] names \"{end}\", which is not an actor"
+                    return Err(traffic_fail(
+                        UnknownName,
+                        format!("{what}: to = \"{client}\" is not a [[client]]"),
+                        "to",
                     ));
                 }
             }
+            if traffic.users == 0 {
+                return Err(traffic_fail(
+                    BadValue,
+                    format!("{what}: users must be at least 1"),
+                    "users",
+                ));
+            }
+            if traffic.burst == 0 {
+                return Err(traffic_fail(
+                    BadValue,
+                    format!("{what}: burst must be at least 1"),
+                    "burst",
+                ));
+            }
+            if !(traffic.rate_per_s.is_finite() && traffic.rate_per_s > 0.0) {
+                return Err(traffic_fail(
+                    BadValue,
+                    format!("{what}: rate_per_s must be above 0"),
+                    "rate_per_s",
+                ));
+            }
+            if !(traffic.every_ms.is_finite() && traffic.every_ms > 0.0) {
+                return Err(traffic_fail(
+                    BadValue,
+                    format!("{what}: every_ms must be above 0"),
+                    "every_ms",
+                ));
+            }
+            check_non_negative(at("start_ms"), traffic.start_ms)?;
+            check_non_negative(at("duration_ms"), traffic.duration_ms)?;
+            let (expected, field) = match traffic.pattern {
+                Pattern::Burst => (
+                    traffic.burst as f64 * (traffic.duration_ms / traffic.every_ms).ceil(),
+                    "burst",
+                ),
+                _ => (
+                    traffic.rate_per_s * traffic.duration_ms / 1000.0,
+                    "rate_per_s",
+                ),
+            };
+            if expected > MAX_REQUESTS as f64 {
+                return Err(traffic_fail(
+                    BadValue,
+                    format!(
+                        "{what} would send about {expected:.0} requests; at most {MAX_REQUESTS} \
+                         per generator (lower the rate, the bursts or the duration)"
+                    ),
+                    field,
+                ));
+            }
+        }
+        check_probability(At::world("[network]", "loss"), self.network.loss)?;
+        check_latency(
+            At::world("[network]", "latency_ms"),
+            self.network.latency_ms,
+        )?;
+        for link in &self.network.links {
+            for end in &link.between {
+                if !known(end) {
+                    return Err(fail(
+                        UnknownName,
+                        format!("[[network.link]] names \"{end}\", which is not an actor"),
+                    )
+                    .field("between"));
+                }
+            }
             if let Some(loss) = link.loss {
-                check_probability("[[network.link]] loss", loss)?;
+                check_probability(At::world("[[network.link]]", "loss"), loss)?;
             }
             if let Some(latency) = link.latency_ms {
-                check_latency("[[network.link]] latency_ms", latency)?;
+                check_latency(At::world("[[network.link]]", "latency_ms"), latency)?;
             }
         }
         self.validate_operations()?;
         for (i, fault) in self.faults.iter().enumerate() {
             let what = format!("fault {} ({})", i + 1, fault.kind.name());
-            check_non_negative(&format!("{what} at_ms"), fault.at_ms)?;
+            check_non_negative(At::world(&what, "at_ms"), fault.at_ms)?;
             if let Some(trigger) = &fault.after {
                 if !known(&trigger.actor) {
-                    return fail(format!(
-                        "{what}: after.actor = \"{}\" is not an actor",
-                        trigger.actor
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "{what}: after.actor = \"{}\" is not an actor",
+                            trigger.actor
+                        ),
+                    )
+                    .field("after.actor"));
                 }
                 if trigger.nth == 0 {
-                    return fail(format!("{what}: after.nth counts from 1"));
+                    return Err(fail(BadValue, format!("{what}: after.nth counts from 1"))
+                        .actor(&trigger.actor)
+                        .field("after.nth"));
                 }
             }
             fault
                 .kind
                 .check(self)
-                .map_err(|m| ScenarioError(format!("{what}: {m}")))?;
+                .map_err(|m| fail(BadValue, format!("{what}: {m}")))?;
         }
         for invariant in &self.invariants {
             match invariant {
@@ -845,75 +941,117 @@ impl Scenario {
                 | InvariantSpec::NoDuplicates { resource }
                     if !is_resource(resource) =>
                 {
-                    return fail(format!(
-                        "invariant names resource \"{resource}\", which is not a [[resource]]"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "invariant names resource \"{resource}\", which is not a [[resource]]"
+                        ),
+                    )
+                    .field("resource"));
                 }
                 InvariantSpec::SumConserved { node, .. } if !is_node(node) => {
-                    return fail(format!(
-                        "invariant sum_conserved: node \"{node}\" is not a node"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!("invariant sum_conserved: node \"{node}\" is not a node"),
+                    )
+                    .field("node"));
                 }
                 InvariantSpec::KeyEquals { node, .. }
                 | InvariantSpec::CacheMatchesDatabase { node, .. }
                 | InvariantSpec::StaleAtMost { node, .. }
-                | InvariantSpec::ReplicasMatch { primary: node }
                 | InvariantSpec::AcknowledgedWrites { node }
                     if !is_node(node) =>
                 {
-                    return fail(format!(
-                        "invariant {}: \"{node}\" is not a node (nodes: {})",
-                        crate::invariants::describe(invariant),
-                        node_list()
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "invariant {}: \"{node}\" is not a node (nodes: {})",
+                            crate::invariants::describe(invariant),
+                            node_list()
+                        ),
+                    )
+                    .field("node"));
+                }
+                InvariantSpec::ReplicasMatch { primary } if !is_node(primary) => {
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "invariant {}: \"{primary}\" is not a node (nodes: {})",
+                            crate::invariants::describe(invariant),
+                            node_list()
+                        ),
+                    )
+                    .field("primary"));
                 }
                 InvariantSpec::CacheMatchesDatabase { database, .. }
                     if !self.databases.iter().any(|d| &d.name == database) =>
                 {
-                    return fail(format!(
-                        "invariant cache_matches_database: \"{database}\" is not a [[database]]"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "invariant cache_matches_database: \"{database}\" is not a [[database]]"
+                        ),
+                    )
+                    .field("database"));
                 }
                 InvariantSpec::StaleAtMost { of, ms, .. } => {
                     let is_database = self.databases.iter().any(|d| &d.name == of);
                     if !is_node(of) && !is_database {
-                        return fail(format!(
+                        return Err(fail(
+                            UnknownName,
+                            format!(
                             "invariant stale_at_most: of = \"{of}\" is neither a node nor a [[database]]"
-                        ));
+                        ),
+                        )
+                        .field("of"));
                     }
-                    check_non_negative("invariant stale_at_most: ms", *ms)?;
+                    check_non_negative(At::world("invariant stale_at_most:", "ms"), *ms)?;
                 }
                 InvariantSpec::AcknowledgedMessages { subscriber, .. }
                     if !is_client(subscriber) =>
                 {
-                    return fail(format!(
-                        "invariant acknowledged_messages: subscriber \"{subscriber}\" is not a client"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "invariant acknowledged_messages: subscriber \"{subscriber}\" is not a client"
+                        ),
+                    )
+                    .field("subscriber"));
                 }
                 InvariantSpec::Rate {
                     limit, window_ms, ..
                 } if *limit == 0 || window_ms.is_nan() || *window_ms <= 0.0 => {
-                    return fail("invariant rate: limit and window_ms must be above 0".into());
+                    return Err(fail(
+                        BadValue,
+                        "invariant rate: limit and window_ms must be above 0".into(),
+                    )
+                    .field(if *limit == 0 { "limit" } else { "window_ms" }));
                 }
                 _ => {}
             }
         }
         for metric in &self.metrics {
-            metric.check().map_err(ScenarioError)?;
+            metric.check().map_err(|m| fail(BadValue, m))?;
         }
         if let Some(liveness) = &self.liveness {
             for name in &liveness.finished {
                 if !is_client(name) {
-                    return fail(format!(
-                        "[liveness] finished names \"{name}\", which is not a client"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!("[liveness] finished names \"{name}\", which is not a client"),
+                    )
+                    .field("liveness.finished"));
                 }
             }
             if let Some((resource, _)) = &liveness.accepted_writes {
                 if !is_resource(resource) {
-                    return fail(format!(
-                        "[liveness] accepted_writes names \"{resource}\", which is not a resource"
-                    ));
+                    return Err(fail(
+                        UnknownName,
+                        format!(
+                            "[liveness] accepted_writes names \"{resource}\", which is not a resource"
+                        ),
+                    )
+                    .field("liveness.accepted_writes"));
                 }
             }
         }
@@ -925,40 +1063,67 @@ impl Scenario {
     /// `[[operator]]` and `[[deploy]]`: the nodes and clients they name
     /// exist, commands parse, and a deploy changes something.
     fn validate_operations(&self) -> Result<(), ScenarioError> {
-        let fail = |m: String| Err(ScenarioError(m));
+        use ErrorKind::{BadValue, Conflict, Missing, UnknownName};
+        let fail = |kind: ErrorKind, m: String| ScenarioError::new(kind, m);
         if !self.operators.is_empty() && self.actor_names().iter().any(|n| n == OPERATOR) {
-            return fail(format!(
+            return Err(fail(
+                Conflict,
+                format!(
                 "an actor is named \"{OPERATOR}\", the name [[operator]] commands run under: rename it"
-            ));
+            ),
+            )
+            .actor(OPERATOR)
+            .field("name"));
         }
         for (i, op) in self.operators.iter().enumerate() {
             let what = format!("operator {} (`{}`)", i + 1, op.command);
-            check_non_negative(&format!("{what} at_ms"), op.at_ms)?;
+            check_non_negative(At::world(&what, "at_ms"), op.at_ms)?;
             if !self.nodes.iter().any(|n| n.name == op.node) {
-                return fail(format!("{what}: node = \"{}\" is not a node", op.node));
+                return Err(fail(
+                    UnknownName,
+                    format!("{what}: node = \"{}\" is not a node", op.node),
+                )
+                .field("node"));
             }
             match lockstep_engine::inline::split_args(op.command.as_bytes()) {
                 Ok(words) if !words.is_empty() => {}
                 _ => {
-                    return fail(format!(
-                        "{what}: not a command (unbalanced quotes, or empty)"
-                    ))
+                    return Err(fail(
+                        BadValue,
+                        format!("{what}: not a command (unbalanced quotes, or empty)"),
+                    )
+                    .actor(&op.node)
+                    .field("command"))
                 }
             }
         }
         for (i, deploy) in self.deploys.iter().enumerate() {
             let what = format!("deploy {} (client \"{}\")", i + 1, deploy.client);
-            check_non_negative(&format!("{what} at_ms"), deploy.at_ms)?;
+            let deploy_fail =
+                |kind, m: String, field: &str| fail(kind, m).actor(&deploy.client).field(field);
+            check_non_negative(At::actor(&what, &deploy.client, "at_ms"), deploy.at_ms)?;
             if !self.clients.iter().any(|c| c.name == deploy.client) {
-                return fail(format!("{what}: there is no such [[client]]"));
+                return Err(deploy_fail(
+                    UnknownName,
+                    format!("{what}: there is no such [[client]]"),
+                    "client",
+                ));
             }
             if deploy.program.is_some() && deploy.library.is_some() {
-                return fail(format!("{what} has both a program and a library: give one"));
+                return Err(deploy_fail(
+                    Conflict,
+                    format!("{what} has both a program and a library: give one"),
+                    "library",
+                ));
             }
             if let Some(library) = &deploy.library {
                 if !self.libraries.contains_key(library) && !deploy.libraries.contains_key(library)
                 {
-                    return fail(format!("{what}: library \"{library}\" is not known"));
+                    return Err(deploy_fail(
+                        UnknownName,
+                        format!("{what}: library \"{library}\" is not known"),
+                        "library",
+                    ));
                 }
             }
             if deploy.program.is_none()
@@ -966,8 +1131,12 @@ impl Scenario {
                 && deploy.params.is_none()
                 && deploy.libraries.is_empty()
             {
-                return fail(format!(
-                    "{what} changes nothing: give a program, a library, params or libraries"
+                return Err(deploy_fail(
+                    Missing,
+                    format!(
+                        "{what} changes nothing: give a program, a library, params or libraries"
+                    ),
+                    "program",
                 ));
             }
         }
@@ -975,35 +1144,77 @@ impl Scenario {
     }
 }
 
-fn check_non_negative(what: &str, value: f64) -> Result<(), ScenarioError> {
+/// Where a checked number sits: the words that name its owner in a
+/// message (`node "a"`, `[network]`), the owner if it is an actor, and
+/// the number's key.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    owner: &'a str,
+    actor: Option<&'a str>,
+    field: &'a str,
+}
+
+impl<'a> At<'a> {
+    /// A key of the actor `actor`, called `owner` in messages.
+    fn actor(owner: &'a str, actor: &'a str, field: &'a str) -> At<'a> {
+        At {
+            owner,
+            actor: Some(actor),
+            field,
+        }
+    }
+
+    /// A key of something that is not an actor (a section, a fault).
+    fn world(owner: &'a str, field: &'a str) -> At<'a> {
+        At {
+            owner,
+            actor: None,
+            field,
+        }
+    }
+
+    /// An error about this key, saying `what` is wrong with it.
+    fn error(self, what: String) -> ScenarioError {
+        let error = ScenarioError::new(ErrorKind::BadValue, what).field(self.field);
+        match self.actor {
+            Some(actor) => error.actor(actor),
+            None => error,
+        }
+    }
+}
+
+fn check_non_negative(at: At, value: f64) -> Result<(), ScenarioError> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
-        Err(ScenarioError(format!(
-            "{what} must be a number ≥ 0, not {value}"
+        Err(at.error(format!(
+            "{} {} must be a number ≥ 0, not {value}",
+            at.owner, at.field
         )))
     }
 }
 
-fn check_probability(what: &str, value: f64) -> Result<(), ScenarioError> {
+fn check_probability(at: At, value: f64) -> Result<(), ScenarioError> {
     if (0.0..=1.0).contains(&value) {
         Ok(())
     } else {
-        Err(ScenarioError(format!(
-            "{what} must be between 0 and 1, not {value}"
+        Err(at.error(format!(
+            "{} {} must be between 0 and 1, not {value}",
+            at.owner, at.field
         )))
     }
 }
 
-fn check_latency(what: &str, latency: Latency) -> Result<(), ScenarioError> {
+fn check_latency(at: At, latency: Latency) -> Result<(), ScenarioError> {
     match latency {
-        Latency::Fixed(ms) => check_non_negative(what, ms),
+        Latency::Fixed(ms) => check_non_negative(at, ms),
         Latency::Range([low, high]) => {
-            check_non_negative(what, low)?;
-            check_non_negative(what, high)?;
+            check_non_negative(at, low)?;
+            check_non_negative(at, high)?;
             if low > high {
-                return Err(ScenarioError(format!(
-                    "{what}: the range [{low}, {high}] is backwards"
+                return Err(at.error(format!(
+                    "{} {}: the range [{low}, {high}] is backwards",
+                    at.owner, at.field
                 )));
             }
             Ok(())

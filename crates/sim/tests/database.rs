@@ -172,7 +172,7 @@ connections = 0
     )
     .expect_err("no connections");
     assert!(
-        refused.0.contains("connections must be at least 1"),
+        refused.message.contains("connections must be at least 1"),
         "{refused}"
     );
     let trace = run(r#"

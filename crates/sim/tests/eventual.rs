@@ -177,7 +177,7 @@ fn a_late_cache_fill_stays_stale_and_a_second_delete_bounds_it() {
 
 #[test]
 fn eventual_invariants_name_what_they_cannot_find() {
-    let error = |toml: &str| Scenario::parse(toml).expect_err("refused").0;
+    let error = |toml: &str| Scenario::parse(toml).expect_err("refused").message;
     let base = "[[node]]\nname = \"redis\"\n";
     assert!(error(&format!(
         "{base}[[invariant]]\nkind = \"replicas_match\"\nprimary = \"nope\"\n"

@@ -192,5 +192,5 @@ program = 'log(redis.call("ZSCORE", "board", "member:7"))'
     let Err(err) = lockstep_sim::run(&bad, 1) else {
         panic!("a bad score is refused");
     };
-    assert!(err.contains("populate \"board\""), "{err}");
+    assert!(err.message.contains("populate \"board\""), "{err}");
 }

@@ -143,7 +143,7 @@ fn bad_traffic_gets_a_clear_error() {
     let error = |from: &str, to: &str| {
         Scenario::parse_with_libraries(&RATE_LIMITER.replace(from, to), &stories::libraries())
             .expect_err("refused")
-            .0
+            .message
     };
     assert!(error("to = [\"app-1\", \"app-2\"]", "to = [\"web\"]")
         .contains("to = \"web\" is not a [[client]]"));

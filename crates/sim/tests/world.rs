@@ -3,7 +3,7 @@
 //! loss, clocks, the client API, invariants, and clear errors for bad input.
 
 use lockstep_sim::trace::{Trace, What};
-use lockstep_sim::Scenario;
+use lockstep_sim::{ErrorKind, Scenario, ScenarioError};
 
 fn run(toml: &str) -> Trace {
     let scenario = Scenario::parse(toml).unwrap_or_else(|e| panic!("{e}\n{toml}"));
@@ -35,7 +35,7 @@ fn held(trace: &Trace, prefix: &str) -> bool {
 fn error_of(toml: &str) -> String {
     Scenario::parse(toml)
         .expect_err("the scenario should be refused")
-        .0
+        .message
 }
 
 const PRIMARY_AND_REPLICA: &str = r#"
@@ -398,9 +398,66 @@ fn bad_scenarios_are_refused_naming_what_is_wrong() {
     )
     .unwrap_err();
     assert!(
-        seed_refused.contains("wrong number of arguments for 'set' command"),
+        seed_refused
+            .message
+            .contains("wrong number of arguments for 'set' command"),
         "{seed_refused}"
     );
+}
+
+/// A refused scenario says which actor and which key it is about, beside
+/// the sentence, so an editor can point at the place without reading the
+/// sentence back; the sentence is what the error displays.
+#[test]
+fn a_refused_scenario_names_the_actor_and_the_field() {
+    let refused = |toml: &str| Scenario::parse(toml).expect_err("the scenario should be refused");
+    fn place(e: &ScenarioError) -> (ErrorKind, Option<&str>, Option<&str>) {
+        (e.kind, e.actor.as_deref(), e.field.as_deref())
+    }
+
+    let timeout = refused(
+        "[[node]]\nname = \"n\"\n[[client]]\nname = \"worker\"\nprogram = \"\"\ntimeout_ms = 0",
+    );
+    assert_eq!(
+        place(&timeout),
+        (ErrorKind::BadValue, Some("worker"), Some("timeout_ms"))
+    );
+    assert_eq!(
+        timeout.to_string(),
+        "client \"worker\": timeout_ms must be above 0"
+    );
+
+    let lag = refused("[[node]]\nname = \"n\"\nreplication_lag_ms = -1");
+    assert_eq!(
+        place(&lag),
+        (ErrorKind::BadValue, Some("n"), Some("replication_lag_ms"))
+    );
+    assert_eq!(lag.to_string(), lag.message);
+
+    let primary = refused("[[node]]\nname = \"r\"\nreplica_of = \"nowhere\"");
+    assert_eq!(
+        place(&primary),
+        (ErrorKind::UnknownName, Some("r"), Some("replica_of"))
+    );
+
+    let trigger = refused(
+        "[[node]]\nname = \"n\"\n[[fault]]\nkind = \"crash\"\ntarget = \"n\"\nat_ms = 0\nafter = { actor = \"ghost\", event = \"enter\", nth = 1 }",
+    );
+    assert_eq!(
+        place(&trigger),
+        (ErrorKind::UnknownName, None, Some("after.actor"))
+    );
+
+    let not_toml = refused("[[node]\n");
+    assert_eq!(place(&not_toml), (ErrorKind::Toml, None, None));
+
+    // Building the world: Redis refuses a seed command of node "n".
+    let seed = lockstep_sim::run(
+        &Scenario::parse("[[node]]\nname = \"n\"\ndata = [\"SET a\"]").unwrap(),
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(place(&seed), (ErrorKind::Build, Some("n"), Some("data")));
 }
 
 /// Two holders write to an unchecked resource; `old_writes_at` decides

@@ -47,7 +47,7 @@ pub fn apply(scenario: &Scenario, edits: &[Edit]) -> Result<Scenario, String> {
             }
         }
     }
-    edited.validate().map_err(|e| e.0)?;
+    edited.validate()?;
     Ok(edited)
 }
 

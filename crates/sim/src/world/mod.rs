@@ -353,7 +353,7 @@ pub struct Spares {
 }
 
 /// Why a world could not be built from a scenario.
-pub type BuildError = String;
+pub type BuildError = crate::error::ScenarioError;
 
 impl World {
     /// Builds the world for `scenario` with `faults` instead of the
@@ -443,8 +443,12 @@ impl World {
         }
         let clients = match clients.filter(|c| !c.is_poisoned()) {
             Some(clients) => clients,
-            None => ClientVm::new(&scenario.libraries)
-                .map_err(|e| format!("the clients' Lua state: {e}"))?,
+            None => ClientVm::new(&scenario.libraries).map_err(|e| {
+                crate::error::ScenarioError::new(
+                    crate::error::ErrorKind::Build,
+                    format!("the clients' Lua state: {e}"),
+                )
+            })?,
         };
         let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
             Some(Sentinel {

@@ -124,8 +124,8 @@ impl Response {
 
 /// Runs a scenario's text with a seed: what a Run request does.
 pub fn run_text(text: &str, seed: u64) -> Result<Trace, String> {
-    let scenario = lockstep_lessons::scenario(text).map_err(|e| e.to_string())?;
-    lockstep_sim::run(&scenario, seed)
+    let scenario = lockstep_lessons::scenario(text)?;
+    Ok(lockstep_sim::run(&scenario, seed)?)
 }
 
 /// Runs follow-up `index` of `lesson`'s interview: its verdicts by name.
