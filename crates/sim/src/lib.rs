@@ -6,30 +6,38 @@
 //! random comes from one ChaCha8 generator seeded from that seed, and every
 //! collection the simulator walks is ordered, so the same scenario and seed
 //! give the same trace byte for byte, natively and in wasm.
+//!
+//! The public surface is what the front ends and lessons use: [`run`],
+//! [`run_with`], [`World`] (to step a run), [`Scenario`] and its types
+//! ([`scenario`], [`fault`], [`budget`]), [`ScenarioError`], [`Trace`] and
+//! its types ([`trace`]), the timeline text ([`timeline`]), metrics
+//! ([`metric`]) and the explorer with grading ([`explore`]). The actors'
+//! insides (nodes, clients, network, resources, databases…) are private to
+//! the crate, so they can be reshaped without touching the front ends.
 
 pub mod budget;
-pub mod bytes;
-pub mod client;
-pub mod clock;
-pub mod consensus;
-pub mod database;
+pub(crate) mod bytes;
+pub(crate) mod client;
+pub(crate) mod clock;
+pub(crate) mod consensus;
+pub(crate) mod database;
 pub mod error;
-pub mod event_facts;
-pub mod eventual;
+pub(crate) mod event_facts;
+pub(crate) mod eventual;
 pub mod explore;
 pub mod fault;
-pub mod invariants;
+pub(crate) mod invariants;
 pub mod metric;
-pub mod network;
-pub mod node;
-pub mod populate;
-pub mod resource;
+pub(crate) mod network;
+pub(crate) mod node;
+pub(crate) mod populate;
+pub(crate) mod resource;
 pub mod scenario;
 pub mod timeline;
 pub mod trace;
-pub mod traffic;
-pub mod trigger;
-pub mod world;
+pub(crate) mod traffic;
+pub(crate) mod trigger;
+pub(crate) mod world;
 
 use std::rc::Rc;
 

@@ -106,8 +106,6 @@ pub struct Node {
     pub offset: u64,
     /// A primary's view of each replica's acknowledged offset.
     pub acked: BTreeMap<ActorId, u64>,
-    /// A replica that missed part of the stream needs a full resync.
-    pub needs_sync: bool,
     /// The persistence in force now.
     pub settings: DiskSettings,
     /// The persistence the node starts (and restarts) with.
@@ -186,7 +184,6 @@ impl Node {
             replica_of,
             offset: 0,
             acked: BTreeMap::new(),
-            needs_sync: false,
             rdb_file,
             aof_file: disk,
             settings,

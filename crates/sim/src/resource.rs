@@ -39,7 +39,9 @@ impl Resource {
     }
 
     /// Accepts or rejects a write; the error says which rule refused it,
-    /// in words a learner can act on.
+    /// in words a learner can act on. The world checks and records in two
+    /// steps ([`Resource::check`], [`Resource::record`]); the tests use this.
+    #[cfg(test)]
     pub fn write(&mut self, request: &WriteRequest) -> Result<(), String> {
         let verdict = self.check(request);
         self.record(request, &verdict);

@@ -616,7 +616,7 @@ pub fn command_text(args: &[Vec<u8>]) -> String {
 }
 
 /// Bytes in double quotes with redis-cli's escapes (Redis's `sdscatrepr`,
-/// [`lockstep_engine::repr`]); long ones shortened.
+/// [`lockstep_engine::repr()`]); long ones shortened.
 pub fn quote(bytes: &[u8]) -> String {
     const MAX: usize = 200;
     let mut out = String::from("\"");

@@ -75,7 +75,7 @@ pub enum Request {
         op: crate::consensus::Op,
     },
     /// The next request from a traffic generator.
-    NextRequest,
+    NextFromTraffic,
     /// The outcome of a request served.
     Respond {
         traffic: String,
@@ -405,7 +405,7 @@ fn parse_request(values: MultiValue) -> Result<Request, String> {
                 value,
             }
         }
-        "next_request" => Request::NextRequest,
+        "next_request" => Request::NextFromTraffic,
         "respond" => {
             let traffic = text(next()).unwrap_or_default();
             let id = number(next()).unwrap_or(0.0).max(0.0) as u64;

@@ -370,7 +370,7 @@ impl World {
                 Request::Consensus { service, op } => {
                     self.consensus_request(process, task, service, op)
                 }
-                Request::NextRequest => self.next_request(process, task),
+                Request::NextFromTraffic => self.next_request(process, task),
                 Request::Respond {
                     traffic,
                     id,

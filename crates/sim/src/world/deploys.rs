@@ -141,7 +141,7 @@ impl World {
                 | Request::Sleep(_)
                 | Request::Work(_)
                 | Request::NextMessage(_)
-                | Request::NextRequest
+                | Request::NextFromTraffic
         );
         if waits && self.clean_point(process) {
             self.switch_release(process);
