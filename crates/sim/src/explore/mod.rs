@@ -27,6 +27,7 @@ use std::rc::Rc;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::error::ScenarioError;
 use crate::scenario::{FaultSpec, Scenario};
 use crate::trace::{Time, Trace};
 use crate::world::{RunOptions, Spares, World};
@@ -145,7 +146,7 @@ impl Explorer {
     /// Prepares a search; runs the fault-free scenario once to find the
     /// moments that matter. A fault-free run that already fails is the
     /// answer (with no faults at all).
-    pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, String> {
+    pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, ScenarioError> {
         let scenario = Rc::new(scenario.clone());
         let (baseline, spares) = World::new(
             Rc::clone(&scenario),
