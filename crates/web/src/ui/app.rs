@@ -9,6 +9,7 @@ use super::console::ConsolePanel;
 use super::home::Home;
 use super::lab::{location_hash, ScenarioLab};
 use super::player::LessonPlayer;
+use super::review::ReviewPage;
 use crate::learn::route::{self, Route};
 
 #[component]
@@ -48,6 +49,7 @@ pub fn App() -> Html {
                 <ConsolePanel autofocus={false} />
             </>
         },
+        Route::Review => html! { <ReviewPage /> },
         Route::Unknown { why } => html! {
             <section class="panel not-found" role="alert" data-testid="not-found">
                 <h2 class="panel-title">{ "This link does not lead anywhere" }</h2>
@@ -60,6 +62,7 @@ pub fn App() -> Html {
         let current = match &*route {
             Route::Home | Route::Lesson(_) => "lessons",
             Route::Lab { .. } => "lab",
+            Route::Review => "review",
             Route::Unknown { .. } => "",
         };
         (current == which).then_some("page")
@@ -78,6 +81,7 @@ pub fn App() -> Html {
                     <nav class="site-nav" aria-label="Sections">
                         <a href="#/" aria-current={here("lessons")} data-testid="nav-lessons">{ "Lessons" }</a>
                         <a href="#/lab" aria-current={here("lab")} data-testid="nav-lab">{ "Lab & console" }</a>
+                        <a href="#/review" aria-current={here("review")} data-testid="nav-review">{ "Review" }</a>
                     </nav>
                 </header>
             }

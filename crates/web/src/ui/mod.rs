@@ -11,6 +11,7 @@ mod markdown_view;
 mod picture;
 mod player;
 mod player_view;
+mod review;
 mod store;
 mod worker;
 
