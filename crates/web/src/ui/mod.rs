@@ -8,6 +8,7 @@ mod home;
 mod lab;
 mod lab_view;
 mod markdown_view;
+mod metrics_table;
 mod picture;
 mod player;
 mod player_view;
