@@ -144,7 +144,7 @@ step_e2e() {
   # The console, then the scenario lab (stories, timeline, deep links,
   # "Break it"; it prints the explorer's schedules per second in Chromium),
   # then the lessons (home, player, interview, progress, embed).
-  node --test --test-reporter=spec tests/e2e/console.test.mjs tests/e2e/scenarios.test.mjs tests/e2e/player.test.mjs tests/e2e/lessons.test.mjs tests/e2e/responsive.test.mjs tests/e2e/timeline.test.mjs tests/e2e/review.test.mjs
+  node --test --test-reporter=spec tests/e2e/console.test.mjs tests/e2e/scenarios.test.mjs tests/e2e/player.test.mjs tests/e2e/lessons.test.mjs tests/e2e/responsive.test.mjs tests/e2e/timeline.test.mjs tests/e2e/review.test.mjs tests/e2e/compare.test.mjs
 }
 
 for name in "${ALL_STEPS[@]}"; do

@@ -201,7 +201,7 @@ impl Recall {
 }
 
 /// Most lines of the run shown beside a question.
-pub const RUN_LINES: usize = 40;
+pub const RUN_LINES: usize = 25;
 
 /// The run as the learner sees it beside the question, one line per event
 /// (`12.0 ms  client-1  receive OK`): for a predict question the events

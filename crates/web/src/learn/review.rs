@@ -96,12 +96,14 @@ pub fn when(due_ms: i64, now_ms: i64) -> String {
         return "now".to_string();
     }
     let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    // Minutes round up ("in 1 minute", never "in 0"); hours and days to
+    // the nearest, so a day and a few seconds reads "in 1 day".
     if wait < 60 * MINUTE {
         plural((wait + MINUTE - 1) / MINUTE, "minute")
-    } else if wait < DAY {
-        plural((wait + 60 * MINUTE - 1) / (60 * MINUTE), "hour")
+    } else if wait < DAY - 30 * MINUTE {
+        plural((wait + 30 * MINUTE) / (60 * MINUTE), "hour")
     } else {
-        plural((wait + DAY - 1) / DAY, "day")
+        plural((wait + DAY / 2) / DAY, "day")
     }
 }
 
@@ -189,6 +191,9 @@ mod tests {
         assert_eq!(when(1, 0), "in 1 minute");
         assert_eq!(when(2 * 60 * MINUTE, 0), "in 2 hours");
         assert_eq!(when(3 * DAY, 0), "in 3 days");
+        assert_eq!(when(DAY + 5_000, 0), "in 1 day");
+        assert_eq!(when(90 * MINUTE, 0), "in 2 hours");
+        assert_eq!(when(DAY - 10 * MINUTE, 0), "in 1 day");
     }
 
     #[test]

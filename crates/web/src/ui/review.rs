@@ -215,6 +215,9 @@ pub fn ReviewPage() -> Html {
 
     let now = *now;
     let s = session.borrow();
+    // What is due was fixed when the page opened; how far off the rest is
+    // is read now, after any answers given here.
+    let later = clock_ms();
     let upcoming: Vec<_> = with_progress(|p| p.schedule())
         .into_iter()
         .filter(|d| !d.card.is_due(now))
@@ -273,7 +276,7 @@ pub fn ReviewPage() -> Html {
                             html! {
                                 <li data-testid={format!("upcoming-{}-{}", d.lesson, d.question)}>
                                     <span class="pill">{ format!("box {} of {BOXES}", d.card.box_) }</span>
-                                    <span class="upcoming-when">{ review::when(d.card.due_ms, now) }</span>
+                                    <span class="upcoming-when">{ review::when(d.card.due_ms, later) }</span>
                                     <a href={lesson_hash(&d.lesson, None, false)}>{ title }</a>
                                     <span class="wrong-prompt">{ prompt }</span>
                                 </li>
