@@ -144,8 +144,10 @@ test('progress downloads as a file and an import after a wipe brings it all back
   assert.equal(saved.version, 3);
   assert.ok(saved.lessons[LESSON].cards.inside, 'the review schedule is in the file');
 
-  // The browser forgets everything.
+  // The browser forgets everything (its clock is then 40 minutes on, so
+  // the question missed last comes due again).
   await page.evaluate(() => localStorage.clear());
+  await shiftClock(40 * MINUTE);
   await open('#/');
   await page.waitForSelector('[data-testid="home"]', { timeout: 30000 });
   assert.match(await page.locator(`[data-testid="lesson-${LESSON}"]`).innerText(), /not started/);
@@ -165,6 +167,9 @@ test('progress downloads as a file and an import after a wipe brings it all back
   await page.waitForFunction(() =>
     /Imported: 1 new lesson/.test(document.querySelector('[data-testid="import-note"]')?.textContent ?? ''),
   );
+  // What the file brought that is due now is listed at once, on a new run.
+  const back = page.locator(`[data-testid="review-${LESSON}-inside"]`);
+  await back.locator('[data-testid="review-run-seed"]').waitFor({ timeout: 60000 });
   await screenshot('review-imported.png');
   await open('#/');
   await page.waitForSelector('[data-testid="home"]', { timeout: 30000 });

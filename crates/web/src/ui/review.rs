@@ -36,6 +36,8 @@ struct Session {
     import_note: Option<(bool, String)>,
     /// The file being read.
     reading: Option<FileReader>,
+    /// The time the list of due questions was read.
+    as_of: i64,
 }
 
 impl Session {
@@ -52,6 +54,7 @@ impl Session {
             .collect();
         Session {
             items,
+            as_of: now_ms,
             ..Session::default()
         }
     }
@@ -130,11 +133,7 @@ fn send(session: &Shared, redraw: &UseForceUpdateHandle) {
 #[component]
 pub fn ReviewPage() -> Html {
     let redraw = use_force_update();
-    let now = use_memo((), |_| clock_ms());
-    let session = {
-        let now = *now;
-        use_memo((), move |_| Rc::new(RefCell::new(Session::load(now))))
-    };
+    let session = use_memo((), |_| Rc::new(RefCell::new(Session::load(clock_ms()))));
     let session: Shared = (*session).clone();
     {
         let (session, redraw) = (session.clone(), redraw.clone());
@@ -202,10 +201,20 @@ pub fn ReviewPage() -> Html {
                         }
                     },
                 };
+                let imported = note.0;
                 let mut s = done.borrow_mut();
                 s.import_note = Some(note);
                 s.reading = None;
+                if imported && s.items.iter().all(|i| i.verdict.is_none()) {
+                    // What the file brought may be due now: list it (unless
+                    // answers given here are on show, which stay).
+                    let fresh = Session::load(clock_ms());
+                    s.items = fresh.items;
+                    s.as_of = fresh.as_of;
+                    s.pending.clear();
+                }
                 drop(s);
+                send(&done, &redraw_done);
                 redraw_done.force_update();
             });
             session.borrow_mut().reading = Some(reader);
@@ -213,8 +222,8 @@ pub fn ReviewPage() -> Html {
         })
     };
 
-    let now = *now;
     let s = session.borrow();
+    let now = s.as_of;
     // What is due was fixed when the page opened; how far off the rest is
     // is read now, after any answers given here.
     let later = clock_ms();
