@@ -185,6 +185,8 @@ test('progress downloads as a file and an import after a wipe brings it all back
   await page.waitForFunction(() =>
     /Imported: 0 new lessons, 0 answers/.test(document.querySelector('[data-testid="import-note"]')?.textContent ?? ''),
   );
+  // The question due is on show with its run (the worker has loaded).
+  await back.locator('[data-testid="review-run-seed"]').waitFor({ timeout: 60000 });
   assert.deepEqual(problems, []);
 });
 
