@@ -156,6 +156,8 @@ step_e2e() {
     tests/e2e/first-screen.test.mjs
     tests/e2e/access.test.mjs
     tests/e2e/player-extras.test.mjs
+    tests/e2e/review.test.mjs
+    tests/e2e/compare.test.mjs
   )
   node --test --test-reporter=spec "${files[@]}"
 }

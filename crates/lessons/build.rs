@@ -12,9 +12,7 @@ const TRACKS: &[&str] = &["locks", "lua", "patterns", "capstones"];
 
 /// Files in `lessons/<dir>` ending in `.<ext>`, sorted by name.
 fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../lessons")
-        .join(dir);
+    let dir = manifest_dir().join("../../lessons").join(dir);
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -83,7 +81,7 @@ fn main() {
         );
     }
     code.push_str("];\n");
-    let checked = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lessons/checked.json");
+    let checked = manifest_dir().join("../../lessons/checked.json");
     println!("cargo:rerun-if-changed={}", checked.display());
     let _ = writeln!(
         code,
@@ -94,4 +92,11 @@ fn main() {
     );
     let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(out, code).expect("write embedded.rs");
+}
+
+/// This crate's folder, read when the script runs: `env!` would bake in
+/// the folder the script was compiled in, and a target directory copied
+/// from another checkout would then embed that checkout's lessons.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
 }

@@ -304,6 +304,9 @@ pub fn main(args: &[String]) -> ExitCode {
         trace.seed,
         timeline(&lesson, &trace)
     );
+    for table in &lesson.tables {
+        println!("\n── Side by side ──\n{}", table.render(&trace));
+    }
     let mut passed = 0;
     for q in &lesson.questions {
         ask(q);

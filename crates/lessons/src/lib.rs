@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use lockstep_sim::{Scenario, ScenarioError};
 
+pub mod checked;
 pub mod coverage;
 pub mod lesson;
 pub mod stories;

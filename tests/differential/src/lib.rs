@@ -156,10 +156,10 @@ pub fn run_and_print(files: &[PathBuf], filters: &[String], verbose: bool) -> bo
     }
     let mut manifest_ok = true;
     if whole_suite {
-        let checked: Vec<(String, &runner::FileReport)> = files
+        let checked: Vec<(String, String, &runner::FileReport)> = files
             .iter()
             .zip(&reports)
-            .filter_map(|(f, r)| lesson_name(f).map(|n| (n, r)))
+            .filter_map(|(f, r)| lesson_name(f).map(|n| (n, myths::transcripts_digest(f), r)))
             .collect();
         manifest_ok = match myths::redis_version() {
             Ok(version) => myths::check_manifest(&myths::manifest(&version, &checked)),

@@ -92,22 +92,35 @@ pub fn run_lesson(path: &Path, name: &str, lockstep: &Path) -> FileReport {
     report
 }
 
+/// The digest of a lesson file's myth transcripts that `checked.json`
+/// records ([`lockstep_lessons::checked::transcripts_digest`]): the web
+/// shows the badge only while the lesson still has these transcripts.
+pub fn transcripts_digest(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| Lesson::parse(&text).ok())
+        .map(|lesson| lockstep_lessons::checked::transcripts_digest(&lesson.myths))
+        .unwrap_or_default()
+}
+
 /// `lessons/checked.json`: per lesson with myths, how many transcript
-/// commands were replayed and whether Redis answered every one exactly as
-/// the model does. `redis` is the version checked against (`7.0`).
-pub fn manifest(redis: &str, lessons: &[(String, &FileReport)]) -> String {
+/// commands were replayed, whether Redis answered every one exactly as
+/// the model does, and the digest of the transcripts replayed. `redis` is
+/// the version checked against (`7.0`).
+pub fn manifest(redis: &str, lessons: &[(String, String, &FileReport)]) -> String {
     let mut out = String::from("{\n");
     let _ = writeln!(out, "  \"checked_against\": \"Redis {redis}\",");
     out.push_str("  \"lessons\": {");
-    for (i, (file, report)) in lessons.iter().enumerate() {
+    for (i, (file, digest, report)) in lessons.iter().enumerate() {
         let _ = write!(
             out,
-            "{}\n    \"{}\": {{ \"commands\": {}, \"identical\": {}, \"matched\": {} }}",
+            "{}\n    \"{}\": {{ \"commands\": {}, \"identical\": {}, \"matched\": {}, \"transcripts\": \"{}\" }}",
             if i == 0 { "" } else { "," },
             file.replace('\\', "/"),
             report.total,
             report.identical(),
-            report.passed()
+            report.passed(),
+            digest
         );
     }
     out.push_str("\n  }\n}\n");

@@ -39,6 +39,22 @@ pub fn check(lesson: &Lesson) -> Report {
             problem(note.line, format!("note: {m}"));
         }
     }
+    for table in &lesson.tables {
+        for (row, values) in table.rows.iter().zip(table.values(&trace)) {
+            for (column, value) in table.columns.iter().zip(values) {
+                if value.is_none() {
+                    problem(
+                        table.line,
+                        format!(
+                            "metrics: `{}` has nothing to measure in the run (row {row}, column {})",
+                            column.metric.replace("{row}", row),
+                            column.title
+                        ),
+                    );
+                }
+            }
+        }
+    }
     for q in &lesson.questions {
         let at = |m: String| format!("question `{}`: {m}", q.id);
         match &q.body {

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod myth;
 pub mod question;
 pub mod selector;
+pub mod table;
 pub mod variation;
 
 use std::collections::BTreeMap;
@@ -146,6 +147,8 @@ pub struct Lesson {
     pub notes: Vec<Note>,
     pub questions: Vec<Question>,
     pub myths: Vec<Myth>,
+    /// ```` ```metrics ```` tables, in order.
+    pub tables: Vec<table::MetricsTable>,
     pub interview: Option<Interview>,
 }
 
@@ -189,6 +192,7 @@ impl Lesson {
             notes: Vec::new(),
             questions: Vec::new(),
             myths: Vec::new(),
+            tables: Vec::new(),
             interview: None,
         };
         if let Some(story) = &lesson.meta.story {
@@ -295,6 +299,10 @@ impl Lesson {
                     .map_err(|(line, m)| LessonError::at(line, m))?;
                 self.myths.push(m);
             }
+            ["metrics"] => {
+                let t = table::parse(&block.body, block.line).map_err(at)?;
+                self.tables.push(t);
+            }
             ["interview"] => {
                 if self.interview.is_some() {
                     return Err(at("a lesson has one interview block".into()));
@@ -317,7 +325,7 @@ impl Lesson {
             [word, ..] => {
                 return Err(at(format!(
                     "unknown block `{word}` (lesson blocks: toml scenario, lua CLIENT, note \
-                     SELECTOR, question, myth, interview; shown as-is: lua, toml, {})",
+                     SELECTOR, question, myth, metrics, interview; shown as-is: lua, toml, {})",
                     DISPLAY_LANGUAGES.join(", ")
                 )))
             }

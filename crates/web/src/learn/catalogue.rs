@@ -2,9 +2,9 @@
 //! track, and which lessons' myths were checked against a real Redis.
 //! (The home lists lessons from summaries instead: [`super::listing`].)
 
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
+use lockstep_lessons::checked::Checked;
 use lockstep_lessons::lesson::{Difficulty, Lesson};
 
 /// The tracks in the order the home lists them, with their headings.
@@ -37,8 +37,9 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Catalogue {
     pub entries: Vec<Entry>,
-    /// Lesson files whose myth transcripts matched a real Redis.
-    checked: BTreeSet<String>,
+    /// Lesson files whose myth transcripts matched a real Redis, as
+    /// `checked.json` records them.
+    checked: Checked,
     /// What `checked.json` says it was checked against (`Redis 7.0`).
     pub checked_against: String,
 }
@@ -72,7 +73,8 @@ impl Catalogue {
                     b.id(),
                 ))
         });
-        let (checked, checked_against) = read_checked(lockstep_lessons::CHECKED_JSON);
+        let checked = Checked::shipped();
+        let checked_against = checked.against.clone();
         Catalogue {
             entries,
             checked,
@@ -100,36 +102,11 @@ impl Catalogue {
             .collect()
     }
 
-    /// Whether the lesson's myths were replayed against a real Redis and
-    /// matched byte for byte.
+    /// Whether the lesson's myths, as they are now, were replayed against
+    /// a real Redis and matched byte for byte (the fidelity badge).
     pub fn checked(&self, entry: &Entry) -> bool {
-        self.checked.contains(&format!("{}.md", entry.file))
-    }
-}
-
-/// The matched lesson files in `checked.json`, and what they were checked
-/// against. A file that does not read claims nothing.
-fn read_checked(json: &str) -> (BTreeSet<String>, String) {
-    #[derive(serde::Deserialize)]
-    struct Checked {
-        checked_against: String,
-        lessons: std::collections::BTreeMap<String, Result_>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Result_ {
-        matched: bool,
-    }
-    match serde_json::from_str::<Checked>(json) {
-        Ok(checked) => (
-            checked
-                .lessons
-                .into_iter()
-                .filter(|(_, r)| r.matched)
-                .map(|(file, _)| file)
-                .collect(),
-            checked.checked_against,
-        ),
-        Err(_) => (BTreeSet::new(), String::new()),
+        self.checked
+            .badge(&format!("{}.md", entry.file), &entry.lesson)
     }
 }
 
@@ -159,12 +136,21 @@ mod tests {
     }
 
     #[test]
-    fn checked_json_is_read_per_lesson_and_garbage_claims_nothing() {
-        let (files, against) = read_checked(
-            r#"{"checked_against":"Redis 7.0","lessons":{"locks/a.md":{"matched":true},"locks/b.md":{"matched":false}}}"#,
-        );
-        assert_eq!(against, "Redis 7.0");
-        assert_eq!(files.into_iter().collect::<Vec<_>>(), vec!["locks/a.md"]);
-        assert!(read_checked("not json").0.is_empty());
+    fn lessons_the_suite_matched_show_the_badge_and_others_do_not() {
+        let catalogue = Catalogue::load();
+        assert_eq!(catalogue.checked_against, "Redis 7.0");
+        let with_badge = catalogue
+            .entries
+            .iter()
+            .filter(|e| catalogue.checked(e))
+            .count();
+        assert!(with_badge >= 10, "{with_badge}");
+        // A lesson without myths has nothing to check: no badge.
+        let no_myths = catalogue
+            .entries
+            .iter()
+            .find(|e| e.lesson.myths.is_empty())
+            .unwrap();
+        assert!(!catalogue.checked(no_myths));
     }
 }

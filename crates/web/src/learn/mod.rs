@@ -6,6 +6,8 @@
 //! - [`markdown`]: a lesson's prose as blocks to draw (never raw HTML);
 //! - [`player`]: notes and predict gates in the run, answers, the interview;
 //! - [`progress`]: what the learner did, versioned for `localStorage`;
+//! - [`review`]: spaced repetition (Leitner boxes) for questions missed;
+//! - [`recall`]: a question under review, asked and graded on a fresh run;
 //! - [`scenario_text`]: a lesson's scenario as the text the lab runs;
 //! - [`summary`], [`listing`]: what the home lists, written by the build;
 //! - [`what_if`]: a lesson's parameters and variations, run again;
@@ -21,6 +23,8 @@ pub mod lua_tokens;
 pub mod markdown;
 pub mod player;
 pub mod progress;
+pub mod recall;
+pub mod review;
 pub mod route;
 pub mod scenario_text;
 pub mod summary;

@@ -4,7 +4,8 @@
 //! - `#/lesson/TRACK/NAME`: a lesson, optionally `?step=N` (an event's
 //!   `seq` in the lesson's run) and `&embed=1` (compact, for a slide);
 //! - `#/lab` and `#/lab?story=...&seed=...&step=...`: the scenario lab and
-//!   the console; the lab's older bare links (`#story=...`) still open it.
+//!   the console; the lab's older bare links (`#story=...`) still open it;
+//! - `#/review`: the questions due for review, and progress export/import.
 //!
 //! Hashes are typed, pasted and forged, so reading one never fails: what
 //! cannot be a route becomes [`Route::Unknown`] with a sentence saying why.
@@ -18,6 +19,8 @@ pub enum Route {
     Lab {
         link: String,
     },
+    /// The questions due for review.
+    Review,
     /// Not a route: the sentence says what was wrong.
     Unknown {
         why: String,
@@ -63,6 +66,9 @@ pub fn parse(hash: &str) -> Route {
             format!("#{query}")
         };
         return Route::Lab { link };
+    }
+    if path == "review" {
+        return Route::Review;
     }
     if let Some(id) = path.strip_prefix("lesson/") {
         return parse_lesson(id, query);
@@ -114,6 +120,7 @@ pub fn is_lesson_id(id: &str) -> bool {
 pub fn format(route: &Route) -> String {
     match route {
         Route::Home | Route::Unknown { .. } => "#/".to_string(),
+        Route::Review => "#/review".to_string(),
         Route::Lab { link } => match link.strip_prefix('#') {
             Some(query) if !query.is_empty() => format!("#/lab?{query}"),
             _ => "#/lab".to_string(),
@@ -168,6 +175,7 @@ mod tests {
             lesson("locks/gc-pause-past-the-ttl", None, false),
             lesson("locks/gc-pause-past-the-ttl", Some(12), false),
             lesson("lua/01-scripts", Some(0), true),
+            Route::Review,
             Route::Lab {
                 link: String::new(),
             },

@@ -26,6 +26,10 @@ pub struct LessonSummary {
     pub tags: Vec<String>,
     /// The questions, for the count and the list of ones answered wrong.
     pub questions: Vec<QuestionSummary>,
+    /// The fidelity badge: every myth transcript, as the lesson has it now,
+    /// matched a real redis-server in the test command (`checked.json`).
+    #[serde(default)]
+    pub checked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +67,8 @@ impl LessonSummary {
                     prompt: q.prompt.clone(),
                 })
                 .collect(),
+            checked: lockstep_lessons::checked::Checked::shipped()
+                .badge(&format!("{file}.md"), lesson),
         }
     }
 }

@@ -10,6 +10,7 @@ use super::console::ConsolePanel;
 use super::home::Home;
 use super::lab::{location_hash, ScenarioLab};
 use super::player::LessonPlayer;
+use super::review::ReviewPage;
 use crate::learn::route::{self, Route};
 
 #[component]
@@ -49,6 +50,7 @@ pub fn App() -> Html {
                 <ConsolePanel autofocus={false} />
             </>
         },
+        Route::Review => html! { <ReviewPage /> },
         Route::Unknown { why } => html! {
             <section class="panel not-found" role="alert" data-testid="not-found">
                 <h2 class="panel-title">{ "This link does not lead anywhere" }</h2>
@@ -60,6 +62,7 @@ pub fn App() -> Html {
     let section = match &*route {
         Route::Home | Route::Lesson(_) => Section::Lessons,
         Route::Lab { .. } => Section::Lab,
+        Route::Review => Section::Review,
         Route::Unknown { .. } => Section::Neither,
     };
     html! {

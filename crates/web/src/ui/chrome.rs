@@ -9,6 +9,7 @@ use yew::prelude::*;
 pub enum Section {
     Lessons,
     Lab,
+    Review,
     Neither,
 }
 
@@ -26,6 +27,7 @@ pub fn masthead(current: Section) -> Html {
             <nav class="site-nav" aria-label="Sections">
                 <a href="#/" aria-current={here(Section::Lessons)} data-testid="nav-lessons">{ "Lessons" }</a>
                 <a href="#/lab" aria-current={here(Section::Lab)} data-testid="nav-lab">{ "Lab & console" }</a>
+                <a href="#/review" aria-current={here(Section::Review)} data-testid="nav-review">{ "Review" }</a>
             </nav>
         </header>
     }

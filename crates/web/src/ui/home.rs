@@ -5,7 +5,7 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::store::{listing, save_problem, with_progress};
+use super::store::{clock_ms, listing, save_problem, with_progress};
 use crate::learn::catalogue::START_HERE;
 use crate::learn::listing::matches;
 use crate::learn::progress::LessonProgress;
@@ -88,6 +88,7 @@ pub fn Home() -> Html {
             if let Some(problem) = save_problem() {
                 <p class="notice" role="status" data-testid="progress-problem">{ problem }</p>
             }
+            { view_review_link() }
             if !wrong.is_empty() {
                 <section class="wrong-list" aria-labelledby="wrong-title" data-testid="wrong-list">
                     <h2 id="wrong-title" class="track-title">{ "Questions to try again" }</h2>
@@ -141,6 +142,12 @@ fn view_card(entry: &LessonSummary) -> Html {
                     { &meta.difficulty }
                 </span>
                 <span>{ format!("{} min", meta.minutes) }</span>
+                if entry.checked {
+                    <span class="pill checked-badge" data-testid="fidelity-badge"
+                          title="Every myth transcript in this lesson was replayed on a real redis-server and matched byte for byte.">
+                        { "\u{2713} checked against Redis 7.0" }
+                    </span>
+                }
                 { view_progress(progress.as_ref(), total) }
             </p>
         </li>
@@ -162,5 +169,29 @@ fn view_progress(progress: Option<&LessonProgress>, questions: usize) -> Html {
             if wrong > 0 { { format!(" \u{b7} {wrong} to retry") } }
             if p.interview_done { { " \u{b7} interview done" } }
         </span>
+    }
+}
+
+/// The way to the review page, with how many questions are due.
+fn view_review_link() -> Html {
+    let now = clock_ms();
+    let (due, scheduled) = with_progress(|p| (p.due(now).len(), p.schedule().len()));
+    let text = match (due, scheduled) {
+        (0, 0) => "Review: questions you miss come back here on a schedule, and your progress file"
+            .to_string(),
+        (0, n) => format!(
+            "Review: nothing due now, {n} question{} coming up",
+            if n == 1 { "" } else { "s" }
+        ),
+        (d, _) => format!(
+            "Review: {d} question{} due now",
+            if d == 1 { "" } else { "s" }
+        ),
+    };
+    html! {
+        <p class="review-link">
+            <a href="#/review" class={classes!(if due > 0 { "button-primary" } else { "button-secondary" })}
+               data-testid="review-link" data-due={due.to_string()}>{ text }</a>
+        </p>
     }
 }

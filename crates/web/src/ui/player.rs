@@ -17,7 +17,7 @@ use super::lab::{
     replace_hash, scroll_current_into_view, stored_table_choice, typing_in, Action, Refs,
 };
 use super::player_view::{view_article, view_interview, view_run, Act, Mode, View};
-use super::store::{catalogue, update_progress};
+use super::store::{catalogue, clock_ms, update_progress};
 use super::what_if::{view_what_if, WhatIfAct};
 use super::worker::WorkerLink;
 use crate::lab::fork::ForkPanel;
@@ -480,7 +480,7 @@ fn handle(
 fn remember(id: &str, player: &Player, question: usize, passed: bool) {
     if let Some(q) = player.lesson.questions.get(question) {
         update_progress(|p| {
-            p.answered(id, &q.id, passed);
+            p.answered(id, &q.id, passed, clock_ms());
             true
         });
     }

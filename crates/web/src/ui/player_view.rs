@@ -105,6 +105,7 @@ pub fn view_article(view: &View) -> Html {
     let lesson = &view.player.lesson;
     let mut question = 0;
     let mut myth = 0;
+    let mut table = 0;
     let pieces = lesson
         .pieces
         .iter()
@@ -128,6 +129,21 @@ pub fn view_article(view: &View) -> Html {
                         .myths
                         .get(i)
                         .map(|m| view_myth(view, m))
+                        .unwrap_or_default()
+                }
+                Some("metrics") => {
+                    let i = table;
+                    table += 1;
+                    lesson
+                        .tables
+                        .get(i)
+                        .map(|t| {
+                            super::metrics_table::view_metrics_table(
+                                t,
+                                view.lab.shown().map(|s| &*s.trace),
+                                i,
+                            )
+                        })
                         .unwrap_or_default()
                 }
                 // Notes show beside the run at their step; the interview

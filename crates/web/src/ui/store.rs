@@ -117,3 +117,18 @@ fn set_problem(problem: Option<String>) {
 pub fn save_problem() -> Option<String> {
     PROBLEM.with(|p| p.borrow().clone())
 }
+
+/// Where a shift of the progress clock is kept (ms, may be negative).
+pub const CLOCK_SHIFT_KEY: &str = "lockstep.clock.shift_ms";
+
+/// The clock answers and the review schedule are dated by: the page's
+/// clock, shifted by the number under [`CLOCK_SHIFT_KEY`] if there is one,
+/// so a page can be looked at as of a later day (the e2e tests move time
+/// this way; a learner could too, to see what is due on a given day).
+pub fn clock_ms() -> i64 {
+    let shift = storage()
+        .and_then(|s| s.get_item(CLOCK_SHIFT_KEY).ok().flatten())
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    super::now_ms().saturating_add(shift)
+}

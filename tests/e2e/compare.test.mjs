@@ -1,0 +1,68 @@
+// End-to-end test of the side-by-side lessons: their ```metrics tables are
+// drawn from the run the page made (five rate limiters on the same
+// traffic; three locks under the same pause), one row per design.
+//
+// Run after `trunk build --release`:  node --test tests/e2e/compare.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { output, startBrowser } from './browser.mjs';
+
+let browser;
+let server;
+let page;
+let problems = [];
+
+before(async () => {
+  browser = await startBrowser();
+  ({ server, page, problems } = browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** The table's cells by row name, read once its values are in. */
+async function table(lesson, rows) {
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#/lesson/${lesson}`, { waitUntil: 'load' });
+  const figure = page.locator('[data-testid="metrics-table-0"]');
+  await figure.locator('tbody tr').first().waitFor({ timeout: 60000 });
+  const read = await figure.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent.trim())),
+  );
+  assert.deepEqual(read.map((r) => r[0]), rows);
+  await figure.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(output, `compare-${lesson.replace('/', '-')}.png`) });
+  return Object.fromEntries(read.map((r) => [r[0], r.slice(1).map((v) => v)]));
+}
+
+test('five limiters on the same traffic: the fixed window lets the boundary burst through', async () => {
+  const cells = await table('patterns/limiters-side-by-side', [
+    'fixed-window', 'sliding-log', 'sliding-counter', 'token-bucket', 'gcra',
+  ]);
+  // Columns: requests, allowed, rejected, most in a second, most in 300 ms, commands.
+  const requests = new Set(Object.values(cells).map((r) => r[0]));
+  assert.equal(requests.size, 1, 'every limiter saw the same requests');
+  for (const [name, r] of Object.entries(cells)) {
+    assert.equal(Number(r[1]) + Number(r[2]), Number(r[0]), `${name}: allowed + rejected = requests`);
+  }
+  assert.ok(Number(cells['fixed-window'][4]) > 5, 'more than the limit across the boundary');
+  assert.ok(Number(cells['sliding-log'][4]) <= 5);
+  assert.ok(Number(cells['sliding-log'][3]) <= 5, 'the log keeps 5 in any second');
+  assert.deepEqual(problems, []);
+});
+
+test('three locks under the same pause: only fencing keeps the stale write out', async () => {
+  const cells = await table('capstones/three-locks-one-fault', ['single', 'fenced', 'redlock']);
+  // Columns: accepted, rejected, two inside, stale writes, second entered at, commands.
+  for (const name of ['single', 'fenced', 'redlock']) {
+    assert.equal(cells[name][2], '1', `${name}: two inside at once`);
+  }
+  assert.equal(cells.fenced[3], '0');
+  assert.equal(cells.single[3], '1');
+  assert.equal(cells.redlock[3], '1');
+  assert.ok(Number(cells.redlock[5]) > Number(cells.single[5]), 'Redlock sends more commands');
+  assert.deepEqual(problems, []);
+});
