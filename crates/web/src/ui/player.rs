@@ -21,9 +21,12 @@ use super::store::{catalogue, update_progress};
 use super::worker::WorkerLink;
 use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
+use crate::learn::embed::{Session, Trust};
 use crate::learn::player::Player;
 use crate::learn::route::lesson_hash;
 use crate::learn::scenario_text;
+
+mod embed_api;
 
 #[derive(Properties, PartialEq)]
 pub struct PlayerProps {
@@ -77,6 +80,12 @@ struct PageState {
     last_id: Rc<RefCell<u64>>,
     /// Fix drafts by question.
     drafts: Rc<RefCell<BTreeMap<usize, String>>>,
+    /// The embed API's session: autoplay, a "what if" or a story on show.
+    embed: Rc<RefCell<Session>>,
+    /// The origins whose embed commands are obeyed (from the address).
+    trust: Trust,
+    /// Embed mode: the questions are not on the page, so no gate stops the run.
+    embedded: bool,
 }
 
 #[component]
@@ -93,7 +102,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
     let refs = use_memo((), |_| Refs::default());
     let state = {
         let lesson = lesson.clone();
-        let step = props.step;
+        let (step, embed) = (props.step, props.embed);
         use_memo((), move |_| {
             let mut lab = Lab::new();
             // The lab starts on its default story; the lesson's run replaces it.
@@ -113,6 +122,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 linked_step: Rc::new(RefCell::new(step)),
                 last_id: Rc::new(RefCell::new(1 << 40)),
                 drafts: Rc::default(),
+                embed: Rc::default(),
+                trust: Trust::from_hash(&super::lab::location_hash()),
+                embedded: embed,
             }
         })
     };
@@ -127,6 +139,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
             redraw.force_update();
         })
     };
+
+    // Commands from the page that frames an embed, and its state back.
+    embed_api::use_embed_api(props.embed, state.clone(), redraw.clone());
 
     // Start the worker and send the lesson's run; the worker goes with the page.
     {
@@ -182,9 +197,18 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         let (state, refs, id, embed) = (state.clone(), refs.clone(), id.clone(), props.embed);
         use_effect(move || {
             let lab = state.lab.borrow();
-            if let Some(shown) = lab.shown() {
+            // A story or a "what if" loaded by the embed API is not the
+            // lesson's run: its steps are neither linked nor remembered.
+            let own_run = {
+                let session = state.embed.borrow();
+                session.story.is_none() && session.variation.is_none()
+            };
+            if let Some(shown) = lab.shown().filter(|_| own_run) {
                 let (step, last) = (lab.step() as u64, shown.last() as u64);
-                let hash = lesson_hash(&id, Some(step), embed);
+                let mut hash = lesson_hash(&id, Some(step), embed);
+                if embed {
+                    hash.push_str(&state.trust.query());
+                }
                 if hash != super::lab::location_hash() {
                     replace_hash(&hash);
                 }
@@ -422,6 +446,8 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
         let on_answer: Rc<dyn Fn(Response)> = {
             let (lab, player, redraw) = (state.lab.clone(), state.player.clone(), redraw.clone());
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
+            let session = state.embed.clone();
+            let embedded = state.embedded;
             let lesson_id = state.player.borrow().lesson.meta.id.clone();
             Rc::new(move |answer| {
                 match answer {
@@ -436,7 +462,8 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
                     }
                     other => lab.borrow_mut().receive(other),
                 }
-                place(&lab, &player, &placed, &linked);
+                let session = session.borrow().clone();
+                place(&lab, &player, &placed, &linked, &session, embedded);
                 redraw.force_update();
             })
         };
@@ -471,12 +498,16 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
 }
 
 /// A new run has arrived: place the notes and gates in it and go to the
-/// linked step (as far as the gates allow).
+/// linked step (as far as the gates allow). A run the embed API asked for
+/// (a story, a "what if", see [`Session`]) goes to its step ungated, as
+/// its other commands do.
 fn place(
     lab: &Rc<RefCell<Lab>>,
     player: &Rc<RefCell<Player>>,
     placed: &Rc<RefCell<u64>>,
     linked: &Rc<RefCell<Option<u64>>>,
+    session: &Session,
+    embedded: bool,
 ) {
     let mut lab = lab.borrow_mut();
     if lab.runs_shown() == *placed.borrow() {
@@ -487,10 +518,22 @@ fn place(
         return;
     };
     let mut player = player.borrow_mut();
-    player.place(&trace);
+    // A story loaded into an embed has none of the lesson's notes or gates.
+    if session.story.is_none() {
+        player.place(&trace);
+    }
+    if embedded {
+        player.open_gates();
+    }
     let step = linked.borrow_mut().take().unwrap_or(0) as usize;
-    let allowed = player.allowed_step(step.min(trace.events.len().saturating_sub(1)));
-    lab.go(allowed);
+    let step = step.min(trace.events.len().saturating_sub(1));
+    if session.story.is_some() || session.variation.is_some() {
+        player.stopped_by = None;
+        lab.go(step);
+    } else {
+        let allowed = player.allowed_step(step);
+        lab.go(allowed);
+    }
 }
 
 /// The `<iframe>` an instructor pastes into a slide: this lesson at this
