@@ -390,13 +390,21 @@ pub fn resolve(target: &Target, player: &Player, trace: &Trace) -> Result<usize,
     }
 }
 
-/// A variation's scenario as the text and seed the lab runs, and a short
-/// name for it in announcements (`followUp 0`, `fault[0].duration_ms=900`).
-pub fn what_if_scenario(
-    lesson: &Lesson,
-    what_if: &WhatIf,
-) -> Result<(String, u64, String), String> {
-    let (scenario, change, label) = match what_if {
+/// A "what if" ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VariedRun {
+    /// The scenario as the text and seed the lab runs.
+    pub text: String,
+    pub seed: u64,
+    /// Its short name in announcements: `followUp 0`, `fault[0].duration_ms=900`.
+    pub label: String,
+    /// What the page says is on show: the follow-up's question, or the change.
+    pub caption: String,
+}
+
+/// A variation of the lesson's scenario, or why it cannot be run.
+pub fn what_if_scenario(lesson: &Lesson, what_if: &WhatIf) -> Result<VariedRun, String> {
+    let (scenario, change, label, caption) = match what_if {
         WhatIf::FollowUp(index) => {
             let follow_up = lesson
                 .interview
@@ -410,6 +418,7 @@ pub fn what_if_scenario(
                 follow_up.scenario.clone(),
                 follow_up.change.clone(),
                 format!("followUp {index}"),
+                follow_up.ask.clone(),
             )
         }
         WhatIf::Change { scenario, change } => {
@@ -418,7 +427,8 @@ pub fn what_if_scenario(
                 .map(|(path, value)| format!("{path}={value}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            (scenario.clone(), change.clone(), label)
+            let caption = format!("What if {}?", label.replace('=', " = "));
+            (scenario.clone(), change.clone(), label, caption)
         }
     };
     let source = lesson
@@ -444,7 +454,12 @@ pub fn what_if_scenario(
         .unwrap_or(1);
     let text =
         toml::to_string(&table).map_err(|e| format!("the scenario cannot be written: {e}"))?;
-    Ok((text, seed, label))
+    Ok(VariedRun {
+        text,
+        seed,
+        label,
+        caption,
+    })
 }
 
 /// What the embed remembers between commands.
@@ -454,6 +469,8 @@ pub struct Session {
     pub playing: Option<u64>,
     /// The "what if" on show, by its short name.
     pub variation: Option<String>,
+    /// The same, in words for the page ([`VariedRun::caption`]).
+    pub caption: Option<String>,
     /// The lab story on show instead of the lesson's run.
     pub story: Option<String>,
     /// Lockstep messages taken from trusted origins, commands and bad ones
@@ -730,9 +747,10 @@ mod tests {
         let catalogue = Catalogue::load();
         let lesson = &catalogue.find(GC).unwrap().lesson;
         let follow_up = &lesson.interview.as_ref().unwrap().follow_ups[0];
-        let (text, seed, label) = what_if_scenario(lesson, &WhatIf::FollowUp(0)).unwrap();
-        assert_eq!(label, "followUp 0");
-        let trace = crate::lab::jobs::run_text(&text, seed).unwrap();
+        let run = what_if_scenario(lesson, &WhatIf::FollowUp(0)).unwrap();
+        assert_eq!(run.label, "followUp 0");
+        assert_eq!(run.caption, follow_up.ask);
+        let trace = crate::lab::jobs::run_text(&run.text, run.seed).unwrap();
         // The follow-up's own expectations hold in the run the embed shows.
         for (invariant, held) in &follow_up.expect {
             let verdict = trace
@@ -760,6 +778,7 @@ mod tests {
             playing: Some(500),
             variation: Some("followUp 0".into()),
             story: None,
+            caption: None,
             received: 3,
         };
         let waiting = announce(&player, None, true, &session);

@@ -245,6 +245,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                     <a class="back-link" href="#/">{ "\u{2190} All lessons" }</a>
                 }
                 <h1 class="player-title">{ &meta.title }</h1>
+                if let Some(caption) = state.embed.borrow().caption.clone() {
+                    <p class="embed-variation" data-testid="embed-variation">{ caption }</p>
+                }
                 if !props.embed {
                     <p class="lesson-facts">
                         <span class="pill difficulty">{ crate::learn::catalogue::difficulty(meta.difficulty) }</span>
@@ -518,9 +521,12 @@ fn place(
         return;
     };
     let mut player = player.borrow_mut();
-    // A story loaded into an embed has none of the lesson's notes or gates.
-    if session.story.is_none() {
+    // The lesson's notes and gates tell its own run: a story or a "what
+    // if" loaded into an embed has none (a note would describe another run).
+    if session.story.is_none() && session.variation.is_none() {
         player.place(&trace);
+    } else {
+        player.notes.clear();
     }
     if embedded {
         player.open_gates();

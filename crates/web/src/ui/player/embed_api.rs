@@ -173,6 +173,7 @@ fn obey(
             *state.player.borrow_mut() = Player::new(lesson);
             {
                 let mut session = state.embed.borrow_mut();
+                session.caption = Some(format!("Story: {}", lab.stories()[index].title));
                 session.story = Some(name);
                 session.variation = None;
             }
@@ -258,14 +259,18 @@ fn obey(
                     "a \u{201c}what if\u{201d} varies the lesson's scenario: reset first".into(),
                 );
             }
-            let (text, seed, label) = embed::what_if_scenario(&lesson, &what_if)?;
-            lockstep_lessons::scenario(&text).map_err(|e| e.to_string())?;
+            let run = embed::what_if_scenario(&lesson, &what_if)?;
+            lockstep_lessons::scenario(&run.text).map_err(|e| e.to_string())?;
             let mut lab = state.lab.borrow_mut();
             // The varied run opens at the step on show: "what if, here?".
             *state.linked_step.borrow_mut() = Some(lab.step() as u64);
-            state.embed.borrow_mut().variation = Some(label);
-            lab.set_text(text);
-            lab.set_seed(seed);
+            {
+                let mut session = state.embed.borrow_mut();
+                session.variation = Some(run.label);
+                session.caption = Some(run.caption);
+            }
+            lab.set_text(run.text);
+            lab.set_seed(run.seed);
             lab.run();
         }
     }
