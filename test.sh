@@ -143,8 +143,9 @@ step_e2e() {
   [ -f dist/index.html ] || die "dist/ has no build: run ./test.sh build first."
   # The console, then the scenario lab (stories, timeline, deep links,
   # "Break it"; it prints the explorer's schedules per second in Chromium),
-  # then the lessons (home, player, interview, progress, embed).
-  node --test --test-reporter=spec tests/e2e/console.test.mjs tests/e2e/scenarios.test.mjs tests/e2e/player.test.mjs tests/e2e/lessons.test.mjs tests/e2e/responsive.test.mjs tests/e2e/timeline.test.mjs
+  # then the lessons (home, player, interview, progress, embed), then the
+  # embed kit (the example deck, other origins, a sub-path).
+  node --test --test-reporter=spec tests/e2e/console.test.mjs tests/e2e/scenarios.test.mjs tests/e2e/player.test.mjs tests/e2e/lessons.test.mjs tests/e2e/responsive.test.mjs tests/e2e/timeline.test.mjs tests/e2e/embed.test.mjs
 }
 
 for name in "${ALL_STEPS[@]}"; do

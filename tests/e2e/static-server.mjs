@@ -58,6 +58,12 @@ export async function serveDirectory(dir, { prefix = '/' } = {}) {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}${prefix}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // Browsers keep idle connections open: close them too, or closing
+    // waits for their keep-alive to run out.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections?.();
+      }),
   };
 }
