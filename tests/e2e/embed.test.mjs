@@ -262,7 +262,7 @@ test('a page of another origin cannot drive the player unless the embed link tru
   }
 });
 
-test('dist/ served under a sub-path loads the app, a lesson run and the deck with no failed request', async () => {
+test('dist/ served under a sub-path loads the app, a lesson run, the deck and the element page with no failed request', async () => {
   const prefix = '/courses/redis/lockstep/';
   const sub = await startBrowser({ prefix });
   try {
@@ -282,6 +282,18 @@ test('dist/ served under a sub-path loads the app, a lesson run and the deck wit
       null,
       { timeout: 60000 },
     );
+    // The element on a page that is not a deck, driven by its buttons.
+    await sub.page.goto(`${sub.server.url}examples/component.html`, { waitUntil: 'load' });
+    await sub.page.locator('#status').filter({ hasText: /^Step \d+ of/ }).waitFor({ timeout: 60000 });
+    const before = await sub.page.evaluate(() => document.getElementById('lesson').state.step);
+    await sub.page.click('button[data-go*="client-2 enter"]');
+    await sub.page.waitForFunction((s) => {
+      const el = document.getElementById('lesson');
+      return el.ready && el.state.step > s;
+    }, before, { timeout: 30000 });
+    await sub.page.click('button[data-what-if]');
+    await sub.page.locator('#status').filter({ hasText: 'what if: followUp 1' }).waitFor({ timeout: 60000 });
+    await sub.page.screenshot({ path: path.join(output, 'embed-component-page.png') });
     const origin = new URL(sub.server.url).origin;
     const local = requests.filter((u) => u.startsWith(origin));
     assert.ok(local.some((u) => u.includes('lockstep-worker')), 'the worker loaded');
