@@ -253,6 +253,44 @@ test('a page of another origin cannot drive the player unless the embed link tru
       timeout: 30000,
     });
     assert.equal((await state.jsonValue()).origin, new URL(server.url).origin);
+    // The other commands, through the same wiring: each answered by a state.
+    const latest = (test) =>
+      page
+        .waitForFunction(
+          ([test]) => {
+            const s = window.states.at(-1)?.data;
+            // eslint-disable-next-line no-new-func
+            return s && !s.running && new Function('state', `return ${test}`)(s) ? s : null;
+          },
+          [test],
+          { timeout: 60000 },
+        )
+        .then((h) => h.jsonValue());
+    await page.evaluate(() => window.command({ command: 'next' }));
+    await latest('state.step === 7');
+    await page.evaluate(() => window.command({ command: 'go', at: 'client-2 enter' }));
+    const entered = await latest('state.step > 7');
+    await trusted.locator('.note.current').filter({ hasText: 'client-2 takes the lock' }).waitFor();
+    await page.evaluate(() => window.command({ command: 'play', intervalMs: 100 }));
+    const playing = await latest('state.playing && state.step > ' + entered.step);
+    await page.evaluate(() => window.command({ command: 'pause' }));
+    const paused = await latest('!state.playing');
+    await page.waitForTimeout(400);
+    assert.equal((await latest('true')).step, paused.step, 'pause stops the steps');
+    assert.ok(paused.step >= playing.step);
+    await page.evaluate(() => window.command({ command: 'load', story: 'clock_jump' }));
+    const story = await latest("state.story === 'clock_jump' && state.step !== null");
+    assert.equal(story.lesson, LESSON);
+    await trusted.locator('[data-testid="embed-variation"]').filter({ hasText: /^Story: / }).waitFor();
+    await page.evaluate(() => window.command({ command: 'reset' }));
+    const reset = await latest('state.story === null && state.step === 0');
+    assert.equal(reset.variation, null);
+    assert.equal(await trusted.locator('[data-testid="embed-variation"]').count(), 0);
+    await page.evaluate(() => window.command({ command: 'load', lesson: 'locks/redlock', step: 1 }));
+    const redlock = await latest("state.lesson === 'locks/redlock' && state.step === 1");
+    assert.equal(redlock.received, 0, 'a new page in the frame counts anew');
+    await page.evaluate(() => window.command({ command: 'next' }));
+    await latest("state.lesson === 'locks/redlock' && state.step === 2");
     await page.evaluate(() => window.command({ command: 'fly' }));
     const error = await page.waitForFunction(() => window.errors[0]?.data.message, null, { timeout: 30000 });
     assert.match(await error.jsonValue(), /"fly" is not a command/);

@@ -471,6 +471,9 @@ pub struct Session {
     pub variation: Option<String>,
     /// The same, in words for the page ([`VariedRun::caption`]).
     pub caption: Option<String>,
+    /// Another lesson was asked for: its address is set, and this page
+    /// must not write its own back over it before the shell follows it.
+    pub leaving: bool,
     /// The lab story on show instead of the lesson's run.
     pub story: Option<String>,
     /// Lockstep messages taken from trusted origins, commands and bad ones
@@ -778,8 +781,8 @@ mod tests {
             playing: Some(500),
             variation: Some("followUp 0".into()),
             story: None,
-            caption: None,
             received: 3,
+            ..Session::default()
         };
         let waiting = announce(&player, None, true, &session);
         assert_eq!((waiting.step, waiting.running), (None, true));

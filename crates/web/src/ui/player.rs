@@ -201,7 +201,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
             // lesson's run: its steps are neither linked nor remembered.
             let own_run = {
                 let session = state.embed.borrow();
-                session.story.is_none() && session.variation.is_none()
+                session.story.is_none() && session.variation.is_none() && !session.leaving
             };
             if let Some(shown) = lab.shown().filter(|_| own_run) {
                 let (step, last) = (lab.step() as u64, shown.last() as u64);

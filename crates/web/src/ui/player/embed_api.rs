@@ -161,6 +161,7 @@ fn obey(
                 return Err(format!("there is no lesson \u{201c}{id}\u{201d}"));
             }
             stop(link, state);
+            state.embed.borrow_mut().leaving = true;
             // The shell opens the lesson anew for the new address.
             let hash = format!("{}{}", lesson_hash(&id, step, true), state.trust.query());
             let _ = gloo::utils::window().location().set_hash(&hash);
