@@ -144,7 +144,8 @@ step_e2e() {
   [ -f dist/index.html ] || die "dist/ has no build: run ./test.sh build first."
   # The console, then the scenario lab (stories, timeline, deep links,
   # "Break it"; it prints the explorer's schedules per second in Chromium),
-  # then the lessons (home, player, interview, progress, embed).
+  # then the lessons (home, player, interview, progress, embed, review),
+  # then the embed kit (the example deck, other origins, a sub-path).
   local files=(
     tests/e2e/console.test.mjs
     tests/e2e/scenarios.test.mjs
@@ -158,6 +159,7 @@ step_e2e() {
     tests/e2e/player-extras.test.mjs
     tests/e2e/review.test.mjs
     tests/e2e/compare.test.mjs
+    tests/e2e/embed.test.mjs
   )
   node --test --test-reporter=spec "${files[@]}"
 }

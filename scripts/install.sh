@@ -173,7 +173,7 @@ ensure_wasm_bindgen() {
 }
 
 ensure_node_modules() {
-  step "install: npm packages (binaryen's wasm-opt, playwright-core)"
+  step "install: npm packages (binaryen's wasm-opt, playwright-core, reveal.js for the example deck)"
   local stamp="node_modules/.lockstep-installed"
   local want
   want="$(cat package.json package-lock.json | cksum)"

@@ -28,13 +28,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Serves dist/ and opens Chromium on a fresh profile. */
-export async function startBrowser() {
+/**
+ * Serves dist/ (under `prefix`, a sub-path, when given) and opens Chromium
+ * on a fresh profile.
+ */
+export async function startBrowser({ prefix } = {}) {
   await fs.access(path.join(dist, 'index.html')).catch(() => {
     throw new Error('dist/index.html is missing: run `trunk build --release` first');
   });
   await fs.mkdir(output, { recursive: true });
-  const server = await serveDirectory(dist);
+  const server = await serveDirectory(dist, { prefix });
   const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'lockstep-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -20,14 +20,22 @@ const TYPES = {
 };
 
 /**
- * Serves `dir` on 127.0.0.1 at a free port.
- * Resolves to `{ url, close() }`.
+ * Serves `dir` on 127.0.0.1 at a free port, under `prefix` (a sub-path such
+ * as `/courses/redis/lockstep/`, as a static host would; anything outside
+ * it is a 404). Resolves to `{ url, close() }`, `url` ending in the prefix.
  */
-export async function serveDirectory(dir) {
+export async function serveDirectory(dir, { prefix = '/' } = {}) {
   const root = path.resolve(dir);
   const server = http.createServer(async (req, res) => {
     try {
-      const urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      const fullPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      if (fullPath + '/' === prefix) {
+        // A folder without its slash: hosts redirect, so relative links work.
+        res.writeHead(301, { location: prefix }).end();
+        return;
+      }
+      if (!fullPath.startsWith(prefix)) throw new Error('outside the prefix');
+      const urlPath = '/' + fullPath.slice(prefix.length);
       let file = path.resolve(root, '.' + urlPath);
       if (file !== root && !file.startsWith(root + path.sep)) {
         res.writeHead(403).end('forbidden');
@@ -49,7 +57,13 @@ export async function serveDirectory(dir) {
   });
   const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    url: `http://127.0.0.1:${port}${prefix}`,
+    // Browsers keep idle connections open: close them too, or closing
+    // waits for their keep-alive to run out.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections?.();
+      }),
   };
 }

@@ -2,6 +2,7 @@
 //! components in `crate::ui`.
 //!
 //! - [`route`]: the address hash (`#/`, `#/lesson/ID?step=N`, `#/lab`);
+//! - [`embed`]: the `postMessage` API of an embedded player (web/EMBED.md);
 //! - [`catalogue`]: the lessons by track, search and tags, checked myths;
 //! - [`markdown`]: a lesson's prose as blocks to draw (never raw HTML);
 //! - [`player`]: notes and predict gates in the run, answers, the interview;
@@ -18,6 +19,7 @@
 pub mod catalogue;
 pub mod charts;
 pub mod compare;
+pub mod embed;
 pub mod listing;
 pub mod lua_tokens;
 pub mod markdown;

@@ -186,6 +186,13 @@ impl Player {
         }
     }
 
+    /// Lifts every predict gate: an embedded player shows the run without
+    /// the questions, so nothing on the page could ever open them.
+    pub fn open_gates(&mut self) {
+        self.gates.iter_mut().for_each(|gate| *gate = None);
+        self.stopped_by = None;
+    }
+
     /// The step a predict question is about, once the run has arrived.
     pub fn gate(&self, question: usize) -> Option<usize> {
         self.gates.get(question).copied().flatten()
@@ -457,6 +464,16 @@ mod tests {
         assert!(verdict.passed, "{verdict:?}");
         assert_eq!(player.allowed_step(last), last);
         assert_eq!(player.score(), (1, player.lesson.questions.len()));
+    }
+
+    #[test]
+    fn an_embeds_open_gates_let_the_run_be_stepped_to_its_end() {
+        let (mut player, trace) = gc_pause();
+        let last = trace.events.len() - 1;
+        assert!(player.allowed_step(last) < last, "the lesson has a gate");
+        player.open_gates();
+        assert_eq!(player.allowed_step(last), last);
+        assert_eq!(player.stopped_by, None);
     }
 
     #[test]

@@ -23,10 +23,13 @@ use super::worker::WorkerLink;
 use crate::lab::fork::ForkPanel;
 use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
+use crate::learn::embed::{Session, Trust};
 use crate::learn::player::Player;
 use crate::learn::route::lesson_hash;
 use crate::learn::scenario_text;
 use crate::learn::what_if::Panel;
+
+mod embed_api;
 
 #[derive(Properties, PartialEq)]
 pub struct PlayerProps {
@@ -84,6 +87,12 @@ struct PageState {
     what_if: Rc<RefCell<Panel>>,
     /// A console on a node at a step.
     fork: Rc<RefCell<ForkPanel>>,
+    /// The embed API's session: autoplay, a "what if" or a story on show.
+    embed: Rc<RefCell<Session>>,
+    /// The origins whose embed commands are obeyed (from the address).
+    trust: Trust,
+    /// Embed mode: the questions are not on the page, so no gate stops the run.
+    embedded: bool,
 }
 
 #[component]
@@ -100,7 +109,7 @@ fn PlayerPage(props: &PlayerProps) -> Html {
     let refs = use_memo((), |_| Refs::default());
     let state = {
         let lesson = lesson.clone();
-        let step = props.step;
+        let (step, embed) = (props.step, props.embed);
         use_memo((), move |_| {
             let mut lab = Lab::new();
             // The lab starts on its default story; the lesson's run replaces it.
@@ -122,6 +131,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 drafts: Rc::default(),
                 what_if: Rc::default(),
                 fork: Rc::default(),
+                embed: Rc::default(),
+                trust: Trust::from_hash(&super::lab::location_hash()),
+                embedded: embed,
             }
         })
     };
@@ -136,6 +148,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
             redraw.force_update();
         })
     };
+
+    // Commands from the page that frames an embed, and its state back.
+    embed_api::use_embed_api(props.embed, state.clone(), redraw.clone());
 
     // Start the worker and send the lesson's run; the worker goes with the page.
     {
@@ -191,9 +206,18 @@ fn PlayerPage(props: &PlayerProps) -> Html {
         let (state, refs, id, embed) = (state.clone(), refs.clone(), id.clone(), props.embed);
         use_effect(move || {
             let lab = state.lab.borrow();
-            if let Some(shown) = lab.shown() {
+            // A story or a "what if" loaded by the embed API is not the
+            // lesson's run: its steps are neither linked nor remembered.
+            let own_run = {
+                let session = state.embed.borrow();
+                session.story.is_none() && session.variation.is_none() && !session.leaving
+            };
+            if let Some(shown) = lab.shown().filter(|_| own_run) {
                 let (step, last) = (lab.step() as u64, shown.last() as u64);
-                let hash = lesson_hash(&id, Some(step), embed);
+                let mut hash = lesson_hash(&id, Some(step), embed);
+                if embed {
+                    hash.push_str(&state.trust.query());
+                }
                 if hash != super::lab::location_hash() {
                     replace_hash(&hash);
                 }
@@ -248,6 +272,9 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                     <a class="back-link" href="#/">{ "\u{2190} All lessons" }</a>
                 }
                 <h1 class="player-title">{ &meta.title }</h1>
+                if let Some(caption) = state.embed.borrow().caption.clone() {
+                    <p class="embed-variation" data-testid="embed-variation">{ caption }</p>
+                }
                 if !props.embed {
                     <p class="lesson-facts">
                         <span class="pill difficulty">{ crate::learn::catalogue::difficulty(meta.difficulty) }</span>
@@ -504,6 +531,8 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
         let on_answer: Rc<dyn Fn(Response)> = {
             let (lab, player, redraw) = (state.lab.clone(), state.player.clone(), redraw.clone());
             let (placed, linked) = (state.placed.clone(), state.linked_step.clone());
+            let session = state.embed.clone();
+            let embedded = state.embedded;
             let lesson_id = state.player.borrow().lesson.meta.id.clone();
             let what_if = state.what_if.clone();
             let fork = state.fork.clone();
@@ -548,7 +577,8 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
                     }
                     other => lab.borrow_mut().receive(other),
                 }
-                place(&lab, &player, &placed, &linked);
+                let session = session.borrow().clone();
+                place(&lab, &player, &placed, &linked, &session, embedded);
                 redraw.force_update();
             })
         };
@@ -590,12 +620,16 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
 }
 
 /// A new run has arrived: place the notes and gates in it and go to the
-/// linked step (as far as the gates allow).
+/// linked step (as far as the gates allow). A run the embed API asked for
+/// (a story, a "what if", see [`Session`]) goes to its step ungated, as
+/// its other commands do.
 fn place(
     lab: &Rc<RefCell<Lab>>,
     player: &Rc<RefCell<Player>>,
     placed: &Rc<RefCell<u64>>,
     linked: &Rc<RefCell<Option<u64>>>,
+    session: &Session,
+    embedded: bool,
 ) {
     let mut lab = lab.borrow_mut();
     if lab.runs_shown() == *placed.borrow() {
@@ -606,10 +640,25 @@ fn place(
         return;
     };
     let mut player = player.borrow_mut();
-    player.place(&trace);
+    // The lesson's notes and gates tell its own run: a story or a "what
+    // if" loaded into an embed has none (a note would describe another run).
+    if session.story.is_none() && session.variation.is_none() {
+        player.place(&trace);
+    } else {
+        player.notes.clear();
+    }
+    if embedded {
+        player.open_gates();
+    }
     let step = linked.borrow_mut().take().unwrap_or(0) as usize;
-    let allowed = player.allowed_step(step.min(trace.events.len().saturating_sub(1)));
-    lab.go(allowed);
+    let step = step.min(trace.events.len().saturating_sub(1));
+    if session.story.is_some() || session.variation.is_some() {
+        player.stopped_by = None;
+        lab.go(step);
+    } else {
+        let allowed = player.allowed_step(step);
+        lab.go(allowed);
+    }
 }
 
 /// The `<iframe>` an instructor pastes into a slide: this lesson at this
