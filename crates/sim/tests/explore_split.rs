@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use lockstep_sim::explore::{decide, Decision, Explorer, Finding, Share};
+use lockstep_sim::explore::{decide, Coverage, Decision, Explorer, Finding, Share};
 use lockstep_sim::Scenario;
 
 fn workspace() -> PathBuf {
@@ -44,7 +44,7 @@ fn single(scenario: &Scenario) -> Finding {
 /// The split search as the page runs it: each share steps on its own (the
 /// shares run at different speeds, as workers do), and the answer is taken
 /// as soon as [`decide`] settles it; the other shares are then stopped.
-fn split(scenario: &Scenario, of: u32) -> (Finding, u64) {
+fn split(scenario: &Scenario, of: u32) -> Finding {
     let budget = scenario.explore.clone().unwrap();
     let mut shares: Vec<Explorer> = Share::split(of)
         .into_iter()
@@ -55,10 +55,16 @@ fn split(scenario: &Scenario, of: u32) -> (Finding, u64) {
         let states: Vec<_> = shares.iter().map(Explorer::share_state).collect();
         match decide(&states) {
             Decision::Open => {}
-            Decision::Violation { share } => return (shares.swap_remove(share).into_finding(), 0),
+            Decision::Violation { share } => return shares.swap_remove(share).into_finding(),
             Decision::NoViolation => {
-                let tried = shares.iter().map(|s| s.progress().tried).sum();
-                return (shares.swap_remove(0).into_finding(), tried);
+                let coverages: Vec<Coverage> = shares
+                    .into_iter()
+                    .map(|s| match s.into_finding() {
+                        Finding::NoViolation(coverage) => coverage,
+                        Finding::Violation(_) => panic!("a share found what decide missed"),
+                    })
+                    .collect();
+                return Finding::NoViolation(Coverage::merge(&coverages));
             }
         }
         round += 1;
@@ -73,7 +79,7 @@ fn assert_same(file: &str, expect_violation: bool) {
     let scenario = load(file);
     let whole = single(&scenario);
     for of in 1..=3 {
-        let (parted, tried) = split(&scenario, of);
+        let parted = split(&scenario, of);
         match (&whole, &parted) {
             (Finding::Violation(a), Finding::Violation(b)) => {
                 assert!(expect_violation, "{file}: found a violation");
@@ -86,9 +92,9 @@ fn assert_same(file: &str, expect_violation: bool) {
                 assert_eq!(a.shrink_runs, b.shrink_runs, "{file} in {of} shares");
                 assert!(a.trace == b.trace, "{file} in {of} shares: traces differ");
             }
-            (Finding::NoViolation(a), Finding::NoViolation(_)) => {
+            (Finding::NoViolation(a), Finding::NoViolation(b)) => {
                 assert!(!expect_violation, "{file}: found nothing");
-                assert_eq!(a.tried, tried, "{file} in {of} shares: schedules summed");
+                assert_eq!(a, b, "{file} in {of} shares: coverage summed");
             }
             _ => panic!("{file} in {of} shares: the split search answered differently"),
         }

@@ -91,7 +91,7 @@ pub struct Counterexample {
     pub shrink_runs: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// Schedules planned and run (the fault-free run included).
     pub tried: u64,
@@ -106,6 +106,20 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// The coverage of a split search: its shares' counts added up (each
+    /// share ran its own schedules, the first share the fault-free run).
+    pub fn merge(shares: &[Coverage]) -> Coverage {
+        let mut merged = shares.first().cloned().unwrap_or_default();
+        for share in shares.iter().skip(1) {
+            merged.tried += share.tried;
+            merged.struck += share.struck;
+            merged.systematic_tried += share.systematic_tried;
+            merged.random_tried += share.random_tried;
+            merged.cancelled |= share.cancelled;
+        }
+        merged
+    }
+
     /// The honest sentence.
     pub fn statement(&self) -> String {
         let how = if self.cancelled {
