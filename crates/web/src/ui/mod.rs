@@ -14,6 +14,7 @@ mod markdown_view;
 mod picture;
 mod player;
 mod player_view;
+mod search_pool;
 mod store;
 mod what_if;
 mod worker;
