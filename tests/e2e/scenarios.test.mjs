@@ -273,6 +273,7 @@ test('Break it finds the GC pause on its own and shows its trace', async () => {
   assert.equal(new URL(page.url()).hash, link);
 
   await page.click('.source.counterexample button');
+  await page.locator('.source.counterexample').waitFor({ state: 'detached', timeout: 5000 });
   assert.equal(await page.locator('.source.counterexample').count(), 0);
 });
 
