@@ -242,10 +242,17 @@ test('Break it finds the GC pause on its own and shows its trace', async () => {
   assert.match(text, /Broken\./);
   assert.match(text, /the story's own faults taken out \(pause client-1 for 15000 ms\)/);
   assert.match(text, /pause client-1 for \d+ ms right after client-1's 1st enter/);
+  // The search was split across one worker per core (at most 4); the
+  // answer above is the one a single worker gives.
+  const { workers, cores } = await page.evaluate(() => ({
+    workers: Number(document.documentElement.dataset.searchWorkers),
+    cores: navigator.hardwareConcurrency || 0,
+  }));
+  assert.equal(workers, Math.min(4, Math.max(1, cores)));
   const rate = Number(await result.getAttribute('data-schedules-per-second'));
   const tried = text.match(/(\d+) schedules in ([\d.]+) s/);
   console.log(
-    `explorer in Chromium, GC pause story: ${rate.toFixed(1)} schedules/s ` +
+    `explorer in Chromium, GC pause story, ${workers} workers: ${rate.toFixed(1)} schedules/s ` +
       `(${tried?.[1]} schedules in ${tried?.[2]} s; ${wall.toFixed(1)} s from click to result; ` +
       `longest frame ${Math.round(longest)} ms)`,
   );
@@ -266,6 +273,7 @@ test('Break it finds the GC pause on its own and shows its trace', async () => {
   assert.equal(new URL(page.url()).hash, link);
 
   await page.click('.source.counterexample button');
+  await page.locator('.source.counterexample').waitFor({ state: 'detached', timeout: 5000 });
   assert.equal(await page.locator('.source.counterexample').count(), 0);
 });
 

@@ -10,6 +10,10 @@
 //! of up to `max_faults` faults with random network seeds (latency draws,
 //! loss), each found violation being shrunk.
 //!
+//! The schedules form one list fixed by the scenario, budget and seed, so
+//! the search can be split across workers by schedule number
+//! ([`share::Share`]) and still give the single search's answer.
+//!
 //! It works in steps ([`Explorer::step`]) so a caller — the command line,
 //! a web worker — can show progress and cancel between steps. The result
 //! says what was covered; "no violation found within these bounds" is a
@@ -21,6 +25,7 @@ pub use crate::budget;
 pub mod grade;
 pub mod schedule;
 pub mod search;
+pub mod share;
 
 use std::rc::Rc;
 
@@ -34,6 +39,7 @@ use crate::world::{RunOptions, Spares, World};
 pub use budget::{Budget, ExploreKind};
 use schedule::{Moment, Placement, Planned, Template};
 pub use search::{OwnFaults, SearchSetup};
+pub use share::{decide, Decision, Share, ShareState};
 
 /// Events one explored run may take before it is cut short.
 const MAX_EVENTS_PER_RUN: u64 = 200_000;
@@ -86,7 +92,7 @@ pub struct Counterexample {
     pub shrink_runs: u64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// Schedules planned and run (the fault-free run included).
     pub tried: u64,
@@ -101,6 +107,20 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// The coverage of a split search: its shares' counts added up (each
+    /// share ran its own schedules, the first share the fault-free run).
+    pub fn merge(shares: &[Coverage]) -> Coverage {
+        let mut merged = shares.first().cloned().unwrap_or_default();
+        for share in shares.iter().skip(1) {
+            merged.tried += share.tried;
+            merged.struck += share.struck;
+            merged.systematic_tried += share.systematic_tried;
+            merged.random_tried += share.random_tried;
+            merged.cancelled |= share.cancelled;
+        }
+        merged
+    }
+
     /// The honest sentence.
     pub fn statement(&self) -> String {
         let how = if self.cancelled {
@@ -131,6 +151,12 @@ pub struct Explorer {
     moments: Vec<Moment>,
     /// Next (moment, template) pair of the systematic phase.
     next_systematic: usize,
+    /// The part of the schedule list this explorer runs.
+    share: Share,
+    /// Number of the next schedule in the list (0 is the fault-free run).
+    next_number: u64,
+    /// Number of the schedule found failing.
+    found_at: Option<u64>,
     tried: u64,
     struck: u64,
     systematic_tried: u64,
@@ -147,6 +173,18 @@ impl Explorer {
     /// moments that matter. A fault-free run that already fails is the
     /// answer (with no faults at all).
     pub fn new(scenario: &Scenario, budget: Budget, seed: u64) -> Result<Explorer, ScenarioError> {
+        Explorer::new_share(scenario, budget, seed, Share::WHOLE)
+    }
+
+    /// Prepares the part `share` of a search split across workers. Only the
+    /// first share counts the fault-free run in its progress, so the
+    /// shares' counts add up to the single search's.
+    pub fn new_share(
+        scenario: &Scenario,
+        budget: Budget,
+        seed: u64,
+        share: Share,
+    ) -> Result<Explorer, ScenarioError> {
         let scenario = Rc::new(scenario.clone());
         let (baseline, spares) = World::new(
             Rc::clone(&scenario),
@@ -164,8 +202,11 @@ impl Explorer {
             templates,
             moments,
             next_systematic: 0,
-            tried: 1,
-            struck: 1,
+            share,
+            next_number: 1,
+            found_at: None,
+            tried: u64::from(share.index() == 0),
+            struck: u64::from(share.index() == 0),
             systematic_tried: 0,
             random_tried: 0,
             cancelled: false,
@@ -174,6 +215,7 @@ impl Explorer {
             finding: None,
         };
         if fails(&explorer.baseline) {
+            explorer.found_at = Some(0);
             let trace = explorer.baseline.clone();
             explorer.finding = Some(Finding::Violation(Box::new(Counterexample {
                 faults: Vec::new(),
@@ -187,12 +229,27 @@ impl Explorer {
         Ok(explorer)
     }
 
+    /// Where this share stands, for [`share::decide`].
+    pub fn share_state(&self) -> ShareState {
+        let cleared = match &self.finding {
+            Some(Finding::Violation(_)) => self.found_at.unwrap_or(0),
+            Some(Finding::NoViolation(coverage)) if !coverage.cancelled => u64::MAX,
+            _ => self.next_number,
+        };
+        ShareState {
+            found_at: self.found_at,
+            cleared,
+        }
+    }
+
     /// The fault-free run.
     pub fn baseline(&self) -> &Trace {
         &self.baseline
     }
 
-    fn systematic_total(&self) -> u64 {
+    /// How many single-fault placements the systematic phase plans: the
+    /// schedules numbered 1 to this; the random ones follow.
+    pub fn systematic_total(&self) -> u64 {
         (self.moments.len() * self.templates.len()) as u64
     }
 
@@ -258,17 +315,18 @@ impl Explorer {
             if self.finding.is_some() {
                 break;
             }
-            if self.cancelled || self.tried >= self.budget.schedules.max(1) {
+            if self.cancelled {
                 self.finding = Some(Finding::NoViolation(self.coverage()));
                 break;
             }
-            let (schedule, seed) = self.next_schedule();
-            if schedule.is_empty() {
+            let Some((number, schedule, seed)) = self.next_own_schedule() else {
                 self.finding = Some(Finding::NoViolation(self.coverage()));
                 break;
-            }
+            };
             if self.breaks(&schedule, seed) {
-                let found_after = self.tried;
+                // Counted in the whole list, so every split agrees.
+                let found_after = number + 1;
+                self.found_at = Some(number);
                 let counterexample = self.shrink(schedule, seed, found_after);
                 self.finding = Some(Finding::Violation(Box::new(counterexample)));
             }
@@ -291,14 +349,41 @@ impl Explorer {
         }
     }
 
-    /// The next schedule: systematic single faults first, then random ones.
+    /// The next schedule of this share with its number, or None when the
+    /// budget or the list is spent. Schedules of other shares are drawn
+    /// (cheap: a few random numbers) but not run, so the random ones come
+    /// out the same in every share.
+    fn next_own_schedule(&mut self) -> Option<(u64, Vec<Planned>, u64)> {
+        loop {
+            let number = self.next_number;
+            if number >= self.budget.schedules.max(1) {
+                return None;
+            }
+            let systematic = self.next_systematic < self.systematic_total() as usize;
+            let (schedule, seed) = self.next_schedule();
+            if schedule.is_empty() {
+                return None;
+            }
+            self.next_number += 1;
+            if self.share.owns(number) {
+                if systematic {
+                    self.systematic_tried += 1;
+                } else {
+                    self.random_tried += 1;
+                }
+                return Some((number, schedule, seed));
+            }
+        }
+    }
+
+    /// The next schedule of the list: systematic single faults first, then
+    /// random ones.
     fn next_schedule(&mut self) -> (Vec<Planned>, u64) {
         let total = self.systematic_total() as usize;
         if self.next_systematic < total {
             let moment = &self.moments[self.next_systematic / self.templates.len()];
             let template = &self.templates[self.next_systematic % self.templates.len()];
             self.next_systematic += 1;
-            self.systematic_tried += 1;
             let planned = Planned {
                 template: template.clone(),
                 placement: moment.placement.clone(),
@@ -309,7 +394,6 @@ impl Explorer {
         if self.templates.is_empty() || self.budget.max_faults == 0 {
             return (Vec::new(), self.seed);
         }
-        self.random_tried += 1;
         let count = self.rng.random_range(1..=self.budget.max_faults as u64) as usize;
         let mut schedule: Vec<Planned> = (0..count).map(|_| self.random_fault()).collect();
         schedule.sort_by_key(|p| p.baseline_us);

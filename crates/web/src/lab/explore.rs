@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use lockstep_sim::explore::{Explorer, Finding, OwnFaults, Phase, Progress, SearchSetup};
+use lockstep_sim::explore::{
+    Coverage, Explorer, Finding, OwnFaults, Phase, Progress, SearchSetup, Share, ShareState,
+};
 use lockstep_sim::trace::Trace;
 
 /// Longest stretch of one tick, in ms: short enough that progress moves
@@ -87,18 +89,45 @@ pub struct ExploreDriver {
     explorer: Option<Explorer>,
     started_ms: f64,
     progress: Progress,
+    /// Where this share of the search stands, kept past its end.
+    state: ShareState,
+    /// The coverage it ended with, when it found nothing.
+    coverage: Option<Coverage>,
 }
 
 impl ExploreDriver {
     /// Prepares the search (this runs the fault-free scenario once).
     pub fn start(setup: &BreakSetup, seed: u64, now_ms: f64) -> Result<ExploreDriver, String> {
-        let explorer = Explorer::new(&setup.scenario, setup.budget.clone(), seed)?;
+        ExploreDriver::start_share(setup, seed, Share::WHOLE, now_ms)
+    }
+
+    /// Prepares one share of a search split across workers.
+    pub fn start_share(
+        setup: &BreakSetup,
+        seed: u64,
+        share: Share,
+        now_ms: f64,
+    ) -> Result<ExploreDriver, String> {
+        let explorer = Explorer::new_share(&setup.scenario, setup.budget.clone(), seed, share)?;
         let progress = explorer.progress();
+        let state = explorer.share_state();
         Ok(ExploreDriver {
             explorer: Some(explorer),
             started_ms: now_ms,
             progress,
+            state,
+            coverage: None,
         })
+    }
+
+    /// Where this share stands, for [`lockstep_sim::explore::decide`].
+    pub fn share_state(&self) -> ShareState {
+        self.state
+    }
+
+    /// The coverage of a search that ended without a violation.
+    pub fn coverage(&self) -> Option<&Coverage> {
+        self.coverage.as_ref()
     }
 
     /// Runs schedules until the slice is used up or the search ends.
@@ -114,6 +143,7 @@ impl ExploreDriver {
             // (or, when a violation is found, by its shrinking, which the
             // explorer does inside the same step).
             self.progress = explorer.step(1);
+            self.state = explorer.share_state();
             if self.progress.phase == Phase::Done {
                 return Tick::Done(Box::new(self.finish(now_ms())));
             }
@@ -188,15 +218,18 @@ impl ExploreDriver {
                     },
                 }
             }
-            Finding::NoViolation(coverage) => Outcome::Held {
-                statement: coverage.statement(),
-                cancelled: coverage.cancelled,
-                stats: Stats {
-                    tried: coverage.tried,
-                    seconds,
-                    per_second: self.rate(coverage.tried, now_ms),
-                },
-            },
+            Finding::NoViolation(coverage) => {
+                self.coverage = Some(coverage.clone());
+                Outcome::Held {
+                    statement: coverage.statement(),
+                    cancelled: coverage.cancelled,
+                    stats: Stats {
+                        tried: coverage.tried,
+                        seconds,
+                        per_second: self.rate(coverage.tried, now_ms),
+                    },
+                }
+            }
         }
     }
 

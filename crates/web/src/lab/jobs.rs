@@ -22,6 +22,8 @@ use lockstep_lessons::lesson::Lesson;
 use crate::learn::catalogue::Catalogue;
 use crate::learn::player::Verdict;
 
+use lockstep_sim::explore::{Coverage, Share, ShareState};
+
 use super::explore::{BreakSetup, ExploreDriver, Outcome, ProgressView, Tick, PAGE_POLICY};
 
 /// What the page asks of the worker. `id` ties the answers to the request:
@@ -32,6 +34,16 @@ pub enum Request {
     Run { id: u64, text: String, seed: u64 },
     /// Search for a schedule of faults that breaks the scenario.
     Explore { id: u64, text: String, seed: u64 },
+    /// Run share `share` of `of` of a search split across workers
+    /// ([`super::split`]); it answers with `ShareProgress` and
+    /// `ShareExplored`.
+    ExploreShare {
+        id: u64,
+        text: String,
+        seed: u64,
+        share: u32,
+        of: u32,
+    },
     /// Stop that search; its coverage so far comes back as its outcome.
     Cancel { id: u64 },
     /// Run an interview follow-up of a lesson (by its `id`): the main
@@ -76,6 +88,24 @@ pub enum Response {
     Explored {
         id: u64,
         outcome: Box<Outcome>,
+    },
+    /// Progress of one share of a split search, with where it stands.
+    ShareProgress {
+        id: u64,
+        share: u32,
+        progress: ProgressView,
+        found_at: Option<u64>,
+        cleared: u64,
+    },
+    /// How one share of a split search ended; `coverage` when it found
+    /// nothing, so the page can add the shares' counts up.
+    ShareExplored {
+        id: u64,
+        share: u32,
+        outcome: Box<Outcome>,
+        found_at: Option<u64>,
+        cleared: u64,
+        coverage: Option<Coverage>,
     },
     /// The search could not start (the scenario does not run).
     ExploreFailed {
@@ -170,6 +200,8 @@ fn lesson_by_id(id: &str) -> Result<std::rc::Rc<Lesson>, String> {
 #[derive(Default)]
 pub struct JobRunner {
     search: Option<(u64, ExploreDriver)>,
+    /// The running search is share this of a split one.
+    share: Option<u32>,
 }
 
 impl JobRunner {
@@ -186,22 +218,18 @@ impl JobRunner {
                 result: run_text(&text, seed),
             }),
             Request::Explore { id, text, seed } => {
-                // A new search replaces any other: the page shows one.
-                self.search = None;
-                let started = lockstep_lessons::scenario(&text)
-                    .map_err(|e| e.to_string())
-                    .and_then(|scenario| {
-                        ExploreDriver::start(&BreakSetup::new(&scenario, PAGE_POLICY), seed, now_ms)
-                    });
-                match started {
-                    Ok(driver) => {
-                        let progress = driver.view(now_ms);
-                        self.search = Some((id, driver));
-                        Some(Response::Progress { id, progress })
-                    }
-                    Err(message) => Some(Response::ExploreFailed { id, message }),
-                }
+                self.start_search(id, &text, seed, Share::WHOLE, false, now_ms)
             }
+            Request::ExploreShare {
+                id,
+                text,
+                seed,
+                share,
+                of,
+            } => match Share::new(share, of) {
+                Ok(share) => self.start_search(id, &text, seed, share, true, now_ms),
+                Err(message) => Some(Response::ExploreFailed { id, message }),
+            },
             Request::Cancel { id } => {
                 if let Some((search_id, driver)) = self.search.as_mut() {
                     if *search_id == id {
@@ -244,6 +272,49 @@ impl JobRunner {
         }
     }
 
+    /// Starts a search (or, `split`, a share of one), replacing any other:
+    /// the page shows one.
+    fn start_search(
+        &mut self,
+        id: u64,
+        text: &str,
+        seed: u64,
+        share: Share,
+        split: bool,
+        now_ms: f64,
+    ) -> Option<Response> {
+        self.search = None;
+        self.share = split.then_some(share.index());
+        let started = lockstep_lessons::scenario(text)
+            .map_err(|e| e.to_string())
+            .and_then(|scenario| {
+                let setup = BreakSetup::new(&scenario, PAGE_POLICY);
+                ExploreDriver::start_share(&setup, seed, share, now_ms)
+            });
+        match started {
+            Ok(driver) => {
+                let answer = self.progress(id, &driver, driver.view(now_ms));
+                self.search = Some((id, driver));
+                Some(answer)
+            }
+            Err(message) => Some(Response::ExploreFailed { id, message }),
+        }
+    }
+
+    fn progress(&self, id: u64, driver: &ExploreDriver, progress: ProgressView) -> Response {
+        let ShareState { found_at, cleared } = driver.share_state();
+        match self.share {
+            None => Response::Progress { id, progress },
+            Some(share) => Response::ShareProgress {
+                id,
+                share,
+                progress,
+                found_at,
+                cleared,
+            },
+        }
+    }
+
     /// True while a search wants more slices.
     pub fn busy(&self) -> bool {
         self.search.is_some()
@@ -254,10 +325,24 @@ impl JobRunner {
         let (id, driver) = self.search.as_mut()?;
         let id = *id;
         match driver.tick(now_ms) {
-            Tick::Running(progress) => Some(Response::Progress { id, progress }),
+            Tick::Running(progress) => {
+                let (_, driver) = self.search.as_ref()?;
+                Some(self.progress(id, driver, progress))
+            }
             Tick::Done(outcome) => {
-                self.search = None;
-                Some(Response::Explored { id, outcome })
+                let (_, driver) = self.search.take()?;
+                let ShareState { found_at, cleared } = driver.share_state();
+                Some(match self.share {
+                    None => Response::Explored { id, outcome },
+                    Some(share) => Response::ShareExplored {
+                        id,
+                        share,
+                        outcome,
+                        found_at,
+                        cleared,
+                        coverage: driver.coverage().cloned(),
+                    },
+                })
             }
         }
     }

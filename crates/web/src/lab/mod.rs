@@ -29,6 +29,7 @@ pub mod fork;
 pub mod jobs;
 pub mod link;
 pub mod picture;
+pub mod split;
 pub mod state;
 pub mod status;
 pub mod stories;

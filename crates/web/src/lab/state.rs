@@ -433,6 +433,7 @@ impl Lab {
             }
             // A lesson's follow-ups and fixes: the player's, not the lab's.
             Response::FollowedUp { .. } | Response::FixGraded { .. } | Response::Forked { .. } => {}
+            Response::ShareProgress { .. } | Response::ShareExplored { .. } => {}
             Response::ExploreFailed { id, message } => {
                 if self.breaking.as_ref().is_some_and(|b| b.id == id) {
                     self.breaking = None;

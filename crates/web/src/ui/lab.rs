@@ -20,7 +20,9 @@ use super::lab_view::{
 };
 use super::perf_now;
 use super::picture::RunPicture;
+use super::search_pool::SearchPool;
 use super::worker::WorkerLink;
+use crate::lab::jobs::Request;
 use crate::lab::Lab;
 use crate::learn::route::{self, Route};
 
@@ -376,9 +378,42 @@ fn send_requests(
             }
         }
     }
-    if let Some(link) = slot.as_ref() {
-        link.flush(lab);
+    let Some(link) = slot.as_ref() else {
+        return;
+    };
+    let requests = lab.borrow_mut().take_requests();
+    for request in requests {
+        match request {
+            // "Break it" searches across the machine's cores.
+            Request::Explore { id, text, seed } => {
+                let changed: Rc<dyn Fn()> = {
+                    let redraw = redraw.clone();
+                    Rc::new(move || redraw.force_update())
+                };
+                POOL.with(|pool| {
+                    // Starting a search replaces (and stops) the last one.
+                    pool.replace(None);
+                    match SearchPool::start(lab, changed, id, &text, seed) {
+                        Ok(started) => *pool.borrow_mut() = Some(started),
+                        Err(message) => lab.borrow_mut().worker_failed(&message),
+                    }
+                });
+            }
+            Request::Cancel { id } => {
+                POOL.with(|pool| {
+                    if let Some(pool) = pool.borrow().as_ref() {
+                        pool.cancel(id);
+                    }
+                });
+            }
+            request => link.post(&request),
+        }
     }
+}
+
+thread_local! {
+    /// The lab's running split search (one lab on the page at a time).
+    static POOL: RefCell<Option<SearchPool>> = const { RefCell::new(None) };
 }
 
 /// Widest window with the stacked layout (styles.css), where the stepper

@@ -16,6 +16,7 @@ mod picture;
 mod player;
 mod player_view;
 mod review;
+mod search_pool;
 mod store;
 mod what_if;
 mod worker;

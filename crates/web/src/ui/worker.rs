@@ -105,6 +105,11 @@ impl WorkerLink {
         }
     }
 
+    /// The worker itself, to post to once it is ready.
+    pub fn port(&self) -> Worker {
+        self.worker.clone()
+    }
+
     /// Posts one request (held until the worker is ready).
     pub fn post(&self, request: &Request) {
         let json = request.to_json();
