@@ -1,6 +1,7 @@
 // End-to-end test of the side-by-side lessons: their ```metrics tables are
 // drawn from the run the page made (five rate limiters on the same
-// traffic; three locks under the same pause), one row per design.
+// traffic; three locks under the same pause), one row per design, with
+// the same figures as a chart of bars.
 //
 // Run after `trunk build --release`:  node --test tests/e2e/compare.test.mjs
 
@@ -33,8 +34,28 @@ async function table(lesson, rows) {
     trs.map((tr) => [...tr.querySelectorAll('th, td')].map((c) => c.textContent.trim())),
   );
   assert.deepEqual(read.map((r) => r[0]), rows);
+  // The same figures as bars: one per measured cell, and in each measure
+  // the largest value has the longest bar.
+  const bars = await page.locator('[data-testid="metrics-chart-0"] rect.metrics-bar').evaluateAll((rects) =>
+    rects.map((r) => ({
+      column: Number(r.dataset.column),
+      value: Number(r.dataset.value),
+      width: Number(r.getAttribute('width')),
+    })),
+  );
+  const measured = read.flatMap((r) => r.slice(1)).filter((v) => v !== '-').length;
+  assert.equal(bars.length, measured, 'a bar for every measured cell');
+  for (const column of new Set(bars.map((b) => b.column))) {
+    const inColumn = bars.filter((b) => b.column === column);
+    const largest = Math.max(...inColumn.map((b) => b.value));
+    const widest = Math.max(...inColumn.map((b) => b.width));
+    for (const b of inColumn) {
+      if (b.value === largest) assert.equal(b.width, widest, `column ${column}: the largest value is the longest bar`);
+      else assert.ok(b.width <= widest);
+    }
+  }
   await figure.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(output, `compare-${lesson.replace('/', '-')}.png`) });
+  await page.screenshot({ path: path.join(output, `compare-${lesson.replace('/', '-')}.png`), fullPage: true });
   return Object.fromEntries(read.map((r) => [r[0], r.slice(1).map((v) => v)]));
 }
 

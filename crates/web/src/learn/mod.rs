@@ -14,7 +14,8 @@
 //! - [`what_if`]: a lesson's parameters and variations, run again;
 //! - [`compare`]: two runs on one time axis, with their verdicts;
 //! - [`lua_tokens`]: Lua source in pieces, for the editor's highlighting;
-//! - [`charts`]: rate limits, database load and latency, read from the run.
+//! - [`charts`]: rate limits, database load and latency, read from the run;
+//! - [`metrics_chart`]: the bars beside a lesson's side-by-side table.
 
 pub mod catalogue;
 pub mod charts;
@@ -23,6 +24,7 @@ pub mod embed;
 pub mod listing;
 pub mod lua_tokens;
 pub mod markdown;
+pub mod metrics_chart;
 pub mod player;
 pub mod progress;
 pub mod recall;
