@@ -39,8 +39,13 @@ pub struct QuestionSummary {
 }
 
 impl LessonSummary {
-    /// The summary of a parsed lesson read from `file`.
-    pub fn of(lesson: &lockstep_lessons::lesson::Lesson, file: &str) -> LessonSummary {
+    /// The summary of a parsed lesson read from `file`; `checked` is the
+    /// suite's record of which lessons' transcripts matched Redis.
+    pub fn of(
+        lesson: &lockstep_lessons::lesson::Lesson,
+        file: &str,
+        checked: &lockstep_lessons::checked::Checked,
+    ) -> LessonSummary {
         use lockstep_lessons::lesson::Difficulty;
         let meta = &lesson.meta;
         LessonSummary {
@@ -67,16 +72,16 @@ impl LessonSummary {
                     prompt: q.prompt.clone(),
                 })
                 .collect(),
-            checked: lockstep_lessons::checked::Checked::shipped()
-                .badge(&format!("{file}.md"), lesson),
+            checked: checked.badge(&format!("{file}.md"), lesson),
         }
     }
 }
 
 /// The summaries of every embedded lesson that parses, in file order.
 pub fn of_embedded_lessons() -> Vec<LessonSummary> {
+    let checked = lockstep_lessons::checked::Checked::shipped();
     lockstep_lessons::lessons()
         .into_iter()
-        .filter_map(|(file, parsed)| parsed.ok().map(|l| LessonSummary::of(&l, file)))
+        .filter_map(|(file, parsed)| parsed.ok().map(|l| LessonSummary::of(&l, file, &checked)))
         .collect()
 }
