@@ -1,0 +1,152 @@
+//! What `lockstep serve` does as a server process, compared with a real
+//! `redis-server` where the bytes can be: the order in which it sees a
+//! connection close and another's command, SHUTDOWN, and CONFIG SET port
+//! moving the listener.
+
+use std::io::{ErrorKind, Read};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+mod support;
+
+use lockstep_differential::resp::escape;
+use lockstep_differential::server::{free_port, ServerProcess};
+use support::{call, connect, lockstep, redis, send};
+
+/// A subscriber that closed its connection before a PUBLISH was sent is
+/// not counted by it: the close is seen in the order it happened.
+#[test]
+fn a_publish_after_a_subscriber_closed_does_not_count_it() {
+    let server = lockstep();
+    let mut publisher = connect(server.port);
+    for round in 0..40 {
+        let mut subscriber = connect(server.port);
+        call(&mut subscriber, &["SUBSCRIBE", "news"]);
+        drop(subscriber);
+        assert_eq!(
+            call(&mut publisher, &["PUBLISH", "news", "m"]),
+            b":0\r\n",
+            "round {round}"
+        );
+    }
+}
+
+/// SHUTDOWN's refusals, which leave the server up.
+fn shutdown_refusals_session(port: u16) -> Vec<Vec<u8>> {
+    let mut c = connect(port);
+    let mut seen = vec![call(&mut c, &["MULTI"])];
+    seen.push(call(&mut c, &["SHUTDOWN"]));
+    seen.push(call(&mut c, &["SHUTDOWN", "NOSAVE"]));
+    seen.push(call(&mut c, &["SET", "k", "v"]));
+    seen.push(call(&mut c, &["EXEC"]));
+    seen.push(call(&mut c, &["SHUTDOWN", "ABORT"]));
+    seen.push(call(&mut c, &["SHUTDOWN", "SAVE", "NOSAVE"]));
+    seen.push(call(&mut c, &["SHUTDOWN", "SOON"]));
+    seen.push(call(&mut c, &["GET", "k"]));
+    seen
+}
+
+#[test]
+fn shutdown_is_refused_inside_multi_and_with_bad_options_as_in_redis() {
+    let reference = redis();
+    let ours = lockstep();
+    let expected = shutdown_refusals_session(reference.port);
+    let got = shutdown_refusals_session(ours.port);
+    assert_eq!(
+        got.iter().map(|r| escape(r)).collect::<Vec<_>>(),
+        expected.iter().map(|r| escape(r)).collect::<Vec<_>>()
+    );
+}
+
+/// Whether the server stopped: the connection it was asked on is closed
+/// unanswered and nothing listens on its port any more.
+fn shuts_down(server: &ServerProcess, args: &[&str]) -> bool {
+    let mut asking = connect(server.port);
+    let mut bystander = connect(server.port);
+    send(&mut asking, args);
+    let closed = |stream: &mut TcpStream| {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let mut byte = [0u8; 1];
+        matches!(stream.read(&mut byte), Ok(0))
+            || matches!(stream.read(&mut byte), Err(e) if e.kind() == ErrorKind::ConnectionReset)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut refused = false;
+    while Instant::now() < deadline && !refused {
+        refused = TcpStream::connect(("127.0.0.1", server.port)).is_err();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    closed(&mut asking) && closed(&mut bystander) && refused
+}
+
+#[test]
+fn shutdown_ends_the_server_and_every_connection() {
+    for args in [
+        &["SHUTDOWN", "NOSAVE"][..],
+        &["SHUTDOWN", "SAVE"],
+        &["SHUTDOWN"],
+    ] {
+        assert!(shuts_down(&lockstep(), args), "{args:?}");
+    }
+}
+
+/// CONFIG SET port to a port something else listens on fails as in Redis
+/// 7.0 and rolls the whole command back; to a free port, the server moves
+/// there.
+fn port_session(port: u16) -> Vec<Vec<u8>> {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a port to occupy");
+    let taken_port = taken.local_addr().expect("its address").port().to_string();
+    let mut c = connect(port);
+    let mut seen = vec![call(
+        &mut c,
+        &[
+            "CONFIG",
+            "SET",
+            "maxmemory-policy",
+            "allkeys-lru",
+            "port",
+            &taken_port,
+        ],
+    )];
+    seen.push(call(&mut c, &["CONFIG", "GET", "maxmemory-policy"]));
+    let still = call(&mut c, &["CONFIG", "GET", "port"]);
+    seen.push(still_names(&still, port));
+    let moved_to = free_port().expect("a free port");
+    seen.push(call(
+        &mut c,
+        &["CONFIG", "SET", "port", &moved_to.to_string()],
+    ));
+    // The connection it was asked on stays; new ones go to the new port.
+    seen.push(call(&mut c, &["PING"]));
+    seen.push(call(&mut connect(moved_to), &["ECHO", "moved"]));
+    seen.push(vec![u8::from(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+    )]);
+    seen
+}
+
+/// `+same` when a CONFIG GET port reply names `port`.
+fn still_names(reply: &[u8], port: u16) -> Vec<u8> {
+    let text = String::from_utf8_lossy(reply);
+    if text.ends_with(&format!("\r\n{port}\r\n")) {
+        b"+same".to_vec()
+    } else {
+        reply.to_vec()
+    }
+}
+
+#[test]
+fn config_set_port_moves_the_listener_or_rolls_back_as_in_redis() {
+    let reference = redis();
+    let ours = lockstep();
+    let expected = port_session(reference.port);
+    let got = port_session(ours.port);
+    assert_eq!(
+        got.iter().map(|r| escape(r)).collect::<Vec<_>>(),
+        expected.iter().map(|r| escape(r)).collect::<Vec<_>>()
+    );
+    assert!(got[0].starts_with(b"-ERR CONFIG SET failed (possibly related to argument 'port')"));
+    assert_eq!(got.last(), Some(&vec![1]), "the old port still answers");
+}
