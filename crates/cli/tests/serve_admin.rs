@@ -11,7 +11,7 @@ mod support;
 
 use lockstep_differential::resp::escape;
 use lockstep_differential::server::{free_port, ServerProcess};
-use support::{call, connect, lockstep, redis, send};
+use support::{call, connect, lockstep, read_reply, redis, send};
 
 /// A subscriber that closed its connection before a PUBLISH was sent is
 /// not counted by it: the close is seen in the order it happened.
@@ -149,4 +149,76 @@ fn config_set_port_moves_the_listener_or_rolls_back_as_in_redis() {
     );
     assert!(got[0].starts_with(b"-ERR CONFIG SET failed (possibly related to argument 'port')"));
     assert_eq!(got.last(), Some(&vec![1]), "the old port still answers");
+}
+
+/// `lockstep serve` with extra start-up options, killed when dropped.
+struct Serving {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_with(options: &[&str]) -> Serving {
+    let port = free_port().expect("a free port");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["serve", "--port", &port.to_string()])
+        .args(options)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("lockstep serve starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "lockstep serve did not listen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Serving { child, port }
+}
+
+/// A command that reached the server in the same wake-up as a script that
+/// turns busy is answered BUSY, not held until the script ends: the server
+/// is kept asleep (DEBUG SLEEP) while the script and the command arrive, so
+/// that both are ready at once when it wakes.
+#[test]
+fn a_command_that_arrived_with_a_busy_script_is_answered_busy() {
+    let server = serve_with(&["--enable-debug-command", "yes"]);
+    let mut sleeper = connect(server.port);
+    let mut runner = connect(server.port);
+    let mut other = connect(server.port);
+    assert_eq!(
+        call(
+            &mut other,
+            &["CONFIG", "SET", "busy-reply-threshold", "100"]
+        ),
+        b"+OK\r\n"
+    );
+    for round in 0..3 {
+        send(&mut sleeper, &["DEBUG", "SLEEP", "0.3"]);
+        std::thread::sleep(Duration::from_millis(100));
+        send(&mut runner, &["EVAL", "while true do end", "0"]);
+        send(&mut other, &["PING"]);
+        let answered = read_reply(&mut other, Duration::from_secs(5));
+        assert!(
+            answered
+                .as_deref()
+                .is_some_and(|r| r.starts_with(b"-BUSY ")),
+            "round {round}: {:?}",
+            answered.map(|r| escape(&r))
+        );
+        assert_eq!(call(&mut other, &["SCRIPT", "KILL"]), b"+OK\r\n");
+        let killed = read_reply(&mut runner, Duration::from_secs(5)).unwrap_or_default();
+        assert!(
+            killed.starts_with(b"-ERR Script killed by user"),
+            "round {round}"
+        );
+        assert_eq!(
+            read_reply(&mut sleeper, Duration::from_secs(5)).as_deref(),
+            Some(&b"+OK\r\n"[..])
+        );
+    }
 }

@@ -125,28 +125,27 @@ pub fn serve_while_busy(
     loop {
         let timeout = until.saturating_duration_since(Instant::now());
         let events = net.wait(Some(timeout));
-        let mut ready = Vec::new();
         for event in events.iter() {
-            if event.token() == LISTENER {
-                let accepted = net.accept_all();
-                net.unregistered.extend(accepted.iter().copied());
-                ready.extend(accepted);
-                continue;
+            if event.token() != LISTENER {
+                net.note_event(
+                    event.token(),
+                    event.is_readable(),
+                    event.is_read_closed() || event.is_error(),
+                    event.is_writable(),
+                );
             }
-            net.note_event(
-                event.token(),
-                event.is_readable(),
-                event.is_read_closed() || event.is_error(),
-                event.is_writable(),
-            );
-            ready.push(event.token());
         }
         net.put_events(events);
-        ready.append(&mut net.again);
+        // The event loop may have taken the listener's and connections'
+        // events just before the script started: accept and read whatever
+        // is marked, not only what this wait reported.
+        let accepted = net.accept_all();
+        net.unregistered.extend(accepted.iter().copied());
+        let mut ready = net.tokens();
+        ready.retain(|&t| net.conn(t).is_some_and(|c| c.readable() || c.has_input()));
         for token in ready {
             if Some(token) == script.running_conn.get() {
                 // Its bytes wait in the socket until its script is over.
-                net.again.push(token);
                 continue;
             }
             while net.conn(token).is_some_and(|c| c.readable()) {

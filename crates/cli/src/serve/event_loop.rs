@@ -57,21 +57,34 @@ impl EventLoop {
             let again = std::mem::take(&mut net.again);
             (events, again)
         };
-        for event in events.iter() {
-            let token = event.token();
+        // Every event is noted before any command runs: a script that
+        // turns busy serves the other connections from its hook, and must
+        // know which have bytes waiting (edge-triggered readiness is
+        // reported once).
+        let mut ready = Vec::with_capacity(64);
+        {
+            let mut net = self.net.borrow_mut();
+            for event in events.iter() {
+                let token = event.token();
+                if token != LISTENER {
+                    net.note_event(
+                        token,
+                        event.is_readable(),
+                        event.is_read_closed() || event.is_error(),
+                        event.is_writable(),
+                    );
+                }
+                ready.push(token);
+            }
+            net.put_events(events);
+        }
+        for token in ready {
             if token == LISTENER {
                 self.accept();
-                continue;
+            } else {
+                self.serve(token);
             }
-            self.net.borrow_mut().note_event(
-                token,
-                event.is_readable(),
-                event.is_read_closed() || event.is_error(),
-                event.is_writable(),
-            );
-            self.serve(token);
         }
-        self.net.borrow_mut().put_events(events);
         // Connections left with unread bytes or unrun commands last turn.
         again.sort_unstable();
         again.dedup();
