@@ -31,7 +31,8 @@ fn a_publish_after_a_subscriber_closed_does_not_count_it() {
     }
 }
 
-/// SHUTDOWN's refusals, which leave the server up.
+/// SHUTDOWN's refusals, which leave the server up: inside MULTI (failing
+/// the transaction), bad options, inside a script, before AUTH.
 fn shutdown_refusals_session(port: u16) -> Vec<Vec<u8>> {
     let mut c = connect(port);
     let mut seen = vec![call(&mut c, &["MULTI"])];
@@ -42,6 +43,14 @@ fn shutdown_refusals_session(port: u16) -> Vec<Vec<u8>> {
     seen.push(call(&mut c, &["SHUTDOWN", "ABORT"]));
     seen.push(call(&mut c, &["SHUTDOWN", "SAVE", "NOSAVE"]));
     seen.push(call(&mut c, &["SHUTDOWN", "SOON"]));
+    seen.push(call(
+        &mut c,
+        &["EVAL", "return redis.pcall('shutdown', 'nosave')", "0"],
+    ));
+    // Only a client allowed to run commands may stop the server.
+    seen.push(call(&mut c, &["CONFIG", "SET", "requirepass", "secret"]));
+    seen.push(call(&mut connect(port), &["SHUTDOWN", "NOSAVE"]));
+    seen.push(call(&mut c, &["CONFIG", "SET", "requirepass", ""]));
     seen.push(call(&mut c, &["GET", "k"]));
     seen
 }

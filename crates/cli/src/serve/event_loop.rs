@@ -21,7 +21,6 @@ use mio::Token;
 use super::busy::{serve_while_busy, ScriptState};
 use super::net::{Closing, Got, Net, LISTENER};
 use super::request::QUERY_BUFFER_LIMIT;
-use super::shutdown::{self, Shutdown};
 use super::{now_ms, panic_probe, EXPIRE_PERIOD, PUSH_OUTPUT_LIMIT, REPLY_BACKPRESSURE};
 
 pub struct EventLoop {
@@ -225,10 +224,6 @@ impl EventLoop {
                 self.net.borrow_mut().close(token, Closing::Now);
                 break;
             }
-            if shutdown::is_shutdown(&args) {
-                self.shutdown(token, id, &args);
-                continue;
-            }
             let outcome = self.execute(token, id, &args);
             if !self.reply(token, id, &args, outcome) {
                 break;
@@ -264,6 +259,12 @@ impl EventLoop {
         self.script.command_finished();
         if self.script.served_others.take() {
             self.after_busy();
+        }
+        if self.engine.take_shutdown() {
+            // SHUTDOWN accepted: the process ends and every client hears
+            // it by its connection closing, as from redis-server. Nothing
+            // is on disk to save.
+            std::process::exit(0);
         }
         let mut outcome = outcome;
         if let (Some(change), Some(outcome)) = (port_change, outcome.as_mut()) {
@@ -317,31 +318,6 @@ impl EventLoop {
                 true
             }
         }
-    }
-
-    /// SHUTDOWN: refused with Redis's errors, else the process exits.
-    fn shutdown(&mut self, token: Token, id: ClientId, args: &[Vec<u8>]) {
-        let refusal = if self.engine.in_multi(id) {
-            // `rejectCommand`: the transaction fails at EXEC.
-            self.engine.replay(
-                id,
-                vec![lockstep_engine::scripting::Replay::FlagTransaction],
-                now_ms(),
-            );
-            shutdown::NOT_IN_MULTI
-        } else {
-            match shutdown::parse(args) {
-                Shutdown::Refuse(error) => error,
-                Shutdown::Exit => std::process::exit(0),
-            }
-        };
-        let mut out = Vec::new();
-        encode::encode(
-            &lockstep_engine::Reply::error(refusal),
-            self.engine.protocol(id),
-            &mut out,
-        );
-        self.net.borrow_mut().push(token, &out);
     }
 
     /// Keeps the node busy for the simulated cost of a command that took

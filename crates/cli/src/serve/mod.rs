@@ -28,7 +28,6 @@ pub mod net;
 pub mod panic_probe;
 pub mod port;
 pub mod request;
-pub mod shutdown;
 
 use std::cell::RefCell;
 use std::net::{SocketAddr, ToSocketAddrs};
