@@ -231,3 +231,41 @@ fn a_command_that_arrived_with_a_busy_script_is_answered_busy() {
         );
     }
 }
+
+/// One thread serves every connection, so a client that pipelines without
+/// pause must not starve the others: each turn reads a connection once.
+#[test]
+fn a_client_pipelining_without_pause_does_not_starve_the_others() {
+    use std::io::Write;
+    let server = lockstep();
+    let mut flood = connect(server.port);
+    let mut other = connect(server.port);
+    let pings = b"PING\r\n".repeat(150_000);
+    let writer = std::thread::spawn(move || {
+        flood.write_all(&pings).expect("the flood is read");
+        flood
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = Instant::now();
+        assert_eq!(call(&mut other, &["PING"]), b"+PONG\r\n");
+        slowest = slowest.max(started.elapsed());
+    }
+    assert!(slowest < Duration::from_secs(2), "slowest PING {slowest:?}");
+    let mut flood = writer.join().expect("the writer");
+    // The flood's replies all come, in order, once it reads them.
+    let expected = 150_000 * b"+PONG\r\n".len();
+    let mut got = 0;
+    let mut chunk = vec![0u8; 64 * 1024];
+    flood
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    while got < expected {
+        match flood.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    assert_eq!(got, expected);
+}
