@@ -62,6 +62,9 @@ pub struct ServerState {
     /// Connections CLIENT KILL closed, for the host to drop
     /// ([`crate::Engine::take_killed`]).
     pub killed_clients: Vec<crate::client::ClientId>,
+    /// SHUTDOWN was accepted: a host that can end its process does
+    /// ([`crate::Engine::take_shutdown`]).
+    pub shutdown_asked: bool,
 }
 
 impl ServerState {
@@ -133,6 +136,7 @@ impl Default for ServerState {
             out_of_memory: false,
             scripts_call_noscript: false,
             killed_clients: Vec::new(),
+            shutdown_asked: false,
         }
     }
 }
