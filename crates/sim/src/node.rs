@@ -349,6 +349,10 @@ impl Node {
                         _ => None,
                     },
                     ttl_ms: entry.expire_at_ms.map(|at| at - now),
+                    memory: self
+                        .spec
+                        .memory_usage
+                        .then(|| lockstep_engine::server::memory::key_usage(key, entry)),
                 })
                 .collect()
         } else {

@@ -429,6 +429,10 @@ pub struct KeyState {
     /// Milliseconds left on the node's own clock; absent without a TTL.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ttl_ms: Option<i64>,
+    /// What MEMORY USAGE answers for the key, in bytes: given only by a
+    /// node with `memory_usage = true`, for the `memory` metric.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
