@@ -15,6 +15,7 @@
 //! insides (nodes, clients, network, resources, databases…) are private to
 //! the crate, so they can be reshaped without touching the front ends.
 
+pub(crate) mod actor;
 pub mod budget;
 pub(crate) mod bytes;
 pub(crate) mod client;

@@ -1,7 +1,7 @@
 //! The network between actors: per-link latency and loss, and partitions.
 //!
-//! Actors are numbered (`ActorId`) in the scenario's order. A partition is
-//! a group number per actor; two actors can talk when their groups match.
+//! Links are kept by typed actor id ([`ActorId`]). A partition is a group
+//! number per actor; two actors can talk when their groups match.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use crate::clock::ms;
 use crate::scenario::{InFlight, Latency, NetworkSpec};
 use crate::trace::Time;
 
-pub type ActorId = usize;
+pub(crate) use crate::actor::ActorId;
 
 #[derive(Clone, Debug)]
 struct Link {
@@ -24,8 +24,8 @@ struct Link {
 pub struct Network {
     default: Link,
     links: BTreeMap<(ActorId, ActorId), Link>,
-    /// Group of each actor while partitioned; `None` when whole.
-    groups: Option<Vec<u32>>,
+    /// Group of each listed actor while partitioned; `None` when whole.
+    groups: Option<Partition>,
     pub in_flight: InFlight,
     /// Latency spikes (`delay` faults): extra time on messages between two
     /// sides until a time; expired ones are dropped as messages are sent.
@@ -33,6 +33,23 @@ pub struct Network {
     /// One-way losses (`lose_one_way` faults): messages from one side to
     /// the other are dropped until a time; the other way still works.
     one_way: Vec<OneWay>,
+}
+
+/// The sides of a partition: each listed actor's group; everyone else is
+/// in group `rest` together, except the world, which is in none.
+#[derive(Clone, Debug)]
+struct Partition {
+    groups: BTreeMap<ActorId, u32>,
+    rest: u32,
+}
+
+impl Partition {
+    fn group(&self, actor: ActorId) -> Option<u32> {
+        match actor {
+            ActorId::World => None,
+            _ => Some(self.groups.get(&actor).copied().unwrap_or(self.rest)),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -85,7 +102,7 @@ impl Network {
     pub fn connected(&self, a: ActorId, b: ActorId) -> bool {
         match &self.groups {
             None => true,
-            Some(groups) => groups.get(a) == groups.get(b),
+            Some(partition) => partition.group(a) == partition.group(b),
         }
     }
 
@@ -159,17 +176,17 @@ impl Network {
 
     /// Splits the actors: each listed group is one side; everyone not
     /// listed is on one more side together.
-    pub fn partition(&mut self, actors: usize, groups: &[Vec<ActorId>]) {
-        let rest = groups.len() as u32;
-        let mut assignment = vec![rest; actors];
+    pub fn partition(&mut self, groups: &[Vec<ActorId>]) {
+        let mut assignment = BTreeMap::new();
         for (number, group) in groups.iter().enumerate() {
             for &actor in group {
-                if let Some(slot) = assignment.get_mut(actor) {
-                    *slot = number as u32;
-                }
+                assignment.insert(actor, number as u32);
             }
         }
-        self.groups = Some(assignment);
+        self.groups = Some(Partition {
+            groups: assignment,
+            rest: groups.len() as u32,
+        });
     }
 
     pub fn heal(&mut self) {

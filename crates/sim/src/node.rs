@@ -7,9 +7,9 @@ use std::rc::Rc;
 use lockstep_engine::scripting::RunMode;
 use lockstep_engine::{ClientId, Dataset, Engine};
 
+use crate::actor::{ActorId, Roster};
 use crate::clock::Clock;
 use crate::error::{ErrorKind, ScenarioError};
-use crate::network::ActorId;
 use crate::scenario::{Fsync, NodeSpec, Persistence};
 use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
 use lockstep_engine::value::Value;
@@ -101,11 +101,12 @@ pub struct Node {
     /// completions from an earlier life are void.
     pub epoch: u64,
     pub clock: Clock,
-    pub replica_of: Option<ActorId>,
+    /// The primary's index among the world's nodes, for a replica.
+    pub replica_of: Option<usize>,
     /// Writes applied: a primary counts its own, a replica the primary's.
     pub offset: u64,
     /// A primary's view of each replica's acknowledged offset.
-    pub acked: BTreeMap<ActorId, u64>,
+    pub acked: BTreeMap<usize, u64>,
     /// The persistence in force now.
     pub settings: DiskSettings,
     /// The persistence the node starts (and restarts) with.
@@ -145,7 +146,7 @@ pub struct Node {
 impl Node {
     /// A node at time 0 with its seed data loaded; an error names the
     /// seed command Redis refused.
-    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Result<Node, ScenarioError> {
+    pub fn new(spec: NodeSpec, replica_of: Option<usize>) -> Result<Node, ScenarioError> {
         let clock = Clock::new(spec.clock.offset_ms, spec.clock.drift);
         let mut engine = fresh_engine(&spec, clock.local_ms(0));
         if !spec.data.is_empty() {
@@ -320,18 +321,15 @@ impl Node {
         self.offset = 0;
     }
 
-    pub fn role_text(&self, names: &[String]) -> String {
+    pub fn role_text(&self, roster: &Roster) -> String {
         match self.replica_of {
             None => "primary".into(),
-            Some(p) => format!(
-                "replica of {}",
-                names.get(p).map(String::as_str).unwrap_or("?")
-            ),
+            Some(p) => format!("replica of {}", roster.name(ActorId::node(p))),
         }
     }
 
     /// Database 0 for the trace.
-    pub fn state(&self, t: Time, names: &[String]) -> NodeState {
+    pub fn state(&self, t: Time, roster: &Roster) -> NodeState {
         let now = self.now_ms(t);
         let keys = if self.up {
             self.engine
@@ -356,7 +354,7 @@ impl Node {
         };
         NodeState {
             up: self.up,
-            role: self.role_text(names),
+            role: self.role_text(roster),
             keys,
             clock_rate: self.clock.rate(),
         }

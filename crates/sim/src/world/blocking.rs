@@ -12,6 +12,7 @@
 use lockstep_engine::{ClientId, Unblocked};
 
 use super::{Pending, World};
+use crate::actor::ActorId;
 use crate::node::Queued;
 use crate::trace::{command_text, reply_text, What};
 
@@ -70,9 +71,9 @@ impl World {
     /// to answer when the engine serves or times it out.
     pub(super) fn blocked(&mut self, node: usize, conn: ClientId, command: Queued) {
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[command.from].clone(),
+                from: self.name(command.from).to_string(),
                 msg: command.msg,
                 command: command_text(&command.args),
                 reply: "(blocked)".into(),
@@ -101,9 +102,9 @@ impl World {
                 continue;
             };
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[command.from].clone(),
+                    from: self.name(command.from).to_string(),
                     msg: command.msg,
                     command: format!("{} ({how})", command_text(&command.args)),
                     reply: reply_text(&reply),

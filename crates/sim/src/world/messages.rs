@@ -1,7 +1,7 @@
 //! Sending and delivering messages: latency, loss and partitions.
 
 use super::{Body, Message, Pending, World};
-use crate::network::ActorId;
+use crate::actor::ActorId;
 use crate::scenario::InFlight;
 use crate::trace::{Time, What};
 
@@ -105,9 +105,15 @@ impl World {
                 self.operator_closed(from, &reason)
             }
             _ if self.is_operator(to) => {}
-            Body::Command { task, args } => self.node_receive(to, from, task, id, args),
+            Body::Command { task, args } => {
+                if let Some(node) = to.as_node() {
+                    self.node_receive(node, from, task, id, args)
+                }
+            }
             Body::Pipeline { task, commands } => {
-                self.node_receive_pipeline(to, from, task, commands)
+                if let Some(node) = to.as_node() {
+                    self.node_receive_pipeline(node, from, task, commands)
+                }
             }
             answer @ (Body::Reply { .. }
             | Body::WriteResult { .. }
@@ -118,9 +124,15 @@ impl World {
             Body::AppendAck { term, index } => self.member_ack(to, from, term, index),
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
             Body::Replicate { offset, data, full } => {
-                self.replica_receive(to, from, offset, data, full)
+                if let (Some(replica), Some(primary)) = (to.as_node(), from.as_node()) {
+                    self.replica_receive(replica, primary, offset, data, full)
+                }
             }
-            Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
+            Body::Ack { offset } => {
+                if let (Some(primary), Some(replica)) = (to.as_node(), from.as_node()) {
+                    self.primary_receive_ack(primary, replica, offset)
+                }
+            }
             Body::Push {
                 task,
                 conn,

@@ -11,7 +11,7 @@ use lockstep_engine::server::replication::Primary;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
-use crate::network::ActorId;
+use crate::actor::ActorId;
 use crate::node::{Queued, Running, RunningScript, Waiter};
 use crate::trace::{command_text, reply_text, What};
 
@@ -63,7 +63,12 @@ impl World {
         call: u64,
         reply: Reply,
     ) {
-        self.send(node, to, Body::Reply { task, call, reply }, 0);
+        self.send(
+            ActorId::node(node),
+            to,
+            Body::Reply { task, call, reply },
+            0,
+        );
     }
 
     fn busy_threshold_us(&self, node: usize) -> u64 {
@@ -86,12 +91,15 @@ impl World {
         args: Vec<Vec<u8>>,
     ) {
         if !self.nodes[node].up {
-            let reply = Reply::error(format!("connection refused: {} is down", self.names[node]));
+            let reply = Reply::error(format!(
+                "connection refused: {} is down",
+                self.node_name(node)
+            ));
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Drop {
-                    from: self.names[from].clone(),
-                    to: self.names[node].clone(),
+                    from: self.name(from).to_string(),
+                    to: self.node_name(node).to_string(),
                     msg,
                     reason: "node is down: connection refused".into(),
                 },
@@ -163,9 +171,9 @@ impl World {
             BusyAnswer::Reply(reply) => {
                 let text = reply_text(&reply);
                 self.emit(
-                    node,
+                    ActorId::node(node),
                     What::Busy {
-                        from: self.names[from].clone(),
+                        from: self.name(from).to_string(),
                         msg,
                         reply: text,
                     },
@@ -180,9 +188,9 @@ impl World {
             BusyAnswer::Shutdown => (None, "(the node shuts down without saving)".to_string()),
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 command: command_text(&args),
                 reply: text,
@@ -231,9 +239,9 @@ impl World {
         } = command;
         if let Some(reply) = self.intercept(node, from, task, msg, &args) {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[from].clone(),
+                    from: self.name(from).to_string(),
                     msg,
                     command: command_text(&args),
                     reply: reply_text(&reply),
@@ -256,11 +264,11 @@ impl World {
         let before = mode.map(|_| Rc::new(self.nodes[node].engine.dataset()));
         let watcher = Rc::new(RefCell::new(SimWatcher::default()));
         let now_ms = self.nodes[node].now_ms(self.now);
-        let addr = self.names[from].clone();
+        let addr = self.name(from).to_string();
         // The engine answers as a replica (READONLY inside scripts too,
         // ROLE, INFO replication) whenever the node follows a primary.
         let primary = self.nodes[node].replica_of.map(|p| Primary {
-            host: self.names[p].clone(),
+            host: self.node_name(p).to_string(),
             port: 6379,
             link_up: true,
         });
@@ -298,9 +306,9 @@ impl World {
         }
         if outcome.cost_us < INLINE_COST_US {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[from].clone(),
+                    from: self.name(from).to_string(),
                     msg,
                     command: command_text(&args),
                     reply: reply_text(&outcome.reply),
@@ -311,7 +319,7 @@ impl World {
             self.after_write_by(node, (from, task));
             self.after_admin(node, &args, &outcome.reply);
             self.send(
-                node,
+                ActorId::node(node),
                 from,
                 Body::Reply {
                     task,
@@ -343,9 +351,9 @@ impl World {
             }),
         });
         self.emit(
-            node,
+            ActorId::node(node),
             What::ScriptStart {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 busy_until_us: ends,
             },
@@ -410,7 +418,7 @@ impl World {
                     ))),
                 }
             }
-            _ if is_replica && from != usize::MAX => {
+            _ if is_replica && from != ActorId::World => {
                 let writes = resolve(args).is_ok_and(|spec| spec.has(flags::WRITE));
                 writes.then(|| Reply::error(READONLY))
             }
@@ -424,9 +432,9 @@ impl World {
             return;
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[running.from].clone(),
+                from: self.name(running.from).to_string(),
                 msg: running.msg,
                 command: command_text(&running.args),
                 reply: reply_text(&running.reply),
@@ -476,9 +484,9 @@ impl World {
         n.engine.load_dataset(&script.before);
         n.changes_seen = n.engine.changes();
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[running.from].clone(),
+                from: self.name(running.from).to_string(),
                 msg: running.msg,
                 command: command_text(&running.args),
                 reply: reply_text(&outcome.reply),
@@ -491,11 +499,11 @@ impl World {
     /// Redis log lines and expiries the last command produced.
     fn node_logs(&mut self, node: usize) {
         for line in self.nodes[node].engine.drain_script_log() {
-            self.emit(node, What::Log { text: line.text });
+            self.emit(ActorId::node(node), What::Log { text: line.text });
         }
         for key in self.nodes[node].engine.keyspace_mut().drain_expired_log() {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Expire {
                     key: String::from_utf8_lossy(&key).into_owned(),
                 },
@@ -576,8 +584,8 @@ impl World {
             return;
         }
         self.send(
-            node,
-            replica,
+            ActorId::node(node),
+            ActorId::node(replica),
             Body::Replicate {
                 offset,
                 data,
@@ -591,7 +599,7 @@ impl World {
     pub(super) fn replica_receive(
         &mut self,
         replica: usize,
-        primary: ActorId,
+        primary: usize,
         offset: u64,
         data: Rc<Dataset>,
         full: bool,
@@ -600,7 +608,7 @@ impl World {
         if !r.up || r.replica_of != Some(primary) || (!full && offset <= r.offset) {
             return;
         }
-        self.emit(replica, What::Sync { offset });
+        self.emit(ActorId::node(replica), What::Sync { offset });
         let r = &mut self.nodes[replica];
         r.engine.load_dataset(&data);
         r.offset = offset;
@@ -612,10 +620,15 @@ impl World {
             r.aof_dirty = false;
         }
         self.mark_changed();
-        self.send(replica, primary, Body::Ack { offset }, 0);
+        self.send(
+            ActorId::node(replica),
+            ActorId::node(primary),
+            Body::Ack { offset },
+            0,
+        );
     }
 
-    pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: ActorId, offset: u64) {
+    pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: usize, offset: u64) {
         let p = &mut self.nodes[primary];
         if !p.up {
             return;
@@ -671,9 +684,9 @@ impl World {
             replicas: wanted,
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 command: command_text(args),
                 reply: "(waiting for replicas)".into(),
@@ -713,9 +726,9 @@ impl World {
         let count = self.replicas_at(node, waiter.offset) as i64;
         let reply = Reply::Integer(count);
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[waiter.from].clone(),
+                from: self.name(waiter.from).to_string(),
                 msg: waiter.msg,
                 command: "WAIT (answered)".into(),
                 reply: reply_text(&reply),
@@ -734,8 +747,8 @@ impl World {
         let offset = self.nodes[primary].offset;
         let lag = crate::clock::ms(self.nodes[replica].spec.replication_lag_ms);
         self.send(
-            primary,
-            replica,
+            ActorId::node(primary),
+            ActorId::node(replica),
             Body::Replicate {
                 offset,
                 data,
@@ -749,9 +762,9 @@ impl World {
     /// first sync.
     pub(super) fn make_replica(&mut self, node: usize, primary: usize) {
         self.emit(
-            node,
+            ActorId::node(node),
             What::Replicate {
-                primary: self.names[primary].clone(),
+                primary: self.node_name(primary).to_string(),
                 full_sync: true,
             },
         );
@@ -769,7 +782,7 @@ impl World {
             return;
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Promote {
                 reason: reason.to_string(),
             },
@@ -795,7 +808,7 @@ impl World {
         for process in switched {
             let reason = format!(
                 "connection reset: failover, {} is the primary now",
-                self.names[node]
+                self.node_name(node)
             );
             self.schedule(
                 self.now,
@@ -821,10 +834,10 @@ impl World {
         let pending = std::mem::take(&mut self.demote);
         for (old, new) in pending {
             let reachable = self.nodes[old].up
-                && self
-                    .sentinel
-                    .as_ref()
-                    .is_none_or(|s| self.network.connected(s.actor, old));
+                && self.sentinel.as_ref().is_none_or(|_| {
+                    self.network
+                        .connected(ActorId::Sentinel, ActorId::node(old))
+                });
             if reachable {
                 self.make_replica(old, new);
             } else {
@@ -840,7 +853,10 @@ impl World {
         self.schedule(self.now + 100_000, Pending::SentinelTick);
         self.try_demote();
         let primary = sentinel.primary;
-        let reachable = self.nodes[primary].up && self.network.connected(sentinel.actor, primary);
+        let reachable = self.nodes[primary].up
+            && self
+                .network
+                .connected(ActorId::Sentinel, ActorId::node(primary));
         if reachable {
             self.sentinel_script_kill(primary);
             if let Some(s) = self.sentinel.as_mut() {
@@ -860,13 +876,13 @@ impl World {
             .filter(|&r| {
                 self.nodes[r].replica_of == Some(primary)
                     && self.nodes[r].up
-                    && self.network.connected(sentinel.actor, r)
+                    && self.network.connected(ActorId::Sentinel, ActorId::node(r))
             })
             .max_by_key(|&r| (self.nodes[r].offset, std::cmp::Reverse(r)));
         if let Some(replica) = candidate {
             let reason = format!(
                 "sentinel failover: {} unreachable for {} ms",
-                self.names[primary],
+                self.node_name(primary),
                 (self.now - since) / 1000
             );
             self.promote(replica, &reason);
@@ -898,11 +914,16 @@ impl World {
             s.script_kill_sent = Some(run);
         }
         let args = vec![b"SCRIPT".to_vec(), b"KILL".to_vec()];
-        let msg = self.send(sentinel.actor, primary, Body::Command { task: 0, args }, 0);
+        let msg = self.send(
+            ActorId::Sentinel,
+            ActorId::node(primary),
+            Body::Command { task: 0, args },
+            0,
+        );
         self.emit(
-            sentinel.actor,
+            ActorId::Sentinel,
             What::Send {
-                to: self.names[primary].clone(),
+                to: self.node_name(primary).to_string(),
                 msg,
                 text: "SCRIPT KILL".into(),
             },
@@ -944,7 +965,7 @@ impl World {
         if !self.nodes[node].up {
             return;
         }
-        self.emit(node, What::Crash);
+        self.emit(ActorId::node(node), What::Crash);
         self.nodes[node].crash();
         self.forget_outbound(node);
         self.mark_changed();
@@ -956,7 +977,7 @@ impl World {
             return;
         }
         let kept = self.nodes[node].kept_on_restart();
-        self.emit(node, What::Restart { kept });
+        self.emit(ActorId::node(node), What::Restart { kept });
         self.nodes[node].restart(self.now);
         self.forget_outbound(node);
         self.mark_changed();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use lockstep_engine::Reply;
 
 use super::{Pending, World};
+use crate::actor::ActorId;
 use crate::node::{config_seen, parse_fsync, parse_save, DiskJob};
 use crate::trace::What;
 
@@ -52,7 +53,7 @@ impl World {
             _ => None,
         };
         if let Some(what) = what {
-            self.emit(node, What::Persist { what: what.into() });
+            self.emit(ActorId::node(node), What::Persist { what: what.into() });
         }
         self.schedule_disk_job(node, job);
     }
@@ -78,14 +79,14 @@ impl World {
                     "RDB snapshot ({})",
                     String::from_utf8_lossy(&name).to_uppercase()
                 );
-                self.emit(node, What::Persist { what });
+                self.emit(ActorId::node(node), What::Persist { what });
             }
             b"bgrewriteaof" if self.nodes[node].settings.aof => {
                 let n = &mut self.nodes[node];
                 n.aof_file = Rc::new(n.engine.dataset());
                 n.aof_dirty = false;
                 self.emit(
-                    node,
+                    ActorId::node(node),
                     What::Persist {
                         what: "AOF rewrite (BGREWRITEAOF)".into(),
                     },
@@ -126,7 +127,7 @@ impl World {
         }
         n.disk_gen += 1;
         for what in notes {
-            self.emit(node, What::Persist { what: what.into() });
+            self.emit(ActorId::node(node), What::Persist { what: what.into() });
         }
         self.schedule_persist(node);
     }
