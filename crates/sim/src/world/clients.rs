@@ -141,14 +141,11 @@ impl World {
         }
         if let Some(until) = p.paused_until {
             // The answer sits in the socket until the process runs again.
-            let id = self.next_msg;
-            self.next_msg += 1;
-            let message = super::Message {
+            let id = self.network.put(super::Message {
                 from,
                 to: actor,
                 body,
-            };
-            self.messages.insert(id, message);
+            });
             self.schedule(until, Pending::Deliver(id));
             return;
         }

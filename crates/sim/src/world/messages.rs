@@ -10,8 +10,6 @@ impl World {
     /// than the link's own latency (a replica's configured lag). Returns
     /// its id.
     pub(super) fn send(&mut self, from: ActorId, to: ActorId, body: Body, extra: Time) -> u64 {
-        let id = self.next_msg;
-        self.next_msg += 1;
         // Replication between servers retransmits until it gets through: only
         // partitions stop it, not random loss.
         let reliable = matches!(
@@ -21,7 +19,7 @@ impl World {
                 | Body::Append { .. }
                 | Body::AppendAck { .. }
         );
-        self.messages.insert(id, Message { from, to, body });
+        let id = self.network.put(Message { from, to, body });
         if self.is_operator(from) || self.is_operator(to) {
             // The operator works on the node's own host: no network between.
             self.schedule(self.now + extra, Pending::Deliver(id));
@@ -31,7 +29,10 @@ impl World {
             None
         } else if self.network.lost_one_way(from, to, self.now) {
             Some("lost one way (lose_one_way)")
-        } else if matches!(self.messages[&id].body, Body::Reply { .. })
+        } else if self
+            .network
+            .get(id)
+            .is_some_and(|m| matches!(m.body, Body::Reply { .. }))
             && self.lose_next_reply.remove(&to)
         {
             Some("reply lost (lose_reply)")
@@ -46,7 +47,7 @@ impl World {
             None => None,
         };
         if let Some(reason) = lost {
-            if let Some(lost) = self.messages.remove(&id) {
+            if let Some(lost) = self.network.take(id) {
                 self.push_lost(from, &lost.body);
             }
             self.emit(
@@ -68,7 +69,7 @@ impl World {
     }
 
     pub(super) fn deliver(&mut self, id: u64) {
-        let Some(message) = self.messages.remove(&id) else {
+        let Some(message) = self.network.take(id) else {
             return;
         };
         let local = self.is_operator(message.from) || self.is_operator(message.to);
@@ -90,8 +91,7 @@ impl World {
                     );
                 }
                 InFlight::Delay => {
-                    self.messages.insert(id, message);
-                    self.held.push(id);
+                    self.network.hold(id, message);
                 }
             }
             return;
@@ -149,13 +149,11 @@ impl World {
 
     /// After a heal, messages held by the partition go on their way.
     pub(super) fn release_held(&mut self) {
-        for id in std::mem::take(&mut self.held) {
-            let Some(message) = self.messages.get(&id) else {
+        for id in self.network.take_held() {
+            let Some(&Message { from, to, .. }) = self.network.get(id) else {
                 continue;
             };
-            let latency = self
-                .network
-                .latency(message.from, message.to, &mut self.rng);
+            let latency = self.network.latency(from, to, &mut self.rng);
             self.schedule(self.now + latency, Pending::Deliver(id));
         }
     }

@@ -165,13 +165,8 @@ enum Pending {
     },
 }
 
-/// A message on the wire.
-#[derive(Clone, Debug)]
-struct Message {
-    from: ActorId,
-    to: ActorId,
-    body: Body,
-}
+/// A message on the wire between the world's actors.
+type Message = crate::network::Message<Body>;
 
 #[derive(Clone, Debug)]
 enum Body {
@@ -285,7 +280,7 @@ pub struct World {
     rng: ChaCha8Rng,
     queue: BTreeMap<(Time, u64), Pending>,
     scheduled: u64,
-    network: Network,
+    network: Network<Body>,
     nodes: Vec<Node>,
     processes: Vec<Process>,
     resources: Vec<Resource>,
@@ -300,10 +295,6 @@ pub struct World {
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
     clients: ClientVm,
-    messages: BTreeMap<u64, Message>,
-    /// Messages held back by a partition (`in_flight_on_partition = "delay"`).
-    held: Vec<u64>,
-    next_msg: u64,
     next_token: u64,
     next_run: u64,
     invariants: Invariants,
@@ -507,9 +498,6 @@ impl World {
             sentinel,
             demote: Vec::new(),
             clients,
-            messages: BTreeMap::new(),
-            held: Vec::new(),
-            next_msg: 1,
             next_token: 1,
             next_run: 1,
             armed,
@@ -634,8 +622,8 @@ impl World {
     fn settles(&self, pending: &Pending) -> bool {
         match pending {
             Pending::Deliver(id) => self
-                .messages
-                .get(id)
+                .network
+                .get(*id)
                 .is_some_and(|m| !matches!(m.to, ActorId::Client(_))),
             Pending::NodeDone { .. }
             | Pending::BusyThreshold { .. }

@@ -52,8 +52,7 @@ impl World {
                 (Some(Some(a)), Some(Some(b))) => Some(Some(a.max(b))),
                 (a, b) => a.or(b),
             };
-            let msg = self.next_msg;
-            self.next_msg += 1;
+            let msg = self.network.new_id();
             self.emit(
                 actor,
                 What::Send {

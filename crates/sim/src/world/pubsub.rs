@@ -251,7 +251,7 @@ impl World {
     /// When a frame from `from` to `to` may arrive: never before an earlier
     /// frame of the same connection, once that connection carries pushes.
     pub(super) fn keep_in_order(&mut self, from: ActorId, to: ActorId, id: u64, at: Time) -> Time {
-        let Some(message) = self.messages.get(&id) else {
+        let Some(message) = self.network.get(id) else {
             return at;
         };
         let (task, starts_stream) = match &message.body {
@@ -324,7 +324,7 @@ impl World {
                 reply,
                 bytes,
             };
-            self.messages.insert(
+            self.network.put_back(
                 msg,
                 Message {
                     from,
@@ -386,17 +386,12 @@ impl World {
             return;
         }
         if let Some(until) = p.paused_until {
-            let id = self.next_msg;
-            self.next_msg += 1;
             let body = Body::Closed { task, reason };
-            self.messages.insert(
-                id,
-                Message {
-                    from,
-                    to: actor,
-                    body,
-                },
-            );
+            let id = self.network.put(Message {
+                from,
+                to: actor,
+                body,
+            });
             self.schedule(until, Pending::Deliver(id));
             return;
         }

@@ -42,7 +42,7 @@ impl World {
             );
             self.processes[process].requests_on_the_way += 1;
             let msg = self.send(actor, target, Body::Request { traffic, request }, 0);
-            if !self.messages.contains_key(&msg) {
+            if !self.network.on_its_way(msg) {
                 // Lost on the network at once.
                 self.request_lost(target);
             }
