@@ -45,7 +45,7 @@ use std::rc::Rc;
 pub use error::{ErrorKind, ScenarioError};
 pub use scenario::Scenario;
 pub use trace::Trace;
-pub use world::{RunOptions, Spares, World};
+pub use world::{DumpedKey, NodeKeys, RunOptions, Spares, World};
 
 /// Runs `scenario` with its own faults and `seed`, recording everything.
 pub fn run(scenario: &Scenario, seed: u64) -> Result<Trace, ScenarioError> {

@@ -11,6 +11,7 @@ mod consensus;
 mod databases;
 mod deploys;
 mod faults;
+mod fork;
 mod messages;
 mod nodes;
 mod operators;
@@ -26,6 +27,8 @@ use std::rc::Rc;
 use lockstep_engine::{Dataset, Reply};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+pub use fork::{DumpedKey, NodeKeys};
 
 use crate::actor::{ActorId, ClientId, MemberId, NodeId, Roster};
 use crate::client::{ClientVm, Process};
@@ -685,19 +688,6 @@ impl World {
     /// same moment's handling wrote) — a fork of the run at that step.
     pub fn events_recorded(&self) -> u64 {
         self.event_count
-    }
-
-    /// Node `name`'s Redis as it is now, with the time on the node's own
-    /// clock in ms (what its commands run at); `None` for no such node or
-    /// a node that is down. A console opened on a fork reads it.
-    pub fn node_engine_mut(&mut self, name: &str) -> Option<(&mut lockstep_engine::Engine, i64)> {
-        let now = self.now;
-        let node = self
-            .nodes
-            .iter_mut()
-            .find(|n| n.spec.name == name && n.up)?;
-        let now_ms = node.now_ms(now);
-        Some((&mut node.engine, now_ms))
     }
 
     fn handle(&mut self, pending: Pending) {
