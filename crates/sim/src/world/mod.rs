@@ -343,9 +343,6 @@ pub struct Spares {
     scripting: Vec<lockstep_engine::scripting::SpareScripting>,
 }
 
-/// Why a world could not be built from a scenario.
-pub type BuildError = crate::error::ScenarioError;
-
 impl World {
     /// Builds the world for `scenario` with `faults` instead of the
     /// scenario's own (the explorer's schedules).
@@ -353,7 +350,7 @@ impl World {
         scenario: Rc<Scenario>,
         faults: Vec<FaultSpec>,
         options: RunOptions,
-    ) -> Result<World, BuildError> {
+    ) -> Result<World, crate::error::ScenarioError> {
         World::with_spares(scenario, faults, options, Spares::default())
     }
 
@@ -367,7 +364,7 @@ impl World {
         faults: Vec<FaultSpec>,
         options: RunOptions,
         spares: Spares,
-    ) -> Result<World, BuildError> {
+    ) -> Result<World, crate::error::ScenarioError> {
         let Spares {
             clients,
             mut scripting,
