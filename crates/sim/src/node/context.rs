@@ -18,6 +18,8 @@ use super::DiskJob;
 pub(crate) enum Timer {
     /// Periodic disk work, void once the node's `disk_gen` moves on.
     Disk { generation: u64, job: DiskJob },
+    /// The next key's death, void once the node's `expiry_gen` moves on.
+    Expiry { generation: u64 },
 }
 
 /// One thing node code asked of the world, in the order it asked.

@@ -4,10 +4,13 @@
 //! Node-side behaviour lives here, one job per module, acting on the node
 //! alone through a [`NodeContext`] (the time, and the events and timers it
 //! asks for): `persistence` (the disk: fsync, snapshots, CONFIG SET of the
-//! persistence settings, what a restart loads) and `lifecycle` (crash and
-//! restart). Behaviour that involves other actors as it happens — running
-//! commands and busy scripts, replication, WAIT, the sentinel — is still
-//! written as `impl World` in `crate::world::nodes`.
+//! persistence settings, what a restart loads), `lifecycle` (crash and
+//! restart), `expiry` (active expiry on the node's clock) and
+//! `replication` (a write's offsets, what a replica accepts and loads, a
+//! primary's acknowledgements). Behaviour that involves other actors as it
+//! happens — running commands and busy scripts, sending the replication
+//! stream, WAIT's replies, the sentinel — is still written as `impl World`
+//! in `crate::world::nodes`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -23,8 +26,10 @@ use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
 use lockstep_engine::value::Value;
 
 mod context;
+mod expiry;
 mod lifecycle;
 mod persistence;
+mod replication;
 
 pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};

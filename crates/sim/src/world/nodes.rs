@@ -514,18 +514,10 @@ impl World {
     /// After a command completes: if the data changed, replicate it and,
     /// with `appendfsync always`, put it on disk before the reply.
     fn after_write(&mut self, node: usize) {
-        let n = &mut self.nodes[node];
-        let changes = n.engine.changes();
-        if changes == n.changes_seen {
+        if !self.nodes[node].note_writes() {
             return;
         }
-        n.changes_seen = changes;
-        n.aof_dirty = true;
-        n.rdb_dirty = true;
-        let is_primary = n.replica_of.is_none();
-        if is_primary {
-            n.offset += 1;
-        }
+        let is_primary = self.nodes[node].replica_of.is_none();
         self.mark_changed();
         let replicas: Vec<usize> = if is_primary {
             (0..self.nodes.len())
@@ -534,13 +526,7 @@ impl World {
         } else {
             Vec::new()
         };
-        let always = self.nodes[node].fsync_always();
-        if always || !replicas.is_empty() {
-            let data = Rc::new(self.nodes[node].engine.dataset());
-            if always {
-                self.nodes[node].aof_file = Rc::clone(&data);
-                self.nodes[node].aof_dirty = false;
-            }
+        if let Some(data) = self.nodes[node].write_out(!replicas.is_empty()) {
             let offset = self.nodes[node].offset;
             let epoch = self.nodes[node].epoch;
             for replica in replicas {
@@ -604,21 +590,11 @@ impl World {
         data: Rc<Dataset>,
         full: bool,
     ) {
-        let r = &self.nodes[replica];
-        if !r.up || r.replica_of != Some(primary) || (!full && offset <= r.offset) {
+        if !self.nodes[replica].accepts_sync(primary, offset, full) {
             return;
         }
         self.emit(ActorId::node(replica), What::Sync { offset });
-        let r = &mut self.nodes[replica];
-        r.engine.load_dataset(&data);
-        r.offset = offset;
-        r.changes_seen = r.engine.changes();
-        r.aof_dirty = true;
-        r.rdb_dirty = true;
-        if r.fsync_always() {
-            r.aof_file = Rc::clone(&data);
-            r.aof_dirty = false;
-        }
+        self.nodes[replica].load_sync(&data, offset);
         self.mark_changed();
         self.send(
             ActorId::node(replica),
@@ -629,32 +605,9 @@ impl World {
     }
 
     pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: usize, offset: u64) {
-        let p = &mut self.nodes[primary];
-        if !p.up {
-            return;
-        }
-        let acked = p.acked.entry(replica).or_insert(0);
-        *acked = (*acked).max(offset);
-        let ready: Vec<Waiter> = {
-            let acked = &p.acked;
-            let (ready, waiting): (Vec<Waiter>, Vec<Waiter>) = p
-                .waiters
-                .drain(..)
-                .partition(|w| acked.values().filter(|&&o| o >= w.offset).count() >= w.replicas);
-            p.waiters = waiting;
-            ready
-        };
-        for waiter in ready {
+        for waiter in self.nodes[primary].record_ack(replica, offset) {
             self.answer_wait(primary, waiter);
         }
-    }
-
-    fn replicas_at(&self, node: usize, offset: u64) -> usize {
-        self.nodes[node]
-            .acked
-            .values()
-            .filter(|&&o| o >= offset)
-            .count()
     }
 
     fn start_wait(&mut self, node: usize, from: ActorId, task: u32, msg: u64, args: &[Vec<u8>]) {
@@ -693,7 +646,7 @@ impl World {
                 cost_us: 0,
             },
         );
-        if self.replicas_at(node, offset) >= wanted {
+        if self.nodes[node].replicas_at(offset) >= wanted {
             self.answer_wait(node, waiter);
             return;
         }
@@ -723,7 +676,7 @@ impl World {
     }
 
     fn answer_wait(&mut self, node: usize, waiter: Waiter) {
-        let count = self.replicas_at(node, waiter.offset) as i64;
+        let count = self.nodes[node].replicas_at(waiter.offset) as i64;
         let reply = Reply::Integer(count);
         self.emit(
             ActorId::node(node),
@@ -933,12 +886,9 @@ impl World {
     /// Removes keys whose TTL has passed (primaries only: a replica waits
     /// for its primary's deletions, as in Redis).
     pub(super) fn expiry(&mut self, node: usize, generation: u64) {
-        let n = &self.nodes[node];
-        if n.expiry_gen != generation || !n.up || n.replica_of.is_some() || n.running.is_some() {
+        if !self.with_node(node, |n, cx| n.expire(generation, cx)) {
             return;
         }
-        let now_ms = n.now_ms(self.now);
-        self.nodes[node].engine.active_expire(now_ms);
         self.node_logs(node);
         self.after_write(node);
         self.schedule_expiry(node);
@@ -947,17 +897,7 @@ impl World {
     /// Schedules the next expiry check at the node-local time the next key
     /// dies (one ms after its expire time, as Redis compares).
     pub(super) fn schedule_expiry(&mut self, node: usize) {
-        let n = &mut self.nodes[node];
-        if !n.up || n.replica_of.is_some() {
-            return;
-        }
-        let Some(at_ms) = n.engine.keyspace().next_expiry_ms() else {
-            return;
-        };
-        n.expiry_gen += 1;
-        let generation = n.expiry_gen;
-        let at = n.clock.global_at(at_ms as f64 + 1.0, self.now);
-        self.schedule(at, Pending::Expiry { node, generation });
+        self.with_node(node, |n, cx| n.schedule_expiry(cx));
     }
 
     /// The node's machine stops.

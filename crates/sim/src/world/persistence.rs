@@ -33,6 +33,9 @@ impl World {
                         job,
                     },
                 ),
+                Effect::Timer(at, Timer::Expiry { generation }) => {
+                    self.schedule(at, Pending::Expiry { node, generation })
+                }
             }
         }
         result
