@@ -32,7 +32,8 @@
 //! - `node`: a node's own behaviour, acting on the node alone through a
 //!   `NodeContext` (the time; the events and timers it asks for): its disk
 //!   (`node/persistence.rs`), its life cycle (`node/lifecycle.rs`), active
-//!   expiry (`node/expiry.rs`) and its side of replication
+//!   expiry (`node/expiry.rs`), a busy script's answers and SCRIPT KILL
+//!   (`node/busy.rs`) and its side of replication
 //!   (`node/replication.rs`).
 //! - `network`: links, latency, loss, partitions, latency spikes — and the
 //!   messages in flight, which it owns from send to delivery or loss.

@@ -5,10 +5,12 @@
 //! alone through a [`NodeContext`] (the time, and the events and timers it
 //! asks for): `persistence` (the disk: fsync, snapshots, CONFIG SET of the
 //! persistence settings, what a restart loads), `lifecycle` (crash and
-//! restart), `expiry` (active expiry on the node's clock) and
+//! restart), `busy` (a long script: its watcher, the answers past
+//! `busy-reply-threshold`, SCRIPT KILL), `expiry` (active expiry on the
+//! node's clock) and
 //! `replication` (a write's offsets, what a replica accepts and loads, a
 //! primary's acknowledgements). Behaviour that involves other actors as it
-//! happens — running commands and busy scripts, sending the replication
+//! happens — running commands, queueing behind a busy node, sending the replication
 //! stream, WAIT's replies, the sentinel — is still written as `impl World`
 //! in `crate::world::nodes`.
 
@@ -25,12 +27,14 @@ use crate::scenario::{Fsync, NodeSpec, Persistence};
 use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
 use lockstep_engine::value::Value;
 
+mod busy;
 mod context;
 mod expiry;
 mod lifecycle;
 mod persistence;
 mod replication;
 
+pub(crate) use busy::{script_mode, SimWatcher};
 pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
 pub use persistence::{DiskJob, DiskSettings};

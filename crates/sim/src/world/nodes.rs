@@ -6,48 +6,23 @@ use std::rc::Rc;
 
 use lockstep_engine::command::flags;
 use lockstep_engine::engine::resolve;
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, RunMode, ScriptProgress, ScriptWatcher};
+use lockstep_engine::scripting::BusyAnswer;
 use lockstep_engine::server::replication::Primary;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
-use crate::node::{Queued, Running, RunningScript, Waiter};
+use crate::node::{script_mode, Queued, Running, RunningScript, SimWatcher, Waiter};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
 /// for them (they cost a few simulated µs).
 const INLINE_COST_US: u64 = 100;
 
-/// Watches a script as it runs: when it first wrote, and whether to stop
-/// it at a given point (to replay a SCRIPT KILL).
-#[derive(Default)]
-struct SimWatcher {
-    first_write_us: Option<u64>,
-    kill_at_us: Option<u64>,
-}
-
-impl ScriptWatcher for SimWatcher {
-    fn tick(&mut self, progress: ScriptProgress) -> bool {
-        if progress.wrote && self.first_write_us.is_none() {
-            self.first_write_us = Some(progress.elapsed_us);
-        }
-        self.kill_at_us.is_some_and(|at| progress.elapsed_us >= at)
-    }
-}
-
 fn word(args: &[Vec<u8>], i: usize) -> String {
     args.get(i)
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
         .unwrap_or_default()
-}
-
-fn script_mode(args: &[Vec<u8>]) -> Option<RunMode> {
-    match word(args, 0).as_str() {
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => Some(RunMode::Eval),
-        "fcall" | "fcall_ro" => Some(RunMode::Function),
-        _ => None,
-    }
 }
 
 const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
@@ -69,16 +44,6 @@ impl World {
             Body::Reply { task, call, reply },
             0,
         );
-    }
-
-    fn busy_threshold_us(&self, node: usize) -> u64 {
-        self.nodes[node]
-            .engine
-            .config()
-            .get("busy-reply-threshold")
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(5000)
-            * 1000
     }
 
     /// A command arrives at a node.
@@ -139,19 +104,8 @@ impl World {
     /// `command` (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); gives the command
     /// back if it has to wait its turn instead.
     fn answer_while_busy(&mut self, node: usize, command: Queued) -> Option<Queued> {
-        let Some(running) = &self.nodes[node].running else {
+        let Some(answer) = self.nodes[node].busy_answer(&command.args, self.now) else {
             return Some(command);
-        };
-        let elapsed = self.now - running.started;
-        let threshold = self.busy_threshold_us(node);
-        let Some(script) = running.script.as_ref().filter(|_| elapsed > threshold) else {
-            return Some(command);
-        };
-        let progress = ScriptProgress {
-            elapsed_us: elapsed,
-            wrote: script.first_write_us.is_some_and(|w| w <= elapsed),
-            busy_threshold_us: threshold,
-            mode: script.mode,
         };
         let Queued {
             msg,
@@ -159,7 +113,7 @@ impl World {
             task,
             args,
         } = command;
-        let (reply, text) = match busy_reply(&args, progress) {
+        let (reply, text) = match answer {
             BusyAnswer::Defer => {
                 return Some(Queued {
                     msg,
@@ -361,7 +315,7 @@ impl World {
         self.schedule(ends, Pending::NodeDone { node, run });
         // A script's PUBLISH goes out when the node is free to write.
         self.route_pushes(node, outcome.cost_us);
-        let threshold = self.now + self.busy_threshold_us(node) + 1;
+        let threshold = self.now + self.nodes[node].busy_threshold_us() + 1;
         if mode.is_some() && threshold < ends {
             self.schedule(threshold, Pending::BusyThreshold { node, run });
         }
@@ -465,35 +419,21 @@ impl World {
     /// would have been refused), so its data is what it was before; it is
     /// replayed up to this point to give the exact error its caller gets.
     fn kill_script(&mut self, node: usize) {
-        let Some(running) = self.nodes[node].running.take() else {
+        let Some((running, reply)) = self.nodes[node].kill_script(self.now) else {
             return;
         };
-        let Some(script) = running.script else { return };
         let elapsed = self.now - running.started;
-        let n = &mut self.nodes[node];
-        n.engine.load_dataset(&script.before);
-        let watcher = Rc::new(RefCell::new(SimWatcher {
-            first_write_us: None,
-            kill_at_us: Some(elapsed),
-        }));
-        n.engine.set_script_watcher(Some(watcher));
-        let conn = n.connection((running.from, running.task), "", running.started);
-        let now_ms = n.now_ms(running.started);
-        let outcome = n.engine.execute(conn, &running.args, now_ms);
-        n.engine.set_script_watcher(None);
-        n.engine.load_dataset(&script.before);
-        n.changes_seen = n.engine.changes();
         self.emit(
             ActorId::node(node),
             What::Exec {
                 from: self.name(running.from).to_string(),
                 msg: running.msg,
                 command: command_text(&running.args),
-                reply: reply_text(&outcome.reply),
+                reply: reply_text(&reply),
                 cost_us: elapsed,
             },
         );
-        self.reply_to(node, running.from, running.task, running.msg, outcome.reply);
+        self.reply_to(node, running.from, running.task, running.msg, reply);
     }
 
     /// Redis log lines and expiries the last command produced.
@@ -859,7 +799,7 @@ impl World {
             return;
         }
         let elapsed = self.now - running.started;
-        if elapsed < sentinel.down_after || elapsed <= self.busy_threshold_us(primary) {
+        if elapsed < sentinel.down_after || elapsed <= self.nodes[primary].busy_threshold_us() {
             return;
         }
         let run = running.id;
