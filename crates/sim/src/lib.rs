@@ -32,7 +32,8 @@
 //! - `node`: a node's own behaviour, acting on the node alone through a
 //!   `NodeContext` (the time; the events and timers it asks for): its disk
 //!   (`node/persistence.rs`), its life cycle (`node/lifecycle.rs`), active
-//!   expiry (`node/expiry.rs`), a busy script's answers and SCRIPT KILL
+//!   expiry (`node/expiry.rs`), a command's run on the engine
+//!   (`node/exec.rs`), a busy script's answers and SCRIPT KILL
 //!   (`node/busy.rs`) and its side of replication
 //!   (`node/replication.rs`).
 //! - `network`: links, latency, loss, partitions, latency spikes — and the

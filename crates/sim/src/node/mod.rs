@@ -5,12 +5,14 @@
 //! alone through a [`NodeContext`] (the time, and the events and timers it
 //! asks for): `persistence` (the disk: fsync, snapshots, CONFIG SET of the
 //! persistence settings, what a restart loads), `lifecycle` (crash and
-//! restart), `busy` (a long script: its watcher, the answers past
+//! restart), `exec` (a task's connection and a command's run on the
+//! engine, its script watched), `busy` (a long script: its watcher, the answers past
 //! `busy-reply-threshold`, SCRIPT KILL), `expiry` (active expiry on the
 //! node's clock) and
 //! `replication` (a write's offsets, what a replica accepts and loads, a
 //! primary's acknowledgements). Behaviour that involves other actors as it
-//! happens — running commands, queueing behind a busy node, sending the replication
+//! happens — what a command's reply and pushes do, queueing behind a busy
+//! node, WAIT, SHUTDOWN, sending the replication
 //! stream, WAIT's replies, the sentinel — is still written as `impl World`
 //! in `crate::world::nodes`.
 
@@ -29,12 +31,13 @@ use lockstep_engine::value::Value;
 
 mod busy;
 mod context;
+mod exec;
 mod expiry;
 mod lifecycle;
 mod persistence;
 mod replication;
 
-pub(crate) use busy::{script_mode, SimWatcher};
+use busy::{script_mode, SimWatcher};
 pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
 pub use persistence::{DiskJob, DiskSettings};

@@ -52,21 +52,6 @@ pub(super) fn client_patience(args: &[Vec<u8>]) -> Option<Option<f64>> {
 }
 
 impl World {
-    /// A command for a connection the engine has blocked waits behind it;
-    /// gives the command back if the connection is free.
-    pub(super) fn hold_if_blocked(
-        &mut self,
-        node: usize,
-        conn: ClientId,
-        command: Queued,
-    ) -> Option<Queued> {
-        if !self.nodes[node].engine.is_blocked(conn) {
-            return Some(command);
-        }
-        self.nodes[node].held_behind_block.push((conn, command));
-        None
-    }
-
     /// The command that just ran on `node` blocked its caller: note whom
     /// to answer when the engine serves or times it out.
     pub(super) fn blocked(&mut self, node: usize, conn: ClientId, command: Queued) {

@@ -1,18 +1,16 @@
 //! Redis nodes in the world: running commands in simulated time, the busy
 //! script, replication, persistence, expiry, WAIT and failover.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use lockstep_engine::command::flags;
 use lockstep_engine::engine::resolve;
 use lockstep_engine::scripting::BusyAnswer;
-use lockstep_engine::server::replication::Primary;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
-use crate::node::{script_mode, Queued, Running, RunningScript, SimWatcher, Waiter};
+use crate::node::{Queued, Running, Waiter};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
@@ -214,38 +212,22 @@ impl World {
             self.start_wait(node, from, task, msg, &args);
             return;
         }
-        let mode = script_mode(&args);
-        let before = mode.map(|_| Rc::new(self.nodes[node].engine.dataset()));
-        let watcher = Rc::new(RefCell::new(SimWatcher::default()));
-        let now_ms = self.nodes[node].now_ms(self.now);
         let addr = self.name(from).to_string();
-        // The engine answers as a replica (READONLY inside scripts too,
-        // ROLE, INFO replication) whenever the node follows a primary.
-        let primary = self.nodes[node].replica_of.map(|p| Primary {
-            host: self.node_name(p).to_string(),
-            port: 6379,
-            link_up: true,
-        });
+        let primary = self.nodes[node]
+            .replica_of
+            .map(|p| self.node_name(p).to_string());
         let n = &mut self.nodes[node];
-        n.engine.set_replica_of(primary);
-        let conn = n.connection((from, task), &addr, self.now);
+        let conn = n.connection_for(from, task, &addr, primary.as_deref(), self.now);
         let command = Queued {
             msg,
             from,
             task,
             args,
         };
-        let Some(Queued { args, .. }) = self.hold_if_blocked(node, conn, command) else {
+        let Some(Queued { args, .. }) = n.hold_if_blocked(conn, command) else {
             return;
         };
-        let n = &mut self.nodes[node];
-        if mode.is_some() {
-            n.engine.set_script_watcher(Some(watcher.clone()));
-        }
-        let outcome = n.engine.execute(conn, &args, now_ms);
-        if mode.is_some() {
-            n.engine.set_script_watcher(None);
-        }
+        let (outcome, script) = n.run_command(conn, &args, self.now);
         self.node_logs(node);
         if outcome.blocked {
             let command = Queued {
@@ -288,7 +270,7 @@ impl World {
         let run = self.next_run;
         self.next_run += 1;
         let ends = self.now + outcome.cost_us;
-        let first_write_us = watcher.borrow().first_write_us;
+        let is_script = script.is_some();
         self.nodes[node].running = Some(Running {
             id: run,
             started: self.now,
@@ -298,11 +280,7 @@ impl World {
             task,
             args,
             reply: outcome.reply,
-            script: mode.zip(before).map(|(mode, before)| RunningScript {
-                mode,
-                first_write_us,
-                before,
-            }),
+            script,
         });
         self.emit(
             ActorId::node(node),
@@ -316,7 +294,7 @@ impl World {
         // A script's PUBLISH goes out when the node is free to write.
         self.route_pushes(node, outcome.cost_us);
         let threshold = self.now + self.nodes[node].busy_threshold_us() + 1;
-        if mode.is_some() && threshold < ends {
+        if is_script && threshold < ends {
             self.schedule(threshold, Pending::BusyThreshold { node, run });
         }
     }
