@@ -542,7 +542,7 @@ impl Trace {
 }
 
 /// A reply in one line, as redis-cli would show it.
-pub fn reply_text(reply: &Reply) -> String {
+pub(crate) fn reply_text(reply: &Reply) -> String {
     let mut out = String::new();
     write_reply(reply, &mut out);
     out
@@ -603,7 +603,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
 }
 
 /// A command line as redis-cli echoes it: words quoted only when needed.
-pub fn command_text(args: &[Vec<u8>]) -> String {
+pub(crate) fn command_text(args: &[Vec<u8>]) -> String {
     args.iter()
         .map(|a| {
             let plain = !a.is_empty()

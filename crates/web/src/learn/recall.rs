@@ -282,7 +282,7 @@ ask = "reply"
             Recall::new("t/seeded", lesson.clone(), "value", Card::missed(0, 0)).unwrap();
         let (text, fresh) = recall.next_run().unwrap();
         assert_ne!(fresh, seed);
-        assert!(!recall.ran(crate::lab::jobs::run_text(&text, fresh)));
+        assert!(!recall.ran(crate::lab::jobs::run_text(&text, fresh).map_err(String::from)));
         let run = recall.run.clone().unwrap();
         let right = grade::predicted(&q.body, &run).unwrap();
         assert_ne!(right, memorised, "the seed changes the value");
@@ -344,7 +344,7 @@ ask = "reply"
         while let Some((text, seed)) = recall.next_run() {
             assert!(seed != lesson_seed || recall.fell_back);
             runs += 1;
-            if !recall.ran(crate::lab::jobs::run_text(&text, seed)) {
+            if !recall.ran(crate::lab::jobs::run_text(&text, seed).map_err(String::from)) {
                 break;
             }
         }
@@ -391,7 +391,7 @@ ask = "reply"
         assert_eq!(*seeds.last().unwrap(), lesson_seed);
         assert!(recall.fell_back);
         let own = crate::lab::jobs::run_text(&main_scenario(&entry.lesson).unwrap().0, lesson_seed);
-        assert!(!recall.ran(own));
+        assert!(!recall.ran(own.map_err(String::from)));
         assert!(recall.ready());
         // A question the lesson no longer has is not brought back.
         assert!(
