@@ -81,7 +81,8 @@ test('leaving the home loads the whole app, which then serves every page, the ho
   await page.click('[data-testid="nav-lab"]');
   await page.waitForSelector('.lab #step-label', { timeout: 30000 });
   page.off('request', onRequest);
-  assert.deepEqual(appFetched, [], 'the app is fetched once');
+  // (The lab's workers import the app's JS glue; its wasm they get from the page.)
+  assert.deepEqual(appFetched.filter((u) => u.endsWith('.wasm')), [], 'the app is fetched once');
   await page.screenshot({ path: path.join(output, 'first-screen-then-lab.png') });
 });
 
@@ -91,6 +92,24 @@ test('a link straight to a lesson opens it (the first screen hands over at once)
   await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
   assert.match(await page.locator('#step-label').innerText(), /^Step 3 of/);
   assert.equal(await page.locator('.shell').count(), 1);
+});
+
+test("the web workers run the app's own module: a lesson downloads no second copy of the model", async () => {
+  const files = [];
+  const onRequest = (req) => files.push(path.basename(new URL(req.url()).pathname));
+  await page.goto('about:blank');
+  page.on('request', onRequest);
+  await page.goto(server.url + '#/lesson/locks/gc-pause-past-the-ttl');
+  // The lesson's run comes from a worker.
+  await page.waitForSelector('.lesson-run #step-label', { timeout: 30000 });
+  await page.waitForTimeout(300);
+  page.off('request', onRequest);
+  assert.ok(files.includes('lockstep-worker.js'), `a worker started: ${files}`);
+  // The worker imported the app's JS itself (so its requests are seen here) ...
+  assert.ok(files.filter((f) => f === 'lockstep-app.js').length >= 2, `the worker's imports: ${files}`);
+  // ... and took the page's compiled module instead of fetching a wasm.
+  const wasm = files.filter((f) => f.endsWith('.wasm') && !/^lockstep-web-/.test(f));
+  assert.deepEqual(wasm, ['lockstep-app_bg.wasm'], `wasm fetched: ${files}`);
 });
 
 test('no console errors or failed requests', () => {

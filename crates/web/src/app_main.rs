@@ -1,9 +1,16 @@
 //! Entry point of the whole app, which the first screen (`main.rs`) loads
-//! when the learner leaves the home (see `ui::first_screen`).
+//! when the learner leaves the home (see `ui::first_screen`), and which
+//! each web worker runs too (see `worker_host`).
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    lockstep_web::ui::start();
+    // The web workers run this same module (web/lockstep-worker.js): with
+    // no window to draw in, it serves the page's requests instead.
+    if web_sys::window().is_some() {
+        lockstep_web::ui::start();
+    } else {
+        lockstep_web::worker_host::start();
+    }
 }
 
 /// Natively there is no page to render into; say how to get one.

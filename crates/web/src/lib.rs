@@ -14,6 +14,7 @@ pub mod learn;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 
-/// The web worker's message loop (the `lockstep-worker` binary).
+/// The web worker's message loop (the `lockstep-app` module started in a
+/// worker by `web/lockstep-worker.js`).
 #[cfg(target_arch = "wasm32")]
 pub mod worker_host;

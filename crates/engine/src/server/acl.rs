@@ -9,6 +9,7 @@
 //! channel list.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 use crate::command::CommandSpec;
 use crate::commands;
@@ -27,7 +28,10 @@ pub struct AclUser {
     /// the model never shows them, so it keeps them as given).
     pub passwords: Vec<Vec<u8>>,
     /// Full names (`get`, `config|get`) of the commands the user may run.
-    pub commands: BTreeSet<String>,
+    /// Shared (copied on the first change), because every engine starts
+    /// with a default user holding all of them: building that set per
+    /// engine cost a simulated world's start-up most of its time.
+    pub commands: Arc<BTreeSet<String>>,
     /// Key patterns (`~pattern`); `allkeys` is the pattern `*`.
     pub key_patterns: Vec<Vec<u8>>,
     /// Every command and every key: nothing to check (the common case,
@@ -62,7 +66,7 @@ impl AclUser {
             })?;
         }
         changed.unrestricted =
-            changed.key_patterns == [b"*".to_vec()] && changed.commands == every_command();
+            changed.key_patterns == [b"*".to_vec()] && *changed.commands == *every_command();
         *self = changed;
         Ok(())
     }
@@ -90,7 +94,7 @@ impl AclUser {
             "allkeys" => self.key_patterns = vec![b"*".to_vec()],
             "resetkeys" => self.key_patterns.clear(),
             "allcommands" | "+@all" => self.commands = every_command(),
-            "nocommands" | "-@all" => self.commands.clear(),
+            "nocommands" | "-@all" => self.commands = Arc::default(),
             // Channels are not modelled; payload sanitizing has no RESTORE
             // check to switch.
             "allchannels" | "resetchannels" | "sanitize-payload" | "skip-sanitize-payload" => {}
@@ -129,10 +133,11 @@ impl AclUser {
                 b'+' | b'-' => {
                     let names = command_names(&lower[1..]).ok_or(UNKNOWN)?;
                     if rule[0] == b'+' {
-                        self.commands.extend(names);
+                        Arc::make_mut(&mut self.commands).extend(names);
                     } else {
+                        let commands = Arc::make_mut(&mut self.commands);
                         for name in names {
-                            self.commands.remove(&name);
+                            commands.remove(&name);
                         }
                     }
                 }
@@ -257,17 +262,22 @@ impl Acl {
 }
 
 /// Every full command name: each command, and each container's
-/// subcommands as `parent|sub`.
-fn every_command() -> BTreeSet<String> {
-    commands::all()
-        .flat_map(|spec| {
-            std::iter::once(spec.name.to_string()).chain(
-                spec.subcommands
-                    .iter()
-                    .map(move |sub| format!("{}|{}", spec.name, sub.name)),
-            )
-        })
-        .collect()
+/// subcommands as `parent|sub`. Built once per process and shared.
+fn every_command() -> Arc<BTreeSet<String>> {
+    static EVERY: OnceLock<Arc<BTreeSet<String>>> = OnceLock::new();
+    Arc::clone(EVERY.get_or_init(|| {
+        Arc::new(
+            commands::all()
+                .flat_map(|spec| {
+                    std::iter::once(spec.name.to_string()).chain(
+                        spec.subcommands
+                            .iter()
+                            .map(move |sub| format!("{}|{}", spec.name, sub.name)),
+                    )
+                })
+                .collect(),
+        )
+    }))
 }
 
 /// The full names a `+`/`-` rule names: `@category`, `command` (with all

@@ -15,6 +15,7 @@
 
 mod table;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -92,21 +93,30 @@ fn index() -> &'static BTreeMap<&'static str, usize> {
 }
 
 fn lookup(name: &[u8]) -> Option<usize> {
+    // The engine asks for its own parameters by their lower-case names on
+    // every command: no need to copy those.
+    if let Ok(name) = std::str::from_utf8(name) {
+        if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return index().get(name).copied();
+        }
+    }
     let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
     index().get(lower.as_str()).copied()
 }
 
 /// The node's configuration: one current value per parameter, kept in the
-/// textual form CONFIG GET prints.
+/// textual form CONFIG GET prints. Defaults are borrowed from the table
+/// (nothing to allocate when a world starts its nodes); a value set is
+/// owned.
 #[derive(Clone, Debug)]
 pub struct Config {
-    values: Vec<String>,
+    values: Vec<Cow<'static, str>>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            values: PARAMS.iter().map(|p| p.default.to_string()).collect(),
+            values: PARAMS.iter().map(|p| Cow::Borrowed(p.default)).collect(),
         }
     }
 }
@@ -134,7 +144,7 @@ impl ConfigSetError {
 impl Config {
     /// The current value of `name` (primary name or alias), if it exists.
     pub fn get(&self, name: &str) -> Option<&str> {
-        lookup(name.as_bytes()).map(|i| self.values[i].as_str())
+        lookup(name.as_bytes()).map(|i| self.values[i].as_ref())
     }
 
     /// An integer parameter's value (0 if it is not one).
@@ -186,7 +196,7 @@ impl Config {
                     continue;
                 }
                 if let Some(i) = lookup(pattern) {
-                    out.push((pattern.clone(), self.values[i].clone()));
+                    out.push((pattern.clone(), self.values[i].to_string()));
                 }
                 continue;
             }
@@ -196,7 +206,7 @@ impl Config {
                 }
                 for name in std::iter::once(p.name).chain(p.alias) {
                     if !seen(&out, name.as_bytes()) && glob_match(pattern, name.as_bytes()) {
-                        out.push((name.as_bytes().to_vec(), self.values[i].clone()));
+                        out.push((name.as_bytes().to_vec(), self.values[i].to_string()));
                     }
                 }
             }
@@ -249,7 +259,7 @@ impl Config {
         for (&i, (name, value)) in chosen.iter().zip(pairs) {
             let def = &PARAMS[i];
             match parse_value(def, value) {
-                Ok(v) => new_values[i] = v,
+                Ok(v) => new_values[i] = Cow::Owned(v),
                 Err(reason) => {
                     // Redis names the parameter as its table entry does:
                     // the alias if the alias was used.
@@ -273,7 +283,7 @@ impl Config {
     /// same validation as CONFIG SET.
     pub fn set_startup(&mut self, name: &str, value: &str) -> Result<(), String> {
         let i = lookup(name.as_bytes()).ok_or_else(|| format!("unknown parameter '{name}'"))?;
-        self.values[i] = parse_value(&PARAMS[i], value.as_bytes())?;
+        self.values[i] = Cow::Owned(parse_value(&PARAMS[i], value.as_bytes())?);
         self.apply_side_rules();
         Ok(())
     }
@@ -287,7 +297,7 @@ impl Config {
         // updateHZ: hz is a hint, clamped to 1..=500.
         if let Some(i) = lookup(b"hz") {
             let hz = self.values[i].parse::<i64>().unwrap_or(10).clamp(1, 500);
-            self.values[i] = hz.to_string();
+            self.values[i] = Cow::Owned(hz.to_string());
         }
     }
 }

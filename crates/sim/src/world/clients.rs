@@ -849,17 +849,36 @@ impl World {
     }
 }
 
-/// A version-4 UUID from 16 random bytes.
+/// A version-4 UUID from 16 random bytes (written digit by digit: clients
+/// draw one per lock attempt, and formatting each byte was a visible share
+/// of an explored run).
 fn uuid_text(mut bytes: [u8; 16]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut text = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push(char::from(HEX[usize::from(b >> 4)]));
+        text.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uuid_text;
+
+    #[test]
+    fn a_uuid_is_grouped_8_4_4_4_12_with_its_version_and_variant() {
+        let bytes: [u8; 16] = std::array::from_fn(|i| (i as u8) * 17);
+        let text = uuid_text(bytes);
+        assert_eq!(text, "00112233-4455-4677-8899-aabbccddeeff");
+        assert_eq!(
+            uuid_text([0xff; 16]),
+            "ffffffff-ffff-4fff-bfff-ffffffffffff"
+        );
+    }
 }

@@ -4,8 +4,9 @@
 //! A run of the busy-script story takes over a second and "Break it" on it
 //! several; on the page's thread that freezes scrolling, typing and
 //! painting. So the page only sends [`Request`]s (the scenario's text and a
-//! seed) and draws what comes back; the worker (`src/worker.rs`, a second
-//! binary) parses, runs and explores. Everything here is plain Rust so the
+//! seed) and draws what comes back; the worker (the app's own module
+//! started by `web/lockstep-worker.js`, see `worker_host`) parses, runs and
+//! explores. Everything here is plain Rust so the
 //! native tests drive the same runner in-process. Messages travel as JSON:
 //! the trace is already serde.
 //!

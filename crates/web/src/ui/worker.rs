@@ -11,10 +11,11 @@ use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 use crate::lab::jobs::{Request, Response};
 use crate::lab::Lab;
 
-/// Trunk names a worker's files after its binary (no content hash), and
-/// the loader shim imports its JS and wasm: a module worker, because the
-/// Lua crate's JS snippet is an ES module.
-const WORKER_SCRIPT: &str = "./lockstep-worker_loader.js";
+/// The worker's script (web/lockstep-worker.js, copied by Trunk beside
+/// index.html): it imports the app's JS and starts the wasm module the page
+/// posts to it. A module worker, because the Lua crate's JS snippet is an
+/// ES module.
+const WORKER_SCRIPT: &str = "./lockstep-worker.js";
 
 /// A running worker and the handlers that must live as long as it does.
 pub struct WorkerLink {
@@ -53,6 +54,14 @@ impl WorkerLink {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(WORKER_SCRIPT, &options).map_err(|e| {
+            format!(
+                "The simulator could not start in the background: {}",
+                describe(&e)
+            )
+        })?;
+        // The worker runs this very module: hand it over compiled, so it is
+        // neither downloaded nor compiled again.
+        worker.post_message(&wasm_bindgen::module()).map_err(|e| {
             format!(
                 "The simulator could not start in the background: {}",
                 describe(&e)
