@@ -5,6 +5,8 @@
 //! guarantee (a key present for the whole scan is returned), while staying
 //! identical on every platform and every run.
 
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -21,6 +23,78 @@ pub struct Entry {
 /// Where a key sits in iteration order: its hash first, the key to break ties.
 type Slot = (u64, Vec<u8>);
 
+/// A slot seen through its parts, so that a lookup can use a borrowed key
+/// ([`Probe`]) instead of copying it into a [`Slot`]: every command looks
+/// keys up, and that copy was a measurable share of a GET.
+trait SlotKey {
+    fn hash(&self) -> u64;
+    fn key(&self) -> &[u8];
+}
+
+impl SlotKey for Slot {
+    fn hash(&self) -> u64 {
+        self.0
+    }
+    fn key(&self) -> &[u8] {
+        &self.1
+    }
+}
+
+/// The slot of a borrowed key, for lookups.
+struct Probe<'k> {
+    hash: u64,
+    key: &'k [u8],
+}
+
+impl<'k> Probe<'k> {
+    fn new(key: &'k [u8]) -> Self {
+        Probe {
+            hash: key_hash(key),
+            key,
+        }
+    }
+
+    fn slot(&self) -> &(dyn SlotKey + 'k) {
+        self
+    }
+}
+
+impl SlotKey for Probe<'_> {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        self.key
+    }
+}
+
+impl<'a> Borrow<dyn SlotKey + 'a> for Slot {
+    fn borrow(&self) -> &(dyn SlotKey + 'a) {
+        self
+    }
+}
+
+/// The same order as `Slot`'s own (hash, then key bytes), as `Borrow` requires.
+impl Ord for dyn SlotKey + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.hash(), self.key()).cmp(&(other.hash(), other.key()))
+    }
+}
+
+impl PartialOrd for dyn SlotKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn SlotKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn SlotKey + '_ {}
+
 #[derive(Clone, Debug, Default)]
 pub struct Keyspace {
     /// Each entry behind its own `Rc`, so a snapshot ([`Keyspace::data_only`])
@@ -33,7 +107,8 @@ pub struct Keyspace {
     /// written (see `entries`): what copy-on-write has cost so far.
     values_copied: u64,
     /// (expire time, key) for every key with a TTL, so the active expiry
-    /// cycle visits keys in the order they die.
+    /// cycle visits keys in the order they die. Empty means no key can
+    /// expire, which lets lookups skip the expiry check.
     expires: BTreeSet<(i64, Vec<u8>)>,
     /// key -> clients watching it, each with whether the key was already
     /// logically expired when it was WATCHed (Redis's `watchedKey.expired`).
@@ -83,11 +158,13 @@ impl Keyspace {
     /// the millisecond of its expire time and is gone once the clock is
     /// past it.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
-        let s = slot(key);
-        let expired =
-            matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
+        if self.expires.is_empty() {
+            return false;
+        }
+        let probe = Probe::new(key);
+        let expired = matches!(self.entries.get(probe.slot()), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
         if expired {
-            self.remove_slot(&s);
+            self.remove_slot(&probe);
             self.expired_total += 1;
             self.expired_log.push(key.to_vec());
             self.signal_modified(key);
@@ -101,7 +178,7 @@ impl Keyspace {
     /// The live entry at `key`, expiring it first if needed.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
-        self.entries.get(&slot(key)).map(|e| &**e)
+        self.entries.get(Probe::new(key).slot()).map(|e| &**e)
     }
 
     /// The live entry at `key` for modification. The caller must call
@@ -110,7 +187,7 @@ impl Keyspace {
     /// copy is this keyspace's own from then on).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
-        let entry = self.entries.get_mut(&slot(key))?;
+        let entry = self.entries.get_mut(Probe::new(key).slot())?;
         if Rc::strong_count(entry) > 1 {
             self.values_copied += 1;
         }
@@ -119,13 +196,13 @@ impl Keyspace {
 
     /// Looks at an entry without expiring it (for INFO, rendering, tests).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
-        self.entries.get(&slot(key)).map(|e| &**e)
+        self.entries.get(Probe::new(key).slot()).map(|e| &**e)
     }
 
     /// The entry at `key` as stored, shared with any snapshot holding it:
     /// two keyspaces hold the same value when these are `Rc::ptr_eq`.
     pub fn peek_shared(&self, key: &[u8]) -> Option<&Rc<Entry>> {
-        self.entries.get(&slot(key))
+        self.entries.get(Probe::new(key).slot())
     }
 
     /// How many values a write had to copy because a snapshot shared them.
@@ -140,50 +217,61 @@ impl Keyspace {
     /// Stores `value` at `key`. Like Redis's `setKey`, this clears any TTL
     /// unless `keep_ttl`, and signals watchers.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
-        let s = slot(key);
-        let old_expire = self.entries.get(&s).and_then(|e| e.expire_at_ms);
-        let expire_at_ms = if keep_ttl { old_expire } else { None };
+        let probe = Probe::new(key);
+        // An existing key keeps its slot (no copy of the key); a new one
+        // gets its own.
+        let old_expire = match self.entries.get_mut(probe.slot()) {
+            Some(shared) => {
+                let old_expire = shared.expire_at_ms;
+                let expire_at_ms = if keep_ttl { old_expire } else { None };
+                *shared = Rc::new(Entry {
+                    value,
+                    expire_at_ms,
+                });
+                old_expire
+            }
+            None => {
+                let entry = Entry {
+                    value,
+                    expire_at_ms: None,
+                };
+                self.entries.insert(slot(key), Rc::new(entry));
+                None
+            }
+        };
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
-        self.entries.insert(
-            s,
-            Rc::new(Entry {
-                value,
-                expire_at_ms,
-            }),
-        );
         self.signal_modified(key);
     }
 
     /// Stores an entry taken from another key (RENAME, MOVE) with its
     /// TTL, without copying its value; signals watchers as `set` does.
     pub fn set_entry(&mut self, key: &[u8], entry: Rc<Entry>) {
-        let s = slot(key);
-        if let Some(old) = self.entries.get(&s).and_then(|e| e.expire_at_ms) {
+        if let Some(old) = self.peek(key).and_then(|e| e.expire_at_ms) {
             self.expires.remove(&(old, key.to_vec()));
         }
         if let Some(t) = entry.expire_at_ms {
             self.expires.insert((t, key.to_vec()));
         }
-        self.entries.insert(s, entry);
+        self.entries.insert(slot(key), entry);
         self.signal_modified(key);
     }
 
     /// Removes `key`, signalling watchers if it existed. The entry comes
     /// back shared: dropping it frees the value only if no snapshot holds it.
     pub fn remove(&mut self, key: &[u8]) -> Option<Rc<Entry>> {
-        let removed = self.remove_slot(&slot(key));
+        let removed = self.remove_slot(&Probe::new(key));
         if removed.is_some() {
             self.signal_modified(key);
         }
         removed
     }
 
-    fn remove_slot(&mut self, s: &Slot) -> Option<Rc<Entry>> {
-        let entry = self.entries.remove(s)?;
+    fn remove_slot(&mut self, probe: &Probe) -> Option<Rc<Entry>> {
+        let entry = self.entries.remove(probe.slot())?;
         if let Some(t) = entry.expire_at_ms {
-            self.expires.remove(&(t, s.1.clone()));
+            self.expires.remove(&(t, probe.key.to_vec()));
         }
         Some(entry)
     }
@@ -191,7 +279,7 @@ impl Keyspace {
     /// Sets or clears the absolute expiry of an existing key. Does not
     /// signal watchers: the command decides (Redis signals on EXPIRE).
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
-        let Some(shared) = self.entries.get_mut(&slot(key)) else {
+        let Some(shared) = self.entries.get_mut(Probe::new(key).slot()) else {
             return false;
         };
         if shared.expire_at_ms == at_ms {
@@ -343,8 +431,8 @@ impl Keyspace {
             recorded.push((key.to_vec(), false));
         }
         self.signal_ready(key);
-        let present = self.entries.contains_key(&slot(key));
         if let Some(set) = self.watchers.get_mut(key) {
+            let present = self.entries.contains_key(Probe::new(key).slot());
             for (client, expired) in set.iter_mut() {
                 if *expired {
                     *expired = false;
@@ -411,8 +499,8 @@ impl Keyspace {
     pub fn swap_in(&mut self, other: &Keyspace, now_ms: i64) {
         let mut dirtied = Vec::new();
         for (key, set) in self.watchers.iter_mut() {
-            let in_emptied = self.entries.contains_key(&slot(key));
-            let in_replacement = other.entries.contains_key(&slot(key));
+            let in_emptied = self.entries.contains_key(Probe::new(key).slot());
+            let in_replacement = other.entries.contains_key(Probe::new(key).slot());
             if !in_emptied && !in_replacement {
                 continue;
             }
@@ -501,7 +589,7 @@ impl Keyspace {
     /// clock is past the expire time).
     fn is_logically_expired(&self, key: &[u8], now_ms: i64) -> bool {
         self.entries
-            .get(&slot(key))
+            .get(Probe::new(key).slot())
             .and_then(|e| e.expire_at_ms)
             .is_some_and(|t| t < now_ms)
     }
