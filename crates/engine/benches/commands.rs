@@ -31,6 +31,17 @@ const WORKLOADS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// CPU seconds this process has used, from `/proc/self/stat` (Linux; None
+/// elsewhere): on a loaded machine wall time stretches far more than CPU
+/// time, so both are printed.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(ticks / 100.0)
+}
+
 /// A fixed xorshift generator, so every run does the same work.
 struct Rng(u64);
 
@@ -83,13 +94,20 @@ fn main() {
         }
         let commands: Vec<Vec<Vec<u8>>> = (0..count).map(|_| expand(command, &mut rng)).collect();
         let started = Instant::now();
+        let cpu_started = cpu_seconds();
         for args in &commands {
             let outcome = engine.execute(client, args, 0);
             assert!(!outcome.reply.is_error(), "{name}: {:?}", outcome.reply);
         }
         let secs = started.elapsed().as_secs_f64();
+        let cpu = match (cpu_started, cpu_seconds()) {
+            (Some(a), Some(b)) if b > a => {
+                format!("{:>7.3} us/op CPU", (b - a) * 1e6 / count as f64)
+            }
+            _ => String::new(),
+        };
         println!(
-            "{name:<10} {count:>8} ops {:>10.0} ops/s {:>7.3} us/op",
+            "{name:<10} {count:>8} ops {:>10.0} ops/s {:>7.3} us/op wall {cpu}",
             count as f64 / secs,
             secs * 1e6 / count as f64
         );
