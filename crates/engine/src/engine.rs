@@ -7,6 +7,7 @@
 //! from EXEC, from a script — and does what Redis's `call()` does around a
 //! command: statistics, the slow log, MONITOR lines.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::client::{ClientId, ClientState, Protocol};
@@ -15,7 +16,7 @@ use crate::commands;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::repr::repr;
-use crate::server::config::Config;
+use crate::server::config::{param, Config};
 use crate::server::ServerState;
 
 /// The result of one command on one connection.
@@ -379,12 +380,18 @@ impl Engine {
     fn dispatch(&mut self, id: ClientId, args: &[Vec<u8>], now_ms: i64) -> Outcome {
         let resolved = resolve(args);
         // CLIENT LIST's `cmd=`: the command as looked up, before it runs.
-        self.client_mut(id).last_command = match &resolved {
+        let name = match &resolved {
             Ok(spec) => full_name(spec, args),
-            Err(_) => commands::lookup(&args[0])
-                .filter(|s| s.subcommands.is_empty())
-                .map_or_else(|| "NULL".to_string(), |s| s.name.to_string()),
+            Err(_) => Cow::Borrowed(
+                commands::lookup(&args[0])
+                    .filter(|s| s.subcommands.is_empty())
+                    .map_or("NULL", |s| s.name),
+            ),
         };
+        // Reusing the string's buffer: no allocation per command.
+        let last_command = &mut self.client_mut(id).last_command;
+        last_command.clear();
+        last_command.push_str(&name);
         let spec = match resolved {
             Ok(spec) => spec,
             Err(reply) => return self.reject(id, args, reply, now_ms),
@@ -452,12 +459,7 @@ impl Engine {
                 ));
             }
         }
-        let auth_required = !self
-            .server
-            .config
-            .get("requirepass")
-            .unwrap_or("")
-            .is_empty();
+        let auth_required = !self.server.config.value(param!("requirepass")).is_empty();
         let client = self.client_mut(id);
         if auth_required && !client.authenticated && !spec.has(flags::NO_AUTH) {
             return Some(Reply::error("NOAUTH Authentication required."));
@@ -506,14 +508,11 @@ impl Engine {
     /// modelled: under the others nothing is refused (and nothing evicted).
     fn over_maxmemory(&mut self, id: ClientId, now_ms: i64) -> Option<bool> {
         let config = &self.server.config;
-        let maxmemory: u64 = config
-            .get("maxmemory")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let maxmemory: u64 = config.value(param!("maxmemory")).parse().unwrap_or(0);
         if maxmemory == 0 {
             return None;
         }
-        if config.get("maxmemory-policy").unwrap_or("noeviction") != "noeviction" {
+        if config.value(param!("maxmemory-policy")) != "noeviction" {
             return Some(false);
         }
         let mut ctx = Ctx {
@@ -737,13 +736,14 @@ fn unknown_command(args: &[Vec<u8>]) -> Reply {
 
 /// The name Redis reports for a resolved command: `get`, or `config|get`
 /// for a subcommand (COMMAND INFO, CLIENT LIST's `cmd=`, INFO commandstats).
-pub fn full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> String {
-    let typed = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-    if typed == spec.name {
-        typed
-    } else {
-        format!("{typed}|{}", spec.name)
+/// Borrowed from the table for a plain command, so the dispatcher's
+/// statistics and CLIENT LIST cost no allocation.
+pub fn full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> Cow<'static, str> {
+    if args[0].eq_ignore_ascii_case(spec.name.as_bytes()) {
+        return Cow::Borrowed(spec.name);
     }
+    let typed = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+    Cow::Owned(format!("{typed}|{}", spec.name))
 }
 
 /// Runs a resolved command: the path shared by direct calls, EXEC and
@@ -760,13 +760,13 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
         ctx.db.start_recording();
     }
     let reply = (spec.handler)(ctx, args);
+    let name = full_name(spec, args);
     if notifying {
         let touched = ctx.db.take_recorded();
-        crate::notify::after_command(ctx, &full_name(spec, args), touched);
+        crate::notify::after_command(ctx, &name, touched);
     }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;
-    let name = full_name(spec, args);
 
     let stats = &mut ctx.server.stats;
     stats.total_commands_processed += 1;
@@ -780,30 +780,43 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
         }
     }
 
-    let shown = redacted(spec, args);
+    // The redacted copy of the arguments is made only when the slow log
+    // keeps this call or a MONITOR client will see it.
     if !spec.has(flags::SKIP_SLOWLOG) {
-        let (addr, client_name) = if ctx.in_script() {
-            ("?:0".to_string(), Vec::new())
-        } else {
-            let me = ctx.me();
-            (me.addr.clone(), me.name.clone().unwrap_or_default())
-        };
         let config = &ctx.server.config;
         let (threshold, max_len) = (config.slowlog_log_slower_than(), config.slowlog_max_len());
+        let (addr, client_name) = if ctx.in_script() {
+            ("?:0", &None)
+        } else {
+            let me = ctx
+                .clients
+                .get(&ctx.client_id)
+                .expect("the calling client is registered for the duration of a call");
+            (me.addr.as_str(), &me.name)
+        };
         ctx.server.slowlog.record(
             threshold,
             max_len,
-            &shown,
             duration,
             ctx.now_ms.div_euclid(1000),
-            &addr,
-            &client_name,
+            || {
+                (
+                    redacted(spec, args),
+                    addr.to_string(),
+                    client_name.clone().unwrap_or_default(),
+                )
+            },
         );
     }
-    if !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
-        feed_monitors(ctx, &shown);
+    if !spec.has(flags::SKIP_MONITOR | flags::ADMIN) && any_monitor(ctx) {
+        feed_monitors(ctx, &redacted(spec, args));
     }
     reply
+}
+
+/// Whether some connection is a MONITOR client (most often none is).
+fn any_monitor(ctx: &Ctx) -> bool {
+    ctx.clients.values().any(|c| c.monitor)
 }
 
 /// Arguments as SLOWLOG and MONITOR show them: passwords given to AUTH,

@@ -3,9 +3,13 @@
 //! Keys are kept in the order of a fixed 64-bit hash (FNV-1a), which gives
 //! the "unordered" look of Redis's KEYS and a SCAN cursor with Redis's
 //! guarantee (a key present for the whole scan is returned), while staying
-//! identical on every platform and every run.
+//! identical on every platform and every run. Lookups go through a hash
+//! table beside that order (as Redis's own dict), which is never iterated.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::client::ClientId;
@@ -21,19 +25,126 @@ pub struct Entry {
 /// Where a key sits in iteration order: its hash first, the key to break ties.
 type Slot = (u64, Vec<u8>);
 
-#[derive(Clone, Debug, Default)]
+/// A slot seen through its parts, so that a lookup can use a borrowed key
+/// ([`Probe`]) instead of copying it into a [`Slot`]: every command looks
+/// keys up, and that copy was a measurable share of a GET.
+trait SlotKey {
+    fn hash(&self) -> u64;
+    fn key(&self) -> &[u8];
+}
+
+impl SlotKey for Slot {
+    fn hash(&self) -> u64 {
+        self.0
+    }
+    fn key(&self) -> &[u8] {
+        &self.1
+    }
+}
+
+/// The slot of a borrowed key, for lookups.
+struct Probe<'k> {
+    hash: u64,
+    key: &'k [u8],
+}
+
+impl<'k> Probe<'k> {
+    fn new(key: &'k [u8]) -> Self {
+        Probe {
+            hash: key_hash(key),
+            key,
+        }
+    }
+
+    fn slot(&self) -> &(dyn SlotKey + 'k) {
+        self
+    }
+}
+
+impl SlotKey for Probe<'_> {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        self.key
+    }
+}
+
+impl<'a> Borrow<dyn SlotKey + 'a> for Slot {
+    fn borrow(&self) -> &(dyn SlotKey + 'a) {
+        self
+    }
+}
+
+/// The same order as `Slot`'s own (hash, then key bytes), as `Borrow` requires.
+impl Ord for dyn SlotKey + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.hash(), self.key()).cmp(&(other.hash(), other.key()))
+    }
+}
+
+impl PartialOrd for dyn SlotKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn SlotKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn SlotKey + '_ {}
+
+/// FNV-1a over the bytes with a final mix, for the lookup table: fixed, so
+/// a run does the same work every time (the table is never iterated, so
+/// its layout shows nowhere).
+struct KeyHasher(u64);
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        KeyHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // The table picks buckets and tags from different bits: spread
+        // every byte's influence over all of them.
+        let h = self.0 ^ (self.0 >> 29);
+        h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)
+    }
+}
+
+type LookupTable = HashMap<Vec<u8>, Rc<Entry>, BuildHasherDefault<KeyHasher>>;
+
+#[derive(Clone, Default)]
 pub struct Keyspace {
+    /// Every key, in iteration order (KEYS, SCAN, snapshots).
+    order: BTreeSet<Slot>,
+    /// The same keys with their entries, for lookups: a hash table finds a
+    /// key in one probe where the ordered set walks a tree. Never iterated.
+    ///
     /// Each entry behind its own `Rc`, so a snapshot ([`Keyspace::data_only`])
     /// copies pointers, not values: the first write to a shared entry
     /// copies that one value ([`Keyspace::get_mut`]), and every other key
     /// stays shared. A million-member set costs nothing to snapshot until
     /// it is written.
-    entries: BTreeMap<Slot, Rc<Entry>>,
+    entries: LookupTable,
     /// Values copied because a snapshot still shared them when they were
     /// written (see `entries`): what copy-on-write has cost so far.
     values_copied: u64,
     /// (expire time, key) for every key with a TTL, so the active expiry
-    /// cycle visits keys in the order they die.
+    /// cycle visits keys in the order they die. Empty means no key can
+    /// expire, which lets lookups skip the expiry check.
     expires: BTreeSet<(i64, Vec<u8>)>,
     /// key -> clients watching it, each with whether the key was already
     /// logically expired when it was WATCHed (Redis's `watchedKey.expired`).
@@ -73,6 +184,19 @@ fn slot(key: &[u8]) -> Slot {
     (key_hash(key), key.to_vec())
 }
 
+/// Entries in key order, never in the lookup table's.
+impl std::fmt::Debug for Keyspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyspace")
+            .field("entries", &self.iter().collect::<Vec<_>>())
+            .field("expires", &self.expires)
+            .field("watchers", &self.watchers)
+            .field("dirty", &self.dirty)
+            .field("changes", &self.changes)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Keyspace {
     pub fn new() -> Self {
         Self::default()
@@ -83,11 +207,13 @@ impl Keyspace {
     /// the millisecond of its expire time and is gone once the clock is
     /// past it.
     pub fn expire_if_needed(&mut self, key: &[u8], now_ms: i64) -> bool {
-        let s = slot(key);
+        if self.expires.is_empty() {
+            return false;
+        }
         let expired =
-            matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
+            matches!(self.entries.get(key), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
         if expired {
-            self.remove_slot(&s);
+            self.remove_entry(key);
             self.expired_total += 1;
             self.expired_log.push(key.to_vec());
             self.signal_modified(key);
@@ -101,7 +227,7 @@ impl Keyspace {
     /// The live entry at `key`, expiring it first if needed.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         self.expire_if_needed(key, now_ms);
-        self.entries.get(&slot(key)).map(|e| &**e)
+        self.entries.get(key).map(|e| &**e)
     }
 
     /// The live entry at `key` for modification. The caller must call
@@ -110,7 +236,7 @@ impl Keyspace {
     /// copy is this keyspace's own from then on).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         self.expire_if_needed(key, now_ms);
-        let entry = self.entries.get_mut(&slot(key))?;
+        let entry = self.entries.get_mut(key)?;
         if Rc::strong_count(entry) > 1 {
             self.values_copied += 1;
         }
@@ -119,13 +245,13 @@ impl Keyspace {
 
     /// Looks at an entry without expiring it (for INFO, rendering, tests).
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
-        self.entries.get(&slot(key)).map(|e| &**e)
+        self.entries.get(key).map(|e| &**e)
     }
 
     /// The entry at `key` as stored, shared with any snapshot holding it:
     /// two keyspaces hold the same value when these are `Rc::ptr_eq`.
     pub fn peek_shared(&self, key: &[u8]) -> Option<&Rc<Entry>> {
-        self.entries.get(&slot(key))
+        self.entries.get(key)
     }
 
     /// How many values a write had to copy because a snapshot shared them.
@@ -140,50 +266,71 @@ impl Keyspace {
     /// Stores `value` at `key`. Like Redis's `setKey`, this clears any TTL
     /// unless `keep_ttl`, and signals watchers.
     pub fn set(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
-        let s = slot(key);
-        let old_expire = self.entries.get(&s).and_then(|e| e.expire_at_ms);
-        let expire_at_ms = if keep_ttl { old_expire } else { None };
+        // An existing key keeps its place (no copy of the key); a new one
+        // gets its own.
+        let old_expire = match self.entries.get_mut(key) {
+            Some(shared) => {
+                let old_expire = shared.expire_at_ms;
+                let expire_at_ms = if keep_ttl { old_expire } else { None };
+                *shared = Rc::new(Entry {
+                    value,
+                    expire_at_ms,
+                });
+                old_expire
+            }
+            None => {
+                let entry = Entry {
+                    value,
+                    expire_at_ms: None,
+                };
+                self.insert_new(key, Rc::new(entry));
+                None
+            }
+        };
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
-        self.entries.insert(
-            s,
-            Rc::new(Entry {
-                value,
-                expire_at_ms,
-            }),
-        );
         self.signal_modified(key);
     }
 
     /// Stores an entry taken from another key (RENAME, MOVE) with its
     /// TTL, without copying its value; signals watchers as `set` does.
     pub fn set_entry(&mut self, key: &[u8], entry: Rc<Entry>) {
-        let s = slot(key);
-        if let Some(old) = self.entries.get(&s).and_then(|e| e.expire_at_ms) {
+        if let Some(old) = self.peek(key).and_then(|e| e.expire_at_ms) {
             self.expires.remove(&(old, key.to_vec()));
         }
         if let Some(t) = entry.expire_at_ms {
             self.expires.insert((t, key.to_vec()));
         }
-        self.entries.insert(s, entry);
+        if let Some(shared) = self.entries.get_mut(key) {
+            *shared = entry;
+        } else {
+            self.insert_new(key, entry);
+        }
         self.signal_modified(key);
     }
 
     /// Removes `key`, signalling watchers if it existed. The entry comes
     /// back shared: dropping it frees the value only if no snapshot holds it.
     pub fn remove(&mut self, key: &[u8]) -> Option<Rc<Entry>> {
-        let removed = self.remove_slot(&slot(key));
+        let removed = self.remove_entry(key);
         if removed.is_some() {
             self.signal_modified(key);
         }
         removed
     }
 
-    fn remove_slot(&mut self, s: &Slot) -> Option<Rc<Entry>> {
-        let entry = self.entries.remove(s)?;
+    /// Adds a key that is not there yet, in both the order and the table.
+    fn insert_new(&mut self, key: &[u8], entry: Rc<Entry>) {
+        self.order.insert(slot(key));
+        self.entries.insert(key.to_vec(), entry);
+    }
+
+    fn remove_entry(&mut self, key: &[u8]) -> Option<Rc<Entry>> {
+        let entry = self.entries.remove(key)?;
+        self.order.remove(Probe::new(key).slot());
         if let Some(t) = entry.expire_at_ms {
-            self.expires.remove(&(t, s.1.clone()));
+            self.expires.remove(&(t, key.to_vec()));
         }
         Some(entry)
     }
@@ -191,7 +338,7 @@ impl Keyspace {
     /// Sets or clears the absolute expiry of an existing key. Does not
     /// signal watchers: the command decides (Redis signals on EXPIRE).
     pub fn set_expire(&mut self, key: &[u8], at_ms: Option<i64>) -> bool {
-        let Some(shared) = self.entries.get_mut(&slot(key)) else {
+        let Some(shared) = self.entries.get_mut(key) else {
             return false;
         };
         if shared.expire_at_ms == at_ms {
@@ -252,7 +399,8 @@ impl Keyspace {
 
     /// Removes every key, signalling every watcher (FLUSHALL/FLUSHDB).
     pub fn clear(&mut self) {
-        let keys: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
+        let keys: Vec<Vec<u8>> = self.order.iter().map(|(_, k)| k.clone()).collect();
+        self.order.clear();
         self.entries.clear();
         self.expires.clear();
         for k in keys {
@@ -263,7 +411,9 @@ impl Keyspace {
     /// All keys in iteration order, including ones whose TTL passed but
     /// that no access has removed yet; callers filter with `now_ms`.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Entry)> {
-        self.entries.iter().map(|((_, k), e)| (k, &**e))
+        self.order
+            .iter()
+            .map(|(_, k)| (k, &*self.entries[k.as_slice()]))
     }
 
     /// One SCAN step: keys whose hash is at or past `cursor`, up to `count`
@@ -271,19 +421,19 @@ impl Keyspace {
     pub fn scan(&self, cursor: u64, count: usize) -> (u64, Vec<Vec<u8>>) {
         let mut keys = Vec::new();
         let start = (cursor, Vec::new());
-        let mut iter = self.entries.range(start..);
-        for ((_, k), _) in iter.by_ref().take(count.max(1)) {
+        let mut iter = self.order.range(start..);
+        for (_, k) in iter.by_ref().take(count.max(1)) {
             keys.push(k.clone());
         }
         // Continue at the next distinct hash so no key is returned twice.
         let last_hash = keys.last().map(|k| key_hash(k));
         let next = iter
-            .map(|((h, _), _)| *h)
+            .map(|(h, _)| *h)
             .find(|h| Some(*h) != last_hash)
             .unwrap_or(0);
         // Keys sharing the last hash are finished off in this step.
         if let Some(h) = last_hash {
-            for ((hh, k), _) in self.entries.range((h, Vec::new())..) {
+            for (hh, k) in self.order.range((h, Vec::new())..) {
                 if *hh != h {
                     break;
                 }
@@ -343,8 +493,8 @@ impl Keyspace {
             recorded.push((key.to_vec(), false));
         }
         self.signal_ready(key);
-        let present = self.entries.contains_key(&slot(key));
         if let Some(set) = self.watchers.get_mut(key) {
+            let present = self.entries.contains_key(key);
             for (client, expired) in set.iter_mut() {
                 if *expired {
                     *expired = false;
@@ -377,6 +527,7 @@ impl Keyspace {
     /// snapshot (RDB, AOF, a replica's copy) holds.
     pub fn data_only(&self) -> Keyspace {
         Keyspace {
+            order: self.order.clone(),
             entries: self.entries.clone(),
             values_copied: 0,
             expires: self.expires.clone(),
@@ -395,10 +546,11 @@ impl Keyspace {
     /// before or exists now, so WATCHers see the change (a replica's full
     /// resynchronisation, a restart).
     pub fn replace_data(&mut self, other: &Keyspace) {
-        let before: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
+        let before: Vec<Vec<u8>> = self.order.iter().map(|(_, k)| k.clone()).collect();
+        self.order = other.order.clone();
         self.entries = other.entries.clone();
         self.expires = other.expires.clone();
-        for key in before.iter().chain(other.entries.keys().map(|(_, k)| k)) {
+        for key in before.iter().chain(other.order.iter().map(|(_, k)| k)) {
             self.signal_modified(key);
         }
     }
@@ -411,8 +563,8 @@ impl Keyspace {
     pub fn swap_in(&mut self, other: &Keyspace, now_ms: i64) {
         let mut dirtied = Vec::new();
         for (key, set) in self.watchers.iter_mut() {
-            let in_emptied = self.entries.contains_key(&slot(key));
-            let in_replacement = other.entries.contains_key(&slot(key));
+            let in_emptied = self.entries.contains_key(key.as_slice());
+            let in_replacement = other.entries.contains_key(key.as_slice());
             if !in_emptied && !in_replacement {
                 continue;
             }
@@ -501,7 +653,7 @@ impl Keyspace {
     /// clock is past the expire time).
     fn is_logically_expired(&self, key: &[u8], now_ms: i64) -> bool {
         self.entries
-            .get(&slot(key))
+            .get(key)
             .and_then(|e| e.expire_at_ms)
             .is_some_and(|t| t < now_ms)
     }

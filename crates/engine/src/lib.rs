@@ -17,6 +17,7 @@ pub mod engine;
 pub mod glob;
 pub mod inline;
 pub mod keyspace;
+mod names;
 pub mod notify;
 pub mod numbers;
 pub mod reply;

@@ -27,8 +27,7 @@ fn wanted(ctx: &Ctx) -> Option<Wanted> {
     let flags = ctx
         .server
         .config
-        .get("notify-keyspace-events")
-        .unwrap_or("");
+        .value(crate::server::config::param!("notify-keyspace-events"));
     let keyspace = flags.contains('K');
     let keyevent = flags.contains('E');
     if !keyspace && !keyevent {

@@ -135,8 +135,7 @@ fn table() -> &'static BTreeMap<&'static str, &'static CommandSpec> {
 
 /// Finds a command by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-    table().get(lower.as_str()).copied()
+    crate::names::find_ignore_case(table(), name)
 }
 
 /// Every command, in name order (for COMMAND COUNT and the UI's help).

@@ -1,5 +1,7 @@
 //! EVAL, EVALSHA, their `_RO` variants, and SCRIPT LOAD/EXISTS/FLUSH/KILL.
 
+use std::borrow::Cow;
+
 use crate::command::{flags, spec, CommandSpec, Ctx, NO_KEYS};
 use crate::engine::feed_monitors;
 use crate::numbers::parse_i64;
@@ -89,11 +91,11 @@ pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[
         return false;
     };
     let body = match name {
-        "eval" => target.clone(),
+        "eval" => target,
         "evalsha" => {
             let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
             match server.scripting.scripts.get(&sha) {
-                Some(body) => body.clone(),
+                Some(body) => body,
                 None => return false,
             }
         }
@@ -106,7 +108,7 @@ pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[
         }
         _ => return false,
     };
-    parse_shebang(&body).is_ok_and(|s| s.declared && !s.no_writes)
+    parse_shebang(body).is_ok_and(|s| s.declared && !s.no_writes)
 }
 
 /// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares flags
@@ -117,11 +119,11 @@ pub fn declares_denyoom(server: &crate::server::ServerState, name: &str, args: &
         return false;
     };
     let body = match name {
-        "eval" => target.clone(),
+        "eval" => target,
         "evalsha" => {
             let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
             match server.scripting.scripts.get(&sha) {
-                Some(body) => body.clone(),
+                Some(body) => body,
                 None => return false,
             }
         }
@@ -134,7 +136,7 @@ pub fn declares_denyoom(server: &crate::server::ServerState, name: &str, args: &
         }
         _ => return false,
     };
-    parse_shebang(&body).is_ok_and(|s| s.declared && !s.no_writes && !s.allow_oom)
+    parse_shebang(body).is_ok_and(|s| s.declared && !s.no_writes && !s.allow_oom)
 }
 
 /// Redis's `evalExtractShebangFlags`.
@@ -192,11 +194,14 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
         return Reply::error("ERR Number of keys can't be negative");
     }
     let (sha, body) = match lookup {
-        Lookup::Body => (sha1_hex(&args[1]), args[1].clone()),
+        Lookup::Body => (
+            ctx.server.scripting.sha_of_body(&args[1]),
+            Cow::Borrowed(args[1].as_slice()),
+        ),
         Lookup::Sha => {
             let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
             match ctx.server.scripting.scripts.get(&sha) {
-                Some(body) => (sha, body.clone()),
+                Some(body) => (sha, Cow::Owned(body.clone())),
                 None => return Reply::error("NOSCRIPT No matching script. Please use EVAL."),
             }
         }
@@ -228,7 +233,11 @@ fn eval(ctx: &mut Ctx, args: &[Vec<u8>], lookup: Lookup, read_only: bool) -> Rep
             ));
         }
     };
-    ctx.server.scripting.scripts.insert(sha.clone(), body);
+    // The cache keeps the first copy; a script run again copies nothing.
+    if !ctx.server.scripting.scripts.contains_key(&sha) {
+        let body = body.into_owned();
+        ctx.server.scripting.scripts.insert(sha.clone(), body);
+    }
     let split = 3 + numkeys as usize;
     let run = ScriptRun {
         function,

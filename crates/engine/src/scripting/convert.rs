@@ -98,6 +98,10 @@ pub const MAX_REPLY_ELEMENTS: usize = 1 << 18;
 /// A script's return value as the reply its caller gets. Fails only when
 /// the Lua heap has no room for the walk's bookkeeping.
 pub fn lua_to_reply(lua: &Lua, value: &Value, resp: ScriptResp) -> mlua::Result<Reply> {
+    // Most scripts return a number, a string or nil: no walk to set up.
+    if let Some(reply) = scalar_reply(value, resp) {
+        return Ok(reply);
+    }
     let mut walk = Walk {
         resp,
         elements: 0,
@@ -223,27 +227,16 @@ impl Walk<'_> {
         if slots + SLOTS_PER_CONVERSION > LUA_MAX_C_STACK {
             return Ok(Some(Reply::error(STACK_LIMIT_ERROR)));
         }
-        let resp = self.resp;
-        Ok(Some(match value {
-            Value::String(s) => Reply::Bulk(s.as_bytes().to_vec()),
-            Value::Boolean(b) => match (resp, b) {
-                (ScriptResp::Three, _) => Reply::Bool(b),
-                (ScriptResp::Two, true) => Reply::Integer(1),
-                (ScriptResp::Two, false) => Reply::Null,
-            },
-            // mlua's Integer is i32 on wasm32 and i64 natively.
-            #[allow(clippy::useless_conversion)]
-            Value::Integer(i) => Reply::Integer(i64::from(i)),
-            Value::Number(n) => Reply::Integer(lua_number_to_integer(n)),
-            Value::Table(t) => match special_table(&t, &self.names) {
-                Some(reply) => reply,
-                None => {
-                    self.open_table(t, slots)?;
-                    return Ok(None);
-                }
-            },
-            _ => Reply::Null,
-        }))
+        let Value::Table(t) = value else {
+            return Ok(scalar_reply(&value, self.resp));
+        };
+        match special_table(&t, &self.names) {
+            Some(reply) => Ok(Some(reply)),
+            None => {
+                self.open_table(t, slots)?;
+                Ok(None)
+            }
+        }
     }
 
     /// Opens a map (`{map = {...}}`), a set (`{set = {...}}`) or an array,
@@ -283,6 +276,24 @@ impl Walk<'_> {
         });
         Ok(())
     }
+}
+
+/// The reply of any value but a table (`None` for a table).
+fn scalar_reply(value: &Value, resp: ScriptResp) -> Option<Reply> {
+    Some(match value {
+        Value::String(s) => Reply::Bulk(s.as_bytes().to_vec()),
+        Value::Boolean(b) => match (resp, b) {
+            (ScriptResp::Three, _) => Reply::Bool(*b),
+            (ScriptResp::Two, true) => Reply::Integer(1),
+            (ScriptResp::Two, false) => Reply::Null,
+        },
+        // mlua's Integer is i32 on wasm32 and i64 natively.
+        #[allow(clippy::useless_conversion)]
+        Value::Integer(i) => Reply::Integer(i64::from(*i)),
+        Value::Number(n) => Reply::Integer(lua_number_to_integer(*n)),
+        Value::Table(_) => return None,
+        _ => Reply::Null,
+    })
 }
 
 /// The reply of a table Redis reads by its fields (`err`, `ok`, `double`,

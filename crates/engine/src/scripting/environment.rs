@@ -8,6 +8,7 @@ use std::rc::Rc;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
+use super::active::ActiveScript;
 use super::command_args::{AclCheck, CommandArgs};
 use super::convert::{ScriptResp, ALREADY_COUNTED_FIELD};
 use super::lrand48::{Lrand48, LRAND48_MAX};
@@ -30,6 +31,8 @@ pub struct ScriptVm {
     pub(crate) vm: LuaVm,
     /// The protocol the running script speaks (`redis.setresp`).
     pub(crate) resp: Rc<Cell<ScriptResp>>,
+    /// Where the running script's commands are lent (see `active.rs`).
+    pub(crate) active: Rc<ActiveScript>,
     /// The real globals table, where KEYS and ARGV are set.
     pub(crate) globals: Table,
     /// The read-only view user code gets as its environment.
@@ -59,8 +62,9 @@ impl ScriptVm {
         // cjson, struct, cmsgpack and bit, as Redis loads them.
         lockstep_lua::libs::install(lua)?;
         let resp = Rc::new(Cell::new(ScriptResp::Two));
+        let active = Rc::new(ActiveScript::default());
         let registrations = Rc::new(RefCell::new(None));
-        let host = host_functions(lua, random, log, Rc::clone(&resp))?;
+        let host = host_functions(lua, random, log, Rc::clone(&resp), Rc::clone(&active))?;
         host.raw_set(
             "register_function",
             register_function(lua, Rc::clone(&registrations))?,
@@ -75,6 +79,7 @@ impl ScriptVm {
             globals: lua.globals(),
             vm,
             resp,
+            active,
             user_env,
             function_env,
             set_loading,
@@ -315,10 +320,6 @@ fn named_registration(table: &Value) -> Result<Registration, String> {
     })
 }
 
-/// The registry key of the current script's command dispatcher, a function
-/// that lives only while a script runs (see `run.rs`).
-pub(crate) const DISPATCH_KEY: &str = "lockstep.dispatch";
-
 /// An error raised the way Redis's C functions raise theirs: as the error
 /// table `{err = text}`. Host functions are C functions to Lua, so a
 /// `return redis.call(...)` tail call keeps the script's frame, and the
@@ -425,16 +426,18 @@ fn host_functions(
     random: Rc<RefCell<Lrand48>>,
     log: Rc<RefCell<Vec<ScriptLogLine>>>,
     resp: Rc<Cell<ScriptResp>>,
+    active: Rc<ActiveScript>,
 ) -> mlua::Result<Table> {
     let host = lua.create_table()?;
     let redis = lua.create_table()?;
     host.raw_set("redis", redis.clone())?;
     host.raw_set("error_value", lua.create_function(error_value)?)?;
 
+    let (script, protocol) = (Rc::clone(&active), Rc::clone(&resp));
     redis.raw_set(
         "call",
-        lua.create_function(|lua, args: CommandArgs| {
-            let (reply, failed) = dispatch(lua, "redis.call/pcall", args)?;
+        lua.create_function(move |lua, args: CommandArgs| {
+            let (reply, failed) = dispatch(lua, &script, protocol.get(), args)?;
             match (failed, &reply) {
                 (true, Value::Table(t)) => {
                     let text = t.raw_get::<mlua::LuaString>("err")?.to_string_lossy();
@@ -445,18 +448,20 @@ fn host_functions(
             }
         })?,
     )?;
+    let (script, protocol) = (Rc::clone(&active), Rc::clone(&resp));
     redis.raw_set(
         "pcall",
-        lua.create_function(|lua, args: CommandArgs| {
-            Ok(dispatch(lua, "redis.call/pcall", args)?.0)
+        lua.create_function(move |lua, args: CommandArgs| {
+            Ok(dispatch(lua, &script, protocol.get(), args)?.0)
         })?,
     )?;
+    let script = Rc::clone(&active);
     redis.raw_set(
         "acl_check_cmd",
-        lua.create_function(|lua, args: AclCheck| {
-            require_running_script(lua, "redis.acl_check_cmd")?;
-            let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
-            let (reply, failed): (Value, bool) = dispatcher.call(lua.create_any_userdata(args)?)?;
+        lua.create_function(move |lua, AclCheck(CommandArgs(argv))| {
+            let (reply, failed) = script
+                .with(|commands| commands.acl_check(lua, argv))
+                .ok_or_else(|| not_in_script("redis.acl_check_cmd"))??;
             match (failed, &reply) {
                 (true, Value::Table(t)) => Err(raise(
                     t.raw_get::<mlua::LuaString>("err")?.to_string_lossy(),
@@ -505,10 +510,11 @@ fn host_functions(
             Ok(())
         })?,
     )?;
+    let script = Rc::clone(&active);
     redis.raw_set(
         "setresp",
-        lua.create_function(move |lua, args: MultiValue| {
-            require_running_script(lua, "redis.setresp")?;
+        lua.create_function(move |_, args: MultiValue| {
+            require_running_script(&script, "redis.setresp")?;
             if args.len() != 1 {
                 return Err(raise("ERR redis.setresp() requires one argument."));
             }
@@ -524,8 +530,8 @@ fn host_functions(
     )?;
     redis.raw_set(
         "set_repl",
-        lua.create_function(|lua, args: MultiValue| {
-            require_running_script(lua, "redis.set_repl")?;
+        lua.create_function(move |lua, args: MultiValue| {
+            require_running_script(&active, "redis.set_repl")?;
             if args.len() != 1 {
                 return Err(raise("ERR redis.set_repl() requires two arguments."));
             }
@@ -673,21 +679,31 @@ fn host_functions(
     Ok(host)
 }
 
-fn require_running_script(lua: &Lua, name: &str) -> mlua::Result<()> {
-    match lua.named_registry_value::<Value>(DISPATCH_KEY)? {
-        Value::Function(_) => Ok(()),
-        _ => Err(raise(format!(
-            "ERR {name} can only be called inside a script invocation"
-        ))),
+fn require_running_script(active: &ActiveScript, name: &str) -> mlua::Result<()> {
+    if active.is_running() {
+        Ok(())
+    } else {
+        Err(not_in_script(name))
     }
 }
 
-/// Runs a command through the current script's dispatcher: the reply as Lua
-/// sees it, and whether it is an error.
-fn dispatch(lua: &Lua, name: &str, args: CommandArgs) -> mlua::Result<(Value, bool)> {
-    require_running_script(lua, name)?;
-    let dispatcher: Function = lua.named_registry_value(DISPATCH_KEY)?;
-    dispatcher.call(lua.create_any_userdata(args)?)
+fn not_in_script(name: &str) -> mlua::Error {
+    raise(format!(
+        "ERR {name} can only be called inside a script invocation"
+    ))
+}
+
+/// Runs a command through the running script's dispatcher: the reply as
+/// Lua sees it, and whether it is an error.
+fn dispatch(
+    lua: &Lua,
+    active: &ActiveScript,
+    resp: ScriptResp,
+    CommandArgs(argv): CommandArgs,
+) -> mlua::Result<(Value, bool)> {
+    active
+        .with(|commands| commands.call(lua, resp, argv))
+        .ok_or_else(|| not_in_script("redis.call/pcall"))?
 }
 
 /// Redis's `__redis__err__handler`: turns what was raised into an error

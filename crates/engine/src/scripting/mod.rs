@@ -10,6 +10,7 @@
 //! (they get BUSY past `busy-reply-threshold`) and where SCRIPT KILL takes
 //! effect, just as Redis handles events from inside its Lua hook.
 
+mod active;
 mod command_args;
 mod convert;
 mod environment;
@@ -69,6 +70,9 @@ pub struct Scripting {
     /// between scripts. Key expiry keeps the script's start time, as Redis
     /// pretends time stands still for it.
     pub(crate) clock_us: Option<i64>,
+    /// The body EVAL hashed last and its sha, so that a script sent again
+    /// and again (the usual case) is compared, not hashed, each time.
+    last_hashed: Option<(Vec<u8>, String)>,
 }
 
 impl Clone for Scripting {
@@ -83,6 +87,21 @@ impl Clone for Scripting {
             instruction_limit: self.instruction_limit,
             watcher: None,
             clock_us: None,
+            last_hashed: self.last_hashed.clone(),
+        }
+    }
+}
+
+impl Scripting {
+    /// [`sha1_hex`] of an EVAL body, remembered for the body seen last.
+    pub(crate) fn sha_of_body(&mut self, body: &[u8]) -> String {
+        match &self.last_hashed {
+            Some((last, sha)) if last.as_slice() == body => sha.clone(),
+            _ => {
+                let sha = sha1_hex(body);
+                self.last_hashed = Some((body.to_vec(), sha.clone()));
+                sha
+            }
         }
     }
 }

@@ -4,14 +4,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use lockstep_lua::mlua::{self, AnyUserData, Function, Lua, MultiValue, Table, Value};
+use lockstep_lua::mlua::{self, ffi, Function, Lua, MultiValue, Table, Value};
 use lockstep_lua::{Budget, RunError, StopReason, Verdict};
 
-use super::command_args::{AclCheck, CommandArgs};
+use super::active::{Argv, ScriptCommands};
 use super::convert::{
     command_error_table, error_table, is_counted_error, lua_to_reply, reply_to_lua, ScriptResp,
 };
-use super::environment::{ScriptVm, DISPATCH_KEY};
+use super::environment::ScriptVm;
 use super::watcher::{RunningScript, ScriptProgress, ScriptWatcher};
 use super::NANOS_PER_INSTRUCTION;
 
@@ -90,17 +90,18 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
 
     svm.resp.set(ScriptResp::Two);
     let resp_cell = Rc::clone(&svm.resp);
+    let active = Rc::clone(&svm.active);
     let runner = svm.runner.clone();
     let started_us = ctx.now_ms.saturating_mul(1000);
-    let dispatcher = RefCell::new(Dispatcher {
+    let mut dispatcher = Dispatcher {
         ctx: &mut *ctx,
         read_only: run.read_only,
         allow_oom: run.allow_oom,
         progress: Rc::clone(&progress),
         started_us,
-    });
+    };
     if let Some(watcher) = &watcher {
-        let libraries = &dispatcher.borrow().ctx.server.scripting.libraries.libraries;
+        let libraries = &dispatcher.ctx.server.scripting.libraries.libraries;
         let running = RunningScript {
             mode: run.mode,
             name: run.name.to_string(),
@@ -114,25 +115,13 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     }
     // Set when the script's result is a command's error it passes on.
     let counted_error = Cell::new(false);
-    let result = svm.vm.run(budget, |lua| {
-        lua.scope(|scope| {
-            let dispatch = scope.create_function(|lua, args: AnyUserData| {
-                let resp = resp_cell.get();
-                if let Ok(AclCheck(CommandArgs(argv))) = args.take::<AclCheck>() {
-                    return dispatcher.borrow().acl_check(lua, argv);
-                }
-                let CommandArgs(argv) = args.take::<CommandArgs>()?;
-                dispatcher.borrow_mut().dispatch(lua, resp, argv)
-            })?;
-            lua.set_named_registry_value(DISPATCH_KEY, dispatch)?;
+    let result = active.lend(&mut dispatcher, || {
+        svm.vm.run(budget, |lua| {
             let outcome: MultiValue = runner.call(function)?;
-            lua.set_named_registry_value(DISPATCH_KEY, Value::Nil)?;
             counted_error.set(is_counted_error(outcome.get(1)));
             script_outcome_to_reply(lua, &outcome, resp_cell.get(), run.name)
         })
     });
-    drop(dispatcher);
-    let _ = svm.lua().set_named_registry_value(DISPATCH_KEY, Value::Nil);
     svm.vm.clear_checkpoint();
     ctx.server.scripting.clock_us = None;
     ctx.clients.remove(&SCRIPT_CLIENT_ID);
@@ -190,15 +179,15 @@ fn first_line(text: &str) -> &str {
 /// Hands the keys and arguments over; returns what the runner calls.
 fn prepare(svm: &ScriptVm, run: &ScriptRun) -> mlua::Result<Function> {
     let lua = svm.lua();
-    let keys = string_array(lua, run.keys)?;
-    let argv = string_array(lua, run.argv)?;
     match run.mode {
         RunMode::Eval => {
-            svm.globals.raw_set("KEYS", keys)?;
-            svm.globals.raw_set("ARGV", argv)?;
+            set_keys_and_argv(lua, &svm.globals, run.keys, run.argv)?;
             Ok(run.function.clone())
         }
-        RunMode::Function => svm.binder.call((run.function.clone(), keys, argv)),
+        RunMode::Function => {
+            let (keys, argv) = (string_array(lua, run.keys)?, string_array(lua, run.argv)?);
+            svm.binder.call((run.function.clone(), keys, argv))
+        }
     }
 }
 
@@ -208,6 +197,38 @@ fn string_array(lua: &Lua, items: &[Vec<u8>]) -> mlua::Result<Table> {
         t.raw_set(i + 1, lua.create_string(item)?)?;
     }
     Ok(t)
+}
+
+/// EVAL's `KEYS` and `ARGV`: new arrays of strings in the real globals
+/// table, as Redis's `luaCreateArray` makes them for every call. Built in
+/// one protected call: through mlua's API each table, string and field
+/// would be a protected call of its own (the Lua heap is capped, so any
+/// allocation may fail), which cost more than a short script runs.
+fn set_keys_and_argv(
+    lua: &Lua,
+    globals: &Table,
+    keys: &[Vec<u8>],
+    argv: &[Vec<u8>],
+) -> mlua::Result<()> {
+    // SAFETY: the closure runs inside a protected call with the globals
+    // table as its only stack slot, so a memory error raised by any call
+    // below unwinds to that call's boundary, and the closure holds nothing
+    // that needs dropping. Every index stays within the slots it checks.
+    unsafe {
+        lua.exec_raw::<()>(globals, |state| {
+            ffi::luaL_checkstack(state, 4, std::ptr::null());
+            for (name, items) in [(c"KEYS", keys), (c"ARGV", argv)] {
+                ffi::lua_pushstring(state, name.as_ptr());
+                ffi::lua_createtable(state, items.len().try_into().unwrap_or(0), 0);
+                for (i, item) in items.iter().enumerate() {
+                    ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+                    ffi::lua_rawseti(state, -2, (i + 1) as _);
+                }
+                ffi::lua_rawset(state, 1);
+            }
+            ffi::lua_settop(state, 0);
+        })
+    }
 }
 
 /// Every watchdog check: note the instructions run (script time), tell the
@@ -311,15 +332,10 @@ struct Dispatcher<'c, 'a> {
     started_us: i64,
 }
 
-impl Dispatcher<'_, '_> {
+impl ScriptCommands for Dispatcher<'_, '_> {
     /// Runs one `redis.call`. Returns the reply
     /// as Lua sees it and whether it is an error (which `redis.call` raises).
-    fn dispatch(
-        &mut self,
-        lua: &Lua,
-        resp: ScriptResp,
-        argv: Result<Vec<Vec<u8>>, &'static str>,
-    ) -> mlua::Result<(Value, bool)> {
+    fn call(&mut self, lua: &Lua, resp: ScriptResp, argv: Argv) -> mlua::Result<(Value, bool)> {
         let reply = match argv {
             Ok(argv) => self.run_command(&argv, resp),
             Err(message) => Reply::error(message),
@@ -334,11 +350,7 @@ impl Dispatcher<'_, '_> {
 
     /// `redis.acl_check_cmd`: whether the script's caller may run `argv`
     /// (true or false), or the error it raises.
-    fn acl_check(
-        &self,
-        lua: &Lua,
-        argv: Result<Vec<Vec<u8>>, &'static str>,
-    ) -> mlua::Result<(Value, bool)> {
+    fn acl_check(&mut self, lua: &Lua, argv: Argv) -> mlua::Result<(Value, bool)> {
         let checked = argv.and_then(|argv| {
             let spec = commands::lookup(&argv[0])
                 .and_then(|spec| match argv.get(1) {
@@ -356,7 +368,9 @@ impl Dispatcher<'_, '_> {
             Err(message) => Ok((error_table(lua, message)?, true)),
         }
     }
+}
 
+impl Dispatcher<'_, '_> {
     /// The script caller's ACL verdict on a command.
     fn caller_may_run(&self, spec: &CommandSpec, argv: &[Vec<u8>]) -> Result<(), Denied> {
         let ctx = &*self.ctx;

@@ -173,8 +173,8 @@ impl AclUser {
             return Ok(());
         }
         let name = crate::engine::full_name(spec, args);
-        if !self.commands.contains(&name) {
-            return Err(Denied::Command(name));
+        if !self.commands.contains(name.as_ref()) {
+            return Err(Denied::Command(name.into_owned()));
         }
         if self.key_patterns.iter().any(|p| p == b"*") {
             return Ok(());
@@ -256,7 +256,9 @@ impl Acl {
         match self.users.get(user) {
             Some(user) => user.check(spec, args),
             None if spec.has(crate::command::flags::NO_AUTH) => Ok(()),
-            None => Err(Denied::Command(crate::engine::full_name(spec, args))),
+            None => Err(Denied::Command(
+                crate::engine::full_name(spec, args).into_owned(),
+            )),
         }
     }
 }

@@ -93,16 +93,36 @@ fn index() -> &'static BTreeMap<&'static str, usize> {
 }
 
 fn lookup(name: &[u8]) -> Option<usize> {
-    // The engine asks for its own parameters by their lower-case names on
-    // every command: no need to copy those.
-    if let Ok(name) = std::str::from_utf8(name) {
-        if !name.bytes().any(|b| b.is_ascii_uppercase()) {
-            return index().get(name).copied();
-        }
-    }
-    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
-    index().get(lower.as_str()).copied()
+    crate::names::find_ignore_case(index(), name)
 }
+
+/// A parameter, by its place in the table: what code that reads a
+/// parameter on every command holds instead of its name (see [`param!`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param(usize);
+
+impl Param {
+    /// The parameter called `name` (primary name or alias).
+    pub fn named(name: &str) -> Option<Param> {
+        lookup(name.as_bytes()).map(Param)
+    }
+}
+
+/// The [`Param`] of a literal parameter name, looked up by name once per
+/// place it is written rather than on every call: the dispatcher reads
+/// several parameters per command, and finding each by name showed in
+/// profiles.
+macro_rules! param {
+    ($name:literal) => {{
+        static PARAM: std::sync::OnceLock<$crate::server::config::Param> =
+            std::sync::OnceLock::new();
+        *PARAM.get_or_init(|| {
+            $crate::server::config::Param::named($name)
+                .expect(concat!("a configuration parameter named ", $name))
+        })
+    }};
+}
+pub(crate) use param;
 
 /// The node's configuration: one current value per parameter, kept in the
 /// textual form CONFIG GET prints. Defaults are borrowed from the table
@@ -147,22 +167,31 @@ impl Config {
         lookup(name.as_bytes()).map(|i| self.values[i].as_ref())
     }
 
+    /// The current value of a parameter found beforehand.
+    pub fn value(&self, param: Param) -> &str {
+        &self.values[param.0]
+    }
+
+    fn int_value(&self, param: Param) -> i64 {
+        self.value(param).parse().unwrap_or(0)
+    }
+
     /// An integer parameter's value (0 if it is not one).
     pub fn int(&self, name: &str) -> i64 {
         self.get(name).and_then(|v| v.parse().ok()).unwrap_or(0)
     }
 
     pub fn slowlog_log_slower_than(&self) -> i64 {
-        self.int("slowlog-log-slower-than")
+        self.int_value(param!("slowlog-log-slower-than"))
     }
 
     pub fn slowlog_max_len(&self) -> usize {
-        usize::try_from(self.int("slowlog-max-len")).unwrap_or(usize::MAX)
+        usize::try_from(self.int_value(param!("slowlog-max-len"))).unwrap_or(usize::MAX)
     }
 
     /// How long a script may run before other clients get BUSY, in ms.
     pub fn busy_reply_threshold_ms(&self) -> i64 {
-        self.int("busy-reply-threshold")
+        self.int_value(param!("busy-reply-threshold"))
     }
 
     pub fn hz(&self) -> i64 {

@@ -8,7 +8,7 @@ pub mod replication;
 pub mod slowlog;
 pub mod stats;
 
-use config::Config;
+use config::{param, Config, Param};
 use slowlog::SlowLog;
 use stats::Stats;
 
@@ -88,7 +88,7 @@ impl ServerState {
     /// Whether a script may not grow memory: `maxmemory` is set now and
     /// memory was over it when the top-level command arrived.
     pub fn script_out_of_memory(&self) -> bool {
-        self.out_of_memory && self.config.get("maxmemory").is_some_and(|m| m != "0")
+        self.out_of_memory && self.config.value(param!("maxmemory")) != "0"
     }
 
     /// Redis's `checkGoodReplicasStatus`: a primary with
@@ -97,20 +97,22 @@ impl ServerState {
     /// replicas of its own (the simulator copies data between nodes
     /// itself), so a primary asking for any refuses writes.
     pub fn enough_good_replicas(&self) -> bool {
-        let set = |name: &str| self.config.get(name).is_some_and(|v| v != "0");
-        self.primary.is_some() || !set("min-replicas-max-lag") || !set("min-replicas-to-write")
+        let set = |param: Param| self.config.value(param) != "0";
+        self.primary.is_some()
+            || !set(param!("min-replicas-max-lag"))
+            || !set(param!("min-replicas-to-write"))
     }
 
     /// A replica whose link to its primary is down and that is told not to
     /// serve stale data (`replica-serve-stale-data no`).
     pub fn serving_no_stale_data(&self) -> bool {
         self.primary.as_ref().is_some_and(|p| !p.link_up)
-            && self.config.get("replica-serve-stale-data") == Some("no")
+            && self.config.value(param!("replica-serve-stale-data")) == "no"
     }
 
     /// Whether writes are refused: a replica with `replica-read-only yes`.
     pub fn read_only_replica(&self) -> bool {
-        self.primary.is_some() && self.config.get("replica-read-only") != Some("no")
+        self.primary.is_some() && self.config.value(param!("replica-read-only")) != "no"
     }
 }
 

@@ -34,28 +34,29 @@ pub struct SlowLog {
 impl SlowLog {
     /// `slowlogPushEntryIfNeeded`: logs the call if it was slow enough
     /// (`threshold_us` < 0 disables the log), then trims to `max_len`.
-    #[allow(clippy::too_many_arguments)]
+    /// `details` gives the arguments as shown, the client's address and
+    /// name; it runs only for a call that is logged, so a fast command
+    /// copies nothing.
     pub fn record(
         &mut self,
         threshold_us: i64,
         max_len: usize,
-        args: &[Vec<u8>],
         duration_us: u64,
         time_s: i64,
-        addr: &str,
-        name: &[u8],
+        details: impl FnOnce() -> (Vec<Vec<u8>>, String, Vec<u8>),
     ) {
         if threshold_us < 0 {
             return;
         }
         if i128::from(duration_us) >= i128::from(threshold_us) {
+            let (args, addr, name) = details();
             let entry = SlowLogEntry {
                 id: self.next_id,
                 time_s,
                 duration_us,
-                args: summarize(args),
-                addr: addr.to_string(),
-                name: name.to_vec(),
+                args: summarize(&args),
+                addr,
+                name,
             };
             self.next_id += 1;
             self.entries.push_front(entry);
@@ -105,11 +106,15 @@ fn summarize(args: &[Vec<u8>]) -> Vec<Vec<u8>> {
 mod tests {
     use super::*;
 
+    fn details(args: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        args.to_vec()
+    }
+
     #[test]
     fn long_commands_are_summarized() {
         let mut log = SlowLog::default();
         let args: Vec<Vec<u8>> = (0..40).map(|i| format!("a{i}").into_bytes()).collect();
-        log.record(0, 128, &args, 5, 0, "?:0", b"");
+        log.record(0, 128, 5, 0, || (details(&args), "?:0".into(), Vec::new()));
         let e = log
             .entries()
             .next()
@@ -117,7 +122,9 @@ mod tests {
             .unwrap_or_else(|| panic!("logged"));
         assert_eq!(e.args.len(), 32);
         assert_eq!(e.args[31], b"... (9 more arguments)".to_vec());
-        log.record(0, 128, &[vec![b'x'; 130]], 5, 0, "?:0", b"");
+        log.record(0, 128, 5, 0, || {
+            (details(&[vec![b'x'; 130]]), "?:0".into(), Vec::new())
+        });
         let e = log
             .entries()
             .next()
@@ -129,14 +136,29 @@ mod tests {
     #[test]
     fn threshold_and_max_len() {
         let mut log = SlowLog::default();
-        log.record(10, 2, &[b"a".to_vec()], 9, 0, "?:0", b"");
+        log.record(10, 2, 9, 0, || {
+            (details(&[b"a".to_vec()]), "?:0".into(), Vec::new())
+        });
         assert_eq!(log.len(), 0);
         for _ in 0..3 {
-            log.record(10, 2, &[b"a".to_vec()], 10, 0, "?:0", b"");
+            log.record(10, 2, 10, 0, || {
+                (details(&[b"a".to_vec()]), "?:0".into(), Vec::new())
+            });
         }
         assert_eq!(log.len(), 2);
         assert_eq!(log.entries().next().map(|e| e.id), Some(2));
-        log.record(-1, 2, &[b"a".to_vec()], 1000, 0, "?:0", b"");
+        log.record(-1, 2, 1000, 0, || {
+            (details(&[b"a".to_vec()]), "?:0".into(), Vec::new())
+        });
         assert_eq!(log.entries().next().map(|e| e.id), Some(2));
+    }
+
+    #[test]
+    fn a_fast_call_copies_nothing() {
+        let mut log = SlowLog::default();
+        log.record(10, 2, 9, 0, || {
+            panic!("only a logged call's details are made")
+        });
+        assert!(log.is_empty());
     }
 }

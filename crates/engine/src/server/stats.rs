@@ -41,7 +41,14 @@ impl Stats {
     }
 
     pub fn command(&mut self, full_name: &str) -> &mut CommandStats {
-        self.commands.entry(full_name.to_string()).or_default()
+        // The name is copied only the first time a command is seen.
+        if !self.commands.contains_key(full_name) {
+            self.commands
+                .insert(full_name.to_string(), CommandStats::default());
+        }
+        self.commands
+            .get_mut(full_name)
+            .expect("inserted above if it was missing")
     }
 
     /// CONFIG RESETSTAT: everything INFO counts starts again from zero.

@@ -47,13 +47,14 @@ pub fn decrby(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 /// Redis's `incrDecrCommand`: type check, then the stored number, then
 /// the overflow check; the new value as an integer reply.
 fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> Reply {
-    let current = match lookup_string(ctx, key) {
-        Ok(Some(v)) => match parse_i64(&v) {
+    // Read in place: the stored text is parsed, not copied.
+    let current = match ctx.db.get(key, ctx.now_ms).map(|entry| &entry.value) {
+        Some(Value::String(v)) => match parse_i64(v) {
             Some(n) => n,
             None => return Reply::not_integer(),
         },
-        Ok(None) => 0,
-        Err(reply) => return reply,
+        Some(_) => return Reply::wrong_type(),
+        None => 0,
     };
     let Some(value) = current.checked_add(by) else {
         return Reply::error("ERR increment or decrement would overflow");

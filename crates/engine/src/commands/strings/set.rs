@@ -128,13 +128,15 @@ fn set_generic(
     value: &[u8],
     replies: Replies,
 ) -> Reply {
-    let command = String::from_utf8_lossy(&args[0].to_ascii_lowercase()).into_owned();
     let key = &args[1];
     let expire_at = match options.expire {
-        Some((kind, raw)) => match expire_at_ms(ctx.now_ms, kind, raw, &command) {
-            Ok(ms) => Some(ms),
-            Err(reply) => return reply,
-        },
+        Some((kind, raw)) => {
+            let command = String::from_utf8_lossy(&args[0].to_ascii_lowercase()).into_owned();
+            match expire_at_ms(ctx.now_ms, kind, raw, &command) {
+                Ok(ms) => Some(ms),
+                Err(reply) => return reply,
+            }
+        }
         None => None,
     };
     let old = if options.get {
@@ -145,7 +147,14 @@ fn set_generic(
     } else {
         None
     };
-    let found = ctx.db.exists(key, ctx.now_ms);
+    // Whether the key is there matters only to NX and XX; its lazy expiry
+    // happens either way.
+    let found = if options.nx || options.xx {
+        ctx.db.exists(key, ctx.now_ms)
+    } else {
+        ctx.db.expire_if_needed(key, ctx.now_ms);
+        false
+    };
     if (options.nx && found) || (options.xx && !found) {
         return match old {
             Some(old) => old.map_or(Reply::Null, Reply::Bulk),

@@ -178,20 +178,16 @@ fn after_write(ctx: &mut Ctx, key: &[u8], changed: bool) {
 /// The node's `zset-max-listpack-*` settings, which every write of a
 /// sorted set applies (see [`ListpackLimits`]).
 pub fn listpack_limits(ctx: &Ctx) -> crate::types::zset::ListpackLimits {
-    let read = |name: &str, default: usize| {
-        ctx.server
-            .config
-            .get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    use crate::server::config::{param, Param};
+    let read =
+        |param: Param, default: usize| ctx.server.config.value(param).parse().unwrap_or(default);
     crate::types::zset::ListpackLimits {
         entries: read(
-            "zset-max-listpack-entries",
+            param!("zset-max-listpack-entries"),
             crate::types::zset::LISTPACK_MAX_ENTRIES,
         ),
         value: read(
-            "zset-max-listpack-value",
+            param!("zset-max-listpack-value"),
             crate::types::zset::LISTPACK_MAX_VALUE,
         ),
     }
