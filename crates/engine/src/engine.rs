@@ -293,7 +293,8 @@ impl Engine {
     /// Runs the active expiry cycle on every database; returns the keys it
     /// removed. Nothing happens after DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
-        if !self.server.active_expire_enabled {
+        self.end_pause_if_due(now_ms);
+        if !self.server.active_expire_enabled || self.server.pause.active() {
             return Vec::new();
         }
         let mut by_db = vec![(0, self.db.active_expire(now_ms))];
@@ -355,6 +356,7 @@ impl Engine {
         }
         let selected = client.db;
         let mode_before = client.reply_mode;
+        self.end_pause_if_due(now_ms);
         self.server.activate(&mut self.db, selected);
         let mut outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
@@ -366,6 +368,7 @@ impl Engine {
         }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
+        self.run_postponed(now_ms);
         outcome
     }
 
@@ -384,6 +387,14 @@ impl Engine {
         };
         if let Some(reply) = self.refusal(id, spec, args, now_ms) {
             return self.reject(id, args, reply, now_ms);
+        }
+        if self.postpone_if_paused(id, spec, args) {
+            return Outcome {
+                reply: Reply::Many(Vec::new()),
+                cost_us: 0,
+                close: false,
+                blocked: true,
+            };
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
             if !runs_inside_multi(spec) {

@@ -57,6 +57,10 @@ pub struct Keyspace {
     /// Blocked-on keys written since the registry last looked, in the
     /// order of their first write (Redis's `server.ready_keys`).
     ready_keys: Vec<Vec<u8>>,
+    /// While clients are paused (CLIENT PAUSE) an expired key reads as
+    /// missing but stays stored, and active expiry skips it, so the data
+    /// set does not change under the pause (Redis's `expireIfNeeded`).
+    expiry_paused: bool,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -86,6 +90,9 @@ impl Keyspace {
         let s = slot(key);
         let expired =
             matches!(self.entries.get(&s), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
+        if expired && self.expiry_paused {
+            return true;
+        }
         if expired {
             self.remove_slot(&s);
             self.expired_total += 1;
@@ -100,7 +107,9 @@ impl Keyspace {
 
     /// The live entry at `key`, expiring it first if needed.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) {
+            return None;
+        }
         self.entries.get(&slot(key)).map(|e| &**e)
     }
 
@@ -109,7 +118,9 @@ impl Keyspace {
     /// If a snapshot shares the value, this copies it first (once: the
     /// copy is this keyspace's own from then on).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) {
+            return None;
+        }
         let entry = self.entries.get_mut(&slot(key))?;
         if Rc::strong_count(entry) > 1 {
             self.values_copied += 1;
@@ -224,6 +235,16 @@ impl Keyspace {
             self.expire_if_needed(key, now_ms);
         }
         due
+    }
+
+    /// Keeps expired keys stored (reading as missing) while clients are
+    /// paused; see `expiry_paused`.
+    pub(crate) fn pause_expiry(&mut self, paused: bool) {
+        self.expiry_paused = paused;
+    }
+
+    pub(crate) fn expiry_is_paused(&self) -> bool {
+        self.expiry_paused
     }
 
     /// Keys removed by expiry (lazy or active) since the last call.
@@ -388,6 +409,7 @@ impl Keyspace {
             changes: 0,
             blocked_keys: BTreeSet::new(),
             ready_keys: Vec::new(),
+            expiry_paused: false,
         }
     }
 

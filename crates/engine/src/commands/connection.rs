@@ -47,6 +47,20 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         super::client_kill::client_kill,
     ),
     spec(
+        "pause",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_pause::client_pause,
+    ),
+    spec(
+        "unpause",
+        2,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_pause::client_unpause,
+    ),
+    spec(
         "unblock",
         -3,
         CONN | flags::ADMIN,

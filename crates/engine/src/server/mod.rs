@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod config;
 pub mod memory;
+pub mod pause;
 pub mod replication;
 pub mod slowlog;
 pub mod stats;
@@ -62,6 +63,8 @@ pub struct ServerState {
     /// Connections CLIENT KILL closed, for the host to drop
     /// ([`crate::Engine::take_killed`]).
     pub killed_clients: Vec<crate::client::ClientId>,
+    /// CLIENT PAUSE in force, if any.
+    pub pause: pause::Pause,
 }
 
 impl ServerState {
@@ -133,6 +136,7 @@ impl Default for ServerState {
             out_of_memory: false,
             scripts_call_noscript: false,
             killed_clients: Vec::new(),
+            pause: pause::Pause::default(),
         }
     }
 }
