@@ -96,6 +96,7 @@ impl Engine {
 
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
+        self.server.tracking.disable(id);
         if let Some(client) = self.clients.remove(&id) {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
@@ -328,6 +329,7 @@ impl Engine {
                 }
             }
         }
+        self.tracking_after_expiry(now_ms);
         let removed = by_db.into_iter().flat_map(|(_, keys)| keys).collect();
         // A deleted stream ends its XREADGROUP waiters.
         self.serve_ready_keys(now_ms);
@@ -368,6 +370,7 @@ impl Engine {
         }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
+        self.finish_tracking(id, now_ms, &mut outcome);
         self.run_postponed(now_ms);
         outcome
     }
@@ -767,6 +770,9 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     if notifying {
         let touched = ctx.db.take_recorded();
         crate::notify::after_command(ctx, &full_name(spec, args), touched);
+    }
+    if ctx.server.tracking.is_on() {
+        crate::tracking::after_call(ctx, spec, args, &reply);
     }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;

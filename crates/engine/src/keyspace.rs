@@ -61,6 +61,9 @@ pub struct Keyspace {
     /// missing but stays stored, and active expiry skips it, so the data
     /// set does not change under the pause (Redis's `expireIfNeeded`).
     expiry_paused: bool,
+    /// Every modified key, in order, while some client tracks keys (CLIENT
+    /// TRACKING): the tracking table reads it after each command.
+    modified: Option<Vec<Vec<u8>>>,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -243,6 +246,22 @@ impl Keyspace {
         self.expiry_paused = paused;
     }
 
+    /// Starts (or stops) logging modified keys for client tracking.
+    pub(crate) fn log_modified(&mut self, on: bool) {
+        if on != self.modified.is_some() {
+            self.modified = on.then(Vec::new);
+        }
+    }
+
+    /// The keys modified since the last call, in order (empty unless
+    /// [`Self::log_modified`] is on).
+    pub(crate) fn take_modified(&mut self) -> Vec<Vec<u8>> {
+        self.modified
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     pub(crate) fn expiry_is_paused(&self) -> bool {
         self.expiry_paused
     }
@@ -360,6 +379,9 @@ impl Keyspace {
     /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
         self.changes += 1;
+        if let Some(modified) = self.modified.as_mut() {
+            modified.push(key.to_vec());
+        }
         if let Some(recorded) = self.recorded.as_mut() {
             recorded.push((key.to_vec(), false));
         }
@@ -410,6 +432,7 @@ impl Keyspace {
             blocked_keys: BTreeSet::new(),
             ready_keys: Vec::new(),
             expiry_paused: false,
+            modified: None,
         }
     }
 

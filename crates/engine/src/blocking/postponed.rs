@@ -24,7 +24,11 @@ use super::Unblocked;
 impl Engine {
     /// Whether `client` waits for the pause to end.
     pub(crate) fn is_postponed(&self, client: ClientId) -> bool {
-        self.server.blocking.postponed.iter().any(|(c, _)| *c == client)
+        self.server
+            .blocking
+            .postponed
+            .iter()
+            .any(|(c, _)| *c == client)
     }
 
     /// `processCommand`'s pause check, made after every refusal: postpones
@@ -45,9 +49,10 @@ impl Engine {
         if spec.name == "exec" && !replicates {
             let queued = self.clients.get(&id).and_then(|c| c.multi.as_ref());
             replicates = queued.is_some_and(|multi| {
-                multi.queued.iter().any(|q| {
-                    resolve(q).is_ok_and(|queued| may_replicate(&self.server, queued, q))
-                })
+                multi
+                    .queued
+                    .iter()
+                    .any(|q| resolve(q).is_ok_and(|queued| may_replicate(&self.server, queued, q)))
             });
         }
         if !pause.holds(replicates) {
@@ -126,7 +131,10 @@ mod tests {
         assert_eq!(engine.next_block_timeout_ms(), Some(511));
         assert!(engine.unblock_timed_out(510).is_empty());
         let resumed = engine.unblock_timed_out(511);
-        let replies: Vec<_> = resumed.iter().map(|u| (u.client, u.reply.clone())).collect();
+        let replies: Vec<_> = resumed
+            .iter()
+            .map(|u| (u.client, u.reply.clone()))
+            .collect();
         assert_eq!(
             replies,
             vec![(reader, Reply::bulk("v")), (admin, Reply::ok())]
@@ -166,6 +174,9 @@ mod tests {
         assert_eq!(engine.server.blocking.blocked_count(), 0);
         engine.execute(admin, &args("CLIENT UNPAUSE"), 2);
         assert!(engine.take_unblocked().is_empty());
-        assert_eq!(engine.execute(admin, &args("EXISTS k"), 3).reply, Reply::Integer(0));
+        assert_eq!(
+            engine.execute(admin, &args("EXISTS k"), 3).reply,
+            Reply::Integer(0)
+        );
     }
 }

@@ -65,6 +65,8 @@ pub struct ServerState {
     pub killed_clients: Vec<crate::client::ClientId>,
     /// CLIENT PAUSE in force, if any.
     pub pause: pause::Pause,
+    /// CLIENT TRACKING: who cached what.
+    pub tracking: crate::tracking::Tracking,
 }
 
 impl ServerState {
@@ -137,6 +139,7 @@ impl Default for ServerState {
             scripts_call_noscript: false,
             killed_clients: Vec::new(),
             pause: pause::Pause::default(),
+            tracking: crate::tracking::Tracking::default(),
         }
     }
 }

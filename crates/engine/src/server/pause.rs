@@ -102,11 +102,7 @@ const MAY_REPLICATE: [&str; 6] = ["eval", "evalsha", "fcall", "pfcount", "publis
 /// EXEC's queue): a write command, or one flagged `may-replicate` — except
 /// a script that declares its flags, which may replicate only if it does
 /// not declare `no-writes` (`scriptFlagsToCmdFlags`).
-pub fn may_replicate(
-    server: &super::ServerState,
-    spec: &CommandSpec,
-    args: &[Vec<u8>],
-) -> bool {
+pub fn may_replicate(server: &super::ServerState, spec: &CommandSpec, args: &[Vec<u8>]) -> bool {
     if spec.has(flags::WRITE | flags::MAY_REPLICATE) {
         return true;
     }

@@ -145,7 +145,10 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
                 "blocked_clients",
                 ctx.server.blocking.blocked_count().to_string(),
             ),
-            ("tracking_clients", "0".into()),
+            (
+                "tracking_clients",
+                ctx.server.tracking.clients().to_string(),
+            ),
             (
                 "clients_in_timeout_table",
                 ctx.server.blocking.timed_count().to_string(),
@@ -263,6 +266,7 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
         .collect();
     let (n_channels, n_patterns) = (channels.len(), patterns.len());
     let s = &ctx.server.stats;
+    let tracking = &ctx.server.tracking;
     out.push_str("# Stats\r\n");
     let zero = |f: &'static str| (f, "0".to_string());
     lines(
@@ -312,9 +316,12 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
             zero("active_defrag_key_misses"),
             zero("total_active_defrag_time"),
             zero("current_active_defrag_time"),
-            zero("tracking_total_keys"),
-            zero("tracking_total_items"),
-            zero("tracking_total_prefixes"),
+            ("tracking_total_keys", tracking.total_keys().to_string()),
+            ("tracking_total_items", tracking.total_items().to_string()),
+            (
+                "tracking_total_prefixes",
+                tracking.total_prefixes().to_string(),
+            ),
             zero("unexpected_error_replies"),
             ("total_error_replies", s.total_error_replies.to_string()),
             zero("dump_payload_sanitizations"),
