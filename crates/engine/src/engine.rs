@@ -368,6 +368,10 @@ impl Engine {
                 apply_reply_mode(client, mode_before, &mut outcome);
             }
         }
+        if crate::server::eviction::changes_maxmemory(args) {
+            // CONFIG SET maxmemory evicts at once, as Redis's does.
+            self.over_maxmemory(id, now_ms);
+        }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
         self.finish_tracking(id, now_ms, &mut outcome);
@@ -508,19 +512,24 @@ impl Engine {
         None
     }
 
-    /// Whether `used_memory` is over `maxmemory` with nothing to evict;
-    /// `None` without a `maxmemory`. Only the `noeviction` policy is
-    /// modelled: under the others nothing is refused (and nothing evicted).
+    /// Whether `used_memory` is over `maxmemory` with nothing (more) to
+    /// evict; `None` without a `maxmemory`. Evicts by `maxmemory-policy`
+    /// first (see [`crate::server::eviction`]); while clients are paused
+    /// nothing is evicted and nothing refused, as in Redis.
     fn over_maxmemory(&mut self, id: ClientId, now_ms: i64) -> Option<bool> {
         let config = &self.server.config;
         let maxmemory: u64 = config
             .get("maxmemory")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let policy = crate::server::eviction::Policy::parse(
+            config.get("maxmemory-policy").unwrap_or("noeviction"),
+        );
+        self.sync_access_tracking(policy, now_ms);
         if maxmemory == 0 {
             return None;
         }
-        if config.get("maxmemory-policy").unwrap_or("noeviction") != "noeviction" {
+        if self.server.pause.active() {
             return Some(false);
         }
         let mut ctx = Ctx {
@@ -532,7 +541,14 @@ impl Engine {
             caller: Caller::Client,
             cost_us: 0,
         };
-        Some(crate::commands::memory::used_memory(&mut ctx) > maxmemory)
+        let used = crate::commands::memory::used_memory(&mut ctx);
+        if used <= maxmemory {
+            return Some(false);
+        }
+        if policy == crate::server::eviction::Policy::NoEviction {
+            return Some(true);
+        }
+        Some(!self.evict(used, maxmemory, policy, now_ms))
     }
 
     /// `processCommand`'s OOM rule: commands that may grow memory (a

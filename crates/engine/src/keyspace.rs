@@ -8,6 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use crate::server::eviction::{Access, Policy};
+
 use crate::client::ClientId;
 use crate::value::Value;
 
@@ -64,6 +66,12 @@ pub struct Keyspace {
     /// Every modified key, in order, while some client tracks keys (CLIENT
     /// TRACKING): the tracking table reads it after each command.
     modified: Option<Vec<Vec<u8>>>,
+    /// Per key, its last access and LFU counter, kept only under an LRU or
+    /// LFU `maxmemory-policy` (see `crate::server::eviction`).
+    access: Option<BTreeMap<Vec<u8>, Access>>,
+    /// The running command's time, for writes that store a key (they are
+    /// not given the clock) while access is tracked.
+    access_clock_ms: i64,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -113,6 +121,9 @@ impl Keyspace {
         if self.expire_if_needed(key, now_ms) {
             return None;
         }
+        if self.access.is_some() {
+            self.touch(key, now_ms);
+        }
         self.entries.get(&slot(key)).map(|e| &**e)
     }
 
@@ -123,6 +134,9 @@ impl Keyspace {
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         if self.expire_if_needed(key, now_ms) {
             return None;
+        }
+        if self.access.is_some() {
+            self.touch(key, now_ms);
         }
         let entry = self.entries.get_mut(&slot(key))?;
         if Rc::strong_count(entry) > 1 {
@@ -167,6 +181,9 @@ impl Keyspace {
                 expire_at_ms,
             }),
         );
+        if self.access.is_some() {
+            self.touch(key, self.access_clock_ms);
+        }
         self.signal_modified(key);
     }
 
@@ -181,6 +198,9 @@ impl Keyspace {
             self.expires.insert((t, key.to_vec()));
         }
         self.entries.insert(s, entry);
+        if self.access.is_some() {
+            self.touch(key, self.access_clock_ms);
+        }
         self.signal_modified(key);
     }
 
@@ -196,6 +216,9 @@ impl Keyspace {
 
     fn remove_slot(&mut self, s: &Slot) -> Option<Rc<Entry>> {
         let entry = self.entries.remove(s)?;
+        if let Some(access) = self.access.as_mut() {
+            access.remove(&s.1);
+        }
         if let Some(t) = entry.expire_at_ms {
             self.expires.remove(&(t, s.1.clone()));
         }
@@ -244,6 +267,95 @@ impl Keyspace {
     /// paused; see `expiry_paused`.
     pub(crate) fn pause_expiry(&mut self, paused: bool) {
         self.expiry_paused = paused;
+    }
+
+    /// Keeps (or stops keeping) keys' access records for LRU/LFU eviction;
+    /// keys present when it starts count as accessed at `now_ms`, with no
+    /// LFU count yet (Redis reads their LRU clock as a decayed counter).
+    pub(crate) fn track_access(&mut self, on: bool, now_ms: i64) {
+        self.access_clock_ms = now_ms;
+        if on == self.access.is_some() {
+            return;
+        }
+        self.access = on.then(|| {
+            self.entries
+                .keys()
+                .map(|(_, k)| (k.clone(), Access::unknown(now_ms)))
+                .collect()
+        });
+    }
+
+    /// Records an access to `key` (a new key starts its record). Lookups
+    /// touch keys themselves; writes that store a value call this.
+    pub(crate) fn touch(&mut self, key: &[u8], now_ms: i64) {
+        let Some(access) = self.access.as_mut() else {
+            return;
+        };
+        if !self.entries.contains_key(&slot(key)) {
+            return;
+        }
+        match access.get_mut(key) {
+            Some(record) => record.touch(now_ms),
+            None => {
+                access.insert(key.to_vec(), Access::new(now_ms));
+            }
+        }
+    }
+
+    /// `key`'s access record, if access is tracked.
+    pub(crate) fn access_of(&self, key: &[u8]) -> Option<&Access> {
+        self.access.as_ref()?.get(key)
+    }
+
+    /// The key `policy` would evict first from this database, with its
+    /// rank (lower goes first); `draw` picks for the random policies.
+    pub(crate) fn eviction_candidate(
+        &self,
+        policy: Policy,
+        now_ms: i64,
+        draw: u64,
+    ) -> Option<((i64, i64), Vec<u8>)> {
+        let volatile = policy.volatile_only();
+        let keys: Box<dyn Iterator<Item = &Vec<u8>>> = if volatile {
+            Box::new(self.expires.iter().map(|(_, k)| k))
+        } else {
+            Box::new(self.entries.keys().map(|(_, k)| k))
+        };
+        match policy {
+            Policy::NoEviction => None,
+            Policy::VolatileTtl => self
+                .expires
+                .iter()
+                .next()
+                .map(|(t, k)| ((*t, 0), k.clone())),
+            Policy::Random { .. } => {
+                let len = if volatile {
+                    self.expires.len()
+                } else {
+                    self.entries.len()
+                };
+                if len == 0 {
+                    return None;
+                }
+                let index = (draw % len as u64) as usize;
+                let mut keys = keys;
+                keys.nth(index).map(|k| ((0, 0), k.clone()))
+            }
+            Policy::Lru { .. } | Policy::Lfu { .. } => {
+                let lfu = matches!(policy, Policy::Lfu { .. });
+                keys.map(|k| {
+                    let access = self.access_of(k).copied().unwrap_or(Access::new(now_ms));
+                    let rank = if lfu {
+                        (i64::from(access.counter(now_ms)), access.last_ms)
+                    } else {
+                        (access.last_ms, 0)
+                    };
+                    (rank, k)
+                })
+                .min_by_key(|(rank, _)| *rank)
+                .map(|(rank, k)| (rank, k.clone()))
+            }
+        }
     }
 
     /// Starts (or stops) logging modified keys for client tracking.
@@ -295,6 +407,9 @@ impl Keyspace {
         let keys: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
         self.entries.clear();
         self.expires.clear();
+        if let Some(access) = self.access.as_mut() {
+            access.clear();
+        }
         for k in keys {
             self.signal_modified(&k);
         }
@@ -433,6 +548,8 @@ impl Keyspace {
             ready_keys: Vec::new(),
             expiry_paused: false,
             modified: None,
+            access: None,
+            access_clock_ms: 0,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod acl;
 pub mod config;
+pub mod eviction;
 pub mod memory;
 pub mod pause;
 pub mod replication;
@@ -67,6 +68,12 @@ pub struct ServerState {
     pub pause: pause::Pause,
     /// CLIENT TRACKING: who cached what.
     pub tracking: crate::tracking::Tracking,
+    /// Keys' access records are kept (an LRU or LFU maxmemory-policy).
+    pub access_tracked: bool,
+    /// The random eviction policies' SplitMix64 state.
+    pub eviction_draws: u64,
+    /// The database the random policies visited last (Redis's `next_db`).
+    pub next_eviction_db: usize,
 }
 
 impl ServerState {
@@ -140,6 +147,9 @@ impl Default for ServerState {
             killed_clients: Vec::new(),
             pause: pause::Pause::default(),
             tracking: crate::tracking::Tracking::default(),
+            access_tracked: false,
+            eviction_draws: 0,
+            next_eviction_db: 0,
         }
     }
 }

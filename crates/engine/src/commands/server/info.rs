@@ -297,7 +297,7 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
             ("expired_stale_perc", "0.00".into()),
             zero("expired_time_cap_reached_count"),
             zero("expire_cycle_cpu_milliseconds"),
-            zero("evicted_keys"),
+            ("evicted_keys", s.evicted_keys.to_string()),
             zero("evicted_clients"),
             zero("total_eviction_exceeded_time"),
             zero("current_eviction_exceeded_time"),
