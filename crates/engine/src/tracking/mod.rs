@@ -79,6 +79,9 @@ pub struct Tracking {
     /// The connection whose top-level command just ended, while its
     /// after-reply messages are collected.
     pending_owner: Option<ClientId>,
+    /// The running script called a read-only command: its caller's
+    /// declared keys are remembered once the script ends.
+    script_read: bool,
 }
 
 impl Tracking {
@@ -276,8 +279,17 @@ fn invalidate_on_flush(ctx: &mut Ctx, modifier: ClientId) {
 
 /// After each command call (nested ones too): the keys it modified are
 /// invalidated, and the keys a read-only command read are remembered for
-/// the connection (the script's caller inside a script).
+/// the connection. Inside a script both wait for the script's end: its
+/// writes count as the caller's (NOLOOP), and a read makes the caller's
+/// declared keys tracked, as in Redis.
 pub fn after_call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>], reply: &Reply) {
+    let reads = spec.has(flags::READONLY)
+        && !matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+        && !spec.has(flags::PUBSUB);
+    if ctx.in_script() {
+        ctx.server.tracking.script_read |= reads;
+        return;
+    }
     let me = ctx.client_id;
     let flushed = matches!(spec.name, "flushall" | "flushdb") && !matches!(reply, Reply::Error(_));
     if flushed {
@@ -292,10 +304,12 @@ pub fn after_call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>], reply: &R
             invalidate_key(ctx, &key, Some(me));
         }
     }
-    let reads = spec.has(flags::READONLY)
-        && !matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
-        && !spec.has(flags::PUBSUB);
-    if !reads {
+    let script = matches!(
+        spec.name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    );
+    let script_read = script && std::mem::take(&mut ctx.server.tracking.script_read);
+    if !(reads || script_read) {
         return;
     }
     let Some(tracker) = ctx.server.tracking.trackers.get(&me) else {
