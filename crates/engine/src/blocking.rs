@@ -452,6 +452,13 @@ impl Engine {
             };
             if let Some(reply) = serve(&mut ctx, key, &wait) {
                 ctx.unblock_with(client, reply);
+                let after = crate::tracking::after_serving(&mut ctx);
+                if let (false, Some(last)) =
+                    (after.is_empty(), self.server.blocking.unblocked.last_mut())
+                {
+                    let reply = std::mem::replace(&mut last.reply, Reply::Many(Vec::new()));
+                    last.reply = Reply::Many(std::iter::once(reply).chain(after).collect());
+                }
                 if let Some(c) = self.clients.get_mut(&client) {
                     c.last_command_ms = now_ms;
                 }

@@ -96,7 +96,7 @@ impl Engine {
 
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
-        self.server.tracking.disable(id);
+        self.server.tracking.disconnected(id);
         if let Some(client) = self.clients.remove(&id) {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
@@ -375,6 +375,9 @@ impl Engine {
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
         self.finish_tracking(id, now_ms, &mut outcome);
+        if outcome.close {
+            self.server.tracking.closing(id);
+        }
         self.run_postponed(now_ms);
         outcome
     }

@@ -211,6 +211,7 @@ impl crate::Engine {
                     cost_us: 0,
                 };
                 crate::notify::evicted_key(&mut ctx, index, &key);
+                crate::tracking::invalidate_logged_now(&mut ctx);
             }
         }
         true

@@ -82,6 +82,13 @@ pub struct Tracking {
     /// The running script called a read-only command: its caller's
     /// declared keys are remembered once the script ends.
     script_read: bool,
+    /// Connections that sent QUIT: gone as redirect targets at once, as
+    /// Redis frees them right after the reply, though the host may
+    /// disconnect them a little later.
+    quitting: BTreeSet<ClientId>,
+    /// Messages for the connection named by `pending_owner`, to follow
+    /// its reply.
+    after_reply: Vec<Reply>,
 }
 
 impl Tracking {
@@ -144,6 +151,20 @@ impl Tracking {
         self.logging = true;
     }
 
+    /// A connection is closing (QUIT): it stops tracking and receiving.
+    pub fn closing(&mut self, client: ClientId) {
+        if self.logging {
+            self.disable(client);
+            self.quitting.insert(client);
+        }
+    }
+
+    /// A connection is gone for good.
+    pub fn disconnected(&mut self, client: ClientId) {
+        self.disable(client);
+        self.quitting.remove(&client);
+    }
+
     /// Redis's `disableTracking` (also on disconnect). The client's entries
     /// in the tracking table are dropped lazily, as Redis does.
     pub fn disable(&mut self, client: ClientId) {
@@ -172,9 +193,9 @@ impl Tracking {
 
 /// Output for one connection: a push queued now, or a message after the
 /// running command's reply.
-fn deliver(ctx: &mut Ctx, to: ClientId, message: Reply, after_reply: &mut Vec<Reply>) {
+fn deliver(ctx: &mut Ctx, to: ClientId, message: Reply) {
     if to == ctx.client_id && ctx.server.tracking.pending_owner == Some(to) {
-        after_reply.push(message);
+        ctx.server.tracking.after_reply.push(message);
     } else if let Some(c) = ctx.clients.get_mut(&to) {
         c.pushes.push_back(message);
     }
@@ -182,14 +203,15 @@ fn deliver(ctx: &mut Ctx, to: ClientId, message: Reply, after_reply: &mut Vec<Re
 
 /// Redis's `sendTrackingMessage`: `payload` (an array of keys, or a null)
 /// to `client`'s invalidation destination.
-fn send(ctx: &mut Ctx, client: ClientId, payload: Reply, after_reply: &mut Vec<Reply>) {
+fn send(ctx: &mut Ctx, client: ClientId, payload: Reply) {
     let Some(tracker) = ctx.server.tracking.trackers.get(&client) else {
         return;
     };
     let redirect = tracker.redirect;
     let mut to = client;
     if redirect != 0 {
-        if !ctx.clients.contains_key(&redirect) {
+        let gone = ctx.server.tracking.quitting.contains(&redirect);
+        if gone || !ctx.clients.contains_key(&redirect) {
             if let Some(t) = ctx.server.tracking.trackers.get_mut(&client) {
                 t.broken_redirect = true;
             }
@@ -198,7 +220,7 @@ fn send(ctx: &mut Ctx, client: ClientId, payload: Reply, after_reply: &mut Vec<R
                     Reply::bulk("tracking-redir-broken"),
                     Reply::Integer(redirect as i64),
                 ]);
-                deliver(ctx, client, broken, after_reply);
+                deliver(ctx, client, broken);
             }
             return;
         }
@@ -218,7 +240,7 @@ fn send(ctx: &mut Ctx, client: ClientId, payload: Reply, after_reply: &mut Vec<R
     } else {
         return;
     };
-    deliver(ctx, to, message, after_reply);
+    deliver(ctx, to, message);
 }
 
 fn protocol_of(ctx: &Ctx, client: ClientId) -> Protocol {
@@ -255,8 +277,7 @@ fn invalidate_key(ctx: &mut Ctx, key: &[u8], modifier: Option<ClientId>) {
             ctx.server.tracking.pending.push(Some(key.to_vec()));
         } else {
             let payload = Reply::Array(vec![Reply::Bulk(key.to_vec())]);
-            let mut none = Vec::new();
-            send(ctx, reader, payload, &mut none);
+            send(ctx, reader, payload);
         }
     }
 }
@@ -269,8 +290,7 @@ fn invalidate_on_flush(ctx: &mut Ctx, modifier: ClientId) {
         if client == modifier {
             ctx.server.tracking.pending.push(None);
         } else {
-            let mut none = Vec::new();
-            send(ctx, client, Reply::Null, &mut none);
+            send(ctx, client, Reply::Null);
         }
     }
     ctx.server.tracking.table.clear();
@@ -325,6 +345,69 @@ pub fn after_call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>], reply: &R
     ctx.server.tracking.remember(me, keys);
 }
 
+/// Keys removed before a command ran (eviction): their invalidations go
+/// out at once, before the command's reply, as in Redis.
+pub(crate) fn invalidate_logged_now(ctx: &mut Ctx) {
+    if !ctx.server.tracking.is_on() {
+        return;
+    }
+    for index in 0..ctx.db_count() {
+        let modified = ctx
+            .db_at(index)
+            .map(|db| db.take_modified())
+            .unwrap_or_default();
+        for key in modified {
+            invalidate_key(ctx, &key, None);
+        }
+    }
+}
+
+/// After a blocked client was served (BLMOVE pushes, a pop empties a
+/// key): the keys it changed are invalidated as its own changes, and what
+/// is due to it comes after its reply (returned to be appended).
+pub(crate) fn after_serving(ctx: &mut Ctx) -> Vec<Reply> {
+    let mut after = Vec::new();
+    if !ctx.server.tracking.is_on() {
+        return after;
+    }
+    let served = ctx.client_id;
+    ctx.server.tracking.pending_owner = Some(served);
+    for key in ctx.db.take_modified() {
+        invalidate_key(ctx, &key, Some(served));
+    }
+    for key in std::mem::take(&mut ctx.server.tracking.pending) {
+        let payload = match key {
+            Some(key) => Reply::Array(vec![Reply::Bulk(key)]),
+            None => Reply::Null,
+        };
+        send(ctx, served, payload);
+    }
+    ctx.server.tracking.pending_owner = None;
+    after.append(&mut ctx.server.tracking.after_reply);
+    after
+}
+
+/// Redis's `trackingLimitUsedSlots`: over `tracking-table-max-keys`, keys
+/// are dropped from the tracking table (in key order here, where Redis
+/// walks at random) and their readers told, as if the keys changed.
+fn limit_table(ctx: &mut Ctx) {
+    let max: usize = ctx
+        .server
+        .config
+        .get("tracking-table-max-keys")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if max == 0 {
+        return;
+    }
+    while ctx.server.tracking.table.len() > max {
+        let Some(key) = ctx.server.tracking.table.keys().next().cloned() else {
+            return;
+        };
+        invalidate_key(ctx, &key, None);
+    }
+}
+
 impl Engine {
     /// After a top-level command of `id`: invalidates keys modified outside
     /// any call (served blocked clients), appends to the reply the
@@ -335,7 +418,6 @@ impl Engine {
             return;
         }
         self.sync_modified_logs();
-        let mut after_reply = Vec::new();
         let mut ctx = self.context(id, now_ms);
         ctx.server.tracking.pending_owner = Some(id);
         for index in 0..ctx.db_count() {
@@ -352,10 +434,12 @@ impl Engine {
                 Some(key) => Reply::Array(vec![Reply::Bulk(key)]),
                 None => Reply::Null,
             };
-            send(&mut ctx, id, payload, &mut after_reply);
+            send(&mut ctx, id, payload);
         }
-        broadcast(&mut ctx, &mut after_reply);
+        broadcast(&mut ctx);
+        limit_table(&mut ctx);
         ctx.server.tracking.pending_owner = None;
+        let after_reply = std::mem::take(&mut ctx.server.tracking.after_reply);
         let client_command = ctx
             .clients
             .get(&id)
@@ -397,8 +481,7 @@ impl Engine {
                 invalidate_key(&mut ctx, &key, None);
             }
         }
-        let mut none = Vec::new();
-        broadcast(&mut ctx, &mut none);
+        broadcast(&mut ctx);
     }
 
     /// Makes every database log modified keys while tracking is on (a
@@ -426,7 +509,7 @@ impl Engine {
 /// Redis's `trackingBroadcastInvalidationMessages`: each prefix's
 /// collected keys to each of its clients (without the keys a NOLOOP client
 /// modified itself), then the collections start afresh.
-fn broadcast(ctx: &mut Ctx, after_reply: &mut Vec<Reply>) {
+fn broadcast(ctx: &mut Ctx) {
     let mut messages = Vec::new();
     for state in ctx.server.tracking.prefixes.values_mut() {
         if state.keys.is_empty() {
@@ -452,7 +535,7 @@ fn broadcast(ctx: &mut Ctx, after_reply: &mut Vec<Reply>) {
         if listed.is_empty() {
             continue;
         }
-        send(ctx, client, Reply::Array(listed), after_reply);
+        send(ctx, client, Reply::Array(listed));
     }
 }
 

@@ -102,3 +102,46 @@ fn a_served_blocked_client_invalidates_what_it_popped() {
     e.execute(pusher, &args("RPUSH q x"), 0);
     assert_eq!(e.take_pushes(reader), vec![invalidate(&["q"])]);
 }
+
+#[test]
+fn over_the_table_limit_keys_are_forgotten_and_their_readers_told() {
+    let mut e = Engine::new(0);
+    let reader = e.connect("127.0.0.1:1", 0);
+    e.execute(reader, &args("HELLO 3"), 0);
+    e.execute(reader, &args("CLIENT TRACKING on"), 0);
+    e.execute(reader, &args("MGET k1 k2 k3"), 0);
+    let limited = e.execute(reader, &args("CONFIG SET tracking-table-max-keys 1"), 0);
+    let Reply::Many(replies) = &limited.reply else {
+        panic!("the reply then the invalidations, got {:?}", limited.reply);
+    };
+    assert_eq!(
+        replies[1..].to_vec(),
+        vec![invalidate(&["k1"]), invalidate(&["k2"])]
+    );
+    assert_eq!(
+        info_field(&mut e, reader, "stats", "tracking_total_keys"),
+        "1"
+    );
+}
+
+#[test]
+fn a_redirect_target_that_quit_is_gone_before_the_host_disconnects_it() {
+    let mut e = Engine::new(0);
+    let tracker = e.connect("127.0.0.1:1", 0);
+    let target = e.connect("127.0.0.1:2", 0);
+    e.execute(tracker, &args("HELLO 3"), 0);
+    e.execute(
+        tracker,
+        &args(&format!("CLIENT TRACKING on REDIRECT {target}")),
+        0,
+    );
+    e.execute(tracker, &args("GET k"), 0);
+    assert!(e.execute(target, &args("QUIT"), 0).close);
+    let writer = e.connect("127.0.0.1:3", 0);
+    e.execute(writer, &args("SET k v"), 0);
+    let broken = Reply::Push(vec![
+        Reply::bulk("tracking-redir-broken"),
+        Reply::Integer(target as i64),
+    ]);
+    assert_eq!(e.take_pushes(tracker), vec![broken]);
+}

@@ -217,7 +217,11 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
             ("maxmemory", maxmemory.to_string()),
             ("maxmemory_human", bytes_to_human(maxmemory)),
             ("maxmemory_policy", policy),
+            // Nothing is excluded from eviction's count, nor freed lazily.
+            ("mem_not_counted_for_evict", "0".into()),
             ("mem_allocator", "none".into()),
+            ("lazyfree_pending_objects", "0".into()),
+            ("lazyfreed_objects", "0".into()),
         ],
     );
 }
