@@ -98,6 +98,12 @@ impl Pause {
 /// Commands Redis 7.0 flags `may-replicate` without being write commands.
 const MAY_REPLICATE: [&str; 6] = ["eval", "evalsha", "fcall", "pfcount", "publish", "spublish"];
 
+/// Whether the command table flags `spec` `write` or `may-replicate`
+/// (read-only scripts refuse both: PUBLISH, PFCOUNT).
+pub fn flagged_may_replicate(spec: &CommandSpec) -> bool {
+    spec.has(flags::WRITE | flags::MAY_REPLICATE) || MAY_REPLICATE.contains(&spec.name)
+}
+
 /// `processCommand`'s `is_may_replicate_command` for one command (not
 /// EXEC's queue): a write command, or one flagged `may-replicate` — except
 /// a script that declares its flags, which may replicate only if it does
