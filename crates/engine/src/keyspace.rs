@@ -72,6 +72,10 @@ pub struct Keyspace {
     /// The running command's time, for writes that store a key (they are
     /// not given the clock) while access is tracked.
     access_clock_ms: i64,
+    /// Strings Redis would hold `raw` whatever their content: changed in
+    /// place by APPEND or SETRANGE. Storing a new value forgets the mark,
+    /// as Redis's new object gets its encoding from its content.
+    raw_strings: BTreeSet<Vec<u8>>,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -181,6 +185,9 @@ impl Keyspace {
                 expire_at_ms,
             }),
         );
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(key);
+        }
         if self.access.is_some() {
             self.touch(key, self.access_clock_ms);
         }
@@ -198,6 +205,9 @@ impl Keyspace {
             self.expires.insert((t, key.to_vec()));
         }
         self.entries.insert(s, entry);
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(key);
+        }
         if self.access.is_some() {
             self.touch(key, self.access_clock_ms);
         }
@@ -218,6 +228,9 @@ impl Keyspace {
         let entry = self.entries.remove(s)?;
         if let Some(access) = self.access.as_mut() {
             access.remove(&s.1);
+        }
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(&s.1);
         }
         if let Some(t) = entry.expire_at_ms {
             self.expires.remove(&(t, s.1.clone()));
@@ -358,6 +371,17 @@ impl Keyspace {
         }
     }
 
+    /// Marks the string at `key` as changed in place (APPEND, SETRANGE):
+    /// OBJECT ENCODING says `raw` until a new value is stored.
+    pub(crate) fn mark_raw(&mut self, key: &[u8]) {
+        self.raw_strings.insert(key.to_vec());
+    }
+
+    /// Whether the string at `key` was changed in place; see `mark_raw`.
+    pub(crate) fn is_raw(&self, key: &[u8]) -> bool {
+        self.raw_strings.contains(key)
+    }
+
     /// Starts (or stops) logging modified keys for client tracking.
     pub(crate) fn log_modified(&mut self, on: bool) {
         if on != self.modified.is_some() {
@@ -407,6 +431,7 @@ impl Keyspace {
         let keys: Vec<Vec<u8>> = self.entries.keys().map(|(_, k)| k.clone()).collect();
         self.entries.clear();
         self.expires.clear();
+        self.raw_strings.clear();
         if let Some(access) = self.access.as_mut() {
             access.clear();
         }
@@ -550,6 +575,7 @@ impl Keyspace {
             modified: None,
             access: None,
             access_clock_ms: 0,
+            raw_strings: BTreeSet::new(),
         }
     }
 

@@ -92,8 +92,13 @@ fn lookup<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a Entry, Reply> {
 /// OBJECT ENCODING key.
 pub fn encoding(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let now = ctx.now_ms;
-    match ctx.db.get(&args[2], now) {
+    if ctx.db.get(&args[2], now).is_none() {
+        return Reply::Null;
+    }
+    let raw = ctx.db.is_raw(&args[2]);
+    match ctx.db.peek(&args[2]) {
         None => Reply::Null,
+        Some(entry) if raw && matches!(entry.value, Value::String(_)) => Reply::bulk("raw"),
         Some(entry) => Reply::bulk(encoding_of(&entry.value, &ctx.server.config)),
     }
 }
