@@ -162,6 +162,20 @@ pub fn expired_keys(ctx: &mut Ctx, db: usize, keys: &[Vec<u8>]) {
     }
 }
 
+/// `xgroup-createconsumer` (class `t`) for a consumer a read or claim
+/// created in the stream at `key` of the running command's database.
+pub fn consumer_created(ctx: &mut Ctx, key: &[u8]) {
+    stream_event(ctx, key, "xgroup-createconsumer");
+}
+
+/// A stream event (class `t`) a command announces itself, for changes to
+/// consumer groups that modify no key's value.
+pub fn stream_event(ctx: &mut Ctx, key: &[u8], event: &str) {
+    if let Some(wanted) = wanted(ctx) {
+        publish(ctx, &wanted, 't', event, key);
+    }
+}
+
 /// `evicted` (class `e`) for a key maxmemory's policy removed.
 pub fn evicted_key(ctx: &mut Ctx, db: usize, key: &[u8]) {
     if let Some(wanted) = wanted(ctx) {
