@@ -111,9 +111,25 @@
     });
   }
 
+  /**
+   * A fragment the player cannot follow (a selector that matches no event,
+   * a step past the end, a field the scenario lacks) changes nothing on the
+   * slide: say which and why in the console, where a rehearsal finds it.
+   */
+  function reportRefusals(deck) {
+    var players = deck.getRevealElement().querySelectorAll('lockstep-lesson');
+    Array.prototype.forEach.call(players, function (player) {
+      player.addEventListener('lockstep-error', function (event) {
+        console.warn('lockstep-reveal: the player of "' + player.getAttribute('lesson') +
+          '" refused a fragment\'s command: ' + event.detail.message);
+      });
+    });
+  }
+
   var LockstepReveal = {
     id: 'lockstep',
     init: function (deck) {
+      reportRefusals(deck);
       deck.on('ready', function (event) {
         sync(event.currentSlide);
       });

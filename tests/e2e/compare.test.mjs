@@ -63,7 +63,8 @@ test('five limiters on the same traffic: the fixed window lets the boundary burs
   const cells = await table('patterns/limiters-side-by-side', [
     'fixed-window', 'sliding-log', 'sliding-counter', 'token-bucket', 'gcra',
   ]);
-  // Columns: requests, allowed, rejected, most in a second, most in 300 ms, commands.
+  // Columns: requests, allowed, rejected, most in a second, most in 300 ms,
+  // commands, memory per user (bytes, MEMORY USAGE at its most).
   const requests = new Set(Object.values(cells).map((r) => r[0]));
   assert.equal(requests.size, 1, 'every limiter saw the same requests');
   for (const [name, r] of Object.entries(cells)) {
@@ -72,6 +73,10 @@ test('five limiters on the same traffic: the fixed window lets the boundary burs
   assert.ok(Number(cells['fixed-window'][4]) > 5, 'more than the limit across the boundary');
   assert.ok(Number(cells['sliding-log'][4]) <= 5);
   assert.ok(Number(cells['sliding-log'][3]) <= 5, 'the log keeps 5 in any second');
+  const memory = Object.fromEntries(Object.entries(cells).map(([name, r]) => [name, parseInt(r[6], 10)]));
+  assert.ok(Object.values(memory).every((m) => m > 0), JSON.stringify(memory));
+  assert.equal(Math.max(...Object.values(memory)), memory['sliding-log'], 'the log, one member a request, is the biggest');
+  assert.equal(Math.min(...Object.values(memory)), memory.gcra, 'GCRA, one integer, the smallest');
   assert.deepEqual(problems, []);
 });
 

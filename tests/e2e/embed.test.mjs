@@ -190,6 +190,72 @@ test('the example deck applies a "what if" from a fragment', async () => {
   assert.deepEqual(problems, []);
 });
 
+test('an instructor copies the example deck and points a slide at another lesson, as web/examples/README.md says', async () => {
+  // README step 2: the deck copied next to itself, one slide edited to
+  // another lesson, with a fragment for each way of naming a place.
+  const examples = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'dist', 'examples');
+  const deck = await fs.readFile(path.join(examples, 'index.html'), 'utf8');
+  const slide = `<section data-testid="my-slide">
+          <h2>Five limiters, one boundary burst</h2>
+          <lockstep-lesson lesson="patterns/limiters-side-by-side" step="3" height="440"></lockstep-lesson>
+          <p class="fragment" data-lockstep-step="10">The first requests.</p>
+          <p class="fragment" data-lockstep-note="1">The sliding log says no.</p>
+          <p class="fragment" data-lockstep-at='fixed-window outcome text="allowed" last'>The fixed window lets the tenth through.</p>
+          <p class="fragment" data-lockstep-at="nobody enter">A selector with a typo.</p>
+        </section>`;
+  const mine = deck.replace(/<section data-testid="gc-slide">[\s\S]*?<\/section>/, slide);
+  assert.notEqual(mine, deck, 'the example has the slide the README edits');
+  const file = path.join(examples, 'my-talk.html');
+  await fs.writeFile(file, mine);
+  const warnings = [];
+  const onConsole = (msg) => msg.type() === 'warning' && warnings.push(msg.text());
+  page.on('console', onConsole);
+  try {
+    await open(server.url + 'examples/my-talk.html#/1');
+    await page.waitForFunction(() => window.Reveal?.isReady?.());
+    const player = 'section[data-testid="my-slide"] lockstep-lesson';
+    const state = (test) =>
+      page
+        .waitForFunction(
+          ([player, test]) => {
+            const el = document.querySelector(player);
+            // eslint-disable-next-line no-new-func
+            return el?.ready && new Function('state', `return ${test}`)(el.state) ? el.state : null;
+          },
+          [player, test],
+          { timeout: 60000 },
+        )
+        .then((h) => h.jsonValue());
+    const start = await state('state.step === 3');
+    assert.equal(start.lesson, 'patterns/limiters-side-by-side');
+    const frame = await (await page.locator(player).evaluateHandle((el) => el.frame)).asElement().contentFrame();
+    const current = frame.locator('.note.current');
+    await press('ArrowRight');
+    await state('state.step === 10');
+    await press('ArrowRight');
+    const noted = await state('state.step > 10');
+    await current.filter({ hasText: 'The sliding log turns away' }).waitFor();
+    await press('ArrowRight');
+    await state(`state.step > ${noted.step}`);
+    await current.filter({ hasText: "The fixed window's tenth allowed request" }).waitFor();
+    await screenshot('embed-instructor-deck.png');
+    const atEvent = (await state('true')).step;
+    // A selector that matches nothing leaves the player where it was and
+    // says why in the console, where a rehearsal finds it.
+    await press('ArrowRight');
+    for (let i = 0; i < 100 && !warnings.some((w) => w.includes('nobody')); i += 1) {
+      await page.waitForTimeout(100);
+    }
+    const refused = warnings.find((w) => w.startsWith('lockstep-reveal:'));
+    assert.match(refused ?? '', /patterns\/limiters-side-by-side.*nobody/, warnings.join('\n'));
+    assert.equal((await state('true')).step, atEvent);
+    assert.deepEqual(problems, []);
+  } finally {
+    page.off('console', onConsole);
+    await fs.rm(file, { force: true });
+  }
+});
+
 /** A page of its own origin (a second server) that frames `src`. */
 async function otherOriginPage() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lockstep-e2e-parent-'));
@@ -294,6 +360,64 @@ test('a page of another origin cannot drive the player unless the embed link tru
     await page.evaluate(() => window.command({ command: 'fly' }));
     const error = await page.waitForFunction(() => window.errors[0]?.data.message, null, { timeout: 30000 });
     assert.match(await error.jsonValue(), /"fly" is not a command/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await other.close();
+  }
+});
+
+test('origin=* lets any page drive the player, and a "what if" with changed fields runs that variation', async () => {
+  const other = await otherOriginPage();
+  try {
+    const src = `${server.url}#/lesson/${LESSON}?step=2&embed=1&origin=*`;
+    await open(`${other.url}?src=${encodeURIComponent(src)}`);
+    const framed = page.frameLocator('#player');
+    await framed.locator('#step-label').filter({ hasText: /^Step 2 of/ }).waitFor({ timeout: 60000 });
+    const latest = (test) =>
+      page
+        .waitForFunction(
+          ([test]) => {
+            const s = window.states.at(-1)?.data;
+            // eslint-disable-next-line no-new-func
+            return s && !s.running && new Function('state', `return ${test}`)(s) ? s : null;
+          },
+          [test],
+          { timeout: 60000 },
+        )
+        .then((h) => h.jsonValue());
+    // A page no link names, trusted by `*`: obeyed and told the state.
+    await page.evaluate(() => window.command({ command: 'go', step: 5 }));
+    await framed.locator('#step-label').filter({ hasText: /^Step 5 of/ }).waitFor({ timeout: 30000 });
+    const own = await latest('state.step === 5');
+    // The player keeps `origin=*` in the address it rewrites at each step.
+    const frame = page.frames().find((f) => f.url().includes('#/lesson/'));
+    assert.match(decodeURIComponent(frame.url()), /[?&]origin=\*/, frame.url());
+
+    // The lesson's own run breaks mutual exclusion: a 15 s pause past the TTL.
+    await page.evaluate((last) => window.command({ command: 'go', step: last }), own.last);
+    const lessonRun = await latest(`state.step === ${own.last} && state.verdicts !== null`);
+    const exclusion = (state) => state.verdicts.find((v) => v.invariant === 'mutual_exclusion(report)');
+    assert.equal(exclusion(lessonRun).held, false);
+
+    // Changed fields (not a follow-up): a pause shorter than the TTL.
+    await page.evaluate(() => window.command({ command: 'whatIf', change: { 'fault[0].duration_ms': 4000 } }));
+    const changed = await latest("state.variation === 'fault[0].duration_ms=4000' && state.step !== null");
+    assert.equal(changed.lesson, LESSON);
+    assert.equal(changed.story, null);
+    await framed.locator('[data-testid="embed-variation"]').waitFor();
+    await page.evaluate((last) => window.command({ command: 'go', step: last }), changed.last);
+    const end = await latest(`state.variation !== null && state.step === ${changed.last} && state.verdicts !== null`);
+    assert.equal(exclusion(end).held, true, 'the shorter pause keeps the lock: the run was the changed one');
+    await screenshot('embed-what-if-change.png');
+
+    // A field the scenario does not have is refused, and the run stays.
+    const errorsBefore = await page.evaluate(() => window.errors.length);
+    await page.evaluate(() => window.command({ command: 'whatIf', change: { 'fault[7].duration_ms': 1 } }));
+    const error = await page.waitForFunction((n) => window.errors[n]?.data.message, errorsBefore, {
+      timeout: 30000,
+    });
+    assert.match(await error.jsonValue(), /fault\[7\]/);
+    assert.equal((await latest('true')).variation, 'fault[0].duration_ms=4000');
     assert.deepEqual(problems, []);
   } finally {
     await other.close();

@@ -94,16 +94,32 @@ test('a question answered wrong comes back after ten minutes; a predict one on a
   const seed = Number(await predict.getAttribute('data-seed'));
   assert.ok(Number.isInteger(seed) && seed !== 1, `a fresh seed: ${seed}`);
   assert.match(await seedLine.innerText(), new RegExp(`new run with seed ${seed}`));
-  assert.ok((await predict.locator('pre').innerText()).split('\n').length > 3, 'the run so far is shown');
+  // The whole run up to the moment asked about, from its first event, in a
+  // box that opens at its end (that moment) and scrolls back to the start.
+  const events = predict.locator('[data-testid="review-run-events"]');
+  const lines = (await events.locator('pre').innerText()).split('\n');
+  assert.equal(lines.length, Number(await events.getAttribute('data-events')));
+  assert.ok(lines.length > 25, `more than the last 25 events: ${lines.length}`);
+  assert.match(lines[0], /^\s*0\.0 ms /, 'from the start of the run');
+  const scroll = await events.evaluate((el) => ({
+    top: el.scrollTop, height: el.scrollHeight, client: el.clientHeight,
+  }));
+  assert.ok(scroll.height > scroll.client, 'the run scrolls');
+  assert.ok(Math.abs(scroll.top) < 2, `it opens at its end (scrollTop ${scroll.top} of ${scroll.height})`);
+  await predict.scrollIntoViewIfNeeded();
   await screenshot('review-due.png');
+  await page.screenshot({ path: path.join(output, 'review-due-item.png'), clip: await predict.boundingBox() });
 
-  // A wrong prediction is graded on this run: its answer is this run's.
-  await predict.locator('[data-testid="review-answer"]').fill('zzz');
-  await predict.locator('[data-testid="review-check"]').click();
+  // A wrong prediction, picked as in the lesson with a click, is graded
+  // on this run: its answer is this run's.
+  const options = predict.locator('[data-testid="review-option"]');
+  assert.deepEqual(await options.allInnerTexts(), ['client-2', 'client-1, client-2']);
+  await options.filter({ hasText: /^client-2$/ }).click();
   const graded = predict.locator('[data-testid="review-verdict"]');
   await graded.waitFor();
   assert.match(await graded.getAttribute('class'), /wrong/);
-  assert.match(await graded.innerText(), /You said zzz; the run shows /);
+  assert.match(await graded.innerText(), /You said client-2; the run shows /);
+  assert.equal(await options.first().isDisabled(), true, 'the options are spent');
   assert.match(await graded.innerText(), /Back in 10 minutes \(box 1 of 5\)/);
   assert.equal(await predict.locator('[data-testid="review-check"]').count(), 0, 'one answer per review');
 

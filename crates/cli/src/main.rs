@@ -100,7 +100,7 @@ fn serve(args: &[String]) -> ExitCode {
             _ => return usage_error(&format!("unexpected argument '{flag}'")),
         }
     }
-    let server = match Server::bind((bind.as_str(), port)) {
+    let mut server = match Server::bind((bind.as_str(), port)) {
         Ok(server) => server,
         Err(e) => {
             eprintln!("lockstep serve: cannot listen on {bind}:{port}: {e}");

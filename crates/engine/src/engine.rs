@@ -94,6 +94,13 @@ impl Engine {
         std::mem::take(&mut self.server.killed_clients)
     }
 
+    /// Whether a SHUTDOWN was accepted since the last call: the host ends
+    /// its process without sending the reply (a host that cannot, such as
+    /// the page, sends it: Redis's error for a shutdown that failed).
+    pub fn take_shutdown(&mut self) -> bool {
+        std::mem::take(&mut self.server.shutdown_asked)
+    }
+
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
         self.server.tracking.disconnected(id);

@@ -586,3 +586,73 @@ name = "job"
         .any(|e| matches!(e.what, What::LeaseExpire { .. }));
     assert!(!expired, "released by revoke, never by expiry");
 }
+
+/// A sliding log and a fixed window allowing `limit` per second, both
+/// offered 40 requests a second for two seconds, on a node that records
+/// each key's MEMORY USAGE.
+fn limiters_with_limit(limit: u32) -> String {
+    format!(
+        r#"
+title = "memory by limit"
+seed = 1
+duration_ms = 3000
+
+[[node]]
+name = "redis"
+memory_usage = true
+
+[[client]]
+name = "log"
+program = '''
+serve(function(r)
+  if require("ratelimit2").sliding_log("log:" .. r.user, {limit}, 1000) then return "allowed" end
+  return "rejected"
+end)
+'''
+
+[[client]]
+name = "fixed"
+program = '''
+serve(function(r)
+  if require("ratelimit").fixed_window("fixed:" .. r.user, {limit}, 1000) then return "allowed" end
+  return "rejected"
+end)
+'''
+
+[[traffic]]
+name = "to-log"
+to = ["log"]
+pattern = "steady"
+rate_per_s = 40
+duration_ms = 2000
+
+[[traffic]]
+name = "to-fixed"
+to = ["fixed"]
+pattern = "steady"
+rate_per_s = 40
+duration_ms = 2000
+"#
+    )
+}
+
+#[test]
+fn only_the_sliding_logs_memory_grows_with_the_limit() {
+    let peak = |limit: u32, keys: &str| {
+        let trace = run(&limiters_with_limit(limit));
+        assert_clients_finished_cleanly(&trace);
+        lockstep_sim::metric::evaluate(&format!("max(memory, redis key=\"{keys}\")"), &trace)
+            .unwrap()
+            .expect("the node recorded the keys' sizes")
+    };
+    let (log_5, log_20) = (peak(5, "log:1*"), peak(20, "log:1*"));
+    let (fixed_5, fixed_20) = (peak(5, "fixed:1*"), peak(20, "fixed:1*"));
+    assert!(
+        log_20 > 3.0 * log_5,
+        "log: {log_5} bytes at 5, {log_20} at 20"
+    );
+    assert_eq!(
+        fixed_5, fixed_20,
+        "a counter is a counter, whatever it counts to"
+    );
+}

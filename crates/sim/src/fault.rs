@@ -168,7 +168,7 @@ impl FaultKind {
     /// How long the fault keeps something from working (a pause, an
     /// outage, a cut, a spike): the explorer lets a run go on that much
     /// longer, so that "the work did not get done" means stuck.
-    pub fn lasts_ms(&self) -> f64 {
+    pub(crate) fn lasts_ms(&self) -> f64 {
         match self {
             FaultKind::Pause { duration_ms, .. }
             | FaultKind::Partition {
@@ -340,7 +340,7 @@ pub enum ExploreKind {
 
 /// Which actors an explored fault may hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Targets {
+pub(crate) enum Targets {
     Clients,
     Nodes,
     Replicas,
@@ -348,7 +348,7 @@ pub enum Targets {
 }
 
 impl ExploreKind {
-    pub const ALL: [ExploreKind; 11] = [
+    pub(crate) const ALL: [ExploreKind; 11] = [
         ExploreKind::Pause,
         ExploreKind::Kill,
         ExploreKind::Crash,
@@ -382,7 +382,7 @@ impl ExploreKind {
         ExploreKind::ALL.into_iter().find(|k| k.name() == word)
     }
 
-    pub fn targets(self) -> Targets {
+    pub(crate) fn targets(self) -> Targets {
         match self {
             ExploreKind::Pause
             | ExploreKind::Kill
@@ -398,7 +398,7 @@ impl ExploreKind {
 
     /// The budget's list of amounts this kind is tried with (durations,
     /// clock steps, extra latency); `None` for kinds without an amount.
-    pub fn amounts(self, budget: &Budget) -> Option<&[f64]> {
+    pub(crate) fn amounts(self, budget: &Budget) -> Option<&[f64]> {
         match self {
             ExploreKind::Pause => Some(&budget.pause_ms),
             ExploreKind::Restart => Some(&budget.restart_after_ms),
@@ -415,7 +415,7 @@ impl ExploreKind {
     }
 
     /// Whether a smaller amount is a gentler fault (what shrinking tries).
-    pub fn smaller_is_gentler(self) -> bool {
+    pub(crate) fn smaller_is_gentler(self) -> bool {
         !matches!(self, ExploreKind::ClockJump)
     }
 
@@ -474,7 +474,7 @@ impl ExploreKind {
     }
 
     /// The amount an explored fault of this kind was made with.
-    pub fn amount_of(self, fault: &FaultKind) -> f64 {
+    pub(crate) fn amount_of(self, fault: &FaultKind) -> f64 {
         match fault {
             FaultKind::Pause { duration_ms, .. } => *duration_ms,
             FaultKind::Crash {

@@ -209,6 +209,11 @@ pub struct NodeSpec {
     /// the run's seed; they count as on disk and replicated like `data`.
     #[serde(default)]
     pub populate: Vec<crate::populate::PopulateSpec>,
+    /// Record each key's MEMORY USAGE in the trace's state snapshots, for
+    /// the `memory` metric. Off by default: it costs a size computation
+    /// per key per snapshot, and traces without it stay as they were.
+    #[serde(default)]
+    pub memory_usage: bool,
 }
 
 fn default_rdb_every_ms() -> u64 {

@@ -429,6 +429,10 @@ pub struct KeyState {
     /// Milliseconds left on the node's own clock; absent without a TTL.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub ttl_ms: Option<i64>,
+    /// What MEMORY USAGE answers for the key, in bytes: given only by a
+    /// node with `memory_usage = true`, for the `memory` metric.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub memory: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -538,7 +542,7 @@ impl Trace {
 }
 
 /// A reply in one line, as redis-cli would show it.
-pub fn reply_text(reply: &Reply) -> String {
+pub(crate) fn reply_text(reply: &Reply) -> String {
     let mut out = String::new();
     write_reply(reply, &mut out);
     out
@@ -599,7 +603,7 @@ fn write_reply(reply: &Reply, out: &mut String) {
 }
 
 /// A command line as redis-cli echoes it: words quoted only when needed.
-pub fn command_text(args: &[Vec<u8>]) -> String {
+pub(crate) fn command_text(args: &[Vec<u8>]) -> String {
     args.iter()
         .map(|a| {
             let plain = !a.is_empty()

@@ -822,3 +822,46 @@ fn critical_sections_are_per_task_so_a_lock_owned_by_the_process_is_caught() {
     assert!(fixed.verdicts[0].held);
     assert_eq!(logs(&fixed, "app"), ["someone else holds it"]);
 }
+
+const KEYS_AT_A_STEP: &str = r#"
+title = "keys at a step"
+duration_ms = 1000
+[[node]]
+name = "redis"
+[[client]]
+name = "c1"
+program = '''
+redis.call("SET", "lock", "c1", "PX", 500)
+sleep(100)
+redis.call("SET", "plain", "v")
+'''
+"#;
+
+/// A front end forks a run at a step and takes a node's keys out of it:
+/// each key's DUMP payload and its TTL as the node's clock counts it then.
+#[test]
+fn a_nodes_keys_at_a_step_come_out_with_their_dump_and_ttl() {
+    // The step of the first SET on the node, read from the whole run.
+    let trace = run(KEYS_AT_A_STEP);
+    let set = trace
+        .events
+        .iter()
+        .find(|e| {
+            e.actor == "redis"
+                && matches!(&e.what, What::Exec { command, .. } if command.contains("lock"))
+        })
+        .expect("the SET ran");
+    let scenario = Scenario::parse(KEYS_AT_A_STEP).unwrap();
+    let faults = scenario.faults.clone();
+    let options = lockstep_sim::RunOptions::new(1);
+    let mut world = lockstep_sim::World::new(std::rc::Rc::new(scenario), faults, options).unwrap();
+    while world.events_recorded() <= set.seq && world.step() {}
+    let keys = world.node_keys("redis").expect("redis is up");
+    assert_eq!(keys.node_ms, (set.t_us / 1000) as i64);
+    let names: Vec<&[u8]> = keys.keys.iter().map(|k| k.key.as_slice()).collect();
+    assert_eq!(names, [b"lock".as_slice()], "only what was written by then");
+    let ttl = keys.keys[0].ttl_ms.expect("the lock has a TTL");
+    assert!(ttl > 0 && ttl <= 500, "{ttl}");
+    assert!(!keys.keys[0].payload.is_empty());
+    assert!(world.node_keys("c1").is_none(), "not a node");
+}

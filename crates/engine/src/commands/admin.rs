@@ -23,6 +23,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("wait", 3, flags::NOSCRIPT, NO_KEYS, wait),
     spec("swapdb", 3, flags::WRITE | flags::FAST, NO_KEYS, swapdb),
     spec("save", 1, ADMIN | flags::NO_MULTI, NO_KEYS, save),
+    spec(
+        "shutdown",
+        -1,
+        ADMIN | flags::NO_MULTI | flags::LOADING | flags::STALE | flags::ALLOW_BUSY,
+        NO_KEYS,
+        shutdown,
+    ),
     spec("bgsave", -1, ADMIN, NO_KEYS, bgsave),
     spec(
         "bgrewriteaof",
@@ -183,6 +190,32 @@ fn save(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], parsed as Redis 7.0's
+/// `shutdownCommand` does. Accepted, it asks the host to end
+/// ([`crate::Engine::take_shutdown`]); the model keeps nothing on disk, so
+/// SAVE and NOSAVE end the same way. The reply only reaches a client whose
+/// host cannot end (the page): Redis's answer when a shutdown fails.
+fn shutdown(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
+    let (mut save, mut nosave, mut abort) = (false, false, false);
+    for arg in &args[1..] {
+        match arg.to_ascii_lowercase().as_slice() {
+            b"save" => save = true,
+            b"nosave" => nosave = true,
+            b"abort" => abort = true,
+            b"now" | b"force" => {}
+            _ => return Reply::syntax_error(),
+        }
+    }
+    if (save && nosave) || (abort && args.len() > 2) {
+        return Reply::syntax_error();
+    }
+    if abort {
+        return Reply::error("ERR No shutdown in progress.");
+    }
+    ctx.server.shutdown_asked = true;
+    Reply::error("ERR Errors trying to SHUTDOWN. Check logs.")
+}
+
 /// BGSAVE [SCHEDULE]: a background save that finishes at once.
 fn bgsave(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     match args.len() {
@@ -259,6 +292,23 @@ fn latency_help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 mod tests {
     use crate::commands::test_session::{session, Session};
     use crate::server::replication::Primary;
+
+    #[test]
+    fn shutdown_asks_the_host_unless_refused() {
+        let mut s = Session::new();
+        session!(s,
+            "SHUTDOWN SAVE NOSAVE" => "-ERR syntax error\r\n",
+            "SHUTDOWN SOON" => "-ERR syntax error\r\n",
+            "SHUTDOWN ABORT" => "-ERR No shutdown in progress.\r\n",
+            "MULTI" => "+OK\r\n",
+            "SHUTDOWN NOSAVE" => "-ERR Command not allowed inside a transaction\r\n",
+            "EXEC" => "-EXECABORT Transaction discarded because of previous errors.\r\n",
+        );
+        assert!(!s.engine.take_shutdown());
+        session!(s, "SHUTDOWN NOSAVE NOW" => "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+        assert!(s.engine.take_shutdown());
+        assert!(!s.engine.take_shutdown());
+    }
 
     #[test]
     fn a_replica_refuses_writes_even_in_scripts() {

@@ -74,6 +74,9 @@ pub struct ServerState {
     pub eviction_draws: u64,
     /// The database the random policies visited last (Redis's `next_db`).
     pub next_eviction_db: usize,
+    /// SHUTDOWN was accepted: a host that can end its process does
+    /// ([`crate::Engine::take_shutdown`]).
+    pub shutdown_asked: bool,
 }
 
 impl ServerState {
@@ -150,6 +153,7 @@ impl Default for ServerState {
             access_tracked: false,
             eviction_draws: 0,
             next_eviction_db: 0,
+            shutdown_asked: false,
         }
     }
 }

@@ -15,8 +15,8 @@ use lockstep_engine::Reply;
 use lockstep_lua::mlua::{self, Function, Lua, MultiValue, Table, Thread, Value};
 use lockstep_lua::{Budget, Limits, LuaVm, RunError};
 
+use crate::actor::ActorId;
 use crate::clock::Clock;
-use crate::network::ActorId;
 use crate::scenario::ClientSpec;
 use crate::trace::Time;
 
@@ -124,7 +124,8 @@ pub struct Task {
 pub struct Process {
     pub spec: ClientSpec,
     pub actor: ActorId,
-    pub node: ActorId,
+    /// Its own node (an index into the world's nodes).
+    pub node: usize,
     /// Follows the sentinel's primary when a failover happens.
     pub follows_primary: bool,
     pub clock: Clock,

@@ -4,6 +4,7 @@
 //! the lesson's budget.
 
 use super::{fails, Budget, Explorer, Finding};
+use crate::error::{ErrorKind, ScenarioError};
 use crate::scenario::Scenario;
 use crate::trace::Trace;
 
@@ -28,8 +29,10 @@ pub struct Grade {
     pub finding: Option<Finding>,
 }
 
-/// Applies the learner's edits to a copy of the scenario.
-pub fn apply(scenario: &Scenario, edits: &[Edit]) -> Result<Scenario, String> {
+/// Applies the learner's edits to a copy of the scenario. An edit of a
+/// client the scenario does not have, or an edited scenario that does not
+/// pass its checks, is refused naming the client and the field.
+pub fn apply(scenario: &Scenario, edits: &[Edit]) -> Result<Scenario, ScenarioError> {
     let mut edited = scenario.clone();
     for edit in edits {
         match edit {
@@ -38,7 +41,14 @@ pub fn apply(scenario: &Scenario, edits: &[Edit]) -> Result<Scenario, String> {
                     .clients
                     .iter_mut()
                     .find(|c| &c.name == client)
-                    .ok_or_else(|| format!("there is no client named \"{client}\" to edit"))?;
+                    .ok_or_else(|| {
+                        ScenarioError::new(
+                            ErrorKind::UnknownName,
+                            format!("there is no client named \"{client}\" to edit"),
+                        )
+                        .actor(client)
+                        .field("program")
+                    })?;
                 spec.program = Some(source.clone());
                 spec.library = None;
             }
@@ -60,7 +70,7 @@ pub fn grade(
     budget: Budget,
     seed: u64,
     on_progress: impl FnMut(&super::Progress) -> bool,
-) -> Result<Grade, String> {
+) -> Result<Grade, ScenarioError> {
     let edited = apply(scenario, edits)?;
     let explorer = Explorer::new(&edited, budget, seed)?;
     let baseline = explorer.baseline().clone();
@@ -116,5 +126,44 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario() -> Scenario {
+        Scenario::parse(
+            "title = \"grade\"\nduration_ms = 10\n[[node]]\nname = \"r1\"\n\
+             [[client]]\nname = \"c1\"\nprogram = \"return\"\n",
+        )
+        .expect("scenario")
+    }
+
+    #[test]
+    fn an_edit_of_a_client_that_is_not_there_names_the_client_and_the_field() {
+        let edit = Edit::Program {
+            client: "c9".into(),
+            source: "return".into(),
+        };
+        let error = apply(&scenario(), &[edit]).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::UnknownName);
+        assert_eq!(error.actor.as_deref(), Some("c9"));
+        assert_eq!(error.field.as_deref(), Some("program"));
+        assert_eq!(error.to_string(), "there is no client named \"c9\" to edit");
+    }
+
+    #[test]
+    fn an_edited_scenario_that_fails_its_checks_is_refused_as_the_scenario_is() {
+        let edit = Edit::Library {
+            name: "lock".into(),
+            source: "return {}".into(),
+        };
+        let mut broken = scenario();
+        broken.clients[0].timeout_ms = -1.0;
+        let error = apply(&broken, &[edit]).unwrap_err();
+        assert_eq!(error, broken.validate().unwrap_err());
+        assert_eq!(error.actor.as_deref(), Some("c1"));
     }
 }

@@ -24,8 +24,8 @@
 pub use crate::budget;
 pub mod grade;
 pub mod schedule;
-pub mod search;
-pub mod share;
+pub(crate) mod search;
+pub(crate) mod share;
 
 use std::rc::Rc;
 

@@ -11,13 +11,21 @@
 //! p99(latency, client-1)              send → reply, ms, per command
 //! max(wait, db)                       a query's wait for a database connection
 //! sum(sleep, client-2)                ms slept
+//! max(memory, redis key="rl:log:*")   the most bytes those keys held at once
 //! ```
 //!
 //! A filter is an actor (a glob: `client-*`; `any` or nothing for all), an
 //! event type as the trace spells it (plurals too: `queries`), and fields
 //! `text="..."` (contained in the event's text), `key=`, `to=`, `from=`,
-//! `actor=`, `type=`, in any order. Everything is computed from the events
-//! alone, so a metric means the same natively, in wasm and in a saved trace.
+//! `actor=`, `type=`, in any order. Everything is computed from the trace
+//! alone (its events and the state snapshots they carry), so a metric means
+//! the same natively, in wasm and in a saved trace.
+//!
+//! `memory` is the one quantity read from the snapshots rather than from
+//! events: the bytes MEMORY USAGE gives for the keys `key=` matches (a
+//! glob) on the nodes the actor names, added up, each time that total
+//! changes. Nodes record it only with `memory_usage = true`, so a trace
+//! without it has nothing to measure.
 
 mod parse;
 
@@ -64,6 +72,9 @@ pub enum Quantity {
     Wait,
     /// How long a `sleep` lasted, ms.
     Sleep,
+    /// The bytes of the matching keys together (MEMORY USAGE), from the
+    /// state snapshots of nodes that record it.
+    Memory,
 }
 
 /// Which events a metric looks at.
@@ -117,12 +128,13 @@ impl Func {
 }
 
 impl Quantity {
-    /// The event type the quantity is read from.
-    fn event_type(self) -> &'static str {
+    /// The event type the quantity is read from (`None`: the state).
+    fn event_type(self) -> Option<&'static str> {
         match self {
-            Quantity::Latency => "send",
-            Quantity::Wait => "query",
-            Quantity::Sleep => "sleep",
+            Quantity::Latency => Some("send"),
+            Quantity::Wait => Some("query"),
+            Quantity::Sleep => Some("sleep"),
+            Quantity::Memory => None,
         }
     }
 }
@@ -136,7 +148,7 @@ impl Filter {
             && self
                 .key
                 .as_deref()
-                .is_none_or(|k| what.key().as_deref() == Some(k))
+                .is_none_or(|k| what.key().is_some_and(|key| glob(k, &key)))
             && self
                 .to
                 .as_deref()
@@ -260,7 +272,7 @@ impl Metric {
     }
 
     fn matches(&self, event: &Event) -> bool {
-        let implied = self.quantity.map(Quantity::event_type);
+        let implied = self.quantity.and_then(Quantity::event_type);
         implied.is_none_or(|k| event.what.type_name() == k) && self.filter.matches(event)
     }
 
@@ -281,6 +293,9 @@ impl Metric {
         let Some(quantity) = self.quantity else {
             return Vec::new();
         };
+        if quantity == Quantity::Memory {
+            return self.memory_samples(trace);
+        }
         let replies: BTreeMap<(&str, u64), u64> = match quantity {
             Quantity::Latency => trace
                 .events
@@ -313,6 +328,42 @@ impl Metric {
                 })
             })
             .collect()
+    }
+}
+
+impl Metric {
+    /// The matching keys' bytes together, at each snapshot where the total
+    /// changes, from the first snapshot in which a matching node recorded
+    /// a size (so keys that expire count down to 0).
+    fn memory_samples(&self, trace: &Trace) -> Vec<Point> {
+        let mut points = Vec::new();
+        let mut last = None;
+        for event in &trace.events {
+            let Some(state) = &event.state else { continue };
+            let mut recorded = last.is_some();
+            let mut total = 0;
+            let nodes = state
+                .nodes
+                .iter()
+                .filter(|(name, _)| self.filter.actor.as_deref().is_none_or(|g| glob(g, name)));
+            for (_, node) in nodes {
+                for key in &node.keys {
+                    let Some(bytes) = key.memory else { continue };
+                    recorded = true;
+                    if self.filter.key.as_deref().is_none_or(|g| glob(g, &key.key)) {
+                        total += bytes;
+                    }
+                }
+            }
+            if recorded && last != Some(total) {
+                last = Some(total);
+                points.push(Point {
+                    t_ms: ms(event.t_us),
+                    value: total as f64,
+                });
+            }
+        }
+        points
     }
 }
 

@@ -9,7 +9,7 @@ use crate::trace::EVENT_TYPES;
 pub type ParseError = String;
 
 const FUNCS: &str = "count, retries, first, last, rate, p50, p90, p95, p99, max, min, mean, sum";
-const QUANTITIES: &str = "latency, wait, sleep";
+const QUANTITIES: &str = "latency, wait, sleep, memory";
 
 impl Metric {
     /// Reads one metric expression.
@@ -52,6 +52,7 @@ impl Metric {
                 "latency" => Quantity::Latency,
                 "wait" => Quantity::Wait,
                 "sleep" => Quantity::Sleep,
+                "memory" => Quantity::Memory,
                 other => {
                     return fail(format!(
                         "`{other}` is not a quantity; {name}(...) measures one of {QUANTITIES}"
@@ -80,11 +81,21 @@ impl Metric {
             }
         }
         let filter = Filter::parse(filter_text.unwrap_or("")).map_err(place)?;
-        if let (Some(quantity), Some(kind)) = (quantity, &filter.kind) {
-            if kind != quantity.event_type() {
+        if quantity == Some(Quantity::Memory)
+            && (filter.kind.is_some()
+                || filter.text.is_some()
+                || filter.to.is_some()
+                || filter.from.is_some())
+        {
+            return fail(format!(
+                "{name}(memory, ...) reads the nodes' keys, not events: \
+                 give a node and `key=` (a glob) only"
+            ));
+        }
+        if let (Some(implied), Some(kind)) = (quantity.and_then(|q| q.event_type()), &filter.kind) {
+            if kind != implied {
                 return fail(format!(
-                    "{name}(...) reads its quantity from `{}` events, not `{kind}`",
-                    quantity.event_type()
+                    "{name}(...) reads its quantity from `{implied}` events, not `{kind}`"
                 ));
             }
         }

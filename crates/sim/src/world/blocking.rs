@@ -12,6 +12,7 @@
 use lockstep_engine::{ClientId, Unblocked};
 
 use super::{Pending, World};
+use crate::actor::ActorId;
 use crate::node::Queued;
 use crate::trace::{command_text, reply_text, What};
 
@@ -51,28 +52,13 @@ pub(super) fn client_patience(args: &[Vec<u8>]) -> Option<Option<f64>> {
 }
 
 impl World {
-    /// A command for a connection the engine has blocked waits behind it;
-    /// gives the command back if the connection is free.
-    pub(super) fn hold_if_blocked(
-        &mut self,
-        node: usize,
-        conn: ClientId,
-        command: Queued,
-    ) -> Option<Queued> {
-        if !self.nodes[node].engine.is_blocked(conn) {
-            return Some(command);
-        }
-        self.nodes[node].held_behind_block.push((conn, command));
-        None
-    }
-
     /// The command that just ran on `node` blocked its caller: note whom
     /// to answer when the engine serves or times it out.
     pub(super) fn blocked(&mut self, node: usize, conn: ClientId, command: Queued) {
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[command.from].clone(),
+                from: self.name(command.from).to_string(),
                 msg: command.msg,
                 command: command_text(&command.args),
                 reply: "(blocked)".into(),
@@ -101,9 +87,9 @@ impl World {
                 continue;
             };
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[command.from].clone(),
+                    from: self.name(command.from).to_string(),
                     msg: command.msg,
                     command: format!("{} ({how})", command_text(&command.args)),
                     reply: reply_text(&reply),

@@ -5,9 +5,9 @@ use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
 use rand::RngExt;
 
 use super::{Body, Pending, World};
+use crate::actor::{ActorId, ResourceId};
 use crate::client::{lua_error_text, reply_to_lua, Request, Step, Task, Waiting};
 use crate::clock::ms;
-use crate::network::ActorId;
 use crate::resource::WriteRequest;
 use crate::trace::{command_text, reply_text, What};
 
@@ -20,9 +20,7 @@ impl World {
     }
 
     pub(super) fn process_of(&self, actor: ActorId) -> Option<usize> {
-        actor
-            .checked_sub(self.nodes.len())
-            .filter(|&p| p < self.processes.len())
+        actor.as_client()
     }
 
     pub(super) fn start_process(&mut self, process: usize) {
@@ -143,14 +141,11 @@ impl World {
         }
         if let Some(until) = p.paused_until {
             // The answer sits in the socket until the process runs again.
-            let id = self.next_msg;
-            self.next_msg += 1;
-            let message = super::Message {
+            let id = self.network.put(super::Message {
                 from,
                 to: actor,
                 body,
-            };
-            self.messages.insert(id, message);
+            });
             self.schedule(until, Pending::Deliver(id));
             return;
         }
@@ -528,7 +523,7 @@ impl World {
         self.emit(
             actor,
             What::Send {
-                to: self.names[target].clone(),
+                to: self.name(target).to_string(),
                 msg,
                 text,
             },
@@ -544,11 +539,12 @@ impl World {
         node: Option<String>,
     ) -> Result<ActorId, String> {
         let Some(name) = node else {
-            return Ok(self.processes[process].node);
+            return Ok(ActorId::node(self.processes[process].node));
         };
         self.nodes
             .iter()
             .position(|n| n.spec.name == name)
+            .map(ActorId::node)
             .ok_or_else(|| {
                 let names: Vec<&str> = self.nodes.iter().map(|n| n.spec.name.as_str()).collect();
                 format!(
@@ -566,7 +562,6 @@ impl World {
         request: WriteRequest,
     ) -> Option<MultiValue> {
         let actor = self.actor_of(process);
-        let first = self.nodes.len() + self.processes.len();
         let Some(target) = self.resources.iter().position(|r| r.spec.name == resource) else {
             let message = format!("no resource named \"{resource}\" in this scenario");
             return (false, message).into_lua_multi(self.clients.lua()).ok();
@@ -584,7 +579,12 @@ impl World {
                 .map(|i| format!(" id={i}"))
                 .unwrap_or_default(),
         );
-        let msg = self.send(actor, first + target, Body::Write { task, request }, 0);
+        let msg = self.send(
+            actor,
+            ActorId::Resource(ResourceId(target)),
+            Body::Write { task, request },
+            0,
+        );
         self.emit(
             actor,
             What::Send {
@@ -593,7 +593,13 @@ impl World {
                 text,
             },
         );
-        self.await_reply(process, task, msg, first + target, None);
+        self.await_reply(
+            process,
+            task,
+            msg,
+            ActorId::Resource(ResourceId(target)),
+            None,
+        );
         None
     }
 
@@ -632,7 +638,9 @@ impl World {
         msg: u64,
         request: WriteRequest,
     ) {
-        let index = actor - self.nodes.len() - self.processes.len();
+        let ActorId::Resource(ResourceId(index)) = actor else {
+            return;
+        };
         let duplicate = request
             .id
             .clone()
@@ -640,7 +648,7 @@ impl World {
         // Judged first, applied once the event is written, so the event's
         // snapshot shows the resource after it.
         let result = self.resources[index].check(&request);
-        let writer = self.names[from].clone();
+        let writer = self.name(from).to_string();
         let seq = self.emit(
             actor,
             What::Write {

@@ -7,9 +7,9 @@
 use std::rc::Rc;
 
 use super::{Body, Pending, World};
+use crate::actor::{ActorId, MemberId};
 use crate::clock::ms;
 use crate::consensus::{Op, Outcome, Proposal, Store};
-use crate::network::ActorId;
 use crate::trace::What;
 
 /// Where a request's answer goes.
@@ -23,34 +23,21 @@ pub(super) struct Route {
 type Service = crate::consensus::Service<Route>;
 
 impl World {
-    fn first_member_actor(&self) -> ActorId {
-        self.first_traffic_actor() + self.generators.len()
-    }
-
     /// The actor of `member` of service `service`.
     pub(super) fn member_actor(&self, service: usize, member: usize) -> ActorId {
-        let before: usize = self.services[..service]
-            .iter()
-            .map(|s| s.members.len())
-            .sum();
-        self.first_member_actor() + before + member
+        ActorId::Member(MemberId { service, member })
     }
 
     /// The (service, member) an actor is, if it is a consensus member.
     pub(super) fn member_of(&self, actor: ActorId) -> Option<(usize, usize)> {
-        let mut offset = actor.checked_sub(self.first_member_actor())?;
-        for (service, s) in self.services.iter().enumerate() {
-            if offset < s.members.len() {
-                return Some((service, offset));
-            }
-            offset -= s.members.len();
+        match actor {
+            ActorId::Member(MemberId { service, member }) => Some((service, member)),
+            _ => None,
         }
-        None
     }
 
     pub(super) fn member_named(&self, name: &str) -> Option<(usize, usize)> {
-        let actor = self.names.iter().position(|n| n == name)?;
-        self.member_of(actor)
+        self.member_of(self.roster.named(name)?)
     }
 
     /// Sends a program's request to the service's leader (or, with none,
@@ -299,9 +286,9 @@ impl World {
     /// The election timeout ran out: a leader that still reaches a
     /// majority stays; otherwise the members elect one that does, if any.
     pub(super) fn election_check(&mut self, service: usize) {
-        let first = self.member_actor(service, 0);
         let network = &self.network;
-        let reaches = |a: usize, b: usize| network.connected(first + a, first + b);
+        let member = |m| ActorId::Member(MemberId { service, member: m });
+        let reaches = |a: usize, b: usize| network.connected(member(a), member(b));
         if self.services[service].leader_has_majority(&reaches) {
             return;
         }

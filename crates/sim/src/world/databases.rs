@@ -2,8 +2,8 @@
 //! connection, take the database's `query_ms`, and are answered.
 
 use super::{Body, Pending, World};
+use crate::actor::{ActorId, DatabaseId};
 use crate::database::{Answer, Job, Query};
-use crate::network::ActorId;
 use crate::trace::What;
 
 /// Where a query's answer goes.
@@ -15,10 +15,6 @@ pub(super) struct Route {
 }
 
 impl World {
-    pub(super) fn first_database_actor(&self) -> ActorId {
-        self.nodes.len() + self.processes.len() + self.resources.len()
-    }
-
     /// A query reaches database actor `actor`.
     pub(super) fn database_receive(
         &mut self,
@@ -28,7 +24,9 @@ impl World {
         msg: u64,
         query: Query,
     ) {
-        let index = actor - self.first_database_actor();
+        let ActorId::Database(DatabaseId(index)) = actor else {
+            return;
+        };
         let job = Job {
             query,
             arrived: self.now,
@@ -53,7 +51,7 @@ impl World {
     /// A query's time is up: it runs against the rows, its answer leaves,
     /// and its connection takes the next query in line.
     pub(super) fn query_done(&mut self, database: usize, job: Job<Route>) {
-        let actor = self.first_database_actor() + database;
+        let actor = ActorId::Database(DatabaseId(database));
         let service = self.databases[database].service_time();
         let started = self.now.saturating_sub(service);
         let answer = self.databases[database].apply(&job.query);
@@ -100,7 +98,7 @@ impl World {
             let message = format!("no database named \"{database}\" in this scenario");
             return (false, message).into_lua_multi(self.clients.lua()).ok();
         };
-        let target = self.first_database_actor() + index;
+        let target = ActorId::Database(DatabaseId(index));
         let text = query.text();
         let msg = self.send(actor, target, Body::Query { task, query }, 0);
         self.emit(

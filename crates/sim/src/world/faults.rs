@@ -1,6 +1,7 @@
 //! Faults: what the scenario (or the explorer) does to the world.
 
 use super::{Pending, World};
+use crate::actor::ActorId;
 use crate::clock::ms;
 use crate::scenario::FaultKind;
 use crate::trace::What;
@@ -62,9 +63,9 @@ impl World {
                 groups,
                 duration_ms,
             } => {
-                let ids: Vec<Vec<usize>> = groups.iter().map(|g| self.ids_of(g)).collect();
+                let ids: Vec<Vec<ActorId>> = groups.iter().map(|g| self.ids_of(g)).collect();
                 self.emit_world(What::Partition { groups });
-                self.network.partition(self.names.len(), &ids);
+                self.network.partition(&ids);
                 self.mark_changed();
                 self.consensus_topology_changed();
                 if let Some(after) = duration_ms {
@@ -126,7 +127,7 @@ impl World {
             }
             FaultKind::ClockJump { target, by_ms } => {
                 if let Some(node) = node_named(self, &target) {
-                    self.emit(node, What::ClockJump { by_ms });
+                    self.emit(ActorId::node(node), What::ClockJump { by_ms });
                     self.nodes[node].clock.jump(self.now, by_ms);
                     self.node_clock_changed(node);
                 } else if let Some((service, member)) = self.member_named(&target) {
@@ -146,7 +147,7 @@ impl World {
             }
             FaultKind::ClockDrift { target, drift } => {
                 if let Some(node) = node_named(self, &target) {
-                    self.emit(node, What::ClockDrift { drift });
+                    self.emit(ActorId::node(node), What::ClockDrift { drift });
                     self.nodes[node].clock.set_drift(self.now, drift);
                     self.node_clock_changed(node);
                 } else if let Some((service, member)) = self.member_named(&target) {
@@ -178,10 +179,7 @@ impl World {
     }
 
     /// The ids of the named actors (the scenario was checked: all known).
-    fn ids_of(&self, names: &[String]) -> Vec<usize> {
-        names
-            .iter()
-            .filter_map(|n| self.names.iter().position(|x| x == n))
-            .collect()
+    fn ids_of(&self, names: &[String]) -> Vec<ActorId> {
+        names.iter().filter_map(|n| self.roster.named(n)).collect()
     }
 }

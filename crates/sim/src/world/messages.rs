@@ -1,7 +1,7 @@
 //! Sending and delivering messages: latency, loss and partitions.
 
 use super::{Body, Message, Pending, World};
-use crate::network::ActorId;
+use crate::actor::ActorId;
 use crate::scenario::InFlight;
 use crate::trace::{Time, What};
 
@@ -10,8 +10,6 @@ impl World {
     /// than the link's own latency (a replica's configured lag). Returns
     /// its id.
     pub(super) fn send(&mut self, from: ActorId, to: ActorId, body: Body, extra: Time) -> u64 {
-        let id = self.next_msg;
-        self.next_msg += 1;
         // Replication between servers retransmits until it gets through: only
         // partitions stop it, not random loss.
         let reliable = matches!(
@@ -21,7 +19,7 @@ impl World {
                 | Body::Append { .. }
                 | Body::AppendAck { .. }
         );
-        self.messages.insert(id, Message { from, to, body });
+        let id = self.network.put(Message { from, to, body });
         if self.is_operator(from) || self.is_operator(to) {
             // The operator works on the node's own host: no network between.
             self.schedule(self.now + extra, Pending::Deliver(id));
@@ -31,7 +29,10 @@ impl World {
             None
         } else if self.network.lost_one_way(from, to, self.now) {
             Some("lost one way (lose_one_way)")
-        } else if matches!(self.messages[&id].body, Body::Reply { .. })
+        } else if self
+            .network
+            .get(id)
+            .is_some_and(|m| matches!(m.body, Body::Reply { .. }))
             && self.lose_next_reply.remove(&to)
         {
             Some("reply lost (lose_reply)")
@@ -46,7 +47,7 @@ impl World {
             None => None,
         };
         if let Some(reason) = lost {
-            if let Some(lost) = self.messages.remove(&id) {
+            if let Some(lost) = self.network.take(id) {
                 self.push_lost(from, &lost.body);
             }
             self.emit(
@@ -68,7 +69,7 @@ impl World {
     }
 
     pub(super) fn deliver(&mut self, id: u64) {
-        let Some(message) = self.messages.remove(&id) else {
+        let Some(message) = self.network.take(id) else {
             return;
         };
         let local = self.is_operator(message.from) || self.is_operator(message.to);
@@ -90,8 +91,7 @@ impl World {
                     );
                 }
                 InFlight::Delay => {
-                    self.messages.insert(id, message);
-                    self.held.push(id);
+                    self.network.hold(id, message);
                 }
             }
             return;
@@ -105,9 +105,15 @@ impl World {
                 self.operator_closed(from, &reason)
             }
             _ if self.is_operator(to) => {}
-            Body::Command { task, args } => self.node_receive(to, from, task, id, args),
+            Body::Command { task, args } => {
+                if let Some(node) = to.as_node() {
+                    self.node_receive(node, from, task, id, args)
+                }
+            }
             Body::Pipeline { task, commands } => {
-                self.node_receive_pipeline(to, from, task, commands)
+                if let Some(node) = to.as_node() {
+                    self.node_receive_pipeline(node, from, task, commands)
+                }
             }
             answer @ (Body::Reply { .. }
             | Body::WriteResult { .. }
@@ -118,9 +124,15 @@ impl World {
             Body::AppendAck { term, index } => self.member_ack(to, from, term, index),
             Body::Write { task, request } => self.resource_receive(to, from, task, id, request),
             Body::Replicate { offset, data, full } => {
-                self.replica_receive(to, from, offset, data, full)
+                if let (Some(replica), Some(primary)) = (to.as_node(), from.as_node()) {
+                    self.replica_receive(replica, primary, offset, data, full)
+                }
             }
-            Body::Ack { offset } => self.primary_receive_ack(to, from, offset),
+            Body::Ack { offset } => {
+                if let (Some(primary), Some(replica)) = (to.as_node(), from.as_node()) {
+                    self.primary_receive_ack(primary, replica, offset)
+                }
+            }
             Body::Push {
                 task,
                 conn,
@@ -137,13 +149,11 @@ impl World {
 
     /// After a heal, messages held by the partition go on their way.
     pub(super) fn release_held(&mut self) {
-        for id in std::mem::take(&mut self.held) {
-            let Some(message) = self.messages.get(&id) else {
+        for id in self.network.take_held() {
+            let Some(&Message { from, to, .. }) = self.network.get(id) else {
                 continue;
             };
-            let latency = self
-                .network
-                .latency(message.from, message.to, &mut self.rng);
+            let latency = self.network.latency(from, to, &mut self.rng);
             self.schedule(self.now + latency, Pending::Deliver(id));
         }
     }

@@ -11,6 +11,7 @@ mod consensus;
 mod databases;
 mod deploys;
 mod faults;
+mod fork;
 mod messages;
 mod nodes;
 mod operators;
@@ -27,16 +28,17 @@ use lockstep_engine::{Dataset, Reply};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+pub use fork::{DumpedKey, NodeKeys};
+
+use crate::actor::{ActorId, ClientId, MemberId, NodeId, Roster};
 use crate::client::{ClientVm, Process};
 use crate::clock::{ms, Clock};
 use crate::invariants::{Invariants, Violation};
-use crate::network::{ActorId, Network};
+use crate::network::Network;
 use crate::node::Node;
 use crate::resource::{Resource, WriteRequest};
 use crate::scenario::{FaultSpec, Scenario};
-use crate::trace::{
-    Actor, ActorKind, Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState,
-};
+use crate::trace::{Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState};
 
 /// How long the world may take to go quiet after a run, before the
 /// end-of-run invariants are checked.
@@ -166,13 +168,8 @@ enum Pending {
     },
 }
 
-/// A message on the wire.
-#[derive(Clone, Debug)]
-struct Message {
-    from: ActorId,
-    to: ActorId,
-    body: Body,
-}
+/// A message on the wire between the world's actors.
+type Message = crate::network::Message<Body>;
 
 #[derive(Clone, Debug)]
 enum Body {
@@ -268,8 +265,8 @@ struct Armed {
 
 #[derive(Clone, Debug)]
 struct Sentinel {
-    actor: ActorId,
-    primary: ActorId,
+    /// The node it watches (an index into the world's nodes).
+    primary: usize,
     down_after: Time,
     down_since: Option<Time>,
     /// The busy script (its run id) it already sent SCRIPT KILL for.
@@ -280,13 +277,13 @@ pub struct World {
     scenario: Rc<Scenario>,
     faults: Vec<FaultSpec>,
     options: RunOptions,
-    names: Vec<String>,
-    kinds: Vec<ActorKind>,
+    /// Every actor's id and name, in the trace's order.
+    roster: Roster,
     now: Time,
     rng: ChaCha8Rng,
     queue: BTreeMap<(Time, u64), Pending>,
     scheduled: u64,
-    network: Network,
+    network: Network<Body>,
     nodes: Vec<Node>,
     processes: Vec<Process>,
     resources: Vec<Resource>,
@@ -301,10 +298,6 @@ pub struct World {
     /// Old primaries to turn into replicas of the new one once reachable.
     demote: Vec<(usize, usize)>,
     clients: ClientVm,
-    messages: BTreeMap<u64, Message>,
-    /// Messages held back by a partition (`in_flight_on_partition = "delay"`).
-    held: Vec<u64>,
-    next_msg: u64,
     next_token: u64,
     next_run: u64,
     invariants: Invariants,
@@ -336,8 +329,6 @@ pub struct World {
     in_order: BTreeMap<(ActorId, ActorId, u32), Time>,
     /// Clients whose next reply from a node is lost (`lose_reply`).
     lose_next_reply: std::collections::BTreeSet<ActorId>,
-    /// The actor that runs `[[operator]]` commands, if the scenario has any.
-    operator: Option<ActorId>,
     /// Operator commands waiting for their reply: message id to the
     /// command's index and when it was asked.
     operator_asks: BTreeMap<u64, (usize, Time)>,
@@ -352,9 +343,6 @@ pub struct Spares {
     scripting: Vec<lockstep_engine::scripting::SpareScripting>,
 }
 
-/// Why a world could not be built from a scenario.
-pub type BuildError = crate::error::ScenarioError;
-
 impl World {
     /// Builds the world for `scenario` with `faults` instead of the
     /// scenario's own (the explorer's schedules).
@@ -362,7 +350,7 @@ impl World {
         scenario: Rc<Scenario>,
         faults: Vec<FaultSpec>,
         options: RunOptions,
-    ) -> Result<World, BuildError> {
+    ) -> Result<World, crate::error::ScenarioError> {
         World::with_spares(scenario, faults, options, Spares::default())
     }
 
@@ -376,49 +364,13 @@ impl World {
         faults: Vec<FaultSpec>,
         options: RunOptions,
         spares: Spares,
-    ) -> Result<World, BuildError> {
+    ) -> Result<World, crate::error::ScenarioError> {
         let Spares {
             clients,
             mut scripting,
         } = spares;
-        let mut names: Vec<String> = Vec::new();
-        let mut kinds = Vec::new();
-        for node in &scenario.nodes {
-            names.push(node.name.clone());
-            kinds.push(ActorKind::Node);
-        }
-        for client in &scenario.clients {
-            names.push(client.name.clone());
-            kinds.push(ActorKind::Client);
-        }
-        for resource in &scenario.resources {
-            names.push(resource.name.clone());
-            kinds.push(ActorKind::Resource);
-        }
-        for database in &scenario.databases {
-            names.push(database.name.clone());
-            kinds.push(ActorKind::Database);
-        }
-        for traffic in &scenario.traffic {
-            names.push(traffic.name.clone());
-            kinds.push(ActorKind::Traffic);
-        }
-        for member in scenario.member_names() {
-            names.push(member);
-            kinds.push(ActorKind::Member);
-        }
-        let operator = (!scenario.operators.is_empty()).then(|| {
-            names.push(crate::scenario::OPERATOR.into());
-            kinds.push(ActorKind::Operator);
-            names.len() - 1
-        });
-        let sentinel_actor = scenario.sentinel.as_ref().map(|_| {
-            names.push("sentinel".into());
-            kinds.push(ActorKind::Sentinel);
-            names.len() - 1
-        });
-        let index = |name: &str| names.iter().position(|n| n == name);
-        let network = Network::new(&scenario.network, &index);
+        let roster = Roster::new(&scenario);
+        let network = Network::new(&scenario.network, &|name| roster.named(name));
         let node_index = |name: &str| scenario.nodes.iter().position(|n| n.name == name);
         let mut nodes: Vec<Node> = scenario
             .nodes
@@ -452,7 +404,6 @@ impl World {
         };
         let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
             Some(Sentinel {
-                actor: sentinel_actor?,
                 primary: node_index(&spec.primary)?,
                 down_after: spec.down_after_ms * 1000,
                 down_since: None,
@@ -464,7 +415,7 @@ impl World {
             let node = spec.node.as_deref().and_then(node_index).unwrap_or(0);
             processes.push(Process {
                 spec: spec.clone(),
-                actor: nodes.len() + i,
+                actor: ActorId::client(i),
                 node,
                 follows_primary: sentinel.as_ref().is_some_and(|s| s.primary == node),
                 clock: Clock::new(spec.clock.offset_ms, spec.clock.drift),
@@ -522,8 +473,7 @@ impl World {
             faults,
             rng,
             options,
-            names,
-            kinds,
+            roster,
             now: 0,
             queue: BTreeMap::new(),
             scheduled: 0,
@@ -548,9 +498,6 @@ impl World {
             sentinel,
             demote: Vec::new(),
             clients,
-            messages: BTreeMap::new(),
-            held: Vec::new(),
-            next_msg: 1,
             next_token: 1,
             next_run: 1,
             armed,
@@ -566,7 +513,6 @@ impl World {
             outbound: BTreeMap::new(),
             in_order: BTreeMap::new(),
             lose_next_reply: Default::default(),
-            operator,
             operator_asks: BTreeMap::new(),
             deploys_due: BTreeMap::new(),
         };
@@ -634,7 +580,7 @@ impl World {
             self.settle();
             let state = world_state(
                 &self.nodes,
-                &self.names,
+                &self.roster,
                 &self.invariants.sections,
                 &self.resources,
                 &self.databases,
@@ -676,9 +622,9 @@ impl World {
     fn settles(&self, pending: &Pending) -> bool {
         match pending {
             Pending::Deliver(id) => self
-                .messages
-                .get(id)
-                .is_some_and(|m| self.kinds.get(m.to) != Some(&ActorKind::Client)),
+                .network
+                .get(*id)
+                .is_some_and(|m| !matches!(m.to, ActorId::Client(_))),
             Pending::NodeDone { .. }
             | Pending::BusyThreshold { .. }
             | Pending::Expiry { .. }
@@ -739,19 +685,6 @@ impl World {
     /// same moment's handling wrote) — a fork of the run at that step.
     pub fn events_recorded(&self) -> u64 {
         self.event_count
-    }
-
-    /// Node `name`'s Redis as it is now, with the time on the node's own
-    /// clock in ms (what its commands run at); `None` for no such node or
-    /// a node that is down. A console opened on a fork reads it.
-    pub fn node_engine_mut(&mut self, name: &str) -> Option<(&mut lockstep_engine::Engine, i64)> {
-        let now = self.now;
-        let node = self
-            .nodes
-            .iter_mut()
-            .find(|n| n.spec.name == name && n.up)?;
-        let now_ms = node.now_ms(now);
-        Some((&mut node.engine, now_ms))
     }
 
     fn handle(&mut self, pending: Pending) {
@@ -829,7 +762,7 @@ impl World {
         self.unsnapped = false;
         let mut snapshot = world_state(
             &self.nodes,
-            &self.names,
+            &self.roster,
             &self.invariants.sections,
             &self.resources,
             &self.databases,
@@ -866,23 +799,25 @@ impl World {
 
     /// The fault injector's events (partitions, heals) belong to no actor.
     fn emit_world(&mut self, what: What) -> u64 {
-        self.emit(usize::MAX, what)
+        self.emit(ActorId::World, what)
     }
 
     fn name(&self, actor: ActorId) -> &str {
-        self.names.get(actor).map(String::as_str).unwrap_or("world")
+        self.roster.name(actor)
+    }
+
+    /// Node `node`'s name (an index into the world's nodes).
+    fn node_name(&self, node: usize) -> &str {
+        &self.nodes[node].spec.name
     }
 
     fn local_ms(&self, actor: ActorId) -> f64 {
-        let local = match self.kinds.get(actor) {
-            Some(ActorKind::Node) => self.nodes[actor].clock.local_ms(self.now),
-            Some(ActorKind::Client) => self.processes[actor - self.nodes.len()]
+        let local = match actor {
+            ActorId::Node(NodeId(n)) => self.nodes[n].clock.local_ms(self.now),
+            ActorId::Client(ClientId(c)) => self.processes[c].clock.local_ms(self.now),
+            ActorId::Member(MemberId { service, member }) => self.services[service].members[member]
                 .clock
                 .local_ms(self.now),
-            Some(ActorKind::Member) => self
-                .member_of(actor)
-                .map(|(s, m)| self.services[s].members[m].clock.local_ms(self.now))
-                .unwrap_or(self.now as f64 / 1000.0),
             _ => self.now as f64 / 1000.0,
         };
         (local * 1000.0).round() / 1000.0
@@ -897,7 +832,7 @@ impl World {
         self.changed = false;
         let last = self.event_count.saturating_sub(1);
         let nodes = &self.nodes;
-        let names = &self.names;
+        let roster = &self.roster;
         let value_of = |node: &str, key: &str| -> Option<Vec<u8>> {
             let n = nodes.iter().find(|n| n.spec.name == node)?;
             if !n.up {
@@ -912,7 +847,7 @@ impl World {
         let sections = self.invariants.sections.clone();
         let resources = &self.resources;
         let databases = &self.databases;
-        let state = || world_state(nodes, names, &sections, resources, databases, now);
+        let state = || world_state(nodes, roster, &sections, resources, databases, now);
         let found = self.invariants.check_state(&value_of, &state, now, last);
         self.report(found);
         for at in self.invariants.take_stale_deadlines() {
@@ -938,15 +873,7 @@ impl World {
         self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
         let liveness = self.liveness();
-        let actors = self
-            .names
-            .iter()
-            .zip(&self.kinds)
-            .map(|(name, kind)| Actor {
-                name: name.clone(),
-                kind: *kind,
-            })
-            .collect();
+        let actors = self.roster.trace_actors();
         let mut trace = Trace {
             format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),
@@ -1094,7 +1021,7 @@ impl World {
 /// What a learner sees at one step.
 fn world_state(
     nodes: &[Node],
-    names: &[String],
+    roster: &Roster,
     sections: &crate::invariants::Sections,
     resources: &[Resource],
     databases: &[crate::database::Database<databases::Route>],
@@ -1103,7 +1030,7 @@ fn world_state(
     WorldState {
         nodes: nodes
             .iter()
-            .map(|n| (n.spec.name.clone(), n.state(now, names)))
+            .map(|n| (n.spec.name.clone(), n.state(now, roster)))
             .collect(),
         holders: sections
             .inside

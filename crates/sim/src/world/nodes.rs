@@ -1,53 +1,26 @@
 //! Redis nodes in the world: running commands in simulated time, the busy
 //! script, replication, persistence, expiry, WAIT and failover.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use lockstep_engine::command::flags;
 use lockstep_engine::engine::resolve;
-use lockstep_engine::scripting::{busy_reply, BusyAnswer, RunMode, ScriptProgress, ScriptWatcher};
-use lockstep_engine::server::replication::Primary;
+use lockstep_engine::scripting::BusyAnswer;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
-use crate::network::ActorId;
-use crate::node::{Queued, Running, RunningScript, Waiter};
+use crate::actor::ActorId;
+use crate::node::{Queued, Running, Waiter};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
 /// for them (they cost a few simulated µs).
 const INLINE_COST_US: u64 = 100;
 
-/// Watches a script as it runs: when it first wrote, and whether to stop
-/// it at a given point (to replay a SCRIPT KILL).
-#[derive(Default)]
-struct SimWatcher {
-    first_write_us: Option<u64>,
-    kill_at_us: Option<u64>,
-}
-
-impl ScriptWatcher for SimWatcher {
-    fn tick(&mut self, progress: ScriptProgress) -> bool {
-        if progress.wrote && self.first_write_us.is_none() {
-            self.first_write_us = Some(progress.elapsed_us);
-        }
-        self.kill_at_us.is_some_and(|at| progress.elapsed_us >= at)
-    }
-}
-
 fn word(args: &[Vec<u8>], i: usize) -> String {
     args.get(i)
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
         .unwrap_or_default()
-}
-
-fn script_mode(args: &[Vec<u8>]) -> Option<RunMode> {
-    match word(args, 0).as_str() {
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => Some(RunMode::Eval),
-        "fcall" | "fcall_ro" => Some(RunMode::Function),
-        _ => None,
-    }
 }
 
 const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
@@ -63,17 +36,12 @@ impl World {
         call: u64,
         reply: Reply,
     ) {
-        self.send(node, to, Body::Reply { task, call, reply }, 0);
-    }
-
-    fn busy_threshold_us(&self, node: usize) -> u64 {
-        self.nodes[node]
-            .engine
-            .config()
-            .get("busy-reply-threshold")
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(5000)
-            * 1000
+        self.send(
+            ActorId::node(node),
+            to,
+            Body::Reply { task, call, reply },
+            0,
+        );
     }
 
     /// A command arrives at a node.
@@ -86,12 +54,15 @@ impl World {
         args: Vec<Vec<u8>>,
     ) {
         if !self.nodes[node].up {
-            let reply = Reply::error(format!("connection refused: {} is down", self.names[node]));
+            let reply = Reply::error(format!(
+                "connection refused: {} is down",
+                self.node_name(node)
+            ));
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Drop {
-                    from: self.names[from].clone(),
-                    to: self.names[node].clone(),
+                    from: self.name(from).to_string(),
+                    to: self.node_name(node).to_string(),
                     msg,
                     reason: "node is down: connection refused".into(),
                 },
@@ -131,19 +102,8 @@ impl World {
     /// `command` (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE); gives the command
     /// back if it has to wait its turn instead.
     fn answer_while_busy(&mut self, node: usize, command: Queued) -> Option<Queued> {
-        let Some(running) = &self.nodes[node].running else {
+        let Some(answer) = self.nodes[node].busy_answer(&command.args, self.now) else {
             return Some(command);
-        };
-        let elapsed = self.now - running.started;
-        let threshold = self.busy_threshold_us(node);
-        let Some(script) = running.script.as_ref().filter(|_| elapsed > threshold) else {
-            return Some(command);
-        };
-        let progress = ScriptProgress {
-            elapsed_us: elapsed,
-            wrote: script.first_write_us.is_some_and(|w| w <= elapsed),
-            busy_threshold_us: threshold,
-            mode: script.mode,
         };
         let Queued {
             msg,
@@ -151,7 +111,7 @@ impl World {
             task,
             args,
         } = command;
-        let (reply, text) = match busy_reply(&args, progress) {
+        let (reply, text) = match answer {
             BusyAnswer::Defer => {
                 return Some(Queued {
                     msg,
@@ -163,9 +123,9 @@ impl World {
             BusyAnswer::Reply(reply) => {
                 let text = reply_text(&reply);
                 self.emit(
-                    node,
+                    ActorId::node(node),
                     What::Busy {
-                        from: self.names[from].clone(),
+                        from: self.name(from).to_string(),
                         msg,
                         reply: text,
                     },
@@ -180,9 +140,9 @@ impl World {
             BusyAnswer::Shutdown => (None, "(the node shuts down without saving)".to_string()),
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 command: command_text(&args),
                 reply: text,
@@ -231,9 +191,9 @@ impl World {
         } = command;
         if let Some(reply) = self.intercept(node, from, task, msg, &args) {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[from].clone(),
+                    from: self.name(from).to_string(),
                     msg,
                     command: command_text(&args),
                     reply: reply_text(&reply),
@@ -252,38 +212,22 @@ impl World {
             self.start_wait(node, from, task, msg, &args);
             return;
         }
-        let mode = script_mode(&args);
-        let before = mode.map(|_| Rc::new(self.nodes[node].engine.dataset()));
-        let watcher = Rc::new(RefCell::new(SimWatcher::default()));
-        let now_ms = self.nodes[node].now_ms(self.now);
-        let addr = self.names[from].clone();
-        // The engine answers as a replica (READONLY inside scripts too,
-        // ROLE, INFO replication) whenever the node follows a primary.
-        let primary = self.nodes[node].replica_of.map(|p| Primary {
-            host: self.names[p].clone(),
-            port: 6379,
-            link_up: true,
-        });
+        let addr = self.name(from).to_string();
+        let primary = self.nodes[node]
+            .replica_of
+            .map(|p| self.node_name(p).to_string());
         let n = &mut self.nodes[node];
-        n.engine.set_replica_of(primary);
-        let conn = n.connection((from, task), &addr, self.now);
+        let conn = n.connection_for(from, task, &addr, primary.as_deref(), self.now);
         let command = Queued {
             msg,
             from,
             task,
             args,
         };
-        let Some(Queued { args, .. }) = self.hold_if_blocked(node, conn, command) else {
+        let Some(Queued { args, .. }) = n.hold_if_blocked(conn, command) else {
             return;
         };
-        let n = &mut self.nodes[node];
-        if mode.is_some() {
-            n.engine.set_script_watcher(Some(watcher.clone()));
-        }
-        let outcome = n.engine.execute(conn, &args, now_ms);
-        if mode.is_some() {
-            n.engine.set_script_watcher(None);
-        }
+        let (outcome, script) = n.run_command(conn, &args, self.now);
         self.node_logs(node);
         if outcome.blocked {
             let command = Queued {
@@ -298,9 +242,9 @@ impl World {
         }
         if outcome.cost_us < INLINE_COST_US {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Exec {
-                    from: self.names[from].clone(),
+                    from: self.name(from).to_string(),
                     msg,
                     command: command_text(&args),
                     reply: reply_text(&outcome.reply),
@@ -311,7 +255,7 @@ impl World {
             self.after_write_by(node, (from, task));
             self.after_admin(node, &args, &outcome.reply);
             self.send(
-                node,
+                ActorId::node(node),
                 from,
                 Body::Reply {
                     task,
@@ -326,7 +270,7 @@ impl World {
         let run = self.next_run;
         self.next_run += 1;
         let ends = self.now + outcome.cost_us;
-        let first_write_us = watcher.borrow().first_write_us;
+        let is_script = script.is_some();
         self.nodes[node].running = Some(Running {
             id: run,
             started: self.now,
@@ -336,16 +280,12 @@ impl World {
             task,
             args,
             reply: outcome.reply,
-            script: mode.zip(before).map(|(mode, before)| RunningScript {
-                mode,
-                first_write_us,
-                before,
-            }),
+            script,
         });
         self.emit(
-            node,
+            ActorId::node(node),
             What::ScriptStart {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 busy_until_us: ends,
             },
@@ -353,8 +293,8 @@ impl World {
         self.schedule(ends, Pending::NodeDone { node, run });
         // A script's PUBLISH goes out when the node is free to write.
         self.route_pushes(node, outcome.cost_us);
-        let threshold = self.now + self.busy_threshold_us(node) + 1;
-        if mode.is_some() && threshold < ends {
+        let threshold = self.now + self.nodes[node].busy_threshold_us() + 1;
+        if is_script && threshold < ends {
             self.schedule(threshold, Pending::BusyThreshold { node, run });
         }
     }
@@ -410,7 +350,7 @@ impl World {
                     ))),
                 }
             }
-            _ if is_replica && from != usize::MAX => {
+            _ if is_replica && from != ActorId::World => {
                 let writes = resolve(args).is_ok_and(|spec| spec.has(flags::WRITE));
                 writes.then(|| Reply::error(READONLY))
             }
@@ -424,9 +364,9 @@ impl World {
             return;
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[running.from].clone(),
+                from: self.name(running.from).to_string(),
                 msg: running.msg,
                 command: command_text(&running.args),
                 reply: reply_text(&running.reply),
@@ -457,45 +397,31 @@ impl World {
     /// would have been refused), so its data is what it was before; it is
     /// replayed up to this point to give the exact error its caller gets.
     fn kill_script(&mut self, node: usize) {
-        let Some(running) = self.nodes[node].running.take() else {
+        let Some((running, reply)) = self.nodes[node].kill_script(self.now) else {
             return;
         };
-        let Some(script) = running.script else { return };
         let elapsed = self.now - running.started;
-        let n = &mut self.nodes[node];
-        n.engine.load_dataset(&script.before);
-        let watcher = Rc::new(RefCell::new(SimWatcher {
-            first_write_us: None,
-            kill_at_us: Some(elapsed),
-        }));
-        n.engine.set_script_watcher(Some(watcher));
-        let conn = n.connection((running.from, running.task), "", running.started);
-        let now_ms = n.now_ms(running.started);
-        let outcome = n.engine.execute(conn, &running.args, now_ms);
-        n.engine.set_script_watcher(None);
-        n.engine.load_dataset(&script.before);
-        n.changes_seen = n.engine.changes();
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[running.from].clone(),
+                from: self.name(running.from).to_string(),
                 msg: running.msg,
                 command: command_text(&running.args),
-                reply: reply_text(&outcome.reply),
+                reply: reply_text(&reply),
                 cost_us: elapsed,
             },
         );
-        self.reply_to(node, running.from, running.task, running.msg, outcome.reply);
+        self.reply_to(node, running.from, running.task, running.msg, reply);
     }
 
     /// Redis log lines and expiries the last command produced.
     fn node_logs(&mut self, node: usize) {
         for line in self.nodes[node].engine.drain_script_log() {
-            self.emit(node, What::Log { text: line.text });
+            self.emit(ActorId::node(node), What::Log { text: line.text });
         }
         for key in self.nodes[node].engine.keyspace_mut().drain_expired_log() {
             self.emit(
-                node,
+                ActorId::node(node),
                 What::Expire {
                     key: String::from_utf8_lossy(&key).into_owned(),
                 },
@@ -506,18 +432,10 @@ impl World {
     /// After a command completes: if the data changed, replicate it and,
     /// with `appendfsync always`, put it on disk before the reply.
     fn after_write(&mut self, node: usize) {
-        let n = &mut self.nodes[node];
-        let changes = n.engine.changes();
-        if changes == n.changes_seen {
+        if !self.nodes[node].note_writes() {
             return;
         }
-        n.changes_seen = changes;
-        n.aof_dirty = true;
-        n.rdb_dirty = true;
-        let is_primary = n.replica_of.is_none();
-        if is_primary {
-            n.offset += 1;
-        }
+        let is_primary = self.nodes[node].replica_of.is_none();
         self.mark_changed();
         let replicas: Vec<usize> = if is_primary {
             (0..self.nodes.len())
@@ -526,13 +444,7 @@ impl World {
         } else {
             Vec::new()
         };
-        let always = self.nodes[node].fsync_always();
-        if always || !replicas.is_empty() {
-            let data = Rc::new(self.nodes[node].engine.dataset());
-            if always {
-                self.nodes[node].aof_file = Rc::clone(&data);
-                self.nodes[node].aof_dirty = false;
-            }
+        if let Some(data) = self.nodes[node].write_out(!replicas.is_empty()) {
             let offset = self.nodes[node].offset;
             let epoch = self.nodes[node].epoch;
             for replica in replicas {
@@ -576,8 +488,8 @@ impl World {
             return;
         }
         self.send(
-            node,
-            replica,
+            ActorId::node(node),
+            ActorId::node(replica),
             Body::Replicate {
                 offset,
                 data,
@@ -591,57 +503,29 @@ impl World {
     pub(super) fn replica_receive(
         &mut self,
         replica: usize,
-        primary: ActorId,
+        primary: usize,
         offset: u64,
         data: Rc<Dataset>,
         full: bool,
     ) {
-        let r = &self.nodes[replica];
-        if !r.up || r.replica_of != Some(primary) || (!full && offset <= r.offset) {
+        if !self.nodes[replica].accepts_sync(primary, offset, full) {
             return;
         }
-        self.emit(replica, What::Sync { offset });
-        let r = &mut self.nodes[replica];
-        r.engine.load_dataset(&data);
-        r.offset = offset;
-        r.changes_seen = r.engine.changes();
-        r.aof_dirty = true;
-        r.rdb_dirty = true;
-        if r.fsync_always() {
-            r.aof_file = Rc::clone(&data);
-            r.aof_dirty = false;
-        }
+        self.emit(ActorId::node(replica), What::Sync { offset });
+        self.nodes[replica].load_sync(&data, offset);
         self.mark_changed();
-        self.send(replica, primary, Body::Ack { offset }, 0);
+        self.send(
+            ActorId::node(replica),
+            ActorId::node(primary),
+            Body::Ack { offset },
+            0,
+        );
     }
 
-    pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: ActorId, offset: u64) {
-        let p = &mut self.nodes[primary];
-        if !p.up {
-            return;
-        }
-        let acked = p.acked.entry(replica).or_insert(0);
-        *acked = (*acked).max(offset);
-        let ready: Vec<Waiter> = {
-            let acked = &p.acked;
-            let (ready, waiting): (Vec<Waiter>, Vec<Waiter>) = p
-                .waiters
-                .drain(..)
-                .partition(|w| acked.values().filter(|&&o| o >= w.offset).count() >= w.replicas);
-            p.waiters = waiting;
-            ready
-        };
-        for waiter in ready {
+    pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: usize, offset: u64) {
+        for waiter in self.nodes[primary].record_ack(replica, offset) {
             self.answer_wait(primary, waiter);
         }
-    }
-
-    fn replicas_at(&self, node: usize, offset: u64) -> usize {
-        self.nodes[node]
-            .acked
-            .values()
-            .filter(|&&o| o >= offset)
-            .count()
     }
 
     fn start_wait(&mut self, node: usize, from: ActorId, task: u32, msg: u64, args: &[Vec<u8>]) {
@@ -671,16 +555,16 @@ impl World {
             replicas: wanted,
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 command: command_text(args),
                 reply: "(waiting for replicas)".into(),
                 cost_us: 0,
             },
         );
-        if self.replicas_at(node, offset) >= wanted {
+        if self.nodes[node].replicas_at(offset) >= wanted {
             self.answer_wait(node, waiter);
             return;
         }
@@ -710,12 +594,12 @@ impl World {
     }
 
     fn answer_wait(&mut self, node: usize, waiter: Waiter) {
-        let count = self.replicas_at(node, waiter.offset) as i64;
+        let count = self.nodes[node].replicas_at(waiter.offset) as i64;
         let reply = Reply::Integer(count);
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[waiter.from].clone(),
+                from: self.name(waiter.from).to_string(),
                 msg: waiter.msg,
                 command: "WAIT (answered)".into(),
                 reply: reply_text(&reply),
@@ -734,8 +618,8 @@ impl World {
         let offset = self.nodes[primary].offset;
         let lag = crate::clock::ms(self.nodes[replica].spec.replication_lag_ms);
         self.send(
-            primary,
-            replica,
+            ActorId::node(primary),
+            ActorId::node(replica),
             Body::Replicate {
                 offset,
                 data,
@@ -749,9 +633,9 @@ impl World {
     /// first sync.
     pub(super) fn make_replica(&mut self, node: usize, primary: usize) {
         self.emit(
-            node,
+            ActorId::node(node),
             What::Replicate {
-                primary: self.names[primary].clone(),
+                primary: self.node_name(primary).to_string(),
                 full_sync: true,
             },
         );
@@ -769,7 +653,7 @@ impl World {
             return;
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Promote {
                 reason: reason.to_string(),
             },
@@ -795,7 +679,7 @@ impl World {
         for process in switched {
             let reason = format!(
                 "connection reset: failover, {} is the primary now",
-                self.names[node]
+                self.node_name(node)
             );
             self.schedule(
                 self.now,
@@ -821,10 +705,10 @@ impl World {
         let pending = std::mem::take(&mut self.demote);
         for (old, new) in pending {
             let reachable = self.nodes[old].up
-                && self
-                    .sentinel
-                    .as_ref()
-                    .is_none_or(|s| self.network.connected(s.actor, old));
+                && self.sentinel.as_ref().is_none_or(|_| {
+                    self.network
+                        .connected(ActorId::Sentinel, ActorId::node(old))
+                });
             if reachable {
                 self.make_replica(old, new);
             } else {
@@ -840,7 +724,10 @@ impl World {
         self.schedule(self.now + 100_000, Pending::SentinelTick);
         self.try_demote();
         let primary = sentinel.primary;
-        let reachable = self.nodes[primary].up && self.network.connected(sentinel.actor, primary);
+        let reachable = self.nodes[primary].up
+            && self
+                .network
+                .connected(ActorId::Sentinel, ActorId::node(primary));
         if reachable {
             self.sentinel_script_kill(primary);
             if let Some(s) = self.sentinel.as_mut() {
@@ -860,13 +747,13 @@ impl World {
             .filter(|&r| {
                 self.nodes[r].replica_of == Some(primary)
                     && self.nodes[r].up
-                    && self.network.connected(sentinel.actor, r)
+                    && self.network.connected(ActorId::Sentinel, ActorId::node(r))
             })
             .max_by_key(|&r| (self.nodes[r].offset, std::cmp::Reverse(r)));
         if let Some(replica) = candidate {
             let reason = format!(
                 "sentinel failover: {} unreachable for {} ms",
-                self.names[primary],
+                self.node_name(primary),
                 (self.now - since) / 1000
             );
             self.promote(replica, &reason);
@@ -890,7 +777,7 @@ impl World {
             return;
         }
         let elapsed = self.now - running.started;
-        if elapsed < sentinel.down_after || elapsed <= self.busy_threshold_us(primary) {
+        if elapsed < sentinel.down_after || elapsed <= self.nodes[primary].busy_threshold_us() {
             return;
         }
         let run = running.id;
@@ -898,11 +785,16 @@ impl World {
             s.script_kill_sent = Some(run);
         }
         let args = vec![b"SCRIPT".to_vec(), b"KILL".to_vec()];
-        let msg = self.send(sentinel.actor, primary, Body::Command { task: 0, args }, 0);
+        let msg = self.send(
+            ActorId::Sentinel,
+            ActorId::node(primary),
+            Body::Command { task: 0, args },
+            0,
+        );
         self.emit(
-            sentinel.actor,
+            ActorId::Sentinel,
             What::Send {
-                to: self.names[primary].clone(),
+                to: self.node_name(primary).to_string(),
                 msg,
                 text: "SCRIPT KILL".into(),
             },
@@ -912,12 +804,9 @@ impl World {
     /// Removes keys whose TTL has passed (primaries only: a replica waits
     /// for its primary's deletions, as in Redis).
     pub(super) fn expiry(&mut self, node: usize, generation: u64) {
-        let n = &self.nodes[node];
-        if n.expiry_gen != generation || !n.up || n.replica_of.is_some() || n.running.is_some() {
+        if !self.with_node(node, |n, cx| n.expire(generation, cx)) {
             return;
         }
-        let now_ms = n.now_ms(self.now);
-        self.nodes[node].engine.active_expire(now_ms);
         self.node_logs(node);
         self.after_write(node);
         self.schedule_expiry(node);
@@ -926,17 +815,7 @@ impl World {
     /// Schedules the next expiry check at the node-local time the next key
     /// dies (one ms after its expire time, as Redis compares).
     pub(super) fn schedule_expiry(&mut self, node: usize) {
-        let n = &mut self.nodes[node];
-        if !n.up || n.replica_of.is_some() {
-            return;
-        }
-        let Some(at_ms) = n.engine.keyspace().next_expiry_ms() else {
-            return;
-        };
-        n.expiry_gen += 1;
-        let generation = n.expiry_gen;
-        let at = n.clock.global_at(at_ms as f64 + 1.0, self.now);
-        self.schedule(at, Pending::Expiry { node, generation });
+        self.with_node(node, |n, cx| n.schedule_expiry(cx));
     }
 
     /// The node's machine stops.
@@ -944,7 +823,7 @@ impl World {
         if !self.nodes[node].up {
             return;
         }
-        self.emit(node, What::Crash);
+        self.emit(ActorId::node(node), What::Crash);
         self.nodes[node].crash();
         self.forget_outbound(node);
         self.mark_changed();
@@ -956,7 +835,7 @@ impl World {
             return;
         }
         let kept = self.nodes[node].kept_on_restart();
-        self.emit(node, What::Restart { kept });
+        self.emit(ActorId::node(node), What::Restart { kept });
         self.nodes[node].restart(self.now);
         self.forget_outbound(node);
         self.mark_changed();

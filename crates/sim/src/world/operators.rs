@@ -8,7 +8,7 @@
 use lockstep_engine::Reply;
 
 use super::{Body, World};
-use crate::network::ActorId;
+use crate::actor::ActorId;
 use crate::trace::{reply_text, What};
 
 /// Every operator command uses one connection per node (task 0).
@@ -16,14 +16,12 @@ const OPERATOR_TASK: u32 = 0;
 
 impl World {
     pub(super) fn is_operator(&self, actor: ActorId) -> bool {
-        self.operator == Some(actor)
+        actor == ActorId::Operator
     }
 
     /// Operator command `index` is due: it leaves for its node.
     pub(super) fn operator_command(&mut self, index: usize) {
-        let Some(operator) = self.operator else {
-            return;
-        };
+        let operator = ActorId::Operator;
         let spec = &self.scenario.operators[index];
         let Some(node) = self.nodes.iter().position(|n| n.spec.name == spec.node) else {
             return;
@@ -32,7 +30,7 @@ impl World {
         let args = lockstep_engine::inline::split_args(spec.command.as_bytes()).unwrap_or_default();
         let msg = self.send(
             operator,
-            node,
+            ActorId::node(node),
             Body::Command {
                 task: OPERATOR_TASK,
                 args,
@@ -48,7 +46,7 @@ impl World {
         let waiting: Vec<u64> = self
             .operator_asks
             .iter()
-            .filter(|(_, (index, _))| self.scenario.operators[*index].node == self.names[node])
+            .filter(|(_, (index, _))| self.scenario.operators[*index].node == self.name(node))
             .map(|(msg, _)| *msg)
             .collect();
         for msg in waiting {
@@ -61,9 +59,7 @@ impl World {
         let Some((index, asked_us)) = self.operator_asks.remove(&call) else {
             return;
         };
-        let Some(operator) = self.operator else {
-            return;
-        };
+        let operator = ActorId::Operator;
         let command = crate::trace::command_text(
             &lockstep_engine::inline::split_args(self.scenario.operators[index].command.as_bytes())
                 .unwrap_or_default(),
@@ -71,7 +67,7 @@ impl World {
         self.emit(
             operator,
             What::Operator {
-                node: self.names[node].clone(),
+                node: self.name(node).to_string(),
                 msg: call,
                 command,
                 reply: reply_text(&reply),

@@ -11,8 +11,8 @@ use lockstep_engine::Reply;
 use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
 
 use super::{Body, World};
+use crate::actor::ActorId;
 use crate::client::{lua_error_text, reply_to_lua, PipelineInFlight};
-use crate::network::ActorId;
 use crate::trace::{command_text, What};
 
 impl World {
@@ -52,12 +52,11 @@ impl World {
                 (Some(Some(a)), Some(Some(b))) => Some(Some(a.max(b))),
                 (a, b) => a.or(b),
             };
-            let msg = self.next_msg;
-            self.next_msg += 1;
+            let msg = self.network.new_id();
             self.emit(
                 actor,
                 What::Send {
-                    to: self.names[target].clone(),
+                    to: self.name(target).to_string(),
                     msg,
                     text: command_text(&args),
                 },

@@ -14,10 +14,10 @@ use lockstep_engine::{encode, ClientId, Reply};
 use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
 
 use super::{Body, Message, Pending, World};
+use crate::actor::ActorId;
 use crate::client::inbox::Delivery;
 use crate::client::{lua_error_text, Waiting};
 use crate::clock::ms;
-use crate::network::ActorId;
 use crate::trace::{quote, Time, What};
 
 /// What a node knows of one subscribed connection's output.
@@ -126,7 +126,7 @@ impl World {
                     reply,
                     bytes,
                 };
-                self.send(node, actor, body, extra);
+                self.send(ActorId::node(node), actor, body, extra);
             }
         }
     }
@@ -143,9 +143,9 @@ impl World {
         reason: &str,
     ) {
         self.emit(
-            node,
+            ActorId::node(node),
             What::Disconnect {
-                client: self.names[actor].clone(),
+                client: self.name(actor).to_string(),
                 reason: reason.to_string(),
             },
         );
@@ -155,8 +155,8 @@ impl World {
         let out = self.outbound.entry((node, conn)).or_default();
         out.closed = true;
         out.unread = 0;
-        let reason = format!("connection closed by {}: {reason}", self.names[node]);
-        self.send(node, actor, Body::Closed { task, reason }, 0);
+        let reason = format!("connection closed by {}: {reason}", self.node_name(node));
+        self.send(ActorId::node(node), actor, Body::Closed { task, reason }, 0);
     }
 
     /// A killed process's sockets close with it (its OS sends the FIN):
@@ -220,7 +220,7 @@ impl World {
         for task in tasks {
             let waiting = self.processes[process].tasks.get(&task).map(|t| t.waiting);
             match waiting {
-                Some(Waiting::Reply { to, .. }) if to == node => {
+                Some(Waiting::Reply { to, .. }) if to == ActorId::node(node) => {
                     self.resume_with(process, task, false, Value::Nil, Some(reason.clone()))
                 }
                 _ if keys.contains(&(actor, task)) => {
@@ -235,13 +235,14 @@ impl World {
     /// life (restart): forget their output.
     pub(super) fn forget_outbound(&mut self, node: usize) {
         self.outbound.retain(|(n, _), _| *n != node);
-        self.in_order.retain(|(from, _, _), _| *from != node);
+        self.in_order
+            .retain(|(from, _, _), _| *from != ActorId::node(node));
     }
 
     /// A pushed frame was lost on the way: the node no longer holds it.
     pub(super) fn push_lost(&mut self, from: ActorId, body: &Body) {
-        if let Body::Push { conn, bytes, .. } = body {
-            if let Some(out) = self.outbound.get_mut(&(from, *conn)) {
+        if let (Body::Push { conn, bytes, .. }, Some(node)) = (body, from.as_node()) {
+            if let Some(out) = self.outbound.get_mut(&(node, *conn)) {
                 out.unread = out.unread.saturating_sub(*bytes);
             }
         }
@@ -250,7 +251,7 @@ impl World {
     /// When a frame from `from` to `to` may arrive: never before an earlier
     /// frame of the same connection, once that connection carries pushes.
     pub(super) fn keep_in_order(&mut self, from: ActorId, to: ActorId, id: u64, at: Time) -> Time {
-        let Some(message) = self.messages.get(&id) else {
+        let Some(message) = self.network.get(id) else {
             return at;
         };
         let (task, starts_stream) = match &message.body {
@@ -281,14 +282,17 @@ impl World {
             world.emit(
                 from,
                 What::Drop {
-                    from: world.names[from].clone(),
-                    to: world.names[actor].clone(),
+                    from: world.name(from).to_string(),
+                    to: world.name(actor).to_string(),
                     msg,
                     reason: reason.to_string(),
                 },
             );
         };
-        if self.outbound.get(&(from, conn)).is_some_and(|o| o.closed) {
+        let Some(node) = from.as_node() else {
+            return;
+        };
+        if self.outbound.get(&(node, conn)).is_some_and(|o| o.closed) {
             return drop(self, "the connection was closed");
         }
         let Some(process) = self.process_of(actor) else {
@@ -320,7 +324,7 @@ impl World {
                 reply,
                 bytes,
             };
-            self.messages.insert(
+            self.network.put_back(
                 msg,
                 Message {
                     from,
@@ -331,7 +335,7 @@ impl World {
             self.schedule(until, Pending::Deliver(msg));
             return;
         }
-        if let Some(out) = self.outbound.get_mut(&(from, conn)) {
+        if let Some(out) = self.outbound.get_mut(&(node, conn)) {
             out.unread = out.unread.saturating_sub(bytes);
         }
         let Some(delivery) = Delivery::parse(&reply) else {
@@ -346,7 +350,7 @@ impl World {
             self.emit(
                 actor,
                 What::Message {
-                    from: self.names[from].clone(),
+                    from: self.name(from).to_string(),
                     msg,
                     task,
                     channel: quote(channel),
@@ -375,21 +379,19 @@ impl World {
             return;
         }
         // A newer connection (the task called again since) is not closed.
-        if self.nodes[from].connections.contains_key(&(actor, task)) {
+        let Some(node) = from.as_node() else {
+            return;
+        };
+        if self.nodes[node].connections.contains_key(&(actor, task)) {
             return;
         }
         if let Some(until) = p.paused_until {
-            let id = self.next_msg;
-            self.next_msg += 1;
             let body = Body::Closed { task, reason };
-            self.messages.insert(
-                id,
-                Message {
-                    from,
-                    to: actor,
-                    body,
-                },
-            );
+            let id = self.network.put(Message {
+                from,
+                to: actor,
+                body,
+            });
             self.schedule(until, Pending::Deliver(id));
             return;
         }
@@ -440,7 +442,7 @@ impl World {
                 (self.writes.as_mut(), &delivery)
             {
                 let actor = self.processes[process].actor;
-                writes.taken(&self.names[actor], channel, data);
+                writes.taken(self.roster.name(actor), channel, data);
             }
             delivery.to_lua(lua).map(|v| (v,).into_lua_multi(lua))
         } else if let Some(reason) = inbox.closed.clone() {

@@ -7,7 +7,7 @@
 use lockstep_engine::Reply;
 
 use super::{Body, World};
-use crate::network::ActorId;
+use crate::actor::ActorId;
 use crate::scenario::Persistence;
 use crate::trace::{command_text, What};
 
@@ -65,9 +65,9 @@ impl World {
         let save = match how {
             Shutdown::Refuse(reply) => {
                 self.emit(
-                    node,
+                    ActorId::node(node),
                     What::Exec {
-                        from: self.names[from].clone(),
+                        from: self.name(from).to_string(),
                         msg,
                         command: command_text(args),
                         reply: crate::trace::reply_text(&reply),
@@ -80,9 +80,9 @@ impl World {
             Shutdown::Stop { save } => save,
         };
         self.emit(
-            node,
+            ActorId::node(node),
             What::Exec {
-                from: self.names[from].clone(),
+                from: self.name(from).to_string(),
                 msg,
                 command: command_text(args),
                 reply: "(the node shuts down: connections closed)".into(),
@@ -115,11 +115,11 @@ impl World {
         connections.extend(n.queue.iter().map(|q| (q.from, q.task)));
         connections.extend(n.waiters.iter().map(|w| (w.from, w.task)));
         connections.insert(caller);
-        let reason = format!("connection closed by {}: SHUTDOWN", self.names[node]);
+        let reason = format!("connection closed by {}: SHUTDOWN", self.node_name(node));
         self.crash_node(node);
         for (actor, task) in connections {
             let reason = reason.clone();
-            self.send(node, actor, Body::Closed { task, reason }, 0);
+            self.send(ActorId::node(node), actor, Body::Closed { task, reason }, 0);
         }
     }
 }

@@ -5,16 +5,12 @@
 use lockstep_lua::mlua::{IntoLuaMulti, MultiValue, Value};
 
 use super::{Body, Pending, World};
+use crate::actor::{ActorId, TrafficId};
 use crate::client::Waiting;
-use crate::network::ActorId;
 use crate::trace::What;
 use crate::traffic::Request;
 
 impl World {
-    pub(super) fn first_traffic_actor(&self) -> ActorId {
-        self.first_database_actor() + self.databases.len()
-    }
-
     /// Schedules each generator's first batch.
     pub(super) fn start_traffic(&mut self) {
         for traffic in 0..self.generators.len() {
@@ -29,7 +25,7 @@ impl World {
     /// scheduled, or the servers learn that no more will come.
     pub(super) fn traffic_next(&mut self, traffic: usize) {
         let (requests, next) = self.generators[traffic].batch(self.now, &mut self.rng);
-        let actor = self.first_traffic_actor() + traffic;
+        let actor = ActorId::Traffic(TrafficId(traffic));
         for request in requests {
             let to = self.generators[traffic].spec.to[request.server].clone();
             let Some(process) = self.process_named(&to) else {
@@ -46,7 +42,7 @@ impl World {
             );
             self.processes[process].requests_on_the_way += 1;
             let msg = self.send(actor, target, Body::Request { traffic, request }, 0);
-            if !self.messages.contains_key(&msg) {
+            if !self.network.on_its_way(msg) {
                 // Lost on the network at once.
                 self.request_lost(target);
             }

@@ -16,14 +16,7 @@ use crate::console::Console;
 /// The console's own address on the forked node.
 const FORK_ADDR: &str = "127.0.0.1:50002";
 
-/// One key as `DUMP` gives it, with the milliseconds it had left (`None`
-/// for a key without a TTL).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DumpedKey {
-    pub key: Vec<u8>,
-    pub payload: Vec<u8>,
-    pub ttl_ms: Option<i64>,
-}
+pub use lockstep_sim::DumpedKey;
 
 /// A node's keys at a step of a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,46 +42,14 @@ pub fn fork_node(text: &str, seed: u64, step: usize, node: &str) -> Result<Forke
     if world.events_recorded() <= step as u64 {
         return Err(format!("the run has no step {step}"));
     }
-    let (engine, now) = world
-        .node_engine_mut(node)
+    let dump = world
+        .node_keys(node)
         .ok_or_else(|| format!("{node} is not a node that is up at step {step}"))?;
-    let id = engine.connect(FORK_ADDR, now);
-    let mut run = |args: &[&[u8]]| {
-        let args: Vec<Vec<u8>> = args.iter().map(|a| a.to_vec()).collect();
-        engine.execute(id, &args, now).reply
-    };
-    let names: Vec<Vec<u8>> = match &run(&[b"KEYS", b"*"]) {
-        Reply::Array(items) => items
-            .iter()
-            .filter_map(|item| match item {
-                Reply::Bulk(key) => Some(key.clone()),
-                _ => None,
-            })
-            .collect(),
-        other => return Err(format!("KEYS answered {other:?}")),
-    };
-    let mut keys = Vec::new();
-    for key in names {
-        let payload = match &run(&[b"DUMP", &key]) {
-            Reply::Bulk(payload) => payload.clone(),
-            _ => continue,
-        };
-        let ttl_ms = match &run(&[b"PTTL", &key]) {
-            Reply::Integer(ms) if *ms >= 0 => Some(*ms),
-            _ => None,
-        };
-        keys.push(DumpedKey {
-            key,
-            payload,
-            ttl_ms,
-        });
-    }
-    keys.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Forked {
         node: node.to_string(),
         step,
-        node_ms: now,
-        keys,
+        node_ms: dump.node_ms,
+        keys: dump.keys,
     })
 }
 

@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use lockstep_sim::trace::Trace;
+use lockstep_sim::ScenarioError;
 
 use lockstep_lessons::lesson::Lesson;
 
@@ -152,10 +153,11 @@ impl Response {
     }
 }
 
-/// Runs a scenario's text with a seed: what a Run request does.
-pub fn run_text(text: &str, seed: u64) -> Result<Trace, String> {
+/// Runs a scenario's text with a seed: what a Run request does. The
+/// error names the actor and field at fault; the page shows its sentence.
+pub fn run_text(text: &str, seed: u64) -> Result<Trace, ScenarioError> {
     let scenario = lockstep_lessons::scenario(text)?;
-    Ok(lockstep_sim::run(&scenario, seed)?)
+    lockstep_sim::run(&scenario, seed)
 }
 
 /// Runs follow-up `index` of `lesson`'s interview: its verdicts by name.
@@ -215,7 +217,7 @@ impl JobRunner {
         match request {
             Request::Run { id, text, seed } => Some(Response::Ran {
                 id,
-                result: run_text(&text, seed),
+                result: run_text(&text, seed).map_err(String::from),
             }),
             Request::Explore { id, text, seed } => {
                 self.start_search(id, &text, seed, Share::WHOLE, false, now_ms)
@@ -379,6 +381,35 @@ mod tests {
             crate::lab::tests::story_trace("gc_pause_past_ttl")
         );
         assert!(!runner.busy());
+    }
+
+    #[test]
+    fn a_refused_run_names_the_actor_and_field_and_the_page_reads_its_sentence() {
+        let text = story_text("gc_pause_past_ttl").replacen(
+            "[[client]]",
+            "[[client]]\ntimeout_ms = -5",
+            1,
+        );
+        let error = run_text(&text, 1).unwrap_err();
+        assert_eq!(error.kind, lockstep_sim::ErrorKind::BadValue);
+        assert_eq!(error.field.as_deref(), Some("timeout_ms"));
+        assert!(error.actor.is_some());
+        let answer = JobRunner::new().handle(
+            Request::Run {
+                id: 3,
+                text,
+                seed: 1,
+            },
+            0.0,
+        );
+        let Some(Response::Ran {
+            result: Err(message),
+            ..
+        }) = answer
+        else {
+            panic!("{answer:?}");
+        };
+        assert_eq!(message, error.to_string());
     }
 
     #[test]

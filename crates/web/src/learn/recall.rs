@@ -200,22 +200,17 @@ impl Recall {
     }
 }
 
-/// Most lines of the run shown beside a question.
-pub const RUN_LINES: usize = 25;
-
 /// The run as the learner sees it beside the question, one line per event
-/// (`12.0 ms  client-1  receive OK`): for a predict question the events
+/// (`12.0 ms  client-1  receive OK`): for a predict question every event
 /// before the one it asks about (as the lesson's gate stops there), for
-/// the others the whole run; the last [`RUN_LINES`] of them, and how many
-/// earlier ones were left out.
-pub fn run_so_far(question: &Question, trace: &Trace) -> (Vec<String>, usize) {
+/// the others the whole run. All of it, from the first event: why the
+/// answer is what it is can lie far back (a pause that began long before).
+pub fn run_so_far(question: &Question, trace: &Trace) -> Vec<String> {
     let end = match &question.body {
         Body::Predict { at, .. } => at.find(trace).map_or(0, |e| e.seq as usize),
         _ => trace.events.len(),
     };
-    let shown = &trace.events[..end.min(trace.events.len())];
-    let skipped = shown.len().saturating_sub(RUN_LINES);
-    let lines = shown[skipped..]
+    trace.events[..end.min(trace.events.len())]
         .iter()
         .map(|e| {
             format!(
@@ -228,8 +223,7 @@ pub fn run_so_far(question: &Question, trace: &Trace) -> (Vec<String>, usize) {
             .trim_end()
             .to_string()
         })
-        .collect();
-    (lines, skipped)
+        .collect()
 }
 
 #[cfg(test)]
@@ -288,7 +282,7 @@ ask = "reply"
             Recall::new("t/seeded", lesson.clone(), "value", Card::missed(0, 0)).unwrap();
         let (text, fresh) = recall.next_run().unwrap();
         assert_ne!(fresh, seed);
-        assert!(!recall.ran(crate::lab::jobs::run_text(&text, fresh)));
+        assert!(!recall.ran(crate::lab::jobs::run_text(&text, fresh).map_err(String::from)));
         let run = recall.run.clone().unwrap();
         let right = grade::predicted(&q.body, &run).unwrap();
         assert_ne!(right, memorised, "the seed changes the value");
@@ -323,13 +317,13 @@ ask = "reply"
             unreachable!()
         };
         let asked = at.find(&run).unwrap().seq as usize;
-        let (lines, skipped) = run_so_far(predict, &run);
-        assert_eq!(
-            lines.len() + skipped,
-            asked,
-            "every event before the asked one"
+        let lines = run_so_far(predict, &run);
+        assert_eq!(lines.len(), asked, "every event before the asked one");
+        assert!(
+            lines[0].trim_start().starts_with("0.0 ms"),
+            "from the start: {}",
+            lines[0]
         );
-        assert!(lines.len() <= RUN_LINES);
     }
 
     #[test]
@@ -350,7 +344,7 @@ ask = "reply"
         while let Some((text, seed)) = recall.next_run() {
             assert!(seed != lesson_seed || recall.fell_back);
             runs += 1;
-            if !recall.ran(crate::lab::jobs::run_text(&text, seed)) {
+            if !recall.ran(crate::lab::jobs::run_text(&text, seed).map_err(String::from)) {
                 break;
             }
         }
@@ -397,7 +391,7 @@ ask = "reply"
         assert_eq!(*seeds.last().unwrap(), lesson_seed);
         assert!(recall.fell_back);
         let own = crate::lab::jobs::run_text(&main_scenario(&entry.lesson).unwrap().0, lesson_seed);
-        assert!(!recall.ran(own));
+        assert!(!recall.ran(own.map_err(String::from)));
         assert!(recall.ready());
         // A question the lesson no longer has is not brought back.
         assert!(

@@ -342,6 +342,8 @@ fn view_item(i: usize, item: &Recall, now: i64, on_answer: &Callback<(usize, Str
             on_answer.emit((i, read_answer(&q, &input_id)));
         })
     };
+    // A predict option answers at a click, as in the lesson.
+    let pick = on_answer.reform(move |text: String| (i, text));
     let next = with_progress(|p| {
         p.lesson(&item.lesson_id)
             .and_then(|l| l.cards.get(&q.id).cloned())
@@ -374,7 +376,7 @@ fn view_item(i: usize, item: &Recall, now: i64, on_answer: &Callback<(usize, Str
                             { view_run(q, run, item) }
                         }
                         <form class="q-form" onsubmit={submit}>
-                            { view_inputs(q, &input_id) }
+                            { view_inputs(q, &input_id, &pick, item.verdict.is_some()) }
                             // One answer per review: a second try after the
                             // answer is shown would move the question up unearned.
                             if item.verdict.is_none() {
@@ -408,10 +410,11 @@ fn view_item(i: usize, item: &Recall, now: i64, on_answer: &Callback<(usize, Str
     }
 }
 
-/// The fresh run beside the question: its seed, and its events up to the
-/// moment asked about.
+/// The fresh run beside the question: its seed, and all its events up to
+/// the moment asked about, in a box that scrolls and opens at its end
+/// (the moment asked about), with the start a scroll away.
 fn view_run(q: &Question, run: &lockstep_sim::trace::Trace, item: &Recall) -> Html {
-    let (lines, skipped) = run_so_far(q, run);
+    let lines = run_so_far(q, run);
     let what = if matches!(q.body, Body::Predict { .. }) {
         "The run up to the moment asked about"
     } else {
@@ -426,15 +429,20 @@ fn view_run(q: &Question, run: &lockstep_sim::trace::Trace, item: &Recall) -> Ht
                     format!("{what}, on a new run with seed {}", run.seed)
                   } }
             </summary>
-            if skipped > 0 {
-                <p class="review-run-skipped">{ format!("\u{2026} {skipped} earlier events") }</p>
-            }
-            <pre class="code"><code>{ lines.join("\n") }</code></pre>
+            <p class="review-run-count">
+                { format!("{} event{}, from the start of the run; scroll up for the earlier ones.",
+                          lines.len(), if lines.len() == 1 { "" } else { "s" }) }
+            </p>
+            <div class="review-run-scroll" tabindex="0" role="region"
+                 aria-label="The run's events" data-testid="review-run-events"
+                 data-events={lines.len().to_string()}>
+                <pre class="code"><code>{ lines.join("\n") }</code></pre>
+            </div>
         </details>
     }
 }
 
-fn view_inputs(q: &Question, input_id: &str) -> Html {
+fn view_inputs(q: &Question, input_id: &str, pick: &Callback<String>, answered: bool) -> Html {
     match &q.body {
         Body::Choice { multiple, options } => {
             let kind = if *multiple { "checkbox" } else { "radio" };
@@ -465,11 +473,21 @@ fn view_inputs(q: &Question, input_id: &str) -> Html {
         Body::Predict { options, .. } => html! {
             <>
                 if !options.is_empty() {
-                    <p class="q-hint">{ format!("Options: {}", options.iter().enumerate()
-                        .map(|(j, o)| format!("{}) {o}", grade_letter(j))).collect::<Vec<_>>().join("   ")) }</p>
+                    <div class="q-choices" role="group" aria-label="Pick one">
+                        { for options.iter().map(|o| {
+                            let text = o.clone();
+                            html! {
+                                <button type="button" class="q-choice" data-testid="review-option"
+                                        disabled={answered}
+                                        onclick={pick.reform(move |_| text.clone())}>
+                                    { o }
+                                </button>
+                            }
+                        }) }
+                    </div>
                 }
                 <label class="field">
-                    <span class="field-label">{ if options.is_empty() { "Your prediction" } else { "Your prediction (a letter or the text)" } }</span>
+                    <span class="field-label">{ if options.is_empty() { "Your prediction" } else { "Or type your prediction" } }</span>
                     <input id={input_id.to_string()} type="text" autocomplete="off" data-testid="review-answer" />
                 </label>
             </>

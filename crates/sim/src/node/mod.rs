@@ -1,5 +1,20 @@
 //! A Redis node in the world: an engine plus what the simulator adds
 //! around it — role, persistence, the clock, and the script it is busy with.
+//!
+//! Node-side behaviour lives here, one job per module, acting on the node
+//! alone through a [`NodeContext`] (the time, and the events and timers it
+//! asks for): `persistence` (the disk: fsync, snapshots, CONFIG SET of the
+//! persistence settings, what a restart loads), `lifecycle` (crash and
+//! restart), `exec` (a task's connection and a command's run on the
+//! engine, its script watched), `busy` (a long script: its watcher, the answers past
+//! `busy-reply-threshold`, SCRIPT KILL), `expiry` (active expiry on the
+//! node's clock) and
+//! `replication` (a write's offsets, what a replica accepts and loads, a
+//! primary's acknowledgements). Behaviour that involves other actors as it
+//! happens — what a command's reply and pushes do, queueing behind a busy
+//! node, WAIT, SHUTDOWN, sending the replication
+//! stream, WAIT's replies, the sentinel — is still written as `impl World`
+//! in `crate::world::nodes`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -7,47 +22,31 @@ use std::rc::Rc;
 use lockstep_engine::scripting::RunMode;
 use lockstep_engine::{ClientId, Dataset, Engine};
 
+use crate::actor::{ActorId, Roster};
 use crate::clock::Clock;
 use crate::error::{ErrorKind, ScenarioError};
-use crate::network::ActorId;
 use crate::scenario::{Fsync, NodeSpec, Persistence};
 use crate::trace::{quote, Bytes, KeyState, NodeState, Time};
 use lockstep_engine::value::Value;
+
+mod busy;
+mod context;
+mod exec;
+mod expiry;
+mod lifecycle;
+mod persistence;
+mod replication;
+
+use busy::{script_mode, SimWatcher};
+pub(crate) use context::{Effect, NodeContext, Timer};
+use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
+pub use persistence::{DiskJob, DiskSettings};
 
 /// Most Lua instructions one script may run on a simulated node: 10 s of
 /// simulated time at the scripting cost model, twice Redis's default
 /// `busy-reply-threshold`, so a runaway script shows BUSY and can be
 /// killed, yet cannot hold the simulator forever.
 pub const SCRIPT_INSTRUCTION_CAP: u64 = 100_000_000;
-
-/// How often the OS flushes an `appendfsync no` file.
-pub const OS_FLUSH_US: Time = 30_000_000;
-
-/// The persistence a node runs with: its start-up configuration (the
-/// scenario's `persistence`, `appendfsync`, `rdb_every_ms`, or the same
-/// settings in `config`), changed by `CONFIG SET` until the next restart,
-/// which reads the start-up configuration again as Redis reads redis.conf.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DiskSettings {
-    /// `appendonly yes`: every write goes to the AOF, which a restart loads.
-    pub aof: bool,
-    pub fsync: Fsync,
-    /// RDB snapshots (`save`): how often, when anything changed.
-    pub rdb_every: Option<Time>,
-}
-
-/// The periodic work of a node's persistence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiskJob {
-    /// The AOF's fsync (`everysec`) or the OS's flush (`no`).
-    Fsync,
-    /// An RDB snapshot (`save`).
-    Snapshot,
-}
-
-/// The persistence settings as the engine's configuration spells them:
-/// `appendonly`, `appendfsync`, `save`.
-pub type ConfigSeen = [String; 3];
 
 /// A command that arrived while the node was busy, waiting its turn.
 #[derive(Clone, Debug)]
@@ -101,11 +100,12 @@ pub struct Node {
     /// completions from an earlier life are void.
     pub epoch: u64,
     pub clock: Clock,
-    pub replica_of: Option<ActorId>,
+    /// The primary's index among the world's nodes, for a replica.
+    pub replica_of: Option<usize>,
     /// Writes applied: a primary counts its own, a replica the primary's.
     pub offset: u64,
     /// A primary's view of each replica's acknowledged offset.
-    pub acked: BTreeMap<ActorId, u64>,
+    pub acked: BTreeMap<usize, u64>,
     /// The persistence in force now.
     pub settings: DiskSettings,
     /// The persistence the node starts (and restarts) with.
@@ -145,7 +145,7 @@ pub struct Node {
 impl Node {
     /// A node at time 0 with its seed data loaded; an error names the
     /// seed command Redis refused.
-    pub fn new(spec: NodeSpec, replica_of: Option<ActorId>) -> Result<Node, ScenarioError> {
+    pub fn new(spec: NodeSpec, replica_of: Option<usize>) -> Result<Node, ScenarioError> {
         let clock = Clock::new(spec.clock.offset_ms, spec.clock.drift);
         let mut engine = fresh_engine(&spec, clock.local_ms(0));
         if !spec.data.is_empty() {
@@ -243,95 +243,15 @@ impl Node {
         id
     }
 
-    /// Whether the data reaches disk with each write.
-    pub fn fsync_always(&self) -> bool {
-        self.settings.aof && self.settings.fsync == Fsync::Always
-    }
-
-    /// How often a periodic disk job runs, if it does now.
-    pub fn every(&self, job: DiskJob) -> Option<Time> {
-        match job {
-            DiskJob::Fsync if !self.settings.aof => None,
-            DiskJob::Fsync => match self.settings.fsync {
-                Fsync::Always => None,
-                Fsync::Everysec => Some(1_000_000),
-                Fsync::No => Some(OS_FLUSH_US),
-            },
-            DiskJob::Snapshot => self.settings.rdb_every,
-        }
-    }
-
-    /// The node dies: memory, connections and the running command are gone.
-    pub fn crash(&mut self) {
-        self.up = false;
-        self.epoch += 1;
-        self.disk_gen += 1;
-        self.connections.clear();
-        self.running = None;
-        self.queue.clear();
-        self.waiters.clear();
-        self.acked.clear();
-        self.blocked.clear();
-        self.held_behind_block.clear();
-        self.write_offsets.clear();
-        self.block_timer_at = None;
-    }
-
-    /// What a restart with the start-up configuration loads: the AOF when
-    /// `appendonly` is on, else the last RDB file, else nothing.
-    fn loads_on_restart(&self) -> Option<&Rc<Dataset>> {
-        if self.startup.aof {
-            Some(&self.aof_file)
-        } else {
-            self.rdb_file.as_ref()
-        }
-    }
-
-    /// What a restart will find on disk, in words for the trace.
-    pub fn kept_on_restart(&self) -> String {
-        if self.startup.aof {
-            return match self.startup.fsync {
-                Fsync::Always => "every acknowledged write (appendfsync always)".to_string(),
-                Fsync::Everysec => "the AOF up to its last fsync (everysec)".to_string(),
-                Fsync::No => "the AOF up to the OS's last flush (appendfsync no)".to_string(),
-            };
-        }
-        match self.rdb_file {
-            Some(_) => "the last RDB snapshot".to_string(),
-            None => "nothing: no persistence".to_string(),
-        }
-    }
-
-    /// The node starts again at `t` with what its disk kept, and with its
-    /// start-up configuration (changes made by CONFIG SET are gone).
-    pub fn restart(&mut self, t: Time) {
-        self.up = true;
-        self.epoch += 1;
-        self.disk_gen += 1;
-        let loads = self.loads_on_restart().cloned();
-        self.engine = fresh_engine(&self.spec, self.clock.local_ms(t));
-        (self.settings, self.config_seen) = startup_settings(&self.spec, &self.engine);
-        if let Some(data) = loads {
-            self.engine.load_dataset(&data);
-        }
-        self.changes_seen = self.engine.changes();
-        self.aof_dirty = false;
-        self.rdb_dirty = false;
-        self.offset = 0;
-    }
-
-    pub fn role_text(&self, names: &[String]) -> String {
+    pub fn role_text(&self, roster: &Roster) -> String {
         match self.replica_of {
             None => "primary".into(),
-            Some(p) => format!(
-                "replica of {}",
-                names.get(p).map(String::as_str).unwrap_or("?")
-            ),
+            Some(p) => format!("replica of {}", roster.name(ActorId::node(p))),
         }
     }
 
     /// Database 0 for the trace.
-    pub fn state(&self, t: Time, names: &[String]) -> NodeState {
+    pub fn state(&self, t: Time, roster: &Roster) -> NodeState {
         let now = self.now_ms(t);
         let keys = if self.up {
             self.engine
@@ -349,6 +269,10 @@ impl Node {
                         _ => None,
                     },
                     ttl_ms: entry.expire_at_ms.map(|at| at - now),
+                    memory: self
+                        .spec
+                        .memory_usage
+                        .then(|| lockstep_engine::server::memory::key_usage(key, entry)),
                 })
                 .collect()
         } else {
@@ -356,79 +280,10 @@ impl Node {
         };
         NodeState {
             up: self.up,
-            role: self.role_text(names),
+            role: self.role_text(roster),
             keys,
             clock_rate: self.clock.rate(),
         }
-    }
-}
-
-/// `save` as the start-up configuration spells `rdb_every_ms`: whole
-/// seconds, one change.
-fn save_text(spec: &NodeSpec) -> String {
-    match spec.persistence {
-        Persistence::Rdb => format!("{} 1", spec.rdb_every_ms.div_ceil(1000).max(1)),
-        _ => String::new(),
-    }
-}
-
-/// The engine's persistence configuration, as CONFIG GET answers it.
-pub fn config_seen(engine: &Engine) -> ConfigSeen {
-    ["appendonly", "appendfsync", "save"].map(|name| {
-        engine
-            .config()
-            .get(name)
-            .map(str::to_string)
-            .unwrap_or_default()
-    })
-}
-
-/// `appendfsync` as the engine's configuration spells it.
-pub fn parse_fsync(text: &str) -> Fsync {
-    match text {
-        "always" => Fsync::Always,
-        "no" => Fsync::No,
-        _ => Fsync::Everysec,
-    }
-}
-
-/// How often `save` rules snapshot: the simulator takes the shortest
-/// interval and snapshots then if anything changed (Redis also counts the
-/// changes each rule asks for).
-pub fn parse_save(text: &str) -> Option<Time> {
-    let words: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    words.chunks(2).map(|pair| pair[0].max(1) * 1_000_000).min()
-}
-
-/// The settings a node starts with, read from its fresh engine (the
-/// scenario's fields, and `config` where it sets them itself).
-fn startup_settings(spec: &NodeSpec, engine: &Engine) -> (DiskSettings, ConfigSeen) {
-    let seen = config_seen(engine);
-    let rdb_every = if seen[2] == save_text(spec) && spec.persistence == Persistence::Rdb {
-        Some(spec.rdb_every_ms.max(1) * 1000)
-    } else {
-        parse_save(&seen[2])
-    };
-    let settings = DiskSettings {
-        aof: seen[0] == "yes",
-        fsync: parse_fsync(&seen[1]),
-        rdb_every,
-    };
-    (settings, seen)
-}
-
-/// What the node's disk holds at start: its seed data, or nothing when
-/// it keeps nothing on disk (a restart then starts empty). Not taking a
-/// copy there keeps a big seeded value unshared, so the first write to it
-/// does not have to copy it.
-fn on_disk(settings: &DiskSettings, engine: &Engine) -> Rc<Dataset> {
-    if settings.aof || settings.rdb_every.is_some() {
-        Rc::new(engine.dataset())
-    } else {
-        Rc::new(Dataset::default())
     }
 }
 
