@@ -152,12 +152,17 @@ pub struct Blocking {
     queues: BTreeMap<(usize, Vec<u8>), VecDeque<ClientId>>,
     pending: Option<BlockRequest>,
     unblocked: Vec<Unblocked>,
+    /// Clients whose command CLIENT PAUSE holds back, with that command,
+    /// first postponed first (see [`postponed`]).
+    postponed: Vec<(ClientId, Vec<Vec<u8>>)>,
+    /// Postponed commands are being run again (no nested re-run).
+    resuming: bool,
 }
 
 impl Blocking {
     /// How many clients are blocked (INFO's `blocked_clients`).
     pub fn blocked_count(&self) -> usize {
-        self.clients.len()
+        self.clients.len() + self.postponed.len()
     }
 
     /// How many blocked clients have a timeout (INFO's
@@ -304,7 +309,7 @@ impl Engine {
 
     /// Whether `client` is waiting in a blocking command.
     pub fn is_blocked(&self, client: ClientId) -> bool {
-        self.server.blocking.clients.contains_key(&client)
+        self.server.blocking.clients.contains_key(&client) || self.is_postponed(client)
     }
 
     /// The earliest time at which a blocked client times out, if any has a
@@ -318,6 +323,7 @@ impl Engine {
             .clients
             .values()
             .filter_map(|b| b.deadline_ms)
+            .chain(self.server.pause.end_ms())
             .min()
             .map(|deadline| deadline.saturating_add(1))
     }
@@ -326,6 +332,7 @@ impl Engine {
     /// array Redis sends then; returns them together with any other
     /// replies [`Engine::take_unblocked`] would have returned.
     pub fn unblock_timed_out(&mut self, now_ms: i64) -> Vec<Unblocked> {
+        self.end_pause_if_due(now_ms);
         let due: Vec<ClientId> = self
             .server
             .blocking
@@ -342,6 +349,7 @@ impl Engine {
 
     /// Forgets `client`'s wait, if it has one (a disconnect), without a reply.
     pub(crate) fn drop_wait(&mut self, client: ClientId) {
+        self.server.blocking.postponed.retain(|(c, _)| *c != client);
         if let Some((db, emptied)) = self.server.blocking.release(client) {
             self.forget_keys(db, &emptied);
         }
@@ -444,6 +452,13 @@ impl Engine {
             };
             if let Some(reply) = serve(&mut ctx, key, &wait) {
                 ctx.unblock_with(client, reply);
+                let after = crate::tracking::after_serving(&mut ctx);
+                if let (false, Some(last)) =
+                    (after.is_empty(), self.server.blocking.unblocked.last_mut())
+                {
+                    let reply = std::mem::replace(&mut last.reply, Reply::Many(Vec::new()));
+                    last.reply = Reply::Many(std::iter::once(reply).chain(after).collect());
+                }
                 if let Some(c) = self.clients.get_mut(&client) {
                     c.last_command_ms = now_ms;
                 }
@@ -506,5 +521,6 @@ pub fn client_unblock(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     Reply::Integer(i64::from(ctx.unblock_with(id, reply)))
 }
 
+pub(crate) mod postponed;
 #[cfg(test)]
 mod tests;

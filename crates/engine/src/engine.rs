@@ -104,6 +104,7 @@ impl Engine {
 
     pub fn disconnect(&mut self, id: ClientId) {
         self.drop_wait(id);
+        self.server.tracking.disconnected(id);
         if let Some(client) = self.clients.remove(&id) {
             for (db, keys) in watched_by_db(&client.watched) {
                 if let Some(ks) = self.db_at(db) {
@@ -301,7 +302,8 @@ impl Engine {
     /// Runs the active expiry cycle on every database; returns the keys it
     /// removed. Nothing happens after DEBUG SET-ACTIVE-EXPIRE 0.
     pub fn active_expire(&mut self, now_ms: i64) -> Vec<Vec<u8>> {
-        if !self.server.active_expire_enabled {
+        self.end_pause_if_due(now_ms);
+        if !self.server.active_expire_enabled || self.server.pause.active() {
             return Vec::new();
         }
         let mut by_db = vec![(0, self.db.active_expire(now_ms))];
@@ -335,6 +337,7 @@ impl Engine {
                 }
             }
         }
+        self.tracking_after_expiry(now_ms);
         let removed = by_db.into_iter().flat_map(|(_, keys)| keys).collect();
         // A deleted stream ends its XREADGROUP waiters.
         self.serve_ready_keys(now_ms);
@@ -363,6 +366,7 @@ impl Engine {
         }
         let selected = client.db;
         let mode_before = client.reply_mode;
+        self.end_pause_if_due(now_ms);
         self.server.activate(&mut self.db, selected);
         let mut outcome = self.dispatch(id, args, now_ms);
         self.server.activate(&mut self.db, 0);
@@ -372,8 +376,17 @@ impl Engine {
                 apply_reply_mode(client, mode_before, &mut outcome);
             }
         }
+        if crate::server::eviction::changes_maxmemory(args) {
+            // CONFIG SET maxmemory evicts at once, as Redis's does.
+            self.over_maxmemory(id, now_ms);
+        }
         // After the whole command (a MULTI/EXEC, a script), never inside it.
         self.serve_ready_keys(now_ms);
+        self.finish_tracking(id, now_ms, &mut outcome);
+        if outcome.close {
+            self.server.tracking.closing(id);
+        }
+        self.run_postponed(now_ms);
         outcome
     }
 
@@ -398,6 +411,14 @@ impl Engine {
         };
         if let Some(reply) = self.refusal(id, spec, args, now_ms) {
             return self.reject(id, args, reply, now_ms);
+        }
+        if self.postpone_if_paused(id, spec, args) {
+            return Outcome {
+                reply: Reply::Many(Vec::new()),
+                cost_us: 0,
+                close: false,
+                blocked: true,
+            };
         }
         if let Some(multi) = self.client_mut(id).multi.as_mut() {
             if !runs_inside_multi(spec) {
@@ -503,16 +524,20 @@ impl Engine {
         None
     }
 
-    /// Whether `used_memory` is over `maxmemory` with nothing to evict;
-    /// `None` without a `maxmemory`. Only the `noeviction` policy is
-    /// modelled: under the others nothing is refused (and nothing evicted).
+    /// Whether `used_memory` is over `maxmemory` with nothing (more) to
+    /// evict; `None` without a `maxmemory`. Evicts by `maxmemory-policy`
+    /// first (see [`crate::server::eviction`]); while clients are paused
+    /// nothing is evicted and nothing refused, as in Redis.
     fn over_maxmemory(&mut self, id: ClientId, now_ms: i64) -> Option<bool> {
         let config = &self.server.config;
         let maxmemory: u64 = config.value(param!("maxmemory")).parse().unwrap_or(0);
+        let policy =
+            crate::server::eviction::Policy::parse(config.value(param!("maxmemory-policy")));
+        self.sync_access_tracking(policy, now_ms);
         if maxmemory == 0 {
             return None;
         }
-        if config.value(param!("maxmemory-policy")) != "noeviction" {
+        if self.server.pause.active() {
             return Some(false);
         }
         let mut ctx = Ctx {
@@ -524,7 +549,14 @@ impl Engine {
             caller: Caller::Client,
             cost_us: 0,
         };
-        Some(crate::commands::memory::used_memory(&mut ctx) > maxmemory)
+        let used = crate::commands::memory::used_memory(&mut ctx);
+        if used <= maxmemory {
+            return Some(false);
+        }
+        if policy == crate::server::eviction::Policy::NoEviction {
+            return Some(true);
+        }
+        Some(!self.evict(used, maxmemory, policy, now_ms))
     }
 
     /// `processCommand`'s OOM rule: commands that may grow memory (a
@@ -764,6 +796,9 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
     if notifying {
         let touched = ctx.db.take_recorded();
         crate::notify::after_command(ctx, &name, touched);
+    }
+    if ctx.server.tracking.is_on() {
+        crate::tracking::after_call(ctx, spec, args, &reply);
     }
     ctx.server.call_depth -= 1;
     let duration = ctx.cost_us - start;

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
+use crate::server::eviction::{Access, Policy};
+
 use crate::client::ClientId;
 use crate::value::Value;
 
@@ -168,6 +170,23 @@ pub struct Keyspace {
     /// Blocked-on keys written since the registry last looked, in the
     /// order of their first write (Redis's `server.ready_keys`).
     ready_keys: Vec<Vec<u8>>,
+    /// While clients are paused (CLIENT PAUSE) an expired key reads as
+    /// missing but stays stored, and active expiry skips it, so the data
+    /// set does not change under the pause (Redis's `expireIfNeeded`).
+    expiry_paused: bool,
+    /// Every modified key, in order, while some client tracks keys (CLIENT
+    /// TRACKING): the tracking table reads it after each command.
+    modified: Option<Vec<Vec<u8>>>,
+    /// Per key, its last access and LFU counter, kept only under an LRU or
+    /// LFU `maxmemory-policy` (see `crate::server::eviction`).
+    access: Option<BTreeMap<Vec<u8>, Access>>,
+    /// The running command's time, for writes that store a key (they are
+    /// not given the clock) while access is tracked.
+    access_clock_ms: i64,
+    /// Strings Redis would hold `raw` whatever their content: changed in
+    /// place by APPEND or SETRANGE. Storing a new value forgets the mark,
+    /// as Redis's new object gets its encoding from its content.
+    raw_strings: BTreeSet<Vec<u8>>,
 }
 
 /// FNV-1a: fixed, portable, and good enough to spread keys for SCAN.
@@ -212,6 +231,9 @@ impl Keyspace {
         }
         let expired =
             matches!(self.entries.get(key), Some(e) if e.expire_at_ms.is_some_and(|t| t < now_ms));
+        if expired && self.expiry_paused {
+            return true;
+        }
         if expired {
             self.remove_entry(key);
             self.expired_total += 1;
@@ -226,7 +248,12 @@ impl Keyspace {
 
     /// The live entry at `key`, expiring it first if needed.
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) {
+            return None;
+        }
+        if self.access.is_some() {
+            self.touch(key, now_ms);
+        }
         self.entries.get(key).map(|e| &**e)
     }
 
@@ -235,7 +262,12 @@ impl Keyspace {
     /// If a snapshot shares the value, this copies it first (once: the
     /// copy is this keyspace's own from then on).
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
+        if self.expire_if_needed(key, now_ms) {
+            return None;
+        }
+        if self.access.is_some() {
+            self.touch(key, now_ms);
+        }
         let entry = self.entries.get_mut(key)?;
         if Rc::strong_count(entry) > 1 {
             self.values_copied += 1;
@@ -290,6 +322,12 @@ impl Keyspace {
         if let (Some(t), false) = (old_expire, keep_ttl) {
             self.expires.remove(&(t, key.to_vec()));
         }
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(key);
+        }
+        if self.access.is_some() {
+            self.touch(key, self.access_clock_ms);
+        }
         self.signal_modified(key);
     }
 
@@ -306,6 +344,12 @@ impl Keyspace {
             *shared = entry;
         } else {
             self.insert_new(key, entry);
+        }
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(key);
+        }
+        if self.access.is_some() {
+            self.touch(key, self.access_clock_ms);
         }
         self.signal_modified(key);
     }
@@ -329,6 +373,12 @@ impl Keyspace {
     fn remove_entry(&mut self, key: &[u8]) -> Option<Rc<Entry>> {
         let entry = self.entries.remove(key)?;
         self.order.remove(Probe::new(key).slot());
+        if let Some(access) = self.access.as_mut() {
+            access.remove(key);
+        }
+        if !self.raw_strings.is_empty() {
+            self.raw_strings.remove(key);
+        }
         if let Some(t) = entry.expire_at_ms {
             self.expires.remove(&(t, key.to_vec()));
         }
@@ -373,6 +423,132 @@ impl Keyspace {
         due
     }
 
+    /// Keeps expired keys stored (reading as missing) while clients are
+    /// paused; see `expiry_paused`.
+    pub(crate) fn pause_expiry(&mut self, paused: bool) {
+        self.expiry_paused = paused;
+    }
+
+    /// Keeps (or stops keeping) keys' access records for LRU/LFU eviction;
+    /// keys present when it starts count as accessed at `now_ms`, with no
+    /// LFU count yet (Redis reads their LRU clock as a decayed counter).
+    pub(crate) fn track_access(&mut self, on: bool, now_ms: i64) {
+        self.access_clock_ms = now_ms;
+        if on == self.access.is_some() {
+            return;
+        }
+        self.access = on.then(|| {
+            self.order
+                .iter()
+                .map(|(_, k)| (k.clone(), Access::unknown(now_ms)))
+                .collect()
+        });
+    }
+
+    /// Records an access to `key` (a new key starts its record). Lookups
+    /// touch keys themselves; writes that store a value call this.
+    pub(crate) fn touch(&mut self, key: &[u8], now_ms: i64) {
+        let Some(access) = self.access.as_mut() else {
+            return;
+        };
+        if !self.entries.contains_key(key) {
+            return;
+        }
+        match access.get_mut(key) {
+            Some(record) => record.touch(now_ms),
+            None => {
+                access.insert(key.to_vec(), Access::new(now_ms));
+            }
+        }
+    }
+
+    /// `key`'s access record, if access is tracked.
+    pub(crate) fn access_of(&self, key: &[u8]) -> Option<&Access> {
+        self.access.as_ref()?.get(key)
+    }
+
+    /// The key `policy` would evict first from this database, with its
+    /// rank (lower goes first); `draw` picks for the random policies.
+    pub(crate) fn eviction_candidate(
+        &self,
+        policy: Policy,
+        now_ms: i64,
+        draw: u64,
+    ) -> Option<((i64, i64), Vec<u8>)> {
+        let volatile = policy.volatile_only();
+        let keys: Box<dyn Iterator<Item = &Vec<u8>>> = if volatile {
+            Box::new(self.expires.iter().map(|(_, k)| k))
+        } else {
+            Box::new(self.order.iter().map(|(_, k)| k))
+        };
+        match policy {
+            Policy::NoEviction => None,
+            Policy::VolatileTtl => self
+                .expires
+                .iter()
+                .next()
+                .map(|(t, k)| ((*t, 0), k.clone())),
+            Policy::Random { .. } => {
+                let len = if volatile {
+                    self.expires.len()
+                } else {
+                    self.entries.len()
+                };
+                if len == 0 {
+                    return None;
+                }
+                let index = (draw % len as u64) as usize;
+                let mut keys = keys;
+                keys.nth(index).map(|k| ((0, 0), k.clone()))
+            }
+            Policy::Lru { .. } | Policy::Lfu { .. } => {
+                let lfu = matches!(policy, Policy::Lfu { .. });
+                keys.map(|k| {
+                    let access = self.access_of(k).copied().unwrap_or(Access::new(now_ms));
+                    let rank = if lfu {
+                        (i64::from(access.counter(now_ms)), access.last_ms)
+                    } else {
+                        (access.last_ms, 0)
+                    };
+                    (rank, k)
+                })
+                .min_by_key(|(rank, _)| *rank)
+                .map(|(rank, k)| (rank, k.clone()))
+            }
+        }
+    }
+
+    /// Marks the string at `key` as changed in place (APPEND, SETRANGE):
+    /// OBJECT ENCODING says `raw` until a new value is stored.
+    pub(crate) fn mark_raw(&mut self, key: &[u8]) {
+        self.raw_strings.insert(key.to_vec());
+    }
+
+    /// Whether the string at `key` was changed in place; see `mark_raw`.
+    pub(crate) fn is_raw(&self, key: &[u8]) -> bool {
+        self.raw_strings.contains(key)
+    }
+
+    /// Starts (or stops) logging modified keys for client tracking.
+    pub(crate) fn log_modified(&mut self, on: bool) {
+        if on != self.modified.is_some() {
+            self.modified = on.then(Vec::new);
+        }
+    }
+
+    /// The keys modified since the last call, in order (empty unless
+    /// [`Self::log_modified`] is on).
+    pub(crate) fn take_modified(&mut self) -> Vec<Vec<u8>> {
+        self.modified
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn expiry_is_paused(&self) -> bool {
+        self.expiry_paused
+    }
+
     /// Keys removed by expiry (lazy or active) since the last call.
     pub fn drain_expired_log(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.expired_log)
@@ -403,6 +579,10 @@ impl Keyspace {
         self.order.clear();
         self.entries.clear();
         self.expires.clear();
+        self.raw_strings.clear();
+        if let Some(access) = self.access.as_mut() {
+            access.clear();
+        }
         for k in keys {
             self.signal_modified(&k);
         }
@@ -489,6 +669,9 @@ impl Keyspace {
     /// the expired key first, then adds the new one), and that is a change.
     pub fn signal_modified(&mut self, key: &[u8]) {
         self.changes += 1;
+        if let Some(modified) = self.modified.as_mut() {
+            modified.push(key.to_vec());
+        }
         if let Some(recorded) = self.recorded.as_mut() {
             recorded.push((key.to_vec(), false));
         }
@@ -539,6 +722,11 @@ impl Keyspace {
             changes: 0,
             blocked_keys: BTreeSet::new(),
             ready_keys: Vec::new(),
+            expiry_paused: false,
+            modified: None,
+            access: None,
+            access_clock_ms: 0,
+            raw_strings: BTreeSet::new(),
         }
     }
 

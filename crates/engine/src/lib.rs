@@ -24,6 +24,7 @@ pub mod reply;
 pub mod repr;
 pub mod scripting;
 pub mod server;
+pub mod tracking;
 pub mod types;
 pub mod value;
 

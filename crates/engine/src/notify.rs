@@ -143,7 +143,9 @@ pub fn after_command(ctx: &mut Ctx, command: &str, touched: Vec<(Vec<u8>, bool)>
         // A key a command emptied away is also announced as deleted
         // (RENAME and MOVE remove their source by definition).
         let removes_by_design = matches!(event, "del" | "rename_from" | "move_from");
-        if !removes_by_design && !ctx.db.exists(&key, now) {
+        // Looked at without counting as an access (LRU/LFU).
+        let exists = !ctx.db.expire_if_needed(&key, now) && ctx.db.peek(&key).is_some();
+        if !removes_by_design && !exists {
             publish(ctx, &wanted, 'g', "del", &key);
         }
     }
@@ -156,6 +158,27 @@ pub fn expired_keys(ctx: &mut Ctx, db: usize, keys: &[Vec<u8>]) {
     };
     for key in keys {
         publish_in(ctx, db, &wanted, 'x', "expired", key);
+    }
+}
+
+/// `xgroup-createconsumer` (class `t`) for a consumer a read or claim
+/// created in the stream at `key` of the running command's database.
+pub fn consumer_created(ctx: &mut Ctx, key: &[u8]) {
+    stream_event(ctx, key, "xgroup-createconsumer");
+}
+
+/// A stream event (class `t`) a command announces itself, for changes to
+/// consumer groups that modify no key's value.
+pub fn stream_event(ctx: &mut Ctx, key: &[u8], event: &str) {
+    if let Some(wanted) = wanted(ctx) {
+        publish(ctx, &wanted, 't', event, key);
+    }
+}
+
+/// `evicted` (class `e`) for a key maxmemory's policy removed.
+pub fn evicted_key(ctx: &mut Ctx, db: usize, key: &[u8]) {
+    if let Some(wanted) = wanted(ctx) {
+        publish_in(ctx, db, &wanted, 'e', "evicted", key);
     }
 }
 

@@ -36,7 +36,28 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("setname", 3, CONN, NO_KEYS, client_setname),
     spec("info", 2, CONN, NO_KEYS, client_info),
     spec("list", -2, CONN | flags::ADMIN, NO_KEYS, client_list),
-    spec("getredir", 2, CONN, NO_KEYS, client_getredir),
+    spec(
+        "getredir",
+        2,
+        CONN,
+        NO_KEYS,
+        crate::tracking::client_getredir,
+    ),
+    spec(
+        "tracking",
+        -3,
+        CONN,
+        NO_KEYS,
+        crate::tracking::client_tracking,
+    ),
+    spec("caching", 3, CONN, NO_KEYS, crate::tracking::client_caching),
+    spec(
+        "trackinginfo",
+        2,
+        CONN,
+        NO_KEYS,
+        crate::tracking::client_trackinginfo,
+    ),
     spec("no-evict", 3, CONN | flags::ADMIN, NO_KEYS, client_no_evict),
     spec("reply", 3, CONN, NO_KEYS, client_reply),
     spec(
@@ -45,6 +66,20 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         CONN | flags::ADMIN,
         NO_KEYS,
         super::client_kill::client_kill,
+    ),
+    spec(
+        "pause",
+        -3,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_pause::client_pause,
+    ),
+    spec(
+        "unpause",
+        2,
+        CONN | flags::ADMIN,
+        NO_KEYS,
+        super::client_pause::client_unpause,
     ),
     spec(
         "unblock",
@@ -207,6 +242,8 @@ fn quit(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
 /// RESP2, no name, and authenticated only if no password is required.
 fn reset(ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
     discard_transaction(ctx);
+    let me = ctx.client_id;
+    ctx.server.tracking.disable(me);
     ctx.select_db(0);
     let nopass = matches!(ctx.server.config.get("requirepass"), Some("") | None);
     let me = ctx.me();
@@ -257,11 +294,6 @@ fn client_setname(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     }
 }
 
-/// CLIENT GETREDIR: -1, as client-side caching is not modelled.
-fn client_getredir(_ctx: &mut Ctx, _args: &[Vec<u8>]) -> Reply {
-    Reply::Integer(-1)
-}
-
 /// CLIENT NO-EVICT ON|OFF: accepted; client eviction is not modelled.
 fn client_no_evict(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     if args[2].eq_ignore_ascii_case(b"on") || args[2].eq_ignore_ascii_case(b"off") {
@@ -295,7 +327,12 @@ fn client_reply(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 fn client_info(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let now = ctx.now_ms;
     let dirty = is_dirty(ctx, ctx.client_id);
-    let line = info_line(ctx.me(), now, dirty, query_len(args));
+    let me = ctx.client_id;
+    let tracker = ctx.server.tracking.tracker(me);
+    let Some(c) = ctx.clients.get(&me) else {
+        return Reply::Null;
+    };
+    let line = info_line(c, tracker, now, dirty, query_len(args));
     Reply::Verbatim(line + "\n")
 }
 
@@ -349,7 +386,8 @@ fn client_list(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             0
         };
         if let Some(c) = ctx.clients.get(&id) {
-            out.push_str(&info_line(c, now, dirty, qbuf));
+            let tracker = ctx.server.tracking.tracker(id);
+            out.push_str(&info_line(c, tracker, now, dirty, qbuf));
             out.push('\n');
         }
     }
@@ -380,7 +418,13 @@ fn query_len(args: &[Vec<u8>]) -> usize {
 /// Redis's `catClientInfoString`. Memory and other buffer fields are 0:
 /// the model does not account memory; `qbuf` is the running command's own
 /// size on the caller's line, as in Redis, and 0 on the others.
-fn info_line(c: &ClientState, now_ms: i64, dirty: bool, qbuf: usize) -> String {
+fn info_line(
+    c: &ClientState,
+    tracker: Option<&crate::tracking::Tracker>,
+    now_ms: i64,
+    dirty: bool,
+    qbuf: usize,
+) -> String {
     let mut flags = String::new();
     if c.monitor {
         flags.push('O');
@@ -390,6 +434,15 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool, qbuf: usize) -> String {
     }
     if c.multi.is_some() {
         flags.push('x');
+    }
+    if let Some(t) = tracker {
+        flags.push('t');
+        if t.broken_redirect {
+            flags.push('R');
+        }
+        if t.bcast {
+            flags.push('B');
+        }
     }
     if dirty {
         flags.push('d');
@@ -409,7 +462,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool, qbuf: usize) -> String {
         c.last_command.as_str()
     };
     format!(
-        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr=127.0.0.1:6379 fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.id + 7,
@@ -424,6 +477,7 @@ fn info_line(c: &ClientState, now_ms: i64, dirty: bool, qbuf: usize) -> String {
         qbuf,
         cmd,
         String::from_utf8_lossy(c.user_name()),
+        tracker.map_or(-1, |t| t.redirect as i64),
         c.protocol.version(),
     )
 }

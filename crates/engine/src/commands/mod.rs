@@ -8,6 +8,7 @@ use crate::command::CommandSpec;
 pub mod admin;
 pub mod bits;
 mod client_kill;
+mod client_pause;
 pub mod collection_scan;
 pub mod connection;
 pub mod dump;

@@ -111,6 +111,38 @@ pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[
     parse_shebang(body).is_ok_and(|s| s.declared && !s.no_writes)
 }
 
+/// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares
+/// `no-writes` (Redis then drops the call's `may-replicate` flag, so CLIENT
+/// PAUSE WRITE lets it through). An unknown script or function does not.
+pub fn declares_no_writes(
+    server: &crate::server::ServerState,
+    name: &str,
+    args: &[Vec<u8>],
+) -> bool {
+    let Some(target) = args.get(1) else {
+        return false;
+    };
+    let body = match name {
+        "eval" => target.clone(),
+        "evalsha" => {
+            let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
+            match server.scripting.scripts.get(&sha) {
+                Some(body) => body.clone(),
+                None => return false,
+            }
+        }
+        "fcall" => {
+            return server
+                .scripting
+                .libraries
+                .function(&String::from_utf8_lossy(target))
+                .is_some_and(|(_, info)| info.no_writes());
+        }
+        _ => return false,
+    };
+    parse_shebang(&body).is_ok_and(|s| s.declared && s.no_writes)
+}
+
 /// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares flags
 /// without `allow-oom` or `no-writes`: Redis then treats the call as
 /// `denyoom` (refused while memory is over `maxmemory`).

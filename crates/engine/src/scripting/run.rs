@@ -395,7 +395,8 @@ impl Dispatcher<'_, '_> {
         if let Err(denied) = self.caller_may_run(spec, argv) {
             return Some(Reply::error(denied.script_error()));
         }
-        if self.read_only && spec.has(flags::WRITE) {
+        let may_replicate = crate::server::pause::flagged_may_replicate(spec);
+        if self.read_only && (spec.has(flags::WRITE) || may_replicate) {
             return Some(Reply::error(
                 "ERR Write commands are not allowed from read-only scripts.",
             ));

@@ -502,8 +502,33 @@ fn parse_octal(text: &str) -> Option<i64> {
 fn parse_special(def: &ParamDef, text: &str) -> Result<String, String> {
     match def.name {
         "save" => parse_save(text),
+        "notify-keyspace-events" => parse_event_classes(text),
         _ => Ok(text.to_string()),
     }
+}
+
+/// `keyspaceEventsStringToFlags` then `keyspaceEventsFlagsToString`: the
+/// classes are stored in Redis's canonical order (`KA` reads back `AK`).
+fn parse_event_classes(text: &str) -> Result<String, String> {
+    const CLASSES: &str = "g$lshzxetd";
+    let mut set = std::collections::BTreeSet::new();
+    for c in text.chars() {
+        match c {
+            'A' => set.extend(CLASSES.chars()),
+            'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 'K' | 'E' | 't' | 'm' | 'd' | 'n' => {
+                set.insert(c);
+            }
+            _ => return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+        }
+    }
+    let mut out = String::new();
+    if CLASSES.chars().all(|c| set.contains(&c)) {
+        out.push('A');
+    } else {
+        out.extend("g$lshzxetdn".chars().filter(|c| set.contains(c)));
+    }
+    out.extend("KEm".chars().filter(|c| set.contains(c)));
+    Ok(out)
 }
 
 /// `setConfigSaveOption`: pairs of `seconds changes`, seconds >= 1,

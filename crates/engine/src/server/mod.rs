@@ -3,7 +3,9 @@
 
 pub mod acl;
 pub mod config;
+pub mod eviction;
 pub mod memory;
+pub mod pause;
 pub mod replication;
 pub mod slowlog;
 pub mod stats;
@@ -62,6 +64,16 @@ pub struct ServerState {
     /// Connections CLIENT KILL closed, for the host to drop
     /// ([`crate::Engine::take_killed`]).
     pub killed_clients: Vec<crate::client::ClientId>,
+    /// CLIENT PAUSE in force, if any.
+    pub pause: pause::Pause,
+    /// CLIENT TRACKING: who cached what.
+    pub tracking: crate::tracking::Tracking,
+    /// Keys' access records are kept (an LRU or LFU maxmemory-policy).
+    pub access_tracked: bool,
+    /// The random eviction policies' SplitMix64 state.
+    pub eviction_draws: u64,
+    /// The database the random policies visited last (Redis's `next_db`).
+    pub next_eviction_db: usize,
     /// SHUTDOWN was accepted: a host that can end its process does
     /// ([`crate::Engine::take_shutdown`]).
     pub shutdown_asked: bool,
@@ -138,6 +150,11 @@ impl Default for ServerState {
             out_of_memory: false,
             scripts_call_noscript: false,
             killed_clients: Vec::new(),
+            pause: pause::Pause::default(),
+            tracking: crate::tracking::Tracking::default(),
+            access_tracked: false,
+            eviction_draws: 0,
+            next_eviction_db: 0,
             shutdown_asked: false,
         }
     }

@@ -17,6 +17,8 @@ pub struct CommandStats {
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub total_commands_processed: u64,
+    /// Keys maxmemory's policy evicted (INFO's `evicted_keys`).
+    pub evicted_keys: u64,
     pub total_connections_received: u64,
     /// Error replies by their code (`ERR`, `WRONGTYPE`, ...): INFO errorstats.
     pub errors: BTreeMap<String, u64>,

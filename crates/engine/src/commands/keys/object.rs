@@ -92,8 +92,13 @@ fn lookup<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a Entry, Reply> {
 /// OBJECT ENCODING key.
 pub fn encoding(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let now = ctx.now_ms;
-    match ctx.db.get(&args[2], now) {
+    if ctx.db.get(&args[2], now).is_none() {
+        return Reply::Null;
+    }
+    let raw = ctx.db.is_raw(&args[2]);
+    match ctx.db.peek(&args[2]) {
         None => Reply::Null,
+        Some(entry) if raw && matches!(entry.value, Value::String(_)) => Reply::bulk("raw"),
         Some(entry) => Reply::bulk(encoding_of(&entry.value, &ctx.server.config)),
     }
 }
@@ -116,29 +121,45 @@ pub fn refcount(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
 }
 
 /// OBJECT IDLETIME key: refused under an LFU policy, as in Redis.
+/// Seconds since the last access, as kept under an LRU policy (0 under
+/// others: the model keeps no access times there). Reading it is no access.
 pub fn idletime(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    if let Err(null) = lookup(ctx, &args[2]) {
-        return null;
-    }
+    let Some(access) = untouched(ctx, &args[2]) else {
+        return Reply::Null;
+    };
     if lfu_policy(ctx) {
         return Reply::error(format!(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. {POLICY_NOTE}"
         ));
     }
-    Reply::Integer(0)
+    let idle_ms = access.map_or(0, |a| (ctx.now_ms - a.last_ms).max(0));
+    Reply::Integer(idle_ms / 1000)
+}
+
+/// The key's access record without touching it (Redis's
+/// `LOOKUP_NOTOUCH`): `None` if the key is missing, `Some(None)` if no
+/// record is kept.
+fn untouched(ctx: &mut Ctx, key: &[u8]) -> Option<Option<crate::server::eviction::Access>> {
+    let now = ctx.now_ms;
+    if ctx.db.expire_if_needed(key, now) {
+        return None;
+    }
+    ctx.db.peek(key)?;
+    Some(ctx.db.access_of(key).copied())
 }
 
 /// OBJECT FREQ key: only under an LFU policy, as in Redis.
 pub fn freq(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
-    if let Err(null) = lookup(ctx, &args[2]) {
-        return null;
-    }
+    let Some(access) = untouched(ctx, &args[2]) else {
+        return Reply::Null;
+    };
     if !lfu_policy(ctx) {
         return Reply::error(format!(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. {POLICY_NOTE}"
         ));
     }
-    Reply::Integer(LFU_INIT_VAL)
+    let now = ctx.now_ms;
+    Reply::Integer(access.map_or(LFU_INIT_VAL, |a| i64::from(a.counter(now))))
 }
 
 pub fn help(_ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
@@ -204,7 +225,10 @@ mod tests {
             .starts_with("-ERR An LFU maxmemory policy is not selected"));
         session!(s, "OBJECT IDLETIME k" => ":0\r\n");
         s.run("CONFIG SET maxmemory-policy volatile-lfu");
-        session!(s, "OBJECT FREQ k" => ":5\r\n");
+        // A key from before the switch has no count yet; a new one starts at 5.
+        session!(s, "OBJECT FREQ k" => ":0\r\n");
+        s.run("SET fresh v");
+        session!(s, "OBJECT FREQ fresh" => ":5\r\n");
         assert!(s
             .run("OBJECT IDLETIME k")
             .starts_with("-ERR An LFU maxmemory policy is selected"));

@@ -145,7 +145,10 @@ fn clients(ctx: &mut Ctx, out: &mut String) {
                 "blocked_clients",
                 ctx.server.blocking.blocked_count().to_string(),
             ),
-            ("tracking_clients", "0".into()),
+            (
+                "tracking_clients",
+                ctx.server.tracking.clients().to_string(),
+            ),
             (
                 "clients_in_timeout_table",
                 ctx.server.blocking.timed_count().to_string(),
@@ -214,7 +217,11 @@ fn memory(ctx: &mut Ctx, out: &mut String) {
             ("maxmemory", maxmemory.to_string()),
             ("maxmemory_human", bytes_to_human(maxmemory)),
             ("maxmemory_policy", policy),
+            // Nothing is excluded from eviction's count, nor freed lazily.
+            ("mem_not_counted_for_evict", "0".into()),
             ("mem_allocator", "none".into()),
+            ("lazyfree_pending_objects", "0".into()),
+            ("lazyfreed_objects", "0".into()),
         ],
     );
 }
@@ -263,6 +270,7 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
         .collect();
     let (n_channels, n_patterns) = (channels.len(), patterns.len());
     let s = &ctx.server.stats;
+    let tracking = &ctx.server.tracking;
     out.push_str("# Stats\r\n");
     let zero = |f: &'static str| (f, "0".to_string());
     lines(
@@ -293,7 +301,7 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
             ("expired_stale_perc", "0.00".into()),
             zero("expired_time_cap_reached_count"),
             zero("expire_cycle_cpu_milliseconds"),
-            zero("evicted_keys"),
+            ("evicted_keys", s.evicted_keys.to_string()),
             zero("evicted_clients"),
             zero("total_eviction_exceeded_time"),
             zero("current_eviction_exceeded_time"),
@@ -312,9 +320,12 @@ fn stats(ctx: &mut Ctx, out: &mut String) {
             zero("active_defrag_key_misses"),
             zero("total_active_defrag_time"),
             zero("current_active_defrag_time"),
-            zero("tracking_total_keys"),
-            zero("tracking_total_items"),
-            zero("tracking_total_prefixes"),
+            ("tracking_total_keys", tracking.total_keys().to_string()),
+            ("tracking_total_items", tracking.total_items().to_string()),
+            (
+                "tracking_total_prefixes",
+                tracking.total_prefixes().to_string(),
+            ),
             zero("unexpected_error_replies"),
             ("total_error_replies", s.total_error_replies.to_string()),
             zero("dump_payload_sanitizations"),

@@ -137,21 +137,34 @@ fn xgroup(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
             }
             reply
         }
-        ("createconsumer", 5) => with_stream(ctx, key, |stream, now| {
-            let created = stream
-                .groups
-                .get_mut(group.as_slice())
-                .is_some_and(|g| g.create_consumer(&args[4], now));
-            Reply::Integer(i64::from(created))
-        }),
-        ("delconsumer", 5) => with_stream(ctx, key, |stream, _| {
-            let pending = stream
-                .groups
-                .get_mut(group.as_slice())
-                .and_then(|g| g.delete_consumer(&args[4]))
-                .unwrap_or(0);
-            Reply::Integer(pending as i64)
-        }),
+        ("createconsumer", 5) => {
+            let reply = with_stream(ctx, key, |stream, now| {
+                let created = stream
+                    .groups
+                    .get_mut(group.as_slice())
+                    .is_some_and(|g| g.create_consumer(&args[4], now));
+                Reply::Integer(i64::from(created))
+            });
+            if reply == Reply::Integer(1) {
+                crate::notify::consumer_created(ctx, key);
+            }
+            reply
+        }
+        ("delconsumer", 5) => {
+            let mut deleted = false;
+            let reply = with_stream(ctx, key, |stream, _| {
+                let pending = stream
+                    .groups
+                    .get_mut(group.as_slice())
+                    .and_then(|g| g.delete_consumer(&args[4]));
+                deleted = pending.is_some();
+                Reply::Integer(pending.unwrap_or(0) as i64)
+            });
+            if deleted {
+                crate::notify::stream_event(ctx, key, "xgroup-delconsumer");
+            }
+            reply
+        }
         _ => subcommand_syntax_error(args),
     }
 }

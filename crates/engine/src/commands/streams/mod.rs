@@ -7,6 +7,7 @@
 
 mod add;
 mod claim;
+mod consumer_events;
 mod groups;
 mod id;
 mod info;
@@ -48,17 +49,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         -7,
         WRITE | flags::BLOCKING,
         NO_KEYS,
-        read::xreadgroup,
+        |ctx, args| consumer_events::announcing(ctx, args, read::xreadgroup),
     ),
     spec("xack", -4, WRITE_FAST, FIRST_KEY, groups::xack),
     spec("xpending", -3, READ | CLOCK, FIRST_KEY, claim::xpending),
-    spec("xclaim", -6, WRITE_FAST | CLOCK, FIRST_KEY, claim::xclaim),
+    spec("xclaim", -6, WRITE_FAST | CLOCK, FIRST_KEY, |ctx, args| {
+        consumer_events::announcing(ctx, args, claim::xclaim)
+    }),
     spec(
         "xautoclaim",
         -6,
         WRITE_FAST | CLOCK,
         FIRST_KEY,
-        claim::xautoclaim,
+        |ctx, args| consumer_events::announcing(ctx, args, claim::xautoclaim),
     ),
     spec("xgroup", -2, 0, NO_KEYS, groups::xgroup_help)
         .with_subcommands(groups::XGROUP_SUBCOMMANDS),

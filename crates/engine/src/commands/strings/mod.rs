@@ -174,6 +174,8 @@ fn append(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let len = value.len();
     ctx.charge(len / 1024);
     ctx.db.set(key, Value::String(value), true);
+    // Redis appends to its own copy of the string: `raw` from now on.
+    ctx.db.mark_raw(key);
     Reply::Integer(len as i64)
 }
 
@@ -252,6 +254,8 @@ fn setrange(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     let len = value.len();
     ctx.charge(len / 1024);
     ctx.db.set(key, Value::String(value), true);
+    // Changed in place (or created empty and patched): `raw`, as in Redis.
+    ctx.db.mark_raw(key);
     Reply::Integer(len as i64)
 }
 
