@@ -945,6 +945,15 @@ impl World {
             .map(|(name, kind)| Actor {
                 name: name.clone(),
                 kind: *kind,
+                note: match kind {
+                    ActorKind::Node => self
+                        .scenario
+                        .nodes
+                        .iter()
+                        .find(|n| &n.name == name)
+                        .and_then(|n| crate::trace::script_speed_note(n.script_speed().get())),
+                    _ => None,
+                },
             })
             .collect();
         let mut trace = Trace {
