@@ -120,6 +120,7 @@ CASES = [
     # Plain commands
     ("SET", [], ["SET", "a", "b"], 2000),
     ("SET of new keys", [], ["SET", "key:{i}", "value"], 2000),
+    ("MSET of 1k new keys", [], ["MSET"] + [x for i in range(1, 1001) for x in ("key%d" % i, "value")], 1),
     ("GET", [["SET", "a", "b"]], ["GET", "a"], 2000),
     ("INCR", [], ["INCR", "counter"], 2000),
     ("LRANGE of 100 elements", [["EVAL", RPUSH_N, "1", "list", "100"]], ["LRANGE", "list", "0", "-1"], 500),
@@ -180,9 +181,12 @@ def main():
             "date": time.strftime('%Y-%m-%d', time.gmtime()),
             "cases": results,
         }
+        # One line per case: some commands have thousands of arguments.
+        head = ''.join(f' {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n'
+                       for k, v in doc.items() if k != 'cases')
+        cases = ',\n'.join('  ' + json.dumps(c, ensure_ascii=False) for c in doc['cases'])
         with open(sys.argv[2], 'w') as f:
-            json.dump(doc, f, indent=1, ensure_ascii=False)
-            f.write('\n')
+            f.write('{\n' + head + ' "cases": [\n' + cases + '\n ]\n}\n')
 
 
 if __name__ == '__main__':

@@ -256,6 +256,47 @@ pub struct CallCost {
     pub per_unit_ps: u64,
 }
 
+/// The watchdog `install` stored in the state's registry (null if none).
+unsafe fn watchdog_of(state: *mut ffi::lua_State) -> *const Watchdog {
+    // A hook always has LUA_MINSTACK free slots; this uses one.
+    ffi::lua_pushlightuserdata(state, registry_key());
+    ffi::lua_rawget(state, ffi::LUA_REGISTRYINDEX);
+    let watchdog = ffi::lua_touserdata(state, -1) as *const Watchdog;
+    ffi::lua_settop(state, -2);
+    watchdog
+}
+
+/// A function is being called. Calls to Lua functions are not counted
+/// (their instructions are), and are told apart first, before the registry
+/// lookup: a script of small Lua functions calls them constantly.
+unsafe fn on_call_event(state: *mut ffi::lua_State, ar: *mut ffi::lua_Debug) {
+    // "f" pushes the function being called (no allocation, no error).
+    ffi::lua_getinfo(state, c"f".as_ptr(), ar);
+    let function = ffi::lua_tocfunction(state, -1).map(|f| f as usize);
+    ffi::lua_settop(state, -2);
+    let Some(address) = function else {
+        return;
+    };
+    let watchdog = watchdog_of(state);
+    if watchdog.is_null() {
+        return;
+    }
+    // SAFETY: as in `count_hook`.
+    let cost = (*watchdog).cost_of(address);
+    // In a call hook the stack is the called function's: index 1 is its
+    // first argument. lua_objlen is read only for strings and tables (on a
+    // number it would convert the argument in place).
+    let size = if cost.per_unit_ps == 0 {
+        0
+    } else {
+        match ffi::lua_type(state, 1) {
+            ffi::LUA_TSTRING | ffi::LUA_TTABLE => ffi::lua_objlen(state, 1) as u64,
+            _ => 0,
+        }
+    };
+    (*watchdog).on_call(cost, size);
+}
+
 /// Registry key under which a state keeps a pointer to its [`Watchdog`].
 static WATCHDOG_KEY: u8 = 0;
 
@@ -337,35 +378,12 @@ pub(crate) fn c_function_addresses(
 /// The count hook. Reads the watchdog from the registry; raising happens
 /// after every Rust value in this frame is gone.
 unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, ar: *mut ffi::lua_Debug) {
-    // A hook always has LUA_MINSTACK free slots; this uses one.
-    ffi::lua_pushlightuserdata(state, registry_key());
-    ffi::lua_rawget(state, ffi::LUA_REGISTRYINDEX);
-    let watchdog = ffi::lua_touserdata(state, -1) as *const Watchdog;
-    ffi::lua_settop(state, -2);
-    if watchdog.is_null() {
+    if (*ar).event == ffi::LUA_HOOKCALL {
+        on_call_event(state, ar);
         return;
     }
-    if (*ar).event == ffi::LUA_HOOKCALL {
-        // "f" pushes the function being called (no allocation, no error).
-        ffi::lua_getinfo(state, c"f".as_ptr(), ar);
-        let function = ffi::lua_tocfunction(state, -1).map(|f| f as usize);
-        ffi::lua_settop(state, -2);
-        // Calls to Lua functions are not counted: their instructions are.
-        if let Some(address) = function {
-            let cost = (*watchdog).cost_of(address);
-            // In a call hook the stack is the called function's: index 1 is
-            // its first argument. lua_objlen is read only for strings and
-            // tables (on a number it would convert the argument in place).
-            let size = if cost.per_unit_ps == 0 {
-                0
-            } else {
-                match ffi::lua_type(state, 1) {
-                    ffi::LUA_TSTRING | ffi::LUA_TTABLE => ffi::lua_objlen(state, 1) as u64,
-                    _ => 0,
-                }
-            };
-            (*watchdog).on_call(cost, size);
-        }
+    let watchdog = watchdog_of(state);
+    if watchdog.is_null() {
         return;
     }
     // SAFETY: the pointer was stored by `install` and the Rc it points into
