@@ -399,6 +399,9 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                  title={lane.name.clone()}>
                 <span class="pic-name">{ &lane.name }</span>
                 <span class="pic-kind">{ lane.kind }</span>
+                if let Some(note) = &lane.note {
+                    <span class="pic-note" data-testid={format!("lane-note-{}", lane.name)}>{ note }</span>
+                }
             </div>
         }
     });

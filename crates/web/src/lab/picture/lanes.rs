@@ -23,6 +23,9 @@ pub struct Lane {
     pub height: f64,
     /// The keys with a row on this lane, top to bottom.
     pub keys: Vec<String>,
+    /// Shown under the name: how the actor differs from its kind's
+    /// defaults (`scripts at 1% speed`).
+    pub note: Option<String>,
 }
 
 impl Lane {
@@ -88,6 +91,7 @@ pub fn lay_out(trace: &Trace, key_rows: &BTreeMap<String, Vec<String>>) -> (Vec<
                 top,
                 height,
                 keys,
+                note: actor.note.clone(),
             };
             top += height;
             lane
@@ -117,6 +121,15 @@ mod tests {
             assert_eq!(pair[0].top + pair[0].height, pair[1].top, "lanes touch");
         }
         assert!(height >= lanes[3].top + lanes[3].height);
+    }
+
+    #[test]
+    fn a_node_declared_slower_says_so_on_its_lane() {
+        let trace = story_trace("busy_script");
+        let (lanes, _) = lay_out(&trace, &key_bars(&trace).rows);
+        let redis = lanes.iter().find(|l| l.name == "redis").unwrap();
+        assert_eq!(redis.note.as_deref(), Some("scripts at 2% speed"));
+        assert!(lanes.iter().filter(|l| l.name != "redis").all(|l| l.note.is_none()));
     }
 
     #[test]
