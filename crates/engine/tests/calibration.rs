@@ -53,6 +53,30 @@ fn bytes(words: &[String]) -> Vec<Vec<u8>> {
     words.iter().map(|w| w.as_bytes().to_vec()).collect()
 }
 
+/// The command of repetition `i`, as `measure.py` sends it: `{i}` replaced
+/// by i, and a word `{each:PREFIX:FIRST:LAST}` by PREFIX FIRST ... PREFIX LAST.
+fn fill(command: &[String], i: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in command {
+        let each = word
+            .strip_prefix("{each:")
+            .and_then(|w| w.strip_suffix('}'))
+            .and_then(|w| {
+                let mut parts = w.rsplitn(3, ':');
+                let last: u64 = parts.next()?.parse().ok()?;
+                let first: u64 = parts.next()?.parse().ok()?;
+                Some((parts.next()?.to_string(), first, last))
+            });
+        match each {
+            Some((prefix, first, last)) => {
+                out.extend((first..=last).map(|n| format!("{prefix}{n}")))
+            }
+            None => out.push(word.replace("{i}", &i.to_string())),
+        }
+    }
+    out
+}
+
 /// The engine's simulated cost of one run of the case's command, in
 /// microseconds (the mean over its repetitions, as Redis's figure is).
 fn simulated_us(case: &Case) -> f64 {
@@ -69,11 +93,7 @@ fn simulated_us(case: &Case) -> f64 {
     }
     let mut total_ns = 0;
     for i in 0..case.reps {
-        let words: Vec<String> = case
-            .command
-            .iter()
-            .map(|w| w.replace("{i}", &i.to_string()))
-            .collect();
+        let words = fill(&case.command, i);
         let out = engine.execute(client, &bytes(&words), 0);
         assert!(!out.reply.is_error(), "{}: {:?}", case.name, out.reply);
         total_ns += out.cost_ns;
