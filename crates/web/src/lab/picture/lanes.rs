@@ -129,7 +129,10 @@ mod tests {
         let (lanes, _) = lay_out(&trace, &key_bars(&trace).rows);
         let redis = lanes.iter().find(|l| l.name == "redis").unwrap();
         assert_eq!(redis.note.as_deref(), Some("scripts at 2% speed"));
-        assert!(lanes.iter().filter(|l| l.name != "redis").all(|l| l.note.is_none()));
+        assert!(lanes
+            .iter()
+            .filter(|l| l.name != "redis")
+            .all(|l| l.note.is_none()));
     }
 
     #[test]
