@@ -11,6 +11,8 @@ use lockstep_sim::trace::{ActorKind, Trace};
 pub const AXIS_H: f64 = 30.0;
 /// Height of a lane's event line.
 pub const LANE_H: f64 = 46.0;
+/// Extra height of a lane whose label carries a note on two lines.
+pub const NOTE_H: f64 = 10.0;
 /// Height of one key row under a node's event line.
 pub const KEY_ROW_H: f64 = 22.0;
 
@@ -83,8 +85,10 @@ pub fn lay_out(trace: &Trace, key_rows: &BTreeMap<String, Vec<String>>) -> (Vec<
         .into_iter()
         .map(|actor| {
             let keys = key_rows.get(&actor.name).cloned().unwrap_or_default();
-            let height =
-                LANE_H + KEY_ROW_H * keys.len() as f64 + if keys.is_empty() { 0.0 } else { 6.0 };
+            let height = LANE_H
+                + KEY_ROW_H * keys.len() as f64
+                + if keys.is_empty() { 0.0 } else { 6.0 }
+                + if actor.note.is_some() { NOTE_H } else { 0.0 };
             let lane = Lane {
                 name: actor.name.clone(),
                 kind: kind_name(actor.kind),
