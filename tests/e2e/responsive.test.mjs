@@ -105,6 +105,12 @@ test('Run on the busy-script story never blocks the page for 50 ms, nor Break it
   await page.goto(server.url + '#story=busy_script', { waitUntil: 'load' });
   await page.waitForSelector('.lab [data-testid="picture"] .dot', { timeout: 60000 });
   assert.equal(await page.inputValue('#story-select'), 'busy_script');
+  // The story's node is declared slower at scripts, and says so by its name.
+  assert.equal(
+    (await page.locator('[data-testid="lane-note-redis"]').innerText()).trim(),
+    'scripts at 2% speed',
+  );
+  await page.locator('.pic-label.k-node').first().screenshot({ path: path.join(output, 'busy-script-node-label.png') });
 
   await startProbe();
   let started = Date.now();

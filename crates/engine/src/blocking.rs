@@ -448,7 +448,7 @@ impl Engine {
                 client_id: client,
                 now_ms,
                 caller: Caller::Client,
-                cost_us: 0,
+                cost_ns: 0,
             };
             if let Some(reply) = serve(&mut ctx, key, &wait) {
                 ctx.unblock_with(client, reply);

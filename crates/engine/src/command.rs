@@ -185,9 +185,10 @@ pub struct Ctx<'a> {
     pub client_id: ClientId,
     pub now_ms: i64,
     pub caller: Caller,
-    /// Simulated cost of this call in microseconds; commands add to it for
-    /// the work they do (SLOWLOG and the simulator read it).
-    pub cost_us: u64,
+    /// Simulated cost of this call in nanoseconds; commands add to it for
+    /// the work they do (SLOWLOG and the simulator read it). See
+    /// [`crate::cost`].
+    pub cost_ns: u64,
 }
 
 impl Ctx<'_> {
@@ -199,11 +200,17 @@ impl Ctx<'_> {
     }
 
     /// Charges simulated time for touching `elements` items (members
-    /// scanned, bytes copied in kilobytes, ...). The cost model: every command
-    /// costs `BASE_COST_US` (1 µs) plus a quarter of a microsecond per
-    /// element, so O(N) commands visibly take longer on big values.
+    /// scanned, bytes copied in kilobytes, ...): [`crate::cost::ELEMENT_NS`]
+    /// each, on top of the command's base cost, so O(N) commands visibly
+    /// take longer on big values.
     pub fn charge(&mut self, elements: usize) {
-        self.cost_us += elements as u64 / 4;
+        self.cost_ns += elements as u64 * crate::cost::ELEMENT_NS;
+    }
+
+    /// Charges `ns` nanoseconds of work priced on its own in
+    /// [`crate::cost`] (a new sorted-set member, a score formatted).
+    pub fn charge_ns(&mut self, ns: u64) {
+        self.cost_ns += ns;
     }
 
     /// Charges for `count` lookups or updates in a sorted structure of

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::client::{ClientId, ClientState, Protocol};
 use crate::command::{flags, Caller, CommandSpec, Ctx};
 use crate::commands;
+use crate::cost;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::repr::repr;
@@ -28,6 +29,9 @@ pub struct Outcome {
     /// is what keeps the node busy that long — a DEBUG SLEEP 2 costs two
     /// seconds here, and the node must not run anything else meanwhile.
     pub cost_us: u64,
+    /// The same, in nanoseconds as the cost model adds it up (`cost_us` is
+    /// this rounded up to whole microseconds).
+    pub cost_ns: u64,
     /// The connection should be closed after the reply (QUIT).
     pub close: bool,
     /// The command blocked (BLPOP on an empty list, ...): there is no reply
@@ -48,9 +52,6 @@ pub struct Dataset {
 /// own at start-up (the Lua clients of EVAL and of FUNCTION, ids 1 and 2),
 /// so the first connection is number 3; CLIENT ID and HELLO show it.
 pub const FIRST_CLIENT_ID: ClientId = 3;
-
-/// Base simulated cost of any command, before per-element work.
-pub const BASE_COST_US: u64 = 1;
 
 /// One Redis node.
 #[derive(Clone, Debug, Default)]
@@ -177,6 +178,16 @@ impl Engine {
 
     /// Caps the Lua instructions one script may run (for hosts where nobody
     /// could send SCRIPT KILL, such as the page's console). `None`: no cap.
+    /// Runs this node's scripts at `speed` of normal speed (see
+    /// [`crate::cost::ScriptSpeed`]).
+    pub fn set_script_speed(&mut self, speed: crate::cost::ScriptSpeed) {
+        self.server.scripting.speed = speed;
+    }
+
+    pub fn script_speed(&self) -> crate::cost::ScriptSpeed {
+        self.server.scripting.speed
+    }
+
     pub fn set_script_instruction_limit(&mut self, limit: Option<u64>) {
         self.server.scripting.instruction_limit = limit;
     }
@@ -330,7 +341,7 @@ impl Engine {
                     client_id: anyone,
                     now_ms,
                     caller: Caller::Client,
-                    cost_us: 0,
+                    cost_ns: 0,
                 };
                 for (index, keys) in &by_db {
                     crate::notify::expired_keys(&mut ctx, *index, keys);
@@ -351,6 +362,7 @@ impl Engine {
             return Outcome {
                 reply,
                 cost_us: 0,
+                cost_ns: 0,
                 close: true,
                 blocked: false,
             };
@@ -360,6 +372,7 @@ impl Engine {
             return Outcome {
                 reply: Reply::Many(Vec::new()),
                 cost_us: 0,
+                cost_ns: 0,
                 close: false,
                 blocked: false,
             };
@@ -416,6 +429,7 @@ impl Engine {
             return Outcome {
                 reply: Reply::Many(Vec::new()),
                 cost_us: 0,
+                cost_ns: 0,
                 close: false,
                 blocked: true,
             };
@@ -426,7 +440,8 @@ impl Engine {
                 let reply = Reply::Status("QUEUED".into());
                 return Outcome {
                     reply,
-                    cost_us: BASE_COST_US,
+                    cost_us: cost::whole_micros(cost::COMMAND_NS),
+                    cost_ns: cost::COMMAND_NS,
                     close: false,
                     blocked: false,
                 };
@@ -439,10 +454,10 @@ impl Engine {
             client_id: id,
             now_ms,
             caller: Caller::Client,
-            cost_us: 0,
+            cost_ns: 0,
         };
         let mut reply = call(&mut ctx, spec, args);
-        let cost_us = ctx.cost_us;
+        let cost_ns = ctx.cost_ns;
         let blocked = self.take_block_request(id);
         if let Some(line) = self.server.own_monitor_line.take() {
             reply = Reply::Many(vec![reply, line]);
@@ -453,7 +468,8 @@ impl Engine {
         }
         Outcome {
             reply,
-            cost_us,
+            cost_us: cost::whole_micros(cost_ns),
+            cost_ns,
             close,
             blocked,
         }
@@ -547,7 +563,7 @@ impl Engine {
             client_id: id,
             now_ms,
             caller: Caller::Client,
-            cost_us: 0,
+            cost_ns: 0,
         };
         let used = crate::commands::memory::used_memory(&mut ctx);
         if used <= maxmemory {
@@ -620,7 +636,7 @@ impl Engine {
                 client_id: id,
                 now_ms,
                 caller: Caller::Client,
-                cost_us: 0,
+                cost_ns: 0,
             };
             discard_transaction(&mut ctx);
             feed_monitors(&mut ctx, args);
@@ -640,7 +656,8 @@ impl Engine {
         }
         Outcome {
             reply,
-            cost_us: BASE_COST_US,
+            cost_us: cost::whole_micros(cost::COMMAND_NS),
+            cost_ns: cost::COMMAND_NS,
             close: false,
             blocked: false,
         }
@@ -784,8 +801,11 @@ pub fn full_name(spec: &CommandSpec, args: &[Vec<u8>]) -> Cow<'static, str> {
 /// `slowlog-log-slower-than`, and shows it to MONITOR clients (except
 /// admin commands and those flagged `SKIP_MONITOR`).
 pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
-    let start = ctx.cost_us;
-    ctx.cost_us += BASE_COST_US;
+    let start = ctx.cost_ns;
+    ctx.cost_ns += cost::COMMAND_NS;
+    if spec.has(flags::WRITE) {
+        ctx.cost_ns += cost::WRITE_NS;
+    }
     ctx.server.call_depth += 1;
     let notifying = crate::notify::enabled(ctx);
     if notifying {
@@ -801,7 +821,7 @@ pub fn call(ctx: &mut Ctx, spec: &CommandSpec, args: &[Vec<u8>]) -> Reply {
         crate::tracking::after_call(ctx, spec, args, &reply);
     }
     ctx.server.call_depth -= 1;
-    let duration = ctx.cost_us - start;
+    let duration = cost::whole_micros(ctx.cost_ns - start);
 
     let stats = &mut ctx.server.stats;
     stats.total_commands_processed += 1;

@@ -12,6 +12,7 @@ pub mod blocking;
 pub mod client;
 pub mod command;
 pub mod commands;
+pub mod cost;
 pub mod encode;
 pub mod engine;
 pub mod glob;

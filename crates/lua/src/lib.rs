@@ -39,5 +39,5 @@ mod watchdog;
 
 pub use mlua;
 pub use protected::protected_call;
-pub use vm::{Limits, LuaVm, RunError};
-pub use watchdog::{Budget, StopReason, Verdict};
+pub use vm::{CallCounter, Limits, LuaVm, RunError};
+pub use watchdog::{Budget, CallCost, StopReason, Verdict};

@@ -133,11 +133,10 @@ impl LuaVm {
         }
         self.watchdog.begin_run(budget);
         self.running.set(true);
-        let result =
-            watchdog::rearm(&self.lua, self.limits.check_every).and_then(|()| body(&self.lua));
+        let result = watchdog::rearm(&self.lua, &self.watchdog).and_then(|()| body(&self.lua));
         self.running.set(false);
         let stopped = self.watchdog.end_run();
-        if watchdog::rearm(&self.lua, self.limits.check_every).is_err() {
+        if watchdog::rearm(&self.lua, &self.watchdog).is_err() {
             // Without its hook the state could run away next time.
             self.running.set(true);
         }
@@ -152,6 +151,33 @@ impl LuaVm {
     /// [`Limits::check_every`].
     pub fn instructions(&self) -> u64 {
         self.watchdog.instructions()
+    }
+
+    /// Counts calls to C functions from now on, each adding its cost to
+    /// [`LuaVm::c_calls`]: `costs` names functions by their global path
+    /// (`"tostring"`, `"string.format"`); any other C function (host
+    /// functions included) costs `default`. Calls to Lua functions are not
+    /// counted: their instructions are. The units are the caller's.
+    pub fn set_call_costs(
+        &self,
+        costs: &[(&str, crate::CallCost)],
+        default: u64,
+    ) -> mlua::Result<()> {
+        let addresses = watchdog::c_function_addresses(&self.lua, costs)?;
+        self.watchdog.set_call_costs(addresses, default);
+        watchdog::rearm(&self.lua, &self.watchdog)
+    }
+
+    /// C function calls made by the current or last run, and the sum of
+    /// their costs (see [`LuaVm::set_call_costs`]).
+    pub fn c_calls(&self) -> (u64, u64) {
+        self.watchdog.c_calls()
+    }
+
+    /// A handle that reads [`LuaVm::c_calls`] from inside a checkpoint or
+    /// host function, while the state is busy running.
+    pub fn call_counter(&self) -> CallCounter {
+        CallCounter(Rc::clone(&self.watchdog))
     }
 
     /// Sets the function called at every watchdog check during runs, with
@@ -191,11 +217,31 @@ impl LuaVm {
         if let Some(checkpoint) = checkpoint {
             let _ = fresh.watchdog.set_checkpoint(Some(checkpoint));
         }
+        // The call costs are by address: the fresh state's functions are
+        // at the same addresses (the same C code).
+        if let Some((costs, default)) = self.watchdog.call_costs() {
+            fresh.watchdog.set_call_costs(costs, default);
+            watchdog::rearm(&fresh.lua, &fresh.watchdog)?;
+        }
         let old = std::mem::replace(self, fresh);
         if old.is_poisoned() {
             std::mem::forget(old);
         }
         Ok(())
+    }
+}
+
+/// Reads the C function calls of a state's current run; see
+/// [`LuaVm::call_counter`]. Follows the state it was taken from, not one
+/// that replaces it after [`LuaVm::rebuild`].
+#[derive(Clone)]
+pub struct CallCounter(Rc<Watchdog>);
+
+impl CallCounter {
+    /// C function calls made so far by the current or last run, and the
+    /// sum of their costs.
+    pub fn c_calls(&self) -> (u64, u64) {
+        self.0.c_calls()
     }
 }
 

@@ -166,6 +166,7 @@ impl Roster {
                 Some(Actor {
                     name: name.clone(),
                     kind: id.kind()?,
+                    note: None,
                 })
             })
             .collect()

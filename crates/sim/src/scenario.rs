@@ -214,6 +214,21 @@ pub struct NodeSpec {
     /// per key per snapshot, and traces without it stay as they were.
     #[serde(default)]
     pub memory_usage: bool,
+    /// How fast the node runs scripts, as a fraction of normal speed
+    /// (`0.01`: a hundred times slower), for a story that needs a script
+    /// to block the node for seconds without running billions of
+    /// instructions. Absent: normal speed, calibrated against Redis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_speed: Option<f64>,
+}
+
+impl NodeSpec {
+    /// The node's script speed; a bad value is refused by validation.
+    pub fn script_speed(&self) -> lockstep_engine::cost::ScriptSpeed {
+        self.script_speed
+            .and_then(|s| lockstep_engine::cost::ScriptSpeed::new(s).ok())
+            .unwrap_or_default()
+    }
 }
 
 fn default_rdb_every_ms() -> u64 {
@@ -699,6 +714,13 @@ impl Scenario {
                 }
             }
             check_non_negative(at("replication_lag_ms"), node.replication_lag_ms)?;
+            if let Some(speed) = node.script_speed {
+                if let Err(reason) = lockstep_engine::cost::ScriptSpeed::new(speed) {
+                    return Err(fail(BadValue, format!("{what}: {reason}"))
+                        .actor(&node.name)
+                        .field("script_speed"));
+                }
+            }
             for (i, line) in node.data.iter().enumerate() {
                 match lockstep_engine::inline::split_args(line.as_bytes()) {
                     Ok(words) if !words.is_empty() => {}

@@ -23,6 +23,14 @@ pub fn render(trace: &Trace) -> String {
     if !trace.title.is_empty() {
         out.push_str(&format!("{}  (seed {})\n\n", trace.title, trace.seed));
     }
+    let notes: Vec<String> = trace
+        .actors
+        .iter()
+        .filter_map(|a| Some(format!("{}: {}", a.name, a.note.as_ref()?)))
+        .collect();
+    if !notes.is_empty() {
+        out.push_str(&format!("{}\n\n", notes.join("; ")));
+    }
     let mut header = format!("{:>w$} ", "time (ms)", w = TIME_WIDTH - 1);
     for name in &columns {
         header.push_str(&format!("│ {:<w$}", fit(name, width - 2), w = width - 2));

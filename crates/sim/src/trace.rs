@@ -55,6 +55,24 @@ pub struct Trace {
 pub struct Actor {
     pub name: String,
     pub kind: ActorKind,
+    /// What sets this actor apart from its kind's defaults, for a viewer to
+    /// show with its name: `scripts at 1% speed` on a node declared slower.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The note a node's lane shows for its script speed (none at normal speed).
+pub fn script_speed_note(speed: f64) -> Option<String> {
+    if speed == 1.0 {
+        return None;
+    }
+    let percent = speed * 100.0;
+    let shown = if percent >= 1.0 {
+        format!("{}", (percent * 10.0).round() / 10.0)
+    } else {
+        format!("{percent}")
+    };
+    Some(format!("scripts at {shown}% speed"))
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]

@@ -288,6 +288,7 @@ const LONG_SCRIPT: &str = r#"
 latency_ms = 1
 [[node]]
 name = "p"
+script_speed = 0.02
 [[node]]
 name = "r"
 replica_of = "p"
@@ -345,7 +346,8 @@ fn the_sentinel_kills_a_read_only_script_that_keeps_the_primary_busy() {
 
 #[test]
 fn a_script_that_wrote_cannot_be_killed_by_the_sentinel() {
-    // Past the 5 s threshold, within the node's 10 s instruction cap.
+    // Past the 5 s threshold (p runs scripts at 2% speed), within the
+    // node's instruction cap.
     let script =
         "redis.call('SET', 'x', 1) local i = 0 while i < 20000000 do i = i + 1 end return i";
     let trace = run(&LONG_SCRIPT.replace("SCRIPT,", &format!("{script:?},")));

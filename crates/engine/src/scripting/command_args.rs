@@ -42,8 +42,20 @@ impl mlua::FromLuaMulti for AclCheck {
 const NO_ARGUMENTS: &str = "ERR Please specify at least one argument for this redis lib call";
 const BAD_ARGUMENT: &str = "ERR Lua redis lib command arguments must be strings or integers";
 
+thread_local! {
+    /// Arguments given as numbers since the last [`take_number_arguments`]:
+    /// each costs Redis a `%.17g` formatting (the cost model charges it).
+    static NUMBER_ARGUMENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many arguments were numbers since the last call, and start again.
+pub(crate) fn take_number_arguments() -> u64 {
+    NUMBER_ARGUMENTS.with(|n| n.replace(0))
+}
+
 /// Numbers become `%.17g`, as Redis formats them for a command.
 fn number_argument(n: f64) -> Vec<u8> {
+    NUMBER_ARGUMENTS.with(|count| count.set(count.get() + 1));
     format_g(n, 17).into_bytes()
 }
 

@@ -58,6 +58,7 @@ impl ScriptVm {
         log: Rc<RefCell<Vec<ScriptLogLine>>>,
     ) -> mlua::Result<ScriptVm> {
         let vm = LuaVm::new(Limits::default())?;
+        vm.set_call_costs(crate::cost::C_FUNCTION_NS, crate::cost::C_CALL_NS)?;
         let lua = vm.lua();
         // cjson, struct, cmsgpack and bit, as Redis loads them.
         lockstep_lua::libs::install(lua)?;

@@ -3,8 +3,9 @@
 //! `math.random`), reply conversion both ways, and script time.
 //!
 //! # Script time
-//! A script costs simulated time: [`NANOS_PER_INSTRUCTION`] for every Lua VM
-//! instruction it runs, plus the cost of every command it calls. A watcher
+//! A script costs simulated time for every Lua VM instruction it runs and
+//! every C function it calls, plus the cost of every command it calls (the
+//! figures and how they were calibrated: [`crate::cost`]). A watcher
 //! ([`ScriptWatcher`]) is consulted as the script runs, with the time it has
 //! taken so far; that is where a server or a simulator lets other clients in
 //! (they get BUSY past `busy-reply-threshold`) and where SCRIPT KILL takes
@@ -34,10 +35,6 @@ pub use watcher::{
     ScriptWatcher,
 };
 
-/// Simulated cost of one Lua VM instruction: 100 ns, i.e. a script runs ten
-/// million instructions per simulated second.
-pub const NANOS_PER_INSTRUCTION: u64 = 100;
-
 /// A line a script wrote with `redis.log`, for the node's log in the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScriptLogLine {
@@ -64,6 +61,8 @@ pub struct Scripting {
     /// Most instructions a single script may run, for hosts with nobody to
     /// send SCRIPT KILL (the page's console). `None`: no limit, as in Redis.
     pub instruction_limit: Option<u64>,
+    /// How fast this node runs scripts (a node declared slower).
+    pub speed: crate::cost::ScriptSpeed,
     pub(crate) watcher: Option<Rc<RefCell<dyn ScriptWatcher>>>,
     /// While a script runs: the time, in microseconds, its command now
     /// running reads where Redis 7.0 reads the clock afresh (`TIME`); `None`
@@ -85,6 +84,7 @@ impl Clone for Scripting {
             random: Rc::new(RefCell::new(self.random.borrow().clone())),
             log: Rc::new(RefCell::new(self.log.borrow().clone())),
             instruction_limit: self.instruction_limit,
+            speed: self.speed,
             watcher: None,
             clock_us: None,
             last_hashed: self.last_hashed.clone(),
@@ -112,6 +112,7 @@ impl fmt::Debug for Scripting {
             .field("scripts", &self.scripts.len())
             .field("vm_built", &self.vm.is_some())
             .field("instruction_limit", &self.instruction_limit)
+            .field("speed", &self.speed)
             .finish()
     }
 }

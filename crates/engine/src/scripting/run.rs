@@ -13,7 +13,8 @@ use super::convert::{
 };
 use super::environment::ScriptVm;
 use super::watcher::{RunningScript, ScriptProgress, ScriptWatcher};
-use super::NANOS_PER_INSTRUCTION;
+use crate::cost::{self, ScriptSpeed};
+use lockstep_lua::CallCounter;
 
 /// The Lua heap cap of `lockstep_lua::Limits::default()`, for messages.
 const LUA_MEMORY_MIB: usize = 64;
@@ -55,17 +56,39 @@ pub struct ScriptRun<'a> {
 }
 
 /// State shared between the command dispatcher and the instruction hook.
-#[derive(Default)]
 struct Progress {
     /// Lua instructions run so far, as of the last watchdog check.
     instructions: Cell<u64>,
+    /// The C function calls of the run (their cost so far).
+    calls: CallCounter,
+    speed: ScriptSpeed,
     wrote: Cell<bool>,
-    commands_us: Cell<u64>,
+    commands_ns: Cell<u64>,
     killed_at_line: Cell<Option<usize>>,
 }
 
+impl Progress {
+    fn new(calls: CallCounter, speed: ScriptSpeed) -> Progress {
+        Progress {
+            instructions: Cell::new(0),
+            calls,
+            speed,
+            wrote: Cell::new(false),
+            commands_ns: Cell::new(0),
+            killed_at_line: Cell::new(None),
+        }
+    }
+
+    /// The script's own time so far, in nanoseconds: its Lua work at the
+    /// node's script speed, and the commands it called.
+    fn elapsed_ns(&self, instructions: u64) -> u64 {
+        let (_, c_call_ns) = self.calls.c_calls();
+        cost::lua_ns(instructions, c_call_ns, self.speed) + self.commands_ns.get()
+    }
+}
+
 fn elapsed_us(instructions: u64, progress: &Progress) -> u64 {
-    instructions * NANOS_PER_INSTRUCTION / 1000 + progress.commands_us.get()
+    cost::whole_micros(progress.elapsed_ns(instructions))
 }
 
 /// Runs a compiled script for the client in `ctx` and returns its reply.
@@ -76,7 +99,10 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
         None => Budget::UNLIMITED,
     };
     let watcher = ctx.server.scripting.watcher.clone();
-    let progress = Rc::new(Progress::default());
+    let progress = Rc::new(Progress::new(
+        svm.vm.call_counter(),
+        ctx.server.scripting.speed,
+    ));
     let function = match prepare(svm, &run) {
         Ok(f) => f,
         Err(e) => return Reply::error(format!("ERR Error running script {}, {e}", run.name)),
@@ -125,7 +151,7 @@ pub fn run_script(ctx: &mut Ctx, svm: &mut ScriptVm, run: ScriptRun) -> Reply {
     svm.vm.clear_checkpoint();
     ctx.server.scripting.clock_us = None;
     ctx.clients.remove(&SCRIPT_CLIENT_ID);
-    ctx.cost_us += svm.vm.instructions() * NANOS_PER_INSTRUCTION / 1000;
+    ctx.cost_ns += progress.elapsed_ns(svm.vm.instructions()) - progress.commands_ns.get();
     if let Some(watcher) = &watcher {
         watcher.borrow_mut().finished(ScriptProgress {
             elapsed_us: elapsed_us(svm.vm.instructions(), &progress),
@@ -439,6 +465,9 @@ impl Dispatcher<'_, '_> {
     }
 
     fn run_command(&mut self, argv: &[Vec<u8>], resp: ScriptResp) -> Reply {
+        // Numbers among the arguments of a command refused before it runs
+        // are not charged.
+        let numbers = super::command_args::take_number_arguments();
         let spec = match script_command(argv) {
             Ok(spec) => spec,
             Err(message) => {
@@ -475,14 +504,37 @@ impl Dispatcher<'_, '_> {
             .and_then(|w| w.borrow_mut().wall_clock_us());
         ctx.server.scripting.clock_us =
             Some(wall_clock.unwrap_or(self.started_us.saturating_add(elapsed as i64)));
-        let before = ctx.cost_us;
+        let before = ctx.cost_ns;
+        ctx.cost_ns += cost::NUMBER_ARGUMENT_NS * numbers;
         let reply = call(ctx, spec, argv);
-        let spent = ctx.cost_us - before;
+        ctx.cost_ns += cost::SCRIPT_CALL_NS
+            + cost::SCRIPT_REPLY_ELEMENT_NS * elements(&reply)
+            + if matches!(reply, Reply::Status(_)) {
+                cost::STATUS_REPLY_NS
+            } else {
+                0
+            };
+        let spent = ctx.cost_ns - before;
         (ctx.client_id, ctx.caller) = saved;
         self.progress
-            .commands_us
-            .set(self.progress.commands_us.get() + spent);
+            .commands_ns
+            .set(self.progress.commands_ns.get() + spent);
         reply
+    }
+}
+
+/// How many elements a reply has, nested ones included: each becomes a Lua
+/// value.
+fn elements(reply: &Reply) -> u64 {
+    match reply {
+        Reply::Array(items) | Reply::Set(items) | Reply::Push(items) => {
+            items.iter().map(|r| 1 + elements(r)).sum()
+        }
+        Reply::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| 2 + elements(k) + elements(v))
+            .sum(),
+        _ => 0,
     }
 }
 

@@ -208,7 +208,7 @@ impl crate::Engine {
                     client_id: anyone,
                     now_ms,
                     caller: crate::command::Caller::Client,
-                    cost_us: 0,
+                    cost_ns: 0,
                 };
                 crate::notify::evicted_key(&mut ctx, index, &key);
                 crate::tracking::invalidate_logged_now(&mut ctx);

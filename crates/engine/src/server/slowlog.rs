@@ -2,7 +2,7 @@
 //!
 //! Redis logs a command whose execution took at least
 //! `slowlog-log-slower-than` microseconds. Here the duration is the
-//! command's simulated cost (`Ctx::cost_us`), so a DEBUG SLEEP or a long
+//! command's simulated cost (`Ctx::cost_ns`), so a DEBUG SLEEP or a long
 //! script lands in the log exactly when the simulation says it was slow.
 
 use std::collections::VecDeque;

@@ -501,7 +501,7 @@ impl Engine {
             client_id: id,
             now_ms,
             caller: crate::command::Caller::Client,
-            cost_us: 0,
+            cost_ns: 0,
         }
     }
 }

@@ -42,10 +42,11 @@ pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
 pub use persistence::{DiskJob, DiskSettings};
 
-/// Most Lua instructions one script may run on a simulated node: 10 s of
-/// simulated time at the scripting cost model, twice Redis's default
-/// `busy-reply-threshold`, so a runaway script shows BUSY and can be
-/// killed, yet cannot hold the simulator forever.
+/// Most Lua instructions one script may run on a simulated node, so a
+/// runaway script cannot hold the simulator forever: about 0.2 s of
+/// simulated time at normal speed, 20 s on a node with `script_speed =
+/// 0.01` — which is how a story shows a script blocking a node for seconds
+/// (BUSY, SCRIPT KILL) without running billions of instructions.
 pub const SCRIPT_INSTRUCTION_CAP: u64 = 100_000_000;
 
 /// A command that arrived while the node was busy, waiting its turn.
@@ -314,6 +315,7 @@ fn fresh_engine(spec: &NodeSpec, local_ms: f64) -> Engine {
         let _ = engine.config_mut().set_startup(name, value);
     }
     engine.set_script_instruction_limit(Some(SCRIPT_INSTRUCTION_CAP));
+    engine.set_script_speed(spec.script_speed());
     engine
 }
 

@@ -873,7 +873,17 @@ impl World {
         self.snapshot_last_event();
         let mut verdicts = self.invariants.verdicts();
         let liveness = self.liveness();
-        let actors = self.roster.trace_actors();
+        let mut actors = self.roster.trace_actors();
+        for actor in &mut actors {
+            if actor.kind == crate::trace::ActorKind::Node {
+                actor.note = self
+                    .scenario
+                    .nodes
+                    .iter()
+                    .find(|n| n.name == actor.name)
+                    .and_then(|n| crate::trace::script_speed_note(n.script_speed().get()));
+            }
+        }
         let mut trace = Trace {
             format_version: crate::trace::FORMAT_VERSION,
             title: self.scenario.title.clone(),

@@ -396,9 +396,17 @@ pub fn RunPicture(props: &PictureProps) -> Html {
         html! {
             <div class={classes!("pic-label", format!("k-{}", lane.kind))}
                  style={format!("top: {}px; height: {}px", lane.top, lane.height)}
-                 title={lane.name.clone()}>
+                 title={match &lane.note {
+                     Some(note) => format!("{} ({}): {note}", lane.name, lane.kind),
+                     None => lane.name.clone(),
+                 }}>
                 <span class="pic-name">{ &lane.name }</span>
-                <span class="pic-kind">{ lane.kind }</span>
+                // A note takes the kind's line: the label is one lane high.
+                if let Some(note) = &lane.note {
+                    <span class="pic-note" data-testid={format!("lane-note-{}", lane.name)}>{ note }</span>
+                } else {
+                    <span class="pic-kind">{ lane.kind }</span>
+                }
             </div>
         }
     });

@@ -17,7 +17,7 @@ pub(super) fn debug(ctx: &mut Ctx, args: &[Vec<u8>]) -> Reply {
     match (sub.as_str(), args.len()) {
         ("help", 2) => help_reply(&args[0], HELP),
         ("sleep", 3) => {
-            ctx.cost_us += sleep_micros(&args[2]);
+            ctx.cost_ns += sleep_micros(&args[2]) * 1000;
             Reply::ok()
         }
         ("set-active-expire", 3) => {

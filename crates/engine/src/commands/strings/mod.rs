@@ -153,7 +153,9 @@ fn set_pairs(ctx: &mut Ctx, args: &[Vec<u8>]) {
     for pair in args[1..].chunks_exact(2) {
         ctx.db.set(&pair[0], Value::String(pair[1].clone()), false);
     }
-    ctx.charge(args.len() / 2);
+    let pairs = args.len() / 2;
+    ctx.charge(pairs);
+    ctx.charge_ns(pairs as u64 * crate::cost::KEY_SET_NS);
 }
 
 /// APPEND key value: the new length; creates the key if missing, keeps a TTL.

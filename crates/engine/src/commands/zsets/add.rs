@@ -113,6 +113,7 @@ fn add_generic(ctx: &mut Ctx, args: &[Vec<u8>], incr: bool) -> Reply {
         }
     }
     ctx.charge_log(touched, size);
+    ctx.charge_ns(added as u64 * crate::cost::NEW_MEMBER_NS);
     if failed {
         return Reply::error("ERR resulting score is not a number (NaN)");
     }

@@ -127,6 +127,7 @@ fn reply_range(ctx: &mut Ctx, args: &[Vec<u8>], kind: Kind, direction: Direction
     };
     ctx.charge(items.len());
     if request.with_scores {
+        ctx.charge_ns(items.len() as u64 * crate::cost::SCORE_NS);
         with_scores_reply(items, pairs)
     } else {
         Reply::Array(items.into_iter().map(|(m, _)| Reply::Bulk(m)).collect())

@@ -11,6 +11,8 @@ use lockstep_sim::trace::{ActorKind, Trace};
 pub const AXIS_H: f64 = 30.0;
 /// Height of a lane's event line.
 pub const LANE_H: f64 = 46.0;
+/// Extra height of a lane whose label carries a note on two lines.
+pub const NOTE_H: f64 = 10.0;
 /// Height of one key row under a node's event line.
 pub const KEY_ROW_H: f64 = 22.0;
 
@@ -23,6 +25,9 @@ pub struct Lane {
     pub height: f64,
     /// The keys with a row on this lane, top to bottom.
     pub keys: Vec<String>,
+    /// Shown under the name: how the actor differs from its kind's
+    /// defaults (`scripts at 1% speed`).
+    pub note: Option<String>,
 }
 
 impl Lane {
@@ -80,14 +85,17 @@ pub fn lay_out(trace: &Trace, key_rows: &BTreeMap<String, Vec<String>>) -> (Vec<
         .into_iter()
         .map(|actor| {
             let keys = key_rows.get(&actor.name).cloned().unwrap_or_default();
-            let height =
-                LANE_H + KEY_ROW_H * keys.len() as f64 + if keys.is_empty() { 0.0 } else { 6.0 };
+            let height = LANE_H
+                + KEY_ROW_H * keys.len() as f64
+                + if keys.is_empty() { 0.0 } else { 6.0 }
+                + if actor.note.is_some() { NOTE_H } else { 0.0 };
             let lane = Lane {
                 name: actor.name.clone(),
                 kind: kind_name(actor.kind),
                 top,
                 height,
                 keys,
+                note: actor.note.clone(),
             };
             top += height;
             lane
@@ -117,6 +125,18 @@ mod tests {
             assert_eq!(pair[0].top + pair[0].height, pair[1].top, "lanes touch");
         }
         assert!(height >= lanes[3].top + lanes[3].height);
+    }
+
+    #[test]
+    fn a_node_declared_slower_says_so_on_its_lane() {
+        let trace = story_trace("busy_script");
+        let (lanes, _) = lay_out(&trace, &key_bars(&trace).rows);
+        let redis = lanes.iter().find(|l| l.name == "redis").unwrap();
+        assert_eq!(redis.note.as_deref(), Some("scripts at 2% speed"));
+        assert!(lanes
+            .iter()
+            .filter(|l| l.name != "redis")
+            .all(|l| l.note.is_none()));
     }
 
     #[test]
