@@ -254,3 +254,112 @@ test('the key inspector marks what a step changed, and a console opens on the no
   assert.equal(await consoleBox.count(), 0);
   assert.deepEqual(problems, []);
 });
+
+/**
+ * Makes the page report `cores` logical cores (navigator.hardwareConcurrency)
+ * from its next load on; null gives the machine's own count back.
+ */
+let coresHooked = false;
+async function pretendCores(cores) {
+  if (!coresHooked) {
+    coresHooked = true;
+    await page.addInitScript(() => {
+      const real = Object.getOwnPropertyDescriptor(Navigator.prototype, 'hardwareConcurrency').get;
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', {
+        configurable: true,
+        get() {
+          let wanted = null;
+          try {
+            wanted = localStorage.getItem('e2e-cores');
+          } catch {
+            // about:blank has no storage.
+          }
+          return wanted ? Number(wanted) : real.call(this);
+        },
+      });
+    });
+  }
+  await page.evaluate((c) => {
+    if (c === null) localStorage.removeItem('e2e-cores');
+    else localStorage.setItem('e2e-cores', String(c));
+  }, cores);
+}
+
+/** Grades the fix's starting code; its verdict, and the breaking run's step and caption. */
+async function gradeStartingCode() {
+  await openLesson(`#/lesson/${LESSON}`);
+  const fix = page.locator('[data-testid="question-fix"]');
+  await fix.scrollIntoViewIfNeeded();
+  const started = Date.now();
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.locator('[data-testid="fix-grading-4"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="fix-show-breaking-4"]').waitFor({ timeout: 180000 });
+  const seconds = (Date.now() - started) / 1000;
+  const workers = Number(await page.evaluate(() => document.documentElement.dataset.gradingWorkers));
+  const verdict = await page.locator('[data-testid="verdict-fix"]').innerText();
+  await page.click('[data-testid="fix-show-breaking-4"]');
+  await page.locator('[data-testid="breaking-run"]').waitFor();
+  const step = (await page.locator('#step-label').innerText()).match(/\d+/g).map(Number);
+  return { workers, verdict, step, seconds };
+}
+
+test('fix it: graded across several workers, it finds the same breaking run as one worker', async () => {
+  await openLesson(`#/lesson/${LESSON}`);
+  await pretendCores(1);
+  const one = await gradeStartingCode();
+  assert.equal(one.workers, 1);
+  await pretendCores(3);
+  const three = await gradeStartingCode();
+  assert.equal(three.workers, 3, 'three cores, three workers');
+  console.log(
+    `fix graded: 1 worker ${one.seconds.toFixed(1)} s, 3 workers ${three.seconds.toFixed(1)} s`,
+  );
+  assert.match(one.verdict, /Not yet: the explorer broke it with \d+ fault/);
+  assert.equal(three.verdict, one.verdict, 'the same faults, worded the same');
+  assert.deepEqual(three.step, one.step, 'the breaking run opens at the same step of as long a run');
+  await page.locator('.lesson-run').screenshot({ path: path.join(output, 'fix-graded-three-workers.png') });
+  // Cancel stops every worker: the question says so and can be graded again.
+  await openLesson(`#/lesson/${LESSON}`);
+  await page.locator('[data-testid="question-fix"]').scrollIntoViewIfNeeded();
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.click('[data-testid="fix-cancel-4"]');
+  assert.match(await page.locator('[data-testid="question-fix"] .q-problem').innerText(), /cancelled/i);
+  assert.equal(await page.locator('[data-testid="fix-grade-4"]').count(), 1);
+  await pretendCores(null);
+  assert.deepEqual(problems, []);
+});
+
+test('what if: the link keeps the change, so a reload shows the same side-by-side; a forged one is refused', async () => {
+  await openLesson(`#/lesson/${LESSON}`);
+  const pause = page.locator('[data-testid="what-if-knob-fault[0].duration_ms"]');
+  await pause.scrollIntoViewIfNeeded();
+  await pause.fill('5000');
+  await page.click('[data-testid="what-if-run"]');
+  await whatIfRuns(1);
+  const before = await verdicts('after');
+  assert.ok(Object.keys(before).length > 0, 'the changed run has verdicts');
+  await page.waitForFunction(() => location.hash.includes('whatif='));
+  const link = new URL(page.url()).hash;
+  assert.match(link, /[?&]step=\d+&whatif=[A-Za-z0-9_-]+$/);
+
+  // Reload from the link: the same change runs again beside the lesson.
+  await openLesson(link);
+  await whatIfRuns(1);
+  assert.equal(await pause.inputValue(), '5000');
+  assert.deepEqual(await verdicts('after'), before);
+  assert.equal(await page.locator('[data-testid="what-if-problem"]').count(), 0);
+  assert.match(new URL(page.url()).hash, /whatif=/, 'the link still carries it');
+  await page.locator('[data-testid="what-if"]').screenshot({ path: path.join(output, 'what-if-from-link.png') });
+
+  // A forged value: a sentence says so, and the lesson opens without it.
+  for (const forged of ['not-base64!', 'eyJwcmVzZXQiOjk5fQ']) {
+    await openLesson(`#/lesson/${LESSON}?step=2&whatif=${forged}`);
+    const problem = page.locator('[data-testid="what-if-problem"]');
+    await problem.waitFor();
+    assert.match(await problem.innerText(), /the lesson opens without it/);
+    assert.equal(await page.locator('[data-testid="what-if"]').getAttribute('data-runs'), '0');
+    await page.waitForFunction(() => !location.hash.includes('whatif='));
+  }
+  await page.locator('[data-testid="what-if"]').screenshot({ path: path.join(output, 'what-if-forged-link.png') });
+  assert.deepEqual(problems, []);
+});
