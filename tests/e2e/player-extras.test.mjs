@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { output, startBrowser } from './browser.mjs';
 
 const LESSON = 'locks/gc-pause-past-the-ttl';
@@ -285,11 +286,29 @@ async function pretendCores(cores) {
   }, cores);
 }
 
-/** Grades the fix's starting code; its verdict, and the breaking run's step and caption. */
-async function gradeStartingCode() {
+/**
+ * An answer to the GC lesson's fix that holds without extra faults (its
+ * write is refused early and it stands down) but crashes when a refusal
+ * comes late: the explorer has to search to break it.
+ */
+const LATE_CRASH = `local lock = require("lock")
+local id = uuid()
+local token = lock.acquire_fenced("lock:report", id, 10000)
+if not token then error("client-1 should get the lock first") end
+enter("report")
+work(1000)
+local ok, why = write("storage", { id = uuid(), token = token, value = "report by client-1" })
+if not ok and now() > 20000 then error("refused too late: " .. tostring(why)) end
+leave("report")
+lock.release("lock:report", id)
+`;
+
+/** Grades LATE_CRASH; its verdict, and the breaking run's step. */
+async function gradeLateCrash() {
   await openLesson(`#/lesson/${LESSON}`);
   const fix = page.locator('[data-testid="question-fix"]');
   await fix.scrollIntoViewIfNeeded();
+  await fix.locator('textarea').fill(LATE_CRASH);
   const started = Date.now();
   await page.click('[data-testid="fix-grade-4"]');
   await page.locator('[data-testid="fix-grading-4"]').waitFor({ timeout: 10000 });
@@ -306,10 +325,10 @@ async function gradeStartingCode() {
 test('fix it: graded across several workers, it finds the same breaking run as one worker', async () => {
   await openLesson(`#/lesson/${LESSON}`);
   await pretendCores(1);
-  const one = await gradeStartingCode();
+  const one = await gradeLateCrash();
   assert.equal(one.workers, 1);
   await pretendCores(3);
-  const three = await gradeStartingCode();
+  const three = await gradeLateCrash();
   assert.equal(three.workers, 3, 'three cores, three workers');
   console.log(
     `fix graded: 1 worker ${one.seconds.toFixed(1)} s, 3 workers ${three.seconds.toFixed(1)} s`,
@@ -321,11 +340,19 @@ test('fix it: graded across several workers, it finds the same breaking run as o
   // Cancel stops every worker: the question says so and can be graded again.
   await openLesson(`#/lesson/${LESSON}`);
   await page.locator('[data-testid="question-fix"]').scrollIntoViewIfNeeded();
+  await page.locator('[data-testid="question-fix"] textarea').fill(LATE_CRASH);
   await page.click('[data-testid="fix-grade-4"]');
   await page.click('[data-testid="fix-cancel-4"]');
   assert.match(await page.locator('[data-testid="question-fix"] .q-problem').innerText(), /cancelled/i);
   assert.equal(await page.locator('[data-testid="fix-grade-4"]').count(), 1);
+  // Cancel terminates workers that may still be loading: their scripts'
+  // fetches are aborted, which is expected; anything else is a problem.
   await pretendCores(null);
+  await page.goto('about:blank');
+  await page.waitForTimeout(1000);
+  const aborted = /\.(js|wasm) \(net::ERR_ABORTED\)$/;
+  const others = problems.filter((p) => !aborted.test(p));
+  problems.splice(0, problems.length, ...others);
   assert.deepEqual(problems, []);
 });
 
@@ -361,5 +388,48 @@ test('what if: the link keeps the change, so a reload shows the same side-by-sid
     await page.waitForFunction(() => !location.hash.includes('whatif='));
   }
   await page.locator('[data-testid="what-if"]').screenshot({ path: path.join(output, 'what-if-forged-link.png') });
+  assert.deepEqual(problems, []);
+});
+
+test('a forked console answers SELECT and EVALSHA of the run\'s own script as the run would', async () => {
+  // lua/05: the client SCRIPT LOADs a counter, then calls it by EVALSHA.
+  await openLesson('#/lesson/lua/evalsha-noscript');
+  const visits = page.locator('[data-testid="key-row"][data-key="visits:today"]');
+  await page.locator('#step-label').click();
+  for (let i = 0; i < 120 && (await visits.count()) === 0; i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.equal(await visits.count(), 1, 'the counter appears in the key inspector');
+  await page.locator('.world-fold summary').click().catch(() => {});
+  const count = Number((await visits.locator('.key-value').innerText()).replace(/\D/g, ''));
+  assert.ok(count >= 1, `the counter is ${count}`);
+  await page.click('[data-testid="fork-redis"]');
+  const consoleBox = page.locator('[data-testid="fork-console"]');
+  await consoleBox.waitFor({ timeout: 30000 });
+  const banner = await consoleBox.innerText();
+  assert.match(banner, /script cache/);
+  assert.match(banner, /Not carried/);
+  const outputs = consoleBox.locator('.entry.output');
+  const send = async (line) => {
+    const before = await outputs.count();
+    await page.fill('#console-input', line);
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="fork-console"] .entry.output').length > n,
+      before,
+    );
+    return (await outputs.last().innerText()).trim();
+  };
+  // The script the run loaded, by the sha the run's client used.
+  const script = 'local n = redis.call("INCR", KEYS[1])\nif n == 1 then redis.call("EXPIRE", KEYS[1], 86400) end\nreturn n\n';
+  const sha = createHash('sha1').update(script).digest('hex');
+  assert.equal(await send(`SCRIPT EXISTS ${sha}`), '1) (integer) 1');
+  assert.equal(await send(`EVALSHA ${sha} 1 visits:today`), `(integer) ${count + 1}`);
+  // Other databases are there, and empty as in the run.
+  assert.equal(await send('SELECT 1'), 'OK');
+  assert.equal(await send('DBSIZE'), '(integer) 0');
+  assert.equal(await send('SELECT 0'), 'OK');
+  assert.equal(await send('GET visits:today'), `"${count + 1}"`);
+  await consoleBox.screenshot({ path: path.join(output, 'fork-console-scripts.png') });
   assert.deepEqual(problems, []);
 });

@@ -195,12 +195,14 @@ impl Player {
         self.stopped_by = None;
     }
 
-    /// Puts the run that breaks fix question `question`'s answer on show:
-    /// its notes placed in it, and no predict gate — those belong to the
-    /// lesson's own run, and a counterexample is shown to reach its
+    /// Puts the run that breaks fix question `question`'s answer on show,
+    /// without the lesson's notes and predict gates: those tell the
+    /// lesson's own run (a note could land on an event that happened
+    /// otherwise here), and a counterexample is shown to reach its
     /// violation. Returns the step to open at: the first failure.
     pub fn show_breaking(&mut self, question: usize, run: &Trace) -> usize {
         self.place(run);
+        self.notes.clear();
         self.open_gates();
         self.showing_breaking = Some(question);
         crate::lab::verdicts::first_failure(run).unwrap_or(0) as usize
@@ -683,9 +685,14 @@ mod tests {
         assert_eq!(player.allowed_step(violation), violation);
         assert_eq!(player.stopped_by, None);
         assert_eq!(player.showing_breaking, Some(fix));
-        // Back on the lesson's run, its gates stand again.
+        assert!(
+            player.notes.is_empty(),
+            "the lesson's notes tell its own run"
+        );
+        // Back on the lesson's run, its gates and notes stand again.
         player.place(&lesson_run);
         assert!(player.allowed_step(last) < last);
+        assert!(!player.notes.is_empty());
     }
 
     #[test]

@@ -486,7 +486,7 @@ fn handle(
                 .get(question)
                 .and_then(|q| q.breaking.clone());
             if let Some(run) = run {
-                // Notes are placed in this run here (and no predict gate),
+                // Shown without the lesson's notes and predict gates, and marked
                 // so the worker's next answer does not place them again.
                 let failure = player.show_breaking(question, &run);
                 lab.show_found((*run).clone(), 0);
