@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { output, startBrowser } from './browser.mjs';
 
 const LESSON = 'locks/gc-pause-past-the-ttl';
@@ -252,5 +253,183 @@ test('the key inspector marks what a step changed, and a console opens on the no
   await consoleBox.screenshot({ path: path.join(output, 'fork-console.png') });
   await page.click('[data-testid="fork-close"]');
   assert.equal(await consoleBox.count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+/**
+ * Makes the page report `cores` logical cores (navigator.hardwareConcurrency)
+ * from its next load on; null gives the machine's own count back.
+ */
+let coresHooked = false;
+async function pretendCores(cores) {
+  if (!coresHooked) {
+    coresHooked = true;
+    await page.addInitScript(() => {
+      const real = Object.getOwnPropertyDescriptor(Navigator.prototype, 'hardwareConcurrency').get;
+      Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', {
+        configurable: true,
+        get() {
+          let wanted = null;
+          try {
+            wanted = localStorage.getItem('e2e-cores');
+          } catch {
+            // about:blank has no storage.
+          }
+          return wanted ? Number(wanted) : real.call(this);
+        },
+      });
+    });
+  }
+  await page.evaluate((c) => {
+    if (c === null) localStorage.removeItem('e2e-cores');
+    else localStorage.setItem('e2e-cores', String(c));
+  }, cores);
+}
+
+/**
+ * An answer to the GC lesson's fix that holds without extra faults (its
+ * write is refused early and it stands down) but crashes when a refusal
+ * comes late: the explorer has to search to break it.
+ */
+const LATE_CRASH = `local lock = require("lock")
+local id = uuid()
+local token = lock.acquire_fenced("lock:report", id, 10000)
+if not token then error("client-1 should get the lock first") end
+enter("report")
+work(1000)
+local ok, why = write("storage", { id = uuid(), token = token, value = "report by client-1" })
+if not ok and now() > 20000 then error("refused too late: " .. tostring(why)) end
+leave("report")
+lock.release("lock:report", id)
+`;
+
+/** Grades LATE_CRASH; its verdict, and the breaking run's step. */
+async function gradeLateCrash() {
+  await openLesson(`#/lesson/${LESSON}`);
+  const fix = page.locator('[data-testid="question-fix"]');
+  await fix.scrollIntoViewIfNeeded();
+  await fix.locator('textarea').fill(LATE_CRASH);
+  const started = Date.now();
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.locator('[data-testid="fix-grading-4"]').waitFor({ timeout: 10000 });
+  await page.locator('[data-testid="fix-show-breaking-4"]').waitFor({ timeout: 180000 });
+  const seconds = (Date.now() - started) / 1000;
+  const workers = Number(await page.evaluate(() => document.documentElement.dataset.gradingWorkers));
+  const verdict = await page.locator('[data-testid="verdict-fix"]').innerText();
+  await page.click('[data-testid="fix-show-breaking-4"]');
+  await page.locator('[data-testid="breaking-run"]').waitFor();
+  const step = (await page.locator('#step-label').innerText()).match(/\d+/g).map(Number);
+  return { workers, verdict, step, seconds };
+}
+
+test('fix it: graded across several workers, it finds the same breaking run as one worker', async () => {
+  await openLesson(`#/lesson/${LESSON}`);
+  await pretendCores(1);
+  const one = await gradeLateCrash();
+  assert.equal(one.workers, 1);
+  await pretendCores(3);
+  const three = await gradeLateCrash();
+  assert.equal(three.workers, 3, 'three cores, three workers');
+  console.log(
+    `fix graded: 1 worker ${one.seconds.toFixed(1)} s, 3 workers ${three.seconds.toFixed(1)} s`,
+  );
+  assert.match(one.verdict, /Not yet: the explorer broke it with \d+ fault/);
+  assert.equal(three.verdict, one.verdict, 'the same faults, worded the same');
+  assert.deepEqual(three.step, one.step, 'the breaking run opens at the same step of as long a run');
+  await page.locator('.lesson-run').screenshot({ path: path.join(output, 'fix-graded-three-workers.png') });
+  // Cancel stops every worker: the question says so and can be graded again.
+  await openLesson(`#/lesson/${LESSON}`);
+  await page.locator('[data-testid="question-fix"]').scrollIntoViewIfNeeded();
+  await page.locator('[data-testid="question-fix"] textarea').fill(LATE_CRASH);
+  await page.click('[data-testid="fix-grade-4"]');
+  await page.click('[data-testid="fix-cancel-4"]');
+  assert.match(await page.locator('[data-testid="question-fix"] .q-problem').innerText(), /cancelled/i);
+  assert.equal(await page.locator('[data-testid="fix-grade-4"]').count(), 1);
+  // Cancel terminates workers that may still be loading: their scripts'
+  // fetches are aborted, which is expected; anything else is a problem.
+  await pretendCores(null);
+  await page.goto('about:blank');
+  await page.waitForTimeout(1000);
+  const aborted = /\.(js|wasm) \(net::ERR_ABORTED\)$/;
+  const others = problems.filter((p) => !aborted.test(p));
+  problems.splice(0, problems.length, ...others);
+  assert.deepEqual(problems, []);
+});
+
+test('what if: the link keeps the change, so a reload shows the same side-by-side; a forged one is refused', async () => {
+  await openLesson(`#/lesson/${LESSON}`);
+  const pause = page.locator('[data-testid="what-if-knob-fault[0].duration_ms"]');
+  await pause.scrollIntoViewIfNeeded();
+  await pause.fill('5000');
+  await page.click('[data-testid="what-if-run"]');
+  await whatIfRuns(1);
+  const before = await verdicts('after');
+  assert.ok(Object.keys(before).length > 0, 'the changed run has verdicts');
+  await page.waitForFunction(() => location.hash.includes('whatif='));
+  const link = new URL(page.url()).hash;
+  assert.match(link, /[?&]step=\d+&whatif=[A-Za-z0-9_-]+$/);
+
+  // Reload from the link: the same change runs again beside the lesson.
+  await openLesson(link);
+  await whatIfRuns(1);
+  assert.equal(await pause.inputValue(), '5000');
+  assert.deepEqual(await verdicts('after'), before);
+  assert.equal(await page.locator('[data-testid="what-if-problem"]').count(), 0);
+  assert.match(new URL(page.url()).hash, /whatif=/, 'the link still carries it');
+  await page.locator('[data-testid="what-if"]').screenshot({ path: path.join(output, 'what-if-from-link.png') });
+
+  // A forged value: a sentence says so, and the lesson opens without it.
+  for (const forged of ['not-base64!', 'eyJwcmVzZXQiOjk5fQ']) {
+    await openLesson(`#/lesson/${LESSON}?step=2&whatif=${forged}`);
+    const problem = page.locator('[data-testid="what-if-problem"]');
+    await problem.waitFor();
+    assert.match(await problem.innerText(), /the lesson opens without it/);
+    assert.equal(await page.locator('[data-testid="what-if"]').getAttribute('data-runs'), '0');
+    await page.waitForFunction(() => !location.hash.includes('whatif='));
+  }
+  await page.locator('[data-testid="what-if"]').screenshot({ path: path.join(output, 'what-if-forged-link.png') });
+  assert.deepEqual(problems, []);
+});
+
+test('a forked console answers SELECT and EVALSHA of the run\'s own script as the run would', async () => {
+  // lua/05: the client SCRIPT LOADs a counter, then calls it by EVALSHA.
+  await openLesson('#/lesson/lua/evalsha-noscript');
+  const visits = page.locator('[data-testid="key-row"][data-key="visits:today"]');
+  await page.locator('#step-label').click();
+  for (let i = 0; i < 120 && (await visits.count()) === 0; i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.equal(await visits.count(), 1, 'the counter appears in the key inspector');
+  await page.locator('.world-fold summary').click().catch(() => {});
+  const count = Number((await visits.locator('.key-value').innerText()).replace(/\D/g, ''));
+  assert.ok(count >= 1, `the counter is ${count}`);
+  await page.click('[data-testid="fork-redis"]');
+  const consoleBox = page.locator('[data-testid="fork-console"]');
+  await consoleBox.waitFor({ timeout: 30000 });
+  const banner = await consoleBox.innerText();
+  assert.match(banner, /script cache/);
+  assert.match(banner, /Not carried/);
+  const outputs = consoleBox.locator('.entry.output');
+  const send = async (line) => {
+    const before = await outputs.count();
+    await page.fill('#console-input', line);
+    await page.press('#console-input', 'Enter');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="fork-console"] .entry.output').length > n,
+      before,
+    );
+    return (await outputs.last().innerText()).trim();
+  };
+  // The script the run loaded, by the sha the run's client used.
+  const script = 'local n = redis.call("INCR", KEYS[1])\nif n == 1 then redis.call("EXPIRE", KEYS[1], 86400) end\nreturn n\n';
+  const sha = createHash('sha1').update(script).digest('hex');
+  assert.equal(await send(`SCRIPT EXISTS ${sha}`), '1) (integer) 1');
+  assert.equal(await send(`EVALSHA ${sha} 1 visits:today`), `(integer) ${count + 1}`);
+  // Other databases are there, and empty as in the run.
+  assert.equal(await send('SELECT 1'), 'OK');
+  assert.equal(await send('DBSIZE'), '(integer) 0');
+  assert.equal(await send('SELECT 0'), 'OK');
+  assert.equal(await send('GET visits:today'), `"${count + 1}"`);
+  await consoleBox.screenshot({ path: path.join(output, 'fork-console-scripts.png') });
   assert.deepEqual(problems, []);
 });

@@ -72,6 +72,14 @@ impl Engine {
         engine
     }
 
+    /// The bodies of the scripts in the script cache (SCRIPT LOAD, EVAL),
+    /// in sha1 order. Redis offers no command that lists them; a copy of the
+    /// node (a console forked from a run) loads them to answer EVALSHA as
+    /// the node would.
+    pub fn cached_scripts(&self) -> Vec<Vec<u8>> {
+        self.server.scripting.scripts.values().cloned().collect()
+    }
+
     /// Registers a new connection and returns its id.
     pub fn connect(&mut self, addr: &str, now_ms: i64) -> ClientId {
         let id = self.server.next_client_id;

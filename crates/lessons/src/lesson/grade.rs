@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use lockstep_sim::explore::grade::{grade as explore_grade, Edit};
-use lockstep_sim::explore::Budget;
+use lockstep_sim::explore::grade::{judge, start as explore_start, Edit, Searched, Started};
+use lockstep_sim::explore::{Budget, Explorer, Finding, Share};
 use lockstep_sim::Trace;
 
 use super::facts;
@@ -349,7 +349,48 @@ pub fn grade_fix_with_run(
     question: &Question,
     source: &str,
     seed: Option<u64>,
-) -> Result<(Graded, Option<lockstep_sim::trace::Trace>), String> {
+) -> Result<(Graded, Option<Trace>), String> {
+    let explorer = match start_fix(lesson, question, source, seed, Share::WHOLE)? {
+        FixStart::Decided(graded, run) => return Ok((graded, run.map(|run| *run))),
+        FixStart::Search(explorer) => explorer,
+    };
+    Ok(match explorer.run(100, |_| true) {
+        Finding::Violation(c) => fix_verdict(
+            question,
+            Searched::Broke { faults: &c.faults },
+            Some(c.trace),
+        ),
+        Finding::NoViolation(coverage) => fix_verdict(
+            question,
+            Searched::Held {
+                statement: &coverage.statement(),
+                cancelled: coverage.cancelled,
+            },
+            None,
+        ),
+    })
+}
+
+/// How one share of grading a fix starts.
+pub enum FixStart {
+    /// Graded before any search: Lua cannot read the code, the client
+    /// stops with an error, or the fault-free run already fails (every
+    /// share answers the same), with the run that shows it.
+    Decided(Graded, Option<Box<Trace>>),
+    /// This share's search, for a worker to step.
+    Search(Box<Explorer>),
+}
+
+/// Starts share `share` of grading a "fix it": `source` replaces the
+/// client's program (or the library); the answers the fault-free run
+/// already settles come back decided, otherwise the explorer's share.
+pub fn start_fix(
+    lesson: &Lesson,
+    question: &Question,
+    source: &str,
+    seed: Option<u64>,
+    share: Share,
+) -> Result<FixStart, String> {
     let Body::Fix(fix) = &question.body else {
         return Err("not a fix question".into());
     };
@@ -370,54 +411,77 @@ pub fn grade_fix_with_run(
         (None, None) => return Err("fix: neither client nor library".into()),
     };
     let seed = seed.unwrap_or(scenario.seed);
-    let not_yet = |feedback: String| Graded {
-        passed: false,
-        feedback: vec![feedback],
-        answer: fix.model.clone(),
-        model_answer: question.model_answer.clone(),
-    };
     if let Err(e) = lockstep_lua::mlua::Lua::new()
         .load(source)
         .set_name("=your code")
         .into_function()
     {
-        return Ok((not_yet(format!("Not yet: Lua cannot read it: {e}")), None));
+        let feedback = format!("Not yet: Lua cannot read it: {e}");
+        return Ok(FixStart::Decided(not_yet(question, fix, feedback), None));
     }
-    let result = explore_grade(&scenario, &[edit], budget, seed, |_| true)?;
-    let breaking = match &result.finding {
-        Some(lockstep_sim::explore::Finding::Violation(c)) => Some(c.trace.clone()),
-        // A cancelled search found nothing to show.
-        Some(lockstep_sim::explore::Finding::NoViolation(_)) => None,
-        // The fault-free run already failed.
-        None => Some(result.baseline.clone()),
+    let (baseline, started) = match explore_start(&scenario, &[edit], budget, seed, share)? {
+        Started::Failed(grade) => {
+            let failed = not_yet(question, fix, grade.summary);
+            (grade.baseline, FixStart::Decided(failed, None))
+        }
+        Started::Search(explorer) => (explorer.baseline().clone(), FixStart::Search(explorer)),
     };
     // A program that stops on an error has not done its job, even when the
     // scenario's liveness check does not name it.
     if let Some(client) = &fix.client {
-        let raised = result.baseline.events.iter().find_map(|e| match &e.what {
+        let raised = baseline.events.iter().find_map(|e| match &e.what {
             lockstep_sim::trace::What::Finish {
                 error: Some(error), ..
             } if &e.actor == client => Some(error.clone()),
             _ => None,
         });
         if let Some(error) = raised {
-            return Ok((
-                not_yet(format!(
-                    "Not yet: with no faults at all, {client} stops with an error: {error}"
-                )),
-                Some(result.baseline),
+            let feedback =
+                format!("Not yet: with no faults at all, {client} stops with an error: {error}");
+            return Ok(FixStart::Decided(
+                not_yet(question, fix, feedback),
+                Some(Box::new(baseline)),
             ));
         }
     }
-    Ok((
-        Graded {
-            passed: result.passed,
-            feedback: vec![result.summary],
-            answer: fix.model.clone(),
-            model_answer: question.model_answer.clone(),
-        },
-        breaking,
-    ))
+    Ok(match started {
+        FixStart::Decided(graded, _) => FixStart::Decided(graded, Some(Box::new(baseline))),
+        search => search,
+    })
+}
+
+/// The grade of a fix whose search answered `searched` (its shares
+/// merged), with the run that breaks it when it broke.
+pub fn fix_verdict(
+    question: &Question,
+    searched: Searched,
+    breaking: Option<Trace>,
+) -> (Graded, Option<Trace>) {
+    let (passed, summary) = judge(searched);
+    let model = match &question.body {
+        Body::Fix(fix) => fix.model.clone(),
+        _ => String::new(),
+    };
+    let graded = Graded {
+        passed,
+        feedback: vec![summary],
+        answer: model,
+        model_answer: question.model_answer.clone(),
+    };
+    let breaking = match searched {
+        Searched::Broke { .. } => breaking,
+        Searched::Held { .. } => None,
+    };
+    (graded, breaking)
+}
+
+fn not_yet(question: &Question, fix: &Fix, feedback: String) -> Graded {
+    Graded {
+        passed: false,
+        feedback: vec![feedback],
+        answer: fix.model.clone(),
+        model_answer: question.model_answer.clone(),
+    }
 }
 
 #[cfg(test)]

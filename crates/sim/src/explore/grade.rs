@@ -2,8 +2,13 @@
 //! lesson's broken program (or library), and the answer passes when the
 //! fault-free run does the work and the explorer finds no violation within
 //! the lesson's budget.
+//!
+//! Grading is a search like any other, so it splits across workers the same
+//! way ([`super::Share`]): each worker starts its share with [`start`], the
+//! page merges the shares with [`super::decide`] and words the merged answer
+//! with [`judge`]. [`grade`] is the whole search in one go.
 
-use super::{fails, Budget, Explorer, Finding};
+use super::{fails, Budget, Explorer, Finding, Share};
 use crate::error::{ErrorKind, ScenarioError};
 use crate::scenario::Scenario;
 use crate::trace::Trace;
@@ -27,6 +32,24 @@ pub struct Grade {
     pub baseline: Trace,
     /// The explorer's answer (absent if the fault-free run already failed).
     pub finding: Option<Finding>,
+}
+
+/// How one share of a grading starts.
+pub enum Started {
+    /// The fault-free run already fails: graded without a search (every
+    /// share answers the same).
+    Failed(Box<Grade>),
+    /// The search for this share, ready to step.
+    Search(Box<Explorer>),
+}
+
+/// What the search answered, however many shares it took.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Searched<'a> {
+    /// It broke with these faults (in words).
+    Broke { faults: &'a [String] },
+    /// Nothing broke, or the search was cancelled: its coverage statement.
+    Held { statement: &'a str, cancelled: bool },
 }
 
 /// Applies the learner's edits to a copy of the scenario. An edit of a
@@ -61,9 +84,69 @@ pub fn apply(scenario: &Scenario, edits: &[Edit]) -> Result<Scenario, ScenarioEr
     Ok(edited)
 }
 
+/// Starts share `share` of grading `edits` against `scenario` within
+/// `budget`: the edited scenario's fault-free run, then (if it holds) this
+/// share's search.
+pub fn start(
+    scenario: &Scenario,
+    edits: &[Edit],
+    budget: Budget,
+    seed: u64,
+    share: Share,
+) -> Result<Started, ScenarioError> {
+    let edited = apply(scenario, edits)?;
+    let explorer = Explorer::new_share(&edited, budget, seed, share)?;
+    let baseline = explorer.baseline().clone();
+    if !fails(&baseline) {
+        return Ok(Started::Search(Box::new(explorer)));
+    }
+    let broken: Vec<String> = baseline
+        .verdicts
+        .iter()
+        .filter(|v| !v.held)
+        .map(|v| format!("{}: {}", v.invariant, v.message.as_deref().unwrap_or("")))
+        .collect();
+    Ok(Started::Failed(Box::new(Grade {
+        passed: false,
+        summary: format!(
+            "Not yet: even with no faults at all, {}.",
+            broken.join("; ")
+        ),
+        baseline,
+        finding: None,
+    })))
+}
+
+/// Whether a search's answer passes, and the sentence for the learner.
+pub fn judge(searched: Searched) -> (bool, String) {
+    match searched {
+        Searched::Broke { faults } => (
+            false,
+            format!(
+                "Not yet: the explorer broke it with {} fault(s): {}.",
+                faults.len(),
+                faults.join(", then ")
+            ),
+        ),
+        Searched::Held {
+            cancelled: true, ..
+        } => (
+            false,
+            "Not graded: the check was cancelled before it finished.".to_string(),
+        ),
+        Searched::Held { statement, .. } => (
+            true,
+            format!(
+                "Passed: the work gets done, and {}",
+                lowercase_first(statement)
+            ),
+        ),
+    }
+}
+
 /// Grades `edits` against `scenario` within `budget`, running at most
-/// `budget.schedules` schedules; `on_progress` may cancel (then the answer
-/// does not pass: it was not checked).
+/// `budget.schedules` schedules in one search; `on_progress` may cancel
+/// (then the answer does not pass: it was not checked).
 pub fn grade(
     scenario: &Scenario,
     edits: &[Edit],
@@ -71,47 +154,18 @@ pub fn grade(
     seed: u64,
     on_progress: impl FnMut(&super::Progress) -> bool,
 ) -> Result<Grade, ScenarioError> {
-    let edited = apply(scenario, edits)?;
-    let explorer = Explorer::new(&edited, budget, seed)?;
+    let explorer = match start(scenario, edits, budget, seed, Share::WHOLE)? {
+        Started::Failed(grade) => return Ok(*grade),
+        Started::Search(explorer) => explorer,
+    };
     let baseline = explorer.baseline().clone();
-    if fails(&baseline) {
-        let broken: Vec<String> = baseline
-            .verdicts
-            .iter()
-            .filter(|v| !v.held)
-            .map(|v| format!("{}: {}", v.invariant, v.message.as_deref().unwrap_or("")))
-            .collect();
-        return Ok(Grade {
-            passed: false,
-            summary: format!(
-                "Not yet: even with no faults at all, {}.",
-                broken.join("; ")
-            ),
-            baseline,
-            finding: None,
-        });
-    }
     let finding = explorer.run(100, on_progress);
     let (passed, summary) = match &finding {
-        Finding::Violation(c) => (
-            false,
-            format!(
-                "Not yet: the explorer broke it with {} fault(s): {}.",
-                c.faults.len(),
-                c.faults.join(", then ")
-            ),
-        ),
-        Finding::NoViolation(coverage) if coverage.cancelled => (
-            false,
-            "Not graded: the check was cancelled before it finished.".to_string(),
-        ),
-        Finding::NoViolation(coverage) => (
-            true,
-            format!(
-                "Passed: the work gets done, and {}",
-                lowercase_first(&coverage.statement())
-            ),
-        ),
+        Finding::Violation(c) => judge(Searched::Broke { faults: &c.faults }),
+        Finding::NoViolation(coverage) => judge(Searched::Held {
+            statement: &coverage.statement(),
+            cancelled: coverage.cancelled,
+        }),
     };
     Ok(Grade {
         passed,
@@ -126,44 +180,5 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scenario() -> Scenario {
-        Scenario::parse(
-            "title = \"grade\"\nduration_ms = 10\n[[node]]\nname = \"r1\"\n\
-             [[client]]\nname = \"c1\"\nprogram = \"return\"\n",
-        )
-        .expect("scenario")
-    }
-
-    #[test]
-    fn an_edit_of_a_client_that_is_not_there_names_the_client_and_the_field() {
-        let edit = Edit::Program {
-            client: "c9".into(),
-            source: "return".into(),
-        };
-        let error = apply(&scenario(), &[edit]).unwrap_err();
-        assert_eq!(error.kind, ErrorKind::UnknownName);
-        assert_eq!(error.actor.as_deref(), Some("c9"));
-        assert_eq!(error.field.as_deref(), Some("program"));
-        assert_eq!(error.to_string(), "there is no client named \"c9\" to edit");
-    }
-
-    #[test]
-    fn an_edited_scenario_that_fails_its_checks_is_refused_as_the_scenario_is() {
-        let edit = Edit::Library {
-            name: "lock".into(),
-            source: "return {}".into(),
-        };
-        let mut broken = scenario();
-        broken.clients[0].timeout_ms = -1.0;
-        let error = apply(&broken, &[edit]).unwrap_err();
-        assert_eq!(error, broken.validate().unwrap_err());
-        assert_eq!(error.actor.as_deref(), Some("c1"));
     }
 }

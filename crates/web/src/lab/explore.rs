@@ -109,15 +109,20 @@ impl ExploreDriver {
         now_ms: f64,
     ) -> Result<ExploreDriver, String> {
         let explorer = Explorer::new_share(&setup.scenario, setup.budget.clone(), seed, share)?;
+        Ok(ExploreDriver::from_explorer(explorer, now_ms))
+    }
+
+    /// Drives a search already prepared (a share of grading a fix).
+    pub fn from_explorer(explorer: Explorer, now_ms: f64) -> ExploreDriver {
         let progress = explorer.progress();
         let state = explorer.share_state();
-        Ok(ExploreDriver {
+        ExploreDriver {
             explorer: Some(explorer),
             started_ms: now_ms,
             progress,
             state,
             coverage: None,
-        })
+        }
     }
 
     /// Where this share stands, for [`lockstep_sim::explore::decide`].

@@ -1,9 +1,12 @@
 //! A console on a node of a run at a step: the world is run again (in the
-//! web worker) up to that step, and the node's keys are taken out of it as
-//! Redis would move them — `DUMP` payloads with their `PTTL` — then
-//! `RESTORE`d into a fresh engine on the page, where the learner types
-//! redis-cli commands. What the learner changes there never touches the
-//! run. Plain Rust, tested natively.
+//! web worker) up to that step, and the node's data is taken out of it as
+//! Redis would move it — each database's keys as `DUMP` payloads with their
+//! `PTTL`, the function libraries as `FUNCTION DUMP`, the script cache's
+//! bodies — then `RESTORE`d (and `SCRIPT LOAD`ed) into a fresh engine on
+//! the page, where the learner types redis-cli commands. Connections are
+//! not carried: the run's clients, what they had blocked on, subscribed to
+//! or queued in MULTI, stay in the run. What the learner changes there never
+//! touches the run. Plain Rust, tested natively.
 
 use std::rc::Rc;
 
@@ -26,7 +29,14 @@ pub struct Forked {
     pub step: usize,
     /// The node's clock then, in ms.
     pub node_ms: i64,
+    /// Every database's keys, by database then key.
     pub keys: Vec<DumpedKey>,
+    /// The script cache's bodies, for `SCRIPT LOAD` (EVALSHA works).
+    #[serde(default)]
+    pub scripts: Vec<Vec<u8>>,
+    /// `FUNCTION DUMP`'s payload, when the node had libraries.
+    #[serde(default)]
+    pub functions: Option<Vec<u8>>,
 }
 
 /// Runs `text` with `seed` up to event `step` and dumps node `node`'s keys.
@@ -50,6 +60,8 @@ pub fn fork_node(text: &str, seed: u64, step: usize, node: &str) -> Result<Forke
         step,
         node_ms: dump.node_ms,
         keys: dump.keys,
+        scripts: dump.scripts,
+        functions: dump.functions,
     })
 }
 
@@ -59,8 +71,10 @@ pub fn fork_node(text: &str, seed: u64, step: usize, node: &str) -> Result<Forke
 pub fn console_on(forked: &Forked, now_ms: i64) -> Console {
     let mut engine = Engine::new(now_ms);
     let id = engine.connect(FORK_ADDR, now_ms);
+    let mut run = |args: Vec<Vec<u8>>| engine.execute(id, &args, now_ms).reply;
     let mut refused = Vec::new();
     for key in &forked.keys {
+        run(vec![b"SELECT".to_vec(), key.db.to_string().into_bytes()]);
         // A key with a millisecond or less left is restored with 1 ms.
         let ttl = key.ttl_ms.map_or(0, |ms| ms.max(1)).to_string();
         let args = vec![
@@ -69,21 +83,62 @@ pub fn console_on(forked: &Forked, now_ms: i64) -> Console {
             ttl.into_bytes(),
             key.payload.clone(),
         ];
-        if let Reply::Error(e) = &engine.execute(id, &args, now_ms).reply {
+        if let Reply::Error(e) = &run(args) {
             refused.push(format!("{}: {e}", String::from_utf8_lossy(&key.key)));
+        }
+    }
+    for body in &forked.scripts {
+        if let Reply::Error(e) = &run(vec![b"SCRIPT".to_vec(), b"LOAD".to_vec(), body.clone()]) {
+            refused.push(format!("a cached script: {e}"));
+        }
+    }
+    if let Some(payload) = &forked.functions {
+        let args = vec![b"FUNCTION".to_vec(), b"RESTORE".to_vec(), payload.clone()];
+        if let Reply::Error(e) = &run(args) {
+            refused.push(format!("the function libraries: {e}"));
         }
     }
     engine.disconnect(id);
     let mut greeting = format!(
-        "Connected to {} as it was at step {}: {} key(s). Commands here change this copy only, never the run.",
+        "Connected to {} as it was at step {}: {}. Carried over: every database's keys with their TTLs (SELECT n as in the run), the script cache (EVALSHA works) and the function libraries. Not carried: the run's clients and their connections — blocked commands, subscriptions, MULTI in progress, CLIENT LIST. Commands here change this copy only, never the run.",
         forked.node,
         forked.step,
-        forked.keys.len()
+        contents(forked)
     );
     if !refused.is_empty() {
         greeting.push_str(&format!(" Not restored: {}.", refused.join("; ")));
     }
     Console::with_engine(engine, now_ms, &greeting)
+}
+
+/// "3 key(s) in databases 0 and 1, 1 cached script, no functions".
+fn contents(forked: &Forked) -> String {
+    let mut dbs: Vec<usize> = forked.keys.iter().map(|k| k.db).collect();
+    dbs.dedup();
+    let where_ = match dbs.as_slice() {
+        [] | [0] => String::new(),
+        [one] => format!(" in database {one}"),
+        many => format!(
+            " in databases {}",
+            many.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let scripts = match forked.scripts.len() {
+        1 => "1 cached script".to_string(),
+        n => format!("{n} cached scripts"),
+    };
+    let functions = if forked.functions.is_some() {
+        "function libraries"
+    } else {
+        "no functions"
+    };
+    format!(
+        "{} key(s){where_}, {scripts}, {functions}",
+        forked.keys.len()
+    )
 }
 
 /// The page's side: which fork was asked for, and the one on show.
@@ -201,6 +256,64 @@ mod tests {
         assert!(!before.keys.iter().any(|k| k.key == b"lock:report"));
     }
 
+    /// A run whose client writes in database 1, loads a script and a
+    /// function library, then waits.
+    const EVERY_DATABASE: &str = r##"
+title = "databases, scripts and functions"
+seed = 1
+duration_ms = 2000
+
+[[node]]
+name = "redis"
+
+[[client]]
+name = "app"
+program = '''
+redis.call("SET", "in-zero", "0")
+redis.call("SELECT", "1")
+redis.call("SET", "in-one", "1")
+local sha = redis.call("SCRIPT", "LOAD", "return 'from the cache'")
+redis.call("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('hello', function() return 'hi' end)")
+log("loaded", sha)
+sleep(500)
+'''
+"##;
+
+    #[test]
+    fn a_forked_console_carries_every_database_the_script_cache_and_functions() {
+        let trace = run_text(EVERY_DATABASE, 1).unwrap();
+        let step = trace.events.len() - 1;
+        let forked = fork_node(EVERY_DATABASE, 1, step, "redis").unwrap();
+        assert_eq!(forked.keys.iter().map(|k| k.db).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(forked.scripts.len(), 1);
+        assert!(forked.functions.is_some());
+        let mut console = console_on(&forked, 1_000);
+        let greeting = match &console.transcript()[0].kind {
+            EntryKind::Output { text, .. } => text.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(greeting.contains("databases 0, 1"), "{greeting}");
+        assert!(greeting.contains("Not carried"), "{greeting}");
+        console.submit("GET in-one", 1_000);
+        assert_eq!(last_output(&console), "(nil)");
+        console.submit("SELECT 1", 1_000);
+        console.submit("GET in-one", 1_000);
+        assert_eq!(last_output(&console), "\"1\"");
+        // The sha the run's client got back, from the run's trace.
+        let sha = trace
+            .events
+            .iter()
+            .find_map(|e| match &e.what {
+                What::Log { text, .. } => text.strip_prefix("loaded ").map(str::to_string),
+                _ => None,
+            })
+            .expect("the client logged its script's sha");
+        console.submit(&format!("EVALSHA {sha} 0"), 1_000);
+        assert_eq!(last_output(&console), "\"from the cache\"");
+        console.submit("FCALL hello 0", 1_000);
+        assert_eq!(last_output(&console), "\"hi\"");
+    }
+
     #[test]
     fn forking_at_a_step_or_node_that_does_not_exist_says_so() {
         let lesson = Catalogue::load()
@@ -226,6 +339,8 @@ mod tests {
             step: 7,
             node_ms: 0,
             keys: Vec::new(),
+            scripts: Vec::new(),
+            functions: None,
         };
         assert!(!panel.received(3, Ok(forked.clone())));
         assert!(panel.forked.is_none());

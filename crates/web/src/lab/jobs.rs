@@ -10,15 +10,16 @@
 //! native tests drive the same runner in-process. Messages travel as JSON:
 //! the trace is already serde.
 //!
-//! One worker does all of it, the explorer included: its search is one
-//! sequence (systematic, then random, then shrinking what it found), which
-//! cannot be split between workers without changing what it finds.
+//! A search ("Break it", or grading a fix) may be split across several
+//! workers, each running one share of it ([`super::split`]); the page
+//! merges their answers.
 
 use serde::{Deserialize, Serialize};
 
 use lockstep_sim::trace::Trace;
 use lockstep_sim::ScenarioError;
 
+use lockstep_lessons::lesson::grade::FixStart;
 use lockstep_lessons::lesson::Lesson;
 
 use crate::learn::catalogue::Catalogue;
@@ -61,6 +62,18 @@ pub enum Request {
         lesson: String,
         question: usize,
         source: String,
+    },
+    /// Grade share `share` of `of` of a "fix it" split across workers
+    /// ([`crate::learn::fix_grading`]): `ShareProgress` and `ShareExplored`
+    /// as for a search, or at once `FixGraded` when the fault-free run
+    /// settles it (every share answers alike).
+    GradeFixShare {
+        id: u64,
+        lesson: String,
+        question: usize,
+        source: String,
+        share: u32,
+        of: u32,
     },
     /// Run the scenario up to `step` and dump node `node`'s keys, for a
     /// console on that node at that step.
@@ -262,6 +275,14 @@ impl JobRunner {
                     breaking,
                 })
             }
+            Request::GradeFixShare {
+                id,
+                lesson,
+                question,
+                source,
+                share,
+                of,
+            } => self.start_grading(id, &lesson, question, &source, (share, of), now_ms),
             Request::Fork {
                 id,
                 text,
@@ -301,6 +322,47 @@ impl JobRunner {
                 Some(answer)
             }
             Err(message) => Some(Response::ExploreFailed { id, message }),
+        }
+    }
+
+    /// Starts share `share` of grading a fix, replacing any other search;
+    /// answers at once when the fault-free run settles the grade.
+    fn start_grading(
+        &mut self,
+        id: u64,
+        lesson: &str,
+        question: usize,
+        source: &str,
+        (share, of): (u32, u32),
+        now_ms: f64,
+    ) -> Option<Response> {
+        self.search = None;
+        self.share = Some(share);
+        let started = Share::new(share, of).and_then(|share| {
+            let lesson = lesson_by_id(lesson)?;
+            let question = lesson
+                .questions
+                .get(question)
+                .ok_or_else(|| "the lesson has no such question".to_string())?;
+            lockstep_lessons::lesson::grade::start_fix(&lesson, question, source, None, share)
+        });
+        match started {
+            Ok(FixStart::Search(explorer)) => {
+                let driver = ExploreDriver::from_explorer(*explorer, now_ms);
+                let answer = self.progress(id, &driver, driver.view(now_ms));
+                self.search = Some((id, driver));
+                Some(answer)
+            }
+            Ok(FixStart::Decided(graded, run)) => Some(Response::FixGraded {
+                id,
+                result: Ok(Verdict::from(graded)),
+                breaking: run,
+            }),
+            Err(message) => Some(Response::FixGraded {
+                id,
+                result: Err(message),
+                breaking: None,
+            }),
         }
     }
 

@@ -48,16 +48,24 @@ impl SplitSearch {
     /// A search `id` split `of` ways, and the request for each worker (in
     /// share order: request `i` goes to worker `i`).
     pub fn start(id: u64, text: &str, seed: u64, of: u32) -> (SplitSearch, Vec<Request>) {
+        SplitSearch::start_with(id, of, |share, of| Request::ExploreShare {
+            id,
+            text: text.to_string(),
+            seed,
+            share,
+            of,
+        })
+    }
+
+    /// A search `id` split `of` ways, whose worker `i` gets `request(i, of)`
+    /// (grading a fix splits this way too).
+    pub fn start_with(
+        id: u64,
+        of: u32,
+        request: impl Fn(u32, u32) -> Request,
+    ) -> (SplitSearch, Vec<Request>) {
         let of = of.max(1);
-        let requests = (0..of)
-            .map(|share| Request::ExploreShare {
-                id,
-                text: text.to_string(),
-                seed,
-                share,
-                of,
-            })
-            .collect();
+        let requests = (0..of).map(|share| request(share, of)).collect();
         let search = SplitSearch {
             id,
             shares: (0..of).map(|_| Seen::default()).collect(),

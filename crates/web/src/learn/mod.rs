@@ -15,12 +15,15 @@
 //! - [`compare`]: two runs on one time axis, with their verdicts;
 //! - [`lua_tokens`]: Lua source in pieces, for the editor's highlighting;
 //! - [`charts`]: rate limits, database load and latency, read from the run;
-//! - [`metrics_chart`]: the bars beside a lesson's side-by-side table.
+//! - [`metrics_chart`]: the bars beside a lesson's side-by-side table;
+//! - [`fix_grading`]: a "fix it" graded across several workers;
+//! - [`what_if_link`]: a "what if" kept in the lesson's link.
 
 pub mod catalogue;
 pub mod charts;
 pub mod compare;
 pub mod embed;
+pub mod fix_grading;
 pub mod listing;
 pub mod lua_tokens;
 pub mod markdown;
@@ -33,3 +36,4 @@ pub mod route;
 pub mod scenario_text;
 pub mod summary;
 pub mod what_if;
+pub mod what_if_link;

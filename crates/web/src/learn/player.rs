@@ -46,8 +46,10 @@ pub struct QuestionState {
     pub problem: Option<String>,
     /// An explain question's text was submitted: its rubric is shown.
     pub explain_submitted: bool,
-    /// A fix is being graded in the worker (the request's id).
+    /// A fix is being graded in the workers (the request's id).
     pub grading: Option<u64>,
+    /// How far that grading is (its workers' progress added up).
+    pub grading_progress: Option<crate::lab::explore::ProgressView>,
     /// A fix that did not pass: the run that breaks it, for the timeline.
     pub breaking: Option<Rc<Trace>>,
 }
@@ -193,6 +195,19 @@ impl Player {
         self.stopped_by = None;
     }
 
+    /// Puts the run that breaks fix question `question`'s answer on show,
+    /// without the lesson's notes and predict gates: those tell the
+    /// lesson's own run (a note could land on an event that happened
+    /// otherwise here), and a counterexample is shown to reach its
+    /// violation. Returns the step to open at: the first failure.
+    pub fn show_breaking(&mut self, question: usize, run: &Trace) -> usize {
+        self.place(run);
+        self.notes.clear();
+        self.open_gates();
+        self.showing_breaking = Some(question);
+        crate::lab::verdicts::first_failure(run).unwrap_or(0) as usize
+    }
+
     /// The step a predict question is about, once the run has arrived.
     pub fn gate(&self, question: usize) -> Option<usize> {
         self.gates.get(question).copied().flatten()
@@ -256,6 +271,7 @@ impl Player {
         let index = self.questions.iter().position(|s| s.grading == Some(id))?;
         let state = &mut self.questions[index];
         state.grading = None;
+        state.grading_progress = None;
         state.breaking = None;
         match result {
             Ok(verdict) => {
@@ -278,6 +294,7 @@ impl Player {
     /// each says so.
     pub fn worker_failed(&mut self, message: &str) {
         for q in &mut self.questions {
+            q.grading_progress = None;
             if q.grading.take().is_some() {
                 q.problem = Some(format!("The grading stopped: {message}. Grade again."));
             }
@@ -642,6 +659,40 @@ mod tests {
         player.questions[fix].grading = Some(4);
         player.fix_graded(4, Ok(graded), None);
         assert!(player.questions[fix].breaking.is_none());
+    }
+
+    #[test]
+    fn unanswered_predict_questions_do_not_stop_the_run_that_breaks_a_fix() {
+        let (mut player, lesson_run) = gc_pause();
+        let last = lesson_run.events.len() - 1;
+        // On the lesson's own run an unanswered predict question stops it.
+        player.place(&lesson_run);
+        assert!(player.allowed_step(last) < last);
+        assert!(player.stopped_by.is_some());
+        let fix = question(&player, "fix");
+        let Body::Fix(spec) = &player.lesson.questions[fix].body else {
+            panic!("not a fix");
+        };
+        let start = lockstep_lessons::lesson::grade::fix_start(&player.lesson, spec).unwrap();
+        let (_, run) = crate::lab::jobs::grade_fix(&player.lesson, fix, &start).unwrap();
+        let run = run.expect("the starting code breaks");
+        let violation = player.show_breaking(fix, &run);
+        assert_eq!(
+            violation as u64,
+            crate::lab::verdicts::first_failure(&run).unwrap()
+        );
+        assert!(violation > 0);
+        assert_eq!(player.allowed_step(violation), violation);
+        assert_eq!(player.stopped_by, None);
+        assert_eq!(player.showing_breaking, Some(fix));
+        assert!(
+            player.notes.is_empty(),
+            "the lesson's notes tell its own run"
+        );
+        // Back on the lesson's run, its gates and notes stand again.
+        player.place(&lesson_run);
+        assert!(player.allowed_step(last) < last);
+        assert!(!player.notes.is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod charts;
 mod chrome;
 mod console;
 pub mod first_screen;
+mod grading_pool;
 mod home;
 mod lab;
 mod lab_view;

@@ -5,8 +5,10 @@
 //! Reusable on its own (the lab shows it; a lesson player can too): give
 //! it the trace, the step, and a callback for the step to go to. The
 //! layout is [`crate::lab::picture`]'s; this component only draws the part
-//! of it that is on screen (plus a margin), so a run of any length costs
-//! the same per frame.
+//! of it that is on screen (plus a margin), found through the layout's
+//! index of marks by position ([`crate::lab::picture::window`]) and the
+//! run's index of jumps ([`Jumps`]), so a run of any length costs the same
+//! per frame.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -19,9 +21,10 @@ use web_sys::{Element, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::lab::picture::lanes::AXIS_H;
-use crate::lab::picture::nav::{kind_word, same_actor, same_kind};
+use crate::lab::picture::nav::{kind_word, Jumps};
 use crate::lab::picture::scale::duration_label;
-use crate::lab::picture::{in_view, short, Picture, Reading};
+use crate::lab::picture::window::Windows;
+use crate::lab::picture::{short, Picture, Reading};
 use crate::lab::timeline::ms;
 
 /// What the picture needs.
@@ -67,6 +70,7 @@ pub fn RunPicture(props: &PictureProps) -> Html {
     let trace = props.trace.clone();
     let step = props.step.min(trace.events.len().saturating_sub(1));
     let reading = use_memo(Same(trace.clone()), |Same(t)| Reading::new(t));
+    let jumps = use_memo(Same(trace.clone()), |Same(t)| Jumps::new(t));
     let open = use_state(BTreeSet::<usize>::new);
     {
         // A new run starts with its loops folded.
@@ -188,25 +192,18 @@ pub fn RunPicture(props: &PictureProps) -> Html {
             </g>
         }
     });
-    let ticks = picture
-        .scale
-        .ticks
-        .iter()
-        .filter(|t| in_view(t.x, t.x, lo, hi))
-        .map(|t| {
-            html! {
-                <g class="tick">
-                    <line x1={t.x.to_string()} x2={t.x.to_string()} y1={(AXIS_H - 6.0).to_string()}
-                          y2={AXIS_H.to_string()} />
-                    <text x={t.x.to_string()} y={(AXIS_H - 10.0).to_string()}>{ &t.label }</text>
-                </g>
-            }
-        });
-    let gaps = picture
-        .scale
-        .gaps
-        .iter()
-        .filter(|g| in_view(g.x0, g.x1, lo, hi) && g.x1 - g.x0 > 36.0)
+    let on_screen = &picture.on_screen;
+    let ticks = visible(&picture.scale.ticks, &on_screen.ticks, lo, hi).map(|t| {
+        html! {
+            <g class="tick">
+                <line x1={t.x.to_string()} x2={t.x.to_string()} y1={(AXIS_H - 6.0).to_string()}
+                      y2={AXIS_H.to_string()} />
+                <text x={t.x.to_string()} y={(AXIS_H - 10.0).to_string()}>{ &t.label }</text>
+            </g>
+        }
+    });
+    let gaps = visible(&picture.scale.gaps, &on_screen.gaps, lo, hi)
+        .filter(|g| g.x1 - g.x0 > 36.0)
         .map(|g| {
             let mid = (g.x0 + g.x1) / 2.0;
             // A break in the axis: two slashes, and the stretch's real length.
@@ -220,10 +217,7 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                 </g>
             }
         });
-    let shades = picture
-        .shades
-        .iter()
-        .filter(|s| in_view(s.x0, s.x1, lo, hi))
+    let shades = visible(&picture.shades, &on_screen.shades, lo, hi)
         .map(|s| {
             let band = matches!(s.kind, "partition" | "delay");
             let testid = if band { format!("band-{}", s.kind) } else { format!("span-{}", s.kind) };
@@ -239,10 +233,7 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                 </g>
             }
         });
-    let bars = picture
-        .bars
-        .iter()
-        .filter(|b| in_view(b.x0, b.deadline_x.unwrap_or(b.x1).max(b.x1), lo, hi))
+    let bars = visible(&picture.bars, &on_screen.bars, lo, hi)
         .map(|b| {
             let key_bar = &reading.keys.bars[b.index];
             let here = key_bar.covers(step);
@@ -283,10 +274,7 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                 </g>
             }
         });
-    let folds = picture
-        .folds
-        .iter()
-        .filter(|f| in_view(f.x0, f.x1, lo, hi))
+    let folds = visible(&picture.folds, &on_screen.folds, lo, hi)
         .map(|f| {
             let what = if f.open { "fold this loop" } else { "open this loop" };
             if f.open {
@@ -321,10 +309,7 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                 }
             }
         });
-    let arrows = picture
-        .arrows
-        .iter()
-        .filter(|a| in_view(a.x1, a.x2, lo, hi))
+    let arrows = visible(&picture.arrows, &on_screen.arrows, lo, hi)
         .map(|a| {
             let (mx, my) = ((a.x1 + a.x2) / 2.0, (a.y1 + a.y2) / 2.0);
             let long = (a.x2 - a.x1).abs() >= 22.0 || a.token.is_some() || a.fate != "delivered";
@@ -354,30 +339,23 @@ pub fn RunPicture(props: &PictureProps) -> Html {
                 </g>
             }
         });
-    let dots = picture
-        .dots
-        .iter()
-        .filter(|d| in_view(d.x, d.x, lo, hi))
-        .map(|d| {
-            let class = classes!(
-                "dot",
-                d.tone,
-                (d.seq == step).then_some("current"),
-                causes.contains(&d.seq).then_some("cause")
-            );
-            html! {
-                <g class={class} data-seq={d.seq.to_string()}>
-                    <circle cx={d.x.to_string()} cy={d.y.to_string()} r="5" />
-                    if let Some(label) = &d.label {
-                        <text x={(d.x + 7.0).to_string()} y={(d.y - 8.0).to_string()}>{ label }</text>
-                    }
-                </g>
-            }
-        });
-    let flags = picture
-        .flags
-        .iter()
-        .filter(|f| in_view(f.x, f.x, lo, hi))
+    let dots = visible(&picture.dots, &on_screen.dots, lo, hi).map(|d| {
+        let class = classes!(
+            "dot",
+            d.tone,
+            (d.seq == step).then_some("current"),
+            causes.contains(&d.seq).then_some("cause")
+        );
+        html! {
+            <g class={class} data-seq={d.seq.to_string()}>
+                <circle cx={d.x.to_string()} cy={d.y.to_string()} r="5" />
+                if let Some(label) = &d.label {
+                    <text x={(d.x + 7.0).to_string()} y={(d.y - 8.0).to_string()}>{ label }</text>
+                }
+            </g>
+        }
+    });
+    let flags = visible(&picture.flags, &on_screen.flags, lo, hi)
         .map(|f| {
             html! {
                 <g class="flag" data-seq={f.seq.to_string()} data-testid="flag">
@@ -434,14 +412,8 @@ pub fn RunPicture(props: &PictureProps) -> Html {
     };
     let kind = event.map(|e| kind_word(&e.what)).unwrap_or("event");
     let actor = event.map(|e| e.actor.clone()).unwrap_or_default();
-    let (prev_kind, next_kind) = (
-        same_kind(&trace, step, false),
-        same_kind(&trace, step, true),
-    );
-    let (prev_actor, next_actor) = (
-        same_actor(&trace, step, false),
-        same_actor(&trace, step, true),
-    );
+    let (prev_kind, next_kind) = (jumps.same_kind(step, false), jumps.same_kind(step, true));
+    let (prev_actor, next_actor) = (jumps.same_actor(step, false), jumps.same_actor(step, true));
     let toggle_play = {
         let (playing, on_step) = (playing.clone(), props.on_step.clone());
         Callback::from(move |_: MouseEvent| {
@@ -529,4 +501,17 @@ pub fn RunPicture(props: &PictureProps) -> Html {
             </p>
         </div>
     }
+}
+
+/// The marks of `all` that `index` says reach into `lo..=hi`, in order.
+fn visible<'a, T>(
+    all: &'a [T],
+    index: &Windows,
+    lo: f64,
+    hi: f64,
+) -> impl Iterator<Item = &'a T> + 'a {
+    index
+        .visible(lo, hi)
+        .into_iter()
+        .filter_map(move |i| all.get(i))
 }

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
+use super::grading_pool::GradingPool;
 use super::lab::{
     replace_hash, scroll_current_into_view, stored_table_choice, typing_in, Action, Refs,
 };
@@ -28,6 +29,7 @@ use crate::learn::player::Player;
 use crate::learn::route::lesson_hash;
 use crate::learn::scenario_text;
 use crate::learn::what_if::Panel;
+use crate::learn::what_if_link;
 
 mod embed_api;
 
@@ -87,6 +89,10 @@ struct PageState {
     what_if: Rc<RefCell<Panel>>,
     /// A console on a node at a step.
     fork: Rc<RefCell<ForkPanel>>,
+    /// A fix being graded across workers (dropping it stops them).
+    grading: Rc<RefCell<Option<GradingPool>>>,
+    /// A grading asked for (request id, question, code), started by [`send`].
+    grade_asked: Rc<RefCell<Option<(u64, usize, String)>>>,
     /// The embed API's session: autoplay, a "what if" or a story on show.
     embed: Rc<RefCell<Session>>,
     /// The origins whose embed commands are obeyed (from the address).
@@ -119,18 +125,38 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 lab.set_seed(seed);
                 lab.run();
             }
+            // A "what if" kept in the link runs again beside the lesson.
+            let mut what_if = Panel::default();
+            let mut outbox = Vec::new();
+            let last_id = 1u64 << 40;
+            if let Some(value) = what_if_link::from_hash(&super::lab::location_hash()) {
+                match what_if_link::decode(&lesson, value) {
+                    Ok(changes) => {
+                        if let Ok((text, seed)) = what_if.start(&lesson, changes, last_id + 1) {
+                            outbox.push(Request::Run {
+                                id: last_id + 1,
+                                text,
+                                seed,
+                            });
+                        }
+                    }
+                    Err(message) => what_if.problem = Some(message),
+                }
+            }
             PageState {
                 lab: Rc::new(RefCell::new(lab)),
                 player: Rc::new(RefCell::new(Player::new(lesson))),
                 worker: Rc::default(),
                 lost: Rc::default(),
-                outbox: Rc::default(),
+                outbox: Rc::new(RefCell::new(outbox)),
                 placed: Rc::default(),
                 linked_step: Rc::new(RefCell::new(step)),
-                last_id: Rc::new(RefCell::new(1 << 40)),
+                last_id: Rc::new(RefCell::new(last_id + 1)),
                 drafts: Rc::default(),
-                what_if: Rc::default(),
+                what_if: Rc::new(RefCell::new(what_if)),
                 fork: Rc::default(),
+                grading: Rc::default(),
+                grade_asked: Rc::default(),
                 embed: Rc::default(),
                 trust: Trust::from_hash(&super::lab::location_hash()),
                 embedded: embed,
@@ -217,6 +243,8 @@ fn PlayerPage(props: &PlayerProps) -> Html {
                 let mut hash = lesson_hash(&id, Some(step), embed);
                 if embed {
                     hash.push_str(&state.trust.query());
+                } else if let Some(value) = linked_what_if(&state) {
+                    hash.push_str(&format!("&{}={value}", what_if_link::KEY));
                 }
                 if hash != super::lab::location_hash() {
                     replace_hash(&hash);
@@ -389,21 +417,16 @@ fn handle(
                 q.verdict = None;
             }
             state.drafts.borrow_mut().insert(question, source.clone());
-            state.outbox.borrow_mut().push(Request::GradeFix {
-                id: request_id,
-                lesson: id.to_string(),
-                question,
-                source,
-            });
+            *state.grade_asked.borrow_mut() = Some((request_id, question, source));
         }
         Act::CancelFix(question) => {
-            // The explorer cannot be interrupted inside the worker: a new
-            // worker replaces it (the lesson's run is already on show).
+            // Dropping the pool stops every worker grading at once.
+            state.grading.borrow_mut().take();
             if let Some(q) = player.questions.get_mut(question) {
                 q.grading = None;
+                q.grading_progress = None;
                 q.problem = Some("Grading cancelled.".into());
             }
-            *state.lost.borrow_mut() = true;
         }
         Act::Mode(m) => mode.set(m),
         Act::InterviewAnswer(text) => {
@@ -463,15 +486,12 @@ fn handle(
                 .get(question)
                 .and_then(|q| q.breaking.clone());
             if let Some(run) = run {
-                // Notes and gates are placed in this run here, so the
-                // worker's next answer does not place them again.
-                player.place(&run);
-                player.showing_breaking = Some(question);
-                let failure = crate::lab::verdicts::first_failure(&run).unwrap_or(0) as usize;
+                // Shown without the lesson's notes and predict gates, and marked
+                // so the worker's next answer does not place them again.
+                let failure = player.show_breaking(question, &run);
                 lab.show_found((*run).clone(), 0);
                 *state.placed.borrow_mut() = lab.runs_shown();
-                let allowed = player.allowed_step(failure);
-                lab.go(allowed);
+                lab.go(failure);
             }
         }
         Act::ForkConsole(node) => {
@@ -523,6 +543,7 @@ fn next_id(state: &PageState) -> u64 {
 /// there is none (or the last one failed or was stopped); places notes and
 /// gates when a new run has arrived.
 fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
+    start_grading(state, redraw);
     let mut slot = state.worker.borrow_mut();
     if std::mem::take(&mut *state.lost.borrow_mut()) || state.lab.borrow_mut().take_worker_lost() {
         slot.take();
@@ -616,6 +637,46 @@ fn send(state: &PageState, redraw: &UseForceUpdateHandle) {
         for request in state.outbox.borrow_mut().drain(..) {
             link.post(&request);
         }
+    }
+}
+
+/// The "what if" on show, for the link: its changes once they have run
+/// (or are running), so a reload shows the same side-by-side.
+fn linked_what_if(state: &PageState) -> Option<String> {
+    let panel = state.what_if.borrow();
+    if panel.problem.is_some() || (panel.comparison.is_none() && panel.running.is_none()) {
+        return None;
+    }
+    what_if_link::encode(&state.player.borrow().lesson, &panel.changes)
+}
+
+/// Starts the grading the learner asked for across the machine's cores,
+/// replacing (and stopping) any grading under way.
+fn start_grading(state: &PageState, redraw: &UseForceUpdateHandle) {
+    let Some((request_id, question, source)) = state.grade_asked.borrow_mut().take() else {
+        return;
+    };
+    state.grading.borrow_mut().take();
+    let on_graded: Rc<dyn Fn(usize, bool)> = {
+        let player = state.player.clone();
+        Rc::new(move |question, passed| {
+            let player = player.borrow();
+            let lesson_id = player.lesson.meta.id.clone();
+            remember(&lesson_id, &player, question, passed);
+        })
+    };
+    let changed: Rc<dyn Fn()> = {
+        let redraw = redraw.clone();
+        Rc::new(move || redraw.force_update())
+    };
+    match GradingPool::start(
+        &state.player,
+        (request_id, question, &source),
+        on_graded,
+        changed,
+    ) {
+        Ok(pool) => *state.grading.borrow_mut() = Some(pool),
+        Err(message) => state.player.borrow_mut().worker_failed(&message),
     }
 }
 

@@ -517,8 +517,16 @@ fn view_fix(view: &View, i: usize, q: &Question, state: &QuestionState) -> Html 
                 <div class="fix-grading" role="status" data-testid={format!("fix-grading-{i}")}>
                     <span class="spinner" aria-hidden="true"></span>
                     { "Grading: the explorer is trying schedules of faults against your code\u{2026}" }
-                    <button type="button" class="button-quiet"
+                    <button type="button" class="button-quiet" data-testid={format!("fix-cancel-{i}")}
                             onclick={view.dispatch.reform(move |_| Act::CancelFix(i))}>{ "Cancel" }</button>
+                    if let Some(p) = &state.grading_progress {
+                        <progress max="1" value={p.fraction.to_string()} aria-label="Schedules tried"
+                                  data-testid={format!("fix-progress-{i}")}></progress>
+                        <span class="explore-counts">
+                            { format!("{} / {} schedules \u{b7} {:.0} schedules/s \u{b7} {}",
+                                      p.tried, p.planned, p.per_second, p.phase) }
+                        </span>
+                    }
                 </div>
             } else {
                 <button type="button" class="button-primary" onclick={grade}

@@ -93,7 +93,7 @@ impl SearchPool {
 
 /// Logical cores (`navigator.hardwareConcurrency`; 0 when the browser
 /// does not say).
-fn cores() -> u32 {
+pub(super) fn cores() -> u32 {
     js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
         .and_then(|navigator| {
             js_sys::Reflect::get(&navigator, &JsValue::from_str("hardwareConcurrency"))

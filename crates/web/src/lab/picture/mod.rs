@@ -7,7 +7,8 @@
 //! - [`marks`]: messages, fault spans, network bands, violation flags;
 //! - [`keys`]: each lock key's lifetime, holder and TTL;
 //! - [`folds`]: retry loops, folded into one span;
-//! - [`nav`]: the next event of a kind or an actor.
+//! - [`nav`]: the next event of a kind or an actor;
+//! - [`window`]: which marks are on screen, indexed once per layout.
 //!
 //! [`Reading`] is what the trace says, read once per run; [`Picture`] is
 //! where it goes, redrawn when a fold opens or closes.
@@ -18,6 +19,7 @@ pub mod lanes;
 pub mod marks;
 pub mod nav;
 pub mod scale;
+pub mod window;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -169,6 +171,43 @@ pub struct Picture {
     pub bars: Vec<Bar>,
     pub flags: Vec<FlagMark>,
     pub folds: Vec<FoldMark>,
+    /// Each kind of mark by the stretch of x it covers.
+    pub on_screen: OnScreen,
+}
+
+/// The picture's marks indexed by where they are, so a redraw finds what
+/// is in view without testing every mark ([`window::Windows`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OnScreen {
+    pub ticks: window::Windows,
+    pub gaps: window::Windows,
+    pub shades: window::Windows,
+    pub bars: window::Windows,
+    pub folds: window::Windows,
+    pub arrows: window::Windows,
+    pub dots: window::Windows,
+    pub flags: window::Windows,
+}
+
+impl OnScreen {
+    fn new(picture: &Picture) -> OnScreen {
+        use window::Windows;
+        OnScreen {
+            ticks: Windows::new(picture.scale.ticks.iter().map(|t| (t.x, t.x))),
+            gaps: Windows::new(picture.scale.gaps.iter().map(|g| (g.x0, g.x1))),
+            shades: Windows::new(picture.shades.iter().map(|s| (s.x0, s.x1))),
+            bars: Windows::new(
+                picture
+                    .bars
+                    .iter()
+                    .map(|b| (b.x0, b.deadline_x.unwrap_or(b.x1).max(b.x1))),
+            ),
+            folds: Windows::new(picture.folds.iter().map(|f| (f.x0, f.x1))),
+            arrows: Windows::new(picture.arrows.iter().map(|a| (a.x1, a.x2))),
+            dots: Windows::new(picture.dots.iter().map(|d| (d.x, d.x))),
+            flags: Windows::new(picture.flags.iter().map(|f| (f.x, f.x))),
+        }
+    }
 }
 
 impl Picture {
@@ -368,7 +407,7 @@ impl Picture {
             })
             .collect();
 
-        Picture {
+        let mut picture = Picture {
             width: scale.width,
             height: reading.height,
             scale,
@@ -378,7 +417,10 @@ impl Picture {
             bars,
             flags,
             folds,
-        }
+            on_screen: OnScreen::default(),
+        };
+        picture.on_screen = OnScreen::new(&picture);
+        picture
     }
 }
 

@@ -31,6 +31,59 @@ fn find(
     }
 }
 
+/// Every event's neighbours of the same kind and of the same actor, found
+/// once per run: the jump buttons are redrawn at every step, and scanning
+/// for a rare kind (the run's only `start`) walks the whole run each time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Jumps {
+    /// Per event: (previous, next) of its kind, then of its actor;
+    /// `u32::MAX` when there is none.
+    kind: Vec<(u32, u32)>,
+    actor: Vec<(u32, u32)>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Jumps {
+    pub fn new(trace: &Trace) -> Jumps {
+        let kinds: Vec<_> = trace.events.iter().map(|e| discriminant(&e.what)).collect();
+        let actors: Vec<&str> = trace.events.iter().map(|e| e.actor.as_str()).collect();
+        Jumps {
+            kind: neighbours(&kinds),
+            actor: neighbours(&actors),
+        }
+    }
+
+    /// [`same_kind`], read from the index.
+    pub fn same_kind(&self, step: usize, forward: bool) -> Option<usize> {
+        pick(self.kind.get(step)?, forward)
+    }
+
+    /// [`same_actor`], read from the index.
+    pub fn same_actor(&self, step: usize, forward: bool) -> Option<usize> {
+        pick(self.actor.get(step)?, forward)
+    }
+}
+
+/// For each position, the previous and next positions with an equal key.
+fn neighbours<K: Eq + std::hash::Hash + Copy>(keys: &[K]) -> Vec<(u32, u32)> {
+    // Looked up by key, never iterated: the map's order cannot leak out.
+    let mut last: std::collections::HashMap<K, u32> = std::collections::HashMap::new();
+    let mut out = vec![(NONE, NONE); keys.len()];
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(previous) = last.insert(*key, i as u32) {
+            out[i].0 = previous;
+            out[previous as usize].1 = i as u32;
+        }
+    }
+    out
+}
+
+fn pick(&(previous, next): &(u32, u32), forward: bool) -> Option<usize> {
+    let found = if forward { next } else { previous };
+    (found != NONE).then_some(found as usize)
+}
+
 /// The kind of an event in a word or two, for the buttons.
 pub fn kind_word(what: &What) -> &'static str {
     match what {
@@ -99,6 +152,28 @@ mod tests {
         assert!((sends[0] + 1..next).all(|i| &trace.events[i].actor != actor));
         assert_eq!(same_kind(&trace, 1_000_000, true), None);
         assert_eq!(kind_word(&trace.events[sends[0]].what), "send");
+    }
+
+    #[test]
+    fn the_index_jumps_where_the_scan_does_at_every_step() {
+        for story in ["gc_pause_past_ttl", "rolling_deploy_script_flush"] {
+            let trace = story_trace(story);
+            let jumps = Jumps::new(&trace);
+            for step in 0..trace.events.len() + 2 {
+                for forward in [false, true] {
+                    assert_eq!(
+                        jumps.same_kind(step, forward),
+                        same_kind(&trace, step, forward),
+                        "{story} step {step}"
+                    );
+                    assert_eq!(
+                        jumps.same_actor(step, forward),
+                        same_actor(&trace, step, forward),
+                        "{story} step {step}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
