@@ -354,6 +354,9 @@ impl Lab {
         if let Some(story) = self.story() {
             self.text = story.text.to_string();
             self.inputs_version += 1;
+            // The story's own text runs: its run is asked of the worker,
+            // and the edit's error goes at once rather than when it answers.
+            self.editor_error = None;
             self.run();
         }
     }
@@ -875,6 +878,8 @@ mod tests {
         assert!(!lab.run());
         assert!(lab.editor_error().unwrap().contains("client-9"));
         lab.revert();
+        // Gone at once: the story's own text is known to run.
+        assert_eq!(lab.editor_error(), None);
         settle(&mut lab);
         assert_eq!(lab.editor_error(), None);
         assert!(!lab.edited());
