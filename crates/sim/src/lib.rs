@@ -34,8 +34,11 @@
 //!   (`node/persistence.rs`), its life cycle (`node/lifecycle.rs`), active
 //!   expiry (`node/expiry.rs`), a command's run on the engine
 //!   (`node/exec.rs`), a busy script's answers and SCRIPT KILL
-//!   (`node/busy.rs`) and its side of replication
-//!   (`node/replication.rs`).
+//!   (`node/busy.rs`), its side of replication
+//!   (`node/replication.rs`) and WAIT — its checks, which write it waits
+//!   for, when and what it answers (`node/wait.rs`). Besides events and
+//!   timers, the context carries replies the node sends; the world routes
+//!   them.
 //! - `network`: links, latency, loss, partitions, latency spikes — and the
 //!   messages in flight, which it owns from send to delivery or loss.
 //! - `client`: the Lua VM the client programs run in.

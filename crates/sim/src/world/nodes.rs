@@ -10,7 +10,7 @@ use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
-use crate::node::{Queued, Running, Waiter};
+use crate::node::{Queued, Running, WaitCall};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
@@ -23,7 +23,6 @@ fn word(args: &[Vec<u8>], i: usize) -> String {
         .unwrap_or_default()
 }
 
-const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
 const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
@@ -311,24 +310,7 @@ impl World {
     ) -> Option<Reply> {
         let is_replica = self.nodes[node].replica_of.is_some();
         match word(args, 0).as_str() {
-            "wait" => {
-                if args.len() != 3 {
-                    return Some(Reply::wrong_arity("wait"));
-                }
-                if is_replica {
-                    return Some(Reply::error(WAIT_ON_REPLICA));
-                }
-                let parse = |i: usize| {
-                    std::str::from_utf8(&args[i])
-                        .ok()
-                        .and_then(|s| s.parse::<i64>().ok())
-                };
-                match (parse(1), parse(2)) {
-                    (Some(_), Some(timeout)) if timeout >= 0 => None,
-                    (Some(_), Some(_)) => Some(Reply::error("ERR timeout is negative")),
-                    _ => Some(Reply::error("ERR value is not an integer or out of range")),
-                }
-            }
+            "wait" => self.nodes[node].wait_error(args),
             "replicaof" | "slaveof" => {
                 if args.len() != 3 {
                     return Some(Reply::wrong_arity(&word(args, 0)));
@@ -523,90 +505,26 @@ impl World {
     }
 
     pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: usize, offset: u64) {
-        for waiter in self.nodes[primary].record_ack(replica, offset) {
-            self.answer_wait(primary, waiter);
-        }
+        self.with_node(primary, |n, cx| n.receive_ack(replica, offset, cx));
     }
 
+    /// A valid WAIT reaches an idle primary: the node decides when it
+    /// answers (`crate::node::wait`).
     fn start_wait(&mut self, node: usize, from: ActorId, task: u32, msg: u64, args: &[Vec<u8>]) {
-        let number = |i: usize| {
-            std::str::from_utf8(&args[i])
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        let (wanted, timeout_ms) = (number(1).max(0) as usize, number(2));
-        // As Redis's `c->woff`: the offset of this connection's own last
-        // write on this node; a connection that wrote nothing here (a new
-        // one after a failover) waits for nothing.
-        let offset = self.nodes[node]
-            .write_offsets
-            .get(&(from, task))
-            .copied()
-            .unwrap_or(0);
         let id = self.next_token;
         self.next_token += 1;
-        let waiter = Waiter {
+        let call = WaitCall {
             id,
             msg,
             from,
+            caller: self.name(from).to_string(),
             task,
-            offset,
-            replicas: wanted,
         };
-        self.emit(
-            ActorId::node(node),
-            What::Exec {
-                from: self.name(from).to_string(),
-                msg,
-                command: command_text(args),
-                reply: "(waiting for replicas)".into(),
-                cost_us: 0,
-            },
-        );
-        if self.nodes[node].replicas_at(offset) >= wanted {
-            self.answer_wait(node, waiter);
-            return;
-        }
-        if timeout_ms > 0 {
-            let epoch = self.nodes[node].epoch;
-            self.schedule(
-                self.now + timeout_ms as u64 * 1000,
-                Pending::WaitTimeout {
-                    node,
-                    epoch,
-                    waiter: id,
-                },
-            );
-        }
-        self.nodes[node].waiters.push(waiter);
+        self.with_node(node, |n, cx| n.start_wait(call, args, cx));
     }
 
     pub(super) fn wait_timeout(&mut self, node: usize, epoch: u64, waiter: u64) {
-        if self.nodes[node].epoch != epoch {
-            return;
-        }
-        let Some(i) = self.nodes[node].waiters.iter().position(|w| w.id == waiter) else {
-            return;
-        };
-        let waiter = self.nodes[node].waiters.remove(i);
-        self.answer_wait(node, waiter);
-    }
-
-    fn answer_wait(&mut self, node: usize, waiter: Waiter) {
-        let count = self.nodes[node].replicas_at(waiter.offset) as i64;
-        let reply = Reply::Integer(count);
-        self.emit(
-            ActorId::node(node),
-            What::Exec {
-                from: self.name(waiter.from).to_string(),
-                msg: waiter.msg,
-                command: "WAIT (answered)".into(),
-                reply: reply_text(&reply),
-                cost_us: 0,
-            },
-        );
-        self.reply_to(node, waiter.from, waiter.task, waiter.msg, reply);
+        self.with_node(node, |n, cx| n.wait_timeout(epoch, waiter, cx));
     }
 
     /// Sends a primary's whole data set to a replica (a full resync).
