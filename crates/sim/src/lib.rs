@@ -39,6 +39,10 @@
 //!   for, when and what it answers (`node/wait.rs`). Besides events and
 //!   timers, the context carries replies the node sends; the world routes
 //!   them.
+//! - `sentinel`: Redis Sentinel's decisions — when the primary is down,
+//!   which replica to promote, when to send SCRIPT KILL — from a narrow
+//!   view of the nodes, returned as actions the world carries out
+//!   (`world/nodes.rs`: promotion, demotion of the old primary, sending).
 //! - `network`: links, latency, loss, partitions, latency spikes — and the
 //!   messages in flight, which it owns from send to delivery or loss.
 //! - `client`: the Lua VM the client programs run in.
@@ -84,6 +88,7 @@ pub(crate) mod node;
 pub(crate) mod populate;
 pub(crate) mod resource;
 pub mod scenario;
+pub(crate) mod sentinel;
 pub mod timeline;
 pub mod trace;
 pub(crate) mod traffic;

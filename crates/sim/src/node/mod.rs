@@ -14,8 +14,9 @@
 //! when and what it answers — replies go out through the context).
 //! Behaviour that involves other actors as it happens — what a command's
 //! reply and pushes do, queueing behind a busy node, SHUTDOWN, sending the
-//! replication stream, failover, the sentinel — is still written as
-//! `impl World` in `crate::world::nodes`.
+//! replication stream, failover — is still written as `impl World` in
+//! `crate::world::nodes`; the sentinel's decisions are in
+//! `crate::sentinel`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;

@@ -11,6 +11,7 @@ use lockstep_engine::{Dataset, Reply};
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
 use crate::node::{Queued, Running, WaitCall};
+use crate::sentinel::{self, Action, BusyScript, NodeView};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
@@ -609,8 +610,7 @@ impl World {
             );
         }
         if let Some(sentinel) = self.sentinel.as_mut() {
-            sentinel.primary = node;
-            sentinel.down_since = None;
+            sentinel.follow(node);
         }
         self.demote.retain(|(o, _)| *o != node);
         self.demote.push((old, node));
@@ -635,73 +635,53 @@ impl World {
         }
     }
 
+    /// The sentinel's tick: old primaries it can reach now are demoted,
+    /// then it decides (`crate::sentinel`) on what it sees of the nodes.
     pub(super) fn sentinel_tick(&mut self) {
-        let Some(sentinel) = self.sentinel.clone() else {
+        if self.sentinel.is_none() {
+            return;
+        }
+        self.schedule(self.now + sentinel::TICK_US, Pending::SentinelTick);
+        self.try_demote();
+        let view: Vec<NodeView> = (0..self.nodes.len())
+            .map(|i| self.sentinel_view(i))
+            .collect();
+        let Some(sentinel) = self.sentinel.as_mut() else {
             return;
         };
-        self.schedule(self.now + 100_000, Pending::SentinelTick);
-        self.try_demote();
         let primary = sentinel.primary;
-        let reachable = self.nodes[primary].up
-            && self
-                .network
-                .connected(ActorId::Sentinel, ActorId::node(primary));
-        if reachable {
-            self.sentinel_script_kill(primary);
-            if let Some(s) = self.sentinel.as_mut() {
-                s.down_since = None;
+        match sentinel.tick(self.now, &view) {
+            None => {}
+            Some(Action::ScriptKill { node }) => self.sentinel_script_kill(node),
+            Some(Action::Promote { replica, down_for }) => {
+                let reason = sentinel::failover_reason(self.node_name(primary), down_for);
+                self.promote(replica, &reason);
             }
-            return;
-        }
-        let since = *self
-            .sentinel
-            .as_mut()
-            .map(|s| s.down_since.get_or_insert(self.now))
-            .unwrap_or(&mut 0);
-        if self.now - since < sentinel.down_after {
-            return;
-        }
-        let candidate = (0..self.nodes.len())
-            .filter(|&r| {
-                self.nodes[r].replica_of == Some(primary)
-                    && self.nodes[r].up
-                    && self.network.connected(ActorId::Sentinel, ActorId::node(r))
-            })
-            .max_by_key(|&r| (self.nodes[r].offset, std::cmp::Reverse(r)));
-        if let Some(replica) = candidate {
-            let reason = format!(
-                "sentinel failover: {} unreachable for {} ms",
-                self.node_name(primary),
-                (self.now - since) / 1000
-            );
-            self.promote(replica, &reason);
         }
     }
 
-    /// Sentinel's answer to a primary stuck in a script: once the primary
-    /// has given no valid reply to its PINGs for `down_after_ms` (it is
-    /// subjectively down) and answers BUSY, the sentinel sends SCRIPT KILL,
-    /// once per script (Redis's `SRI_SCRIPT_KILL_SENT`). A script that has
-    /// written cannot be killed; the sentinel's failover is then the only
-    /// way out.
+    /// What the sentinel can see of `node`.
+    fn sentinel_view(&self, node: usize) -> NodeView {
+        let n = &self.nodes[node];
+        NodeView {
+            reachable: n.up
+                && self
+                    .network
+                    .connected(ActorId::Sentinel, ActorId::node(node)),
+            replica_of: n.replica_of,
+            offset: n.offset,
+            script: n.running.as_ref().and_then(|running| {
+                running.script.as_ref().map(|_| BusyScript {
+                    run: running.id,
+                    started: running.started,
+                    threshold: n.busy_threshold_us(),
+                })
+            }),
+        }
+    }
+
+    /// The sentinel sends SCRIPT KILL to a primary stuck in a script.
     fn sentinel_script_kill(&mut self, primary: usize) {
-        let Some(sentinel) = self.sentinel.clone() else {
-            return;
-        };
-        let Some(running) = self.nodes[primary].running.as_ref() else {
-            return;
-        };
-        if running.script.is_none() || sentinel.script_kill_sent == Some(running.id) {
-            return;
-        }
-        let elapsed = self.now - running.started;
-        if elapsed < sentinel.down_after || elapsed <= self.nodes[primary].busy_threshold_us() {
-            return;
-        }
-        let run = running.id;
-        if let Some(s) = self.sentinel.as_mut() {
-            s.script_kill_sent = Some(run);
-        }
         let args = vec![b"SCRIPT".to_vec(), b"KILL".to_vec()];
         let msg = self.send(
             ActorId::Sentinel,
