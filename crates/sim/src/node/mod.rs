@@ -11,7 +11,9 @@
 //! node's clock) and
 //! `replication` (a write's offsets, what a replica accepts and loads, a
 //! primary's acknowledgements) and `wait` (WAIT's checks, its waiters, and
-//! when and what it answers — replies go out through the context).
+//! when and what it answers — replies go out through the context) and
+//! `role` (REPLICAOF and READONLY, answered before the engine; a change of
+//! role is carried out by the world).
 //! Behaviour that involves other actors as it happens — what a command's
 //! reply and pushes do, queueing behind a busy node, SHUTDOWN, sending the
 //! replication stream, failover — is still written as `impl World` in
@@ -38,12 +40,14 @@ mod expiry;
 mod lifecycle;
 mod persistence;
 mod replication;
+mod role;
 mod wait;
 
 use busy::{script_mode, SimWatcher};
 pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
 pub use persistence::{DiskJob, DiskSettings};
+pub(crate) use role::{word, Intercepted};
 pub(crate) use wait::WaitCall;
 
 /// Most Lua instructions one script may run on a simulated node, so a

@@ -1,30 +1,23 @@
-//! Redis nodes in the world: running commands in simulated time, the busy
-//! script, replication, persistence, expiry, WAIT and failover.
+//! Redis nodes in the world: routing commands to them in simulated time
+//! (queued behind a busy node, replies and pushes), the replication
+//! stream, failover (promotion, demotion, full sync) and carrying out the
+//! sentinel's actions. What a node decides alone is in `crate::node`; the
+//! sentinel's decisions in `crate::sentinel`.
 
 use std::rc::Rc;
 
-use lockstep_engine::command::flags;
-use lockstep_engine::engine::resolve;
 use lockstep_engine::scripting::BusyAnswer;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
-use crate::node::{Queued, Running, WaitCall};
+use crate::node::{word, Intercepted, Queued, Running, WaitCall};
 use crate::sentinel::{self, Action, BusyScript, NodeView};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
 /// for them (they cost a few simulated µs).
 const INLINE_COST_US: u64 = 100;
-
-fn word(args: &[Vec<u8>], i: usize) -> String {
-    args.get(i)
-        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
     /// Sends `reply` from `node` to the task that sent message `call`.
@@ -189,7 +182,7 @@ impl World {
             task,
             args,
         } = command;
-        if let Some(reply) = self.intercept(node, from, task, msg, &args) {
+        if let Some(reply) = self.intercept(node, from, &args) {
             self.emit(
                 ActorId::node(node),
                 What::Exec {
@@ -299,46 +292,26 @@ impl World {
         }
     }
 
-    /// Commands the simulator answers for the engine, because they are
-    /// about the world (roles, replicas) rather than the data.
-    fn intercept(
-        &mut self,
-        node: usize,
-        from: ActorId,
-        _task: u32,
-        _msg: u64,
-        args: &[Vec<u8>],
-    ) -> Option<Reply> {
-        let is_replica = self.nodes[node].replica_of.is_some();
-        match word(args, 0).as_str() {
-            "wait" => self.nodes[node].wait_error(args),
-            "replicaof" | "slaveof" => {
-                if args.len() != 3 {
-                    return Some(Reply::wrong_arity(&word(args, 0)));
-                }
-                if word(args, 1) == "no" && word(args, 2) == "one" {
-                    if is_replica {
-                        self.promote(node, "REPLICAOF NO ONE");
-                    }
-                    return Some(Reply::ok());
-                }
-                let host = String::from_utf8_lossy(&args[1]).into_owned();
-                match self.nodes.iter().position(|n| n.spec.name == host) {
-                    Some(primary) if primary != node => {
-                        self.make_replica(node, primary);
-                        Some(Reply::ok())
-                    }
-                    _ => Some(Reply::error(format!(
-                        "ERR no node named '{host}' in this scenario (give a node's name as the host)"
-                    ))),
-                }
+    /// Commands the node answers before the engine, because they are
+    /// about the world (roles, replicas) rather than the data: the node
+    /// decides (`crate::node::role`), the world carries out a change of
+    /// role.
+    fn intercept(&mut self, node: usize, from: ActorId, args: &[Vec<u8>]) -> Option<Reply> {
+        let nodes = &self.nodes;
+        let node_named = |name: &str| nodes.iter().position(|n| n.spec.name == name);
+        let intercepted =
+            self.nodes[node].intercept(node, args, from == ActorId::World, node_named)?;
+        Some(match intercepted {
+            Intercepted::Answer(reply) => reply,
+            Intercepted::Promote => {
+                self.promote(node, "REPLICAOF NO ONE");
+                Reply::ok()
             }
-            _ if is_replica && from != ActorId::World => {
-                let writes = resolve(args).is_ok_and(|spec| spec.has(flags::WRITE));
-                writes.then(|| Reply::error(READONLY))
+            Intercepted::Follow(primary) => {
+                self.make_replica(node, primary);
+                Reply::ok()
             }
-            _ => None,
-        }
+        })
     }
 
     /// The long command is over: reply and take the next in line.
