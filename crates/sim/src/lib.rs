@@ -27,15 +27,23 @@
 //!   concerns, applies the faults it released and checks the invariants;
 //!   [`World::run`] is `step` in a loop. The handlers that involve several
 //!   actors at once live in `world/*.rs` by actor kind (clients, nodes'
-//!   command execution and replication, pub/sub, databases, consensus,
-//!   traffic, operators, deploys, faults).
+//!   command routing, replication stream and failover, pub/sub,
+//!   databases, consensus, traffic, operators, deploys, faults).
 //! - `node`: a node's own behaviour, acting on the node alone through a
-//!   `NodeContext` (the time; the events and timers it asks for): its disk
-//!   (`node/persistence.rs`), its life cycle (`node/lifecycle.rs`), active
-//!   expiry (`node/expiry.rs`), a command's run on the engine
-//!   (`node/exec.rs`), a busy script's answers and SCRIPT KILL
-//!   (`node/busy.rs`) and its side of replication
-//!   (`node/replication.rs`).
+//!   `NodeContext` (the time; the events, timers and replies it asks for,
+//!   which the world applies in order): its disk (`node/persistence.rs`),
+//!   its life cycle (`node/lifecycle.rs`), active expiry
+//!   (`node/expiry.rs`), a command's run on the engine (`node/exec.rs`), a
+//!   busy script's answers and SCRIPT KILL (`node/busy.rs`), its side of
+//!   replication (`node/replication.rs`), WAIT — its checks, which write
+//!   it waits for, when and what it answers (`node/wait.rs`) — and the
+//!   commands it answers about its role before the engine, REPLICAOF and
+//!   a replica's READONLY (`node/role.rs`; the world carries out a change
+//!   of role, as it involves other nodes and clients).
+//! - `sentinel`: Redis Sentinel's decisions — when the primary is down,
+//!   which replica to promote, when to send SCRIPT KILL — from a narrow
+//!   view of the nodes, returned as actions the world carries out
+//!   (`world/nodes.rs`: promotion, demotion of the old primary, sending).
 //! - `network`: links, latency, loss, partitions, latency spikes — and the
 //!   messages in flight, which it owns from send to delivery or loss.
 //! - `client`: the Lua VM the client programs run in.
@@ -54,10 +62,11 @@
 //!   check in `invariants.rs` (over the world's state after each event,
 //!   or at the end); a verdict carries a kind, a subject and `at_seq`.
 //! - **a node behaviour**: if it needs only the node (its engine, disk,
-//!   clock), a method on `Node` in a `node/` module taking a
-//!   `NodeContext`, run by the world with `with_node`; if it talks to
-//!   other actors as it happens (replies, replication), a handler in
-//!   `world/nodes.rs` that sends through the network.
+//!   clock) and answers its callers, a method on `Node` in a `node/`
+//!   module taking a `NodeContext`, run by the world with `with_node`; if
+//!   it changes other actors as it happens (the replication stream, a
+//!   failover), the node's decision in `node/` and its carrying out in
+//!   `world/nodes.rs`, which sends through the network.
 //! - **a story**: one file in `lessons/stories/` with its `[expect]`
 //!   table; the catalogue in `crates/lessons` picks it up, and one test
 //!   checks every story's verdicts (re-bless the golden digests).
@@ -81,6 +90,7 @@ pub(crate) mod node;
 pub(crate) mod populate;
 pub(crate) mod resource;
 pub mod scenario;
+pub(crate) mod sentinel;
 pub mod timeline;
 pub mod trace;
 pub(crate) mod traffic;

@@ -9,6 +9,9 @@
 //! cannot reach other actors, the network or the trace's snapshots, and
 //! can be read (and tested) with a node and a context alone.
 
+use lockstep_engine::Reply;
+
+use crate::actor::ActorId;
 use crate::trace::{Time, What};
 
 use super::DiskJob;
@@ -20,6 +23,9 @@ pub(crate) enum Timer {
     Disk { generation: u64, job: DiskJob },
     /// The next key's death, void once the node's `expiry_gen` moves on.
     Expiry { generation: u64 },
+    /// A WAIT's timeout, void if the node has restarted (`epoch`) or the
+    /// WAIT was answered.
+    Wait { epoch: u64, waiter: u64 },
 }
 
 /// One thing node code asked of the world, in the order it asked.
@@ -29,6 +35,13 @@ pub(crate) enum Effect {
     Event(What),
     /// Wake the node at a time (simulated µs).
     Timer(Time, Timer),
+    /// Send `reply` to the task that sent message `call`.
+    Reply {
+        to: ActorId,
+        task: u32,
+        call: u64,
+        reply: Reply,
+    },
 }
 
 /// The narrow view of the world a node's behaviour gets.
@@ -59,6 +72,16 @@ impl NodeContext {
     /// Asks to be woken at `at`.
     pub fn set_timer(&mut self, at: Time, timer: Timer) {
         self.effects.push(Effect::Timer(at, timer));
+    }
+
+    /// Answers message `call` from `to`'s task `task` with `reply`.
+    pub fn reply(&mut self, to: ActorId, task: u32, call: u64, reply: Reply) {
+        self.effects.push(Effect::Reply {
+            to,
+            task,
+            call,
+            reply,
+        });
     }
 
     /// What was asked, in order, for the world to apply.

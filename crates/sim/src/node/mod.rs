@@ -10,11 +10,15 @@
 //! `busy-reply-threshold`, SCRIPT KILL), `expiry` (active expiry on the
 //! node's clock) and
 //! `replication` (a write's offsets, what a replica accepts and loads, a
-//! primary's acknowledgements). Behaviour that involves other actors as it
-//! happens — what a command's reply and pushes do, queueing behind a busy
-//! node, WAIT, SHUTDOWN, sending the replication
-//! stream, WAIT's replies, the sentinel — is still written as `impl World`
-//! in `crate::world::nodes`.
+//! primary's acknowledgements) and `wait` (WAIT's checks, its waiters, and
+//! when and what it answers — replies go out through the context) and
+//! `role` (REPLICAOF and READONLY, answered before the engine; a change of
+//! role is carried out by the world).
+//! Behaviour that involves other actors as it happens — what a command's
+//! reply and pushes do, queueing behind a busy node, SHUTDOWN, sending the
+//! replication stream, failover — is still written as `impl World` in
+//! `crate::world::nodes`; the sentinel's decisions are in
+//! `crate::sentinel`.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -36,11 +40,15 @@ mod expiry;
 mod lifecycle;
 mod persistence;
 mod replication;
+mod role;
+mod wait;
 
 use busy::{script_mode, SimWatcher};
 pub(crate) use context::{Effect, NodeContext, Timer};
 use persistence::{on_disk, save_text, startup_settings, ConfigSeen};
 pub use persistence::{DiskJob, DiskSettings};
+pub(crate) use role::{word, Intercepted};
+pub(crate) use wait::WaitCall;
 
 /// Most Lua instructions one script may run on a simulated node, so a
 /// runaway script cannot hold the simulator forever: about 0.2 s of
@@ -88,6 +96,8 @@ pub struct Waiter {
     pub id: u64,
     pub msg: u64,
     pub from: ActorId,
+    /// The sender's name, for the node's events.
+    pub caller: String,
     pub task: u32,
     pub offset: u64,
     pub replicas: usize,

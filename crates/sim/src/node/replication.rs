@@ -111,6 +111,7 @@ mod tests {
             id,
             msg: id,
             from: ActorId::client(0),
+            caller: "c1".into(),
             task: 0,
             offset,
             replicas,

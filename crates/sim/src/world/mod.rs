@@ -38,6 +38,7 @@ use crate::network::Network;
 use crate::node::Node;
 use crate::resource::{Resource, WriteRequest};
 use crate::scenario::{FaultSpec, Scenario};
+use crate::sentinel::Sentinel;
 use crate::trace::{Event, ResourceState, Time, Trace, Verdict, VerdictKind, What, WorldState};
 
 /// How long the world may take to go quiet after a run, before the
@@ -263,16 +264,6 @@ struct Armed {
     fired: bool,
 }
 
-#[derive(Clone, Debug)]
-struct Sentinel {
-    /// The node it watches (an index into the world's nodes).
-    primary: usize,
-    down_after: Time,
-    down_since: Option<Time>,
-    /// The busy script (its run id) it already sent SCRIPT KILL for.
-    script_kill_sent: Option<u64>,
-}
-
 pub struct World {
     scenario: Rc<Scenario>,
     faults: Vec<FaultSpec>,
@@ -403,12 +394,10 @@ impl World {
             })?,
         };
         let sentinel = scenario.sentinel.as_ref().and_then(|spec| {
-            Some(Sentinel {
-                primary: node_index(&spec.primary)?,
-                down_after: spec.down_after_ms * 1000,
-                down_since: None,
-                script_kill_sent: None,
-            })
+            Some(Sentinel::new(
+                node_index(&spec.primary)?,
+                spec.down_after_ms * 1000,
+            ))
         });
         let mut processes = Vec::new();
         for (i, spec) in scenario.clients.iter().enumerate() {

@@ -1,30 +1,23 @@
-//! Redis nodes in the world: running commands in simulated time, the busy
-//! script, replication, persistence, expiry, WAIT and failover.
+//! Redis nodes in the world: routing commands to them in simulated time
+//! (queued behind a busy node, replies and pushes), the replication
+//! stream, failover (promotion, demotion, full sync) and carrying out the
+//! sentinel's actions. What a node decides alone is in `crate::node`; the
+//! sentinel's decisions in `crate::sentinel`.
 
 use std::rc::Rc;
 
-use lockstep_engine::command::flags;
-use lockstep_engine::engine::resolve;
 use lockstep_engine::scripting::BusyAnswer;
 use lockstep_engine::{Dataset, Reply};
 
 use super::{Body, Pending, World};
 use crate::actor::ActorId;
-use crate::node::{Queued, Running, Waiter};
+use crate::node::{word, Intercepted, Queued, Running, WaitCall};
+use crate::sentinel::{self, Action, BusyScript, NodeView};
 use crate::trace::{command_text, reply_text, What};
 
 /// Commands cheaper than this finish inline: the node is not marked busy
 /// for them (they cost a few simulated µs).
 const INLINE_COST_US: u64 = 100;
-
-fn word(args: &[Vec<u8>], i: usize) -> String {
-    args.get(i)
-        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
-const READONLY: &str = "READONLY You can't write against a read only replica.";
 
 impl World {
     /// Sends `reply` from `node` to the task that sent message `call`.
@@ -189,7 +182,7 @@ impl World {
             task,
             args,
         } = command;
-        if let Some(reply) = self.intercept(node, from, task, msg, &args) {
+        if let Some(reply) = self.intercept(node, from, &args) {
             self.emit(
                 ActorId::node(node),
                 What::Exec {
@@ -299,63 +292,26 @@ impl World {
         }
     }
 
-    /// Commands the simulator answers for the engine, because they are
-    /// about the world (roles, replicas) rather than the data.
-    fn intercept(
-        &mut self,
-        node: usize,
-        from: ActorId,
-        _task: u32,
-        _msg: u64,
-        args: &[Vec<u8>],
-    ) -> Option<Reply> {
-        let is_replica = self.nodes[node].replica_of.is_some();
-        match word(args, 0).as_str() {
-            "wait" => {
-                if args.len() != 3 {
-                    return Some(Reply::wrong_arity("wait"));
-                }
-                if is_replica {
-                    return Some(Reply::error(WAIT_ON_REPLICA));
-                }
-                let parse = |i: usize| {
-                    std::str::from_utf8(&args[i])
-                        .ok()
-                        .and_then(|s| s.parse::<i64>().ok())
-                };
-                match (parse(1), parse(2)) {
-                    (Some(_), Some(timeout)) if timeout >= 0 => None,
-                    (Some(_), Some(_)) => Some(Reply::error("ERR timeout is negative")),
-                    _ => Some(Reply::error("ERR value is not an integer or out of range")),
-                }
+    /// Commands the node answers before the engine, because they are
+    /// about the world (roles, replicas) rather than the data: the node
+    /// decides (`crate::node::role`), the world carries out a change of
+    /// role.
+    fn intercept(&mut self, node: usize, from: ActorId, args: &[Vec<u8>]) -> Option<Reply> {
+        let nodes = &self.nodes;
+        let node_named = |name: &str| nodes.iter().position(|n| n.spec.name == name);
+        let intercepted =
+            self.nodes[node].intercept(node, args, from == ActorId::World, node_named)?;
+        Some(match intercepted {
+            Intercepted::Answer(reply) => reply,
+            Intercepted::Promote => {
+                self.promote(node, "REPLICAOF NO ONE");
+                Reply::ok()
             }
-            "replicaof" | "slaveof" => {
-                if args.len() != 3 {
-                    return Some(Reply::wrong_arity(&word(args, 0)));
-                }
-                if word(args, 1) == "no" && word(args, 2) == "one" {
-                    if is_replica {
-                        self.promote(node, "REPLICAOF NO ONE");
-                    }
-                    return Some(Reply::ok());
-                }
-                let host = String::from_utf8_lossy(&args[1]).into_owned();
-                match self.nodes.iter().position(|n| n.spec.name == host) {
-                    Some(primary) if primary != node => {
-                        self.make_replica(node, primary);
-                        Some(Reply::ok())
-                    }
-                    _ => Some(Reply::error(format!(
-                        "ERR no node named '{host}' in this scenario (give a node's name as the host)"
-                    ))),
-                }
+            Intercepted::Follow(primary) => {
+                self.make_replica(node, primary);
+                Reply::ok()
             }
-            _ if is_replica && from != ActorId::World => {
-                let writes = resolve(args).is_ok_and(|spec| spec.has(flags::WRITE));
-                writes.then(|| Reply::error(READONLY))
-            }
-            _ => None,
-        }
+        })
     }
 
     /// The long command is over: reply and take the next in line.
@@ -523,90 +479,26 @@ impl World {
     }
 
     pub(super) fn primary_receive_ack(&mut self, primary: usize, replica: usize, offset: u64) {
-        for waiter in self.nodes[primary].record_ack(replica, offset) {
-            self.answer_wait(primary, waiter);
-        }
+        self.with_node(primary, |n, cx| n.receive_ack(replica, offset, cx));
     }
 
+    /// A valid WAIT reaches an idle primary: the node decides when it
+    /// answers (`crate::node::wait`).
     fn start_wait(&mut self, node: usize, from: ActorId, task: u32, msg: u64, args: &[Vec<u8>]) {
-        let number = |i: usize| {
-            std::str::from_utf8(&args[i])
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        let (wanted, timeout_ms) = (number(1).max(0) as usize, number(2));
-        // As Redis's `c->woff`: the offset of this connection's own last
-        // write on this node; a connection that wrote nothing here (a new
-        // one after a failover) waits for nothing.
-        let offset = self.nodes[node]
-            .write_offsets
-            .get(&(from, task))
-            .copied()
-            .unwrap_or(0);
         let id = self.next_token;
         self.next_token += 1;
-        let waiter = Waiter {
+        let call = WaitCall {
             id,
             msg,
             from,
+            caller: self.name(from).to_string(),
             task,
-            offset,
-            replicas: wanted,
         };
-        self.emit(
-            ActorId::node(node),
-            What::Exec {
-                from: self.name(from).to_string(),
-                msg,
-                command: command_text(args),
-                reply: "(waiting for replicas)".into(),
-                cost_us: 0,
-            },
-        );
-        if self.nodes[node].replicas_at(offset) >= wanted {
-            self.answer_wait(node, waiter);
-            return;
-        }
-        if timeout_ms > 0 {
-            let epoch = self.nodes[node].epoch;
-            self.schedule(
-                self.now + timeout_ms as u64 * 1000,
-                Pending::WaitTimeout {
-                    node,
-                    epoch,
-                    waiter: id,
-                },
-            );
-        }
-        self.nodes[node].waiters.push(waiter);
+        self.with_node(node, |n, cx| n.start_wait(call, args, cx));
     }
 
     pub(super) fn wait_timeout(&mut self, node: usize, epoch: u64, waiter: u64) {
-        if self.nodes[node].epoch != epoch {
-            return;
-        }
-        let Some(i) = self.nodes[node].waiters.iter().position(|w| w.id == waiter) else {
-            return;
-        };
-        let waiter = self.nodes[node].waiters.remove(i);
-        self.answer_wait(node, waiter);
-    }
-
-    fn answer_wait(&mut self, node: usize, waiter: Waiter) {
-        let count = self.nodes[node].replicas_at(waiter.offset) as i64;
-        let reply = Reply::Integer(count);
-        self.emit(
-            ActorId::node(node),
-            What::Exec {
-                from: self.name(waiter.from).to_string(),
-                msg: waiter.msg,
-                command: "WAIT (answered)".into(),
-                reply: reply_text(&reply),
-                cost_us: 0,
-            },
-        );
-        self.reply_to(node, waiter.from, waiter.task, waiter.msg, reply);
+        self.with_node(node, |n, cx| n.wait_timeout(epoch, waiter, cx));
     }
 
     /// Sends a primary's whole data set to a replica (a full resync).
@@ -691,8 +583,7 @@ impl World {
             );
         }
         if let Some(sentinel) = self.sentinel.as_mut() {
-            sentinel.primary = node;
-            sentinel.down_since = None;
+            sentinel.follow(node);
         }
         self.demote.retain(|(o, _)| *o != node);
         self.demote.push((old, node));
@@ -717,73 +608,53 @@ impl World {
         }
     }
 
+    /// The sentinel's tick: old primaries it can reach now are demoted,
+    /// then it decides (`crate::sentinel`) on what it sees of the nodes.
     pub(super) fn sentinel_tick(&mut self) {
-        let Some(sentinel) = self.sentinel.clone() else {
+        if self.sentinel.is_none() {
+            return;
+        }
+        self.schedule(self.now + sentinel::TICK_US, Pending::SentinelTick);
+        self.try_demote();
+        let view: Vec<NodeView> = (0..self.nodes.len())
+            .map(|i| self.sentinel_view(i))
+            .collect();
+        let Some(sentinel) = self.sentinel.as_mut() else {
             return;
         };
-        self.schedule(self.now + 100_000, Pending::SentinelTick);
-        self.try_demote();
         let primary = sentinel.primary;
-        let reachable = self.nodes[primary].up
-            && self
-                .network
-                .connected(ActorId::Sentinel, ActorId::node(primary));
-        if reachable {
-            self.sentinel_script_kill(primary);
-            if let Some(s) = self.sentinel.as_mut() {
-                s.down_since = None;
+        match sentinel.tick(self.now, &view) {
+            None => {}
+            Some(Action::ScriptKill { node }) => self.sentinel_script_kill(node),
+            Some(Action::Promote { replica, down_for }) => {
+                let reason = sentinel::failover_reason(self.node_name(primary), down_for);
+                self.promote(replica, &reason);
             }
-            return;
-        }
-        let since = *self
-            .sentinel
-            .as_mut()
-            .map(|s| s.down_since.get_or_insert(self.now))
-            .unwrap_or(&mut 0);
-        if self.now - since < sentinel.down_after {
-            return;
-        }
-        let candidate = (0..self.nodes.len())
-            .filter(|&r| {
-                self.nodes[r].replica_of == Some(primary)
-                    && self.nodes[r].up
-                    && self.network.connected(ActorId::Sentinel, ActorId::node(r))
-            })
-            .max_by_key(|&r| (self.nodes[r].offset, std::cmp::Reverse(r)));
-        if let Some(replica) = candidate {
-            let reason = format!(
-                "sentinel failover: {} unreachable for {} ms",
-                self.node_name(primary),
-                (self.now - since) / 1000
-            );
-            self.promote(replica, &reason);
         }
     }
 
-    /// Sentinel's answer to a primary stuck in a script: once the primary
-    /// has given no valid reply to its PINGs for `down_after_ms` (it is
-    /// subjectively down) and answers BUSY, the sentinel sends SCRIPT KILL,
-    /// once per script (Redis's `SRI_SCRIPT_KILL_SENT`). A script that has
-    /// written cannot be killed; the sentinel's failover is then the only
-    /// way out.
+    /// What the sentinel can see of `node`.
+    fn sentinel_view(&self, node: usize) -> NodeView {
+        let n = &self.nodes[node];
+        NodeView {
+            reachable: n.up
+                && self
+                    .network
+                    .connected(ActorId::Sentinel, ActorId::node(node)),
+            replica_of: n.replica_of,
+            offset: n.offset,
+            script: n.running.as_ref().and_then(|running| {
+                running.script.as_ref().map(|_| BusyScript {
+                    run: running.id,
+                    started: running.started,
+                    threshold: n.busy_threshold_us(),
+                })
+            }),
+        }
+    }
+
+    /// The sentinel sends SCRIPT KILL to a primary stuck in a script.
     fn sentinel_script_kill(&mut self, primary: usize) {
-        let Some(sentinel) = self.sentinel.clone() else {
-            return;
-        };
-        let Some(running) = self.nodes[primary].running.as_ref() else {
-            return;
-        };
-        if running.script.is_none() || sentinel.script_kill_sent == Some(running.id) {
-            return;
-        }
-        let elapsed = self.now - running.started;
-        if elapsed < sentinel.down_after || elapsed <= self.nodes[primary].busy_threshold_us() {
-            return;
-        }
-        let run = running.id;
-        if let Some(s) = self.sentinel.as_mut() {
-            s.script_kill_sent = Some(run);
-        }
         let args = vec![b"SCRIPT".to_vec(), b"KILL".to_vec()];
         let msg = self.send(
             ActorId::Sentinel,

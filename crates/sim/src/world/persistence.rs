@@ -36,6 +36,20 @@ impl World {
                 Effect::Timer(at, Timer::Expiry { generation }) => {
                     self.schedule(at, Pending::Expiry { node, generation })
                 }
+                Effect::Timer(at, Timer::Wait { epoch, waiter }) => self.schedule(
+                    at,
+                    Pending::WaitTimeout {
+                        node,
+                        epoch,
+                        waiter,
+                    },
+                ),
+                Effect::Reply {
+                    to,
+                    task,
+                    call,
+                    reply,
+                } => self.reply_to(node, to, task, call, reply),
             }
         }
         result
