@@ -81,94 +81,71 @@ struct Shebang {
     allow_oom: bool,
 }
 
-/// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares it may
-/// write (flags given, `no-writes` not among them): Redis then treats the
-/// call as a write command (READONLY on a replica). A script without a
-/// shebang, an unknown script or function is not refused here; it fails
-/// later in its own way.
-pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[Vec<u8>]) -> bool {
-    let Some(target) = args.get(1) else {
-        return false;
-    };
+/// The flags a script declares that decide how Redis treats the command
+/// running it (write, `may-replicate`, `denyoom`).
+struct DeclaredFlags {
+    no_writes: bool,
+    allow_oom: bool,
+}
+
+/// The flags of the script EVAL/EVALSHA/FCALL `args` runs: a function's,
+/// or an EVAL script's shebang flags. `None` for a script without a
+/// shebang, an unknown script or function, or another command: such a call
+/// is not refused up front; it fails later in its own way.
+fn declared_flags(
+    server: &crate::server::ServerState,
+    name: &str,
+    args: &[Vec<u8>],
+) -> Option<DeclaredFlags> {
+    let target = args.get(1)?;
     let body = match name {
         "eval" => target,
         "evalsha" => {
             let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
-            match server.scripting.scripts.get(&sha) {
-                Some(body) => body,
-                None => return false,
-            }
+            server.scripting.scripts.get(&sha)?
         }
         "fcall" => {
-            return server
+            let (_, info) = server
                 .scripting
                 .libraries
-                .function(&String::from_utf8_lossy(target))
-                .is_some_and(|(_, info)| !info.no_writes());
+                .function(&String::from_utf8_lossy(target))?;
+            return Some(DeclaredFlags {
+                no_writes: info.no_writes(),
+                allow_oom: info.allow_oom(),
+            });
         }
-        _ => return false,
+        _ => return None,
     };
-    parse_shebang(body).is_ok_and(|s| s.declared && !s.no_writes)
+    let shebang = parse_shebang(body).ok().filter(|s| s.declared)?;
+    Some(DeclaredFlags {
+        no_writes: shebang.no_writes,
+        allow_oom: shebang.allow_oom,
+    })
+}
+
+/// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares it may
+/// write (flags given, `no-writes` not among them): Redis then treats the
+/// call as a write command (READONLY on a replica).
+pub fn declares_writes(server: &crate::server::ServerState, name: &str, args: &[Vec<u8>]) -> bool {
+    declared_flags(server, name, args).is_some_and(|f| !f.no_writes)
 }
 
 /// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares
 /// `no-writes` (Redis then drops the call's `may-replicate` flag, so CLIENT
-/// PAUSE WRITE lets it through). An unknown script or function does not.
+/// PAUSE WRITE lets it through).
 pub fn declares_no_writes(
     server: &crate::server::ServerState,
     name: &str,
     args: &[Vec<u8>],
 ) -> bool {
-    let Some(target) = args.get(1) else {
-        return false;
-    };
-    let body = match name {
-        "eval" => target.clone(),
-        "evalsha" => {
-            let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
-            match server.scripting.scripts.get(&sha) {
-                Some(body) => body.clone(),
-                None => return false,
-            }
-        }
-        "fcall" => {
-            return server
-                .scripting
-                .libraries
-                .function(&String::from_utf8_lossy(target))
-                .is_some_and(|(_, info)| info.no_writes());
-        }
-        _ => return false,
-    };
-    parse_shebang(&body).is_ok_and(|s| s.declared && s.no_writes)
+    declared_flags(server, name, args).is_some_and(|f| f.no_writes)
 }
 
 /// Whether EVAL/EVALSHA/FCALL `args` runs a script that declares flags
 /// without `allow-oom` or `no-writes`: Redis then treats the call as
 /// `denyoom` (refused while memory is over `maxmemory`).
 pub fn declares_denyoom(server: &crate::server::ServerState, name: &str, args: &[Vec<u8>]) -> bool {
-    let Some(target) = args.get(1) else {
-        return false;
-    };
-    let body = match name {
-        "eval" => target,
-        "evalsha" => {
-            let sha = String::from_utf8_lossy(target).to_ascii_lowercase();
-            match server.scripting.scripts.get(&sha) {
-                Some(body) => body,
-                None => return false,
-            }
-        }
-        "fcall" => {
-            return server
-                .scripting
-                .libraries
-                .function(&String::from_utf8_lossy(target))
-                .is_some_and(|(_, info)| !info.no_writes() && !info.allow_oom());
-        }
-        _ => return false,
-    };
-    parse_shebang(body).is_ok_and(|s| s.declared && !s.no_writes && !s.allow_oom)
+    declared_flags(server, name, args).is_some_and(|f| !f.no_writes && !f.allow_oom)
 }
 
 /// Redis's `evalExtractShebangFlags`.
